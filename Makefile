@@ -1,0 +1,116 @@
+# isoaudit: plain GNU make and pkg-config.
+#   make            ./isoaudit
+#   make check      deps, ASan+UBSan build, unit then integration tests
+#   make valgrind   unit tests and replays under valgrind
+#   make demo       a private Tor network on loopback with isoaudit on it
+#   make install PREFIX=/usr/local DESTDIR=
+
+VERSION	 = 0.1.0
+PREFIX	?= /usr/local
+BINDIR	 = $(PREFIX)/bin
+MANDIR	 = $(PREFIX)/share/man
+DOCDIR	 = $(PREFIX)/share/doc/isoaudit
+
+PKGS	 = libevent libsodium
+CC	?= cc
+WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wwrite-strings
+ifeq ($(CI),true)
+WARN	+= -Werror
+endif
+CFLAGS	?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -DISOAUDIT_VERSION='"$(VERSION)"' -Iauditor
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS))
+LIBS	 = $(shell pkg-config --libs $(PKGS))
+SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+
+# The core: everything but main.  Tests link against it.
+CORE	 = buf ctl idmap log pipeline privacy record reply torev xmalloc
+CMDS	 = isoaudit monitor replay
+UNITS	 = test_reply test_torev test_record test_buf test_ctl
+
+B	 = build/release
+A	 = build/asan
+
+all: isoaudit
+
+# --- objects --------------------------------------------------------------
+$(B)/%.o: auditor/%.c auditor/*.h | $(B)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+$(A)/%.o: auditor/%.c auditor/*.h | $(A)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
+$(B) $(A):
+	mkdir -p $@
+
+isoaudit: $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(CMDS)))
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(A)/isoaudit: $(addprefix $(A)/,$(addsuffix .o,$(CORE) $(CMDS)))
+	$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# --- unit tests (cmocka) --------------------------------------------------
+CMOCKA	 = $(shell pkg-config --cflags --libs cmocka 2>/dev/null || echo -lcmocka)
+$(B)/%: tests/unit/%.c tests/unit/*.h $(addprefix $(B)/,$(addsuffix .o,$(CORE)))
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< \
+	    $(addprefix $(B)/,$(addsuffix .o,$(CORE))) $(LIBS) $(CMOCKA)
+$(A)/%: tests/unit/%.c tests/unit/*.h $(addprefix $(A)/,$(addsuffix .o,$(CORE)))
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $< \
+	    $(addprefix $(A)/,$(addsuffix .o,$(CORE))) $(LIBS) $(CMOCKA)
+
+.PRECIOUS: $(B)/%.o $(A)/%.o
+
+# --- the two commands of the README ---------------------------------------
+deps:
+	@sh scripts/deps -q
+
+check: deps
+	@$(MAKE) --no-print-directory check-layers
+	@$(MAKE) --no-print-directory $(A)/isoaudit $(addprefix $(A)/,$(UNITS))
+	@ISOAUDIT=$(CURDIR)/$(A)/isoaudit UNIT_DIR=$(CURDIR)/$(A) \
+	    UNITS="$(UNITS)" sh tests/run-all
+
+demo: deps isoaudit
+	@sh scripts/demo
+
+# --- more ---------------------------------------------------------------
+unit: $(addprefix $(A)/,$(UNITS))
+	@for t in $(UNITS); do $(A)/$$t || exit 1; done
+
+integration: deps $(A)/isoaudit
+	@ISOAUDIT=$(CURDIR)/$(A)/isoaudit sh tests/integration/run
+
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+	   --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
+valgrind: deps isoaudit $(addprefix $(B)/,$(UNITS))
+	@set -e; for t in $(UNITS); do \
+	    echo "valgrind: $$t"; CMOCKA_MESSAGE_OUTPUT=stdout \
+	    $(VALGRIND) $(B)/$$t >/dev/null; done
+	@set -e; for f in ../shared/samples/*.txt tests/fixtures/*.txt; do \
+	    [ -f "$$f" ] || continue; echo "valgrind: replay $$f"; \
+	    $(VALGRIND) ./isoaudit replay --dump "$$f" >/dev/null; \
+	    $(VALGRIND) ./isoaudit replay --log-targets plain "$$f" >/dev/null; done
+	@echo "valgrind: clean"
+
+# reply/torev include no libevent, sqlite or curses; only ctl has sockets.
+check-layers:
+	@! grep -l 'event2/\|sqlite3.h\|curses.h' auditor/reply.c \
+	    auditor/torev.c auditor/pipeline.c auditor/record.c \
+	    || { echo "check-layers: a pure module includes I/O" >&2; exit 1; }
+	@! grep -l 'sys/socket.h' $$(ls auditor/*.c | grep -v ctl.c) \
+	    || { echo "check-layers: sockets outside ctl.c" >&2; exit 1; }
+	@echo "check-layers: ok"
+
+install: isoaudit
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 isoaudit $(DESTDIR)$(BINDIR)/isoaudit
+	install -m 0644 README.md docs/architecture.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/isoaudit
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf build isoaudit
+
+.PHONY: all deps check demo unit integration valgrind check-layers install \
+	uninstall clean

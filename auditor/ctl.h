@@ -1,0 +1,83 @@
+/*
+ * ctl.h: the control connection to Tor.  Connects over a unix socket or
+ * TCP, authenticates (SAFECOOKIE, COOKIE, HASHEDPASSWORD, NULL), subscribes
+ * to events, asks for the initial state, and reconnects with backoff when
+ * the connection drops; each connection is a new Tor session.  The only
+ * module with a socket to Tor.
+ */
+#ifndef ISOAUDIT_CTL_H
+#define ISOAUDIT_CTL_H
+
+#include <stdint.h>
+
+struct event_base;
+struct record;
+struct reply;
+
+enum ctl_auth {
+	CTL_AUTH_AUTO = 0,
+	CTL_AUTH_SAFECOOKIE,
+	CTL_AUTH_COOKIE,
+	CTL_AUTH_PASSWORD,
+	CTL_AUTH_NULL
+};
+
+struct ctl_config {
+	const char	*address;	/* unix:/path, /path, host:port; NULL:
+					   unix:/run/tor/control then
+					   127.0.0.1:9051 */
+	const char	*cookie_file;	/* overrides PROTOCOLINFO's path */
+	const char	*password_file;
+	enum ctl_auth	 auth;		/* force a method */
+	struct record	*record;	/* transcript, or NULL */
+	int		 max_attempts;	/* reconnect attempts before giving
+					   up, 0 = forever */
+};
+
+/* What the application hears from the connection. */
+struct ctl_cbs {
+	/* Authenticated on a new connection (serial counts from 1). */
+	void	(*session_start)(unsigned, const char *, const char *,
+		    int64_t, void *);
+	/* A reply to a command (after authentication) or an event. */
+	void	(*reply)(const struct reply *, void *);
+	/* The initial GETINFO/GETCONF replies have all arrived. */
+	void	(*session_ready)(unsigned, int64_t, void *);
+	/* The connection of an attached session was lost. */
+	void	(*session_end)(unsigned, const char *, int64_t, void *);
+	/*
+	 * The first connection failed (cannot reach Tor, authentication
+	 * refused); the message names the address and the method.
+	 */
+	void	(*fatal)(const char *, void *);
+};
+
+struct ctl;
+
+/* Returns a new, unconnected ctl; never NULL.  Copies what it keeps. */
+struct ctl *ctl_new(struct event_base *, const struct ctl_config *,
+	    const struct ctl_cbs *, void *);
+/* Starts connecting; returns 0, or -1 with *cause on a bad setup. */
+int	ctl_start(struct ctl *, char **);
+/* Closes the connection (QUIT when attached) and frees; takes NULL. */
+void	ctl_free(struct ctl *);
+/* Sends a command once attached; the reply goes to the reply callback. */
+int	ctl_command(struct ctl *, const char *);
+/* The address of the current (or last tried) connection. */
+const char *ctl_address(const struct ctl *);
+/* Whether a session is attached now. */
+int	ctl_attached(const struct ctl *);
+
+/* Parses a method name ("safecookie", ...); returns 0 or -1. */
+int	ctl_auth_parse(const char *, enum ctl_auth *);
+const char *ctl_auth_name(enum ctl_auth);
+
+/*
+ * SAFECOOKIE hashes (exported for tests): HMAC-SHA256 with Tor's fixed
+ * keys over cookie | client nonce | server nonce.  server selects which.
+ */
+void	ctl_safecookie_hash(int, const unsigned char *, size_t,
+	    const unsigned char *, const unsigned char *, size_t,
+	    unsigned char *);
+
+#endif

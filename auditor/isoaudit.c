@@ -1,0 +1,223 @@
+/*
+ * isoaudit.c: main and the command table.  Every error a user can cause is
+ * one line on stderr and an exit status from SPEC.md.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isoaudit.h"
+#include "log.h"
+
+#ifndef ISOAUDIT_VERSION
+#define ISOAUDIT_VERSION "0.1.0"
+#endif
+
+struct cmd {
+	const char	*name;
+	int		(*fn)(struct opts *);
+	const char	*usage;
+	const char	*later;		/* not in this release: which issue */
+};
+
+static const struct cmd cmds[] = {
+	{ "monitor", cmd_monitor, "monitor [OPTIONS]", NULL },
+	{ "replay", cmd_replay, "replay FILE [--dump] [OPTIONS]", NULL },
+	{ "report", NULL, "report [OPTIONS]", "the store" },
+	{ "check", NULL, "check [OPTIONS]", "cron alerts" },
+	{ "prune", NULL, "prune --older-than AGE", "the store" },
+	{ "config", NULL, "config [--check] [FILE]", "the config file" },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: isoaudit [COMMAND] [OPTIONS]\n"
+"\n"
+"Watches a Tor client through its control port and shows whether your\n"
+"applications are kept apart on the Tor network.\n"
+"\n"
+"commands:\n"
+"  (none)                 the live dashboard (not in this release: use monitor)\n"
+"  monitor                attach to Tor and print one line per stream and\n"
+"                         circuit event\n"
+"  replay FILE [--dump]   run a recorded transcript (or bare capture) through\n"
+"                         the same pipeline; --dump prints JSON lines\n"
+"  report, check, prune, config\n"
+"                         coming in a later release\n"
+"\n"
+"options:\n"
+"  --control ADDR         unix:/path or host:port (default: unix:/run/tor/control,\n"
+"                         then 127.0.0.1:9051)\n"
+"  --cookie FILE          cookie file, when PROTOCOLINFO's path is not readable\n"
+"  --password-file FILE   control password (never on the command line)\n"
+"  --auth METHOD          force safecookie, cookie, password or null\n"
+"  --record FILE          also write the control-port transcript (mode 0600)\n"
+"  --log-targets MODE     hash (default), plain or none: how destinations show\n"
+"  --duration SECONDS     stop by itself after this long\n"
+"  --dump                 replay: one JSON object per event\n"
+"  -c, --config FILE      config file (coming in a later release)\n"
+"  --db PATH              database (coming in a later release)\n"
+"  -v, --verbose          more detail (LAUNCHED/EXTENDED circuits, debug)\n"
+"  -q, --quiet            errors only\n"
+"  --version, -h, --help\n"
+"\n"
+"exit status: 0 success, 2 usage error, 3 runtime error (Tor unreachable,\n"
+"authentication refused).\n");
+}
+
+enum {
+	OPT_CONTROL = 256, OPT_COOKIE, OPT_PASSWORD_FILE, OPT_DB, OPT_RECORD,
+	OPT_LOG_TARGETS, OPT_DURATION, OPT_VERSION, OPT_DUMP, OPT_AUTH
+};
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "cookie", required_argument, NULL, OPT_COOKIE },
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+	{ "auth", required_argument, NULL, OPT_AUTH },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "log-targets", required_argument, NULL, OPT_LOG_TARGETS },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "dump", no_argument, NULL, OPT_DUMP },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int bad_usage(const char *, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static int
+bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "isoaudit: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see isoaudit --help)\n");
+	return EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	const struct cmd *cmd = NULL;
+	const char *name = NULL;
+	char *end;
+	size_t i;
+	int ch;
+
+	memset(&o, 0, sizeof o);
+	o.log_targets = LOG_TARGETS_HASH;
+	o.auth = CTL_AUTH_AUTO;
+
+	if (argc > 1 && argv[1][0] != '-') {
+		name = argv[1];
+		for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+			if (strcmp(cmds[i].name, name) == 0)
+				cmd = &cmds[i];
+		if (cmd == NULL)
+			return bad_usage("unknown command %s", name);
+		argv++;
+		argc--;
+	}
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:vqh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case OPT_CONTROL:
+			o.control = optarg;
+			break;
+		case OPT_COOKIE:
+			o.cookie = optarg;
+			break;
+		case OPT_PASSWORD_FILE:
+			o.password_file = optarg;
+			break;
+		case OPT_AUTH:
+			if (ctl_auth_parse(optarg, &o.auth) == -1)
+				return bad_usage("--auth: unknown method %s "
+				    "(safecookie, cookie, password, null)",
+				    optarg);
+			break;
+		case OPT_DB:
+			o.db = optarg;
+			break;
+		case OPT_RECORD:
+			o.record = optarg;
+			break;
+		case OPT_LOG_TARGETS:
+			if (privacy_parse_mode(optarg, &o.log_targets) == -1)
+				return bad_usage("--log-targets: %s is not "
+				    "hash, plain or none", optarg);
+			break;
+		case OPT_DURATION:
+			o.duration = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' ||
+			    !(o.duration > 0) || o.duration > 1e9)
+				return bad_usage("--duration: %s is not a "
+				    "number of seconds", optarg);
+			break;
+		case OPT_DUMP:
+			o.dump = 1;
+			break;
+		case 'v':
+			o.verbose++;
+			break;
+		case 'q':
+			o.verbose = -1;
+			break;
+		case OPT_VERSION:
+			printf("isoaudit %s\n", ISOAUDIT_VERSION);
+			return EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case ':':
+			return bad_usage("option %s needs an argument",
+			    argv[optind - 1]);
+		default:
+			if (optopt != 0 && optopt < 256) {
+				char opt[3] = { '-', (char)optopt, '\0' };
+
+				return bad_usage("unknown option %s", opt);
+			}
+			return bad_usage("unknown option %s", argv[optind - 1]);
+		}
+	}
+	o.argc = argc - optind;
+	o.argv = argv + optind;
+	log_init(o.verbose);
+
+	if (o.config != NULL)
+		return bad_usage("-c %s: config files come in a later release "
+		    "of isoaudit", o.config);
+	if (cmd == NULL) {
+		fprintf(stderr, "isoaudit: the live dashboard is coming in a "
+		    "later release; use `isoaudit monitor` for now\n");
+		return EXIT_USAGE;
+	}
+	if (cmd->fn == NULL) {
+		fprintf(stderr, "isoaudit: %s (%s) is coming in a later "
+		    "release\n", cmd->name, cmd->later);
+		return EXIT_USAGE;
+	}
+	if (o.dump && cmd->fn != cmd_replay)
+		return bad_usage("--dump goes with replay");
+	return cmd->fn(&o);
+}

@@ -1,0 +1,24 @@
+/* log.h: isoaudit's own messages (stderr, or a sink the dashboard sets). */
+#ifndef ISOAUDIT_LOG_H
+#define ISOAUDIT_LOG_H
+
+#include <stddef.h>
+
+enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+typedef void (*log_sink_fn)(enum log_level, const char *, void *);
+
+/* verbosity: -1 quiet (errors only), 0 default (warnings+info), 1 debug. */
+void	log_init(int verbosity);
+int	log_verbosity(void);
+/* Routes messages to fn instead of stderr (NULL restores stderr). */
+void	log_set_sink(log_sink_fn, void *);
+
+void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Logs an error and exits with status 3 (runtime error). */
+void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * monitor.c: `isoaudit monitor`: the live pipeline without a screen.
+ * One libevent loop: the control connection, SIGINT/SIGTERM, --duration.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "ctl.h"
+#include "isoaudit.h"
+#include "log.h"
+#include "pipeline.h"
+#include "record.h"
+#include "reply.h"
+#include "xmalloc.h"
+
+struct monitor {
+	struct event_base	*base;
+	struct ctl		*ctl;
+	struct pipeline		*pipe;
+	struct record		*record;
+	int			 status;
+};
+
+static void
+mon_session_start(unsigned serial, const char *addr, const char *method,
+    int64_t ts, void *arg)
+{
+	struct monitor *m = arg;
+
+	record_note(m->record, ts, "session %u start %s %s", serial, addr,
+	    method);
+	pipeline_session_start(m->pipe, serial, addr, method, ts);
+}
+
+static void
+mon_session_ready(unsigned serial, int64_t ts, void *arg)
+{
+	struct monitor *m = arg;
+
+	record_note(m->record, ts, "session %u ready", serial);
+	pipeline_session_ready(m->pipe, serial, ts);
+}
+
+static void
+mon_session_end(unsigned serial, const char *why, int64_t ts, void *arg)
+{
+	struct monitor *m = arg;
+
+	record_note(m->record, ts, "session %u end %s", serial, why);
+	pipeline_session_end(m->pipe, serial, why, ts);
+}
+
+static void
+mon_reply(const struct reply *r, void *arg)
+{
+	struct monitor *m = arg;
+
+	pipeline_reply(m->pipe, r);
+}
+
+static void
+mon_fatal(const char *msg, void *arg)
+{
+	struct monitor *m = arg;
+
+	log_error("%s", msg);
+	m->status = EXIT_RUNTIME;
+	event_base_loopbreak(m->base);
+}
+
+static void
+mon_stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct monitor *m = arg;
+
+	(void)what;
+	if (sig >= 0)
+		log_debug("signal %d: stopping", (int)sig);
+	event_base_loopbreak(m->base);
+}
+
+int
+cmd_monitor(struct opts *o)
+{
+	struct monitor m;
+	struct pipeline_config pc;
+	struct ctl_config cc;
+	struct ctl_cbs cbs = {
+		.session_start = mon_session_start,
+		.reply = mon_reply,
+		.session_ready = mon_session_ready,
+		.session_end = mon_session_end,
+		.fatal = mon_fatal,
+	};
+	struct event *sigint, *sigterm, *timer = NULL;
+	char *cause = NULL;
+
+	if (o->argc > 0) {
+		fprintf(stderr, "isoaudit: monitor takes no operand (%s); see "
+		    "isoaudit --help\n", o->argv[0]);
+		return EXIT_USAGE;
+	}
+	if (sodium_init() == -1) {
+		log_error("libsodium failed to initialise");
+		return EXIT_RUNTIME;
+	}
+	memset(&m, 0, sizeof m);
+	if (o->record != NULL &&
+	    (m.record = record_open(o->record, &cause)) == NULL) {
+		log_error("%s", cause);
+		free(cause);
+		return EXIT_RUNTIME;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	memset(&pc, 0, sizeof pc);
+	pc.output = PIPELINE_LINES;
+	pc.out = stdout;
+	pc.verbose = o->verbose;
+	pc.privacy.mode = o->log_targets;
+	/* Until the store keeps a key per database, one per run. */
+	privacy_random_key(&pc.privacy);
+	m.pipe = pipeline_new(&pc);
+
+	memset(&cc, 0, sizeof cc);
+	cc.address = o->control;
+	cc.cookie_file = o->cookie;
+	cc.password_file = o->password_file;
+	cc.auth = o->auth;
+	cc.record = m.record;
+
+	m.base = event_base_new();
+	if (m.base == NULL)
+		fatalx("cannot create an event loop");
+	m.ctl = ctl_new(m.base, &cc, &cbs, &m);
+	sigint = evsignal_new(m.base, SIGINT, mon_stop_cb, &m);
+	sigterm = evsignal_new(m.base, SIGTERM, mon_stop_cb, &m);
+	evsignal_add(sigint, NULL);
+	evsignal_add(sigterm, NULL);
+	if (o->duration > 0) {
+		struct timeval tv;
+
+		tv.tv_sec = (time_t)o->duration;
+		tv.tv_usec = (suseconds_t)((o->duration - (double)tv.tv_sec) *
+		    1e6);
+		timer = evtimer_new(m.base, mon_stop_cb, &m);
+		evtimer_add(timer, &tv);
+	}
+	if (ctl_start(m.ctl, &cause) == -1) {
+		log_error("%s", cause);
+		free(cause);
+		m.status = EXIT_RUNTIME;
+	} else
+		event_base_dispatch(m.base);
+
+	if (m.status == EXIT_OK && ctl_attached(m.ctl)) {
+		int64_t now = record_now_us();
+
+		record_note(m.record, now, "stop");
+	}
+	ctl_free(m.ctl);
+	if (timer != NULL)
+		event_free(timer);
+	event_free(sigint);
+	event_free(sigterm);
+	event_base_free(m.base);
+	pipeline_free(m.pipe);
+	record_close(m.record);
+	fflush(stdout);
+	sodium_memzero(pc.privacy.key, sizeof pc.privacy.key);
+	return m.status;
+}

@@ -1,0 +1,86 @@
+/* privacy.c: keyed hashing of destinations and SOCKS credentials. */
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "privacy.h"
+
+int
+privacy_parse_mode(const char *s, enum log_targets *out)
+{
+	if (strcasecmp(s, "hash") == 0)
+		*out = LOG_TARGETS_HASH;
+	else if (strcasecmp(s, "plain") == 0)
+		*out = LOG_TARGETS_PLAIN;
+	else if (strcasecmp(s, "none") == 0)
+		*out = LOG_TARGETS_NONE;
+	else
+		return -1;
+	return 0;
+}
+
+const char *
+privacy_mode_name(enum log_targets m)
+{
+	return m == LOG_TARGETS_PLAIN ? "plain" :
+	    m == LOG_TARGETS_NONE ? "none" : "hash";
+}
+
+void
+privacy_random_key(struct privacy *p)
+{
+	randombytes_buf(p->key, sizeof p->key);
+}
+
+void
+privacy_hash(const struct privacy *p, struct buf *b, const char *s, size_t n)
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	crypto_auth_hmacsha256_init(&st, p->key, sizeof p->key);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)s, n);
+	crypto_auth_hmacsha256_final(&st, mac);
+	buf_adds(b, "h:");
+	for (i = 0; i < 6; i++) {
+		buf_addc(b, hex[mac[i] >> 4]);
+		buf_addc(b, hex[mac[i] & 15]);
+	}
+}
+
+void
+privacy_target(const struct privacy *p, struct buf *b, const char *addr,
+    int port)
+{
+	switch (p->mode) {
+	case LOG_TARGETS_PLAIN:
+		buf_escape(b, addr, strlen(addr));
+		break;
+	case LOG_TARGETS_NONE:
+		buf_adds(b, "port");
+		if (port >= 0)
+			buf_printf(b, " %d", port);
+		return;
+	default:
+		privacy_hash(p, b, addr, strlen(addr));
+		break;
+	}
+	if (port >= 0)
+		buf_printf(b, ":%d", port);
+}
+
+void
+privacy_secret(const struct privacy *p, struct buf *b, const char *s,
+    size_t n)
+{
+	if (p->mode == LOG_TARGETS_PLAIN) {
+		buf_addc(b, '"');
+		buf_escape(b, s, n);
+		buf_addc(b, '"');
+	} else
+		privacy_hash(p, b, s, n);
+}

@@ -1,0 +1,258 @@
+/*
+ * record.c: transcripts of the control connection.  The file is created
+ * 0600 whatever the umask; AUTHENTICATE's argument never reaches it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "record.h"
+#include "xmalloc.h"
+
+struct record {
+	FILE		*f;
+	char		*path;
+	int		 failed;
+};
+
+int64_t
+record_now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+struct record *
+record_open(const char *path, char **cause)
+{
+	struct record *r;
+	int fd;
+	FILE *f;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1) {
+		*cause = xasprintf("cannot create transcript %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (fchmod(fd, 0600) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		*cause = xasprintf("cannot set up transcript %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->f = f;
+	r->path = xstrdup(path);
+	return r;
+}
+
+static void
+record_check(struct record *r)
+{
+	if (r->failed)
+		return;
+	if (fflush(r->f) == EOF || ferror(r->f)) {
+		r->failed = 1;
+		log_error("transcript %s: write failed (%s); recording "
+		    "stopped, monitoring goes on", r->path, strerror(errno));
+	}
+}
+
+void
+record_close(struct record *r)
+{
+	if (r == NULL)
+		return;
+	record_check(r);
+	if (fclose(r->f) == EOF && !r->failed)
+		log_error("transcript %s: close failed (%s)", r->path,
+		    strerror(errno));
+	free(r->path);
+	free(r);
+}
+
+int
+record_failed(const struct record *r)
+{
+	return r != NULL && r->failed ? -1 : 0;
+}
+
+static void
+record_put(struct record *r, int64_t ts, char dir, const char *s, size_t n)
+{
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	fprintf(r->f, "%" PRId64 ".%06" PRId64 " %c ", ts / 1000000,
+	    ts % 1000000, dir);
+	fwrite(s, 1, n, r->f);
+	fputc('\n', r->f);
+}
+
+void
+record_from_tor(struct record *r, const char *s, size_t n, int64_t ts)
+{
+	if (r == NULL || r->failed)
+		return;
+	record_put(r, ts, '<', s, n);
+	record_check(r);
+}
+
+char *
+record_redact(const char *s, size_t n)
+{
+	static const char auth[] = "AUTHENTICATE";
+	size_t al = sizeof auth - 1;
+
+	if (n >= al && strncasecmp(s, auth, al) == 0 &&
+	    (n == al || s[al] == ' ' || s[al] == '\r'))
+		return xstrdup(n > al && s[al] == ' ' ?
+		    "AUTHENTICATE [redacted]" : "AUTHENTICATE");
+	return xstrndup(s, n);
+}
+
+void
+record_to_tor(struct record *r, const char *s, size_t n, int64_t ts)
+{
+	char *safe;
+
+	if (r == NULL || r->failed)
+		return;
+	safe = record_redact(s, n);
+	record_put(r, ts, '>', safe, strlen(safe));
+	free(safe);
+	record_check(r);
+}
+
+void
+record_note(struct record *r, int64_t ts, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (r == NULL || r->failed)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL)
+		return;
+	/* An annotation is one line: never let a newline through. */
+	msg[strcspn(msg, "\r\n")] = '\0';
+	record_put(r, ts, '#', msg, strlen(msg));
+	free(msg);
+	record_check(r);
+}
+
+struct record_reader {
+	FILE	*f;
+	char	*line;
+	size_t	 cap;
+	int	 decided;
+	int	 transcript;
+};
+
+struct record_reader *
+record_reader_new(FILE *f)
+{
+	struct record_reader *rr = xcalloc(1, sizeof *rr);
+
+	rr->f = f;
+	return rr;
+}
+
+void
+record_reader_free(struct record_reader *rr)
+{
+	if (rr == NULL)
+		return;
+	free(rr->line);
+	free(rr);
+}
+
+int
+record_reader_is_transcript(const struct record_reader *rr)
+{
+	return rr->transcript;
+}
+
+/* Parses "<secs>.<usecs> <dir>[ <text>]"; returns 0 or -1. */
+static int
+record_parse_stamped(char *s, size_t n, struct record_line *out)
+{
+	size_t i = 0, dot;
+	int64_t sec = 0, usec = 0;
+
+	while (i < n && s[i] >= '0' && s[i] <= '9' && i < 15)
+		sec = sec * 10 + (s[i++] - '0');
+	if (i == 0 || i >= n || s[i] != '.')
+		return -1;
+	dot = ++i;
+	while (i < n && s[i] >= '0' && s[i] <= '9' && i - dot < 6)
+		usec = usec * 10 + (s[i++] - '0');
+	if (i - dot != 6 || i + 2 > n || s[i] != ' ' ||
+	    (s[i + 1] != '<' && s[i + 1] != '>' && s[i + 1] != '#'))
+		return -1;
+	if (i + 2 < n && s[i + 2] != ' ')
+		return -1;
+	out->ts_us = sec * 1000000 + usec;
+	out->dir = s[i + 1];
+	out->text = i + 3 <= n ? s + i + 3 : s + n;
+	out->len = i + 3 <= n ? n - i - 3 : 0;
+	return 0;
+}
+
+int
+record_reader_next(struct record_reader *rr, struct record_line *out)
+{
+	ssize_t got;
+	size_t n;
+
+	for (;;) {
+		errno = 0;
+		got = getline(&rr->line, &rr->cap, rr->f);
+		if (got == -1)
+			return errno != 0 && ferror(rr->f) ? -1 : 0;
+		n = (size_t)got;
+		if (n > 0 && rr->line[n - 1] == '\n')
+			n--;
+		if (n > 0 && rr->line[n - 1] == '\r')
+			n--;
+		if (!rr->decided) {
+			if (n == 0)
+				continue;
+			rr->decided = 1;
+			rr->transcript = record_parse_stamped(rr->line, n,
+			    out) == 0;
+		}
+		if (!rr->transcript) {
+			out->ts_us = 0;
+			out->dir = '<';
+			out->text = rr->line;
+			out->len = n;
+			return 1;
+		}
+		if (n == 0)
+			continue;
+		if (record_parse_stamped(rr->line, n, out) == -1) {
+			out->ts_us = 0;
+			out->dir = '?';
+			out->text = rr->line;
+			out->len = n;
+		}
+		return 1;
+	}
+}

@@ -1,0 +1,502 @@
+/*
+ * reply.c: control-port framing and keyword parsing.  No I/O: bytes in,
+ * replies out through a callback.  Nothing Tor sends can make it abort;
+ * whatever breaks a rule is reported through the error callback and the
+ * parser carries on with the next line.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "reply.h"
+#include "xmalloc.h"
+
+struct pending {
+	struct reply	 r;
+	size_t		 cap;
+	size_t		 size;
+	int		 active;
+	int		 reported;	/* a limit was reported for this reply */
+};
+
+struct reply_parser {
+	reply_fn	 fn;
+	reply_err_fn	 err;
+	reply_line_fn	 hook;
+	void		*arg;
+
+	struct buf	 line;		/* partial line from feed() */
+	int		 overlong;	/* line went over the limit: cut */
+
+	struct pending	 sync;		/* 1xx-5xx: replies to commands */
+	struct pending	 async;		/* 6xx: events */
+	struct pending	*in_data;	/* whose data block is being read */
+	struct buf	 data;
+};
+
+struct reply_parser *
+reply_parser_new(reply_fn fn, reply_err_fn err, void *arg)
+{
+	struct reply_parser *p = xcalloc(1, sizeof *p);
+
+	p->fn = fn;
+	p->err = err;
+	p->arg = arg;
+	buf_init(&p->line);
+	buf_init(&p->data);
+	return p;
+}
+
+void
+reply_parser_set_line_hook(struct reply_parser *p, reply_line_fn fn)
+{
+	p->hook = fn;
+}
+
+static void
+pending_clear(struct pending *pd)
+{
+	size_t i;
+
+	for (i = 0; i < pd->r.nlines; i++) {
+		free(pd->r.lines[i].text);
+		free(pd->r.lines[i].data);
+	}
+	free(pd->r.lines);
+	memset(pd, 0, sizeof *pd);
+}
+
+void
+reply_parser_reset(struct reply_parser *p)
+{
+	pending_clear(&p->sync);
+	pending_clear(&p->async);
+	p->in_data = NULL;
+	buf_reset(&p->data);
+	buf_reset(&p->line);
+	p->overlong = 0;
+}
+
+void
+reply_parser_free(struct reply_parser *p)
+{
+	if (p == NULL)
+		return;
+	reply_parser_reset(p);
+	buf_free(&p->line);
+	buf_free(&p->data);
+	free(p);
+}
+
+static void
+parser_error(struct reply_parser *p, const char *what, const char *s, size_t n)
+{
+	if (p->err != NULL)
+		p->err(what, s, n, p->arg);
+}
+
+/* Marks pd as truncated, reporting it once per reply. */
+static void
+pending_truncate(struct reply_parser *p, struct pending *pd, const char *what,
+    const char *s, size_t n)
+{
+	pd->r.truncated = 1;
+	if (!pd->reported) {
+		pd->reported = 1;
+		parser_error(p, what, s, n);
+	}
+}
+
+static int
+pending_full(const struct pending *pd, size_t more)
+{
+	return pd->r.nlines >= REPLY_MAX_LINES ||
+	    pd->size + more > REPLY_MAX_SIZE;
+}
+
+static void
+data_end(struct reply_parser *p)
+{
+	struct pending *pd = p->in_data;
+	struct reply_line *rl;
+
+	p->in_data = NULL;
+	if (pd->r.nlines == 0)
+		return;
+	rl = &pd->r.lines[pd->r.nlines - 1];
+	rl->data = xstrndup(p->data.len ? p->data.p : "", p->data.len);
+	rl->datalen = p->data.len;
+	buf_reset(&p->data);
+}
+
+static void
+data_line(struct reply_parser *p, const char *s, size_t n, int cut)
+{
+	struct pending *pd = p->in_data;
+
+	if (n == 1 && s[0] == '.' && !cut) {
+		data_end(p);
+		return;
+	}
+	if (n > 0 && s[0] == '.') {
+		s++;
+		n--;
+	}
+	if (cut || memchr(s, '\0', n) != NULL) {
+		pending_truncate(p, pd, cut ? "line too long in data block" :
+		    "NUL byte in data block", s, n);
+		return;
+	}
+	if (pending_full(pd, n + 1)) {
+		pending_truncate(p, pd, "reply too large, truncated", s, n);
+		return;
+	}
+	if (p->data.len > 0)
+		buf_addc(&p->data, '\n');
+	buf_add(&p->data, s, n);
+	pd->size += n + 1;
+}
+
+static void
+parser_line(struct reply_parser *p, const char *s, size_t n, int64_t ts,
+    int cut)
+{
+	struct pending *pd;
+	struct reply_line *rl;
+	const char *nul;
+	int code;
+	char sep;
+
+	if (p->in_data != NULL) {
+		data_line(p, s, n, cut);
+		return;
+	}
+	if (n < 3 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' ||
+	    s[2] < '0' || s[2] > '9' ||
+	    (n > 3 && s[3] != ' ' && s[3] != '-' && s[3] != '+')) {
+		parser_error(p, cut ? "line too long and malformed" :
+		    "malformed line", s, n);
+		return;
+	}
+	code = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+	sep = n > 3 ? s[3] : ' ';
+	pd = code / 100 == 6 ? &p->async : &p->sync;
+	if (!pd->active) {
+		pd->active = 1;
+		pd->r.async = code / 100 == 6;
+	}
+	s += n > 3 ? 4 : 3;
+	n -= n > 3 ? 4 : 3;
+	if ((nul = memchr(s, '\0', n)) != NULL) {
+		pending_truncate(p, pd, "NUL byte in line", s - 4, n + 4);
+		n = (size_t)(nul - s);
+	}
+	if (cut)
+		pending_truncate(p, pd, "line too long, truncated", s - 4,
+		    n + 4);
+	if (pending_full(pd, n)) {
+		pending_truncate(p, pd, "reply too large, truncated", s, n);
+	} else {
+		if (pd->r.nlines == pd->cap) {
+			pd->cap = pd->cap ? pd->cap * 2 : 4;
+			pd->r.lines = xreallocarray(pd->r.lines, pd->cap,
+			    sizeof *pd->r.lines);
+		}
+		rl = &pd->r.lines[pd->r.nlines++];
+		rl->code = code;
+		rl->sep = sep;
+		rl->text = xstrndup(s, n);
+		rl->textlen = n;
+		rl->data = NULL;
+		rl->datalen = 0;
+		pd->size += n;
+	}
+	if (sep == '+') {
+		p->in_data = pd;
+		buf_reset(&p->data);
+		return;
+	}
+	if (sep != ' ')
+		return;
+	pd->r.code = code;
+	pd->r.ts_us = ts;
+	if (p->fn != NULL)
+		p->fn(&pd->r, p->arg);
+	pending_clear(pd);
+}
+
+void
+reply_parser_line(struct reply_parser *p, const char *s, size_t n, int64_t ts)
+{
+	int cut = 0;
+
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	if (p->hook != NULL)
+		p->hook(s, n, ts, p->arg);
+	if (n > REPLY_MAX_LINE) {
+		n = REPLY_MAX_LINE;
+		cut = 1;
+	}
+	parser_line(p, s, n, ts, cut);
+}
+
+void
+reply_parser_feed(struct reply_parser *p, const char *s, size_t n, int64_t ts)
+{
+	const char *nl;
+	size_t take;
+
+	while (n > 0) {
+		nl = memchr(s, '\n', n);
+		take = nl != NULL ? (size_t)(nl - s) : n;
+		if (p->line.len == 0 && nl != NULL && !p->overlong) {
+			/* Whole line in the input: no copy. */
+			reply_parser_line(p, s, take, ts);
+		} else {
+			size_t room = REPLY_MAX_LINE + 1 - p->line.len;
+
+			if (take > room) {
+				buf_add(&p->line, s, room);
+				p->overlong = 1;
+			} else
+				buf_add(&p->line, s, take);
+			if (nl != NULL) {
+				/* reply_parser_line cuts at the limit. */
+				reply_parser_line(p, p->line.p, p->line.len,
+				    ts);
+				buf_reset(&p->line);
+				p->overlong = 0;
+			}
+		}
+		if (nl == NULL)
+			break;
+		take++;
+		s += take;
+		n -= take;
+	}
+}
+
+int
+reply_unquote(const char *s, size_t len, char *out, size_t *outlen,
+    size_t *consumed)
+{
+	size_t i = 1, o = 0;
+
+	if (len == 0 || s[0] != '"')
+		return -1;
+	while (i < len) {
+		char c = s[i];
+
+		if (c == '"') {
+			*outlen = o;
+			*consumed = i + 1;
+			return 0;
+		}
+		if (c != '\\') {
+			out[o++] = c;
+			i++;
+			continue;
+		}
+		if (++i >= len)
+			return -1;
+		c = s[i];
+		switch (c) {
+		case 'n': out[o++] = '\n'; i++; break;
+		case 't': out[o++] = '\t'; i++; break;
+		case 'r': out[o++] = '\r'; i++; break;
+		case '\\': case '"': case '\'':
+			out[o++] = c;
+			i++;
+			break;
+		case 'x': {
+			int v = 0, k;
+
+			for (k = 1; k <= 2; k++) {
+				char h = i + k < len ? s[i + k] : '\0';
+
+				v <<= 4;
+				if (h >= '0' && h <= '9')
+					v |= h - '0';
+				else if (h >= 'a' && h <= 'f')
+					v |= h - 'a' + 10;
+				else if (h >= 'A' && h <= 'F')
+					v |= h - 'A' + 10;
+				else
+					return -1;
+			}
+			out[o++] = (char)v;
+			i += 3;
+			break;
+		}
+		default:
+			if (c >= '0' && c <= '7') {
+				int v = 0, k;
+
+				for (k = 0; k < 3 && i < len &&
+				    s[i] >= '0' && s[i] <= '7'; k++, i++)
+					v = v * 8 + (s[i] - '0');
+				if (v > 255)
+					return -1;
+				out[o++] = (char)v;
+			} else
+				return -1;
+		}
+	}
+	return -1;
+}
+
+static int
+kv_is_key(const char *s, size_t n, size_t *eq)
+{
+	size_t i;
+
+	if (n == 0 || !((s[0] >= 'A' && s[0] <= 'Z') ||
+	    (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return 0;
+	for (i = 1; i < n; i++) {
+		char c = s[i];
+
+		if (c == '=') {
+			*eq = i;
+			return 1;
+		}
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '/' ||
+		    c == '-' || c == '.'))
+			return 0;
+	}
+	return 0;
+}
+
+static struct kv *
+kv_push(struct kvlist *l)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
+	}
+	return &l->v[l->n++];
+}
+
+int
+reply_kv_parse(const char *s, size_t len, struct kvlist *l, char **cause)
+{
+	char *w;
+	size_t i = 0;
+
+	l->n = 0;
+	free(l->scratch);
+	/* Decoding never grows a value: one copy holds everything. */
+	l->scratch = w = xmalloc(len + 1);
+	memcpy(w, s, len);
+	w[len] = '\0';
+	while (i < len) {
+		struct kv *kv;
+		size_t start, eq = 0, end, vlen, used;
+
+		while (i < len && w[i] == ' ')
+			i++;
+		if (i >= len)
+			break;
+		start = i;
+		end = i;
+		while (end < len && w[end] != ' ' && w[end] != '"')
+			end++;
+		kv = kv_push(l);
+		kv->quoted = 0;
+		if (kv_is_key(w + start, end - start, &eq) &&
+		    start + eq + 1 == end && end < len && w[end] == '"') {
+			/* KEY="quoted value" */
+			w[start + eq] = '\0';
+			kv->key = w + start;
+			if (reply_unquote(w + end, len - end, w + end, &vlen,
+			    &used) == -1) {
+				*cause = xasprintf("bad quoted value for %s",
+				    kv->key);
+				l->n--;
+				return -1;
+			}
+			kv->val = w + end;
+			kv->vlen = vlen;
+			kv->quoted = 1;
+			i = end + used;
+			w[end + vlen] = '\0';
+			if (i < len && w[i] != ' ') {
+				*cause = xasprintf("junk after quoted value "
+				    "of %s", kv->key);
+				l->n--;
+				return -1;
+			}
+			continue;
+		}
+		if (end < len && w[end] == '"') {
+			if (end == start) {
+				/* A positional quoted string. */
+				if (reply_unquote(w + end, len - end, w + end,
+				    &vlen, &used) == -1) {
+					*cause = xstrdup("bad quoted string");
+					l->n--;
+					return -1;
+				}
+				kv->key = NULL;
+				kv->val = w + end;
+				kv->vlen = vlen;
+				kv->quoted = 1;
+				i = end + used;
+				w[end + vlen] = '\0';
+				continue;
+			}
+			/* A quote inside a bare word: keep it literally. */
+			while (end < len && w[end] != ' ')
+				end++;
+		}
+		w[end] = '\0';
+		if (kv_is_key(w + start, end - start, &eq)) {
+			w[start + eq] = '\0';
+			kv->key = w + start;
+			kv->val = w + start + eq + 1;
+			kv->vlen = end - start - eq - 1;
+		} else {
+			kv->key = NULL;
+			kv->val = w + start;
+			kv->vlen = end - start;
+		}
+		i = end + 1;
+	}
+	return 0;
+}
+
+void
+reply_kv_free(struct kvlist *l)
+{
+	free(l->v);
+	free(l->scratch);
+	memset(l, 0, sizeof *l);
+}
+
+void
+reply_kv_positional(struct kvlist *l, size_t i)
+{
+	struct kv *kv = &l->v[i];
+	char *k;
+
+	if (kv->key == NULL || kv->quoted)
+		return;
+	k = (char *)kv->key;
+	k[strlen(k)] = '=';
+	kv->vlen += (size_t)(kv->val - k);
+	kv->val = k;
+	kv->key = NULL;
+}
+
+const struct kv *
+reply_kv_get(const struct kvlist *l, const char *key)
+{
+	size_t i;
+
+	for (i = l->n; i-- > 0;)
+		if (l->v[i].key != NULL && strcmp(l->v[i].key, key) == 0)
+			return &l->v[i];
+	return NULL;
+}

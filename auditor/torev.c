@@ -1,0 +1,561 @@
+/*
+ * torev.c: typed STREAM and CIRC events from 650 replies.  Keyword order
+ * is free, unknown keywords are kept in ->extra, quoted values are decoded.
+ * An event's strings live in storage the struct torev owns and reuses, so a
+ * long replay parses without an allocation per event once warmed up.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "torev.h"
+#include "xmalloc.h"
+
+void
+torev_init(struct torev *ev)
+{
+	memset(ev, 0, sizeof *ev);
+}
+
+void
+torev_clear(struct torev *ev)
+{
+	reply_kv_free(&ev->kv);
+	free(ev->store);
+	free(ev->lists);
+	free(ev->hops);
+	free(ev->extra);
+	free(ev->raw);
+	torev_init(ev);
+}
+
+int
+torev_parse_id(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (s == NULL || s[0] == '\0')
+		return -1;
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned d;
+
+		if (s[i] < '0' || s[i] > '9' || i >= 20)
+			return -1;
+		d = (unsigned)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+torev_parse_i64(const char *s, int64_t *out)
+{
+	uint64_t v;
+
+	if (s[0] == '-') {
+		if (torev_parse_id(s + 1, &v) == -1 ||
+		    v > (uint64_t)INT64_MAX + 1)
+			return -1;
+		*out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+		return 0;
+	}
+	if (torev_parse_id(s, &v) == -1 || v > INT64_MAX)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+/* Splits a comma list in place into ev->lists; returns its first slot. */
+static size_t
+torev_split_list(struct torev *ev, char *s, size_t *n)
+{
+	size_t first = ev->nlists;
+	char *p;
+
+	*n = 0;
+	if (*s == '\0')
+		return first;
+	for (;;) {
+		ev->lists[ev->nlists++] = s;
+		(*n)++;
+		if ((p = strchr(s, ',')) == NULL)
+			break;
+		*p = '\0';
+		s = p + 1;
+	}
+	return first;
+}
+
+static int
+hexdigits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'A' && s[i] <= 'F') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* Parses a path ($FP~nick,$FP=nick,$FP,nick) in place. */
+static int
+torev_parse_path(struct torev *ev, char *s, char **cause)
+{
+	struct circ_ev *c = &ev->u.circ;
+	char *p;
+
+	c->path = ev->hops;
+	c->npath = 0;
+	while (*s != '\0') {
+		struct torev_hop *h = &ev->hops[c->npath++];
+
+		if ((p = strchr(s, ',')) != NULL)
+			*p = '\0';
+		h->fp = h->nick = NULL;
+		if (*s == '$') {
+			size_t len = strcspn(s + 1, "~=");
+
+			if (len != 40 || !hexdigits(s + 1, 40)) {
+				*cause = xstrdup("bad fingerprint in path");
+				return -1;
+			}
+			h->fp = s + 1;
+			if (s[41] != '\0') {
+				s[41] = '\0';
+				h->nick = s + 42;
+			}
+		} else
+			h->nick = s;
+		if (p == NULL)
+			break;
+		s = p + 1;
+	}
+	return 0;
+}
+
+static void
+torev_extra_add(struct torev *ev, const char *key, const char *val, size_t n)
+{
+	if (ev->n_extra == ev->extracap) {
+		ev->extracap = ev->extracap ? ev->extracap * 2 : 4;
+		ev->extra = xreallocarray(ev->extra, ev->extracap,
+		    sizeof *ev->extra);
+	}
+	ev->extra[ev->n_extra].key = key;
+	ev->extra[ev->n_extra].val = val;
+	ev->extra[ev->n_extra].vlen = n;
+	ev->n_extra++;
+}
+
+static const char *const positional_names[] = {
+	"ARG0", "ARG1", "ARG2", "ARG3", "ARG4", "ARG5", "ARG6", "ARG7",
+	"ARG8", "ARG9", "ARG10", "ARG11", "ARG12", "ARG13", "ARG14", "ARG15"
+};
+
+static void
+torev_extra_positional(struct torev *ev, size_t i, const struct kv *kv)
+{
+	size_t k = i < 15 ? i : 15;
+
+	torev_extra_add(ev, positional_names[k], kv->val, kv->vlen);
+}
+
+/* Copies the target's address part (brackets of IPv6 removed). */
+static void
+torev_split_target(struct torev *ev, struct stream_ev *s)
+{
+	const char *t = s->target, *colon = strrchr(t, ':');
+	size_t alen = strlen(t);
+	uint64_t port;
+
+	s->target_port = -1;
+	/* host:port, 1.2.3.4:port or [v6]:port; a bare v6 has no port. */
+	if (colon != NULL && torev_parse_id(colon + 1, &port) == 0 &&
+	    port <= 65535 && (strchr(t, ':') == colon ||
+	    (t[0] == '[' && colon > t && colon[-1] == ']'))) {
+		s->target_port = (int)port;
+		alen = (size_t)(colon - t);
+	}
+	if (alen >= 2 && t[0] == '[' && t[alen - 1] == ']') {
+		t++;
+		alen -= 2;
+	}
+	if (ev->storecap < alen + 1) {
+		ev->storecap = alen + 1 < 64 ? 64 : alen + 1;
+		ev->store = xreallocarray(ev->store, ev->storecap, 1);
+	}
+	memcpy(ev->store, t, alen);
+	ev->store[alen] = '\0';
+	s->target_address = ev->store;
+}
+
+static int
+torev_stream(struct torev *ev, char **cause)
+{
+	struct stream_ev *s = &ev->u.stream;
+	struct kvlist *l = &ev->kv;
+	size_t i, n;
+
+	memset(s, 0, sizeof *s);
+	s->target_port = -1;
+	if (l->n < 5) {
+		*cause = xstrdup("STREAM event with fewer than 4 arguments");
+		return -1;
+	}
+	for (i = 1; i <= 4; i++)
+		reply_kv_positional(l, i);
+	if (torev_parse_id(l->v[1].val, &s->id) == -1) {
+		*cause = xstrdup("bad stream id");
+		return -1;
+	}
+	s->status = l->v[2].val;
+	if (torev_parse_id(l->v[3].val, &s->circ_id) == -1) {
+		*cause = xstrdup("bad circuit id");
+		return -1;
+	}
+	s->target = l->v[4].val;
+	torev_split_target(ev, s);
+	for (i = 5; i < l->n; i++) {
+		const struct kv *kv = &l->v[i];
+		const char *k = kv->key;
+
+		if (k == NULL)
+			torev_extra_positional(ev, i, kv);
+		else if (strcmp(k, "REASON") == 0)
+			s->reason = kv->val;
+		else if (strcmp(k, "REMOTE_REASON") == 0)
+			s->remote_reason = kv->val;
+		else if (strcmp(k, "SOURCE") == 0)
+			s->source = kv->val;
+		else if (strcmp(k, "SOURCE_ADDR") == 0)
+			s->source_addr = kv->val;
+		else if (strcmp(k, "PURPOSE") == 0)
+			s->purpose = kv->val;
+		else if (strcmp(k, "SOCKS_USERNAME") == 0) {
+			s->socks_username.p = kv->val;
+			s->socks_username.n = kv->vlen;
+		} else if (strcmp(k, "SOCKS_PASSWORD") == 0) {
+			s->socks_password.p = kv->val;
+			s->socks_password.n = kv->vlen;
+		} else if (strcmp(k, "CLIENT_PROTOCOL") == 0)
+			s->client_protocol = kv->val;
+		else if (strcmp(k, "NYM_EPOCH") == 0) {
+			if (torev_parse_id(kv->val, &s->nym_epoch) == -1) {
+				*cause = xstrdup("bad NYM_EPOCH");
+				return -1;
+			}
+			s->has_nym_epoch = 1;
+		} else if (strcmp(k, "SESSION_GROUP") == 0) {
+			if (torev_parse_i64(kv->val, &s->session_group) == -1) {
+				*cause = xstrdup("bad SESSION_GROUP");
+				return -1;
+			}
+			s->has_session_group = 1;
+		} else if (strcmp(k, "ISO_FIELDS") == 0) {
+			size_t first = torev_split_list(ev, (char *)kv->val,
+			    &n);
+
+			s->iso_fields = &ev->lists[first];
+			s->n_iso_fields = n;
+		} else
+			torev_extra_add(ev, k, kv->val, kv->vlen);
+	}
+	return 0;
+}
+
+static int
+torev_circ(struct torev *ev, char **cause)
+{
+	struct circ_ev *c = &ev->u.circ;
+	struct kvlist *l = &ev->kv;
+	size_t i = 3, n;
+
+	memset(c, 0, sizeof *c);
+	if (l->n < 3) {
+		*cause = xstrdup("CIRC event with fewer than 2 arguments");
+		return -1;
+	}
+	reply_kv_positional(l, 1);
+	reply_kv_positional(l, 2);
+	if (torev_parse_id(l->v[1].val, &c->id) == -1) {
+		*cause = xstrdup("bad circuit id");
+		return -1;
+	}
+	c->status = l->v[2].val;
+	if (l->n > 3 && l->v[3].key == NULL && !l->v[3].quoted) {
+		if (torev_parse_path(ev, (char *)l->v[3].val, cause) == -1)
+			return -1;
+		i = 4;
+	}
+	for (; i < l->n; i++) {
+		const struct kv *kv = &l->v[i];
+		const char *k = kv->key;
+
+		if (k == NULL)
+			torev_extra_positional(ev, i, kv);
+		else if (strcmp(k, "BUILD_FLAGS") == 0) {
+			size_t first = torev_split_list(ev, (char *)kv->val,
+			    &n);
+
+			c->build_flags = &ev->lists[first];
+			c->n_build_flags = n;
+		} else if (strcmp(k, "PURPOSE") == 0)
+			c->purpose = kv->val;
+		else if (strcmp(k, "HS_STATE") == 0)
+			c->hs_state = kv->val;
+		else if (strcmp(k, "REND_QUERY") == 0)
+			c->rend_query = kv->val;
+		else if (strcmp(k, "TIME_CREATED") == 0)
+			c->created = kv->val;
+		else if (strcmp(k, "REASON") == 0)
+			c->reason = kv->val;
+		else if (strcmp(k, "REMOTE_REASON") == 0)
+			c->remote_reason = kv->val;
+		else if (strcmp(k, "SOCKS_USERNAME") == 0) {
+			c->socks_username.p = kv->val;
+			c->socks_username.n = kv->vlen;
+		} else if (strcmp(k, "SOCKS_PASSWORD") == 0) {
+			c->socks_password.p = kv->val;
+			c->socks_password.n = kv->vlen;
+		} else if (strcmp(k, "CONFLUX_ID") == 0)
+			c->conflux_id = kv->val;
+		else
+			torev_extra_add(ev, k, kv->val, kv->vlen);
+	}
+	return 0;
+}
+
+/* Makes room in the list and hop pools for anything this line can hold. */
+static void
+torev_reserve(struct torev *ev, const char *text, size_t len)
+{
+	size_t need = 2, i;
+
+	for (i = 0; i < len; i++)
+		if (text[i] == ',' || text[i] == ' ')
+			need++;
+	if (ev->listcap < need) {
+		ev->listcap = need < 32 ? 32 : need;
+		ev->lists = xreallocarray(ev->lists, ev->listcap,
+		    sizeof *ev->lists);
+	}
+	if (ev->hopcap < need) {
+		ev->hopcap = need < 32 ? 32 : need;
+		ev->hops = xreallocarray(ev->hops, ev->hopcap,
+		    sizeof *ev->hops);
+	}
+}
+
+static void
+torev_set_raw(struct torev *ev, const struct reply *r)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	for (i = 0; i < r->nlines; i++) {
+		if (i > 0)
+			buf_addc(&b, '\n');
+		buf_printf(&b, "%03d%c", r->lines[i].code, r->lines[i].sep);
+		buf_add(&b, r->lines[i].text, r->lines[i].textlen);
+	}
+	buf_cstr(&b);
+	ev->raw = b.p;
+}
+
+int
+torev_parse(const struct reply *r, struct torev *ev, char **cause)
+{
+	const struct reply_line *first;
+
+	ev->type = 0;
+	ev->name = NULL;
+	ev->n_extra = 0;
+	ev->nlists = 0;
+	FREE(ev->raw);
+	memset(&ev->u, 0, sizeof ev->u);
+	ev->ts_us = r->ts_us;
+	if (!r->async || r->nlines == 0) {
+		*cause = xstrdup("not an asynchronous event");
+		return -1;
+	}
+	if (r->truncated) {
+		*cause = xstrdup("event over the size limit or with NUL bytes");
+		return -1;
+	}
+	first = &r->lines[0];
+	torev_reserve(ev, first->text, first->textlen);
+	if (reply_kv_parse(first->text, first->textlen, &ev->kv, cause) == -1)
+		return -1;
+	if (ev->kv.n == 0 || ev->kv.v[0].key != NULL) {
+		*cause = xstrdup("event without a name");
+		return -1;
+	}
+	ev->name = ev->kv.v[0].val;
+	if (strcmp(ev->name, "STREAM") == 0 && r->nlines == 1) {
+		ev->type = TOREV_STREAM;
+		return torev_stream(ev, cause);
+	}
+	if (strcmp(ev->name, "CIRC") == 0 && r->nlines == 1) {
+		ev->type = TOREV_CIRC;
+		return torev_circ(ev, cause);
+	}
+	torev_set_raw(ev, r);
+	if (strcmp(ev->name, "SIGNAL") == 0 && ev->kv.n >= 2) {
+		ev->type = TOREV_SIGNAL;
+		ev->u.signal = ev->kv.v[1].val;
+	} else if (strcmp(ev->name, "CONF_CHANGED") == 0)
+		ev->type = TOREV_CONF_CHANGED;
+	else
+		ev->type = TOREV_OTHER;
+	return 0;
+}
+
+static void
+json_key(struct buf *b, const char *key)
+{
+	buf_addc(b, ',');
+	buf_addc(b, '"');
+	buf_adds(b, key);
+	buf_adds(b, "\":");
+}
+
+static void
+json_kstr(struct buf *b, const char *key, const char *val)
+{
+	json_key(b, key);
+	buf_json_strz(b, val);
+}
+
+static void
+json_kbin(struct buf *b, const char *key, const struct torev_str *s)
+{
+	json_key(b, key);
+	if (s->p == NULL)
+		buf_adds(b, "null");
+	else
+		buf_json_str(b, s->p, s->n);
+}
+
+static void
+json_klist(struct buf *b, const char *key, const char **v, size_t n)
+{
+	size_t i;
+
+	json_key(b, key);
+	if (v == NULL) {
+		buf_adds(b, "null");
+		return;
+	}
+	buf_addc(b, '[');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_addc(b, ',');
+		buf_json_strz(b, v[i]);
+	}
+	buf_addc(b, ']');
+}
+
+static void
+json_extra(struct buf *b, const struct torev *ev)
+{
+	size_t i;
+
+	if (ev->n_extra == 0)
+		return;
+	json_key(b, "extra");
+	buf_addc(b, '{');
+	for (i = 0; i < ev->n_extra; i++) {
+		if (i > 0)
+			buf_addc(b, ',');
+		buf_json_strz(b, ev->extra[i].key);
+		buf_addc(b, ':');
+		buf_json_str(b, ev->extra[i].val, ev->extra[i].vlen);
+	}
+	buf_addc(b, '}');
+}
+
+void
+torev_dump_json(const struct torev *ev, struct buf *b)
+{
+	size_t i;
+
+	buf_adds(b, "{\"type\":");
+	buf_json_strz(b, ev->name);
+	if (ev->type == TOREV_STREAM) {
+		const struct stream_ev *s = &ev->u.stream;
+
+		buf_printf(b, ",\"id\":\"%" PRIu64 "\"", s->id);
+		json_kstr(b, "status", s->status);
+		buf_printf(b, ",\"circ_id\":\"%" PRIu64 "\"", s->circ_id);
+		json_kstr(b, "target", s->target);
+		json_kstr(b, "target_address", s->target_address);
+		json_key(b, "target_port");
+		if (s->target_port >= 0)
+			buf_printf(b, "%d", s->target_port);
+		else
+			buf_adds(b, "null");
+		json_kstr(b, "reason", s->reason);
+		json_kstr(b, "remote_reason", s->remote_reason);
+		json_kstr(b, "source", s->source);
+		json_kstr(b, "source_addr", s->source_addr);
+		json_kstr(b, "purpose", s->purpose);
+		json_kbin(b, "socks_username", &s->socks_username);
+		json_kbin(b, "socks_password", &s->socks_password);
+		json_kstr(b, "client_protocol", s->client_protocol);
+		json_key(b, "nym_epoch");
+		if (s->has_nym_epoch)
+			buf_printf(b, "%" PRIu64, s->nym_epoch);
+		else
+			buf_adds(b, "null");
+		json_key(b, "session_group");
+		if (s->has_session_group)
+			buf_printf(b, "%" PRId64, s->session_group);
+		else
+			buf_adds(b, "null");
+		json_klist(b, "iso_fields", s->iso_fields, s->n_iso_fields);
+	} else if (ev->type == TOREV_CIRC) {
+		const struct circ_ev *c = &ev->u.circ;
+
+		buf_printf(b, ",\"id\":\"%" PRIu64 "\"", c->id);
+		json_kstr(b, "status", c->status);
+		json_key(b, "path");
+		if (c->path == NULL)
+			buf_adds(b, "null");
+		else {
+			buf_addc(b, '[');
+			for (i = 0; i < c->npath; i++) {
+				if (i > 0)
+					buf_addc(b, ',');
+				buf_adds(b, "{\"fingerprint\":");
+				buf_json_strz(b, c->path[i].fp);
+				buf_adds(b, ",\"nickname\":");
+				buf_json_strz(b, c->path[i].nick);
+				buf_addc(b, '}');
+			}
+			buf_addc(b, ']');
+		}
+		json_klist(b, "build_flags", c->build_flags, c->n_build_flags);
+		json_kstr(b, "purpose", c->purpose);
+		json_kstr(b, "hs_state", c->hs_state);
+		json_kstr(b, "rend_query", c->rend_query);
+		json_kstr(b, "created", c->created);
+		json_kstr(b, "reason", c->reason);
+		json_kstr(b, "remote_reason", c->remote_reason);
+		json_kbin(b, "socks_username", &c->socks_username);
+		json_kbin(b, "socks_password", &c->socks_password);
+		json_kstr(b, "conflux_id", c->conflux_id);
+	} else {
+		json_kstr(b, "raw", ev->raw);
+		buf_addc(b, '}');
+		return;
+	}
+	json_extra(b, ev);
+	buf_addc(b, '}');
+}
