@@ -1,0 +1,55 @@
+# tests/integration/lib.sh: helpers for the integration tests (sourced).
+# Each test runs with the tornet env file loaded and $ISOAUDIT set; it exits
+# 0 on success, 77 to skip (with the reason as its last line), else failure.
+set -u
+: "${ISOAUDIT:?}" "${TORNET_DIR:?}"
+. "$TORNET_DIR/env"
+T=$(mktemp -d "$TORNET_DIR/t.XXXXXX")
+BGPIDS=""
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+cleanup_bg() {
+	for p in $BGPIDS; do kill "$p" 2>/dev/null; done
+	for p in $BGPIDS; do wait "$p" 2>/dev/null; done
+}
+trap cleanup_bg EXIT
+
+# wait_for FILE REGEX SECONDS: until an extended regex matches a line.
+wait_for() {
+	i=0
+	while [ "$i" -lt $(($3 * 10)) ]; do
+		grep -Eq "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "timed out after $3 s waiting for /$2/ in $1:"
+	sed 's/^/  | /' "$1" 2>/dev/null | tail -30
+	return 1
+}
+
+# fetch PORT [PATH]: curl the target through SocksPort PORT; prints curl's
+# local port (the SOURCE_ADDR port Tor sees), fails on a wrong body.
+fetch() {
+	out=$(curl -sS --max-time 60 --socks5-hostname "127.0.0.1:$1" \
+	    -w ' %{local_port}' "http://127.0.0.1:$TORNET_TARGET/${2:-}") ||
+	    fail "curl through 127.0.0.1:$1 failed"
+	case $out in
+	"isoaudit-target $TORNET_TARGET"*) ;;
+	*) fail "unexpected body through $1: $out" ;;
+	esac
+	echo "${out##* }"
+}
+
+# one_line FILE: the file holds exactly one non-empty line.
+one_line() {
+	n=$(grep -c . "$1")
+	[ "$n" -eq 1 ] || { sed 's/^/  | /' "$1"; fail "expected one line on stderr, got $n"; }
+}
