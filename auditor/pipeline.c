@@ -281,6 +281,9 @@ pipeline_malformed(struct pipeline *p, const struct reply *r,
 	const struct reply_line *l = &r->lines[0];
 
 	p->stats.malformed++;
+	/* The framer has reported a cut or NUL-bearing reply already. */
+	if (r->truncated)
+		return;
 	if (++p->malformed_session > PIPELINE_MALFORMED_SHOWN)
 		return;
 	esc = escape_dup(l->text, l->textlen > 200 ? 200 : l->textlen);

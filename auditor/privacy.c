@@ -77,9 +77,17 @@ void
 privacy_secret(const struct privacy *p, struct buf *b, const char *s,
     size_t n)
 {
+	size_t i, run = 0;
+
 	if (p->mode == LOG_TARGETS_PLAIN) {
 		buf_addc(b, '"');
-		buf_escape(b, s, n);
+		for (i = 0; i < n; i++)
+			if (s[i] == '"') {
+				buf_escape(b, s + run, i - run);
+				buf_adds(b, "\\\"");
+				run = i + 1;
+			}
+		buf_escape(b, s + run, n - run);
 		buf_addc(b, '"');
 	} else
 		privacy_hash(p, b, s, n);
