@@ -156,8 +156,10 @@ cmd_monitor(struct opts *o)
 		log_error("%s", cause);
 		free(cause);
 		m.status = EXIT_RUNTIME;
-	} else
+	} else if (m.status == EXIT_OK) {
+		/* (A connect that fails at once has reported already.) */
 		event_base_dispatch(m.base);
+	}
 
 	if (m.status == EXIT_OK && ctl_attached(m.ctl)) {
 		int64_t now = record_now_us();

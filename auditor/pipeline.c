@@ -146,7 +146,12 @@ line_exit(struct pipeline *p, const struct circ *c)
 {
 	if (c == NULL || c->exit_fp[0] == '\0')
 		return;
-	buf_adds(&p->line, " exit ");
+	/* Only general-purpose circuits end in an exit. */
+	if (c->purpose[0] == '\0' || strcmp(c->purpose, "GENERAL") == 0 ||
+	    strncmp(c->purpose, "CONFLUX", 7) == 0)
+		buf_adds(&p->line, " exit ");
+	else
+		buf_adds(&p->line, " last hop ");
 	if (c->exit_nick[0] != '\0') {
 		buf_adds(&p->line, c->exit_nick);
 		buf_addc(&p->line, ' ');

@@ -32,6 +32,7 @@ struct reply_parser {
 	struct pending	 async;		/* 6xx: events */
 	struct pending	*in_data;	/* whose data block is being read */
 	struct buf	 data;
+	size_t		 ndata;		/* lines in it so far */
 };
 
 struct reply_parser *
@@ -151,7 +152,8 @@ data_line(struct reply_parser *p, const char *s, size_t n, int cut)
 		pending_truncate(p, pd, "reply too large, truncated", s, n);
 		return;
 	}
-	if (p->data.len > 0)
+	/* Joined by '\n': an empty first line counts too. */
+	if (p->ndata++ > 0)
 		buf_addc(&p->data, '\n');
 	buf_add(&p->data, s, n);
 	pd->size += n + 1;
@@ -214,6 +216,7 @@ parser_line(struct reply_parser *p, const char *s, size_t n, int64_t ts,
 	if (sep == '+') {
 		p->in_data = pd;
 		buf_reset(&p->data);
+		p->ndata = 0;
 		return;
 	}
 	if (sep != ' ')

@@ -331,15 +331,23 @@ torev_circ(struct torev *ev, char **cause)
 	return 0;
 }
 
-/* Makes room in the list and hop pools for anything this line can hold. */
+/*
+ * Makes room in the list and hop pools for anything this line can hold,
+ * counted on the decoded values: a quoted list has commas the raw text
+ * does not show (\054).
+ */
 static void
-torev_reserve(struct torev *ev, const char *text, size_t len)
+torev_reserve(struct torev *ev)
 {
-	size_t need = 2, i;
+	const struct kvlist *l = &ev->kv;
+	size_t need = 2, i, k;
 
-	for (i = 0; i < len; i++)
-		if (text[i] == ',' || text[i] == ' ')
-			need++;
+	for (i = 0; i < l->n; i++) {
+		need++;
+		for (k = 0; k < l->v[i].vlen; k++)
+			if (l->v[i].val[k] == ',')
+				need++;
+	}
 	if (ev->listcap < need) {
 		ev->listcap = need < 32 ? 32 : need;
 		ev->lists = xreallocarray(ev->lists, ev->listcap,
@@ -390,9 +398,9 @@ torev_parse(const struct reply *r, struct torev *ev, char **cause)
 		return -1;
 	}
 	first = &r->lines[0];
-	torev_reserve(ev, first->text, first->textlen);
 	if (reply_kv_parse(first->text, first->textlen, &ev->kv, cause) == -1)
 		return -1;
+	torev_reserve(ev);
 	if (ev->kv.n == 0 || ev->kv.v[0].key != NULL) {
 		*cause = xstrdup("event without a name");
 		return -1;
