@@ -58,7 +58,13 @@ privacy_target(const struct privacy *p, struct buf *b, const char *addr,
 {
 	switch (p->mode) {
 	case LOG_TARGETS_PLAIN:
-		buf_escape(b, addr, strlen(addr));
+		if (port >= 0 && strchr(addr, ':') != NULL) {
+			/* [v6]:port, as Tor writes it. */
+			buf_addc(b, '[');
+			buf_escape(b, addr, strlen(addr));
+			buf_addc(b, ']');
+		} else
+			buf_escape(b, addr, strlen(addr));
 		break;
 	case LOG_TARGETS_NONE:
 		buf_adds(b, "port");

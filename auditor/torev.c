@@ -398,8 +398,22 @@ torev_parse(const struct reply *r, struct torev *ev, char **cause)
 		return -1;
 	}
 	first = &r->lines[0];
-	if (reply_kv_parse(first->text, first->textlen, &ev->kv, cause) == -1)
-		return -1;
+	if (reply_kv_parse(first->text, first->textlen, &ev->kv, cause) == -1) {
+		size_t wlen = strcspn(first->text, " ");
+
+		/* Only STREAM and CIRC need their keywords; others stay raw. */
+		if ((wlen == 6 && strncmp(first->text, "STREAM", 6) == 0) ||
+		    (wlen == 4 && strncmp(first->text, "CIRC", 4) == 0))
+			return -1;
+		FREE(*cause);
+		free(ev->kv.scratch);
+		ev->kv.scratch = xstrndup(first->text, wlen);
+		ev->kv.n = 0;
+		ev->name = ev->kv.scratch;
+		ev->type = TOREV_OTHER;
+		torev_set_raw(ev, r);
+		return 0;
+	}
 	torev_reserve(ev);
 	if (ev->kv.n == 0 || ev->kv.v[0].key != NULL) {
 		*cause = xstrdup("event without a name");

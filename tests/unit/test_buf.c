@@ -289,10 +289,11 @@ test_idmap_basics(void **state)
 	assert_null(idmap_get(&m, 1));
 	assert_null(idmap_del(&m, 1));
 	assert_int_equal(m.n, 2);
-	/* Reinserted after a delete. */
+	/* Reinserted after a delete, in the slot it left. */
 	assert_null(idmap_put(&m, 1, &a));
 	assert_ptr_equal(idmap_get(&m, 1), &a);
 	assert_int_equal(m.n, 3);
+	assert_int_equal(m.used, 3);
 	idmap_free(&m);
 	assert_int_equal(m.n, 0);
 	assert_null(idmap_get(&m, 1));
@@ -540,6 +541,8 @@ test_privacy_formatting(void **state)
 	CHECK(target_of(&p, "example.com", 80), "example.com:80");
 	CHECK(target_of(&p, "example.com", -1), "example.com");
 	CHECK(target_of(&p, "evil\033[2J\n.com", 80), "evil\\x1b[2J\\n.com:80");
+	CHECK(target_of(&p, "::1", 443), "[::1]:443");
+	CHECK(target_of(&p, "::1", -1), "::1");
 	CHECK(secret_of(&p, "alice", 5), "\"alice\"");
 	CHECK(secret_of(&p, "", 0), "\"\"");
 	CHECK(secret_of(&p, "a\"b\\c\0d\n", 8), "\"a\\\"b\\\\c\\x00d\\n\"");

@@ -526,6 +526,65 @@ test_round_trip(void **state)
 	}
 }
 
+/* Hostile lines survive the transcript: the replay sees the same replies
+ * and the same problems as the live run. */
+static void
+test_round_trip_hostile(void **state)
+{
+	struct tmp *t = *state;
+	struct tu_coll live, again;
+	struct reply_parser *p;
+	struct record_reader *rr;
+	struct record_line l;
+	struct record *r;
+	struct buf in;
+	char *cause = NULL;
+	size_t i;
+	FILE *fp;
+
+	buf_init(&in);
+	buf_adds(&in, "650 STREAM 1 NEW 0 a:1 SOCKS_USERNAME=\"\\377\"\r\n");
+	buf_add(&in, "650 STREAM 2 NEW 0 a:1 \0 X=1\r\n", 30);
+	buf_adds(&in, "250-a\rb\r\n250-\x80\xff\xc3\r\ngarbage\r\n");
+	buf_adds(&in, "250+d=\r\n\r\n..x\r\n.\r\n250 OK\r\n");
+	buf_adds(&in, "650 STREAM 3 NEW 0 a:");
+	for (i = 0; i < REPLY_MAX_LINE + 10; i++)
+		buf_addc(&in, '9');
+	buf_adds(&in, "\r\n650 SIGNAL NEWNYM\n");
+
+	p = tu_parser(&live);
+	reply_parser_set_line_hook(p, tu_coll_hook);
+	reply_parser_feed(p, in.p, in.len, 42);
+	reply_parser_free(p);
+	buf_free(&in);
+	assert_int_equal(live.n, 5);
+	assert_int_equal(live.nerr, 3);
+	assert_int_equal(live.nhook, 12);
+
+	r = record_open(t->path, &cause);
+	assert_non_null(r);
+	for (i = 0; i < live.nhook; i++)
+		record_from_tor(r, live.h[i].s, live.h[i].n, live.h[i].ts);
+	record_close(r);
+
+	fp = fopen(t->path, "r");
+	assert_non_null(fp);
+	rr = record_reader_new(fp);
+	p = tu_parser(&again);
+	for (i = 0; record_reader_next(rr, &l) == 1; i++) {
+		assert_int_equal(l.dir, '<');
+		assert_int_equal(l.ts_us, 42);
+		reply_parser_line(p, l.text, l.len, l.ts_us);
+	}
+	assert_int_equal(i, live.nhook);
+	reply_parser_free(p);
+	record_reader_free(rr);
+	fclose(fp);
+	tu_coll_assert_equal(&live, &again);
+	tu_coll_free(&live);
+	tu_coll_free(&again);
+}
+
 int
 main(void)
 {
@@ -548,6 +607,8 @@ main(void)
 		cmocka_unit_test(test_read_bare_capture),
 		cmocka_unit_test(test_read_samples),
 		cmocka_unit_test_setup_teardown(test_round_trip,
+		    setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_round_trip_hostile,
 		    setup_tmp, teardown_tmp),
 	};
 

@@ -893,6 +893,8 @@ test_targets(void **state)
 		{ "[2001:db8::1]:443", "2001:db8::1", 443 },
 		{ "[2001:db8::1]", "2001:db8::1", -1 },
 		{ "::1", "::1", -1 },
+		{ "[::1:80", "[::1:80", -1 },
+		{ "[::1]x:80", "[::1]x:80", -1 },
 		{ "example.com", "example.com", -1 },
 		{ "example.com:0", "example.com", 0 },
 		{ "example.com:65535", "example.com", 65535 },
@@ -1153,6 +1155,28 @@ test_bad_replies(void **state)
 	}
 }
 
+/* An event other than STREAM/CIRC whose text is not keyword-shaped (a
+ * log line with a stray quote) is kept raw, not rejected. */
+static void
+test_other_unparseable_kept_raw(void **state)
+{
+	struct torev ev;
+
+	(void)state;
+	torev_init(&ev);
+	parse_ok(&ev, "WARN Could not open \"C:\\Tor\\torrc");
+	assert_int_equal(ev.type, TOREV_OTHER);
+	assert_string_equal(ev.name, "WARN");
+	assert_string_equal(ev.raw, "650 WARN Could not open \"C:\\Tor\\torrc");
+	/* The same shape on STREAM stays an error. */
+	parse_bad("STREAM 1 NEW 0 a:1 X=\"open", 26, "bad quoted value for X");
+	/* And the torev is still good for the next event. */
+	parse_ok(&ev, "STREAM 7 NEW 0 127.0.0.1:80");
+	assert_int_equal(ev.type, TOREV_STREAM);
+	assert_string_equal(ev.name, "STREAM");
+	torev_clear(&ev);
+}
+
 /* One torev for many events, good and bad: the same results as a fresh
  * one each time, nothing stale, nothing leaked (ASan, valgrind). */
 static void
@@ -1251,6 +1275,7 @@ main(void)
 		cmocka_unit_test(test_signal_and_other),
 		cmocka_unit_test(test_conf_changed),
 		cmocka_unit_test(test_bad_replies),
+		cmocka_unit_test(test_other_unparseable_kept_raw),
 		cmocka_unit_test(test_reuse),
 	};
 
