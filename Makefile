@@ -85,7 +85,7 @@ valgrind: deps isoaudit $(addprefix $(B)/,$(UNITS))
 	@set -e; for t in $(UNITS); do \
 	    echo "valgrind: $$t"; CMOCKA_MESSAGE_OUTPUT=stdout \
 	    $(VALGRIND) $(B)/$$t >/dev/null; done
-	@set -e; for f in ../shared/samples/*.txt tests/fixtures/*.txt; do \
+	@set -e; for f in tests/fixtures/*.txt; do \
 	    [ -f "$$f" ] || continue; echo "valgrind: replay $$f"; \
 	    $(VALGRIND) ./isoaudit replay --dump "$$f" >/dev/null; \
 	    $(VALGRIND) ./isoaudit replay --log-targets plain "$$f" >/dev/null; done

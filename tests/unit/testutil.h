@@ -22,7 +22,7 @@
 #define TU_UNUSED	__attribute__((unused))
 #define TU_NELEM(a)	(sizeof (a) / sizeof (a)[0])
 
-/* The capture files of /work/shared/samples, in order. */
+/* The capture files of tests/fixtures (copies of the shared samples). */
 static const char *const tu_samples[] TU_UNUSED = {
 	"01_ports_A_then_B.txt",
 	"02_same_port_A_twice.txt",
@@ -32,13 +32,13 @@ static const char *const tu_samples[] TU_UNUSED = {
 };
 #define TU_NSAMPLES	TU_NELEM(tu_samples)
 
-/* $SAMPLES_DIR, or ../shared/samples (the tests run from the repo root). */
+/* $SAMPLES_DIR, or tests/fixtures (the tests run from the repo root). */
 TU_UNUSED static const char *
 tu_samples_dir(void)
 {
 	const char *d = getenv("SAMPLES_DIR");
 
-	return d != NULL && *d != '\0' ? d : "../shared/samples";
+	return d != NULL && *d != '\0' ? d : "tests/fixtures";
 }
 
 /* Reads a whole file (NUL added after it, not counted); fails the test. */
