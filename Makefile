@@ -89,6 +89,12 @@ valgrind: deps isoaudit $(addprefix $(B)/,$(UNITS))
 	    [ -f "$$f" ] || continue; echo "valgrind: replay $$f"; \
 	    $(VALGRIND) ./isoaudit replay --dump "$$f" >/dev/null; \
 	    $(VALGRIND) ./isoaudit replay --log-targets plain "$$f" >/dev/null; done
+	@echo "valgrind: monitor against a fake control port (live path)"
+	@d=$$(mktemp -d /tmp/isoaudit-vg.XXXXXX) && touch $$d/env && \
+	    TORNET_DIR=$$d VG_ISOAUDIT=$(CURDIR)/isoaudit \
+	    ISOAUDIT=$(CURDIR)/tests/valgrind-run \
+	    sh tests/integration/t_malformed.sh >$$d/log 2>&1; rc=$$?; \
+	    [ $$rc -eq 0 ] || cat $$d/log; rm -rf $$d; [ $$rc -eq 0 ]
 	@echo "valgrind: clean"
 
 # reply/torev include no libevent, sqlite or curses; only ctl has sockets.
