@@ -11,7 +11,7 @@ BINDIR	 = $(PREFIX)/bin
 MANDIR	 = $(PREFIX)/share/man
 DOCDIR	 = $(PREFIX)/share/doc/isoaudit
 
-PKGS	 = libevent libsodium
+PKGS	 = libevent libsodium sqlite3
 CC	?= cc
 WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wwrite-strings
@@ -26,8 +26,9 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 
 # The core: everything but main.  Tests link against it.
-CORE	 = buf ctl idmap log pipeline privacy record reply torev xmalloc
-CMDS	 = isoaudit monitor replay
+CORE	 = attrib buf ctl idmap log pipeline privacy record reply schema store \
+	   timeutil torev xmalloc
+CMDS	 = isoaudit monitor prune replay report
 UNITS	 = test_reply test_torev test_record test_buf test_ctl
 
 B	 = build/release
@@ -42,6 +43,15 @@ $(A)/%.o: auditor/%.c auditor/*.h | $(A)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 $(B) $(A):
 	mkdir -p $@
+
+# The schema steps, embedded at build time.
+build/schema.c: schema/*.sql scripts/embed-schema
+	@mkdir -p build
+	sh scripts/embed-schema $@ $(sort $(wildcard schema/*.sql))
+$(B)/schema.o: build/schema.c | $(B)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+$(A)/schema.o: build/schema.c | $(A)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 
 isoaudit: $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(CMDS)))
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)

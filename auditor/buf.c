@@ -199,3 +199,23 @@ escape_dup(const char *s, size_t n)
 	buf_cstr(&b);
 	return b.p;
 }
+
+void
+buf_quote(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, (char)c);
+		} else if (c < 0x20 || c >= 0x7f)
+			buf_printf(b, "\\%03o", c);
+		else
+			buf_addc(b, (char)c);
+	}
+	buf_addc(b, '"');
+}

@@ -30,6 +30,12 @@ void	 buf_json_strz(struct buf *, const char *);
  */
 void	 buf_escape(struct buf *, const char *, size_t);
 
+/*
+ * Appends s as a control-port style quoted string ("..." with \\, \" and
+ * \ooo for anything unprintable): what reply_unquote reads back.
+ */
+void	 buf_quote(struct buf *, const char *, size_t);
+
 /* Returns a newly allocated escaped copy of s[0..n) (see buf_escape). */
 char	*escape_dup(const char *, size_t);
 

@@ -541,30 +541,6 @@ ctl_send_authenticate(struct ctl *c, const char *arg)
 	free(line);
 }
 
-/* Quotes a password for AUTHENTICATE (C escapes). Allocated. */
-static char *
-ctl_quote(const char *s)
-{
-	struct buf b;
-
-	buf_init(&b);
-	buf_addc(&b, '"');
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\') {
-			buf_addc(&b, '\\');
-			buf_addc(&b, (char)ch);
-		} else if (ch < 0x20 || ch >= 0x7f)
-			buf_printf(&b, "\\%03o", ch);
-		else
-			buf_addc(&b, (char)ch);
-	}
-	buf_addc(&b, '"');
-	buf_cstr(&b);
-	return b.p;
-}
-
 static void
 ctl_protocolinfo_done(struct ctl *c, const struct reply *r)
 {
@@ -680,11 +656,13 @@ ctl_protocolinfo_done(struct ctl *c, const struct reply *r)
 		break;
 	}
 	case CTL_AUTH_PASSWORD: {
-		char *q = ctl_quote(c->password);
+		struct buf q;
 
-		ctl_send_authenticate(c, q);
-		sodium_memzero(q, strlen(q));
-		free(q);
+		buf_init(&q);
+		buf_quote(&q, c->password, strlen(c->password));
+		ctl_send_authenticate(c, buf_cstr(&q));
+		sodium_memzero(q.p, q.cap);
+		buf_free(&q);
 		break;
 	}
 	default:

@@ -8,6 +8,7 @@
 #ifndef ISOAUDIT_CTL_H
 #define ISOAUDIT_CTL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct event_base;

@@ -10,6 +10,7 @@
 
 #include "isoaudit.h"
 #include "log.h"
+#include "xmalloc.h"
 
 #ifndef ISOAUDIT_VERSION
 #define ISOAUDIT_VERSION "0.1.0"
@@ -25,9 +26,9 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{ "monitor", cmd_monitor, "monitor [OPTIONS]", NULL },
 	{ "replay", cmd_replay, "replay FILE [--dump] [OPTIONS]", NULL },
-	{ "report", NULL, "report [OPTIONS]", "the store" },
+	{ "report", cmd_report, "report [OPTIONS]", NULL },
 	{ "check", NULL, "check [OPTIONS]", "cron alerts" },
-	{ "prune", NULL, "prune --older-than AGE", "the store" },
+	{ "prune", cmd_prune, "prune --older-than AGE", NULL },
 	{ "config", NULL, "config [--check] [FILE]", "the config file" },
 };
 
@@ -46,8 +47,12 @@ usage(FILE *f)
 "                         circuit event\n"
 "  replay FILE [--dump]   run a recorded transcript (or bare capture) through\n"
 "                         the same pipeline; --dump prints JSON lines\n"
-"  report, check, prune, config\n"
-"                         coming in a later release\n"
+"  report [--format text|json|csv|html] [--session N | --since WHEN\n"
+"         [--until WHEN] | --all] [-o FILE] [--table T]\n"
+"                         what happened, from the database (default: the\n"
+"                         latest Tor session)\n"
+"  prune --older-than AGE delete history older than AGE (30d, 12h)\n"
+"  check, config          coming in a later release\n"
 "\n"
 "options:\n"
 "  --control ADDR         unix:/path or host:port (default: unix:/run/tor/control,\n"
@@ -60,7 +65,8 @@ usage(FILE *f)
 "  --duration SECONDS     stop by itself after this long\n"
 "  --dump                 replay: one JSON object per event\n"
 "  -c, --config FILE      config file (coming in a later release)\n"
-"  --db PATH              database (coming in a later release)\n"
+"  --db PATH              database (default: $XDG_STATE_HOME/isoaudit/isoaudit.db,\n"
+"                         i.e. ~/.local/state/isoaudit/isoaudit.db)\n"
 "  -v, --verbose          more detail (LAUNCHED/EXTENDED circuits, debug)\n"
 "  -q, --quiet            errors only\n"
 "  --version, -h, --help\n"
@@ -71,7 +77,9 @@ usage(FILE *f)
 
 enum {
 	OPT_CONTROL = 256, OPT_COOKIE, OPT_PASSWORD_FILE, OPT_DB, OPT_RECORD,
-	OPT_LOG_TARGETS, OPT_DURATION, OPT_VERSION, OPT_DUMP, OPT_AUTH
+	OPT_LOG_TARGETS, OPT_DURATION, OPT_VERSION, OPT_DUMP, OPT_AUTH,
+	OPT_FORMAT, OPT_SESSION, OPT_SINCE, OPT_UNTIL, OPT_ALL, OPT_TABLE,
+	OPT_OLDER_THAN
 };
 
 static const struct option longopts[] = {
@@ -85,6 +93,14 @@ static const struct option longopts[] = {
 	{ "log-targets", required_argument, NULL, OPT_LOG_TARGETS },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "dump", no_argument, NULL, OPT_DUMP },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "session", required_argument, NULL, OPT_SESSION },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "output", required_argument, NULL, 'o' },
+	{ "table", required_argument, NULL, OPT_TABLE },
+	{ "older-than", required_argument, NULL, OPT_OLDER_THAN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -106,6 +122,19 @@ bad_usage(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (see isoaudit --help)\n");
 	return EXIT_USAGE;
+}
+
+char *
+opts_db_path(const struct opts *o)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (o->db != NULL)
+		return xstrdup(o->db);
+	if (xdg != NULL && xdg[0] == '/')
+		return xasprintf("%s/isoaudit/isoaudit.db", xdg);
+	return xasprintf("%s/.local/state/isoaudit/isoaudit.db",
+	    home != NULL && home[0] == '/' ? home : "/var/lib");
 }
 
 int
@@ -135,7 +164,7 @@ main(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:vqh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:o:vqh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o.config = optarg;
@@ -175,6 +204,36 @@ main(int argc, char **argv)
 			break;
 		case OPT_DUMP:
 			o.dump = 1;
+			break;
+		case OPT_FORMAT:
+			o.format = optarg;
+			break;
+		case OPT_SESSION: {
+			long long n = strtoll(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || n < 1)
+				return bad_usage("--session: %s is not a "
+				    "session number", optarg);
+			o.session = n;
+			break;
+		}
+		case OPT_SINCE:
+			o.since = optarg;
+			break;
+		case OPT_UNTIL:
+			o.until = optarg;
+			break;
+		case OPT_ALL:
+			o.all = 1;
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case OPT_TABLE:
+			o.table = optarg;
+			break;
+		case OPT_OLDER_THAN:
+			o.older_than = optarg;
 			break;
 		case 'v':
 			o.verbose++;

@@ -2,6 +2,8 @@
 #ifndef ISOAUDIT_H
 #define ISOAUDIT_H
 
+#include <stdint.h>
+
 #include "ctl.h"
 #include "privacy.h"
 
@@ -22,11 +24,25 @@ struct opts {
 	double		 duration;	/* seconds, 0 = until stopped */
 	int		 verbose;
 	int		 dump;
+	const char	*format;	/* report: text|json|csv|html */
+	int64_t		 session;	/* report: --session N */
+	const char	*since;
+	const char	*until;
+	int		 all;
+	const char	*output;	/* -o FILE (or DIR for csv) */
+	const char	*table;		/* report --format csv --table T */
+	const char	*older_than;	/* prune */
 	int		 argc;		/* operands after the options */
 	char		**argv;
 };
 
 int	cmd_monitor(struct opts *);
 int	cmd_replay(struct opts *);
+int	cmd_report(struct opts *);
+int	cmd_prune(struct opts *);
+
+/* The database path: --db, else $XDG_STATE_HOME/isoaudit/isoaudit.db,
+ * else ~/.local/state/isoaudit/isoaudit.db.  Allocated. */
+char	*opts_db_path(const struct opts *);
 
 #endif

@@ -16,6 +16,7 @@
 #include "pipeline.h"
 #include "record.h"
 #include "reply.h"
+#include "store.h"
 #include "xmalloc.h"
 
 struct monitor {
@@ -23,8 +24,28 @@ struct monitor {
 	struct ctl		*ctl;
 	struct pipeline		*pipe;
 	struct record		*record;
+	struct store		*store;
+	unsigned		 serial;	/* attached session, or 0 */
 	int			 status;
 };
+
+static void
+mon_annotate(int64_t ts, const char *text, void *arg)
+{
+	struct monitor *m = arg;
+
+	record_note(m->record, ts, "%s", text);
+}
+
+static void
+mon_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+
+	(void)fd;
+	(void)what;
+	store_tick(m->store, record_now_us());
+}
 
 static void
 mon_session_start(unsigned serial, const char *addr, const char *method,
@@ -32,6 +53,7 @@ mon_session_start(unsigned serial, const char *addr, const char *method,
 {
 	struct monitor *m = arg;
 
+	m->serial = serial;
 	record_note(m->record, ts, "session %u start %s %s", serial, addr,
 	    method);
 	pipeline_session_start(m->pipe, serial, addr, method, ts);
@@ -51,6 +73,7 @@ mon_session_end(unsigned serial, const char *why, int64_t ts, void *arg)
 {
 	struct monitor *m = arg;
 
+	m->serial = 0;
 	record_note(m->record, ts, "session %u end %s", serial, why);
 	pipeline_session_end(m->pipe, serial, why, ts);
 }
@@ -97,8 +120,10 @@ cmd_monitor(struct opts *o)
 		.session_end = mon_session_end,
 		.fatal = mon_fatal,
 	};
-	struct event *sigint, *sigterm, *timer = NULL;
-	char *cause = NULL;
+	struct event *sigint, *sigterm, *timer = NULL, *tick;
+	struct timeval tick_tv = { 0, STORE_FLUSH_MS * 1000 };
+	enum store_err serr;
+	char *cause = NULL, *dbpath;
 
 	if (o->argc > 0) {
 		fprintf(stderr, "isoaudit: monitor takes no operand (%s); see "
@@ -110,10 +135,19 @@ cmd_monitor(struct opts *o)
 		return EXIT_RUNTIME;
 	}
 	memset(&m, 0, sizeof m);
+	dbpath = opts_db_path(o);
+	m.store = store_open(dbpath, STORE_WRITE, &serr, &cause);
+	free(dbpath);
+	if (m.store == NULL) {
+		log_error("%s", cause);
+		free(cause);
+		return EXIT_RUNTIME;
+	}
 	if (o->record != NULL &&
 	    (m.record = record_open(o->record, &cause)) == NULL) {
 		log_error("%s", cause);
 		free(cause);
+		store_close(m.store);
 		return EXIT_RUNTIME;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -124,8 +158,13 @@ cmd_monitor(struct opts *o)
 	pc.out = stdout;
 	pc.verbose = o->verbose;
 	pc.privacy.mode = o->log_targets;
-	/* Until the store keeps a key per database, one per run. */
-	privacy_random_key(&pc.privacy);
+	store_hash_key(m.store, pc.privacy.key);
+	pc.store = m.store;
+	pc.source = "live";
+	pc.live = 1;
+	pc.procdir = "/proc";
+	pc.annotate = mon_annotate;
+	pc.annotate_arg = &m;
 	m.pipe = pipeline_new(&pc);
 
 	memset(&cc, 0, sizeof cc);
@@ -143,6 +182,8 @@ cmd_monitor(struct opts *o)
 	sigterm = evsignal_new(m.base, SIGTERM, mon_stop_cb, &m);
 	evsignal_add(sigint, NULL);
 	evsignal_add(sigterm, NULL);
+	tick = event_new(m.base, -1, EV_PERSIST, mon_tick_cb, &m);
+	event_add(tick, &tick_tv);
 	if (o->duration > 0) {
 		struct timeval tv;
 
@@ -161,18 +202,18 @@ cmd_monitor(struct opts *o)
 		event_base_dispatch(m.base);
 	}
 
-	if (m.status == EXIT_OK && ctl_attached(m.ctl)) {
-		int64_t now = record_now_us();
-
-		record_note(m.record, now, "stop");
-	}
+	if (m.serial != 0)
+		mon_session_end(m.serial, "isoaudit stopped", record_now_us(),
+		    &m);
 	ctl_free(m.ctl);
+	event_free(tick);
 	if (timer != NULL)
 		event_free(timer);
 	event_free(sigint);
 	event_free(sigterm);
 	event_base_free(m.base);
 	pipeline_free(m.pipe);
+	store_close(m.store);
 	record_close(m.record);
 	fflush(stdout);
 	sodium_memzero(pc.privacy.key, sizeof pc.privacy.key);

@@ -1,22 +1,26 @@
 /*
  * pipeline.c: replies -> typed events -> the live model of the session ->
- * output lines.  The model here is what output needs now: circuits (exit,
- * purpose, conflux set) and open streams; closed ones leave memory at once.
+ * attribution -> the store and the output.  The model holds what the next
+ * events need: circuits (exit, purpose, conflux set) and open streams (who
+ * opened them, where they are attached); closed ones leave memory at once.
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "attrib.h"
 #include "buf.h"
 #include "idmap.h"
 #include "log.h"
 #include "pipeline.h"
 #include "reply.h"
+#include "store.h"
+#include "timeutil.h"
 #include "torev.h"
 #include "xmalloc.h"
 
 #define PIPELINE_MALFORMED_SHOWN	10
+#define UNATTRIBUTED_LABEL		"unattributed (open before attach)"
 
 struct circ {
 	char	 purpose[32];
@@ -26,24 +30,37 @@ struct circ {
 };
 
 struct stream {
-	char	*source_addr;
+	uint64_t	 circ;		/* last attached circuit */
+	int64_t		 app;		/* store id, 0 unknown */
+	char		*ident;		/* "label@host", for output */
+	char		*listener;
+	char		*source_addr;
+};
+
+/* An attribution read from a transcript, waiting for its NEW event. */
+struct hint {
+	uint64_t		stream;
+	struct attrib_result	res;
+	int			valid;
 };
 
 struct pipeline {
 	struct pipeline_config	 cfg;
 	struct torev		 ev;
 	struct buf		 line;
+	struct buf		 tmp;
 
 	unsigned		 session;
+	int64_t			 session_id;	/* in the store, or 0 */
 	char			*address;
 	char			*method;
 	char			*version;
 	long			 pid;
-	int			 ready;
 	unsigned		 pre_attach_streams;
 	unsigned		 malformed_session;
 	struct idmap		 circs;
 	struct idmap		 streams;
+	struct hint		 hint;
 	struct pipeline_stats	 stats;
 };
 
@@ -53,11 +70,25 @@ pipeline_new(const struct pipeline_config *cfg)
 	struct pipeline *p = xcalloc(1, sizeof *p);
 
 	p->cfg = *cfg;
+	if (p->cfg.procdir == NULL)
+		p->cfg.procdir = "/proc";
+	if (p->cfg.source == NULL)
+		p->cfg.source = "live";
 	torev_init(&p->ev);
 	buf_init(&p->line);
+	buf_init(&p->tmp);
 	idmap_init(&p->circs);
 	idmap_init(&p->streams);
 	return p;
+}
+
+static void
+stream_free(struct stream *s)
+{
+	free(s->ident);
+	free(s->listener);
+	free(s->source_addr);
+	free(s);
 }
 
 static void
@@ -70,21 +101,18 @@ pipeline_forget(struct pipeline *p)
 	while (idmap_next(&p->circs, &pos, &id, &v))
 		free(v);
 	pos = 0;
-	while (idmap_next(&p->streams, &pos, &id, &v)) {
-		struct stream *s = v;
-
-		free(s->source_addr);
-		free(s);
-	}
+	while (idmap_next(&p->streams, &pos, &id, &v))
+		stream_free(v);
 	idmap_free(&p->circs);
 	idmap_free(&p->streams);
 	FREE(p->address);
 	FREE(p->method);
 	FREE(p->version);
 	p->pid = 0;
-	p->ready = 0;
+	p->session_id = 0;
 	p->pre_attach_streams = 0;
 	p->malformed_session = 0;
+	p->hint.valid = 0;
 }
 
 void
@@ -95,6 +123,7 @@ pipeline_free(struct pipeline *p)
 	pipeline_forget(p);
 	torev_clear(&p->ev);
 	buf_free(&p->line);
+	buf_free(&p->tmp);
 	free(p);
 }
 
@@ -104,20 +133,20 @@ pipeline_stats(const struct pipeline *p, struct pipeline_stats *st)
 	*st = p->stats;
 }
 
+/* --- output lines --------------------------------------------------------- */
+
 /* Starts an output line with the time (RFC 3339 UTC, milliseconds). */
 static void
 line_begin(struct pipeline *p, int64_t ts)
 {
-	struct tm tm;
-	time_t t = (time_t)(ts / 1000000);
+	char when[TIME_RFC3339_LEN];
 
 	buf_reset(&p->line);
 	if (ts <= 0)
 		return;
-	gmtime_r(&t, &tm);
-	buf_printf(&p->line, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ts % 1000000 / 1000));
+	time_rfc3339_ms(ts, when);
+	buf_adds(&p->line, when);
+	buf_addc(&p->line, ' ');
 }
 
 static void
@@ -127,7 +156,7 @@ line_end(struct pipeline *p)
 	fwrite(p->line.p, 1, p->line.len, p->cfg.out);
 }
 
-/* Appends " word" made printable. */
+/* Appends " [label ]word" made printable. */
 static void
 line_word(struct pipeline *p, const char *label, const char *s)
 {
@@ -141,23 +170,34 @@ line_word(struct pipeline *p, const char *label, const char *s)
 	buf_escape(&p->line, s, strlen(s));
 }
 
+static int
+circ_is_general(const struct circ *c)
+{
+	return c->purpose[0] == '\0' || strcmp(c->purpose, "GENERAL") == 0 ||
+	    strncmp(c->purpose, "CONFLUX", 7) == 0;
+}
+
 static void
 line_exit(struct pipeline *p, const struct circ *c)
 {
 	if (c == NULL || c->exit_fp[0] == '\0')
 		return;
 	/* Only general-purpose circuits end in an exit. */
-	if (c->purpose[0] == '\0' || strcmp(c->purpose, "GENERAL") == 0 ||
-	    strncmp(c->purpose, "CONFLUX", 7) == 0)
-		buf_adds(&p->line, " exit ");
-	else
-		buf_adds(&p->line, " last hop ");
+	buf_adds(&p->line, circ_is_general(c) ? " exit " : " last hop ");
 	if (c->exit_nick[0] != '\0') {
 		buf_adds(&p->line, c->exit_nick);
 		buf_addc(&p->line, ' ');
 	}
 	buf_printf(&p->line, "$%.8s", c->exit_fp);
 }
+
+static int
+output_lines(const struct pipeline *p)
+{
+	return p->cfg.output == PIPELINE_LINES && p->cfg.out != NULL;
+}
+
+/* --- circuits ------------------------------------------------------------- */
 
 static void
 copy_field(char *dst, size_t size, const char *s)
@@ -171,14 +211,110 @@ copy_field(char *dst, size_t size, const char *s)
 	dst[n] = '\0';
 }
 
-/* Updates the model; a closing circuit leaves the map and *out is owned
- * by the caller, who frees it when the function returns 1. */
+static int
+is_closing(const char *status)
+{
+	return strcmp(status, "CLOSED") == 0 || strcmp(status, "FAILED") == 0;
+}
+
+/* TIME_CREATED is UTC without a zone: "2026-11-24T17:38:34.848494". */
+static int64_t
+parse_created(const char *s)
+{
+	char tmp[48];
+	int64_t us;
+
+	if (s == NULL || strlen(s) > 40)
+		return 0;
+	snprintf(tmp, sizeof tmp, "%sZ", s);
+	return time_parse_when(tmp, 0, &us) == 0 ? us : 0;
+}
+
+/* Joins a list with commas into p->tmp. */
+static const char *
+join_list(struct pipeline *p, const char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return NULL;
+	buf_reset(&p->tmp);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_addc(&p->tmp, ',');
+		buf_adds(&p->tmp, v[i]);
+	}
+	return buf_cstr(&p->tmp);
+}
+
+static void
+store_circ_event(struct pipeline *p, const struct circ_ev *e, int64_t ts)
+{
+	struct store_circ sc;
+	struct buf path, flags;
+	size_t i;
+
+	if (p->cfg.store == NULL || p->session_id == 0)
+		return;
+	memset(&sc, 0, sizeof sc);
+	buf_init(&path);
+	buf_init(&flags);
+	sc.session = p->session_id;
+	sc.circ_id = e->id;
+	sc.status = e->status;
+	sc.purpose = e->purpose;
+	for (i = 0; i < e->n_build_flags; i++) {
+		if (i > 0)
+			buf_addc(&flags, ',');
+		buf_adds(&flags, e->build_flags[i]);
+	}
+	if (e->build_flags != NULL)
+		sc.build_flags = buf_cstr(&flags);
+	for (i = 0; i < e->npath; i++) {
+		const struct torev_hop *h = &e->path[i];
+
+		if (i > 0)
+			buf_addc(&path, ',');
+		if (h->fp != NULL)
+			buf_printf(&path, "$%s", h->fp);
+		if (h->nick != NULL)
+			buf_printf(&path, "%s%s", h->fp ? "~" : "", h->nick);
+	}
+	if (e->npath > 0) {
+		const struct torev_hop *h = &e->path[e->npath - 1];
+
+		sc.path = buf_cstr(&path);
+		sc.exit_fp = h->fp;
+		sc.exit_nick = h->nick;
+	}
+	sc.conflux_id = e->conflux_id;
+	sc.created = parse_created(e->created);
+	if (sc.created == 0 && strcmp(e->status, "LAUNCHED") == 0)
+		sc.created = ts;
+	if (strcmp(e->status, "BUILT") == 0) {
+		sc.built = ts;
+		for (i = 0; i < e->npath; i++)
+			store_relay(p->cfg.store, e->path[i].fp,
+			    e->path[i].nick, ts);
+	}
+	if (is_closing(e->status))
+		sc.closed = ts;
+	sc.reason = e->reason;
+	sc.remote_reason = e->remote_reason;
+	store_circuit(p->cfg.store, &sc);
+	buf_free(&path);
+	buf_free(&flags);
+}
+
+/*
+ * Updates the model.  A closing circuit leaves the map and *out is then
+ * the caller's to free (the function returns 1).
+ */
 static int
 circ_update(struct pipeline *p, const struct circ_ev *e, struct circ **out)
 {
 	struct circ *c = idmap_get(&p->circs, e->id);
-	int closing = strcmp(e->status, "CLOSED") == 0 ||
-	    strcmp(e->status, "FAILED") == 0;
+	int closing = is_closing(e->status);
 
 	if (c == NULL) {
 		c = xcalloc(1, sizeof *c);
@@ -201,7 +337,7 @@ circ_update(struct pipeline *p, const struct circ_ev *e, struct circ **out)
 }
 
 static void
-show_circ(struct pipeline *p, const struct torev *ev)
+on_circ(struct pipeline *p, const struct torev *ev, int initial)
 {
 	const struct circ_ev *e = &ev->u.circ;
 	struct circ *c;
@@ -209,7 +345,9 @@ show_circ(struct pipeline *p, const struct torev *ev)
 	    strcmp(e->status, "EXTENDED") == 0;
 	int closing = circ_update(p, e, &c);
 
-	if (!noisy || p->cfg.verbose > 0) {
+	if (!noisy || initial)
+		store_circ_event(p, e, ev->ts_us);
+	if (!initial && output_lines(p) && (!noisy || p->cfg.verbose > 0)) {
 		line_begin(p, ev->ts_us);
 		buf_printf(&p->line, "circ %" PRIu64 " ", e->id);
 		buf_escape(&p->line, e->status, strlen(e->status));
@@ -226,57 +364,230 @@ show_circ(struct pipeline *p, const struct torev *ev)
 		free(c);
 }
 
+/* --- attribution ----------------------------------------------------------- */
+
 static void
-show_stream(struct pipeline *p, const struct torev *ev)
+annotate_attrib(struct pipeline *p, uint64_t id, const struct attrib_result *r,
+    int64_t ts)
+{
+	struct buf b;
+
+	if (p->cfg.annotate == NULL)
+		return;
+	buf_init(&b);
+	buf_printf(&b, "attrib stream=%" PRIu64 " listener=", id);
+	buf_quote(&b, r->listener, strlen(r->listener));
+	buf_adds(&b, " host=");
+	buf_quote(&b, r->host, strlen(r->host));
+	buf_printf(&b, " uid=%ld inode=%" PRIu64 " why=", r->uid, r->inode);
+	buf_quote(&b, r->why, strlen(r->why));
+	p->cfg.annotate(ts, buf_cstr(&b), p->cfg.annotate_arg);
+	buf_free(&b);
+}
+
+void
+pipeline_hint(struct pipeline *p, const char *text, size_t len)
+{
+	struct kvlist kv = { 0 };
+	const struct kv *k;
+	char *cause = NULL;
+	struct hint *h = &p->hint;
+
+	h->valid = 0;
+	if (reply_kv_parse(text, len, &kv, &cause) == -1) {
+		free(cause);
+		reply_kv_free(&kv);
+		return;
+	}
+	if (kv.n == 0 || kv.v[0].key != NULL ||
+	    strcmp(kv.v[0].val, "attrib") != 0 ||
+	    (k = reply_kv_get(&kv, "stream")) == NULL ||
+	    torev_parse_id(k->val, &h->stream) == -1) {
+		reply_kv_free(&kv);
+		return;
+	}
+	memset(&h->res, 0, sizeof h->res);
+	h->res.uid = -1;
+	if ((k = reply_kv_get(&kv, "listener")) != NULL)
+		snprintf(h->res.listener, sizeof h->res.listener, "%s", k->val);
+	if ((k = reply_kv_get(&kv, "host")) != NULL)
+		snprintf(h->res.host, sizeof h->res.host, "%s", k->val);
+	if ((k = reply_kv_get(&kv, "why")) != NULL)
+		snprintf(h->res.why, sizeof h->res.why, "%s", k->val);
+	if ((k = reply_kv_get(&kv, "uid")) != NULL)
+		h->res.uid = strtol(k->val, NULL, 10);
+	if ((k = reply_kv_get(&kv, "inode")) != NULL)
+		h->res.inode = strtoull(k->val, NULL, 10);
+	h->valid = 1;
+	reply_kv_free(&kv);
+}
+
+/* Works out who opened a new stream; fills s->app and s->ident. */
+static void
+attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
+    int64_t ts)
+{
+	struct attrib_result r;
+	char label[96];
+
+	if (p->cfg.live) {
+		attrib_resolve(p->cfg.procdir, e->source_addr, &r);
+		annotate_attrib(p, e->id, &r, ts);
+	} else if (p->hint.valid && p->hint.stream == e->id) {
+		r = p->hint.res;
+	} else {
+		/* A capture without annotations: what SOURCE_ADDR says. */
+		attrib_resolve("/nonexistent", e->source_addr, &r);
+		snprintf(r.why, sizeof r.why, "not recorded");
+		if (strncmp(r.listener, "unix:", 5) == 0)
+			r.why[0] = '\0';
+	}
+	p->hint.valid = 0;
+	if (r.listener[0] != '\0')
+		attrib_default_label(r.listener, label, sizeof label);
+	else if (e->has_session_group)
+		snprintf(label, sizeof label, "group %" PRId64,
+		    e->session_group);
+	else
+		snprintf(label, sizeof label, "unknown listener");
+	if (r.host[0] == '\0')
+		snprintf(r.host, sizeof r.host, "unknown");
+	s->ident = xasprintf("%s@%s", label, r.host);
+	if (p->cfg.store != NULL)
+		s->app = store_app(p->cfg.store, label, r.host, "");
+	if (r.listener[0] != '\0')
+		s->listener = xstrdup(r.listener);
+	if (e->source_addr != NULL)
+		s->source_addr = xstrdup(e->source_addr);
+}
+
+/* --- streams --------------------------------------------------------------- */
+
+static void
+store_stream_event(struct pipeline *p, const struct stream_ev *e,
+    const struct stream *s, const char *listener, int64_t ts, int pre)
+{
+	struct store_stream r;
+	struct buf target, user, pass;
+	const char *st = e->status;
+
+	if (p->cfg.store == NULL || p->session_id == 0)
+		return;
+	memset(&r, 0, sizeof r);
+	buf_init(&target);
+	buf_init(&user);
+	buf_init(&pass);
+	r.session = p->session_id;
+	r.stream_id = e->id;
+	r.circ_id = e->circ_id;
+	r.status = st;
+	r.listener = listener;
+	r.client_addr = e->source_addr;
+	r.app = s != NULL ? s->app : 0;
+	r.uid = -1;
+	r.protocol = e->client_protocol;
+	r.purpose = e->purpose;
+	r.has_nym_epoch = e->has_nym_epoch;
+	r.nym_epoch = (int64_t)e->nym_epoch;
+	r.has_session_group = e->has_session_group;
+	r.session_group = e->session_group;
+	r.iso_fields = join_list(p, e->iso_fields, e->n_iso_fields);
+	if (e->socks_username.p != NULL) {
+		privacy_secret(&p->cfg.privacy, &user, e->socks_username.p,
+		    e->socks_username.n);
+		r.socks_username = buf_cstr(&user);
+	}
+	if (e->socks_password.p != NULL) {
+		privacy_secret(&p->cfg.privacy, &pass, e->socks_password.p,
+		    e->socks_password.n);
+		r.socks_password = buf_cstr(&pass);
+	}
+	if (p->cfg.privacy.mode != LOG_TARGETS_NONE) {
+		privacy_target(&p->cfg.privacy, &target, e->target_address,
+		    -1);
+		r.target = buf_cstr(&target);
+	}
+	r.target_port = e->target_port;
+	if (strcmp(st, "NEW") == 0 || strcmp(st, "NEWRESOLVE") == 0 || pre)
+		r.opened = ts;
+	if (strcmp(st, "SUCCEEDED") == 0)
+		r.succeeded = ts;
+	if (is_closing(st))
+		r.closed = ts;
+	r.reason = e->reason;
+	r.remote_reason = e->remote_reason;
+	r.pre_attach = pre;
+	store_stream(p->cfg.store, &r);
+	buf_free(&target);
+	buf_free(&user);
+	buf_free(&pass);
+}
+
+static void
+on_stream(struct pipeline *p, const struct torev *ev)
 {
 	const struct stream_ev *e = &ev->u.stream;
 	struct stream *s = idmap_get(&p->streams, e->id);
-	int closing = strcmp(e->status, "CLOSED") == 0 ||
-	    strcmp(e->status, "FAILED") == 0;
+	int closing = is_closing(e->status);
+	int is_new = e->source_addr != NULL || strcmp(e->status, "NEW") == 0 ||
+	    strcmp(e->status, "NEWRESOLVE") == 0;
+	const char *listener = NULL;
 
-	if (s == NULL && !closing) {
+	if (s == NULL) {
 		s = xcalloc(1, sizeof *s);
 		idmap_put(&p->streams, e->id, s);
+		if (is_new) {
+			attribute(p, e, s, ev->ts_us);
+			listener = s->listener;
+		}
 	}
-	if (s != NULL && e->source_addr != NULL && s->source_addr == NULL)
-		s->source_addr = xstrdup(e->source_addr);
+	store_stream_event(p, e, s, listener, ev->ts_us, 0);
+	if (e->circ_id != 0 && e->circ_id != s->circ) {
+		s->circ = e->circ_id;
+		if (p->cfg.store != NULL && p->session_id != 0)
+			store_attach(p->cfg.store, p->session_id, e->id,
+			    e->circ_id, ev->ts_us);
+	}
 
-	line_begin(p, ev->ts_us);
-	buf_printf(&p->line, "stream %" PRIu64 " ", e->id);
-	buf_escape(&p->line, e->status, strlen(e->status));
-	buf_addc(&p->line, ' ');
-	privacy_target(&p->cfg.privacy, &p->line, e->target_address,
-	    e->target_port);
-	if (e->circ_id != 0) {
-		buf_printf(&p->line, " circ %" PRIu64, e->circ_id);
-		line_exit(p, idmap_get(&p->circs, e->circ_id));
+	if (output_lines(p)) {
+		line_begin(p, ev->ts_us);
+		buf_printf(&p->line, "stream %" PRIu64 " ", e->id);
+		buf_escape(&p->line, e->status, strlen(e->status));
+		buf_addc(&p->line, ' ');
+		privacy_target(&p->cfg.privacy, &p->line, e->target_address,
+		    e->target_port);
+		if (e->circ_id != 0) {
+			buf_printf(&p->line, " circ %" PRIu64, e->circ_id);
+			line_exit(p, idmap_get(&p->circs, e->circ_id));
+		}
+		line_word(p, "from", e->source_addr != NULL ?
+		    e->source_addr : closing ? s->source_addr : NULL);
+		line_word(p, NULL, e->client_protocol);
+		if (e->has_session_group)
+			buf_printf(&p->line, " group %" PRId64,
+			    e->session_group);
+		if (e->has_nym_epoch && e->source_addr != NULL)
+			buf_printf(&p->line, " epoch %" PRIu64, e->nym_epoch);
+		if (e->socks_username.p != NULL) {
+			buf_adds(&p->line, " user ");
+			privacy_secret(&p->cfg.privacy, &p->line,
+			    e->socks_username.p, e->socks_username.n);
+		}
+		if (e->purpose != NULL && strcmp(e->purpose, "USER") != 0)
+			line_word(p, "purpose", e->purpose);
+		if (s->ident != NULL && (is_new || closing))
+			line_word(p, "app", s->ident);
+		line_word(p, "reason", e->reason);
+		line_word(p, "remote", e->remote_reason);
+		line_end(p);
 	}
-	if (e->source_addr != NULL)
-		line_word(p, "from", e->source_addr);
-	else if (s != NULL && s->source_addr != NULL && closing)
-		line_word(p, "from", s->source_addr);
-	line_word(p, NULL, e->client_protocol);
-	if (e->has_session_group)
-		buf_printf(&p->line, " group %" PRId64, e->session_group);
-	if (e->has_nym_epoch && e->source_addr != NULL)
-		buf_printf(&p->line, " epoch %" PRIu64, e->nym_epoch);
-	if (e->socks_username.p != NULL) {
-		buf_adds(&p->line, " user ");
-		privacy_secret(&p->cfg.privacy, &p->line, e->socks_username.p,
-		    e->socks_username.n);
-	}
-	if (e->purpose != NULL && strcmp(e->purpose, "USER") != 0)
-		line_word(p, "purpose", e->purpose);
-	line_word(p, "reason", e->reason);
-	line_word(p, "remote", e->remote_reason);
-	line_end(p);
-
-	if (closing && s != NULL) {
+	if (closing) {
 		idmap_del(&p->streams, e->id);
-		free(s->source_addr);
-		free(s);
+		stream_free(s);
 	}
 }
+
+/* --- events ---------------------------------------------------------------- */
 
 static void
 pipeline_malformed(struct pipeline *p, const struct reply *r,
@@ -314,8 +625,10 @@ pipeline_event(struct pipeline *p, const struct reply *r, int initial)
 		return;
 	}
 	p->stats.events++;
+	if (p->cfg.store != NULL && p->session_id != 0 && !initial)
+		store_touch(p->cfg.store, p->session_id, ev->ts_us);
 	if (p->cfg.output == PIPELINE_DUMP) {
-		if (initial)
+		if (initial || p->cfg.out == NULL)
 			return;
 		buf_reset(&p->line);
 		torev_dump_json(ev, &p->line);
@@ -326,26 +639,23 @@ pipeline_event(struct pipeline *p, const struct reply *r, int initial)
 	switch (ev->type) {
 	case TOREV_STREAM:
 		p->stats.stream_events++;
-		show_stream(p, ev);
+		on_stream(p, ev);
 		break;
-	case TOREV_CIRC: {
-		struct circ *c;
-
+	case TOREV_CIRC:
 		p->stats.circ_events++;
-		if (initial) {
-			if (circ_update(p, &ev->u.circ, &c))
-				free(c);
-		} else
-			show_circ(p, ev);
+		on_circ(p, ev, initial);
 		break;
-	}
 	case TOREV_SIGNAL:
+		if (!output_lines(p))
+			break;
 		line_begin(p, ev->ts_us);
 		buf_adds(&p->line, "signal");
 		line_word(p, NULL, ev->u.signal);
 		line_end(p);
 		break;
 	case TOREV_CONF_CHANGED:
+		if (!output_lines(p))
+			break;
 		line_begin(p, ev->ts_us);
 		buf_adds(&p->line, "Tor's configuration changed");
 		line_end(p);
@@ -355,10 +665,11 @@ pipeline_event(struct pipeline *p, const struct reply *r, int initial)
 	}
 }
 
-/* Feeds each line of a circuit-status data block as a CIRC event. */
+/* Builds a one-line 650 reply "PREFIX line" and runs it as an event. */
 static void
-pipeline_circuit_status(struct pipeline *p, const char *data, size_t len,
-    int64_t ts)
+pipeline_status_lines(struct pipeline *p, const char *prefix,
+    const char *data, size_t len, int64_t ts,
+    void (*fn)(struct pipeline *, const struct reply *))
 {
 	struct reply_line rl;
 	struct reply r;
@@ -372,37 +683,58 @@ pipeline_circuit_status(struct pipeline *p, const char *data, size_t len,
 			nl = end;
 		if (nl > s) {
 			buf_reset(&b);
-			buf_adds(&b, "CIRC ");
+			buf_adds(&b, prefix);
 			buf_add(&b, s, (size_t)(nl - s));
 			memset(&r, 0, sizeof r);
+			memset(&rl, 0, sizeof rl);
 			rl.code = 650;
 			rl.sep = ' ';
 			rl.text = b.p;
 			rl.textlen = b.len;
-			rl.data = NULL;
-			rl.datalen = 0;
 			r.code = 650;
 			r.async = 1;
 			r.ts_us = ts;
 			r.nlines = 1;
 			r.lines = &rl;
-			pipeline_event(p, &r, 1);
+			fn(p, &r);
 		}
 		s = nl + 1;
 	}
 	buf_free(&b);
 }
 
-static unsigned
-count_lines(const char *data, size_t len)
+static void
+initial_circ(struct pipeline *p, const struct reply *r)
 {
-	unsigned n = 0;
-	size_t i;
+	pipeline_event(p, r, 1);
+}
 
-	for (i = 0; i < len; i++)
-		if (data[i] == '\n')
-			n++;
-	return len > 0 && data[len - 1] != '\n' ? n + 1 : n;
+/* A stream open before attach ("id status circ target"): unattributed. */
+static void
+initial_stream(struct pipeline *p, const struct reply *r)
+{
+	struct torev *ev = &p->ev;
+	struct stream *s;
+	char *cause = NULL;
+
+	if (torev_parse(r, ev, &cause) == -1 || ev->type != TOREV_STREAM) {
+		free(cause);
+		return;
+	}
+	p->pre_attach_streams++;
+	if (idmap_get(&p->streams, ev->u.stream.id) != NULL)
+		return;
+	s = xcalloc(1, sizeof *s);
+	s->ident = xstrdup(UNATTRIBUTED_LABEL);
+	s->circ = ev->u.stream.circ_id;
+	if (p->cfg.store != NULL)
+		s->app = store_app(p->cfg.store, UNATTRIBUTED_LABEL, "unknown",
+		    "");
+	idmap_put(&p->streams, ev->u.stream.id, s);
+	store_stream_event(p, &ev->u.stream, s, NULL, r->ts_us, 1);
+	if (s->circ != 0 && p->cfg.store != NULL && p->session_id != 0)
+		store_attach(p->cfg.store, p->session_id, ev->u.stream.id,
+		    s->circ, r->ts_us);
 }
 
 /* Takes what it knows from replies to GETINFO/GETCONF, by their keys. */
@@ -410,6 +742,7 @@ static void
 pipeline_command_reply(struct pipeline *p, const struct reply *r)
 {
 	size_t i;
+	int info = 0;
 
 	if (r->code != 250)
 		return;
@@ -424,21 +757,26 @@ pipeline_command_reply(struct pipeline *p, const struct reply *r)
 		if (klen == 7 && strncmp(l->text, "version", 7) == 0) {
 			free(p->version);
 			p->version = escape_dup(eq + 1, strcspn(eq + 1, " "));
+			info = 1;
 		} else if (klen == 11 &&
 		    strncmp(l->text, "process/pid", 11) == 0) {
 			p->pid = strtol(eq + 1, NULL, 10);
+			info = 1;
 		} else if (klen == 14 &&
 		    strncmp(l->text, "circuit-status", 14) == 0 &&
 		    l->data != NULL) {
-			pipeline_circuit_status(p, l->data, l->datalen,
-			    r->ts_us);
+			pipeline_status_lines(p, "CIRC ", l->data, l->datalen,
+			    r->ts_us, initial_circ);
 		} else if (klen == 13 &&
 		    strncmp(l->text, "stream-status", 13) == 0 &&
 		    l->data != NULL) {
-			p->pre_attach_streams = count_lines(l->data,
-			    l->datalen);
+			pipeline_status_lines(p, "STREAM ", l->data,
+			    l->datalen, r->ts_us, initial_stream);
 		}
 	}
+	if (info && p->cfg.store != NULL && p->session_id != 0)
+		store_session_info(p->cfg.store, p->session_id, p->version,
+		    p->pid);
 }
 
 void
@@ -454,20 +792,21 @@ void
 pipeline_session_start(struct pipeline *p, unsigned serial, const char *addr,
     const char *method, int64_t ts)
 {
-	(void)ts;
 	pipeline_forget(p);
 	p->session = serial;
 	p->stats.sessions++;
 	p->address = escape_dup(addr, strlen(addr));
 	p->method = escape_dup(method, strlen(method));
+	if (p->cfg.store != NULL && p->cfg.output != PIPELINE_DUMP)
+		p->session_id = store_session_begin(p->cfg.store, addr, method,
+		    p->cfg.source, ts);
 }
 
 void
 pipeline_session_ready(struct pipeline *p, unsigned serial, int64_t ts)
 {
-	if (p->cfg.output != PIPELINE_LINES)
+	if (!output_lines(p))
 		return;
-	p->ready = 1;
 	line_begin(p, ts);
 	buf_printf(&p->line, "attached to Tor %s", p->version ?
 	    p->version : "(version unknown)");
@@ -484,11 +823,15 @@ void
 pipeline_session_end(struct pipeline *p, unsigned serial, const char *why,
     int64_t ts)
 {
-	if (p->cfg.output == PIPELINE_LINES) {
+	if (output_lines(p)) {
 		line_begin(p, ts);
 		buf_printf(&p->line, "Tor session %u ended:", serial);
 		line_word(p, NULL, why);
 		line_end(p);
+	}
+	if (p->cfg.store != NULL && p->session_id != 0) {
+		store_session_end(p->cfg.store, p->session_id, why, ts);
+		store_flush(p->cfg.store);
 	}
 	pipeline_forget(p);
 }

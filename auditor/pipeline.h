@@ -13,6 +13,7 @@
 #include "privacy.h"
 
 struct reply;
+struct store;
 
 enum pipeline_output {
 	PIPELINE_LINES,		/* one human line per event */
@@ -24,6 +25,17 @@ struct pipeline_config {
 	FILE			*out;
 	struct privacy		 privacy;
 	int			 verbose;	/* also LAUNCHED/EXTENDED */
+	struct store		*store;		/* or NULL */
+	const char		*source;	/* "live", "replay:FILE" */
+	/*
+	 * Live: resolve who opened each stream from procdir ("/proc") and
+	 * tell annotate() (the transcript's '#' lines).  Replay: take it from
+	 * pipeline_hint() instead, so a replay attributes as the live run.
+	 */
+	int			 live;
+	const char		*procdir;
+	void			(*annotate)(int64_t, const char *, void *);
+	void			*annotate_arg;
 };
 
 struct pipeline;
@@ -41,6 +53,9 @@ void	pipeline_session_end(struct pipeline *, unsigned, const char *,
 	    int64_t);
 /* Any reply: to a command (initial state) or an event. */
 void	pipeline_reply(struct pipeline *, const struct reply *);
+
+/* Replay: an "attrib ..." annotation, for the event that comes next. */
+void	pipeline_hint(struct pipeline *, const char *, size_t);
 
 /* Counters, for tests and the closing summary. */
 struct pipeline_stats {

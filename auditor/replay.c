@@ -16,7 +16,9 @@
 #include "pipeline.h"
 #include "record.h"
 #include "reply.h"
+#include "store.h"
 #include "xmalloc.h"
+#include <sys/stat.h>
 
 struct replay {
 	struct pipeline		*pipe;
@@ -103,6 +105,13 @@ cmd_replay(struct opts *o)
 	struct pipeline_config pc;
 	struct record_reader *rr;
 	struct record_line l;
+	struct store *store = NULL;
+	struct stat sb;
+	struct buf held;
+	enum store_err serr;
+	char *cause = NULL, *source = NULL;
+	int64_t base_ts = 0;
+	int have_held = 0;
 	FILE *f;
 	int rc, status = EXIT_OK;
 
@@ -129,22 +138,73 @@ cmd_replay(struct opts *o)
 	pc.verbose = o->verbose;
 	pc.privacy.mode = o->log_targets;
 	privacy_random_key(&pc.privacy);
+	if (!o->dump) {
+		char *dbpath = opts_db_path(o);
+
+		store = store_open(dbpath, STORE_WRITE, &serr, &cause);
+		free(dbpath);
+		if (store == NULL) {
+			log_error("%s", cause);
+			free(cause);
+			if (f != stdin)
+				fclose(f);
+			return EXIT_RUNTIME;
+		}
+		store_hash_key(store, pc.privacy.key);
+		pc.store = store;
+		source = xasprintf("replay:%s", rp.path);
+		pc.source = source;
+	}
+	/* A bare capture has no times: its file's, one microsecond a line. */
+	if (fstat(fileno(f), &sb) == 0)
+		base_ts = (int64_t)sb.st_mtime * 1000000;
 	rp.pipe = pipeline_new(&pc);
+	buf_init(&held);
 	rp.parser = reply_parser_new(replay_reply, replay_problem, &rp);
 	rr = record_reader_new(f);
 
-	while ((rc = record_reader_next(rr, &l)) == 1) {
-		rp.lineno++;
-		if (!rp.in_session && !record_reader_is_transcript(rr)) {
-			/* A bare capture is one session, of unknown origin. */
-			rp.session = 1;
-			rp.in_session = 1;
-			pipeline_session_start(rp.pipe, 1, rp.path, "capture",
-			    0);
+	/*
+	 * A '<' line is held until the next line is known: an "attrib"
+	 * annotation written live right after a NEW event must reach the
+	 * pipeline before that event does.
+	 */
+	for (;;) {
+		rc = record_reader_next(rr, &l);
+		if (rc == 1) {
+			rp.lineno++;
+			if (!record_reader_is_transcript(rr))
+				l.ts_us = base_ts + (int64_t)rp.lineno;
+			if (!rp.in_session &&
+			    !record_reader_is_transcript(rr)) {
+				/* A bare capture is one session. */
+				rp.session = 1;
+				rp.in_session = 1;
+				pipeline_session_start(rp.pipe, 1, rp.path,
+				    "capture", l.ts_us);
+			}
+			if (l.dir == '#' && l.len > 7 &&
+			    strncmp(l.text, "attrib ", 7) == 0) {
+				pipeline_hint(rp.pipe, l.text, l.len);
+				continue;
+			}
 		}
+		if (have_held) {
+			/* The held line's time rides in held's prefix. */
+			int64_t ts;
+
+			memcpy(&ts, held.p, sizeof ts);
+			reply_parser_line(rp.parser, held.p + sizeof ts,
+			    held.len - sizeof ts, ts);
+			have_held = 0;
+		}
+		if (rc != 1)
+			break;
 		switch (l.dir) {
 		case '<':
-			reply_parser_line(rp.parser, l.text, l.len, l.ts_us);
+			buf_reset(&held);
+			buf_add(&held, &l.ts_us, sizeof l.ts_us);
+			buf_add(&held, l.text, l.len);
+			have_held = 1;
 			break;
 		case '#':
 			replay_note(&rp, &l);
@@ -157,6 +217,9 @@ cmd_replay(struct opts *o)
 			break;
 		}
 	}
+	if (rp.in_session && !record_reader_is_transcript(rr))
+		replay_end_session(&rp, "end of capture", base_ts +
+		    (int64_t)rp.lineno + 1);
 	if (rc == -1) {
 		log_error("cannot read %s: %s", rp.path, strerror(errno));
 		status = EXIT_RUNTIME;
@@ -166,6 +229,20 @@ cmd_replay(struct opts *o)
 	record_reader_free(rr);
 	reply_parser_free(rp.parser);
 	pipeline_free(rp.pipe);
+	buf_free(&held);
+	if (store != NULL) {
+		struct store_stats st;
+
+		store_flush(store);
+		store_stats(store, &st);
+		if (st.failing) {
+			log_error("database %s: %s", store_path(store),
+			    st.last_error);
+			status = EXIT_RUNTIME;
+		}
+		store_close(store);
+	}
+	free(source);
 	if (f != stdin)
 		fclose(f);
 	if (fflush(stdout) == EOF && status == EXIT_OK) {

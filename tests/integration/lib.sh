@@ -5,6 +5,8 @@ set -u
 : "${ISOAUDIT:?}" "${TORNET_DIR:?}"
 . "$TORNET_DIR/env"
 T=$(mktemp -d "$TORNET_DIR/t.XXXXXX")
+# Every test gets its own default database, never the user's.
+export XDG_STATE_HOME="$T/state"
 BGPIDS=""
 
 fail() {

@@ -24,14 +24,14 @@ wait "$cb" || fail "curl through B"
 pa=$(cat "$T/a.port") pb=$(cat "$T/b.port")
 [ -n "$pa" ] && [ -n "$pb" ] || fail "no local ports from curl"
 
-for x in "A $pa -4" "B $pb -5"; do
+for x in "A $pa -4 $TORNET_SOCKS_A" "B $pb -5 $TORNET_SOCKS_B"; do
 	set -- $x
 	wait_for "$T/mon.out" "stream [0-9]+ CLOSED 127\.0\.0\.1:$TORNET_TARGET circ [0-9]+ .*from 127\.0\.0\.1:$2 " 20 ||
 	    fail "no CLOSED line for port $1"
 	id=$(sed -n "s/.* stream \([0-9]*\) NEW 127\.0\.0\.1:$TORNET_TARGET from 127\.0\.0\.1:$2 SOCKS5 group .*/\1/p" "$T/mon.out")
 	[ -n "$id" ] || fail "no NEW line with SOURCE_ADDR 127.0.0.1:$2 (port $1)"
-	grep -Eq " stream $id NEW 127\.0\.0\.1:$TORNET_TARGET from 127\.0\.0\.1:$2 SOCKS5 group $3 epoch 0\$" "$T/mon.out" ||
-	    fail "stream $id: NEW line lacks group $3"
+	grep -Eq " stream $id NEW 127\.0\.0\.1:$TORNET_TARGET from 127\.0\.0\.1:$2 SOCKS5 group $3 epoch 0 app port $4@localhost\$" "$T/mon.out" ||
+	    fail "stream $id: NEW line lacks group $3 or app port $4"
 	line=$(grep -E " stream $id SUCCEEDED " "$T/mon.out") || fail "stream $id never SUCCEEDED"
 	circ=$(echo "$line" | sed -n 's/.* circ \([0-9]*\) .*/\1/p')
 	echo "$line" | grep -Eq "circ $circ exit exit[01] \\\$[0-9A-F]{8} " ||

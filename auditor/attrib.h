@@ -1,0 +1,31 @@
+/*
+ * attrib.h: who opened a stream.  From SOURCE_ADDR (on NEW/NEWRESOLVE):
+ * the listener it came in on and, where the client is on this host, its
+ * socket's owner.  Reads /proc; the rest of the pipeline never does.
+ */
+#ifndef ISOAUDIT_ATTRIB_H
+#define ISOAUDIT_ATTRIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct attrib_result {
+	char	listener[80];	/* "127.0.0.1:9050", "[::1]:9050",
+				   "unix:/run/tor/socks", or "" */
+	char	host[64];	/* the client's host label */
+	long	uid;		/* owner of the client socket, or -1 */
+	uint64_t inode;		/* of the client socket, or 0 */
+	char	why[96];	/* when listener is "": why not */
+};
+
+/*
+ * Resolves SOURCE_ADDR ("127.0.0.1:41036", "[::1]:5000", "/path:0").
+ * procdir is "/proc" (tests may point elsewhere).  Always fills res.
+ */
+void	attrib_resolve(const char *, const char *, struct attrib_result *);
+/* "port 9050", "unix:/path" (the default App label of a listener). */
+void	attrib_default_label(const char *, char *, size_t);
+/* Whether an address (without port) is a loopback address. */
+int	attrib_is_loopback(const char *);
+
+#endif

@@ -1,0 +1,1385 @@
+/*
+ * store.c: the database.  The only file that includes sqlite3.h.
+ *
+ * Writing: every store_* call appends an operation to an in-memory queue
+ * (integers inline, strings in one arena); store_flush() runs the queue in
+ * one transaction through statements prepared once.  A failing database
+ * (full, locked, unwritable, removed) keeps the queue, up to a bound, and
+ * counts what it had to drop; the loop's tick retries with backoff.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+extern const char *const schema_steps[];
+extern const int schema_nsteps;
+
+enum op_type {
+	OP_SESSION_BEGIN,
+	OP_SESSION_INFO,
+	OP_SESSION_END,
+	OP_SESSION_TOUCH,
+	OP_CIRCUIT,
+	OP_STREAM,
+	OP_ATTACH,
+	OP_RELAY,
+	OP_APP,
+	OP__COUNT
+};
+
+#define OP_INTS		14
+#define OP_STRS		14
+#define NO_STR		UINT32_MAX
+
+struct op {
+	uint8_t		 type;
+	uint16_t	 nulls;		/* bit i: integer i is NULL */
+	int64_t		 i[OP_INTS];
+	uint32_t	 s[OP_STRS];	/* arena offsets, NO_STR = NULL */
+};
+
+/*
+ * One statement per operation.  Parameters ?1.. are the integers, then
+ * ?(nint+1).. the strings, in the order the op_* builders fill them.
+ */
+static const struct {
+	int		 nint;
+	int		 nstr;
+	const char	*sql;
+} op_sql[OP__COUNT] = {
+	[OP_SESSION_BEGIN] = { 2, 3,
+	    "INSERT OR IGNORE INTO tor_session(id, started, control, auth, "
+	    "source) VALUES (?1, ?2, ?3, ?4, ?5)" },
+	[OP_SESSION_INFO] = { 2, 1,
+	    "UPDATE tor_session SET pid = coalesce(?2, pid), "
+	    "tor_version = coalesce(?3, tor_version) WHERE id = ?1" },
+	[OP_SESSION_END] = { 2, 1,
+	    "UPDATE tor_session SET ended = ?2, end_reason = ?3 WHERE id = ?1" },
+	[OP_SESSION_TOUCH] = { 2, 0,
+	    "UPDATE tor_session SET last_event = max(coalesce(last_event, 0), "
+	    "?2) WHERE id = ?1" },
+	[OP_CIRCUIT] = { 5, 9,
+	    "INSERT INTO circuit(session, circ_id, created, built, closed, "
+	    "status, purpose, build_flags, path, exit_fp, exit_nick, "
+	    "conflux_id, reason, remote_reason) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+	    "ON CONFLICT(session, circ_id) DO UPDATE SET "
+	    "status = coalesce(excluded.status, status), "
+	    "purpose = coalesce(excluded.purpose, purpose), "
+	    "build_flags = coalesce(excluded.build_flags, build_flags), "
+	    "path = coalesce(excluded.path, path), "
+	    "exit_fp = coalesce(excluded.exit_fp, exit_fp), "
+	    "exit_nick = coalesce(excluded.exit_nick, exit_nick), "
+	    "conflux_id = coalesce(excluded.conflux_id, conflux_id), "
+	    "created = coalesce(created, excluded.created), "
+	    "built = coalesce(built, excluded.built), "
+	    "closed = coalesce(excluded.closed, closed), "
+	    "reason = coalesce(excluded.reason, reason), "
+	    "remote_reason = coalesce(excluded.remote_reason, remote_reason)" },
+	[OP_STREAM] = { 13, 12,
+	    "INSERT INTO stream(session, stream_id, circ_id, app, pid, uid, "
+	    "nym_epoch, session_group, target_port, opened, succeeded, closed, "
+	    "pre_attach, status, listener, client_addr, process, protocol, "
+	    "purpose, iso_fields, socks_username, socks_password, target, "
+	    "reason, remote_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
+	    "?22, ?23, ?24, ?25) "
+	    "ON CONFLICT(session, stream_id) DO UPDATE SET "
+	    "circ_id = coalesce(excluded.circ_id, circ_id), "
+	    "app = coalesce(app, excluded.app), "
+	    "pid = coalesce(pid, excluded.pid), "
+	    "uid = coalesce(uid, excluded.uid), "
+	    "nym_epoch = coalesce(nym_epoch, excluded.nym_epoch), "
+	    "session_group = coalesce(session_group, excluded.session_group), "
+	    "target_port = coalesce(target_port, excluded.target_port), "
+	    "opened = coalesce(opened, excluded.opened), "
+	    "succeeded = coalesce(succeeded, excluded.succeeded), "
+	    "closed = coalesce(excluded.closed, closed), "
+	    "status = coalesce(excluded.status, status), "
+	    "listener = coalesce(listener, excluded.listener), "
+	    "client_addr = coalesce(client_addr, excluded.client_addr), "
+	    "process = coalesce(process, excluded.process), "
+	    "protocol = coalesce(protocol, excluded.protocol), "
+	    "purpose = coalesce(purpose, excluded.purpose), "
+	    "iso_fields = coalesce(iso_fields, excluded.iso_fields), "
+	    "socks_username = coalesce(socks_username, "
+	    "excluded.socks_username), "
+	    "socks_password = coalesce(socks_password, "
+	    "excluded.socks_password), "
+	    "target = coalesce(target, excluded.target), "
+	    "reason = coalesce(excluded.reason, reason), "
+	    "remote_reason = coalesce(excluded.remote_reason, remote_reason)" },
+	[OP_ATTACH] = { 4, 0,
+	    "INSERT OR IGNORE INTO attach(session, stream_id, circ_id, at) "
+	    "VALUES (?1, ?2, ?3, ?4)" },
+	[OP_RELAY] = { 1, 2,
+	    "INSERT INTO relay(fingerprint, nickname, first_seen, last_seen) "
+	    "VALUES (?2, ?3, ?1, ?1) ON CONFLICT(fingerprint) DO UPDATE SET "
+	    "nickname = coalesce(excluded.nickname, nickname), "
+	    "last_seen = max(coalesce(last_seen, 0), excluded.last_seen)" },
+	[OP_APP] = { 1, 3,
+	    "INSERT OR IGNORE INTO app(id, label, host, sub) "
+	    "VALUES (?1, ?2, ?3, ?4)" },
+};
+
+struct app_entry {
+	char	*key;		/* label \x1f host \x1f sub */
+	int64_t	 id;
+};
+
+/* Sessions begun by this process and not ended: recreated on reopen. */
+struct live_session {
+	int64_t	 id;
+	int64_t	 started;
+	char	*control;
+	char	*auth;
+	char	*source;
+	int64_t	 last_event;
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*stmt[OP__COUNT];
+	char		*path;
+	enum store_mode	 mode;
+	dev_t		 dev;
+	ino_t		 ino;
+	unsigned char	 key[STORE_SCHEMA_KEY_LEN];
+	int		 version;
+
+	struct op	*ops;
+	size_t		 nops;
+	size_t		 opcap;
+	struct buf	 arena;
+
+	struct app_entry *apps;
+	size_t		 napps;
+	int64_t		 next_app;
+	int64_t		 next_session;
+	struct live_session *live;
+	size_t		 nlive;
+
+	int64_t		 last_flush;
+	int64_t		 retry_at;
+	int		 backoff_ms;
+	int64_t		 last_check;
+	struct store_stats st;
+	uint64_t	 dropped_reported;
+};
+
+static void	store_finalize(struct store *);
+static int	store_prepare(struct store *, char **);
+
+/* --- opening ------------------------------------------------------------ */
+
+static int
+mkdirs(const char *path, char **cause)
+{
+	char *p = xstrdup(path), *s;
+
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) == -1 && errno != EEXIST) {
+			*cause = xasprintf("cannot create %s: %s", p,
+			    strerror(errno));
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	free(p);
+	return 0;
+}
+
+/* Creates the directory (0700) and the file (0600) before sqlite does. */
+static int
+store_create_file(const char *path, char **cause)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	struct stat sb;
+	int fd;
+
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (stat(dir, &sb) == -1) {
+			*slash = '/';
+			if (mkdirs(path, cause) == -1) {
+				free(dir);
+				return -1;
+			}
+			*slash = '\0';
+			if (chmod(dir, 0700) == -1) {
+				*cause = xasprintf("cannot chmod %s: %s", dir,
+				    strerror(errno));
+				free(dir);
+				return -1;
+			}
+		}
+	}
+	free(dir);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		*cause = xasprintf("cannot create database %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == 0 && sb.st_size == 0 && fchmod(fd, 0600) == -1) {
+		*cause = xasprintf("cannot chmod %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+exec(struct store *s, const char *sql, char **cause)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    err ? err : sqlite3_errmsg(s->db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pragma_int(struct store *s, const char *sql, int *out, char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+store_schema_latest(void)
+{
+	return schema_nsteps;
+}
+
+int
+store_schema_version(const struct store *s)
+{
+	return s->version;
+}
+
+/* Runs every missing migration step, each in its own transaction. */
+static int
+store_migrate(struct store *s, enum store_err *err, char **cause)
+{
+	int v, i;
+	char *set;
+
+	if (pragma_int(s, "PRAGMA user_version", &v, cause) == -1)
+		return -1;
+	if (v > schema_nsteps) {
+		*err = STORE_ERR_NEWER;
+		*cause = xasprintf("database %s has schema version %d, newer "
+		    "than this isoaudit knows (%d): use a newer isoaudit",
+		    s->path, v, schema_nsteps);
+		return -1;
+	}
+	if (v < schema_nsteps && s->mode == STORE_READ &&
+	    sqlite3_db_readonly(s->db, "main")) {
+		*cause = xasprintf("database %s has schema version %d and is "
+		    "read-only: run isoaudit monitor once to upgrade it",
+		    s->path, v);
+		return -1;
+	}
+	if (v == 0) {
+		/* Before the first table: lets prune give space back. */
+		if (exec(s, "PRAGMA auto_vacuum = INCREMENTAL", cause) == -1)
+			return -1;
+	}
+	for (i = v; i < schema_nsteps; i++) {
+		if (exec(s, "BEGIN IMMEDIATE", cause) == -1)
+			return -1;
+		/* Someone else may have migrated while we waited. */
+		if (pragma_int(s, "PRAGMA user_version", &v, cause) == -1) {
+			exec(s, "ROLLBACK", cause);
+			return -1;
+		}
+		if (v > i) {
+			exec(s, "COMMIT", cause);
+			i = v - 1;
+			continue;
+		}
+		set = xasprintf("PRAGMA user_version = %d", i + 1);
+		if (exec(s, schema_steps[i], cause) == -1 ||
+		    exec(s, set, cause) == -1) {
+			char *ignored = NULL;
+
+			free(set);
+			exec(s, "ROLLBACK", &ignored);
+			free(ignored);
+			return -1;
+		}
+		free(set);
+		if (exec(s, "COMMIT", cause) == -1)
+			return -1;
+		log_debug("database %s: schema step %d applied", s->path,
+		    i + 1);
+	}
+	s->version = schema_nsteps > v ? schema_nsteps : v;
+	return 0;
+}
+
+/* Reads the hash key, creating it on a new database. */
+static int
+store_load_key(struct store *s, char **cause)
+{
+	sqlite3_stmt *st;
+	int rc, have = 0;
+
+	if (s->mode == STORE_WRITE) {
+		unsigned char fresh[STORE_SCHEMA_KEY_LEN];
+
+		randombytes_buf(fresh, sizeof fresh);
+		if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO "
+		    "meta(key, value) VALUES ('hash_key', ?1)", -1, &st,
+		    NULL) != SQLITE_OK) {
+			*cause = xasprintf("database %s: %s", s->path,
+			    sqlite3_errmsg(s->db));
+			return -1;
+		}
+		sqlite3_bind_blob(st, 1, fresh, sizeof fresh, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		sodium_memzero(fresh, sizeof fresh);
+		if (rc != SQLITE_DONE) {
+			*cause = xasprintf("database %s: %s", s->path,
+			    sqlite3_errmsg(s->db));
+			return -1;
+		}
+	}
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = "
+	    "'hash_key'", -1, &st, NULL) != SQLITE_OK) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 0) == STORE_SCHEMA_KEY_LEN) {
+		memcpy(s->key, sqlite3_column_blob(st, 0), sizeof s->key);
+		have = 1;
+	}
+	sqlite3_finalize(st);
+	if (!have && s->mode == STORE_WRITE) {
+		*cause = xasprintf("database %s: no hash key", s->path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+store_load_ids(struct store *s, char **cause)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(id), 0) FROM "
+	    "tor_session", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		s->next_session = sqlite3_column_int64(st, 0) + 1;
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(s->db, "SELECT id, label, host, sub FROM app",
+	    -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	s->next_app = 1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		char *key = xasprintf("%s\x1f%s\x1f%s",
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3));
+
+		s->apps = xreallocarray(s->apps, s->napps + 1,
+		    sizeof *s->apps);
+		s->apps[s->napps].key = key;
+		s->apps[s->napps].id = id;
+		s->napps++;
+		if (id >= s->next_app)
+			s->next_app = id + 1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	*cause = xasprintf("database %s: %s", s->path, sqlite3_errmsg(s->db));
+	return -1;
+}
+
+/* Opens s->path into s->db with pragmas and schema; keeps s->key if set. */
+static int
+store_connect(struct store *s, enum store_err *err, char **cause)
+{
+	struct stat sb;
+	int flags, rc, busy;
+	char *sql;
+
+	if (s->mode == STORE_WRITE) {
+		if (store_create_file(s->path, cause) == -1)
+			return -1;
+		flags = SQLITE_OPEN_READWRITE;
+	} else {
+		if (stat(s->path, &sb) == -1) {
+			*err = STORE_ERR_MISSING;
+			*cause = xasprintf("no database at %s (isoaudit "
+			    "monitor creates it)", s->path);
+			return -1;
+		}
+		flags = access(s->path, W_OK) == 0 ? SQLITE_OPEN_READWRITE :
+		    SQLITE_OPEN_READONLY;
+	}
+	rc = sqlite3_open_v2(s->path, &s->db, flags | SQLITE_OPEN_NOFOLLOW,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		*cause = xasprintf("cannot open database %s: %s", s->path,
+		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		return -1;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	busy = s->mode == STORE_WRITE ? STORE_BUSY_MS : STORE_READ_BUSY_MS;
+	sql = xasprintf("PRAGMA busy_timeout = %d; PRAGMA foreign_keys = ON; "
+	    "PRAGMA secure_delete = ON; PRAGMA synchronous = NORMAL", busy);
+	rc = exec(s, sql, cause);
+	free(sql);
+	if (rc == -1)
+		return -1;
+	if (s->mode == STORE_WRITE &&
+	    exec(s, "PRAGMA journal_mode = WAL", cause) == -1)
+		return -1;
+	if (store_migrate(s, err, cause) == -1)
+		return -1;
+	if (store_load_key(s, cause) == -1 || store_load_ids(s, cause) == -1)
+		return -1;
+	if (stat(s->path, &sb) == 0) {
+		s->dev = sb.st_dev;
+		s->ino = sb.st_ino;
+	}
+	if (s->mode == STORE_WRITE && store_prepare(s, cause) == -1)
+		return -1;
+	return 0;
+}
+
+struct store *
+store_open(const char *path, enum store_mode mode, enum store_err *err,
+    char **cause)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+
+	*err = STORE_OK;
+	if (sodium_init() == -1) {
+		*err = STORE_ERR_OTHER;
+		*cause = xstrdup("libsodium failed to initialise");
+		free(s);
+		return NULL;
+	}
+	s->path = xstrdup(path);
+	s->mode = mode;
+	s->backoff_ms = 1000;
+	buf_init(&s->arena);
+	if (store_connect(s, err, cause) == -1) {
+		if (*err == STORE_OK)
+			*err = STORE_ERR_OTHER;
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int
+store_prepare(struct store *s, char **cause)
+{
+	int i;
+
+	for (i = 0; i < OP__COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, op_sql[i].sql, -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL) !=
+		    SQLITE_OK) {
+			*cause = xasprintf("database %s: %s", s->path,
+			    sqlite3_errmsg(s->db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+store_finalize(struct store *s)
+{
+	int i;
+
+	for (i = 0; i < OP__COUNT; i++) {
+		sqlite3_finalize(s->stmt[i]);
+		s->stmt[i] = NULL;
+	}
+	if (s->db != NULL) {
+		sqlite3_close_v2(s->db);
+		s->db = NULL;
+	}
+}
+
+const char *
+store_path(const struct store *s)
+{
+	return s->path;
+}
+
+void
+store_hash_key(const struct store *s, unsigned char *out)
+{
+	memcpy(out, s->key, sizeof s->key);
+}
+
+void
+store_close(struct store *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	if (s->mode == STORE_WRITE && s->db != NULL && s->nops > 0 &&
+	    store_flush(s) == -1)
+		log_error("database %s: %zu rows could not be written before "
+		    "closing (%s)", s->path, s->nops, s->st.last_error);
+	if (s->st.rows_dropped > 0)
+		log_error("database %s: %" PRIu64 " rows were dropped in all "
+		    "while it could not be written", s->path,
+		    s->st.rows_dropped);
+	if (s->mode == STORE_WRITE && s->db != NULL) {
+		char *ignored = NULL;
+
+		/* Leave a compact database: fold the WAL back in. */
+		exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", &ignored);
+		free(ignored);
+	}
+	store_finalize(s);
+	for (i = 0; i < s->napps; i++)
+		free(s->apps[i].key);
+	free(s->apps);
+	for (i = 0; i < s->nlive; i++) {
+		free(s->live[i].control);
+		free(s->live[i].auth);
+		free(s->live[i].source);
+	}
+	free(s->live);
+	free(s->ops);
+	buf_free(&s->arena);
+	sodium_memzero(s->key, sizeof s->key);
+	free(s->path);
+	free(s);
+}
+
+/* --- the queue ---------------------------------------------------------- */
+
+static struct op *
+op_new(struct store *s, enum op_type type)
+{
+	struct op *o;
+	int k;
+
+	if (s->nops >= STORE_MAX_QUEUE) {
+		s->st.rows_dropped++;
+		return NULL;
+	}
+	if (s->nops == s->opcap) {
+		s->opcap = s->opcap ? s->opcap * 2 : 256;
+		s->ops = xreallocarray(s->ops, s->opcap, sizeof *s->ops);
+	}
+	o = &s->ops[s->nops++];
+	o->type = (uint8_t)type;
+	o->nulls = 0;
+	for (k = 0; k < OP_STRS; k++)
+		o->s[k] = NO_STR;
+	s->st.rows_queued = s->nops;
+	return o;
+}
+
+static void
+op_int(struct op *o, int k, int64_t v, int present)
+{
+	o->i[k] = v;
+	if (!present)
+		o->nulls |= (uint16_t)(1u << k);
+}
+
+static void
+op_str(struct store *s, struct op *o, int k, const char *str)
+{
+	if (str == NULL || s->arena.len >= UINT32_MAX - strlen(str) - 1) {
+		o->s[k] = NO_STR;
+		return;
+	}
+	o->s[k] = (uint32_t)s->arena.len;
+	buf_add(&s->arena, str, strlen(str) + 1);
+}
+
+static void
+store_maybe_flush(struct store *s)
+{
+	if (s->nops >= STORE_BATCH_ROWS && !s->st.failing)
+		store_flush(s);
+}
+
+int64_t
+store_session_begin(struct store *s, const char *control, const char *auth,
+    const char *source, int64_t started)
+{
+	struct live_session *ls;
+	struct op *o;
+	int64_t id = s->next_session++;
+
+	s->live = xreallocarray(s->live, s->nlive + 1, sizeof *s->live);
+	ls = &s->live[s->nlive++];
+	ls->id = id;
+	ls->started = started;
+	ls->control = xstrdup(control);
+	ls->auth = xstrdup(auth ? auth : "");
+	ls->source = xstrdup(source ? source : "live");
+	ls->last_event = 0;
+	if ((o = op_new(s, OP_SESSION_BEGIN)) != NULL) {
+		op_int(o, 0, id, 1);
+		op_int(o, 1, started, 1);
+		op_str(s, o, 0, control);
+		op_str(s, o, 1, auth);
+		op_str(s, o, 2, source ? source : "live");
+	}
+	return id;
+}
+
+void
+store_session_info(struct store *s, int64_t id, const char *version, long pid)
+{
+	struct op *o;
+
+	if ((o = op_new(s, OP_SESSION_INFO)) == NULL)
+		return;
+	op_int(o, 0, id, 1);
+	op_int(o, 1, pid, pid > 0);
+	op_str(s, o, 0, version);
+}
+
+void
+store_touch(struct store *s, int64_t id, int64_t ts)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlive; i++)
+		if (s->live[i].id == id && ts > s->live[i].last_event)
+			s->live[i].last_event = ts;
+}
+
+void
+store_session_end(struct store *s, int64_t id, const char *why, int64_t ts)
+{
+	struct op *o;
+	size_t i;
+
+	if ((o = op_new(s, OP_SESSION_END)) != NULL) {
+		op_int(o, 0, id, 1);
+		op_int(o, 1, ts, 1);
+		op_str(s, o, 0, why);
+	}
+	store_touch(s, id, ts);
+	for (i = 0; i < s->nlive; i++) {
+		if (s->live[i].id != id)
+			continue;
+		/* Its last_event goes out with this op, then it is gone. */
+		if ((o = op_new(s, OP_SESSION_TOUCH)) != NULL) {
+			op_int(o, 0, id, 1);
+			op_int(o, 1, s->live[i].last_event, 1);
+		}
+		free(s->live[i].control);
+		free(s->live[i].auth);
+		free(s->live[i].source);
+		s->live[i] = s->live[--s->nlive];
+		break;
+	}
+	store_maybe_flush(s);
+}
+
+void
+store_circuit(struct store *s, const struct store_circ *c)
+{
+	struct op *o;
+
+	if ((o = op_new(s, OP_CIRCUIT)) == NULL)
+		return;
+	op_int(o, 0, c->session, 1);
+	op_int(o, 1, (int64_t)c->circ_id, 1);
+	op_int(o, 2, c->created, c->created != 0);
+	op_int(o, 3, c->built, c->built != 0);
+	op_int(o, 4, c->closed, c->closed != 0);
+	op_str(s, o, 0, c->status);
+	op_str(s, o, 1, c->purpose);
+	op_str(s, o, 2, c->build_flags);
+	op_str(s, o, 3, c->path);
+	op_str(s, o, 4, c->exit_fp);
+	op_str(s, o, 5, c->exit_nick);
+	op_str(s, o, 6, c->conflux_id);
+	op_str(s, o, 7, c->reason);
+	op_str(s, o, 8, c->remote_reason);
+	store_maybe_flush(s);
+}
+
+void
+store_stream(struct store *s, const struct store_stream *r)
+{
+	struct op *o;
+
+	if ((o = op_new(s, OP_STREAM)) == NULL)
+		return;
+	op_int(o, 0, r->session, 1);
+	op_int(o, 1, (int64_t)r->stream_id, 1);
+	op_int(o, 2, (int64_t)r->circ_id, r->circ_id != 0);
+	op_int(o, 3, r->app, r->app != 0);
+	op_int(o, 4, r->pid, r->pid > 0);
+	op_int(o, 5, r->uid, r->uid >= 0);
+	op_int(o, 6, r->nym_epoch, r->has_nym_epoch);
+	op_int(o, 7, r->session_group, r->has_session_group);
+	op_int(o, 8, r->target_port, r->target_port >= 0);
+	op_int(o, 9, r->opened, r->opened != 0);
+	op_int(o, 10, r->succeeded, r->succeeded != 0);
+	op_int(o, 11, r->closed, r->closed != 0);
+	op_int(o, 12, r->pre_attach, 1);
+	op_str(s, o, 0, r->status);
+	op_str(s, o, 1, r->listener);
+	op_str(s, o, 2, r->client_addr);
+	op_str(s, o, 3, r->process);
+	op_str(s, o, 4, r->protocol);
+	op_str(s, o, 5, r->purpose);
+	op_str(s, o, 6, r->iso_fields);
+	op_str(s, o, 7, r->socks_username);
+	op_str(s, o, 8, r->socks_password);
+	op_str(s, o, 9, r->target);
+	op_str(s, o, 10, r->reason);
+	op_str(s, o, 11, r->remote_reason);
+	store_maybe_flush(s);
+}
+
+void
+store_attach(struct store *s, int64_t session, uint64_t stream, uint64_t circ,
+    int64_t at)
+{
+	struct op *o;
+
+	if ((o = op_new(s, OP_ATTACH)) == NULL)
+		return;
+	op_int(o, 0, session, 1);
+	op_int(o, 1, (int64_t)stream, 1);
+	op_int(o, 2, (int64_t)circ, 1);
+	op_int(o, 3, at, 1);
+	store_maybe_flush(s);
+}
+
+void
+store_relay(struct store *s, const char *fp, const char *nick, int64_t ts)
+{
+	struct op *o;
+
+	if (fp == NULL || (o = op_new(s, OP_RELAY)) == NULL)
+		return;
+	op_int(o, 0, ts, 1);
+	op_str(s, o, 0, fp);
+	op_str(s, o, 1, nick);
+}
+
+int64_t
+store_app(struct store *s, const char *label, const char *host,
+    const char *sub)
+{
+	char *key = xasprintf("%s\x1f%s\x1f%s", label, host, sub ? sub : "");
+	struct op *o;
+	size_t i;
+	int64_t id;
+
+	for (i = 0; i < s->napps; i++)
+		if (strcmp(s->apps[i].key, key) == 0) {
+			free(key);
+			return s->apps[i].id;
+		}
+	id = s->next_app++;
+	s->apps = xreallocarray(s->apps, s->napps + 1, sizeof *s->apps);
+	s->apps[s->napps].key = key;
+	s->apps[s->napps].id = id;
+	s->napps++;
+	if ((o = op_new(s, OP_APP)) != NULL) {
+		op_int(o, 0, id, 1);
+		op_str(s, o, 0, label);
+		op_str(s, o, 1, host);
+		op_str(s, o, 2, sub ? sub : "");
+	}
+	return id;
+}
+
+int
+store_pending(const struct store *s)
+{
+	return s->nops > 0;
+}
+
+void
+store_stats(const struct store *s, struct store_stats *out)
+{
+	*out = s->st;
+	out->rows_queued = s->nops;
+}
+
+/* Binds and runs one queued operation. */
+static int
+op_run(struct store *s, const struct op *o)
+{
+	sqlite3_stmt *st = s->stmt[o->type];
+	int nint = op_sql[o->type].nint, nstr = op_sql[o->type].nstr;
+	int k, rc;
+
+	for (k = 0; k < nint; k++) {
+		if (o->nulls & (1u << k))
+			sqlite3_bind_null(st, k + 1);
+		else
+			sqlite3_bind_int64(st, k + 1, o->i[k]);
+	}
+	for (k = 0; k < nstr; k++) {
+		if (o->s[k] == NO_STR)
+			sqlite3_bind_null(st, nint + k + 1);
+		else
+			sqlite3_bind_text(st, nint + k + 1,
+			    s->arena.p + o->s[k], -1, SQLITE_STATIC);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void
+store_set_error(struct store *s, const char *what)
+{
+	snprintf(s->st.last_error, sizeof s->st.last_error, "%s: %s", what,
+	    s->db ? sqlite3_errmsg(s->db) : "not open");
+}
+
+/* Writes the touch of every live session (last event times). */
+static int
+store_touch_live(struct store *s)
+{
+	sqlite3_stmt *st = s->stmt[OP_SESSION_TOUCH];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->nlive; i++) {
+		if (s->live[i].last_event == 0)
+			continue;
+		sqlite3_bind_int64(st, 1, s->live[i].id);
+		sqlite3_bind_int64(st, 2, s->live[i].last_event);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_flush(struct store *s)
+{
+	size_t i;
+	char *ignored = NULL;
+
+	if (s->mode != STORE_WRITE || s->db == NULL)
+		return -1;
+	if (s->nops == 0 && s->nlive == 0)
+		return 0;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		store_set_error(s, "cannot begin a transaction");
+		goto fail;
+	}
+	for (i = 0; i < s->nops; i++) {
+		if (op_run(s, &s->ops[i]) == -1) {
+			store_set_error(s, "cannot write");
+			goto rollback;
+		}
+	}
+	if (store_touch_live(s) == -1) {
+		store_set_error(s, "cannot write");
+		goto rollback;
+	}
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		store_set_error(s, "cannot commit");
+		goto rollback;
+	}
+	s->st.commits++;
+	s->st.rows_written += s->nops;
+	s->nops = 0;
+	s->st.rows_queued = 0;
+	buf_reset(&s->arena);
+	s->arena.len = 0;
+	if (s->st.failing) {
+		s->st.failing = 0;
+		log_warnx("database %s: writing again (%" PRIu64 " rows had "
+		    "to be dropped meanwhile)", s->path,
+		    s->st.rows_dropped - s->dropped_reported);
+		s->dropped_reported = s->st.rows_dropped;
+		s->backoff_ms = 1000;
+	}
+	return 0;
+
+rollback:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, &ignored);
+	sqlite3_free(ignored);
+fail:
+	s->st.failures++;
+	if (!s->st.failing) {
+		s->st.failing = 1;
+		log_error("database %s: %s; monitoring goes on, up to %d rows "
+		    "wait in memory", s->path, s->st.last_error,
+		    STORE_MAX_QUEUE);
+	}
+	return -1;
+}
+
+/* Recreates the database after its file was removed or replaced. */
+static void
+store_reopen(struct store *s, const char *why)
+{
+	enum store_err err;
+	char *cause = NULL;
+	unsigned char key[STORE_SCHEMA_KEY_LEN];
+	sqlite3_stmt *st;
+	size_t i;
+
+	log_error("database %s %s; creating it again", s->path, why);
+	memcpy(key, s->key, sizeof key);
+	store_finalize(s);
+	for (i = 0; i < s->napps; i++)
+		free(s->apps[i].key);
+	s->napps = 0;
+	if (store_connect(s, &err, &cause) == -1) {
+		snprintf(s->st.last_error, sizeof s->st.last_error, "%s",
+		    cause);
+		free(cause);
+		store_finalize(s);
+		s->st.failing = 1;
+		return;
+	}
+	/* Keep the old key (hashes stay comparable) and the live sessions. */
+	if (sqlite3_prepare_v2(s->db, "UPDATE meta SET value = ?1 WHERE key = "
+	    "'hash_key'", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_blob(st, 1, key, sizeof key, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+		memcpy(s->key, key, sizeof key);
+	}
+	sodium_memzero(key, sizeof key);
+	for (i = 0; i < s->nlive; i++) {
+		struct live_session *ls = &s->live[i];
+		struct op *o, first;
+
+		/* Goes first: rows of the session refer to it. */
+		if ((o = op_new(s, OP_SESSION_BEGIN)) == NULL)
+			continue;
+		op_int(o, 0, ls->id, 1);
+		op_int(o, 1, ls->started, 1);
+		op_str(s, o, 0, ls->control);
+		op_str(s, o, 1, ls->auth);
+		op_str(s, o, 2, ls->source);
+		first = *o;
+		memmove(&s->ops[1], &s->ops[0], (s->nops - 1) * sizeof *s->ops);
+		s->ops[0] = first;
+	}
+}
+
+void
+store_tick(struct store *s, int64_t now)
+{
+	struct stat sb;
+
+	if (s->mode != STORE_WRITE)
+		return;
+	if (now - s->last_check >= 1000000) {
+		s->last_check = now;
+		if (stat(s->path, &sb) == -1)
+			store_reopen(s, "was removed");
+		else if (s->db != NULL &&
+		    (sb.st_ino != s->ino || sb.st_dev != s->dev))
+			store_reopen(s, "was replaced");
+	}
+	if (s->st.failing) {
+		if (now < s->retry_at)
+			return;
+		if (s->db == NULL)
+			store_reopen(s, "could not be opened");
+		if (store_flush(s) == -1) {
+			s->retry_at = now + (int64_t)s->backoff_ms * 1000;
+			if (s->backoff_ms < 10000)
+				s->backoff_ms *= 2;
+		}
+		return;
+	}
+	if (s->nops > 0 || s->nlive > 0) {
+		if (now - s->last_flush >= STORE_FLUSH_MS * 1000 ||
+		    s->nops >= STORE_BATCH_ROWS) {
+			s->last_flush = now;
+			if (store_flush(s) == -1)
+				s->retry_at = now + 1000000;
+		}
+	}
+}
+
+/* --- prune -------------------------------------------------------------- */
+
+long
+store_prune(struct store *s, int64_t cutoff, char **cause)
+{
+	sqlite3_stmt *st;
+	long n;
+
+	if (store_flush(s) == -1 && s->nops > 0) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    s->st.last_error);
+		return -1;
+	}
+	if (exec(s, "BEGIN IMMEDIATE", cause) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM tor_session WHERE "
+	    "max(started, coalesce(ended, 0), coalesce(last_event, 0)) < ?1",
+	    -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, cutoff);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		goto fail;
+	}
+	n = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	if (exec(s, "DELETE FROM app WHERE id NOT IN (SELECT app FROM stream "
+	    "WHERE app IS NOT NULL)", cause) == -1)
+		goto fail_quiet;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM relay WHERE "
+	    "coalesce(last_seen, 0) < ?1", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, cutoff);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	if (exec(s, "COMMIT", cause) == -1)
+		goto fail_quiet;
+	/* Give the space back, and leave nothing of it in the WAL. */
+	if (exec(s, "PRAGMA incremental_vacuum", cause) == -1 ||
+	    exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", cause) == -1)
+		return -1;
+	{
+		size_t i;
+
+		for (i = 0; i < s->napps; i++)
+			free(s->apps[i].key);
+		s->napps = 0;
+		if (store_load_ids(s, cause) == -1)
+			return -1;
+	}
+	return n;
+fail:
+	*cause = xasprintf("database %s: %s", s->path, sqlite3_errmsg(s->db));
+fail_quiet:
+	{
+		char *ignored = NULL;
+
+		exec(s, "ROLLBACK", &ignored);
+		free(ignored);
+	}
+	return -1;
+}
+
+/* --- reading ------------------------------------------------------------ */
+
+int64_t
+store_latest_session(struct store *s)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id FROM tor_session ORDER BY "
+	    "started DESC, id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+/* Prepares sql and binds the range as ?1 session, ?2 from, ?3 to. */
+static sqlite3_stmt *
+range_stmt(struct store *s, const char *sql, const struct store_range *r,
+    char **cause)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, r->session);
+	sqlite3_bind_int64(st, 2, r->from);
+	sqlite3_bind_int64(st, 3, r->to);
+	return st;
+}
+
+static int
+range_done(struct store *s, sqlite3_stmt *st, int rc, char **cause)
+{
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+#define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
+#define COL_I64(st, i) sqlite3_column_int64((st), (i))
+
+/* Streams in the range (a session, or opened within from..to). */
+#define STREAMS_IN_RANGE \
+	"(?1 = 0 OR session = ?1) AND (?2 = 0 OR opened >= ?2) AND " \
+	"(?3 = 0 OR opened < ?3)"
+
+int
+store_each_session(struct store *s, const struct store_range *r,
+    void (*fn)(const struct store_session_row *, void *), void *arg,
+    char **cause)
+{
+	struct store_session_row row;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = range_stmt(s, "SELECT id, tor_version, control, auth, source, "
+	    "pid, started, ended, end_reason, last_event FROM tor_session "
+	    "WHERE (?1 = 0 OR id = ?1) AND (?2 = 0 OR max(started, "
+	    "coalesce(ended, 0), coalesce(last_event, 0)) >= ?2) AND "
+	    "(?3 = 0 OR started < ?3) ORDER BY started, id", r, cause);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.id = COL_I64(st, 0);
+		row.tor_version = COL_TEXT(st, 1);
+		row.control = COL_TEXT(st, 2);
+		row.auth = COL_TEXT(st, 3);
+		row.source = COL_TEXT(st, 4);
+		row.pid = (long)COL_I64(st, 5);
+		row.started = COL_I64(st, 6);
+		row.ended = COL_I64(st, 7);
+		row.end_reason = COL_TEXT(st, 8);
+		row.last_event = COL_I64(st, 9);
+		fn(&row, arg);
+	}
+	return range_done(s, st, rc, cause);
+}
+
+int
+store_each_app(struct store *s, const struct store_range *r,
+    void (*fn)(const struct store_app_row *, void *), void *arg, char **cause)
+{
+	struct store_app_row row;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = range_stmt(s,
+	    "WITH s AS MATERIALIZED (SELECT session, stream_id, app, "
+	    "listener, pid, process, opened, closed FROM stream WHERE "
+	    STREAMS_IN_RANGE " AND app IS NOT NULL), "
+	    "sc AS MATERIALIZED (SELECT DISTINCT s.app, a.session, a.circ_id "
+	    "FROM s JOIN attach a ON a.session = s.session AND "
+	    "a.stream_id = s.stream_id) "
+	    "SELECT p.id, p.label, p.host, p.sub, "
+	    "(SELECT group_concat(l, ' ') FROM (SELECT DISTINCT listener AS l "
+	    "FROM s WHERE s.app = p.id AND listener IS NOT NULL ORDER BY l)), "
+	    "(SELECT group_concat(x, ' ') FROM (SELECT DISTINCT "
+	    "coalesce(process, '?') || '[' || pid || ']' AS x FROM s "
+	    "WHERE s.app = p.id AND pid IS NOT NULL ORDER BY x LIMIT 50)), "
+	    "(SELECT count(*) FROM s WHERE s.app = p.id), "
+	    "(SELECT count(*) FROM sc WHERE sc.app = p.id), "
+	    "(SELECT count(DISTINCT c.exit_fp) FROM sc JOIN circuit c ON "
+	    "c.session = sc.session AND c.circ_id = sc.circ_id WHERE "
+	    "sc.app = p.id), "
+	    "(SELECT min(opened) FROM s WHERE s.app = p.id), "
+	    "(SELECT max(coalesce(closed, opened)) FROM s WHERE s.app = p.id) "
+	    "FROM app p WHERE p.id IN (SELECT app FROM s) "
+	    "ORDER BY p.label, p.host, p.sub", r, cause);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.id = COL_I64(st, 0);
+		row.label = COL_TEXT(st, 1);
+		row.host = COL_TEXT(st, 2);
+		row.sub = COL_TEXT(st, 3);
+		row.listeners = COL_TEXT(st, 4);
+		row.processes = COL_TEXT(st, 5);
+		row.streams = (long)COL_I64(st, 6);
+		row.circuits = (long)COL_I64(st, 7);
+		row.exits = (long)COL_I64(st, 8);
+		row.first_seen = COL_I64(st, 9);
+		row.last_seen = COL_I64(st, 10);
+		fn(&row, arg);
+	}
+	return range_done(s, st, rc, cause);
+}
+
+int
+store_each_circuit(struct store *s, const struct store_range *r,
+    void (*fn)(const struct store_circ_row *, void *), void *arg,
+    char **cause)
+{
+	struct store_circ_row row;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = range_stmt(s,
+	    "WITH ca AS MATERIALIZED (SELECT a.session, a.circ_id, "
+	    "x.app, x.stream_id FROM stream x JOIN attach a ON "
+	    "a.session = x.session AND a.stream_id = x.stream_id WHERE "
+	    "(?1 = 0 OR x.session = ?1) AND (?2 = 0 OR x.opened >= ?2) AND "
+	    "(?3 = 0 OR x.opened < ?3)) "
+	    "SELECT ca.session, ca.circ_id, c.purpose, c.conflux_id, "
+	    "c.exit_fp, c.exit_nick, group_concat(DISTINCT ca.app), "
+	    "count(DISTINCT ca.stream_id), c.created, c.closed "
+	    "FROM ca LEFT JOIN circuit c ON c.session = ca.session AND "
+	    "c.circ_id = ca.circ_id GROUP BY ca.session, ca.circ_id "
+	    "ORDER BY ca.session, ca.circ_id", r, cause);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.session = COL_I64(st, 0);
+		row.circ_id = (uint64_t)COL_I64(st, 1);
+		row.purpose = COL_TEXT(st, 2);
+		row.conflux_id = COL_TEXT(st, 3);
+		row.exit_fp = COL_TEXT(st, 4);
+		row.exit_nick = COL_TEXT(st, 5);
+		row.apps = COL_TEXT(st, 6);
+		row.streams = (long)COL_I64(st, 7);
+		row.created = COL_I64(st, 8);
+		row.closed = COL_I64(st, 9);
+		fn(&row, arg);
+	}
+	return range_done(s, st, rc, cause);
+}
+
+int
+store_each_stream(struct store *s, const struct store_range *r,
+    void (*fn)(const struct store_stream_row *, void *), void *arg,
+    char **cause)
+{
+	struct store_stream_row row;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = range_stmt(s, "SELECT session, stream_id, circ_id, status, "
+	    "listener, client_addr, app, pid, process, uid, protocol, target, "
+	    "target_port, opened, closed, reason FROM stream WHERE "
+	    STREAMS_IN_RANGE " ORDER BY session, opened, stream_id", r,
+	    cause);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.session = COL_I64(st, 0);
+		row.stream_id = (uint64_t)COL_I64(st, 1);
+		row.circ_id = (uint64_t)COL_I64(st, 2);
+		row.status = COL_TEXT(st, 3);
+		row.listener = COL_TEXT(st, 4);
+		row.client_addr = COL_TEXT(st, 5);
+		row.app = COL_I64(st, 6);
+		row.pid = (long)COL_I64(st, 7);
+		row.process = COL_TEXT(st, 8);
+		row.uid = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 :
+		    (long)COL_I64(st, 9);
+		row.protocol = COL_TEXT(st, 10);
+		row.target = COL_TEXT(st, 11);
+		row.target_port = sqlite3_column_type(st, 12) == SQLITE_NULL ?
+		    -1 : (int)COL_I64(st, 12);
+		row.opened = COL_I64(st, 13);
+		row.closed = COL_I64(st, 14);
+		row.reason = COL_TEXT(st, 15);
+		fn(&row, arg);
+	}
+	return range_done(s, st, rc, cause);
+}
+
+int
+store_each_finding(struct store *s, const struct store_range *r,
+    void (*fn)(const struct store_finding_row *, void *), void *arg,
+    char **cause)
+{
+	struct store_finding_row row;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = range_stmt(s, "SELECT id, rule, severity, session, circ_id, "
+	    "listener, apps, identities, processes, streams, count, "
+	    "first_seen, last_seen, detail, acknowledged FROM finding WHERE "
+	    "(?1 = 0 OR session = ?1) AND (?2 = 0 OR last_seen >= ?2) AND "
+	    "(?3 = 0 OR first_seen < ?3) ORDER BY CASE severity WHEN "
+	    "'critical' THEN 0 WHEN 'warning' THEN 1 WHEN 'notice' THEN 2 "
+	    "ELSE 3 END, first_seen, id", r, cause);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.id = COL_I64(st, 0);
+		row.rule = COL_TEXT(st, 1);
+		row.severity = COL_TEXT(st, 2);
+		row.session = COL_I64(st, 3);
+		row.circ_id = (uint64_t)COL_I64(st, 4);
+		row.listener = COL_TEXT(st, 5);
+		row.apps = COL_TEXT(st, 6);
+		row.identities = COL_TEXT(st, 7);
+		row.processes = COL_TEXT(st, 8);
+		row.streams = COL_TEXT(st, 9);
+		row.count = (long)COL_I64(st, 10);
+		row.first_seen = COL_I64(st, 11);
+		row.last_seen = COL_I64(st, 12);
+		row.detail = COL_TEXT(st, 13);
+		row.acknowledged = (int)COL_I64(st, 14);
+		fn(&row, arg);
+	}
+	return range_done(s, st, rc, cause);
+}

@@ -1,0 +1,250 @@
+/*
+ * store.h: the sqlite database.  store.c is the only file that includes
+ * sqlite3.h.  Writes are queued in memory and committed in batches (every
+ * STORE_BATCH_ROWS rows or STORE_FLUSH_MS, whichever first); when the
+ * database cannot be written (disk full, locked, removed) rows wait in
+ * memory up to STORE_MAX_QUEUE and what had to be dropped is counted.
+ */
+#ifndef ISOAUDIT_STORE_H
+#define ISOAUDIT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA_KEY_LEN	32
+#define STORE_BATCH_ROWS	4096
+#define STORE_FLUSH_MS		250
+#define STORE_MAX_QUEUE		100000
+#define STORE_BUSY_MS		200	/* a writer never blocks longer */
+#define STORE_READ_BUSY_MS	5000
+
+enum store_mode {
+	STORE_WRITE,		/* create if missing, migrate, write */
+	STORE_READ		/* report/check: never write rows */
+};
+
+/* Why an open failed (decides the exit status and the message). */
+enum store_err {
+	STORE_OK = 0,
+	STORE_ERR_MISSING,	/* STORE_READ and no database there */
+	STORE_ERR_NEWER,	/* schema newer than this binary */
+	STORE_ERR_OTHER
+};
+
+struct store;
+
+/*
+ * Opens (creating with its directory 0700 and file 0600 when writing) and
+ * brings the schema up to date.  Returns NULL with *cause allocated and
+ * *err set on failure.
+ */
+struct store *store_open(const char *, enum store_mode, enum store_err *,
+	    char **);
+/* Flushes what is queued (one last try) and closes; takes NULL. */
+void	store_close(struct store *);
+const char *store_path(const struct store *);
+/* The per-database key for hashing targets and credentials. */
+void	store_hash_key(const struct store *, unsigned char *);
+/* Schema version this binary knows, and the database's. */
+int	store_schema_latest(void);
+int	store_schema_version(const struct store *);
+
+/* --- writing (queued) ---------------------------------------------------- */
+
+/* A new Tor session; returns its id.  Strings are copied. */
+int64_t	store_session_begin(struct store *, const char *, const char *,
+	    const char *, int64_t);
+void	store_session_info(struct store *, int64_t, const char *, long);
+void	store_session_end(struct store *, int64_t, const char *, int64_t);
+
+struct store_circ {
+	int64_t		 session;
+	uint64_t	 circ_id;
+	const char	*status;
+	const char	*purpose;
+	const char	*build_flags;
+	const char	*path;
+	const char	*exit_fp;
+	const char	*exit_nick;
+	const char	*conflux_id;
+	int64_t		 created;	/* 0: unknown / unchanged */
+	int64_t		 built;
+	int64_t		 closed;
+	const char	*reason;
+	const char	*remote_reason;
+};
+/* Inserts or updates; NULL strings and 0 times leave what is stored. */
+void	store_circuit(struct store *, const struct store_circ *);
+
+struct store_stream {
+	int64_t		 session;
+	uint64_t	 stream_id;
+	uint64_t	 circ_id;	/* 0: none */
+	const char	*status;
+	const char	*listener;
+	const char	*client_addr;
+	int64_t		 app;		/* 0: unknown */
+	long		 pid;		/* 0: unknown */
+	const char	*process;
+	long		 uid;		/* -1: unknown */
+	const char	*protocol;
+	const char	*purpose;
+	int		 has_nym_epoch;
+	int64_t		 nym_epoch;
+	int		 has_session_group;
+	int64_t		 session_group;
+	const char	*iso_fields;
+	const char	*socks_username;	/* as LogTargets allows */
+	const char	*socks_password;
+	const char	*target;		/* as LogTargets allows */
+	int		 target_port;		/* -1: unknown */
+	int64_t		 opened;
+	int64_t		 succeeded;
+	int64_t		 closed;
+	const char	*reason;
+	const char	*remote_reason;
+	int		 pre_attach;
+};
+void	store_stream(struct store *, const struct store_stream *);
+void	store_attach(struct store *, int64_t, uint64_t, uint64_t, int64_t);
+void	store_relay(struct store *, const char *, const char *, int64_t);
+/* The id of an application identity (created when new). */
+int64_t	store_app(struct store *, const char *, const char *, const char *);
+/* Notes the time of the latest event of a session (written at flush). */
+void	store_touch(struct store *, int64_t, int64_t);
+
+/* Writes what is queued now.  Returns 0, or -1 (rows kept, reported). */
+int	store_flush(struct store *);
+/*
+ * Called by the event loop every STORE_FLUSH_MS (now in us): flushes what
+ * is due, retries a failing database with backoff, and notices a database
+ * file that was removed or replaced (then recreates it).
+ */
+void	store_tick(struct store *, int64_t);
+/* Whether rows are waiting for the next flush. */
+int	store_pending(const struct store *);
+
+struct store_stats {
+	uint64_t	commits;
+	uint64_t	rows_written;
+	uint64_t	rows_queued;
+	uint64_t	rows_dropped;
+	uint64_t	failures;
+	int		failing;
+	char		last_error[160];
+};
+void	store_stats(const struct store *, struct store_stats *);
+
+/* --- maintenance ------------------------------------------------------- */
+
+/*
+ * Deletes sessions whose last activity is before the cutoff (us) and all
+ * under them, then reclaims the space.  Returns the number of sessions
+ * deleted, or -1 with *cause.
+ */
+long	store_prune(struct store *, int64_t, char **);
+
+/* --- reading (report, check) ------------------------------------------- */
+
+struct store_range {
+	int64_t		session;	/* one session, or 0 */
+	int64_t		from;		/* us, 0 = open */
+	int64_t		to;		/* us, 0 = open */
+};
+
+/* The latest session's id, 0 when there is none. */
+int64_t	store_latest_session(struct store *);
+
+struct store_session_row {
+	int64_t		 id;
+	const char	*tor_version;
+	const char	*control;
+	const char	*auth;
+	const char	*source;
+	long		 pid;
+	int64_t		 started;
+	int64_t		 ended;		/* 0: still open */
+	const char	*end_reason;
+	int64_t		 last_event;
+};
+
+struct store_app_row {
+	int64_t		 id;
+	const char	*label;
+	const char	*host;
+	const char	*sub;
+	const char	*listeners;	/* space separated */
+	const char	*processes;	/* "name[pid] ..." */
+	long		 streams;
+	long		 circuits;
+	long		 exits;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+};
+
+struct store_circ_row {
+	int64_t		 session;
+	uint64_t	 circ_id;
+	const char	*purpose;
+	const char	*conflux_id;
+	const char	*exit_fp;
+	const char	*exit_nick;
+	const char	*apps;		/* app ids, comma separated */
+	long		 streams;
+	int64_t		 created;
+	int64_t		 closed;
+};
+
+struct store_stream_row {
+	int64_t		 session;
+	uint64_t	 stream_id;
+	uint64_t	 circ_id;
+	const char	*status;
+	const char	*listener;
+	const char	*client_addr;
+	int64_t		 app;
+	long		 pid;
+	const char	*process;
+	long		 uid;
+	const char	*protocol;
+	const char	*target;
+	int		 target_port;
+	int64_t		 opened;
+	int64_t		 closed;
+	const char	*reason;
+};
+
+struct store_finding_row {
+	int64_t		 id;
+	const char	*rule;
+	const char	*severity;
+	int64_t		 session;
+	uint64_t	 circ_id;
+	const char	*listener;
+	const char	*apps;		/* JSON arrays as stored */
+	const char	*identities;
+	const char	*processes;
+	const char	*streams;
+	long		 count;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+	const char	*detail;
+	int		 acknowledged;
+};
+
+/*
+ * Iterators: call fn for each row in the range (rows valid during the
+ * call).  Return 0, or -1 with *cause.
+ */
+int	store_each_session(struct store *, const struct store_range *,
+	    void (*)(const struct store_session_row *, void *), void *, char **);
+int	store_each_app(struct store *, const struct store_range *,
+	    void (*)(const struct store_app_row *, void *), void *, char **);
+int	store_each_circuit(struct store *, const struct store_range *,
+	    void (*)(const struct store_circ_row *, void *), void *, char **);
+int	store_each_stream(struct store *, const struct store_range *,
+	    void (*)(const struct store_stream_row *, void *), void *, char **);
+int	store_each_finding(struct store *, const struct store_range *,
+	    void (*)(const struct store_finding_row *, void *), void *, char **);
+
+#endif

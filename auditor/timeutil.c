@@ -1,0 +1,121 @@
+/* timeutil.c: RFC 3339 and ages, without the locale or the local zone. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "timeutil.h"
+
+static void
+time_fmt(int64_t us, char *out, int ms)
+{
+	time_t t;
+	struct tm tm;
+	int64_t sec = us / 1000000, frac = us % 1000000;
+
+	if (frac < 0) {
+		frac += 1000000;
+		sec--;
+	}
+	t = (time_t)sec;
+	if (gmtime_r(&t, &tm) == NULL) {
+		snprintf(out, TIME_RFC3339_LEN, "?");
+		return;
+	}
+	if (ms)
+		snprintf(out, TIME_RFC3339_LEN,
+		    "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		    (int)(frac / 1000));
+	else
+		snprintf(out, TIME_RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+}
+
+void
+time_rfc3339(int64_t us, char *out)
+{
+	time_fmt(us, out, 0);
+}
+
+void
+time_rfc3339_ms(int64_t us, char *out)
+{
+	time_fmt(us, out, 1);
+}
+
+int
+time_parse_age(const char *s, int64_t *us)
+{
+	char *end;
+	double v;
+	int64_t unit;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+		return -1;
+	v = strtod(s, &end);
+	if (end == s || v < 0 || v > 1e6)
+		return -1;
+	switch (*end) {
+	case 's': unit = 1; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	case 'w': unit = 7 * 86400; break;
+	default: return -1;
+	}
+	if (end[1] != '\0')
+		return -1;
+	*us = (int64_t)(v * (double)unit * 1e6);
+	return 0;
+}
+
+int
+time_parse_when(const char *s, int64_t now, int64_t *us)
+{
+	struct tm tm;
+	const char *p;
+	int64_t age, frac = 0, off = 0;
+	time_t t;
+
+	if (time_parse_age(s, &age) == 0) {
+		*us = now - age;
+		return 0;
+	}
+	memset(&tm, 0, sizeof tm);
+	p = strptime(s, "%Y-%m-%d", &tm);
+	if (p == NULL)
+		return -1;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p = strptime(p + 1, "%H:%M:%S", &tm);
+		if (p == NULL)
+			return -1;
+		if (*p == '.') {
+			int64_t scale = 100000;
+
+			for (p++; *p >= '0' && *p <= '9'; p++) {
+				frac += (*p - '0') * scale;
+				scale /= 10;
+			}
+		}
+		if (*p == 'Z' || *p == 'z')
+			p++;
+		else if (*p == '+' || *p == '-') {
+			int hh, mm;
+
+			if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+				return -1;
+			off = (hh * 3600 + mm * 60) * (*p == '+' ? 1 : -1);
+			p += 6;
+		} else
+			return -1;
+	}
+	if (*p != '\0')
+		return -1;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*us = ((int64_t)t - off) * 1000000 + frac;
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* timeutil.h: times as isoaudit shows and reads them (us since the epoch). */
+#ifndef ISOAUDIT_TIMEUTIL_H
+#define ISOAUDIT_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TIME_RFC3339_LEN	64
+
+/* Writes "2026-11-24T17:40:00Z" (UTC, whole seconds) into out. */
+void	time_rfc3339(int64_t, char *);
+/* Same with milliseconds: "2026-11-24T17:40:00.123Z". */
+void	time_rfc3339_ms(int64_t, char *);
+/*
+ * Parses an age: a number and a unit s, m, h, d or w ("30d", "12h").
+ * Returns 0 with *us set, or -1.
+ */
+int	time_parse_age(const char *, int64_t *);
+/*
+ * Parses a point in time: RFC 3339 ("2026-11-24T17:40:00Z", offsets and
+ * fractions allowed, or a bare date) or an age back from now ("2h", "7d").
+ * Returns 0 with *us set, or -1.
+ */
+int	time_parse_when(const char *, int64_t, int64_t *);
+
+#endif
