@@ -29,7 +29,7 @@ static const struct cmd cmds[] = {
 	{ "report", cmd_report, "report [OPTIONS]", NULL },
 	{ "check", NULL, "check [OPTIONS]", "cron alerts" },
 	{ "prune", cmd_prune, "prune --older-than AGE", NULL },
-	{ "config", NULL, "config [--check] [FILE]", "the config file" },
+	{ "config", cmd_config, "config [--check] [FILE]", NULL },
 };
 
 static void
@@ -52,7 +52,10 @@ usage(FILE *f)
 "                         what happened, from the database (default: the\n"
 "                         latest Tor session)\n"
 "  prune --older-than AGE delete history older than AGE (30d, 12h)\n"
-"  check, config          coming in a later release\n"
+"  config [--check] [FILE]\n"
+"                         check a config file, print the effective app map\n"
+"                         and rules (exit 2 with FILE:LINE on an error)\n"
+"  check                  coming in a later release\n"
 "\n"
 "options:\n"
 "  --control ADDR         unix:/path or host:port (default: unix:/run/tor/control,\n"
@@ -64,7 +67,8 @@ usage(FILE *f)
 "  --log-targets MODE     hash (default), plain or none: how destinations show\n"
 "  --duration SECONDS     stop by itself after this long\n"
 "  --dump                 replay: one JSON object per event\n"
-"  -c, --config FILE      config file (coming in a later release)\n"
+"  -c, --config FILE      config file (default: $XDG_CONFIG_HOME/isoaudit/\n"
+"                         isoaudit.conf, then /etc/isoaudit/isoaudit.conf)\n"
 "  --db PATH              database (default: $XDG_STATE_HOME/isoaudit/isoaudit.db,\n"
 "                         i.e. ~/.local/state/isoaudit/isoaudit.db)\n"
 "  -v, --verbose          more detail (LAUNCHED/EXTENDED circuits, debug)\n"
@@ -79,7 +83,7 @@ enum {
 	OPT_CONTROL = 256, OPT_COOKIE, OPT_PASSWORD_FILE, OPT_DB, OPT_RECORD,
 	OPT_LOG_TARGETS, OPT_DURATION, OPT_VERSION, OPT_DUMP, OPT_AUTH,
 	OPT_FORMAT, OPT_SESSION, OPT_SINCE, OPT_UNTIL, OPT_ALL, OPT_TABLE,
-	OPT_OLDER_THAN
+	OPT_OLDER_THAN, OPT_CHECK
 };
 
 static const struct option longopts[] = {
@@ -101,6 +105,7 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "table", required_argument, NULL, OPT_TABLE },
 	{ "older-than", required_argument, NULL, OPT_OLDER_THAN },
+	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -194,6 +199,7 @@ main(int argc, char **argv)
 			if (privacy_parse_mode(optarg, &o.log_targets) == -1)
 				return bad_usage("--log-targets: %s is not "
 				    "hash, plain or none", optarg);
+			o.log_targets_set = 1;
 			break;
 		case OPT_DURATION:
 			o.duration = strtod(optarg, &end);
@@ -235,6 +241,8 @@ main(int argc, char **argv)
 		case OPT_OLDER_THAN:
 			o.older_than = optarg;
 			break;
+		case OPT_CHECK:
+			break;	/* config --check: checking is what it does */
 		case 'v':
 			o.verbose++;
 			break;
@@ -263,9 +271,6 @@ main(int argc, char **argv)
 	o.argv = argv + optind;
 	log_init(o.verbose);
 
-	if (o.config != NULL)
-		return bad_usage("-c %s: config files come in a later release "
-		    "of isoaudit", o.config);
 	if (cmd == NULL) {
 		fprintf(stderr, "isoaudit: the live dashboard is coming in a "
 		    "later release; use `isoaudit monitor` for now\n");
@@ -278,5 +283,49 @@ main(int argc, char **argv)
 	}
 	if (o.dump && cmd->fn != cmd_replay)
 		return bad_usage("--dump goes with replay");
+	if (cmd->fn != cmd_config) {
+		char *cause = NULL;
+		int rc;
+
+		if (config_load(&o.cfg, o.config, &cause) == -1) {
+			fprintf(stderr, "isoaudit: %s\n", cause);
+			free(cause);
+			config_free(&o.cfg);
+			return EXIT_USAGE;
+		}
+		/* The command line wins over the file. */
+		if (o.control == NULL)
+			o.control = o.cfg.control;
+		if (o.cookie == NULL)
+			o.cookie = o.cfg.cookie_file;
+		if (o.password_file == NULL)
+			o.password_file = o.cfg.password_file;
+		if (o.db == NULL)
+			o.db = o.cfg.database;
+		if (!o.log_targets_set)
+			o.log_targets = o.cfg.log_targets;
+		rc = cmd->fn(&o);
+		config_free(&o.cfg);
+		return rc;
+	}
 	return cmd->fn(&o);
+}
+
+int
+cmd_config(struct opts *o)
+{
+	const char *path = o->argc > 0 ? o->argv[0] : o->config;
+	char *cause = NULL;
+
+	if (o->argc > 1)
+		return bad_usage("config takes at most one FILE");
+	if (config_load(&o->cfg, path, &cause) == -1) {
+		fprintf(stderr, "isoaudit: %s\n", cause);
+		free(cause);
+		config_free(&o->cfg);
+		return EXIT_USAGE;
+	}
+	config_print(&o->cfg, stdout);
+	config_free(&o->cfg);
+	return EXIT_OK;
 }

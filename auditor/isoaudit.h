@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "config.h"
 #include "ctl.h"
 #include "privacy.h"
 
@@ -20,6 +21,8 @@ struct opts {
 	const char	*db;
 	const char	*record;
 	enum log_targets log_targets;
+	int		 log_targets_set;
+	struct config	 cfg;		/* the file's, over the defaults */
 	enum ctl_auth	 auth;
 	double		 duration;	/* seconds, 0 = until stopped */
 	int		 verbose;
@@ -40,6 +43,7 @@ int	cmd_monitor(struct opts *);
 int	cmd_replay(struct opts *);
 int	cmd_report(struct opts *);
 int	cmd_prune(struct opts *);
+int	cmd_config(struct opts *);
 
 /* The database path: --db, else $XDG_STATE_HOME/isoaudit/isoaudit.db,
  * else ~/.local/state/isoaudit/isoaudit.db.  Allocated. */

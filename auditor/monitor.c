@@ -26,8 +26,31 @@ struct monitor {
 	struct record		*record;
 	struct store		*store;
 	unsigned		 serial;	/* attached session, or 0 */
+	int64_t			 retention;	/* us, 0 = keep */
+	int64_t			 last_prune;
 	int			 status;
 };
+
+#define MONITOR_PRUNE_EVERY	(3600LL * 1000000)
+
+/* Applies Retention: at start, then hourly. */
+static void
+mon_retention(struct monitor *m, int64_t now)
+{
+	char *cause = NULL;
+	long n;
+
+	if (m->retention <= 0 || now - m->last_prune < MONITOR_PRUNE_EVERY)
+		return;
+	m->last_prune = now;
+	n = store_prune(m->store, now - m->retention, &cause);
+	if (n < 0) {
+		log_warnx("retention: %s", cause);
+		free(cause);
+	} else if (n > 0)
+		log_info("retention: deleted %ld old Tor session%s", n,
+		    n == 1 ? "" : "s");
+}
 
 static void
 mon_annotate(int64_t ts, const char *text, void *arg)
@@ -42,9 +65,12 @@ mon_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct monitor *m = arg;
 
+	int64_t now = record_now_us();
+
 	(void)fd;
 	(void)what;
-	store_tick(m->store, record_now_us());
+	store_tick(m->store, now);
+	mon_retention(m, now);
 }
 
 static void
@@ -164,6 +190,9 @@ cmd_monitor(struct opts *o)
 	pc.live = 1;
 	pc.procdir = "/proc";
 	pc.annotate = mon_annotate;
+	pc.config = &o->cfg;
+	m.retention = o->cfg.retention;
+	m.last_prune = -MONITOR_PRUNE_EVERY;
 	pc.annotate_arg = &m;
 	m.pipe = pipeline_new(&pc);
 

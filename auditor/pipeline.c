@@ -10,6 +10,7 @@
 
 #include "attrib.h"
 #include "buf.h"
+#include "config.h"
 #include "idmap.h"
 #include "log.h"
 #include "pipeline.h"
@@ -443,7 +444,18 @@ attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 			r.why[0] = '\0';
 	}
 	p->hint.valid = 0;
-	if (r.listener[0] != '\0')
+	if (r.host[0] != '\0' && strcmp(r.host, "localhost") != 0 &&
+	    p->cfg.config != NULL) {
+		const char *h = config_host_for(p->cfg.config, r.host);
+
+		if (h != NULL)
+			snprintf(r.host, sizeof r.host, "%s", h);
+	}
+	if (r.listener[0] != '\0' && p->cfg.config != NULL &&
+	    config_app_for(p->cfg.config, r.listener) != NULL)
+		snprintf(label, sizeof label, "%s",
+		    config_app_for(p->cfg.config, r.listener)->label);
+	else if (r.listener[0] != '\0')
 		attrib_default_label(r.listener, label, sizeof label);
 	else if (e->has_session_group)
 		snprintf(label, sizeof label, "group %" PRId64,

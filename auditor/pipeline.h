@@ -12,6 +12,7 @@
 
 #include "privacy.h"
 
+struct config;
 struct reply;
 struct store;
 
@@ -26,6 +27,7 @@ struct pipeline_config {
 	struct privacy		 privacy;
 	int			 verbose;	/* also LAUNCHED/EXTENDED */
 	struct store		*store;		/* or NULL */
+	const struct config	*config;	/* App and Host labels, or NULL */
 	const char		*source;	/* "live", "replay:FILE" */
 	/*
 	 * Live: resolve who opened each stream from procdir ("/proc") and

@@ -158,6 +158,7 @@ cmd_replay(struct opts *o)
 	/* A bare capture has no times: its file's, one microsecond a line. */
 	if (fstat(fileno(f), &sb) == 0)
 		base_ts = (int64_t)sb.st_mtime * 1000000;
+	pc.config = &o->cfg;
 	rp.pipe = pipeline_new(&pc);
 	buf_init(&held);
 	rp.parser = reply_parser_new(replay_reply, replay_problem, &rp);

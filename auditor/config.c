@@ -1,0 +1,686 @@
+/*
+ * config.c: the configuration file.  torrc-like: one directive per line,
+ * '#' comments, words or "quoted strings" (C escapes).  Every error names
+ * FILE:LINE.  User App lines are looked up before the built-in map.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "reply.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+#define CONFIG_MAX_WORDS	8
+#define CONFIG_MAX_LINE		4096
+
+static const struct {
+	const char	*name;
+	enum severity	 sev;
+} rules[RULE__COUNT] = {
+	[RULE_SHARED_CIRCUIT] = { "SHARED_CIRCUIT", SEV_CRITICAL },
+	[RULE_CONTROLLER_ATTACH] = { "CONTROLLER_ATTACH", SEV_CRITICAL },
+	[RULE_NYM_EPOCH_REUSE] = { "NYM_EPOCH_REUSE", SEV_CRITICAL },
+	[RULE_SHARED_PORT_PROCESSES] = { "SHARED_PORT_PROCESSES", SEV_WARNING },
+	[RULE_UNISOLATED_PORT] = { "UNISOLATED_PORT", SEV_WARNING },
+	[RULE_SHARED_EXIT] = { "SHARED_EXIT", SEV_NOTICE },
+	[RULE_WEAK_PORT_CONFIG] = { "WEAK_PORT_CONFIG", SEV_NOTICE },
+	[RULE_PRE_ATTACH] = { "PRE_ATTACH", SEV_INFO },
+};
+
+/* The Whonix-Gateway map (SPEC.md). */
+static const struct {
+	int		 lo, hi;
+	const char	*label;		/* "%d" in it: one app per port */
+	enum isolate_by	 by;
+	int		 shared;
+} builtin_apps[] = {
+	{ 9050, 9050, "default", ISOLATE_BY_NONE, 1 },
+	{ 9100, 9100, "legacy/Tor Browser", ISOLATE_BY_NONE, 0 },
+	{ 9101, 9101, "IRC", ISOLATE_BY_NONE, 0 },
+	{ 9102, 9102, "mail", ISOLATE_BY_NONE, 0 },
+	{ 9103, 9103, "instant messenger", ISOLATE_BY_NONE, 0 },
+	{ 9104, 9104, "apt-get", ISOLATE_BY_NONE, 0 },
+	{ 9105, 9105, "gpg", ISOLATE_BY_NONE, 0 },
+	{ 9106, 9106, "ssh", ISOLATE_BY_NONE, 0 },
+	{ 9107, 9107, "git", ISOLATE_BY_NONE, 0 },
+	{ 9108, 9108, "sdwdate", ISOLATE_BY_NONE, 0 },
+	{ 9109, 9109, "wget", ISOLATE_BY_NONE, 0 },
+	{ 9110, 9110, "systemcheck", ISOLATE_BY_NONE, 0 },
+	{ 9111, 9111, "bitcoin", ISOLATE_BY_NONE, 0 },
+	{ 9112, 9113, "privoxy", ISOLATE_BY_NONE, 0 },
+	{ 9114, 9114, "news", ISOLATE_BY_NONE, 0 },
+	{ 9115, 9115, "Tor Browser download", ISOLATE_BY_NONE, 0 },
+	{ 9117, 9117, "curl", ISOLATE_BY_NONE, 0 },
+	{ 9118, 9118, "RSS", ISOLATE_BY_NONE, 0 },
+	{ 9122, 9122, "KDE-wide proxy", ISOLATE_BY_NONE, 1 },
+	{ 9123, 9123, "GNOME-wide proxy", ISOLATE_BY_NONE, 1 },
+	{ 9124, 9124, "aptitude", ISOLATE_BY_NONE, 0 },
+	{ 9125, 9125, "yum", ISOLATE_BY_NONE, 0 },
+	{ 9150, 9150, "Tor Browser", ISOLATE_BY_SOCKS_USERNAME, 0 },
+	{ 9152, 9159, "custom %d", ISOLATE_BY_NONE, 0 },
+	{ 9160, 9169, "custom %d (IsolateDestAddr)", ISOLATE_BY_NONE, 0 },
+	{ 9170, 9179, "custom %d (IsolateDestPort)", ISOLATE_BY_NONE, 0 },
+	{ 9180, 9189, "custom %d (IsolateDestAddr IsolateDestPort)",
+	    ISOLATE_BY_NONE, 0 },
+};
+
+const char *
+rule_name(enum rule_id r)
+{
+	return (unsigned)r < RULE__COUNT ? rules[r].name : "?";
+}
+
+enum severity
+rule_default_severity(enum rule_id r)
+{
+	return rules[r].sev;
+}
+
+int
+rule_parse(const char *s, enum rule_id *out)
+{
+	int i;
+
+	for (i = 0; i < RULE__COUNT; i++)
+		if (strcasecmp(s, rules[i].name) == 0) {
+			*out = (enum rule_id)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+severity_name(enum severity s)
+{
+	switch (s) {
+	case SEV_OFF: return "off";
+	case SEV_INFO: return "info";
+	case SEV_NOTICE: return "notice";
+	case SEV_WARNING: return "warning";
+	default: return "critical";
+	}
+}
+
+int
+severity_parse(const char *s, enum severity *out)
+{
+	static const enum severity all[] = { SEV_OFF, SEV_INFO, SEV_NOTICE,
+	    SEV_WARNING, SEV_CRITICAL };
+	size_t i;
+
+	for (i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (strcasecmp(s, severity_name(all[i])) == 0) {
+			*out = all[i];
+			return 0;
+		}
+	return -1;
+}
+
+static void
+config_add_app(struct config *c, const char *addr, int lo, int hi,
+    const char *label, enum isolate_by by, int shared, int builtin,
+    unsigned line)
+{
+	struct config_app *a;
+
+	c->apps = xreallocarray(c->apps, c->napps + 1, sizeof *c->apps);
+	a = &c->apps[c->napps++];
+	a->addr = addr ? xstrdup(addr) : NULL;
+	a->port_lo = lo;
+	a->port_hi = hi;
+	a->label = xstrdup(label);
+	a->isolate_by = by;
+	a->shared = shared;
+	a->builtin = builtin;
+	a->line = line;
+}
+
+void
+config_defaults(struct config *c)
+{
+	size_t i;
+	int r;
+
+	memset(c, 0, sizeof *c);
+	c->log_targets = LOG_TARGETS_HASH;
+	c->alert = ALERT_STDERR;
+	for (r = 0; r < RULE__COUNT; r++)
+		c->severity[r] = rules[r].sev;
+	for (i = 0; i < sizeof builtin_apps / sizeof builtin_apps[0]; i++) {
+		int port;
+
+		if (strstr(builtin_apps[i].label, "%d") == NULL) {
+			config_add_app(c, NULL, builtin_apps[i].lo,
+			    builtin_apps[i].hi, builtin_apps[i].label,
+			    builtin_apps[i].by, builtin_apps[i].shared, 1, 0);
+			continue;
+		}
+		for (port = builtin_apps[i].lo; port <= builtin_apps[i].hi;
+		    port++) {
+			char label[96];
+
+			/* The format is one of the table's own literals. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+			snprintf(label, sizeof label, builtin_apps[i].label,
+			    port);
+#pragma GCC diagnostic pop
+			config_add_app(c, NULL, port, port, label,
+			    builtin_apps[i].by, builtin_apps[i].shared, 1, 0);
+		}
+	}
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->napps; i++) {
+		free(c->apps[i].addr);
+		free(c->apps[i].label);
+	}
+	free(c->apps);
+	for (i = 0; i < c->nhosts; i++) {
+		free(c->hosts[i].addr);
+		free(c->hosts[i].label);
+	}
+	free(c->hosts);
+	free(c->path);
+	free(c->control);
+	free(c->cookie_file);
+	free(c->password_file);
+	free(c->database);
+	memset(c, 0, sizeof *c);
+}
+
+/*
+ * Splits a line into words in place; quoted words are decoded.  Returns
+ * the number of words, or -1 with *why.
+ */
+static int
+split_words(char *s, char **w, int max, const char **why)
+{
+	int n = 0;
+	size_t len, outlen, used;
+
+	while (*s != '\0') {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0' || *s == '#')
+			break;
+		if (n == max) {
+			*why = "too many words";
+			return -1;
+		}
+		if (*s == '"') {
+			len = strlen(s);
+			if (reply_unquote(s, len, s, &outlen, &used) == -1) {
+				*why = "unterminated or bad quoted string";
+				return -1;
+			}
+			if (memchr(s, '\0', outlen) != NULL) {
+				*why = "NUL byte in a quoted string";
+				return -1;
+			}
+			w[n++] = s;
+			if (s[used] != '\0' && s[used] != ' ' &&
+			    s[used] != '\t' && s[used] != '#') {
+				*why = "junk after a quoted string";
+				return -1;
+			}
+			{
+				char *next = s + used;
+				int more = *next != '\0' && *next != '#';
+
+				s[outlen] = '\0';
+				s = more ? next + 1 : next + strlen(next);
+				if (!more)
+					break;
+			}
+			continue;
+		}
+		w[n++] = s;
+		while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '#')
+			s++;
+		if (*s == '#') {
+			*s = '\0';
+			break;
+		}
+		if (*s != '\0')
+			*s++ = '\0';
+	}
+	return n;
+}
+
+static int
+parse_port(const char *s, int *lo, int *hi)
+{
+	char *end;
+	long a, b;
+
+	a = strtol(s, &end, 10);
+	if (end == s || a < 1 || a > 65535)
+		return -1;
+	b = a;
+	if (*end == '-') {
+		const char *t = end + 1;
+
+		b = strtol(t, &end, 10);
+		if (end == t || b < a || b > 65535)
+			return -1;
+	}
+	if (*end != '\0')
+		return -1;
+	*lo = (int)a;
+	*hi = (int)b;
+	return 0;
+}
+
+/* PORT, PORT-PORT, ADDR:PORT, [V6]:PORT or unix:/path. */
+static int
+parse_listener(const char *s, char **addr, int *lo, int *hi)
+{
+	const char *colon;
+
+	*addr = NULL;
+	if (strncmp(s, "unix:/", 6) == 0) {
+		*addr = xstrdup(s);
+		*lo = *hi = 0;
+		return 0;
+	}
+	if (parse_port(s, lo, hi) == 0)
+		return 0;
+	if ((colon = strrchr(s, ':')) == NULL || colon == s)
+		return -1;
+	if (parse_port(colon + 1, lo, hi) == -1 || *lo != *hi)
+		return -1;
+	*addr = xstrndup(s, (size_t)(colon - s));
+	return 0;
+}
+
+static int
+set_string(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+	return 0;
+}
+
+/* Applies one directive; returns 0 or -1 with *why. */
+static int
+config_directive(struct config *c, char **w, int n, unsigned line,
+    char **why)
+{
+	const char *d = w[0];
+
+#define NEED(k) do {							\
+	if (n != (k)) {							\
+		*why = xasprintf("%s takes %d argument%s", d, (k) - 1,	\
+		    (k) == 2 ? "" : "s");				\
+		return -1;						\
+	}								\
+} while (0)
+
+	if (strcasecmp(d, "ControlPort") == 0) {
+		NEED(2);
+		return set_string(&c->control, w[1]);
+	}
+	if (strcasecmp(d, "CookieAuthFile") == 0) {
+		NEED(2);
+		return set_string(&c->cookie_file, w[1]);
+	}
+	if (strcasecmp(d, "PasswordFile") == 0) {
+		NEED(2);
+		return set_string(&c->password_file, w[1]);
+	}
+	if (strcasecmp(d, "Database") == 0) {
+		NEED(2);
+		if (w[1][0] != '/') {
+			*why = xasprintf("Database needs an absolute path");
+			return -1;
+		}
+		return set_string(&c->database, w[1]);
+	}
+	if (strcasecmp(d, "LogTargets") == 0) {
+		NEED(2);
+		if (privacy_parse_mode(w[1], &c->log_targets) == -1) {
+			*why = xasprintf("LogTargets is hash, plain or none, "
+			    "not %s", w[1]);
+			return -1;
+		}
+		c->log_targets_set = 1;
+		return 0;
+	}
+	if (strcasecmp(d, "Retention") == 0) {
+		NEED(2);
+		if (strcasecmp(w[1], "forever") == 0) {
+			c->retention = 0;
+			return 0;
+		}
+		if (time_parse_age(w[1], &c->retention) == -1 ||
+		    c->retention == 0) {
+			*why = xasprintf("Retention takes an age such as 30d "
+			    "or 12h (or forever), not %s", w[1]);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcasecmp(d, "Alert") == 0) {
+		NEED(2);
+		if (strcasecmp(w[1], "syslog") == 0)
+			c->alert = ALERT_SYSLOG;
+		else if (strcasecmp(w[1], "stderr") == 0)
+			c->alert = ALERT_STDERR;
+		else if (strcasecmp(w[1], "none") == 0)
+			c->alert = ALERT_NONE;
+		else {
+			*why = xasprintf("Alert is syslog, stderr or none, "
+			    "not %s", w[1]);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcasecmp(d, "Rule") == 0) {
+		enum rule_id r;
+		enum severity sv;
+
+		NEED(3);
+		if (rule_parse(w[1], &r) == -1) {
+			*why = xasprintf("no rule named %s", w[1]);
+			return -1;
+		}
+		if (severity_parse(w[2], &sv) == -1) {
+			*why = xasprintf("Rule %s: %s is not off, info, notice, "
+			    "warning or critical", rules[r].name, w[2]);
+			return -1;
+		}
+		c->severity[r] = sv;
+		return 0;
+	}
+	if (strcasecmp(d, "Host") == 0) {
+		NEED(3);
+		c->hosts = xreallocarray(c->hosts, c->nhosts + 1,
+		    sizeof *c->hosts);
+		c->hosts[c->nhosts].addr = xstrdup(w[1]);
+		c->hosts[c->nhosts].label = xstrdup(w[2]);
+		c->nhosts++;
+		return 0;
+	}
+	if (strcasecmp(d, "App") == 0 || strcasecmp(d, "SharedPort") == 0) {
+		enum isolate_by by = ISOLATE_BY_NONE;
+		int shared = strcasecmp(d, "SharedPort") == 0, lo, hi;
+		char *addr;
+
+		if (n != 3 && !(n == 5 && !shared)) {
+			*why = xasprintf("%s takes a listener and a label%s", d,
+			    shared ? "" : " (then optionally IsolateBy "
+			    "socks-username|process)");
+			return -1;
+		}
+		if (parse_listener(w[1], &addr, &lo, &hi) == -1) {
+			*why = xasprintf("%s: %s is not a port, port range, "
+			    "address:port or unix:/path", d, w[1]);
+			return -1;
+		}
+		if (n == 5) {
+			if (strcasecmp(w[3], "IsolateBy") != 0 ||
+			    (strcasecmp(w[4], "socks-username") != 0 &&
+			    strcasecmp(w[4], "process") != 0)) {
+				*why = xasprintf("App: expected IsolateBy "
+				    "socks-username or IsolateBy process after "
+				    "the label");
+				free(addr);
+				return -1;
+			}
+			by = strcasecmp(w[4], "process") == 0 ?
+			    ISOLATE_BY_PROCESS : ISOLATE_BY_SOCKS_USERNAME;
+		}
+		if (w[2][0] == '\0') {
+			*why = xasprintf("%s: empty label", d);
+			free(addr);
+			return -1;
+		}
+		config_add_app(c, addr, lo, hi, w[2], by, shared, 0, line);
+		free(addr);
+		return 0;
+	}
+	*why = xasprintf("unknown directive %s", d);
+	return -1;
+#undef NEED
+}
+
+static char *
+config_default_path(void)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *p;
+
+	if (xdg != NULL && xdg[0] == '/') {
+		p = xasprintf("%s/isoaudit/isoaudit.conf", xdg);
+		if (access(p, F_OK) == 0)
+			return p;
+		free(p);
+	} else if (home != NULL && home[0] == '/') {
+		p = xasprintf("%s/.config/isoaudit/isoaudit.conf", home);
+		if (access(p, F_OK) == 0)
+			return p;
+		free(p);
+	}
+	if (access("/etc/isoaudit/isoaudit.conf", F_OK) == 0)
+		return xstrdup("/etc/isoaudit/isoaudit.conf");
+	return NULL;
+}
+
+int
+config_load(struct config *c, const char *path, char **cause)
+{
+	char *file = path ? xstrdup(path) : config_default_path();
+	char *line = NULL, *w[CONFIG_MAX_WORDS];
+	size_t cap = 0;
+	ssize_t got;
+	unsigned lineno = 0;
+	FILE *f;
+	int n;
+
+	config_defaults(c);
+	if (file == NULL)
+		return 0;
+	if ((f = fopen(file, "re")) == NULL) {
+		*cause = xasprintf("%s: %s", file, strerror(errno));
+		free(file);
+		return -1;
+	}
+	c->path = file;
+	while ((got = getline(&line, &cap, f)) != -1) {
+		const char *why = NULL;
+		char *why2 = NULL;
+
+		lineno++;
+		if (got > CONFIG_MAX_LINE) {
+			*cause = xasprintf("%s:%u: line too long", file, lineno);
+			goto fail;
+		}
+		if (memchr(line, '\0', (size_t)got) != NULL) {
+			*cause = xasprintf("%s:%u: NUL byte", file, lineno);
+			goto fail;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		if ((n = split_words(line, w, CONFIG_MAX_WORDS, &why)) == -1) {
+			*cause = xasprintf("%s:%u: %s", file, lineno, why);
+			goto fail;
+		}
+		if (n == 0)
+			continue;
+		if (config_directive(c, w, n, lineno, &why2) == -1) {
+			*cause = xasprintf("%s:%u: %s", file, lineno, why2);
+			free(why2);
+			goto fail;
+		}
+	}
+	if (ferror(f)) {
+		*cause = xasprintf("%s: %s", file, strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	free(line);
+	return 0;
+fail:
+	fclose(f);
+	free(line);
+	return -1;
+}
+
+static int
+app_matches(const struct config_app *a, const char *host, int port,
+    const char *listener)
+{
+	if (a->addr != NULL && strncmp(a->addr, "unix:", 5) == 0)
+		return strcmp(a->addr, listener) == 0;
+	if (port < a->port_lo || port > a->port_hi)
+		return 0;
+	return a->addr == NULL || strcmp(a->addr, host) == 0;
+}
+
+const struct config_app *
+config_app_for(const struct config *c, const char *listener)
+{
+	char host[80];
+	const char *colon;
+	int port = 0;
+	size_t i, n;
+	int pass;
+
+	if (listener == NULL || *listener == '\0')
+		return NULL;
+	host[0] = '\0';
+	if (strncmp(listener, "unix:", 5) != 0 &&
+	    (colon = strrchr(listener, ':')) != NULL) {
+		n = (size_t)(colon - listener);
+		if (n >= sizeof host)
+			return NULL;
+		memcpy(host, listener, n);
+		host[n] = '\0';
+		port = atoi(colon + 1);
+	}
+	/* User lines first (address-specific before any-address), then
+	 * the built-in map. */
+	for (pass = 0; pass < 3; pass++)
+		for (i = 0; i < c->napps; i++) {
+			const struct config_app *a = &c->apps[i];
+
+			if (a->builtin != (pass == 2) ||
+			    (pass == 0 && a->addr == NULL) ||
+			    (pass == 1 && a->addr != NULL))
+				continue;
+			if (app_matches(a, host, port, listener))
+				return a;
+		}
+	return NULL;
+}
+
+const char *
+config_host_for(const struct config *c, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < c->nhosts; i++)
+		if (strcmp(c->hosts[i].addr, addr) == 0)
+			return c->hosts[i].label;
+	return NULL;
+}
+
+static void
+print_quoted(FILE *f, const char *s)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_quote(&b, s, strlen(s));
+	fputs(buf_cstr(&b), f);
+	buf_free(&b);
+}
+
+void
+config_print(const struct config *c, FILE *f)
+{
+	size_t i;
+	int r;
+
+	fprintf(f, "# isoaudit: effective configuration (%s)\n",
+	    c->path ? c->path : "built-in defaults only");
+	if (c->control)
+		fprintf(f, "ControlPort %s\n", c->control);
+	if (c->cookie_file)
+		fprintf(f, "CookieAuthFile %s\n", c->cookie_file);
+	if (c->password_file)
+		fprintf(f, "PasswordFile %s\n", c->password_file);
+	if (c->database)
+		fprintf(f, "Database %s\n", c->database);
+	fprintf(f, "LogTargets %s\n", privacy_mode_name(c->log_targets));
+	if (c->retention > 0) {
+		static const struct { char u; long long s; } units[] = {
+			{ 'w', 604800 }, { 'd', 86400 }, { 'h', 3600 },
+			{ 'm', 60 }, { 's', 1 } };
+		long long secs = (long long)(c->retention / 1000000);
+		size_t k;
+
+		for (k = 0; k < 4 && secs % units[k].s != 0; k++)
+			;
+		fprintf(f, "Retention %lld%c\n", secs / units[k].s,
+		    units[k].u);
+	} else
+		fprintf(f, "Retention forever\n");
+	fprintf(f, "Alert %s\n", c->alert == ALERT_SYSLOG ? "syslog" :
+	    c->alert == ALERT_NONE ? "none" : "stderr");
+	fprintf(f, "\n# rules\n");
+	for (r = 0; r < RULE__COUNT; r++)
+		fprintf(f, "Rule %-22s %s%s\n", rules[r].name,
+		    severity_name(c->severity[r]),
+		    c->severity[r] != rules[r].sev ? "   # changed" : "");
+	fprintf(f, "\n# hosts\n");
+	fprintf(f, "# loopback clients are \"localhost\"\n");
+	for (i = 0; i < c->nhosts; i++) {
+		fprintf(f, "Host %s ", c->hosts[i].addr);
+		print_quoted(f, c->hosts[i].label);
+		fputc('\n', f);
+	}
+	fprintf(f, "\n# application map, in lookup order (user lines first)\n");
+	for (r = 0; r < 3; r++)
+		for (i = 0; i < c->napps; i++) {
+			const struct config_app *a = &c->apps[i];
+
+			if (a->builtin != (r == 2) ||
+			    (r == 0 && a->addr == NULL) ||
+			    (r == 1 && a->addr != NULL))
+				continue;
+			fprintf(f, "%s ", a->shared ? "SharedPort" : "App");
+			if (a->addr != NULL && strncmp(a->addr, "unix:", 5) == 0)
+				fprintf(f, "%s", a->addr);
+			else {
+				if (a->addr != NULL)
+					fprintf(f, "%s:", a->addr);
+				fprintf(f, "%d", a->port_lo);
+				if (a->port_hi != a->port_lo)
+					fprintf(f, "-%d", a->port_hi);
+			}
+			fputc(' ', f);
+			print_quoted(f, a->label);
+			if (a->isolate_by == ISOLATE_BY_SOCKS_USERNAME)
+				fprintf(f, " IsolateBy socks-username");
+			else if (a->isolate_by == ISOLATE_BY_PROCESS)
+				fprintf(f, " IsolateBy process");
+			if (a->builtin)
+				fprintf(f, "   # built-in");
+			else
+				fprintf(f, "   # line %u", a->line);
+			fputc('\n', f);
+		}
+	fprintf(f, "# TransPort and DNSPort listeners are always shared\n");
+}

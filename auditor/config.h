@@ -1,0 +1,106 @@
+/*
+ * config.h: the configuration file (torrc-like, see isoaudit.conf(5)) and
+ * the built-in defaults (the Whonix-Gateway application map).
+ */
+#ifndef ISOAUDIT_CONFIG_H
+#define ISOAUDIT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "privacy.h"
+
+enum isolate_by {
+	ISOLATE_BY_NONE = 0,
+	ISOLATE_BY_SOCKS_USERNAME,
+	ISOLATE_BY_PROCESS
+};
+
+enum severity {
+	SEV_OFF = -1,
+	SEV_INFO = 0,
+	SEV_NOTICE,
+	SEV_WARNING,
+	SEV_CRITICAL
+};
+
+enum rule_id {
+	RULE_SHARED_CIRCUIT,
+	RULE_CONTROLLER_ATTACH,
+	RULE_NYM_EPOCH_REUSE,
+	RULE_SHARED_PORT_PROCESSES,
+	RULE_UNISOLATED_PORT,
+	RULE_SHARED_EXIT,
+	RULE_WEAK_PORT_CONFIG,
+	RULE_PRE_ATTACH,
+	RULE__COUNT
+};
+
+enum alert_sink {
+	ALERT_STDERR = 0,
+	ALERT_SYSLOG,
+	ALERT_NONE
+};
+
+/* An App line: a listener (port on any address, one address:port, or a
+ * unix socket) and its label. */
+struct config_app {
+	char		*addr;		/* NULL: any address; or "unix:/p" */
+	int		 port_lo;	/* 0 for unix sockets */
+	int		 port_hi;
+	char		*label;
+	enum isolate_by	 isolate_by;
+	int		 shared;	/* a shared port (9050, TransPort...) */
+	int		 builtin;
+	unsigned	 line;
+};
+
+struct config_host {
+	char		*addr;
+	char		*label;
+};
+
+struct config {
+	char		*path;		/* the file read, or NULL */
+	char		*control;
+	char		*cookie_file;
+	char		*password_file;
+	char		*database;
+	enum log_targets log_targets;
+	int		 log_targets_set;
+	int64_t		 retention;	/* us, 0 = keep forever */
+	enum alert_sink	 alert;
+	enum severity	 severity[RULE__COUNT];
+	struct config_app *apps;
+	size_t		 napps;
+	struct config_host *hosts;
+	size_t		 nhosts;
+};
+
+/*
+ * Loads path (or, when NULL, the first of $XDG_CONFIG_HOME/isoaudit/
+ * isoaudit.conf, ~/.config/..., /etc/isoaudit/isoaudit.conf that exists)
+ * over the built-in defaults.  Returns 0, or -1 with *cause allocated as
+ * "FILE:LINE: reason".
+ */
+int	config_load(struct config *, const char *, char **);
+void	config_free(struct config *);
+/* Built-in defaults only. */
+void	config_defaults(struct config *);
+
+/* The App matching a listener ("127.0.0.1:9050", "unix:/p"), or NULL. */
+const struct config_app *config_app_for(const struct config *, const char *);
+/* The Host label of a client address, or NULL. */
+const char *config_host_for(const struct config *, const char *);
+
+const char *rule_name(enum rule_id);
+int	rule_parse(const char *, enum rule_id *);
+const char *severity_name(enum severity);
+int	severity_parse(const char *, enum severity *);
+enum severity rule_default_severity(enum rule_id);
+
+/* Writes the effective configuration (for `config --check`). */
+void	config_print(const struct config *, FILE *);
+
+#endif
