@@ -9,6 +9,7 @@ end in "\\n" only) in odd-sized chunks, interleaving a 650 event between a
 command's reply lines, and closes after the client has been idle 1 s.
 Everything sent and received is appended to PORTFILE.log.
 """
+import os
 import socket
 import sys
 import time
@@ -74,14 +75,16 @@ while True:
 data = open(script, "rb").read()
 if b"\r\n" not in data:
     data = data.replace(b"\n", b"\r\n")
-sizes = [1, 7, 3, 64, 2, 500, 13]
+# FAKECTOR_CHUNK=N sends N-byte chunks (bursts); default: odd sizes.
+sizes = ([int(os.environ["FAKECTOR_CHUNK"])] if os.environ.get("FAKECTOR_CHUNK")
+         else [1, 7, 3, 64, 2, 500, 13])
 i = k = 0
 while i < len(data):
     n = sizes[k % len(sizes)]
     send(data[i:i + n])
     i += n
     k += 1
-    if k % 50 == 0:
+    if k % 50 == 0 and len(sizes) > 1:
         time.sleep(0.001)
 # Stay until the client goes quiet, then close.
 try:

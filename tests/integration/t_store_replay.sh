@@ -1,0 +1,115 @@
+#!/bin/sh
+# Every sample capture replayed into a database; report in every format,
+# the JSON checked field by field; targets hashed by default, in the
+# database too; prune empties it.
+. "$(dirname "$0")/lib.sh"
+
+fx=$(cd "$(dirname "$0")/../fixtures" && pwd)
+for f in "$fx"/0*.txt; do
+	"$ISOAUDIT" replay --db "$T/db" "$f" >/dev/null 2>"$T/err" || { cat "$T/err"; fail "replay $f"; }
+done
+[ "$(stat -c %a "$T/db")" = 600 ] || fail "database mode"
+[ "$(sqlite3 "$T/db" 'SELECT count(*) FROM tor_session')" -eq 5 ] || fail "five sessions"
+grep -q . "$T/err" && { cat "$T/err"; fail "replay complained"; }
+
+# Privacy: the default LogTargets hash keeps no target in clear.
+sqlite3 "$T/db" .dump | grep -q "127\.0\.0\.1'" && {
+	sqlite3 "$T/db" "SELECT target FROM stream WHERE target LIKE '127%' LIMIT 3"
+	fail "a target in clear in the database"; }
+n=$(sqlite3 "$T/db" "SELECT count(*) FROM stream WHERE target NOT GLOB 'h:[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'")
+[ "$n" -eq 0 ] || fail "$n targets not in h:+12 hex form"
+ok "targets hashed in the database"
+
+"$ISOAUDIT" report --db "$T/db" --all --format json >"$T/all.json" || fail "report --all"
+python3 - "$T/all.json" <<'PY' || fail "JSON report"
+import json, sys
+r = json.load(open(sys.argv[1]))
+keys = ["isoaudit_report", "generated", "range", "tor_sessions", "apps",
+        "circuits", "findings", "summary"]
+assert list(r)[:len(keys)] == keys, list(r)
+assert r["isoaudit_report"] == 1
+assert len(r["tor_sessions"]) == 5
+for s in r["tor_sessions"]:
+    for k in ("id", "tor_version", "control", "started", "ended"):
+        assert k in s, (k, s)
+    assert isinstance(s["id"], int)
+    assert s["started"].endswith("Z") and "T" in s["started"]
+for a in r["apps"]:
+    for k in ("app", "host", "listeners", "streams", "circuits", "exits",
+              "first_seen", "last_seen"):
+        assert k in a, (k, a)
+    assert isinstance(a["listeners"], list) and isinstance(a["streams"], int)
+labels = {a["app"] for a in r["apps"]}
+# Captures have no live attribution: unix listeners come from SOURCE_ADDR,
+# TCP ones are labelled by session group.
+assert "unix:/tmp/tornet/client/socks.sock" in labels, labels
+assert "group 42" in labels and "group -4" in labels, labels
+for c in r["circuits"]:
+    for k in ("session", "id", "purpose", "conflux_id", "exit", "apps",
+              "streams", "created", "closed"):
+        assert k in c, (k, c)
+    assert isinstance(c["id"], str) and isinstance(c["apps"], list)
+# 04: D, E and E with credentials all rode circuit 25.
+c25 = [c for c in r["circuits"] if c["id"] == "25"]
+assert c25 and c25[0]["streams"] == 3, c25
+assert r["findings"] == [], r["findings"]
+sm = r["summary"]
+assert sm["streams"] == sum(a["streams"] for a in r["apps"]), sm
+assert sm["circuits"] == len(r["circuits"]) and sm["apps"] == len(r["apps"])
+assert sm["findings"] == {"critical": 0, "warning": 0, "notice": 0, "info": 0}
+print("json ok:", sm)
+PY
+ok "JSON report of all sessions"
+
+# Default range: the latest session only (the last replayed: 09, no streams
+# but a session).
+"$ISOAUDIT" report --db "$T/db" --format json >"$T/last.json" || fail "report (latest)"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [s["id"] for s in r["tor_sessions"]] == [5], r["tor_sessions"]' "$T/last.json" ||
+    fail "default range is not the latest session"
+"$ISOAUDIT" report --db "$T/db" --session 3 --format json >"$T/s3.json" || fail "report --session 3"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [s["id"] for s in r["tor_sessions"]] == [3] and r["summary"]["streams"] == 3, r["summary"]' "$T/s3.json" ||
+    fail "--session 3"
+ok "ranges"
+
+for fmt in text html; do
+	"$ISOAUDIT" report --db "$T/db" --all --format $fmt -o "$T/r.$fmt" || fail "report $fmt"
+	[ -s "$T/r.$fmt" ] || fail "empty $fmt report"
+	[ "$(stat -c %a "$T/r.$fmt")" = 600 ] || fail "$fmt report mode"
+done
+grep -q "group 42" "$T/r.text" || fail "text report lacks an application"
+python3 -c '
+import sys, html.parser
+class P(html.parser.HTMLParser):
+    pass
+p = P(); p.feed(open(sys.argv[1]).read()); p.close()
+s = open(sys.argv[1]).read()
+assert s.lstrip().lower().startswith("<!doctype html>") and "group 42" in s
+assert "http://" not in s and "https://" not in s and "<script src" not in s
+' "$T/r.html" || fail "html report"
+mkdir -p "$T/csv"
+"$ISOAUDIT" report --db "$T/db" --all --format csv -o "$T/csv" || fail "report csv"
+for t in sessions apps circuits streams findings; do
+	[ -f "$T/csv/$t.csv" ] || fail "no $t.csv"
+done
+python3 -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+assert len(rows) == 1 + int(sys.argv[2]), (len(rows), sys.argv[2])
+' "$T/csv/streams.csv" "$(sqlite3 "$T/db" 'SELECT count(*) FROM stream')" || fail "streams.csv"
+ok "text, html and csv reports"
+
+# prune: a year keeps everything (the captures are recent), 1 s not.
+"$ISOAUDIT" prune --db "$T/db" --older-than 52w >"$T/prune.out" || fail "prune 52w"
+grep -q "pruned 0 Tor sessions" "$T/prune.out" || { cat "$T/prune.out"; fail "prune 52w count"; }
+"$ISOAUDIT" prune --db "$T/db" --older-than 1x >/dev/null 2>&1
+[ $? -eq 2 ] || fail "prune accepted a bad age"
+sleep 1
+"$ISOAUDIT" prune --db "$T/db" --older-than 1s >"$T/prune.out" || fail "prune"
+grep -q "pruned 5 Tor sessions" "$T/prune.out" || { cat "$T/prune.out"; fail "prune count"; }
+[ "$(sqlite3 "$T/db" 'SELECT (SELECT count(*) FROM stream) + (SELECT count(*) FROM circuit) + (SELECT count(*) FROM attach) + (SELECT count(*) FROM app)')" -eq 0 ] ||
+    fail "prune left rows"
+[ "$(sqlite3 "$T/db" 'PRAGMA integrity_check')" = ok ] || fail "integrity after prune"
+"$ISOAUDIT" report --db "$T/db" >"$T/empty.out" 2>"$T/empty.err"
+[ $? -eq 0 ] || fail "report on an empty database must exit 0"
+grep -q "nothing recorded" "$T/empty.err" || { cat "$T/empty.err" "$T/empty.out"; fail "empty range message"; }
+ok "prune"
