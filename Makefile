@@ -29,7 +29,8 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
 CORE	 = attrib buf config ctl idmap log pipeline privacy record reply schema \
 	   store timeutil torev xmalloc
 CMDS	 = isoaudit monitor prune replay report
-UNITS	 = test_reply test_torev test_record test_buf test_ctl
+UNITS	 = test_reply test_torev test_record test_buf test_ctl test_store \
+	   test_config test_time test_attrib
 
 B	 = build/release
 A	 = build/asan
@@ -112,8 +113,10 @@ check-layers:
 	@! grep -l 'event2/\|sqlite3.h\|curses.h' auditor/reply.c \
 	    auditor/torev.c auditor/pipeline.c auditor/record.c \
 	    || { echo "check-layers: a pure module includes I/O" >&2; exit 1; }
-	@! grep -l 'sys/socket.h' $$(ls auditor/*.c | grep -v ctl.c) \
-	    || { echo "check-layers: sockets outside ctl.c" >&2; exit 1; }
+	@! grep -l 'sys/socket.h' $$(ls auditor/*.c | grep -v 'ctl.c\|attrib.c') \
+	    || { echo "check-layers: sockets outside ctl.c (and attrib.c's netlink)" >&2; exit 1; }
+	@! grep -l 'sqlite3.h' $$(ls auditor/*.c | grep -v store.c) \
+	    || { echo "check-layers: sqlite outside store.c" >&2; exit 1; }
 	@echo "check-layers: ok"
 
 install: isoaudit

@@ -6,13 +6,23 @@
  * the listener local, SOURCE_ADDR remote); either is in /proc/net/tcp{,6}.
  * A unix-socket listener is named by SOURCE_ADDR itself.
  */
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
+
+#include <errno.h>
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "attrib.h"
 
@@ -40,7 +50,7 @@ parse_endpoint(const char *s, struct sockaddr_pair *out)
 	memcpy(host, s, n);
 	host[n] = '\0';
 	port = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || port > 65535)
+	if (end == colon + 1 || *end != '\0' || port > 65535)
 		return -1;
 	out->port = (unsigned)port;
 	if (host[0] == '[' && n >= 2 && host[n - 1] == ']') {
@@ -109,50 +119,76 @@ format_endpoint(const struct sockaddr_pair *p, char *out, size_t len)
 		snprintf(out, len, "%s:%u", host, p->port);
 }
 
-/* Scans one /proc/net/tcp file; returns 1 when found. */
+/* One row of /proc/net/tcp{,6}. */
+struct proc_sock {
+	struct sockaddr_pair	local;
+	struct sockaddr_pair	remote;
+	unsigned		state;
+	long			uid;
+	uint64_t		inode;
+};
+
+/* Parses a row; returns 0 or -1 (the header, or junk). */
+static int
+parse_proc_line(const char *line, int family, struct proc_sock *ps)
+{
+	char local[64], remote[64];
+	unsigned long uid;
+
+	if (sscanf(line, " %*u: %63s %63s %x %*s %*s %*s %lu %*d %" SCNu64,
+	    local, remote, &ps->state, &uid, &ps->inode) != 5)
+		return -1;
+	if (parse_proc_endpoint(local, family, &ps->local) == -1 ||
+	    parse_proc_endpoint(remote, family, &ps->remote) == -1)
+		return -1;
+	ps->uid = (long)uid;
+	return 0;
+}
+
+/*
+ * Matches one socket against src.  The client's own socket (local = src)
+ * names the listener as its remote end and has the owner; Tor's accepted
+ * socket (remote = src, not listening) names it as its local end.  Returns
+ * 2 for the client's, 1 for Tor's, 0 for neither.
+ */
+static int
+match_sock(const struct proc_sock *ps, const struct sockaddr_pair *src,
+    struct attrib_result *res)
+{
+	if (same_endpoint(&ps->local, src)) {
+		format_endpoint(&ps->remote, res->listener,
+		    sizeof res->listener);
+		res->uid = ps->uid;
+		res->inode = ps->inode;
+		return 2;
+	}
+	if (ps->state != 0x0A && same_endpoint(&ps->remote, src) &&
+	    res->listener[0] == '\0') {
+		format_endpoint(&ps->local, res->listener,
+		    sizeof res->listener);
+		return 1;
+	}
+	return 0;
+}
+
+/* Scans one /proc/net/tcp file; returns 1 when found, -1 unreadable. */
 static int
 scan_proc(const char *path, int family, const struct sockaddr_pair *src,
     struct attrib_result *res)
 {
 	FILE *f = fopen(path, "re");
 	char line[512];
+	struct proc_sock ps;
 	int found = 0;
 
 	if (f == NULL)
 		return -1;
-	if (fgets(line, sizeof line, f) == NULL) {	/* header */
-		fclose(f);
-		return 0;
-	}
-	while (!found && fgets(line, sizeof line, f) != NULL) {
-		char local[64], remote[64];
-		unsigned st;
-		unsigned long uid;
-		uint64_t inode;
-		struct sockaddr_pair l, r;
-
-		if (sscanf(line, " %*u: %63s %63s %x %*s %*s %*s %lu %*d %" SCNu64,
-		    local, remote, &st, &uid, &inode) != 5)
-			continue;
-		if (parse_proc_endpoint(local, family, &l) == -1 ||
-		    parse_proc_endpoint(remote, family, &r) == -1)
-			continue;
-		if (same_endpoint(&l, src)) {
-			/* The client's own socket: remote is the listener. */
-			format_endpoint(&r, res->listener,
-			    sizeof res->listener);
-			res->uid = (long)uid;
-			res->inode = inode;
-			found = 1;
-		} else if (same_endpoint(&r, src) && res->listener[0] == '\0') {
-			/* Tor's accepted socket: local is the listener.  Keep
-			 * looking for the client's own (it has the owner). */
-			format_endpoint(&l, res->listener,
-			    sizeof res->listener);
-		}
-	}
+	while (found < 2 && fgets(line, sizeof line, f) != NULL)
+		if (parse_proc_line(line, family, &ps) == 0 &&
+		    match_sock(&ps, src, res) > found)
+			found = match_sock(&ps, src, res);
 	fclose(f);
-	return found || res->listener[0] != '\0';
+	return found > 0 || res->listener[0] != '\0';
 }
 
 int
@@ -183,7 +219,7 @@ attrib_resolve(const char *procdir, const char *source_addr,
 	char path[256], host[64];
 	const char *colon;
 	size_t n;
-	int rc;
+	int rc, rc6;
 
 	memset(res, 0, sizeof *res);
 	res->uid = -1;
@@ -223,7 +259,10 @@ attrib_resolve(const char *procdir, const char *source_addr,
 		memcpy(mapped.addr + 12, src.addr, 4);
 		mapped.family = AF_INET6;
 		snprintf(path, sizeof path, "%s/net/tcp6", procdir);
-		rc = scan_proc(path, AF_INET6, &mapped, res);
+		rc6 = scan_proc(path, AF_INET6, &mapped, res);
+		/* No tcp6 (IPv6 disabled) says nothing about tcp. */
+		if (rc6 != -1 || rc == -1)
+			rc = rc6;
 	}
 	if (rc == -1)
 		snprintf(res->why, sizeof res->why, "cannot read %s/net",
@@ -244,4 +283,286 @@ attrib_default_label(const char *listener, char *out, size_t len)
 	}
 	colon = strrchr(listener, ':');
 	snprintf(out, len, "port %s", colon ? colon + 1 : listener);
+}
+
+/* --- the fast path: NETLINK_SOCK_DIAG exact lookups ------------------------ */
+
+struct attrib {
+	char			*procdir;
+	int			 nl;		/* netlink socket, or -1 */
+	int			 nl_broken;
+	struct sockaddr_pair	*listeners;
+	size_t			 nlisteners;
+	unsigned long		 by_netlink;
+	unsigned long		 by_proc;
+	struct proc_sock	*snap;		/* /proc/net/tcp{,6} */
+	size_t			 nsnap;
+	size_t			 snapcap;
+	int64_t			 snap_at;	/* monotonic us, 0 never */
+	int			 snap_ok;
+};
+
+/* Re-reading /proc/net/tcp walks the kernel's whole table: at most so
+ * often, on a miss. */
+#define ATTRIB_SNAPSHOT_MIN_US	50000
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+snap_file(struct attrib *a, const char *name, int family)
+{
+	char path[512], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/net/%s", a->procdir, name);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	a->snap_ok = 1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (a->nsnap == a->snapcap) {
+			a->snapcap = a->snapcap ? a->snapcap * 2 : 256;
+			a->snap = reallocarray(a->snap, a->snapcap,
+			    sizeof *a->snap);
+			if (a->snap == NULL)
+				abort();
+		}
+		if (parse_proc_line(line, family, &a->snap[a->nsnap]) == 0)
+			a->nsnap++;
+	}
+	fclose(f);
+}
+
+static void
+snap_load(struct attrib *a)
+{
+	a->nsnap = 0;
+	a->snap_ok = 0;
+	snap_file(a, "tcp", AF_INET);
+	snap_file(a, "tcp6", AF_INET6);
+	a->snap_at = mono_us();
+}
+
+/* Looks src up in the snapshot (v4 also as v4-mapped v6). */
+static int
+snap_find(struct attrib *a, const struct sockaddr_pair *src,
+    struct attrib_result *res)
+{
+	struct sockaddr_pair mapped = *src;
+	int best = 0, m;
+	size_t i;
+
+	if (src->family == AF_INET) {
+		memset(mapped.addr, 0, 10);
+		mapped.addr[10] = mapped.addr[11] = 0xff;
+		memcpy(mapped.addr + 12, src->addr, 4);
+		mapped.family = AF_INET6;
+	}
+	for (i = 0; i < a->nsnap && best < 2; i++) {
+		const struct sockaddr_pair *want =
+		    a->snap[i].local.family == src->family ? src : &mapped;
+
+		if ((m = match_sock(&a->snap[i], want, res)) > best)
+			best = m;
+	}
+	return best;
+}
+
+struct attrib *
+attrib_new(const char *procdir)
+{
+	struct attrib *a = calloc(1, sizeof *a);
+
+	if (a == NULL)
+		abort();
+	a->procdir = strdup(procdir);
+	if (a->procdir == NULL)
+		abort();
+	a->nl = -1;
+	return a;
+}
+
+void
+attrib_free(struct attrib *a)
+{
+	if (a == NULL)
+		return;
+	if (a->nl != -1)
+		close(a->nl);
+	free(a->listeners);
+	free(a->snap);
+	free(a->procdir);
+	free(a);
+}
+
+void
+attrib_set_listeners(struct attrib *a, const char *const *addrs, size_t n)
+{
+	size_t i;
+
+	free(a->listeners);
+	a->listeners = calloc(n ? n : 1, sizeof *a->listeners);
+	if (a->listeners == NULL)
+		abort();
+	a->nlisteners = 0;
+	for (i = 0; i < n; i++)
+		if (strncmp(addrs[i], "unix:", 5) != 0 &&
+		    parse_endpoint(addrs[i], &a->listeners[a->nlisteners]) == 0)
+			a->nlisteners++;
+}
+
+void
+attrib_counts(const struct attrib *a, unsigned long *nl, unsigned long *proc)
+{
+	*nl = a->by_netlink;
+	*proc = a->by_proc;
+}
+
+/*
+ * Asks the kernel for the one TCP socket src -> dst.  Returns 1 with *uid
+ * and *inode, 0 when there is none, -1 when netlink does not work here.
+ */
+static int
+diag_exact(struct attrib *a, const struct sockaddr_pair *src,
+    const struct sockaddr_pair *dst, uint32_t *uid, uint32_t *inode)
+{
+	struct {
+		struct nlmsghdr		nlh;
+		struct inet_diag_req_v2	r;
+	} req;
+	union {
+		struct nlmsghdr		nlh;
+		char			buf[1024];
+	} ans;
+	struct sockaddr_nl sa;
+	struct nlmsghdr *h;
+	size_t alen = src->family == AF_INET ? 4 : 16;
+	ssize_t got;
+
+	if (a->nl == -1) {
+		struct timeval tv = { 0, 200000 };
+
+		a->nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+		    NETLINK_SOCK_DIAG);
+		if (a->nl == -1)
+			return -1;
+		setsockopt(a->nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	}
+	memset(&req, 0, sizeof req);
+	req.nlh.nlmsg_len = sizeof req;
+	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST;
+	req.r.sdiag_family = (uint8_t)src->family;
+	req.r.sdiag_protocol = IPPROTO_TCP;
+	req.r.idiag_states = ~0U;
+	req.r.id.idiag_sport = htons((uint16_t)src->port);
+	req.r.id.idiag_dport = htons((uint16_t)dst->port);
+	memcpy(req.r.id.idiag_src, src->addr, alen);
+	memcpy(req.r.id.idiag_dst, dst->addr, alen);
+	req.r.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+	req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	memset(&sa, 0, sizeof sa);
+	sa.nl_family = AF_NETLINK;
+	if (sendto(a->nl, &req, sizeof req, 0, (struct sockaddr *)&sa,
+	    sizeof sa) != (ssize_t)sizeof req)
+		return -1;
+	got = recv(a->nl, ans.buf, sizeof ans.buf, 0);
+	if (got < (ssize_t)sizeof(struct nlmsghdr))
+		return -1;
+	for (h = &ans.nlh; NLMSG_OK(h, (size_t)got); h = NLMSG_NEXT(h, got)) {
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			struct nlmsgerr *e = NLMSG_DATA(h);
+
+			return e->error == -ENOENT ? 0 : -1;
+		}
+		if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+		    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
+			struct inet_diag_msg *m = NLMSG_DATA(h);
+
+			/*
+			 * With no such connection the kernel may answer with
+			 * a listening socket on src: not ours.
+			 */
+			if (m->idiag_state == 10 /* TCP_LISTEN */ ||
+			    m->id.idiag_dport != htons((uint16_t)dst->port))
+				return 0;
+			*uid = m->idiag_uid;
+			*inode = m->idiag_inode;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void
+attrib_lookup(struct attrib *a, const char *source_addr,
+    struct attrib_result *res)
+{
+	struct sockaddr_pair src;
+	size_t i;
+
+	if (source_addr != NULL && source_addr[0] != '/' &&
+	    parse_endpoint(source_addr, &src) == 0 && !a->nl_broken &&
+	    a->nlisteners > 0) {
+		char host[INET6_ADDRSTRLEN];
+
+		for (i = 0; i < a->nlisteners; i++) {
+			const struct sockaddr_pair *l = &a->listeners[i];
+			uint32_t uid, inode;
+			int rc;
+
+			if (l->family != src.family)
+				continue;
+			/* The client's socket first: it has the owner. */
+			rc = diag_exact(a, &src, l, &uid, &inode);
+			if (rc == 0)
+				rc = diag_exact(a, l, &src, &uid, &inode) == 1 ?
+				    2 : 0;
+			if (rc == -1) {
+				a->nl_broken = 1;
+				break;
+			}
+			if (rc == 0)
+				continue;
+			memset(res, 0, sizeof *res);
+			format_endpoint(l, res->listener,
+			    sizeof res->listener);
+			res->uid = rc == 1 ? (long)uid : -1;
+			res->inode = rc == 1 ? inode : 0;
+			inet_ntop(src.family, src.addr, host, sizeof host);
+			snprintf(res->host, sizeof res->host, "%s",
+			    attrib_is_loopback(host) ? "localhost" : host);
+			a->by_netlink++;
+			return;
+		}
+	}
+	a->by_proc++;
+	if (source_addr == NULL || source_addr[0] == '/' ||
+	    parse_endpoint(source_addr, &src) == -1) {
+		attrib_resolve(a->procdir, source_addr, res);
+		return;
+	}
+	/* Host label and defaults as the slow path gives them. */
+	attrib_resolve("/nonexistent", source_addr, res);
+	res->why[0] = '\0';
+	if (a->snap_at == 0 ||
+	    (snap_find(a, &src, res) == 0 &&
+	    mono_us() - a->snap_at >= ATTRIB_SNAPSHOT_MIN_US)) {
+		snap_load(a);
+		snap_find(a, &src, res);
+	}
+	if (res->listener[0] != '\0')
+		return;
+	if (!a->snap_ok)
+		snprintf(res->why, sizeof res->why, "cannot read %s/net",
+		    a->procdir);
+	else
+		snprintf(res->why, sizeof res->why, "no socket for %s here "
+		    "(closed already, or Tor is on another host)", source_addr);
 }

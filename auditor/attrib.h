@@ -23,6 +23,23 @@ struct attrib_result {
  * procdir is "/proc" (tests may point elsewhere).  Always fills res.
  */
 void	attrib_resolve(const char *, const char *, struct attrib_result *);
+/*
+ * The fast path: exact socket lookups over NETLINK_SOCK_DIAG for each
+ * known TCP listener (Tor's own list, from GETINFO net/listeners/...),
+ * then the /proc scan above when that finds nothing.
+ */
+struct attrib;
+
+/* Returns a new context (procdir is copied); never NULL. */
+struct attrib *attrib_new(const char *);
+void	attrib_free(struct attrib *);
+/* Replaces the known listeners ("127.0.0.1:9050", "[::1]:9050"; others
+ * are ignored). */
+void	attrib_set_listeners(struct attrib *, const char *const *, size_t);
+void	attrib_lookup(struct attrib *, const char *, struct attrib_result *);
+/* Lookups answered by netlink and by the /proc scan (for tests, bench). */
+void	attrib_counts(const struct attrib *, unsigned long *, unsigned long *);
+
 /* "port 9050", "unix:/path" (the default App label of a listener). */
 void	attrib_default_label(const char *, char *, size_t);
 /* Whether an address (without port) is a loopback address. */

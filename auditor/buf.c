@@ -130,6 +130,17 @@ buf_json_str(struct buf *b, const char *s, size_t n)
 			for (k = 2; want && k <= want; k++)
 				if (i + k >= n || (u[i + k] & 0xc0) != 0x80)
 					want = 0;
+			if (want == 1 && c == 0xc2 && u[i + 1] < 0xa0) {
+				/* U+0080..U+009F: C1 controls (CSI is one)
+				 * must not reach a terminal raw. */
+				buf_add(b, s + run, i - run);
+				buf_adds(b, "\\u00");
+				buf_addc(b, hex[u[i + 1] >> 4]);
+				buf_addc(b, hex[u[i + 1] & 15]);
+				i++;
+				run = i + 1;
+				continue;
+			}
 			if (want) {
 				i += want;
 				continue;

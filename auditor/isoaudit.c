@@ -156,15 +156,40 @@ main(int argc, char **argv)
 	o.log_targets = LOG_TARGETS_HASH;
 	o.auth = CTL_AUTH_AUTO;
 
-	if (argc > 1 && argv[1][0] != '-') {
-		name = argv[1];
-		for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-			if (strcmp(cmds[i].name, name) == 0)
-				cmd = &cmds[i];
-		if (cmd == NULL)
-			return bad_usage("unknown command %s", name);
-		argv++;
-		argc--;
+	/*
+	 * The command is the first word that is not an option or an option's
+	 * argument, so that "isoaudit -c FILE monitor" works too.
+	 */
+	for (i = 1; i < (size_t)argc; i++) {
+		const char *a = argv[i];
+		const struct option *lo;
+
+		if (strcmp(a, "--") == 0)
+			break;
+		if (a[0] != '-' || a[1] == '\0') {
+			size_t k;
+
+			name = a;
+			for (k = 0; k < sizeof cmds / sizeof cmds[0]; k++)
+				if (strcmp(cmds[k].name, name) == 0)
+					cmd = &cmds[k];
+			if (cmd == NULL)
+				return bad_usage("unknown command %s", name);
+			memmove(&argv[i], &argv[i + 1],
+			    (size_t)(argc - (int)i) * sizeof *argv);
+			argc--;
+			break;
+		}
+		if (a[1] != '-') {
+			/* -c FILE, -o FILE (not -cFILE). */
+			if ((a[1] == 'c' || a[1] == 'o') && a[2] == '\0')
+				i++;
+			continue;
+		}
+		for (lo = longopts; lo->name != NULL; lo++)
+			if (strcmp(a + 2, lo->name) == 0 &&
+			    lo->has_arg == required_argument)
+				i++;
 	}
 
 	opterr = 0;

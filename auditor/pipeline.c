@@ -62,6 +62,7 @@ struct pipeline {
 	struct idmap		 circs;
 	struct idmap		 streams;
 	struct hint		 hint;
+	struct attrib		*attrib;	/* live only */
 	struct pipeline_stats	 stats;
 };
 
@@ -80,6 +81,8 @@ pipeline_new(const struct pipeline_config *cfg)
 	buf_init(&p->tmp);
 	idmap_init(&p->circs);
 	idmap_init(&p->streams);
+	if (p->cfg.live)
+		p->attrib = attrib_new(p->cfg.procdir);
 	return p;
 }
 
@@ -122,6 +125,7 @@ pipeline_free(struct pipeline *p)
 	if (p == NULL)
 		return;
 	pipeline_forget(p);
+	attrib_free(p->attrib);
 	torev_clear(&p->ev);
 	buf_free(&p->line);
 	buf_free(&p->tmp);
@@ -432,7 +436,7 @@ attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 	char label[96];
 
 	if (p->cfg.live) {
-		attrib_resolve(p->cfg.procdir, e->source_addr, &r);
+		attrib_lookup(p->attrib, e->source_addr, &r);
 		annotate_attrib(p, e->id, &r, ts);
 	} else if (p->hint.valid && p->hint.stream == e->id) {
 		r = p->hint.res;
@@ -749,6 +753,50 @@ initial_stream(struct pipeline *p, const struct reply *r)
 		    s->circ, r->ts_us);
 }
 
+/* Tor's TCP listeners, from net/listeners/... lines, for attribution. */
+static void
+take_listeners(struct pipeline *p, const struct reply *r)
+{
+	struct kvlist kv = { 0 };
+	const char **v = NULL;
+	char *cause = NULL;
+	size_t i, j, n = 0;
+	struct buf all;
+
+	if (p->attrib == NULL)
+		return;
+	buf_init(&all);
+	for (i = 0; i < r->nlines; i++) {
+		const struct reply_line *l = &r->lines[i];
+
+		if (strncmp(l->text, "net/listeners/", 14) != 0 ||
+		    strncmp(l->text, "net/listeners/dns", 17) == 0)
+			continue;
+		if (reply_kv_parse(l->text, l->textlen, &kv, &cause) == -1) {
+			FREE(cause);
+			continue;
+		}
+		for (j = 0; j < kv.n; j++) {
+			buf_adds(&all, kv.v[j].val);
+			buf_addc(&all, '\0');
+			n++;
+		}
+	}
+	reply_kv_free(&kv);
+	if (n > 0) {
+		const char *q = all.p;
+
+		v = xcalloc(n, sizeof *v);
+		for (i = 0; i < n; i++) {
+			v[i] = q;
+			q += strlen(q) + 1;
+		}
+		attrib_set_listeners(p->attrib, v, n);
+		free(v);
+	}
+	buf_free(&all);
+}
+
 /* Takes what it knows from replies to GETINFO/GETCONF, by their keys. */
 static void
 pipeline_command_reply(struct pipeline *p, const struct reply *r)
@@ -758,6 +806,7 @@ pipeline_command_reply(struct pipeline *p, const struct reply *r)
 
 	if (r->code != 250)
 		return;
+	take_listeners(p, r);
 	for (i = 0; i < r->nlines; i++) {
 		const struct reply_line *l = &r->lines[i];
 		const char *eq = memchr(l->text, '=', l->textlen);

@@ -1136,14 +1136,16 @@ store_latest_session(struct store *s)
 {
 	sqlite3_stmt *st;
 	int64_t id = 0;
+	int rc;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT id FROM tor_session ORDER BY "
 	    "started DESC, id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return id;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? id : -1;
 }
 
 /* Prepares sql and binds the range as ?1 session, ?2 from, ?3 to. */

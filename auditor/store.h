@@ -152,7 +152,7 @@ struct store_range {
 	int64_t		to;		/* us, 0 = open */
 };
 
-/* The latest session's id, 0 when there is none. */
+/* The latest session's id, 0 when there is none, -1 on an error. */
 int64_t	store_latest_session(struct store *);
 
 struct store_session_row {

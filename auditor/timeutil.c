@@ -1,4 +1,5 @@
 /* timeutil.c: RFC 3339 and ages, without the locale or the local zone. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,14 +49,25 @@ time_rfc3339_ms(int64_t us, char *out)
 int
 time_parse_age(const char *s, int64_t *us)
 {
-	char *end;
-	double v;
+	const char *end;
+	double v = 0, scale = 1;
 	int64_t unit;
 
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+	/* Digits, an optional fraction, a unit: no strtod (the locale, "nan",
+	 * hex, leading blanks). */
+	if (s == NULL || *s < '0' || *s > '9')
 		return -1;
-	v = strtod(s, &end);
-	if (end == s || v < 0 || v > 1e6)
+	for (end = s; *end >= '0' && *end <= '9'; end++)
+		v = v * 10 + (*end - '0');
+	if (*end == '.') {
+		if (end[1] < '0' || end[1] > '9')
+			return -1;
+		for (end++; *end >= '0' && *end <= '9'; end++) {
+			scale /= 10;
+			v += (*end - '0') * scale;
+		}
+	}
+	if (v > 1e6)
 		return -1;
 	switch (*end) {
 	case 's': unit = 1; break;
@@ -104,7 +116,15 @@ time_parse_when(const char *s, int64_t now, int64_t *us)
 		else if (*p == '+' || *p == '-') {
 			int hh, mm;
 
-			if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+			/* Exactly "+HH:MM" (p += 6 must stay in the string). */
+			if (!isdigit((unsigned char)p[1]) ||
+			    !isdigit((unsigned char)p[2]) || p[3] != ':' ||
+			    !isdigit((unsigned char)p[4]) ||
+			    !isdigit((unsigned char)p[5]))
+				return -1;
+			hh = (p[1] - '0') * 10 + (p[2] - '0');
+			mm = (p[4] - '0') * 10 + (p[5] - '0');
+			if (hh > 23 || mm > 59)
 				return -1;
 			off = (hh * 3600 + mm * 60) * (*p == '+' ? 1 : -1);
 			p += 6;

@@ -135,6 +135,9 @@ test_json_str(void **state)
 	JSON("\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\"");	/* U+10FFFF */
 	JSON("\xe0\xa0\x80", "\"\xe0\xa0\x80\"");		/* U+0800 */
 	JSON("\xf0\x90\x80\x80", "\"\xf0\x90\x80\x80\"");	/* U+10000 */
+	/* C1 controls (U+0080..U+009F, CSI among them) are escaped. */
+	JSON("\xc2\x9b" "31m", "\"\\u009b31m\"");
+	JSON("a\xc2\x80\xc2\x9f\xc2\xa0", "\"a\\u0080\\u009f\xc2\xa0\"");
 	/* Anything else: each stray byte as its Latin-1 code point. */
 	JSON("\x80", "\"\\u0080\"");
 	JSON("\xff\xfe", "\"\\u00ff\\u00fe\"");
