@@ -203,6 +203,8 @@ attrib_is_loopback(const char *addr)
 		return 1;
 	if (asprintf(&tmp, "%s:0", addr) == -1)
 		return 0;
+	/* Set: gcc -O2 tests family before parse_endpoint's result. */
+	memset(&p, 0, sizeof p);
 	if (parse_endpoint(tmp, &p) == 0 && p.family == AF_INET6)
 		r = IN6_IS_ADDR_LOOPBACK((struct in6_addr *)(void *)p.addr) ||
 		    (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)(void *)p.addr) &&

@@ -633,8 +633,12 @@ config_print(const struct config *c, FILE *f)
 
 		for (k = 0; k < 4 && secs % units[k].s != 0; k++)
 			;
-		fprintf(f, "Retention %lld%c\n", secs / units[k].s,
-		    units[k].u);
+		if (c->retention % 1000000 != 0)	/* "0.5s": not "0w" */
+			fprintf(f, "Retention %lld.%06llds\n", secs,
+			    (long long)(c->retention % 1000000));
+		else
+			fprintf(f, "Retention %lld%c\n", secs / units[k].s,
+			    units[k].u);
 	} else
 		fprintf(f, "Retention forever\n");
 	fprintf(f, "Alert %s\n", c->alert == ALERT_SYSLOG ? "syslog" :

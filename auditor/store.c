@@ -151,6 +151,7 @@ struct live_session {
 	char	*auth;
 	char	*source;
 	int64_t	 last_event;
+	int64_t	 written;	/* last_event as last committed */
 };
 
 struct store {
@@ -482,8 +483,14 @@ store_connect(struct store *s, enum store_err *err, char **cause)
 	free(sql);
 	if (rc == -1)
 		return -1;
+	/*
+	 * auto_vacuum first: journal_mode = WAL writes page 1 of a new file,
+	 * after which auto_vacuum can no longer change (and prune could not
+	 * give space back).  On an existing database it changes nothing.
+	 */
 	if (s->mode == STORE_WRITE &&
-	    exec(s, "PRAGMA journal_mode = WAL", cause) == -1)
+	    (exec(s, "PRAGMA auto_vacuum = INCREMENTAL", cause) == -1 ||
+	    exec(s, "PRAGMA journal_mode = WAL", cause) == -1))
 		return -1;
 	if (store_migrate(s, err, cause) == -1)
 		return -1;
@@ -674,6 +681,7 @@ store_session_begin(struct store *s, const char *control, const char *auth,
 	ls->auth = xstrdup(auth ? auth : "");
 	ls->source = xstrdup(source ? source : "live");
 	ls->last_event = 0;
+	ls->written = 0;
 	if ((o = op_new(s, OP_SESSION_BEGIN)) != NULL) {
 		op_int(o, 0, id, 1);
 		op_int(o, 1, started, 1);
@@ -895,6 +903,18 @@ store_set_error(struct store *s, const char *what)
 	    s->db ? sqlite3_errmsg(s->db) : "not open");
 }
 
+/* Whether a live session's last event time is not written yet. */
+static int
+store_live_dirty(const struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlive; i++)
+		if (s->live[i].last_event != s->live[i].written)
+			return 1;
+	return 0;
+}
+
 /* Writes the touch of every live session (last event times). */
 static int
 store_touch_live(struct store *s)
@@ -904,7 +924,7 @@ store_touch_live(struct store *s)
 	int rc;
 
 	for (i = 0; i < s->nlive; i++) {
-		if (s->live[i].last_event == 0)
+		if (s->live[i].last_event == s->live[i].written)
 			continue;
 		sqlite3_bind_int64(st, 1, s->live[i].id);
 		sqlite3_bind_int64(st, 2, s->live[i].last_event);
@@ -924,7 +944,7 @@ store_flush(struct store *s)
 
 	if (s->mode != STORE_WRITE || s->db == NULL)
 		return -1;
-	if (s->nops == 0 && s->nlive == 0)
+	if (s->nops == 0 && !store_live_dirty(s))
 		return 0;
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
@@ -947,6 +967,8 @@ store_flush(struct store *s)
 	}
 	s->st.commits++;
 	s->st.rows_written += s->nops;
+	for (i = 0; i < s->nlive; i++)
+		s->live[i].written = s->live[i].last_event;
 	s->nops = 0;
 	s->st.rows_queued = 0;
 	buf_reset(&s->arena);
@@ -975,27 +997,82 @@ fail:
 	return -1;
 }
 
-/* Recreates the database after its file was removed or replaced. */
+/* Moves the operations queued from first on to the front of the queue. */
+static void
+op_to_front(struct store *s, size_t first)
+{
+	size_t k = s->nops - first;
+	struct op *tmp;
+
+	if (k == 0 || first == 0)
+		return;
+	tmp = xreallocarray(NULL, k, sizeof *tmp);
+	memcpy(tmp, s->ops + first, k * sizeof *tmp);
+	memmove(s->ops + k, s->ops, first * sizeof *tmp);
+	memcpy(s->ops, tmp, k * sizeof *tmp);
+	free(tmp);
+}
+
+/* Queues an application identity again from its key (label, host, sub). */
+static void
+op_app_again(struct store *s, const struct app_entry *a)
+{
+	char *label = xstrdup(a->key), *host, *sub;
+	struct op *o;
+
+	/* Hosts and subs never hold \x1f; a label might. */
+	if ((sub = strrchr(label, '\x1f')) == NULL) {
+		free(label);
+		return;
+	}
+	*sub++ = '\0';
+	if ((host = strrchr(label, '\x1f')) == NULL) {
+		free(label);
+		return;
+	}
+	*host++ = '\0';
+	if ((o = op_new(s, OP_APP)) != NULL) {
+		op_int(o, 0, a->id, 1);
+		op_str(s, o, 0, label);
+		op_str(s, o, 1, host);
+		op_str(s, o, 2, sub);
+	}
+	free(label);
+}
+
+/*
+ * Recreates the database after its file was removed or replaced.  The ids
+ * handed out stay valid (the pipeline holds them): live sessions and known
+ * applications are written again first, and new ids go on after them.
+ */
 static void
 store_reopen(struct store *s, const char *why)
 {
 	enum store_err err;
 	char *cause = NULL;
 	unsigned char key[STORE_SCHEMA_KEY_LEN];
+	struct app_entry *apps = s->apps;
+	size_t napps = s->napps, first, i, j;
+	int64_t next_app = s->next_app, next_session = s->next_session;
 	sqlite3_stmt *st;
-	size_t i;
 
 	log_error("database %s %s; creating it again", s->path, why);
 	memcpy(key, s->key, sizeof key);
 	store_finalize(s);
-	for (i = 0; i < s->napps; i++)
-		free(s->apps[i].key);
+	s->apps = NULL;
 	s->napps = 0;
 	if (store_connect(s, &err, &cause) == -1) {
 		snprintf(s->st.last_error, sizeof s->st.last_error, "%s",
 		    cause);
 		free(cause);
 		store_finalize(s);
+		for (i = 0; i < s->napps; i++)
+			free(s->apps[i].key);
+		free(s->apps);
+		s->apps = apps;
+		s->napps = napps;
+		s->next_app = next_app;
+		s->next_session = next_session;
 		s->st.failing = 1;
 		return;
 	}
@@ -1008,11 +1085,17 @@ store_reopen(struct store *s, const char *why)
 		memcpy(s->key, key, sizeof key);
 	}
 	sodium_memzero(key, sizeof key);
+	if (s->next_app < next_app)
+		s->next_app = next_app;
+	if (s->next_session < next_session)
+		s->next_session = next_session;
+	/* These go first: the rows queued refer to them. */
+	first = s->nops;
 	for (i = 0; i < s->nlive; i++) {
 		struct live_session *ls = &s->live[i];
-		struct op *o, first;
+		struct op *o;
 
-		/* Goes first: rows of the session refer to it. */
+		ls->written = 0;
 		if ((o = op_new(s, OP_SESSION_BEGIN)) == NULL)
 			continue;
 		op_int(o, 0, ls->id, 1);
@@ -1020,10 +1103,22 @@ store_reopen(struct store *s, const char *why)
 		op_str(s, o, 0, ls->control);
 		op_str(s, o, 1, ls->auth);
 		op_str(s, o, 2, ls->source);
-		first = *o;
-		memmove(&s->ops[1], &s->ops[0], (s->nops - 1) * sizeof *s->ops);
-		s->ops[0] = first;
 	}
+	for (i = 0; i < napps; i++) {
+		for (j = 0; j < s->napps; j++)
+			if (strcmp(s->apps[j].key, apps[i].key) == 0)
+				break;
+		if (j < s->napps) {
+			free(apps[i].key);
+			continue;
+		}
+		op_app_again(s, &apps[i]);
+		s->apps = xreallocarray(s->apps, s->napps + 1,
+		    sizeof *s->apps);
+		s->apps[s->napps++] = apps[i];
+	}
+	free(apps);
+	op_to_front(s, first);
 }
 
 void
@@ -1053,7 +1148,7 @@ store_tick(struct store *s, int64_t now)
 		}
 		return;
 	}
-	if (s->nops > 0 || s->nlive > 0) {
+	if (s->nops > 0 || store_live_dirty(s)) {
 		if (now - s->last_flush >= STORE_FLUSH_MS * 1000 ||
 		    s->nops >= STORE_BATCH_ROWS) {
 			s->last_flush = now;

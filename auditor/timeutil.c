@@ -79,7 +79,8 @@ time_parse_age(const char *s, int64_t *us)
 	}
 	if (end[1] != '\0')
 		return -1;
-	*us = (int64_t)(v * (double)unit * 1e6);
+	/* Rounded: 0.3s is 300000 us, not 299999. */
+	*us = (int64_t)(v * (double)unit * 1e6 + 0.5);
 	return 0;
 }
 

@@ -1,0 +1,679 @@
+/*
+ * test_attrib.c: who opened a stream (attrib.c), against a fake procdir
+ * whose net/tcp and net/tcp6 are written in the kernel's format.
+ */
+#include "testutil.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <ftw.h>
+#include <unistd.h>
+
+#include "attrib.h"
+
+#define TCP_HEADER \
+	"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when " \
+	"retrnsmt   uid  timeout inode\n"
+#define TCP6_HEADER \
+	"  sl  local_address                         remote_address          " \
+	"              st tx_queue rx_queue tr tm->when retrnsmt   uid  " \
+	"timeout inode\n"
+
+#define ST_ESTABLISHED	0x01
+#define ST_LISTEN	0x0A
+
+struct fake_proc {
+	char	dir[64];
+	FILE	*tcp;
+	FILE	*tcp6;
+	int	 n4, n6;
+};
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+rm_rf(const char *dir)
+{
+	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* Every directory made, so that a failed test leaves none behind. */
+static char	made[64][64];
+static size_t	nmade;
+
+static int
+group_teardown(void **state)
+{
+	struct stat sb;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < nmade; i++)
+		if (lstat(made[i], &sb) == 0)
+			nftw(made[i], rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+/*
+ * The kernel prints an address as its 32-bit words, each with %08X of the
+ * word as the host reads it (so 127.0.0.1 is 0100007F on x86), and the
+ * port as %04X.
+ */
+static void
+proc_addr(char *out, size_t len, const char *ip, unsigned port)
+{
+	unsigned char a[16];
+	size_t n, i, o = 0;
+	uint32_t w;
+
+	if (inet_pton(AF_INET, ip, a) == 1)
+		n = 4;
+	else {
+		assert_int_equal(inet_pton(AF_INET6, ip, a), 1);
+		n = 16;
+	}
+	for (i = 0; i < n; i += 4) {
+		memcpy(&w, a + i, 4);
+		o += (size_t)snprintf(out + o, len - o, "%08X", (unsigned)w);
+	}
+	snprintf(out + o, len - o, ":%04X", port);
+}
+
+static void
+fake_open(struct fake_proc *fp, int want_tcp, int want_tcp6)
+{
+	char path[128];
+
+	memset(fp, 0, sizeof *fp);
+	snprintf(fp->dir, sizeof fp->dir, "/tmp/isoaudit-attrib.XXXXXX");
+	assert_non_null(mkdtemp(fp->dir));
+	if (nmade < TU_NELEM(made))
+		snprintf(made[nmade++], sizeof made[0], "%s", fp->dir);
+	snprintf(path, sizeof path, "%s/net", fp->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	if (want_tcp) {
+		snprintf(path, sizeof path, "%s/net/tcp", fp->dir);
+		assert_non_null(fp->tcp = fopen(path, "w"));
+		fputs(TCP_HEADER, fp->tcp);
+	}
+	if (want_tcp6) {
+		snprintf(path, sizeof path, "%s/net/tcp6", fp->dir);
+		assert_non_null(fp->tcp6 = fopen(path, "w"));
+		fputs(TCP6_HEADER, fp->tcp6);
+	}
+}
+
+/* One socket row; the file (tcp or tcp6) follows from the address. */
+static void
+fake_sock(struct fake_proc *fp, const char *lip, unsigned lport,
+    const char *rip, unsigned rport, unsigned st, unsigned uid,
+    unsigned long inode)
+{
+	char l[64], r[64];
+	int v6 = strchr(lip, ':') != NULL;
+	FILE *f = v6 ? fp->tcp6 : fp->tcp;
+
+	assert_non_null(f);
+	proc_addr(l, sizeof l, lip, lport);
+	proc_addr(r, sizeof r, rip, rport);
+	fprintf(f, "%4d: %s %s %02X 00000000:00000000 00:00000000 00000000 "
+	    "%5u        0 %lu 1 0000000000000000 20 4 30 10 -1\n",
+	    v6 ? fp->n6++ : fp->n4++, l, r, st, uid, inode);
+}
+
+static void
+fake_close(struct fake_proc *fp)
+{
+	if (fp->tcp != NULL)
+		assert_int_equal(fclose(fp->tcp), 0);
+	if (fp->tcp6 != NULL)
+		assert_int_equal(fclose(fp->tcp6), 0);
+	fp->tcp = fp->tcp6 = NULL;
+}
+
+static void
+test_proc_format(void **state)
+{
+	char s[64];
+	uint32_t one = 1;
+	int le;
+
+	(void)state;
+	memcpy(&s, &one, 1);
+	le = s[0] == 1;
+	proc_addr(s, sizeof s, "127.0.0.1", 20101);
+	/* What /proc/net/tcp shows on the hosts isoaudit runs on. */
+	assert_string_equal(s, le ? "0100007F:4E85" : "7F000001:4E85");
+	proc_addr(s, sizeof s, "::1", 9150);
+	assert_string_equal(s, le ?
+	    "00000000000000000000000001000000:23BE" :
+	    "00000000000000000000000000000001:23BE");
+}
+
+/* The client's socket and Tor's accepted mirror of it. */
+static void
+test_client_and_mirror(void **state)
+{
+	struct fake_proc fp;
+	struct attrib_result r;
+	int order;
+
+	(void)state;
+	for (order = 0; order < 2; order++) {
+		fake_open(&fp, 1, 1);
+		/* Noise: Tor's listeners, another connection. */
+		fake_sock(&fp, "127.0.0.1", 20101, "0.0.0.0", 0, ST_LISTEN,
+		    110, 100);
+		fake_sock(&fp, "127.0.0.1", 9051, "0.0.0.0", 0, ST_LISTEN,
+		    110, 101);
+		fake_sock(&fp, "127.0.0.1", 41999, "127.0.0.1", 20101,
+		    ST_ESTABLISHED, 1001, 555);
+		if (order == 0) {
+			/* Tor's side first: the client's own row must still
+			 * be found (it has the owner). */
+			fake_sock(&fp, "127.0.0.1", 20101, "127.0.0.1", 41036,
+			    ST_ESTABLISHED, 110, 9999);
+			fake_sock(&fp, "127.0.0.1", 41036, "127.0.0.1", 20101,
+			    ST_ESTABLISHED, 1000, 4242);
+		} else {
+			fake_sock(&fp, "127.0.0.1", 41036, "127.0.0.1", 20101,
+			    ST_ESTABLISHED, 1000, 4242);
+			fake_sock(&fp, "127.0.0.1", 20101, "127.0.0.1", 41036,
+			    ST_ESTABLISHED, 110, 9999);
+		}
+		fake_close(&fp);
+
+		memset(&r, 0x5a, sizeof r);
+		attrib_resolve(fp.dir, "127.0.0.1:41036", &r);
+		assert_string_equal(r.listener, "127.0.0.1:20101");
+		assert_int_equal(r.uid, 1000);
+		assert_int_equal(r.inode, 4242);
+		assert_string_equal(r.host, "localhost");
+		assert_string_equal(r.why, "");
+		rm_rf(fp.dir);
+	}
+}
+
+static void
+test_only_tor_side(void **state)
+{
+	struct fake_proc fp;
+	struct attrib_result r;
+
+	(void)state;
+	fake_open(&fp, 1, 1);
+	fake_sock(&fp, "127.0.0.1", 20101, "0.0.0.0", 0, ST_LISTEN, 110, 100);
+	fake_sock(&fp, "127.0.0.1", 20101, "127.0.0.1", 41036, ST_ESTABLISHED,
+	    110, 9999);
+	fake_close(&fp);
+	attrib_resolve(fp.dir, "127.0.0.1:41036", &r);
+	assert_string_equal(r.listener, "127.0.0.1:20101");
+	assert_int_equal(r.uid, -1);
+	assert_int_equal(r.inode, 0);
+	assert_string_equal(r.host, "localhost");
+	assert_string_equal(r.why, "");
+	rm_rf(fp.dir);
+}
+
+static void
+test_nothing_found(void **state)
+{
+	struct fake_proc fp;
+	struct attrib_result r;
+
+	(void)state;
+	fake_open(&fp, 1, 1);
+	fake_sock(&fp, "127.0.0.1", 20101, "0.0.0.0", 0, ST_LISTEN, 110, 100);
+	/* Same port, other address; same address, other port. */
+	fake_sock(&fp, "127.0.0.2", 41036, "127.0.0.1", 20101, ST_ESTABLISHED,
+	    1000, 1);
+	fake_sock(&fp, "127.0.0.1", 41037, "127.0.0.1", 20101, ST_ESTABLISHED,
+	    1000, 2);
+	fake_close(&fp);
+	attrib_resolve(fp.dir, "127.0.0.1:41036", &r);
+	assert_string_equal(r.listener, "");
+	assert_int_equal(r.uid, -1);
+	assert_int_equal(r.inode, 0);
+	assert_string_equal(r.host, "localhost");
+	assert_string_equal(r.why, "no socket for 127.0.0.1:41036 here "
+	    "(closed already, or Tor is on another host)");
+	rm_rf(fp.dir);
+
+	/* Empty files (not even a header) are no sockets either. */
+	fake_open(&fp, 0, 0);
+	{
+		static const char *const names[] = { "tcp", "tcp6" };
+		char p[128];
+		size_t i;
+		FILE *f;
+
+		for (i = 0; i < TU_NELEM(names); i++) {
+			snprintf(p, sizeof p, "%s/net/%s", fp.dir, names[i]);
+			assert_non_null(f = fopen(p, "w"));
+			fclose(f);
+		}
+	}
+	attrib_resolve(fp.dir, "127.0.0.1:41036", &r);
+	assert_string_equal(r.listener, "");
+	assert_string_equal(r.why, "no socket for 127.0.0.1:41036 here "
+	    "(closed already, or Tor is on another host)");
+	rm_rf(fp.dir);
+}
+
+/* A kernel without IPv6 has no tcp6: a v4 miss is still a miss. */
+static void
+test_no_tcp6(void **state)
+{
+	struct fake_proc fp;
+	struct attrib_result r;
+
+	(void)state;
+	fake_open(&fp, 1, 0);
+	fake_sock(&fp, "127.0.0.1", 20101, "0.0.0.0", 0, ST_LISTEN, 110, 100);
+	fake_close(&fp);
+	attrib_resolve(fp.dir, "127.0.0.1:41036", &r);
+	assert_string_equal(r.listener, "");
+	assert_string_equal(r.why, "no socket for 127.0.0.1:41036 here "
+	    "(closed already, or Tor is on another host)");
+
+	rm_rf(fp.dir);
+
+	/* And a hit needs no tcp6 at all. */
+	fake_open(&fp, 1, 0);
+	fake_sock(&fp, "127.0.0.1", 41036, "127.0.0.1", 20101, ST_ESTABLISHED,
+	    1000, 4242);
+	fake_close(&fp);
+	attrib_resolve(fp.dir, "127.0.0.1:41036", &r);
+	assert_string_equal(r.listener, "127.0.0.1:20101");
+	assert_int_equal(r.uid, 1000);
+	assert_string_equal(r.why, "");
+	rm_rf(fp.dir);
+}
+
+static void
+test_unreadable_proc(void **state)
+{
+	struct fake_proc fp;
+	struct attrib_result r;
+	char want[160];
+
+	(void)state;
+	fake_open(&fp, 0, 0);	/* net/ exists, no tcp, no tcp6 */
+	attrib_resolve(fp.dir, "127.0.0.1:41036", &r);
+	assert_string_equal(r.listener, "");
+	assert_int_equal(r.uid, -1);
+	assert_string_equal(r.host, "localhost");
+	snprintf(want, sizeof want, "cannot read %s/net", fp.dir);
+	assert_string_equal(r.why, want);
+	rm_rf(fp.dir);
+
+	attrib_resolve("/nonexistent", "[::1]:5000", &r);
+	assert_string_equal(r.listener, "");
+	assert_string_equal(r.why, "cannot read /nonexistent/net");
+}
+
+static void
+test_unix_socket(void **state)
+{
+	struct attrib_result r;
+
+	(void)state;
+	/* Nothing is read for a unix socket. */
+	attrib_resolve("/nonexistent", "/tmp/x/socks.sock:0", &r);
+	assert_string_equal(r.listener, "unix:/tmp/x/socks.sock");
+	assert_string_equal(r.host, "localhost");
+	assert_int_equal(r.uid, -1);
+	assert_int_equal(r.inode, 0);
+	assert_string_equal(r.why, "");
+	/* A colon in the path: only the last one is the port. */
+	attrib_resolve("/nonexistent", "/run/a:b/socks:0", &r);
+	assert_string_equal(r.listener, "unix:/run/a:b/socks");
+	attrib_resolve("/nonexistent", "/run/tor/socks", &r);
+	assert_string_equal(r.listener, "unix:/run/tor/socks");
+}
+
+static void
+test_remote_host(void **state)
+{
+	struct fake_proc fp;
+	struct attrib_result r;
+
+	(void)state;
+	fake_open(&fp, 1, 1);
+	fake_sock(&fp, "10.152.152.10", 9150, "0.0.0.0", 0, ST_LISTEN, 110,
+	    100);
+	fake_sock(&fp, "10.152.152.10", 9150, "10.152.152.11", 5000,
+	    ST_ESTABLISHED, 110, 321);
+	fake_close(&fp);
+	attrib_resolve(fp.dir, "10.152.152.11:5000", &r);
+	assert_string_equal(r.host, "10.152.152.11");
+	assert_string_equal(r.listener, "10.152.152.10:9150");
+	assert_int_equal(r.uid, -1);	/* the client is on another host */
+	assert_int_equal(r.inode, 0);
+	assert_string_equal(r.why, "");
+	rm_rf(fp.dir);
+
+	/* Not found: the host label is there all the same. */
+	attrib_resolve("/nonexistent", "10.152.152.11:5000", &r);
+	assert_string_equal(r.host, "10.152.152.11");
+	assert_string_equal(r.listener, "");
+}
+
+static void
+test_ipv6(void **state)
+{
+	struct fake_proc fp;
+	struct attrib_result r;
+
+	(void)state;
+	fake_open(&fp, 1, 1);
+	fake_sock(&fp, "::", 9150, "::", 0, ST_LISTEN, 110, 100);
+	fake_sock(&fp, "::1", 9150, "::1", 5000, ST_ESTABLISHED, 110, 99);
+	fake_sock(&fp, "::1", 5000, "::1", 9150, ST_ESTABLISHED, 1000, 77);
+	/* The same ports in tcp must not be taken for it. */
+	fake_sock(&fp, "127.0.0.1", 5000, "127.0.0.1", 9999, ST_ESTABLISHED,
+	    5, 5);
+	fake_close(&fp);
+	attrib_resolve(fp.dir, "[::1]:5000", &r);
+	assert_string_equal(r.listener, "[::1]:9150");
+	assert_int_equal(r.uid, 1000);
+	assert_int_equal(r.inode, 77);
+	assert_string_equal(r.host, "localhost");
+	assert_string_equal(r.why, "");
+
+	/* Unbracketed form too. */
+	attrib_resolve(fp.dir, "::1:5000", &r);
+	assert_string_equal(r.listener, "[::1]:9150");
+	assert_int_equal(r.uid, 1000);
+
+	/* A global v6 client: its host is its address. */
+	attrib_resolve(fp.dir, "[2001:db8::5]:5000", &r);
+	assert_string_equal(r.host, "2001:db8::5");
+	assert_string_equal(r.listener, "");
+	rm_rf(fp.dir);
+}
+
+/* A v4 client of a dual-stack listener shows up in tcp6, v4-mapped. */
+static void
+test_v4_mapped(void **state)
+{
+	struct fake_proc fp;
+	struct attrib_result r;
+
+	(void)state;
+	fake_open(&fp, 1, 1);
+	fake_sock(&fp, "::", 9050, "::", 0, ST_LISTEN, 110, 100);
+	fake_sock(&fp, "::ffff:127.0.0.1", 9050, "::ffff:127.0.0.1", 41036,
+	    ST_ESTABLISHED, 110, 99);
+	fake_close(&fp);
+	attrib_resolve(fp.dir, "127.0.0.1:41036", &r);
+	assert_string_equal(r.listener, "[::ffff:127.0.0.1]:9050");
+	assert_int_equal(r.uid, -1);
+	assert_string_equal(r.host, "localhost");
+	assert_string_equal(r.why, "");
+	rm_rf(fp.dir);
+}
+
+/* Rows that are not the kernel's format are skipped, not misread. */
+static void
+test_malformed_rows(void **state)
+{
+	struct fake_proc fp;
+	struct attrib_result r;
+
+	(void)state;
+	fake_open(&fp, 1, 0);
+	fputs("   0: garbage\n", fp.tcp);
+	fputs("   1: 0100007G:A04C 0100007F:4E85 01 00000000:00000000 "
+	    "00:00000000 00000000  1000        0 11 1\n", fp.tcp);
+	fputs("   2: 0100007F0:A04C 0100007F:4E85 01 00000000:00000000 "
+	    "00:00000000 00000000  1000        0 12 1\n", fp.tcp);
+	fputs("   3: 0100007F:A04C 0100007F:4E85 01 00000000:00000000\n",
+	    fp.tcp);
+	fputs("\n", fp.tcp);
+	fake_sock(&fp, "127.0.0.1", 41036, "127.0.0.1", 20101, ST_ESTABLISHED,
+	    1000, 4242);
+	fake_close(&fp);
+	attrib_resolve(fp.dir, "127.0.0.1:41036", &r);
+	assert_string_equal(r.listener, "127.0.0.1:20101");
+	assert_int_equal(r.uid, 1000);
+	assert_int_equal(r.inode, 4242);
+	rm_rf(fp.dir);
+}
+
+static void
+test_bad_source_addr(void **state)
+{
+	static const char *const bad[] = {
+		"garbage", "127.0.0.1", "127.0.0.1:", "127.0.0.1:x",
+		"127.0.0.1:70000", "300.0.0.1:5", "[::1:5", "",
+	};
+	struct attrib_result r;
+	size_t i;
+
+	(void)state;
+	attrib_resolve("/nonexistent", NULL, &r);
+	assert_string_equal(r.listener, "");
+	assert_string_equal(r.host, "unknown");
+	assert_string_equal(r.why, "no SOURCE_ADDR");
+	assert_int_equal(r.uid, -1);
+	for (i = 0; i < TU_NELEM(bad); i++) {
+		attrib_resolve("/nonexistent", bad[i], &r);
+		if (strcmp(r.why, "cannot read SOURCE_ADDR") != 0)
+			fail_msg("\"%s\": why \"%s\"", bad[i], r.why);
+		assert_string_equal(r.listener, "");
+		assert_string_equal(r.host, "unknown");
+		assert_int_equal(r.uid, -1);
+	}
+}
+
+static void
+test_default_label(void **state)
+{
+	char out[64];
+
+	(void)state;
+	attrib_default_label("127.0.0.1:9050", out, sizeof out);
+	assert_string_equal(out, "port 9050");
+	attrib_default_label("[::1]:9150", out, sizeof out);
+	assert_string_equal(out, "port 9150");
+	attrib_default_label("unix:/run/tor/socks", out, sizeof out);
+	assert_string_equal(out, "unix:/run/tor/socks");
+	attrib_default_label("9100", out, sizeof out);
+	assert_string_equal(out, "port 9100");
+	/* Truncated, still terminated. */
+	attrib_default_label("127.0.0.1:9050", out, 6);
+	assert_string_equal(out, "port ");
+}
+
+static void
+test_is_loopback(void **state)
+{
+	static const char *const yes[] = {
+		"127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost",
+		"0:0:0:0:0:0:0:1", "::ffff:127.0.0.1", "[::ffff:127.0.0.2]",
+	};
+	static const char *const no[] = {
+		"10.152.152.11", "192.168.1.1", "1.27.0.0", "::2", "::",
+		"::ffff:10.0.0.1", "2001:db8::1", "", "garbage", "128.0.0.1",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < TU_NELEM(yes); i++)
+		if (!attrib_is_loopback(yes[i]))
+			fail_msg("%s should be loopback", yes[i]);
+	for (i = 0; i < TU_NELEM(no); i++)
+		if (attrib_is_loopback(no[i]))
+			fail_msg("%s should not be loopback", no[i]);
+}
+
+/* --- attrib_lookup: the context with the /proc snapshot and netlink -------- */
+
+/* Without known listeners it answers from a snapshot of procdir. */
+static void
+test_lookup_proc(void **state)
+{
+	struct fake_proc fp;
+	struct attrib_result r, want;
+	struct attrib *a;
+	unsigned long nl, proc;
+	static const char *const srcs[] = {
+		"127.0.0.1:41036", "127.0.0.1:41037", "[::1]:5000",
+		"10.152.152.11:5000", "/run/tor/socks:0", "garbage",
+		"127.0.0.1:1",
+	};
+	size_t i;
+
+	(void)state;
+	fake_open(&fp, 1, 1);
+	fake_sock(&fp, "127.0.0.1", 20101, "0.0.0.0", 0, ST_LISTEN, 110, 100);
+	fake_sock(&fp, "127.0.0.1", 20101, "127.0.0.1", 41036, ST_ESTABLISHED,
+	    110, 9999);
+	fake_sock(&fp, "127.0.0.1", 41036, "127.0.0.1", 20101, ST_ESTABLISHED,
+	    1000, 4242);
+	fake_sock(&fp, "127.0.0.1", 20101, "127.0.0.1", 41037, ST_ESTABLISHED,
+	    110, 9998);
+	fake_sock(&fp, "::1", 5000, "::1", 9150, ST_ESTABLISHED, 1000, 77);
+	fake_sock(&fp, "10.152.152.10", 9150, "10.152.152.11", 5000,
+	    ST_ESTABLISHED, 110, 321);
+	fake_close(&fp);
+
+	a = attrib_new(fp.dir);
+	attrib_set_listeners(a, NULL, 0);
+	/* The same answers as attrib_resolve, which reads the files. */
+	for (i = 0; i < TU_NELEM(srcs); i++) {
+		memset(&r, 0x5a, sizeof r);
+		attrib_lookup(a, srcs[i], &r);
+		attrib_resolve(fp.dir, srcs[i], &want);
+		if (strcmp(r.listener, want.listener) != 0 ||
+		    strcmp(r.host, want.host) != 0 || r.uid != want.uid ||
+		    r.inode != want.inode || strcmp(r.why, want.why) != 0)
+			fail_msg("%s: lookup {%s %s %ld %llu \"%s\"}, resolve "
+			    "{%s %s %ld %llu \"%s\"}", srcs[i], r.listener,
+			    r.host, r.uid, (unsigned long long)r.inode, r.why,
+			    want.listener, want.host, want.uid,
+			    (unsigned long long)want.inode, want.why);
+	}
+	attrib_lookup(a, "127.0.0.1:41036", &r);
+	assert_string_equal(r.listener, "127.0.0.1:20101");
+	assert_int_equal(r.uid, 1000);
+	assert_int_equal(r.inode, 4242);
+	attrib_lookup(a, "127.0.0.1:41037", &r);
+	assert_string_equal(r.listener, "127.0.0.1:20101");
+	assert_int_equal(r.uid, -1);
+	attrib_lookup(a, NULL, &r);
+	assert_string_equal(r.why, "no SOURCE_ADDR");
+	attrib_counts(a, &nl, &proc);
+	assert_int_equal(nl, 0);
+	assert_int_equal(proc, TU_NELEM(srcs) + 3);
+	attrib_free(a);
+	rm_rf(fp.dir);
+
+	/* No net/ at all. */
+	a = attrib_new("/nonexistent");
+	attrib_lookup(a, "127.0.0.1:41036", &r);
+	assert_string_equal(r.listener, "");
+	assert_string_equal(r.host, "localhost");
+	assert_string_equal(r.why, "cannot read /nonexistent/net");
+	attrib_free(a);
+	attrib_free(NULL);
+}
+
+/*
+ * Real loopback sockets (nothing leaves the host): with Tor's listener
+ * known, the lookup finds the client's socket and its owner, by netlink
+ * where the kernel allows it, else from the real /proc.
+ */
+static void
+test_lookup_live_socket(void **state)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	struct attrib_result r;
+	struct attrib *a;
+	struct stat sb;
+	char listener[64], source[64], other[64];
+	const char *ls[3];
+	unsigned long nl, proc;
+	int lfd, cfd, afd;
+
+	(void)state;
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd != -1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(listener, sizeof listener, "127.0.0.1:%u",
+	    (unsigned)ntohs(sin.sin_port));
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(cfd != -1);
+	assert_int_equal(connect(cfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd != -1);
+	len = sizeof sin;
+	assert_int_equal(getsockname(cfd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(source, sizeof source, "127.0.0.1:%u",
+	    (unsigned)ntohs(sin.sin_port));
+	assert_int_equal(fstat(cfd, &sb), 0);
+
+	a = attrib_new("/proc");
+	/* Unparseable and unix listeners are ignored. */
+	snprintf(other, sizeof other, "127.0.0.1:%u",
+	    (unsigned)ntohs(sin.sin_port) ^ 1u);
+	ls[0] = "unix:/run/tor/socks";
+	ls[1] = other;
+	ls[2] = listener;
+	attrib_set_listeners(a, ls, 3);
+	attrib_lookup(a, source, &r);
+	assert_string_equal(r.listener, listener);
+	assert_int_equal(r.uid, (long)getuid());
+	assert_int_equal(r.inode, (uint64_t)sb.st_ino);
+	assert_string_equal(r.host, "localhost");
+	assert_string_equal(r.why, "");
+	attrib_counts(a, &nl, &proc);
+	assert_int_equal(nl + proc, 1);
+	attrib_free(a);
+	close(afd);
+	close(cfd);
+	close(lfd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_proc_format),
+		cmocka_unit_test(test_client_and_mirror),
+		cmocka_unit_test(test_only_tor_side),
+		cmocka_unit_test(test_nothing_found),
+		cmocka_unit_test(test_no_tcp6),
+		cmocka_unit_test(test_unreadable_proc),
+		cmocka_unit_test(test_unix_socket),
+		cmocka_unit_test(test_remote_host),
+		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_v4_mapped),
+		cmocka_unit_test(test_malformed_rows),
+		cmocka_unit_test(test_bad_source_addr),
+		cmocka_unit_test(test_default_label),
+		cmocka_unit_test(test_is_loopback),
+		cmocka_unit_test(test_lookup_proc),
+		cmocka_unit_test(test_lookup_live_socket),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, group_teardown);
+}

@@ -1,0 +1,1895 @@
+/*
+ * test_store.c: the sqlite store (store.c): creation and permissions,
+ * migrations, batching, upserts, application ids, a failing or removed
+ * database, prune, and the read iterators.  The database is checked with
+ * the sqlite3 C API directly, not through store.c.
+ */
+#include "testutil.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+
+#define SEC	((int64_t)1000000)
+#define DAY	(86400 * SEC)
+/* 2026-11-24T17:40:00Z */
+#define T0	(1795542000 * SEC)
+
+/* One temporary directory per test, removed by the teardown. */
+struct env {
+	char	dir[64];
+	char	db[160];	/* dir/state/isoaudit/isoaudit.db: parents
+				   missing at first */
+	struct store *s;	/* closed by the teardown if left open */
+	sqlite3	*blocker;	/* likewise */
+};
+
+/* What store.c logged (it logs through log.c; keep stderr quiet). */
+static char	last_log[1024];
+static int	nlogs;
+
+static void
+log_sink(enum log_level lvl, const char *msg, void *arg)
+{
+	(void)lvl;
+	(void)arg;
+	snprintf(last_log, sizeof last_log, "%s", msg);
+	nlogs++;
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+env_setup(void **state)
+{
+	struct env *e = calloc(1, sizeof *e);
+
+	if (e == NULL)
+		return -1;
+	snprintf(e->dir, sizeof e->dir, "/tmp/isoaudit-store.XXXXXX");
+	if (mkdtemp(e->dir) == NULL) {
+		free(e);
+		return -1;
+	}
+	snprintf(e->db, sizeof e->db, "%s/state/isoaudit/isoaudit.db", e->dir);
+	log_set_sink(log_sink, NULL);
+	last_log[0] = '\0';
+	nlogs = 0;
+	*state = e;
+	return 0;
+}
+
+static int
+env_teardown(void **state)
+{
+	struct env *e = *state;
+	int rc;
+
+	if (e->blocker != NULL)
+		sqlite3_close(e->blocker);
+	store_close(e->s);
+	rc = nftw(e->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	log_set_sink(NULL, NULL);
+	free(e);
+	return rc;
+}
+
+/* --- direct sqlite access ------------------------------------------------- */
+
+static sqlite3 *
+db_open(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK)
+		fail_msg("sqlite3_open_v2 %s: %s", path,
+		    db ? sqlite3_errmsg(db) : "?");
+	sqlite3_busy_timeout(db, 2000);
+	return db;
+}
+
+static void
+db_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = db_open(path);
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", sql, err);
+	sqlite3_close(db);
+}
+
+/* The first column of the first row as an integer (-999 when none). */
+static int64_t
+q_int(const char *path, const char *sql)
+{
+	sqlite3 *db = db_open(path);
+	sqlite3_stmt *st;
+	int64_t v = -999;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* The first column of the first row as text ("(null)", "(none)"). */
+static void
+q_text(const char *path, const char *sql, char *out, size_t len)
+{
+	sqlite3 *db = db_open(path);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(out, len, "%s", sqlite3_column_type(st, 0) ==
+		    SQLITE_NULL ? "(null)" :
+		    (const char *)sqlite3_column_text(st, 0));
+	else if (rc == SQLITE_DONE)
+		snprintf(out, len, "(none)");
+	else
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void
+assert_q_text(const char *path, const char *sql, const char *want)
+{
+	char got[512];
+
+	q_text(path, sql, got, sizeof got);
+	if (strcmp(got, want) != 0)
+		fail_msg("%s\n  got  \"%s\"\n  want \"%s\"", sql, got, want);
+}
+
+static void
+assert_q_int(const char *path, const char *sql, int64_t want)
+{
+	int64_t got = q_int(path, sql);
+
+	if (got != want)
+		fail_msg("%s\n  got  %" PRId64 "\n  want %" PRId64, sql, got,
+		    want);
+}
+
+/* --- store helpers -------------------------------------------------------- */
+
+static struct store *
+open_w(const char *path)
+{
+	enum store_err err = STORE_ERR_OTHER;
+	char *cause = NULL;
+	struct store *s = store_open(path, STORE_WRITE, &err, &cause);
+
+	if (s == NULL)
+		fail_msg("store_open %s: %s", path, cause);
+	assert_int_equal(err, STORE_OK);
+	assert_null(cause);
+	return s;
+}
+
+static struct store *
+open_r(const char *path)
+{
+	enum store_err err = STORE_ERR_OTHER;
+	char *cause = NULL;
+	struct store *s = store_open(path, STORE_READ, &err, &cause);
+
+	if (s == NULL)
+		fail_msg("store_open (read) %s: %s", path, cause);
+	assert_int_equal(err, STORE_OK);
+	return s;
+}
+
+static void
+stream_init(struct store_stream *r, int64_t session, uint64_t id,
+    const char *status)
+{
+	memset(r, 0, sizeof *r);
+	r->session = session;
+	r->stream_id = id;
+	r->status = status;
+	r->uid = -1;
+	r->target_port = -1;
+}
+
+static void
+circ_init(struct store_circ *c, int64_t session, uint64_t id,
+    const char *status)
+{
+	memset(c, 0, sizeof *c);
+	c->session = session;
+	c->circ_id = id;
+	c->status = status;
+}
+
+static void
+flush_ok(struct store *s)
+{
+	struct store_stats st;
+
+	if (store_flush(s) != 0) {
+		store_stats(s, &st);
+		fail_msg("store_flush: %s", st.last_error);
+	}
+}
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) == -1)
+		fail_msg("stat %s failed", path);
+	return sb.st_mode & 07777;
+}
+
+static int
+exists(const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0;
+}
+
+/* --- a fresh database ----------------------------------------------------- */
+
+static void
+test_fresh_database(void **state)
+{
+	struct env *e = *state;
+	unsigned char k1[STORE_SCHEMA_KEY_LEN], k2[STORE_SCHEMA_KEY_LEN];
+	unsigned char k3[STORE_SCHEMA_KEY_LEN], zero[STORE_SCHEMA_KEY_LEN];
+	char p[256], other[192];
+	mode_t old = umask(0);
+	struct store *s;
+	int64_t sid;
+
+	s = open_w(e->db);
+	assert_string_equal(store_path(s), e->db);
+	/* Parents created 0700, the file 0600, in spite of umask 0. */
+	snprintf(p, sizeof p, "%s/state", e->dir);
+	assert_int_equal(mode_of(p), 0700);
+	snprintf(p, sizeof p, "%s/state/isoaudit", e->dir);
+	assert_int_equal(mode_of(p), 0700);
+	assert_int_equal(mode_of(e->db), 0600);
+
+	assert_true(store_schema_latest() >= 1);
+	assert_int_equal(store_schema_version(s), store_schema_latest());
+	assert_q_int(e->db, "PRAGMA user_version", store_schema_latest());
+	assert_q_text(e->db, "PRAGMA journal_mode", "wal");
+	/* Prune gives space back: incremental auto_vacuum from the start. */
+	assert_q_int(e->db, "PRAGMA auto_vacuum", 2);
+	assert_q_int(e->db, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name IN ('meta', 'check_cursor', "
+	    "'tor_session', 'relay', 'circuit', 'app', 'stream', 'attach', "
+	    "'finding')", 9);
+
+	store_hash_key(s, k1);
+	memset(zero, 0, sizeof zero);
+	assert_memory_not_equal(k1, zero, sizeof k1);
+	assert_q_int(e->db, "SELECT length(value) FROM meta WHERE key = "
+	    "'hash_key'", STORE_SCHEMA_KEY_LEN);
+	assert_q_text(e->db, "SELECT typeof(value) FROM meta WHERE key = "
+	    "'hash_key'", "blob");
+
+	/* The WAL and shared-memory files are private too. */
+	sid = store_session_begin(s, "127.0.0.1:9051", "SAFECOOKIE", "live",
+	    T0);
+	assert_int_equal(sid, 1);
+	flush_ok(s);
+	umask(old);
+	snprintf(p, sizeof p, "%s-wal", e->db);
+	assert_true(exists(p));
+	assert_int_equal(mode_of(p), 0600);
+	snprintf(p, sizeof p, "%s-shm", e->db);
+	if (exists(p))
+		assert_int_equal(mode_of(p), 0600);
+	store_close(s);
+
+	/* Closing folds the WAL back: the file alone holds everything. */
+	snprintf(p, sizeof p, "%s-wal", e->db);
+	assert_false(exists(p));
+	assert_q_int(e->db, "SELECT count(*) FROM tor_session", 1);
+
+	/* The key survives close and reopen. */
+	s = open_w(e->db);
+	store_hash_key(s, k2);
+	assert_memory_equal(k1, k2, sizeof k1);
+	/* Session ids go on after the stored ones. */
+	assert_int_equal(store_session_begin(s, "c", NULL, NULL, T0 + SEC), 2);
+	store_close(s);
+
+	/* Another database, another key. */
+	snprintf(other, sizeof other, "%s/other.db", e->dir);
+	s = open_w(other);
+	store_hash_key(s, k3);
+	assert_memory_not_equal(k1, k3, sizeof k1);
+	store_close(s);
+	assert_int_equal(mode_of(other), 0600);
+	/* An existing directory is left as it is. */
+	assert_int_equal(mode_of(e->dir), 0700);
+
+	store_close(NULL);
+}
+
+/* --- migrations ----------------------------------------------------------- */
+
+static void
+test_migrate_empty_file(void **state)
+{
+	struct env *e = *state;
+	char p[192];
+	FILE *f;
+	struct store *s;
+
+	snprintf(p, sizeof p, "%s/empty.db", e->dir);
+	assert_non_null(f = fopen(p, "w"));
+	fclose(f);
+	assert_q_int(p, "PRAGMA user_version", 0);
+	s = open_w(p);
+	assert_int_equal(store_schema_version(s), store_schema_latest());
+	store_close(s);
+	assert_q_int(p, "PRAGMA user_version", store_schema_latest());
+	assert_q_int(p, "SELECT count(*) FROM sqlite_master WHERE type = "
+	    "'table' AND name = 'finding'", 1);
+	assert_q_int(p, "SELECT count(*) FROM meta WHERE key = 'hash_key'", 1);
+	/* The reader sees it up to date and with its key. */
+	s = open_r(p);
+	assert_int_equal(store_schema_version(s), store_schema_latest());
+	store_close(s);
+}
+
+static void
+test_migrate_newer_refused(void **state)
+{
+	struct env *e = *state;
+	enum store_err err;
+	char *cause = NULL, sql[64], want[512];
+	int latest = store_schema_latest();
+	struct store *s;
+	enum store_mode mode;
+
+	store_close(open_w(e->db));
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", latest + 1);
+	db_exec(e->db, sql);
+	snprintf(want, sizeof want, "database %s has schema version %d, newer "
+	    "than this isoaudit knows (%d): use a newer isoaudit", e->db,
+	    latest + 1, latest);
+	for (mode = STORE_WRITE; mode <= STORE_READ; mode++) {
+		err = STORE_OK;
+		cause = NULL;
+		s = store_open(e->db, mode, &err, &cause);
+		assert_null(s);
+		assert_int_equal(err, STORE_ERR_NEWER);
+		assert_non_null(cause);
+		assert_string_equal(cause, want);
+		free(cause);
+	}
+	/* Refused, not downgraded. */
+	assert_q_int(e->db, "PRAGMA user_version", latest + 1);
+}
+
+static void
+test_read_missing(void **state)
+{
+	struct env *e = *state;
+	enum store_err err = STORE_OK;
+	char *cause = NULL, want[256], p[192];
+	struct store *s;
+
+	s = store_open(e->db, STORE_READ, &err, &cause);
+	assert_null(s);
+	assert_int_equal(err, STORE_ERR_MISSING);
+	snprintf(want, sizeof want, "no database at %s (isoaudit monitor "
+	    "creates it)", e->db);
+	assert_string_equal(cause, want);
+	free(cause);
+	/* Nothing was created on the way. */
+	assert_false(exists(e->db));
+	snprintf(p, sizeof p, "%s/state", e->dir);
+	assert_false(exists(p));
+}
+
+struct dir_list {
+	char	names[16][256];
+	int	n;
+};
+
+static void
+list_dir(const char *dir, struct dir_list *l)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	assert_non_null(d);
+	l->n = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		assert_true(l->n < 16);
+		snprintf(l->names[l->n++], sizeof l->names[0], "%s",
+		    de->d_name);
+	}
+	closedir(d);
+	qsort(l->names, (size_t)l->n, sizeof l->names[0],
+	    (int (*)(const void *, const void *))strcmp);
+}
+
+static void
+count_session(const struct store_session_row *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+}
+
+/*
+ * STORE_READ writes nothing.  (A chmod 0400 database cannot be tested
+ * here: the tests run as root, who may write it anyway.  So the reader's
+ * promise is checked directly: the file is not touched.)
+ */
+static void
+test_read_writes_nothing(void **state)
+{
+	struct env *e = *state;
+	unsigned char kw[STORE_SCHEMA_KEY_LEN], kr[STORE_SCHEMA_KEY_LEN];
+	struct store_range all = { 0, 0, 0 };
+	struct stat before, after;
+	struct dir_list lb, la;
+	struct store_stream r;
+	struct store *s;
+	char dir[192], *cause = NULL;
+	int64_t sid;
+	int n = 0, i;
+
+	s = open_w(e->db);
+	sid = store_session_begin(s, "127.0.0.1:9051", "COOKIE", "live", T0);
+	stream_init(&r, sid, 5, "NEW");
+	r.opened = T0 + SEC;
+	store_stream(s, &r);
+	store_hash_key(s, kw);
+	store_close(s);
+
+	snprintf(dir, sizeof dir, "%s/state/isoaudit", e->dir);
+	list_dir(dir, &lb);
+	assert_int_equal(stat(e->db, &before), 0);
+	/* Twice: the second reader finds nothing left by the first. */
+	for (i = 0; i < 2; i++) {
+		s = open_r(e->db);
+		store_hash_key(s, kr);
+		assert_memory_equal(kw, kr, sizeof kw);
+		assert_int_equal(store_latest_session(s), sid);
+		assert_int_equal(store_each_session(s, &all, count_session, &n,
+		    &cause), 0);
+		/* Queued writes are refused, not performed. */
+		store_touch(s, sid, T0 + DAY);
+		assert_int_equal(store_flush(s), -1);
+		store_tick(s, T0 + DAY);
+		store_close(s);
+	}
+	assert_int_equal(n, 2);
+	assert_int_equal(stat(e->db, &after), 0);
+	assert_int_equal(before.st_size, after.st_size);
+	assert_int_equal(before.st_mtim.tv_sec, after.st_mtim.tv_sec);
+	assert_int_equal(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+	assert_int_equal(before.st_ino, after.st_ino);
+	list_dir(dir, &la);
+	assert_int_equal(la.n, lb.n);
+	for (i = 0; i < la.n; i++)
+		assert_string_equal(la.names[i], lb.names[i]);
+	assert_q_text(e->db, "SELECT last_event FROM tor_session", "(null)");
+}
+
+/* --- batching ------------------------------------------------------------- */
+
+#define NBATCH	100000
+
+static void
+test_batching(void **state)
+{
+	struct env *e = *state;
+	struct store_stats st;
+	struct store_stream r;
+	struct store *s;
+	int64_t sid;
+	uint64_t i, commits;
+
+	s = e->s = open_w(e->db);
+	sid = store_session_begin(s, "127.0.0.1:9051", "SAFECOOKIE", "live",
+	    T0);
+	for (i = 1; i <= NBATCH; i++) {
+		stream_init(&r, sid, i, "NEW");
+		r.listener = "127.0.0.1:9150";
+		r.target = "h:0123456789ab";
+		r.target_port = 443;
+		r.opened = T0 + (int64_t)i;
+		store_stream(s, &r);
+	}
+	store_stats(s, &st);
+	/* Batches went out on the way; fewer than one batch is left. */
+	assert_true(st.rows_queued < STORE_BATCH_ROWS);
+	assert_int_equal(st.rows_queued + st.rows_written, NBATCH + 1);
+	assert_int_equal(store_pending(s), st.rows_queued > 0);
+	flush_ok(s);
+	store_stats(s, &st);
+	assert_int_equal(st.rows_written, NBATCH + 1);
+	assert_int_equal(st.rows_queued, 0);
+	assert_int_equal(st.rows_dropped, 0);
+	assert_int_equal(st.failures, 0);
+	assert_int_equal(st.failing, 0);
+	assert_true(st.commits >= NBATCH / STORE_BATCH_ROWS);
+	assert_true(st.commits <= NBATCH / STORE_BATCH_ROWS + 3);
+	assert_int_equal(store_pending(s), 0);
+	store_session_end(s, sid, "test over", T0 + 2 * SEC);
+	flush_ok(s);
+	store_stats(s, &st);
+	assert_int_equal(st.rows_written, NBATCH + 3);
+	commits = st.commits;
+	/* Nothing to write: no transaction at all. */
+	flush_ok(s);
+	store_tick(s, T0 + DAY);
+	store_stats(s, &st);
+	assert_int_equal(st.commits, commits);
+
+	assert_q_int(e->db, "SELECT count(*) FROM stream", NBATCH);
+	assert_q_int(e->db, "SELECT count(DISTINCT stream_id) FROM stream",
+	    NBATCH);
+	assert_q_int(e->db, "SELECT min(opened) FROM stream", T0 + 1);
+	assert_q_int(e->db, "SELECT max(opened) FROM stream", T0 + NBATCH);
+	assert_q_int(e->db, "SELECT count(*) FROM stream WHERE session = 1 "
+	    "AND listener = '127.0.0.1:9150' AND target_port = 443 AND "
+	    "uid IS NULL AND circ_id IS NULL", NBATCH);
+	assert_q_int(e->db, "SELECT count(*) FROM tor_session", 1);
+	assert_q_int(e->db, "SELECT ended FROM tor_session", T0 + 2 * SEC);
+	assert_q_text(e->db, "SELECT end_reason FROM tor_session",
+	    "test over");
+	assert_q_int(e->db, "SELECT last_event FROM tor_session", T0 + 2 * SEC);
+}
+
+/* Flushes are driven by the tick: by time, or by a full batch. */
+static void
+test_tick_flushes(void **state)
+{
+	struct env *e = *state;
+	struct store_stats st;
+	struct store_stream r;
+	struct store *s;
+	int64_t sid, now = T0, i;
+	uint64_t commits;
+
+	s = e->s = open_w(e->db);
+	sid = store_session_begin(s, "c", NULL, NULL, T0);
+	store_tick(s, now);		/* first tick: due */
+	store_stats(s, &st);
+	assert_int_equal(st.commits, 1);
+	assert_int_equal(store_pending(s), 0);
+
+	stream_init(&r, sid, 1, "NEW");
+	store_stream(s, &r);
+	store_touch(s, sid, T0 + 7);
+	now += (STORE_FLUSH_MS - 1) * 1000LL;
+	store_tick(s, now);		/* not yet */
+	store_stats(s, &st);
+	assert_int_equal(st.commits, 1);
+	assert_int_equal(store_pending(s), 1);
+	now += 1000;
+	store_tick(s, now);		/* STORE_FLUSH_MS after the last */
+	store_stats(s, &st);
+	assert_int_equal(st.commits, 2);
+	assert_int_equal(st.rows_written, 2);
+	assert_int_equal(store_pending(s), 0);
+	assert_q_int(e->db, "SELECT last_event FROM tor_session", T0 + 7);
+	/* store_touch keeps the latest time. */
+	store_touch(s, sid, T0 + 3);
+	flush_ok(s);
+	assert_q_int(e->db, "SELECT last_event FROM tor_session", T0 + 7);
+
+	/* Idle (a live session, no news): no transaction at all. */
+	store_stats(s, &st);
+	commits = st.commits;
+	for (i = 1; i <= 40; i++)
+		store_tick(s, now + i * STORE_FLUSH_MS * 1000LL);
+	store_stats(s, &st);
+	assert_int_equal(st.commits, commits);
+	/* A new event time is news. */
+	store_touch(s, sid, T0 + 9);
+	store_tick(s, now + 41 * STORE_FLUSH_MS * 1000LL);
+	store_stats(s, &st);
+	assert_int_equal(st.commits, commits + 1);
+	assert_q_int(e->db, "SELECT last_event FROM tor_session", T0 + 9);
+}
+
+/* --- upserts -------------------------------------------------------------- */
+
+static void
+stream_lifecycle(struct store *s, int64_t sid, uint64_t id, int flush_each)
+{
+	struct store_stream r;
+
+	stream_init(&r, sid, id, "NEW");
+	r.listener = "127.0.0.1:9150";
+	r.client_addr = "127.0.0.1:41036";
+	r.app = 0;
+	r.pid = 4242;
+	r.process = "curl";
+	r.uid = 1000;
+	r.protocol = "SOCKS5";
+	r.purpose = "USER";
+	r.has_nym_epoch = 1;
+	r.nym_epoch = 3;
+	r.has_session_group = 1;
+	r.session_group = -4;
+	r.iso_fields = "SOCKS_USERNAME,SOCKS_PASSWORD";
+	r.socks_username = "h:aaaaaaaaaaaa";
+	r.target = "h:0123456789ab";
+	r.target_port = 443;
+	r.opened = T0 + 1 * SEC;
+	store_stream(s, &r);
+	if (flush_each)
+		flush_ok(s);
+
+	stream_init(&r, sid, id, "SUCCEEDED");
+	r.circ_id = 7;
+	r.listener = "127.0.0.1:9999";	/* later events do not move it */
+	r.pid = 1;
+	r.uid = 0;
+	r.target = "h:ffffffffffff";
+	r.nym_epoch = 9;
+	r.has_nym_epoch = 1;
+	r.opened = T0 + 99 * SEC;
+	r.succeeded = T0 + 2 * SEC;
+	store_stream(s, &r);
+	if (flush_each)
+		flush_ok(s);
+
+	stream_init(&r, sid, id, "CLOSED");
+	r.circ_id = 7;
+	r.closed = T0 + 3 * SEC;
+	r.reason = "DONE";
+	r.remote_reason = "DONE";
+	store_stream(s, &r);
+	flush_ok(s);
+}
+
+static void
+check_stream_row(const char *db, uint64_t id)
+{
+	char sql[512];
+
+#define ROW(col) \
+	(snprintf(sql, sizeof sql, "SELECT " col " FROM stream WHERE " \
+	    "stream_id = %" PRIu64, id), sql)
+	assert_q_int(db, ROW("count(*)"), 1);
+	assert_q_text(db, ROW("status"), "CLOSED");
+	assert_q_int(db, ROW("opened"), T0 + 1 * SEC);
+	assert_q_int(db, ROW("succeeded"), T0 + 2 * SEC);
+	assert_q_int(db, ROW("closed"), T0 + 3 * SEC);
+	assert_q_int(db, ROW("circ_id"), 7);
+	assert_q_text(db, ROW("listener"), "127.0.0.1:9150");
+	assert_q_text(db, ROW("client_addr"), "127.0.0.1:41036");
+	assert_q_text(db, ROW("app"), "(null)");
+	assert_q_int(db, ROW("pid"), 4242);
+	assert_q_text(db, ROW("process"), "curl");
+	assert_q_int(db, ROW("uid"), 1000);
+	assert_q_text(db, ROW("protocol"), "SOCKS5");
+	assert_q_text(db, ROW("purpose"), "USER");
+	assert_q_int(db, ROW("nym_epoch"), 3);
+	assert_q_int(db, ROW("session_group"), -4);
+	assert_q_text(db, ROW("iso_fields"), "SOCKS_USERNAME,SOCKS_PASSWORD");
+	assert_q_text(db, ROW("socks_username"), "h:aaaaaaaaaaaa");
+	assert_q_text(db, ROW("socks_password"), "(null)");
+	assert_q_text(db, ROW("target"), "h:0123456789ab");
+	assert_q_int(db, ROW("target_port"), 443);
+	assert_q_text(db, ROW("reason"), "DONE");
+	assert_q_text(db, ROW("remote_reason"), "DONE");
+	assert_q_int(db, ROW("pre_attach"), 0);
+#undef ROW
+}
+
+static void
+test_upsert_stream(void **state)
+{
+	struct env *e = *state;
+	struct store_stats st;
+	struct store *s;
+	int64_t sid;
+
+	s = e->s = open_w(e->db);
+	sid = store_session_begin(s, "c", NULL, NULL, T0);
+	stream_lifecycle(s, sid, 10, 1);	/* three flushes */
+	stream_lifecycle(s, sid, 11, 0);	/* one */
+	check_stream_row(e->db, 10);
+	check_stream_row(e->db, 11);
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 2);
+	store_stats(s, &st);
+	assert_int_equal(st.rows_written, 1 + 6);
+
+	/* The same stream id in another Tor session is another row. */
+	{
+		int64_t sid2 = store_session_begin(s, "c", NULL, NULL, T0 + DAY);
+		struct store_stream r;
+
+		stream_init(&r, sid2, 10, "NEW");
+		store_stream(s, &r);
+		flush_ok(s);
+		assert_int_equal(sid2, sid + 1);
+		assert_q_int(e->db, "SELECT count(*) FROM stream WHERE "
+		    "stream_id = 10", 2);
+		check_stream_row(e->db, 11);
+	}
+}
+
+static void
+test_upsert_circuit(void **state)
+{
+	struct env *e = *state;
+	struct store_circ c;
+	struct store *s;
+	int64_t sid;
+
+	s = e->s = open_w(e->db);
+	sid = store_session_begin(s, "c", NULL, NULL, T0);
+
+	circ_init(&c, sid, 69, "LAUNCHED");
+	c.purpose = "GENERAL";
+	c.build_flags = "NEED_CAPACITY";
+	c.created = T0 + 1 * SEC;
+	store_circuit(s, &c);
+	flush_ok(s);
+
+	circ_init(&c, sid, 69, "BUILT");
+	c.path = "$AAAA~guard,$BBBB~middle,$CCCC~exit1";
+	c.exit_fp = "CCCC";
+	c.exit_nick = "exit1";
+	c.conflux_id = "CFX";
+	c.created = T0 + 50 * SEC;	/* the first one stays */
+	c.built = T0 + 2 * SEC;
+	store_circuit(s, &c);
+
+	circ_init(&c, sid, 69, "CLOSED");
+	c.closed = T0 + 3 * SEC;
+	c.built = T0 + 60 * SEC;
+	c.reason = "FINISHED";
+	c.remote_reason = "NONE";
+	store_circuit(s, &c);
+	flush_ok(s);
+
+#define C(col) "SELECT " col " FROM circuit WHERE session = 1 AND " \
+	"circ_id = 69"
+	assert_q_int(e->db, "SELECT count(*) FROM circuit", 1);
+	assert_q_text(e->db, C("status"), "CLOSED");
+	assert_q_text(e->db, C("purpose"), "GENERAL");
+	assert_q_text(e->db, C("build_flags"), "NEED_CAPACITY");
+	assert_q_text(e->db, C("path"), "$AAAA~guard,$BBBB~middle,$CCCC~exit1");
+	assert_q_text(e->db, C("exit_fp"), "CCCC");
+	assert_q_text(e->db, C("exit_nick"), "exit1");
+	assert_q_text(e->db, C("conflux_id"), "CFX");
+	assert_q_int(e->db, C("created"), T0 + 1 * SEC);
+	assert_q_int(e->db, C("built"), T0 + 2 * SEC);
+	assert_q_int(e->db, C("closed"), T0 + 3 * SEC);
+	assert_q_text(e->db, C("reason"), "FINISHED");
+	assert_q_text(e->db, C("remote_reason"), "NONE");
+#undef C
+
+	/* A relay: nickname updated, last_seen only grows. */
+	store_relay(s, "CCCC", "exit1", T0 + 5 * SEC);
+	store_relay(s, "CCCC", NULL, T0 + 9 * SEC);
+	store_relay(s, "CCCC", "exit1b", T0 + 7 * SEC);
+	store_relay(s, NULL, "ignored", T0);
+	flush_ok(s);
+	assert_q_int(e->db, "SELECT count(*) FROM relay", 1);
+	assert_q_text(e->db, "SELECT nickname FROM relay", "exit1b");
+	assert_q_int(e->db, "SELECT first_seen FROM relay", T0 + 5 * SEC);
+	assert_q_int(e->db, "SELECT last_seen FROM relay", T0 + 9 * SEC);
+
+	/* Attach: one row per (stream, circuit), the first time kept. */
+	store_attach(s, sid, 5, 69, T0 + 4 * SEC);
+	store_attach(s, sid, 5, 69, T0 + 8 * SEC);
+	store_attach(s, sid, 5, 70, T0 + 9 * SEC);
+	flush_ok(s);
+	assert_q_int(e->db, "SELECT count(*) FROM attach", 2);
+	assert_q_int(e->db, "SELECT at FROM attach WHERE circ_id = 69",
+	    T0 + 4 * SEC);
+
+	/* Session info. */
+	store_session_info(s, sid, "0.4.9.11", 777);
+	store_session_info(s, sid, NULL, 0);	/* keeps both */
+	flush_ok(s);
+	assert_q_text(e->db, "SELECT tor_version FROM tor_session",
+	    "0.4.9.11");
+	assert_q_int(e->db, "SELECT pid FROM tor_session", 777);
+}
+
+/* --- application ids ------------------------------------------------------ */
+
+static void
+test_app_ids(void **state)
+{
+	struct env *e = *state;
+	struct store *s;
+	int64_t a, b, c, d, f, g;
+
+	s = open_w(e->db);
+	a = store_app(s, "Tor Browser", "localhost", "");
+	assert_true(a > 0);
+	assert_int_equal(store_app(s, "Tor Browser", "localhost", ""), a);
+	assert_int_equal(store_app(s, "Tor Browser", "localhost", NULL), a);
+	b = store_app(s, "Tor Browser", "workstation", "");
+	c = store_app(s, "Tor Browser", "localhost", "site1");
+	d = store_app(s, "apt-get", "localhost", "");
+	f = store_app(s, "Tor", "Browserlocalhost", "");
+	assert_true(b != a && c != a && c != b && d != a && d != b && d != c);
+	assert_true(f != a && f != b && f != c && f != d);
+	assert_int_equal(store_app(s, "Tor Browser", "localhost", "site1"), c);
+	assert_int_equal(store_app(s, "apt-get", "localhost", ""), d);
+	store_close(s);
+
+	assert_q_int(e->db, "SELECT count(*) FROM app", 5);
+	assert_q_text(e->db, "SELECT label || '|' || host || '|' || sub FROM "
+	    "app WHERE sub = 'site1'", "Tor Browser|localhost|site1");
+
+	/* Stable across reopen, and new ids do not reuse old ones. */
+	s = open_w(e->db);
+	assert_int_equal(store_app(s, "Tor Browser", "localhost", ""), a);
+	assert_int_equal(store_app(s, "Tor Browser", "workstation", ""), b);
+	assert_int_equal(store_app(s, "Tor Browser", "localhost", "site1"), c);
+	assert_int_equal(store_app(s, "apt-get", "localhost", NULL), d);
+	g = store_app(s, "ssh", "localhost", "");
+	assert_true(g > a && g > b && g > c && g > d && g > f);
+	store_close(s);
+	assert_q_int(e->db, "SELECT count(*) FROM app", 6);
+}
+
+/* --- a database that cannot be written ------------------------------------ */
+
+static void
+test_locked_database(void **state)
+{
+	struct env *e = *state;
+	struct store_stats st;
+	struct store_stream r;
+	struct store *s;
+	char *err = NULL, want[512];
+	int64_t sid, now = T0;
+	uint64_t i, failures;
+
+	s = e->s = open_w(e->db);
+	sid = store_session_begin(s, "c", NULL, NULL, T0);
+	flush_ok(s);
+
+	/* Another connection holds the write lock. */
+	e->blocker = db_open(e->db);
+	sqlite3_busy_timeout(e->blocker, 0);
+	assert_int_equal(sqlite3_exec(e->blocker, "BEGIN EXCLUSIVE", NULL,
+	    NULL, &err), SQLITE_OK);
+
+	for (i = 1; i <= 10; i++) {
+		stream_init(&r, sid, i, "NEW");
+		store_stream(s, &r);
+	}
+	nlogs = 0;
+	assert_int_equal(store_flush(s), -1);
+	store_stats(s, &st);
+	assert_int_equal(st.failing, 1);
+	assert_int_equal(st.failures, 1);
+	assert_int_equal(st.rows_queued, 10);
+	assert_int_equal(st.rows_dropped, 0);
+	assert_int_equal(st.commits, 1);
+	assert_string_equal(st.last_error,
+	    "cannot begin a transaction: database is locked");
+	assert_int_equal(store_pending(s), 1);
+	/* Said once, with what happens now. */
+	assert_int_equal(nlogs, 1);
+	snprintf(want, sizeof want, "database %s: cannot begin a transaction: "
+	    "database is locked; monitoring goes on, up to %d rows wait in "
+	    "memory", e->db, STORE_MAX_QUEUE);
+	assert_string_equal(last_log, want);
+
+	/* Rows wait up to the bound; beyond it they are counted. */
+	for (i = 11; i <= STORE_MAX_QUEUE + 25; i++) {
+		stream_init(&r, sid, i, "NEW");
+		store_stream(s, &r);
+	}
+	store_stats(s, &st);
+	assert_int_equal(st.rows_queued, STORE_MAX_QUEUE);
+	assert_int_equal(st.rows_dropped, 25);
+	assert_int_equal(st.failures, 1);	/* no retry per row */
+
+	/* The tick retries with backoff, and says nothing new. */
+	store_tick(s, now);
+	store_stats(s, &st);
+	assert_int_equal(st.failures, 2);
+	failures = st.failures;
+	store_tick(s, now + 999 * 1000LL);	/* within the backoff */
+	store_stats(s, &st);
+	assert_int_equal(st.failures, failures);
+	store_tick(s, now + 1000 * 1000LL);	/* 1 s later: retried */
+	store_stats(s, &st);
+	assert_int_equal(st.failures, failures + 1);
+	store_tick(s, now + 2999 * 1000LL);	/* backoff doubled: 2 s */
+	store_stats(s, &st);
+	assert_int_equal(st.failures, failures + 1);
+	assert_int_equal(nlogs, 1);
+	assert_int_equal(st.rows_queued, STORE_MAX_QUEUE);
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 0);
+
+	/* Lock released: the next due tick writes everything kept. */
+	assert_int_equal(sqlite3_exec(e->blocker, "ROLLBACK", NULL, NULL,
+	    &err), SQLITE_OK);
+	sqlite3_close(e->blocker);
+	e->blocker = NULL;
+	store_tick(s, now + 3000 * 1000LL);
+	store_stats(s, &st);
+	assert_int_equal(st.failing, 0);
+	assert_int_equal(st.rows_queued, 0);
+	assert_int_equal(st.rows_dropped, 25);
+	assert_int_equal(st.rows_written, 1 + STORE_MAX_QUEUE);
+	assert_int_equal(st.commits, 2);
+	assert_int_equal(store_pending(s), 0);
+	assert_q_int(e->db, "SELECT count(*) FROM stream", STORE_MAX_QUEUE);
+	assert_q_int(e->db, "SELECT max(stream_id) FROM stream",
+	    STORE_MAX_QUEUE);
+	assert_int_equal(nlogs, 2);
+	snprintf(want, sizeof want, "database %s: writing again (25 rows had "
+	    "to be dropped meanwhile)", e->db);
+	assert_string_equal(last_log, want);
+
+	/* Back to normal: the next flush does not repeat the drop count. */
+	stream_init(&r, sid, STORE_MAX_QUEUE + 100, "NEW");
+	store_stream(s, &r);
+	flush_ok(s);
+	assert_int_equal(nlogs, 2);
+}
+
+/* --- a database removed while open ---------------------------------------- */
+
+static void
+rm_db_files(const char *db)
+{
+	char p[256];
+
+	assert_int_equal(unlink(db), 0);
+	snprintf(p, sizeof p, "%s-wal", db);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", db);
+	unlink(p);
+}
+
+static void
+test_removed_database(void **state)
+{
+	struct env *e = *state;
+	unsigned char k1[STORE_SCHEMA_KEY_LEN], k2[STORE_SCHEMA_KEY_LEN];
+	struct store_stats st;
+	struct store_stream r;
+	struct store *s;
+	char want[512], sql[256];
+	int64_t sid, a, b, sid2, now = T0;
+
+	s = e->s = open_w(e->db);
+	store_hash_key(s, k1);
+	sid = store_session_begin(s, "127.0.0.1:9051", "SAFECOOKIE", "live",
+	    T0);
+	a = store_app(s, "App A", "localhost", "");
+	stream_init(&r, sid, 1, "NEW");
+	r.app = a;
+	r.listener = "127.0.0.1:9152";
+	r.opened = T0 + SEC;
+	store_stream(s, &r);
+	store_tick(s, now);
+	assert_int_equal(store_pending(s), 0);
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 1);
+
+	rm_db_files(e->db);
+	assert_false(exists(e->db));
+	store_tick(s, now + SEC / 2);	/* checked at most once a second */
+	assert_false(exists(e->db));
+	nlogs = 0;
+	store_tick(s, now + SEC + 1);
+	assert_true(exists(e->db));
+	assert_int_equal(mode_of(e->db), 0600);
+	assert_true(nlogs >= 1);
+	snprintf(want, sizeof want, "database %s was removed; creating it "
+	    "again", e->db);
+	assert_string_equal(last_log, want);
+
+	/* The live stream goes on with the app id it was given... */
+	stream_init(&r, sid, 1, "SUCCEEDED");
+	r.app = a;
+	r.circ_id = 9;
+	r.succeeded = T0 + 2 * SEC;
+	store_stream(s, &r);
+	/* ...a new identity gets an id of its own... */
+	b = store_app(s, "App B", "localhost", "");
+	assert_true(b != a);
+	assert_int_equal(store_app(s, "App A", "localhost", ""), a);
+	stream_init(&r, sid, 2, "NEW");
+	r.app = b;
+	r.opened = T0 + 3 * SEC;
+	store_stream(s, &r);
+	store_touch(s, sid, T0 + 3 * SEC);
+	/* ...and a new Tor session does not take the live one's id. */
+	sid2 = store_session_begin(s, "127.0.0.1:9051", "SAFECOOKIE", "live",
+	    T0 + 4 * SEC);
+	assert_true(sid2 != sid);
+	store_tick(s, now + 2 * SEC);
+	store_stats(s, &st);
+	if (st.failing || store_pending(s))
+		fail_msg("rows not written after the removal: %s",
+		    st.last_error);
+
+	assert_q_int(e->db, "PRAGMA user_version", store_schema_latest());
+	assert_q_int(e->db, "SELECT count(*) FROM tor_session", 2);
+	snprintf(sql, sizeof sql, "SELECT control || ' ' || auth || ' ' || "
+	    "source || ' ' || started || ' ' || last_event FROM tor_session "
+	    "WHERE id = %" PRId64, sid);
+	snprintf(want, sizeof want, "127.0.0.1:9051 SAFECOOKIE live %lld %lld",
+	    (long long)T0, (long long)(T0 + 3 * SEC));
+	assert_q_text(e->db, sql, want);
+	snprintf(sql, sizeof sql, "SELECT a.label FROM stream s JOIN app a ON "
+	    "a.id = s.app WHERE s.stream_id = 1 AND s.session = %" PRId64,
+	    sid);
+	assert_q_text(e->db, sql, "App A");
+	assert_q_int(e->db, "SELECT circ_id FROM stream WHERE stream_id = 1",
+	    9);
+	assert_q_text(e->db, "SELECT a.label FROM stream s JOIN app a ON "
+	    "a.id = s.app WHERE s.stream_id = 2", "App B");
+	assert_q_int(e->db, "SELECT count(*) FROM pragma_foreign_key_check",
+	    0);
+	/* The same key: hashes stay comparable. */
+	store_hash_key(s, k2);
+	assert_memory_equal(k1, k2, sizeof k1);
+	store_close(s);
+	e->s = NULL;
+	s = e->s = open_w(e->db);
+	store_hash_key(s, k2);
+	assert_memory_equal(k1, k2, sizeof k1);
+
+	/* The whole directory gone: recreated too, 0700. */
+	store_close(s);
+	e->s = NULL;
+	{
+		char dir[192];
+
+		s = e->s = open_w(e->db);
+		sid = store_session_begin(s, "c", NULL, NULL, T0);
+		flush_ok(s);
+		snprintf(dir, sizeof dir, "%s/state", e->dir);
+		assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS),
+		    0);
+		store_tick(s, now + 10 * SEC);
+		assert_true(exists(e->db));
+		snprintf(dir, sizeof dir, "%s/state/isoaudit", e->dir);
+		assert_int_equal(mode_of(dir), 0700);
+		stream_init(&r, sid, 1, "NEW");
+		store_stream(s, &r);
+		flush_ok(s);
+		assert_q_int(e->db, "SELECT count(*) FROM stream", 1);
+		store_hash_key(s, k2);
+		assert_memory_equal(k1, k2, sizeof k1);
+	}
+}
+
+/* Recreating fails for a while (a file where the directory should be). */
+static void
+test_reopen_fails(void **state)
+{
+	struct env *e = *state;
+	struct store_stats st;
+	struct store_stream r;
+	struct store *s;
+	char dir[192], want[512];
+	int64_t sid, a, b, now = T0;
+	FILE *f;
+
+	s = e->s = open_w(e->db);
+	sid = store_session_begin(s, "c", NULL, NULL, T0);
+	a = store_app(s, "App A", "localhost", "");
+	stream_init(&r, sid, 1, "NEW");
+	r.app = a;
+	store_stream(s, &r);
+	store_tick(s, now);
+	assert_int_equal(store_pending(s), 0);
+
+	snprintf(dir, sizeof dir, "%s/state", e->dir);
+	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_non_null(f = fopen(dir, "w"));
+	fclose(f);
+	store_tick(s, now + 2 * SEC);
+	store_stats(s, &st);
+	assert_int_equal(st.failing, 1);
+	snprintf(want, sizeof want, "cannot create %s/state/isoaudit: Not a "
+	    "directory", e->dir);
+	assert_string_equal(st.last_error, want);
+
+	/* Meanwhile: ids as before, rows wait. */
+	assert_int_equal(store_app(s, "App A", "localhost", ""), a);
+	b = store_app(s, "App B", "localhost", "");
+	assert_true(b != a);
+	stream_init(&r, sid, 1, "CLOSED");
+	r.app = a;
+	r.closed = T0 + 3 * SEC;
+	store_stream(s, &r);
+	stream_init(&r, sid, 2, "NEW");
+	r.app = b;
+	store_stream(s, &r);
+	store_tick(s, now + 4 * SEC);
+	store_stats(s, &st);
+	assert_int_equal(st.failing, 1);
+	assert_true(store_pending(s));
+
+	/* The way is clear again. */
+	assert_int_equal(unlink(dir), 0);
+	store_tick(s, now + 20 * SEC);
+	store_stats(s, &st);
+	if (st.failing || store_pending(s))
+		fail_msg("still failing: %s", st.last_error);
+	assert_q_int(e->db, "SELECT count(*) FROM tor_session", 1);
+	assert_q_text(e->db, "SELECT group_concat(s.stream_id || '=' || "
+	    "a.label, ',') FROM (SELECT * FROM stream ORDER BY stream_id) s "
+	    "JOIN app a ON a.id = s.app", "1=App A,2=App B");
+	assert_q_int(e->db, "SELECT closed FROM stream WHERE stream_id = 1",
+	    T0 + 3 * SEC);
+	assert_q_int(e->db, "SELECT count(*) FROM pragma_foreign_key_check",
+	    0);
+}
+
+/* A file put in its place (a restore, a move) is noticed as well. */
+static void
+test_replaced_database(void **state)
+{
+	struct env *e = *state;
+	struct store_stream r;
+	struct store *s;
+	char other[192], want[512];
+	int64_t sid;
+
+	snprintf(other, sizeof other, "%s/other.db", e->dir);
+	store_close(open_w(other));
+	s = e->s = open_w(e->db);
+	sid = store_session_begin(s, "c", NULL, NULL, T0);
+	flush_ok(s);
+	rm_db_files(e->db);
+	assert_int_equal(rename(other, e->db), 0);
+	nlogs = 0;
+	store_tick(s, T0 + 5 * SEC);
+	snprintf(want, sizeof want, "database %s was replaced; creating it "
+	    "again", e->db);
+	assert_string_equal(last_log, want);
+	stream_init(&r, sid, 1, "NEW");
+	store_stream(s, &r);
+	flush_ok(s);
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 1);
+	assert_q_int(e->db, "SELECT count(*) FROM tor_session", 1);
+}
+
+/* --- prune ---------------------------------------------------------------- */
+
+static void
+add_finding(const char *db, int64_t session, uint64_t circ, const char *rule,
+    const char *sev, int64_t first, int64_t last)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof sql, "INSERT INTO finding(rule, severity, "
+	    "session, circ_id, ident_a, ident_b, apps, identities, processes, "
+	    "streams, count, first_seen, last_seen, detail) VALUES ('%s', "
+	    "'%s', %" PRId64 ", %" PRIu64 ", 'a', 'b', '[\"App A\", \"App B\"]', "
+	    "'[\"App A@localhost\", \"App B@localhost\"]', '[]', "
+	    "'[\"1\", \"2\"]', 2, %" PRId64 ", %" PRId64 ", 'detail %s')",
+	    rule, sev, session, circ, first, last, rule);
+	db_exec(db, sql);
+}
+
+/* One session with its apps, circuits, streams and attachments. */
+static void
+add_session_data(struct store *s, int64_t sid, int64_t t, const char *app1,
+    const char *app2)
+{
+	struct store_stream r;
+	struct store_circ c;
+	int64_t a1 = store_app(s, app1, "localhost", "");
+	int64_t a2 = store_app(s, app2, "localhost", "");
+
+	circ_init(&c, sid, 20, "BUILT");
+	c.exit_fp = "EXIT20";
+	c.created = t;
+	store_circuit(s, &c);
+	circ_init(&c, sid, 21, "BUILT");
+	c.exit_fp = "EXIT21";
+	c.created = t;
+	store_circuit(s, &c);
+	stream_init(&r, sid, 1, "SUCCEEDED");
+	r.app = a1;
+	r.circ_id = 20;
+	r.opened = t + SEC;
+	store_stream(s, &r);
+	store_attach(s, sid, 1, 20, t + SEC);
+	stream_init(&r, sid, 2, "SUCCEEDED");
+	r.app = a2;
+	r.circ_id = 21;
+	r.opened = t + 2 * SEC;
+	store_stream(s, &r);
+	store_attach(s, sid, 2, 21, t + 2 * SEC);
+	store_relay(s, app1, NULL, t);
+	store_touch(s, sid, t + 10 * SEC);
+}
+
+static void
+test_prune(void **state)
+{
+	struct env *e = *state;
+	struct store *s;
+	char *cause = NULL;
+	int64_t s1, s2, s3, shared, newer, old_only;
+	long n;
+
+	s = e->s = open_w(e->db);
+	s1 = store_session_begin(s, "c", NULL, NULL, T0);
+	add_session_data(s, s1, T0, "old only", "shared");
+	store_session_end(s, s1, "gone", T0 + 20 * SEC);
+	s2 = store_session_begin(s, "c", NULL, NULL, T0 + DAY);
+	add_session_data(s, s2, T0 + DAY, "old too", "old too");
+	store_session_end(s, s2, "gone", T0 + DAY + 20 * SEC);
+	/* Started long ago, active lately: kept. */
+	s3 = store_session_begin(s, "c", NULL, NULL, T0 + 2 * DAY);
+	add_session_data(s, s3, T0 + 40 * DAY, "new", "shared");
+	shared = store_app(s, "shared", "localhost", "");
+	newer = store_app(s, "new", "localhost", "");
+	flush_ok(s);
+	add_finding(e->db, s1, 20, "SHARED_CIRCUIT", "critical", T0, T0);
+	add_finding(e->db, s2, 0, "UNISOLATED_PORT", "warning", T0 + DAY,
+	    T0 + DAY);
+	add_finding(e->db, s3, 21, "SHARED_EXIT", "notice", T0 + 40 * DAY,
+	    T0 + 40 * DAY);
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 6);
+	assert_q_int(e->db, "SELECT count(*) FROM app", 4);
+
+	n = store_prune(s, T0 + 30 * DAY, &cause);
+	if (n < 0)
+		fail_msg("store_prune: %s", cause);
+	assert_int_equal(n, 2);
+	assert_q_int(e->db, "SELECT count(*) FROM tor_session", 1);
+	assert_q_int(e->db, "SELECT id FROM tor_session", s3);
+	assert_q_int(e->db, "SELECT count(*) FROM circuit WHERE session <> 3",
+	    0);
+	assert_q_int(e->db, "SELECT count(*) FROM stream WHERE session <> 3",
+	    0);
+	assert_q_int(e->db, "SELECT count(*) FROM attach WHERE session <> 3",
+	    0);
+	assert_q_int(e->db, "SELECT count(*) FROM finding WHERE session <> 3",
+	    0);
+	/* The newer session is whole. */
+	assert_q_int(e->db, "SELECT count(*) FROM circuit", 2);
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 2);
+	assert_q_int(e->db, "SELECT count(*) FROM attach", 2);
+	assert_q_int(e->db, "SELECT count(*) FROM finding", 1);
+	assert_q_text(e->db, "SELECT rule FROM finding", "SHARED_EXIT");
+	/* Apps no stream refers to any more are gone. */
+	assert_q_text(e->db, "SELECT group_concat(label, ',') FROM (SELECT "
+	    "label FROM app ORDER BY label)", "new,shared");
+	/* Relays not seen since the cutoff too. */
+	assert_q_text(e->db, "SELECT group_concat(fingerprint, ',') FROM "
+	    "relay", "new");
+	assert_q_text(e->db, "PRAGMA integrity_check", "ok");
+	assert_q_int(e->db, "SELECT count(*) FROM pragma_foreign_key_check",
+	    0);
+
+	/* Ids: kept for what is left, never reused for what is new. */
+	assert_int_equal(store_app(s, "shared", "localhost", ""), shared);
+	assert_int_equal(store_app(s, "new", "localhost", ""), newer);
+	old_only = store_app(s, "old only", "localhost", "");
+	assert_true(old_only != shared && old_only != newer);
+	assert_true(store_session_begin(s, "c", NULL, NULL, T0 + 41 * DAY) >
+	    s3);
+	flush_ok(s);
+
+	/* Nothing more to prune. */
+	assert_int_equal(store_prune(s, T0 + 30 * DAY, &cause), 0);
+	assert_q_int(e->db, "SELECT count(*) FROM tor_session", 2);
+	assert_q_text(e->db, "PRAGMA integrity_check", "ok");
+}
+
+/* Prune gives the space back: the file shrinks. */
+static void
+test_prune_vacuum(void **state)
+{
+	struct env *e = *state;
+	struct store_stream r;
+	struct stat before, after;
+	struct store *s;
+	char *cause = NULL, target[200];
+	int64_t s1, s2;
+	uint64_t i;
+
+	s = open_w(e->db);
+	s1 = store_session_begin(s, "c", NULL, NULL, T0);
+	memset(target, 'x', sizeof target - 1);
+	target[sizeof target - 1] = '\0';
+	for (i = 1; i <= 20000; i++) {
+		stream_init(&r, s1, i, "CLOSED");
+		r.target = target;
+		r.opened = T0 + (int64_t)i;
+		store_stream(s, &r);
+	}
+	store_session_end(s, s1, "done", T0 + SEC);
+	s2 = store_session_begin(s, "c", NULL, NULL, T0 + 40 * DAY);
+	stream_init(&r, s2, 1, "NEW");
+	r.opened = T0 + 40 * DAY;
+	store_stream(s, &r);
+	store_close(s);
+	assert_int_equal(stat(e->db, &before), 0);
+	assert_true(before.st_size > 20000 * 200);
+
+	s = e->s = open_w(e->db);
+	assert_int_equal(store_prune(s, T0 + 30 * DAY, &cause), 1);
+	assert_int_equal(stat(e->db, &after), 0);
+	if (after.st_size > before.st_size / 10)
+		fail_msg("%lld bytes before prune, %lld after",
+		    (long long)before.st_size, (long long)after.st_size);
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 1);
+	assert_q_text(e->db, "PRAGMA integrity_check", "ok");
+	assert_q_int(e->db, "PRAGMA freelist_count", 0);
+}
+
+/* --- reading -------------------------------------------------------------- */
+
+struct collect {
+	int	n;
+	char	buf[4096];
+};
+
+static void
+collect_add(struct collect *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+collect_add(struct collect *c, const char *fmt, ...)
+{
+	size_t len = strlen(c->buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->buf + len, sizeof c->buf - len, fmt, ap);
+	va_end(ap);
+	c->n++;
+}
+
+#define NS(s)	((s) != NULL ? (s) : "-")
+
+static void
+coll_session(const struct store_session_row *r, void *arg)
+{
+	collect_add(arg, "%" PRId64 " %s %s %s %s %ld %" PRId64 " %" PRId64
+	    " %s %" PRId64 "\n", r->id, NS(r->tor_version), NS(r->control),
+	    NS(r->auth), NS(r->source), r->pid, (r->started - T0) / SEC,
+	    r->ended ? (r->ended - T0) / SEC : -1, NS(r->end_reason),
+	    (r->last_event - T0) / SEC);
+}
+
+static void
+coll_app(const struct store_app_row *r, void *arg)
+{
+	collect_add(arg, "%" PRId64 " %s@%s/%s l=%s p=%s s=%ld c=%ld x=%ld "
+	    "%" PRId64 "..%" PRId64 "\n", r->id, r->label, r->host, r->sub,
+	    NS(r->listeners), NS(r->processes), r->streams, r->circuits,
+	    r->exits, (r->first_seen - T0) / SEC, (r->last_seen - T0) / SEC);
+}
+
+/* Sorts the comma-separated ids so the comparison does not depend on the
+ * order group_concat happened to use. */
+static void
+sorted_ids(const char *s, char *out, size_t len)
+{
+	long v[16];
+	int n = 0, i, j;
+	size_t o = 0;
+	char *end;
+
+	out[0] = '\0';
+	if (s == NULL) {
+		snprintf(out, len, "-");
+		return;
+	}
+	while (*s != '\0' && n < 16) {
+		v[n++] = strtol(s, &end, 10);
+		assert_true(end != s);
+		s = *end == ',' ? end + 1 : end;
+	}
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (v[j] < v[i]) {
+				long t = v[i];
+
+				v[i] = v[j];
+				v[j] = t;
+			}
+	for (i = 0; i < n; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%ld", i ? "," : "",
+		    v[i]);
+}
+
+static void
+coll_circ(const struct store_circ_row *r, void *arg)
+{
+	char apps[64];
+
+	sorted_ids(r->apps, apps, sizeof apps);
+	collect_add(arg, "%" PRId64 "/%" PRIu64 " %s cfx=%s %s~%s apps=%s "
+	    "n=%ld %" PRId64 "..%" PRId64 "\n", r->session, r->circ_id,
+	    NS(r->purpose), NS(r->conflux_id), NS(r->exit_fp),
+	    NS(r->exit_nick), apps, r->streams, (r->created - T0) / SEC,
+	    r->closed ? (r->closed - T0) / SEC : -1);
+}
+
+static void
+coll_stream(const struct store_stream_row *r, void *arg)
+{
+	collect_add(arg, "%" PRId64 "/%" PRIu64 " c=%" PRIu64 " %s %s %s "
+	    "a=%" PRId64 " %s[%ld] u=%ld %s %s:%d %" PRId64 "..%" PRId64
+	    " %s\n", r->session, r->stream_id, r->circ_id, NS(r->status),
+	    NS(r->listener), NS(r->client_addr), r->app, NS(r->process),
+	    r->pid, r->uid, NS(r->protocol), NS(r->target), r->target_port,
+	    (r->opened - T0) / SEC, r->closed ? (r->closed - T0) / SEC : -1,
+	    NS(r->reason));
+}
+
+static void
+coll_finding(const struct store_finding_row *r, void *arg)
+{
+	collect_add(arg, "%s %s s=%" PRId64 " c=%" PRIu64 " l=%s %s %s %s %s "
+	    "n=%ld %" PRId64 "..%" PRId64 " %s ack=%d\n", r->rule,
+	    r->severity, r->session, r->circ_id, r->listener, NS(r->apps),
+	    NS(r->identities), NS(r->processes), NS(r->streams), r->count,
+	    (r->first_seen - T0) / SEC, (r->last_seen - T0) / SEC,
+	    NS(r->detail), r->acknowledged);
+}
+
+static void
+add_stream(struct store *s, int64_t sid, uint64_t id, uint64_t circ,
+    int64_t app, const char *listener, long pid, const char *process,
+    int64_t opened, int64_t closed)
+{
+	struct store_stream r;
+
+	stream_init(&r, sid, id, closed ? "CLOSED" : "SUCCEEDED");
+	r.circ_id = circ;
+	r.app = app;
+	r.listener = listener;
+	r.client_addr = "127.0.0.1:40000";
+	r.pid = pid;
+	r.process = process;
+	r.uid = pid ? 1000 : -1;
+	r.protocol = "SOCKS5";
+	r.target = "h:0123456789ab";
+	r.target_port = 443;
+	r.opened = opened;
+	r.closed = closed;
+	r.reason = closed ? "DONE" : NULL;
+	store_stream(s, &r);
+	store_attach(s, sid, id, circ, opened);
+}
+
+static void
+add_circ(struct store *s, int64_t sid, uint64_t id, const char *fp,
+    const char *nick, const char *conflux, int64_t created)
+{
+	struct store_circ c;
+
+	circ_init(&c, sid, id, "BUILT");
+	c.purpose = "GENERAL";
+	c.exit_fp = fp;
+	c.exit_nick = nick;
+	c.conflux_id = conflux;
+	c.created = created;
+	store_circuit(s, &c);
+}
+
+/*
+ * Session 1: apps A, B, C.  Circuit 10 is shared by A and B; 11 and 12 are
+ * one conflux set (A on one leg, C on the other); 13 is A's alone, through
+ * the same exit as 10.  Session 2: A again, on a circuit 10 of its own.
+ */
+static void
+build_dataset(const char *db, int64_t *a, int64_t *b, int64_t *c)
+{
+	struct store *s = open_w(db);
+	int64_t s1, s2;
+
+	s1 = store_session_begin(s, "127.0.0.1:9051", "SAFECOOKIE", "live",
+	    T0);
+	store_session_info(s, s1, "0.4.9.11", 4321);
+	*a = store_app(s, "App A", "localhost", "");
+	*b = store_app(s, "App B", "localhost", "");
+	*c = store_app(s, "App C", "localhost", "");
+	add_circ(s, s1, 10, "FP1", "exit1", NULL, T0 + 1 * SEC);
+	add_circ(s, s1, 11, "FP2", "exit2", "CFX1", T0 + 1 * SEC);
+	add_circ(s, s1, 12, "FP3", "exit3", "CFX1", T0 + 1 * SEC);
+	add_circ(s, s1, 13, "FP1", "exit1", NULL, T0 + 6 * SEC);
+	add_circ(s, s1, 14, "FP4", "unused", NULL, T0 + 6 * SEC);
+	add_stream(s, s1, 1, 10, *a, "127.0.0.1:9152", 100, "curl",
+	    T0 + 2 * SEC, T0 + 5 * SEC);
+	add_stream(s, s1, 2, 10, *b, "127.0.0.1:9153", 200, "wget",
+	    T0 + 3 * SEC, 0);
+	add_stream(s, s1, 3, 11, *a, "127.0.0.1:9152", 100, "curl",
+	    T0 + 4 * SEC, 0);
+	add_stream(s, s1, 4, 12, *c, "127.0.0.1:9154", 0, NULL,
+	    T0 + 6 * SEC, 0);
+	add_stream(s, s1, 5, 13, *a, "127.0.0.1:9152", 101, "curl",
+	    T0 + 7 * SEC, 0);
+	{
+		struct store_circ cc;
+
+		circ_init(&cc, s1, 10, "CLOSED");
+		cc.closed = T0 + 50 * SEC;
+		store_circuit(s, &cc);
+	}
+	store_touch(s, s1, T0 + 60 * SEC);
+	store_session_end(s, s1, "connection lost", T0 + 100 * SEC);
+
+	s2 = store_session_begin(s, "unix:/run/tor/control", "COOKIE",
+	    "replay:x.txt", T0 + 3600 * SEC);
+	add_circ(s, s2, 10, "FP9", "exit9", NULL, T0 + 3601 * SEC);
+	add_stream(s, s2, 1, 10, *a, "127.0.0.1:9152", 300, "curl",
+	    T0 + 3700 * SEC, 0);
+	store_touch(s, s2, T0 + 3700 * SEC);
+	store_close(s);
+
+	add_finding(db, s1, 10, "SHARED_EXIT", "notice", T0 + 7 * SEC,
+	    T0 + 8 * SEC);
+	add_finding(db, s1, 10, "SHARED_CIRCUIT", "critical", T0 + 3 * SEC,
+	    T0 + 4 * SEC);
+	add_finding(db, s2, 0, "UNISOLATED_PORT", "warning", T0 + 3700 * SEC,
+	    T0 + 3700 * SEC);
+}
+
+static void
+test_read_sessions(void **state)
+{
+	struct env *e = *state;
+	struct store_range r;
+	struct collect c;
+	struct store *s;
+	char *cause = NULL;
+	int64_t a, b, cc;
+
+	build_dataset(e->db, &a, &b, &cc);
+	s = e->s = open_r(e->db);
+	assert_int_equal(store_latest_session(s), 2);
+
+	memset(&r, 0, sizeof r);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_session(s, &r, coll_session, &c, &cause),
+	    0);
+	assert_string_equal(c.buf,
+	    "1 0.4.9.11 127.0.0.1:9051 SAFECOOKIE live 4321 0 100 "
+	    "connection lost 100\n"
+	    "2 - unix:/run/tor/control COOKIE replay:x.txt 0 3600 -1 - "
+	    "3700\n");
+
+	/* One session. */
+	memset(&c, 0, sizeof c);
+	r.session = 2;
+	assert_int_equal(store_each_session(s, &r, coll_session, &c, &cause),
+	    0);
+	assert_int_equal(c.n, 1);
+	assert_true(strncmp(c.buf, "2 ", 2) == 0);
+
+	/* From: active at or after it; to: started before it. */
+	memset(&c, 0, sizeof c);
+	memset(&r, 0, sizeof r);
+	r.from = T0 + 101 * SEC;
+	assert_int_equal(store_each_session(s, &r, coll_session, &c, &cause),
+	    0);
+	assert_int_equal(c.n, 1);
+	assert_true(strncmp(c.buf, "2 ", 2) == 0);
+	memset(&c, 0, sizeof c);
+	r.from = T0 + 100 * SEC;
+	assert_int_equal(store_each_session(s, &r, coll_session, &c, &cause),
+	    0);
+	assert_int_equal(c.n, 2);
+	memset(&c, 0, sizeof c);
+	memset(&r, 0, sizeof r);
+	r.to = T0 + 3600 * SEC;
+	assert_int_equal(store_each_session(s, &r, coll_session, &c, &cause),
+	    0);
+	assert_int_equal(c.n, 1);
+	assert_true(strncmp(c.buf, "1 ", 2) == 0);
+	memset(&c, 0, sizeof c);
+	r.from = T0 + 200 * SEC;
+	r.to = T0 + 300 * SEC;
+	assert_int_equal(store_each_session(s, &r, coll_session, &c, &cause),
+	    0);
+	assert_int_equal(c.n, 0);
+	assert_null(cause);
+}
+
+static void
+test_read_apps(void **state)
+{
+	struct env *e = *state;
+	struct store_range r;
+	struct collect c;
+	struct store *s;
+	char *cause = NULL, want[1024];
+	int64_t a, b, cc;
+
+	build_dataset(e->db, &a, &b, &cc);
+	s = e->s = open_r(e->db);
+
+	memset(&r, 0, sizeof r);
+	r.session = 1;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_app(s, &r, coll_app, &c, &cause), 0);
+	snprintf(want, sizeof want,
+	    "%" PRId64 " App A@localhost/ l=127.0.0.1:9152 "
+	    "p=curl[100] curl[101] s=3 c=3 x=2 2..7\n"
+	    "%" PRId64 " App B@localhost/ l=127.0.0.1:9153 p=wget[200] "
+	    "s=1 c=1 x=1 3..3\n"
+	    "%" PRId64 " App C@localhost/ l=127.0.0.1:9154 p=- s=1 c=1 x=1 "
+	    "6..6\n", a, b, cc);
+	assert_string_equal(c.buf, want);
+
+	/* Every session: A has four streams on four circuits, three exits. */
+	memset(&r, 0, sizeof r);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_app(s, &r, coll_app, &c, &cause), 0);
+	assert_int_equal(c.n, 3);
+	snprintf(want, sizeof want, "%" PRId64 " App A@localhost/ "
+	    "l=127.0.0.1:9152 p=curl[100] curl[101] curl[300] s=4 c=4 x=3 "
+	    "2..3700\n", a);
+	assert_true(strncmp(c.buf, want, strlen(want)) == 0);
+
+	/* By time: streams opened in [3 s, 5 s): B's one and A's second. */
+	memset(&r, 0, sizeof r);
+	r.from = T0 + 3 * SEC;
+	r.to = T0 + 5 * SEC;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_app(s, &r, coll_app, &c, &cause), 0);
+	snprintf(want, sizeof want,
+	    "%" PRId64 " App A@localhost/ l=127.0.0.1:9152 p=curl[100] "
+	    "s=1 c=1 x=1 4..4\n"
+	    "%" PRId64 " App B@localhost/ l=127.0.0.1:9153 p=wget[200] "
+	    "s=1 c=1 x=1 3..3\n", a, b);
+	assert_string_equal(c.buf, want);
+
+	/* An empty range. */
+	memset(&r, 0, sizeof r);
+	r.session = 99;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_app(s, &r, coll_app, &c, &cause), 0);
+	assert_int_equal(c.n, 0);
+}
+
+static void
+test_read_circuits(void **state)
+{
+	struct env *e = *state;
+	struct store_range r;
+	struct collect c;
+	struct store *s;
+	char *cause = NULL, want[1024];
+	int64_t a, b, cc;
+	char ab[32];
+
+	build_dataset(e->db, &a, &b, &cc);
+	s = e->s = open_r(e->db);
+	snprintf(ab, sizeof ab, "%" PRId64 ",%" PRId64, a < b ? a : b,
+	    a < b ? b : a);
+
+	memset(&r, 0, sizeof r);
+	r.session = 1;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_circuit(s, &r, coll_circ, &c, &cause), 0);
+	/* Circuits that carried streams; 14 carried none. */
+	snprintf(want, sizeof want,
+	    "1/10 GENERAL cfx=- FP1~exit1 apps=%s n=2 1..50\n"
+	    "1/11 GENERAL cfx=CFX1 FP2~exit2 apps=%" PRId64 " n=1 1..-1\n"
+	    "1/12 GENERAL cfx=CFX1 FP3~exit3 apps=%" PRId64 " n=1 1..-1\n"
+	    "1/13 GENERAL cfx=- FP1~exit1 apps=%" PRId64 " n=1 6..-1\n",
+	    ab, a, cc, a);
+	assert_string_equal(c.buf, want);
+
+	memset(&r, 0, sizeof r);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_circuit(s, &r, coll_circ, &c, &cause), 0);
+	assert_int_equal(c.n, 5);
+	snprintf(want, sizeof want, "2/10 GENERAL cfx=- FP9~exit9 apps=%"
+	    PRId64 " n=1 3601..-1\n", a);
+	assert_non_null(strstr(c.buf, want));
+
+	/* By time: streams opened in [2 s, 4 s) used circuit 10 only. */
+	memset(&r, 0, sizeof r);
+	r.from = T0 + 2 * SEC;
+	r.to = T0 + 4 * SEC;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_circuit(s, &r, coll_circ, &c, &cause), 0);
+	snprintf(want, sizeof want,
+	    "1/10 GENERAL cfx=- FP1~exit1 apps=%s n=2 1..50\n", ab);
+	assert_string_equal(c.buf, want);
+}
+
+static void
+test_read_streams(void **state)
+{
+	struct env *e = *state;
+	struct store_range r;
+	struct collect c;
+	struct store *s;
+	char *cause = NULL, want[2048];
+	int64_t a, b, cc;
+
+	build_dataset(e->db, &a, &b, &cc);
+	s = e->s = open_r(e->db);
+
+	memset(&r, 0, sizeof r);
+	r.session = 1;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_stream(s, &r, coll_stream, &c, &cause), 0);
+	snprintf(want, sizeof want,
+	    "1/1 c=10 CLOSED 127.0.0.1:9152 127.0.0.1:40000 a=%" PRId64
+	    " curl[100] u=1000 SOCKS5 h:0123456789ab:443 2..5 DONE\n"
+	    "1/2 c=10 SUCCEEDED 127.0.0.1:9153 127.0.0.1:40000 a=%" PRId64
+	    " wget[200] u=1000 SOCKS5 h:0123456789ab:443 3..-1 -\n"
+	    "1/3 c=11 SUCCEEDED 127.0.0.1:9152 127.0.0.1:40000 a=%" PRId64
+	    " curl[100] u=1000 SOCKS5 h:0123456789ab:443 4..-1 -\n"
+	    "1/4 c=12 SUCCEEDED 127.0.0.1:9154 127.0.0.1:40000 a=%" PRId64
+	    " -[0] u=-1 SOCKS5 h:0123456789ab:443 6..-1 -\n"
+	    "1/5 c=13 SUCCEEDED 127.0.0.1:9152 127.0.0.1:40000 a=%" PRId64
+	    " curl[101] u=1000 SOCKS5 h:0123456789ab:443 7..-1 -\n",
+	    a, b, a, cc, a);
+	assert_string_equal(c.buf, want);
+
+	memset(&r, 0, sizeof r);
+	r.from = T0 + 4 * SEC;
+	r.to = T0 + 3700 * SEC;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_stream(s, &r, coll_stream, &c, &cause), 0);
+	assert_int_equal(c.n, 3);	/* 3, 4, 5; not 2/1 (at "to") */
+	assert_true(strncmp(c.buf, "1/3 ", 4) == 0);
+
+	memset(&r, 0, sizeof r);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_stream(s, &r, coll_stream, &c, &cause), 0);
+	assert_int_equal(c.n, 6);
+	snprintf(want, sizeof want, "2/1 c=10 SUCCEEDED 127.0.0.1:9152 "
+	    "127.0.0.1:40000 a=%" PRId64 " curl[300] u=1000 SOCKS5 "
+	    "h:0123456789ab:443 3700..-1 -\n", a);
+	assert_non_null(strstr(c.buf, want));
+
+	/* Unknown values read back as "unknown", not as 0. */
+	{
+		struct store *w;
+		struct store_stream sr;
+
+		store_close(s);
+		e->s = NULL;
+		w = open_w(e->db);
+		stream_init(&sr, 2, 77, "NEW");
+		sr.opened = T0 + 4000 * SEC;
+		store_stream(w, &sr);
+		store_close(w);
+		s = e->s = open_r(e->db);
+		memset(&r, 0, sizeof r);
+		r.from = T0 + 4000 * SEC;
+		memset(&c, 0, sizeof c);
+		assert_int_equal(store_each_stream(s, &r, coll_stream, &c,
+		    &cause), 0);
+		assert_string_equal(c.buf, "2/77 c=0 NEW - - a=0 -[0] u=-1 - "
+		    "-:-1 4000..-1 -\n");
+	}
+}
+
+static void
+test_read_findings(void **state)
+{
+	struct env *e = *state;
+	struct store_range r;
+	struct collect c;
+	struct store *s;
+	char *cause = NULL;
+	int64_t a, b, cc;
+
+	build_dataset(e->db, &a, &b, &cc);
+	s = e->s = open_r(e->db);
+
+	memset(&r, 0, sizeof r);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_finding(s, &r, coll_finding, &c, &cause),
+	    0);
+	/* Most severe first. */
+	assert_string_equal(c.buf,
+	    "SHARED_CIRCUIT critical s=1 c=10 l= [\"App A\", \"App B\"] "
+	    "[\"App A@localhost\", \"App B@localhost\"] [] [\"1\", \"2\"] "
+	    "n=2 3..4 detail SHARED_CIRCUIT ack=0\n"
+	    "UNISOLATED_PORT warning s=2 c=0 l= [\"App A\", \"App B\"] "
+	    "[\"App A@localhost\", \"App B@localhost\"] [] [\"1\", \"2\"] "
+	    "n=2 3700..3700 detail UNISOLATED_PORT ack=0\n"
+	    "SHARED_EXIT notice s=1 c=10 l= [\"App A\", \"App B\"] "
+	    "[\"App A@localhost\", \"App B@localhost\"] [] [\"1\", \"2\"] "
+	    "n=2 7..8 detail SHARED_EXIT ack=0\n");
+
+	memset(&r, 0, sizeof r);
+	r.session = 1;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_finding(s, &r, coll_finding, &c, &cause),
+	    0);
+	assert_int_equal(c.n, 2);
+
+	/* Overlapping the range: last seen at or after from, first seen
+	 * before to. */
+	memset(&r, 0, sizeof r);
+	r.from = T0 + 8 * SEC;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_finding(s, &r, coll_finding, &c, &cause),
+	    0);
+	assert_int_equal(c.n, 2);
+	assert_true(strncmp(c.buf, "UNISOLATED_PORT", 15) == 0);
+	memset(&r, 0, sizeof r);
+	r.to = T0 + 7 * SEC;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_each_finding(s, &r, coll_finding, &c, &cause),
+	    0);
+	assert_int_equal(c.n, 1);
+	assert_true(strncmp(c.buf, "SHARED_CIRCUIT", 14) == 0);
+}
+
+int
+main(void)
+{
+#define T(f)	cmocka_unit_test_setup_teardown(f, env_setup, env_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_fresh_database),
+		T(test_migrate_empty_file),
+		T(test_migrate_newer_refused),
+		T(test_read_missing),
+		T(test_read_writes_nothing),
+		T(test_batching),
+		T(test_tick_flushes),
+		T(test_upsert_stream),
+		T(test_upsert_circuit),
+		T(test_app_ids),
+		T(test_locked_database),
+		T(test_removed_database),
+		T(test_reopen_fails),
+		T(test_replaced_database),
+		T(test_prune),
+		T(test_prune_vacuum),
+		T(test_read_sessions),
+		T(test_read_apps),
+		T(test_read_circuits),
+		T(test_read_streams),
+		T(test_read_findings),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
