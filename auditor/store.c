@@ -180,11 +180,13 @@ struct store {
 	int64_t		 retry_at;
 	int		 backoff_ms;
 	int64_t		 last_check;
+	int		 data_version;
 	struct store_stats st;
 	uint64_t	 dropped_reported;
 };
 
 static void	store_finalize(struct store *);
+static int	store_ensure_live(struct store *);
 static int	store_prepare(struct store *, char **);
 
 /* --- opening ------------------------------------------------------------ */
@@ -951,8 +953,30 @@ store_flush(struct store *s)
 		store_set_error(s, "cannot begin a transaction");
 		goto fail;
 	}
+	/*
+	 * Our live sessions exist whatever happened to the file (a prune by
+	 * another process, a replaced database): rows refer to them.
+	 */
+	if (store_ensure_live(s) == -1) {
+		store_set_error(s, "cannot write");
+		goto rollback;
+	}
 	for (i = 0; i < s->nops; i++) {
 		if (op_run(s, &s->ops[i]) == -1) {
+			int ext = sqlite3_extended_errcode(s->db);
+
+			if ((ext & 0xff) == SQLITE_CONSTRAINT) {
+				/* One row the schema refuses must not hold
+				 * up the rest: drop it, count it, say so. */
+				s->st.rows_dropped++;
+				s->st.rows_refused++;
+				if (s->st.rows_refused == 1)
+					log_error("database %s: a row was "
+					    "refused (%s); dropped and "
+					    "counted", s->path,
+					    sqlite3_errmsg(s->db));
+				continue;
+			}
 			store_set_error(s, "cannot write");
 			goto rollback;
 		}
@@ -995,6 +1019,78 @@ fail:
 		    STORE_MAX_QUEUE);
 	}
 	return -1;
+}
+
+/* Whether another connection changed the database since we last looked. */
+static int
+store_changed_elsewhere(struct store *s)
+{
+	sqlite3_stmt *st;
+	int v = 0, changed;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return 1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	changed = s->data_version != 0 && v != s->data_version;
+	s->data_version = v;
+	return changed;
+}
+
+/* Puts back an app row (another process's prune may have removed it). */
+static int
+store_ensure_app(struct store *s, const struct app_entry *a)
+{
+	sqlite3_stmt *st = s->stmt[OP_APP];
+	char *k = xstrdup(a->key), *host, *sub;
+	int rc;
+
+	host = strchr(k, '\x1f');
+	*host++ = '\0';
+	sub = strchr(host, '\x1f');
+	*sub++ = '\0';
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, sub, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(k);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * (Re)creates the rows of this process's live sessions, and, when another
+ * process has written to the database meanwhile, of its known apps.
+ */
+static int
+store_ensure_live(struct store *s)
+{
+	sqlite3_stmt *st = s->stmt[OP_SESSION_BEGIN];
+	size_t i;
+	int rc;
+
+	if (store_changed_elsewhere(s))
+		for (i = 0; i < s->napps; i++)
+			if (store_ensure_app(s, &s->apps[i]) == -1)
+				return -1;
+
+	for (i = 0; i < s->nlive; i++) {
+		struct live_session *ls = &s->live[i];
+
+		sqlite3_bind_int64(st, 1, ls->id);
+		sqlite3_bind_int64(st, 2, ls->started);
+		sqlite3_bind_text(st, 3, ls->control, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, ls->auth, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, ls->source, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
 }
 
 /* Moves the operations queued from first on to the front of the queue. */

@@ -129,6 +129,7 @@ struct store_stats {
 	uint64_t	rows_written;
 	uint64_t	rows_queued;
 	uint64_t	rows_dropped;
+	uint64_t	rows_refused;	/* of those: refused by the schema */
 	uint64_t	failures;
 	int		failing;
 	char		last_error[160];

@@ -1319,6 +1319,44 @@ test_prune(void **state)
 }
 
 /* Prune gives the space back: the file shrinks. */
+/*
+ * Another process prunes everything, our live session and its app
+ * included: the next rows still land (the session and the app come back)
+ * and nothing is refused.
+ */
+static void
+test_pruned_under_us(void **state)
+{
+	struct env *e = *state;
+	struct store_stats st;
+	struct store_stream r;
+	struct store *s;
+	int64_t sid, app;
+
+	s = e->s = open_w(e->db);
+	sid = store_session_begin(s, "c", NULL, NULL, T0);
+	app = store_app(s, "App A", "localhost", "");
+	stream_init(&r, sid, 1, "NEW");
+	r.app = app;
+	store_stream(s, &r);
+	flush_ok(s);
+	db_exec(e->db, "PRAGMA foreign_keys = ON; DELETE FROM tor_session; "
+	    "DELETE FROM app");
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 0);
+	stream_init(&r, sid, 2, "NEW");
+	r.app = app;
+	store_stream(s, &r);
+	flush_ok(s);
+	assert_q_int(e->db, "SELECT count(*) FROM stream WHERE stream_id = 2 "
+	    "AND app IS NOT NULL", 1);
+	assert_q_int(e->db, "SELECT count(*) FROM tor_session", 1);
+	assert_q_int(e->db, "SELECT count(*) FROM app WHERE label = 'App A'",
+	    1);
+	store_stats(s, &st);
+	assert_int_equal(st.rows_refused, 0);
+	assert_int_equal(st.failing, 0);
+}
+
 static void
 test_prune_vacuum(void **state)
 {
@@ -1882,6 +1920,7 @@ main(void)
 		T(test_reopen_fails),
 		T(test_replaced_database),
 		T(test_prune),
+		T(test_pruned_under_us),
 		T(test_prune_vacuum),
 		T(test_read_sessions),
 		T(test_read_apps),
