@@ -7,6 +7,7 @@
  * A unix-socket listener is named by SOURCE_ADDR itself.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <errno.h>
 
 #include <inttypes.h>
@@ -541,6 +543,10 @@ attrib_lookup(struct attrib *a, const char *source_addr,
 			snprintf(res->host, sizeof res->host, "%s",
 			    attrib_is_loopback(host) ? "localhost" : host);
 			a->by_netlink++;
+			if (res->inode != 0)
+				attrib_process(a, res->inode, res->uid,
+				    &res->pid, res->process,
+				    sizeof res->process);
 			return;
 		}
 	}
@@ -559,12 +565,115 @@ attrib_lookup(struct attrib *a, const char *source_addr,
 		snap_load(a);
 		snap_find(a, &src, res);
 	}
-	if (res->listener[0] != '\0')
+	if (res->listener[0] != '\0') {
+		if (res->inode != 0)
+			attrib_process(a, res->inode, res->uid, &res->pid,
+			    res->process, sizeof res->process);
 		return;
+	}
 	if (!a->snap_ok)
 		snprintf(res->why, sizeof res->why, "cannot read %s/net",
 		    a->procdir);
 	else
 		snprintf(res->why, sizeof res->why, "no socket for %s here "
 		    "(closed already, or Tor is on another host)", source_addr);
+}
+
+/* --- the process behind a socket -------------------------------------------- */
+
+static int
+pid_cmp_desc(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Whether /proc/PID/fd holds socket:[inode]. */
+static int
+pid_has_socket(const char *procdir, long pid, const char *want)
+{
+	char path[512], link[64];
+	struct dirent *de;
+	DIR *d;
+	ssize_t n;
+	int found = 0;
+
+	snprintf(path, sizeof path, "%s/%ld/fd", procdir, pid);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%ld/fd/%s", procdir, pid,
+		    de->d_name);
+		n = readlink(path, link, sizeof link - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		found = strcmp(link, want) == 0;
+	}
+	closedir(d);
+	return found;
+}
+
+int
+attrib_process(struct attrib *a, uint64_t inode, long uid, long *pid,
+    char *name, size_t namelen)
+{
+	char want[48], path[512];
+	struct dirent *de;
+	struct stat sb;
+	long *pids = NULL;
+	size_t n = 0, cap = 0, i;
+	DIR *d;
+	int rc = -1;
+
+	*pid = 0;
+	if (namelen > 0)
+		name[0] = '\0';
+	if (inode == 0 || (d = opendir(a->procdir)) == NULL)
+		return -1;
+	snprintf(want, sizeof want, "socket:[%" PRIu64 "]", inode);
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long p = strtol(de->d_name, &end, 10);
+
+		if (*end != '\0' || p <= 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			pids = reallocarray(pids, cap, sizeof *pids);
+			if (pids == NULL)
+				abort();
+		}
+		pids[n++] = p;
+	}
+	closedir(d);
+	/* A client that just connected is most likely among the newest. */
+	qsort(pids, n, sizeof *pids, pid_cmp_desc);
+	for (i = 0; i < n; i++) {
+		if (uid >= 0) {
+			snprintf(path, sizeof path, "%s/%ld", a->procdir,
+			    pids[i]);
+			if (stat(path, &sb) == -1 || (long)sb.st_uid != uid)
+				continue;
+		}
+		if (pid_has_socket(a->procdir, pids[i], want)) {
+			FILE *f;
+
+			*pid = pids[i];
+			snprintf(path, sizeof path, "%s/%ld/comm", a->procdir,
+			    pids[i]);
+			if ((f = fopen(path, "re")) != NULL) {
+				if (fgets(name, (int)namelen, f) != NULL)
+					name[strcspn(name, "\n")] = '\0';
+				fclose(f);
+			}
+			rc = 0;
+			break;
+		}
+	}
+	free(pids);
+	return rc;
 }

@@ -15,6 +15,8 @@ struct attrib_result {
 	char	host[64];	/* the client's host label */
 	long	uid;		/* owner of the client socket, or -1 */
 	uint64_t inode;		/* of the client socket, or 0 */
+	long	pid;		/* the process holding it, or 0 */
+	char	process[32];	/* its name (comm), or "" */
 	char	why[96];	/* when listener is "": why not */
 };
 
@@ -37,6 +39,13 @@ void	attrib_free(struct attrib *);
  * are ignored). */
 void	attrib_set_listeners(struct attrib *, const char *const *, size_t);
 void	attrib_lookup(struct attrib *, const char *, struct attrib_result *);
+/*
+ * The process holding a socket inode (owned by uid, -1 if unknown): scans
+ * /proc/PID/fd of that user's processes, newest first.  Returns 0 with
+ * *pid and name filled, -1 when none is found (gone already, or not ours
+ * to see).
+ */
+int	attrib_process(struct attrib *, uint64_t, long, long *, char *, size_t);
 /* Lookups answered by netlink and by the /proc scan (for tests, bench). */
 void	attrib_counts(const struct attrib *, unsigned long *, unsigned long *);
 

@@ -36,6 +36,9 @@ struct stream {
 	char		*ident;		/* "label@host", for output */
 	char		*listener;
 	char		*source_addr;
+	long		 pid;
+	long		 uid;
+	char		 process[32];
 };
 
 /* An attribution read from a transcript, waiting for its NEW event. */
@@ -384,7 +387,10 @@ annotate_attrib(struct pipeline *p, uint64_t id, const struct attrib_result *r,
 	buf_quote(&b, r->listener, strlen(r->listener));
 	buf_adds(&b, " host=");
 	buf_quote(&b, r->host, strlen(r->host));
-	buf_printf(&b, " uid=%ld inode=%" PRIu64 " why=", r->uid, r->inode);
+	buf_printf(&b, " uid=%ld inode=%" PRIu64 " pid=%ld process=", r->uid,
+	    r->inode, r->pid);
+	buf_quote(&b, r->process, strlen(r->process));
+	buf_adds(&b, " why=");
 	buf_quote(&b, r->why, strlen(r->why));
 	p->cfg.annotate(ts, buf_cstr(&b), p->cfg.annotate_arg);
 	buf_free(&b);
@@ -423,6 +429,10 @@ pipeline_hint(struct pipeline *p, const char *text, size_t len)
 		h->res.uid = strtol(k->val, NULL, 10);
 	if ((k = reply_kv_get(&kv, "inode")) != NULL)
 		h->res.inode = strtoull(k->val, NULL, 10);
+	if ((k = reply_kv_get(&kv, "pid")) != NULL)
+		h->res.pid = strtol(k->val, NULL, 10);
+	if ((k = reply_kv_get(&kv, "process")) != NULL)
+		snprintf(h->res.process, sizeof h->res.process, "%s", k->val);
 	h->valid = 1;
 	reply_kv_free(&kv);
 }
@@ -473,6 +483,9 @@ attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 		s->app = store_app(p->cfg.store, label, r.host, "");
 	if (r.listener[0] != '\0')
 		s->listener = xstrdup(r.listener);
+	s->pid = r.pid;
+	s->uid = r.uid;
+	memcpy(s->process, r.process, sizeof s->process);
 	if (e->source_addr != NULL)
 		s->source_addr = xstrdup(e->source_addr);
 }
@@ -501,6 +514,12 @@ store_stream_event(struct pipeline *p, const struct stream_ev *e,
 	r.client_addr = e->source_addr;
 	r.app = s != NULL ? s->app : 0;
 	r.uid = -1;
+	if (s != NULL && listener != NULL) {
+		/* Who it was: written once, with the NEW event. */
+		r.pid = s->pid;
+		r.uid = s->uid;
+		r.process = s->process[0] != '\0' ? s->process : NULL;
+	}
 	r.protocol = e->client_protocol;
 	r.purpose = e->purpose;
 	r.has_nym_epoch = e->has_nym_epoch;
@@ -593,6 +612,11 @@ on_stream(struct pipeline *p, const struct torev *ev)
 			line_word(p, "purpose", e->purpose);
 		if (s->ident != NULL && (is_new || closing))
 			line_word(p, "app", s->ident);
+		if (s->pid > 0 && is_new) {
+			buf_addc(&p->line, ' ');
+			buf_escape(&p->line, s->process, strlen(s->process));
+			buf_printf(&p->line, "[%ld]", s->pid);
+		}
 		line_word(p, "reason", e->reason);
 		line_word(p, "remote", e->remote_reason);
 		line_end(p);

@@ -40,6 +40,7 @@ enum op_type {
 	OP_ATTACH,
 	OP_RELAY,
 	OP_APP,
+	OP_FINDING,
 	OP__COUNT
 };
 
@@ -136,6 +137,17 @@ static const struct {
 	[OP_APP] = { 1, 3,
 	    "INSERT OR IGNORE INTO app(id, label, host, sub) "
 	    "VALUES (?1, ?2, ?3, ?4)" },
+	[OP_FINDING] = { 5, 10,
+	    "INSERT INTO finding(session, circ_id, count, first_seen, "
+	    "last_seen, rule, severity, listener, ident_a, ident_b, apps, "
+	    "identities, processes, streams, detail) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+	    "ON CONFLICT(rule, session, circ_id, listener, ident_a, ident_b) "
+	    "DO UPDATE SET count = excluded.count, last_seen = "
+	    "max(last_seen, excluded.last_seen), severity = "
+	    "excluded.severity, apps = excluded.apps, identities = "
+	    "excluded.identities, processes = excluded.processes, streams = "
+	    "excluded.streams, detail = excluded.detail" },
 };
 
 struct app_entry {
@@ -829,6 +841,31 @@ store_relay(struct store *s, const char *fp, const char *nick, int64_t ts)
 	op_int(o, 0, ts, 1);
 	op_str(s, o, 0, fp);
 	op_str(s, o, 1, nick);
+}
+
+void
+store_finding(struct store *s, const struct store_finding *f)
+{
+	struct op *o;
+
+	if ((o = op_new(s, OP_FINDING)) == NULL)
+		return;
+	op_int(o, 0, f->session, 1);
+	op_int(o, 1, (int64_t)f->circ_id, 1);
+	op_int(o, 2, f->count, 1);
+	op_int(o, 3, f->first_seen, 1);
+	op_int(o, 4, f->last_seen, 1);
+	op_str(s, o, 0, f->rule);
+	op_str(s, o, 1, f->severity);
+	op_str(s, o, 2, f->listener ? f->listener : "");
+	op_str(s, o, 3, f->ident_a ? f->ident_a : "");
+	op_str(s, o, 4, f->ident_b ? f->ident_b : "");
+	op_str(s, o, 5, f->apps);
+	op_str(s, o, 6, f->identities);
+	op_str(s, o, 7, f->processes);
+	op_str(s, o, 8, f->streams);
+	op_str(s, o, 9, f->detail);
+	store_maybe_flush(s);
 }
 
 int64_t

@@ -110,6 +110,25 @@ void	store_attach(struct store *, int64_t, uint64_t, uint64_t, int64_t);
 void	store_relay(struct store *, const char *, const char *, int64_t);
 /* The id of an application identity (created when new). */
 int64_t	store_app(struct store *, const char *, const char *, const char *);
+struct store_finding {
+	int64_t		 session;
+	const char	*rule;
+	const char	*severity;
+	uint64_t	 circ_id;	/* 0: none */
+	const char	*listener;	/* NULL or "": none */
+	const char	*ident_a;
+	const char	*ident_b;
+	const char	*apps;		/* JSON arrays */
+	const char	*identities;
+	const char	*processes;
+	const char	*streams;
+	long		 count;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+	const char	*detail;
+};
+/* Inserts a finding, or updates the one with the same key. */
+void	store_finding(struct store *, const struct store_finding *);
 /* Notes the time of the latest event of a session (written at flush). */
 void	store_touch(struct store *, int64_t, int64_t);
 

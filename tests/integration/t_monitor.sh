@@ -30,7 +30,7 @@ for x in "A $pa -4 $TORNET_SOCKS_A" "B $pb -5 $TORNET_SOCKS_B"; do
 	    fail "no CLOSED line for port $1"
 	id=$(sed -n "s/.* stream \([0-9]*\) NEW 127\.0\.0\.1:$TORNET_TARGET from 127\.0\.0\.1:$2 SOCKS5 group .*/\1/p" "$T/mon.out")
 	[ -n "$id" ] || fail "no NEW line with SOURCE_ADDR 127.0.0.1:$2 (port $1)"
-	grep -Eq " stream $id NEW 127\.0\.0\.1:$TORNET_TARGET from 127\.0\.0\.1:$2 SOCKS5 group $3 epoch 0 app port $4@localhost\$" "$T/mon.out" ||
+	grep -Eq " stream $id NEW 127\.0\.0\.1:$TORNET_TARGET from 127\.0\.0\.1:$2 SOCKS5 group $3 epoch 0 app port $4@localhost curl\[[0-9]+\]\$" "$T/mon.out" ||
 	    fail "stream $id: NEW line lacks group $3 or app port $4"
 	line=$(grep -E " stream $id SUCCEEDED " "$T/mon.out") || fail "stream $id never SUCCEEDED"
 	circ=$(echo "$line" | sed -n 's/.* circ \([0-9]*\) .*/\1/p')

@@ -20,6 +20,25 @@ n=$(sqlite3 "$T/db" "SELECT count(*) FROM stream WHERE target NOT GLOB 'h:[0-9a-
 [ "$n" -eq 0 ] || fail "$n targets not in h:+12 hex form"
 ok "targets hashed in the database"
 
+# The other LogTargets modes: plain keeps the address, none only the port;
+# SOCKS usernames stay hashed unless plain (04 has carol:x).
+"$ISOAUDIT" replay --db "$T/plain.db" --log-targets plain "$fx/04_sessiongroup42_D_and_E.txt" >/dev/null || fail "replay plain"
+"$ISOAUDIT" replay --db "$T/none.db" --log-targets none "$fx/04_sessiongroup42_D_and_E.txt" >/dev/null || fail "replay none"
+[ "$(sqlite3 "$T/plain.db" "SELECT count(*) FROM stream WHERE target = '127.0.0.1' AND target_port = 20180")" -eq 3 ] || fail "plain targets"
+[ "$(sqlite3 "$T/none.db" "SELECT count(*) FROM stream WHERE target IS NULL AND target_port = 20180")" -eq 3 ] || fail "none: targets kept"
+printf '650 STREAM 7 NEW 0 example.org:443 SOURCE_ADDR=127.0.0.1:5000 PURPOSE=USER SOCKS_USERNAME="alice-secret" SOCKS_PASSWORD="pw-secret"\r\n' >"$T/user.txt"
+for m in hash none plain; do
+	"$ISOAUDIT" replay --db "$T/u-$m.db" --log-targets $m "$T/user.txt" >/dev/null || fail "replay $m"
+done
+for m in hash none; do
+	sqlite3 "$T/u-$m.db" .dump | grep -q 'secret\|example' && fail "a secret in clear with LogTargets $m"
+	[ "$(sqlite3 "$T/u-$m.db" "SELECT count(*) FROM stream WHERE socks_username GLOB 'h:*' AND socks_password GLOB 'h:*'")" -eq 1 ] ||
+	    fail "credentials not hashed with LogTargets $m"
+done
+[ "$(sqlite3 "$T/u-plain.db" "SELECT socks_username || ' ' || target FROM stream")" = '"alice-secret" example.org' ] ||
+    fail "plain: $(sqlite3 "$T/u-plain.db" "SELECT socks_username, target FROM stream")"
+ok "LogTargets plain and none"
+
 "$ISOAUDIT" report --db "$T/db" --all --format json >"$T/all.json" || fail "report --all"
 python3 - "$T/all.json" <<'PY' || fail "JSON report"
 import json, sys
