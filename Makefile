@@ -26,8 +26,8 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 
 # The core: everything but main.  Tests link against it.
-CORE	 = attrib buf config ctl idmap log pipeline privacy record reply schema \
-	   store timeutil torev xmalloc
+CORE	 = alert attrib buf config ctl idmap judge log pipeline privacy record reply \
+	   schema store timeutil torev xmalloc
 CMDS	 = isoaudit monitor prune replay report
 UNITS	 = test_reply test_torev test_record test_buf test_ctl test_store \
 	   test_config test_time test_attrib

@@ -99,6 +99,7 @@ struct jfinding {
 	int64_t		 first;
 	int64_t		 last;
 	struct buf	 apps;		/* labels, \x1f separated */
+	struct buf	 idents;	/* identities, \x1f separated */
 	struct buf	 procs;		/* "pid\x1fname\x1e" */
 	uint64_t	 streams[JUDGE_FINDING_STREAMS];
 	size_t		 nstreams;
@@ -306,6 +307,7 @@ judge_reset(struct judge *j)
 		free(f->a);
 		free(f->b);
 		buf_free(&f->apps);
+		buf_free(&f->idents);
 		buf_free(&f->procs);
 	}
 	free(j->findings);
@@ -408,7 +410,15 @@ finding_get(struct judge *j, enum rule_id rule, uint64_t circ,
 	f->count = 1;
 	f->first = f->last = ts;
 	buf_init(&f->apps);
+	buf_init(&f->idents);
 	buf_init(&f->procs);
+	/* Pair rules: the pair is who; others say who themselves. */
+	if (rule != RULE_WEAK_PORT_CONFIG && rule != RULE_PRE_ATTACH) {
+		if (f->a[0] != '\0')
+			list_add(&f->idents, f->a);
+		if (f->b[0] != '\0')
+			list_add(&f->idents, f->b);
+	}
 	*is_new = 1;
 	return f;
 }
@@ -453,17 +463,7 @@ finding_emit(struct judge *j, struct jfinding *f, const char *detail,
 	buf_init(&procs);
 	buf_init(&streams);
 	json_list(&apps, &f->apps);
-	{
-		struct buf l;
-
-		buf_init(&l);
-		if (f->a[0] != '\0')
-			list_add(&l, f->a);
-		if (f->b[0] != '\0')
-			list_add(&l, f->b);
-		json_list(&idents, &l);
-		buf_free(&l);
-	}
+	json_list(&idents, &f->idents);
 	buf_addc(&procs, '[');
 	for (p = f->procs.p; p != NULL && p < f->procs.p + f->procs.len;) {
 		size_t len = strcspn(p, "\x1f");
@@ -677,6 +677,7 @@ rule_unisolated(struct judge *j, const struct jstream *s, int64_t ts)
 	f = finding_get(j, RULE_UNISOLATED_PORT, 0,
 	    s->listener ? s->listener : s->protocol, NULL, NULL, ts, &is_new);
 	list_add(&f->apps, s->label);
+	list_add(&f->idents, s->ident);
 	finding_stream(f, s->id);
 	finding_proc(f, s->pid, s->process);
 	buf_init(&d);
@@ -943,13 +944,13 @@ judge_attach(struct judge *j, uint64_t stream, uint64_t circ, int64_t ts)
 
 static void
 weak(struct judge *j, const char *listener, const char *label, int64_t ts,
-    const char *what)
+    const char *code, const char *what)
 {
 	struct jfinding *f;
 	struct buf d;
 	int is_new;
 
-	f = finding_get(j, RULE_WEAK_PORT_CONFIG, 0, listener, what, NULL, ts,
+	f = finding_get(j, RULE_WEAK_PORT_CONFIG, 0, listener, code, NULL, ts,
 	    &is_new);
 	if (!is_new)
 		return;		/* said once a session */
@@ -992,11 +993,13 @@ judge_port_config(struct judge *j, const char *line, int64_t ts)
 	    || strcasestr(app->label, "browser") != NULL);
 	if (app != NULL && app->isolate_by == ISOLATE_BY_SOCKS_USERNAME &&
 	    strstr(flags, "NoIsolateSOCKSAuth") != NULL)
-		weak(j, listener, label, ts, "Tor Browser's port without "
+		weak(j, listener, label, ts, "NoIsolateSOCKSAuth",
+		    "Tor Browser's port without "
 		    "IsolateSOCKSAuth: every site shares circuits");
 	if (browser && strstr(flags, "IsolateDestAddr") != NULL &&
 	    strstr(flags, "NoIsolateDestAddr") == NULL)
-		weak(j, listener, label, ts, "IsolateDestAddr on a browser "
+		weak(j, listener, label, ts, "IsolateDestAddr",
+		    "IsolateDestAddr on a browser "
 		    "port: one page's parts leave through many exits");
 	if (strncmp(listener, "unix:", 5) != 0) {
 		char host[128];
@@ -1006,7 +1009,8 @@ judge_port_config(struct judge *j, const char *line, int64_t ts)
 		    colon - listener : (long)strlen(listener)), listener);
 		if (!attrib_is_loopback(host) &&
 		    strstr(flags, "NoIsolateClientAddr") != NULL)
-			weak(j, listener, label, ts, "a non-loopback listener "
+			weak(j, listener, label, ts, "NoIsolateClientAddr",
+			    "a non-loopback listener "
 			    "without IsolateClientAddr: other hosts' programs "
 			    "share circuits");
 	}
@@ -1027,10 +1031,13 @@ judge_port_config(struct judge *j, const char *line, int64_t ts)
 		if (j->groups[i].group != group ||
 		    strcmp(j->groups[i].listener, listener) == 0)
 			continue;
+		char code[48];
+
+		snprintf(code, sizeof code, "SessionGroup=%ld", group);
 		snprintf(what, sizeof what, "SessionGroup=%ld joins it with "
 		    "%s: their programs share circuits", group,
 		    j->groups[i].listener);
-		weak(j, listener, label, ts, what);
+		weak(j, listener, label, ts, code, what);
 	}
 	j->groups = xreallocarray(j->groups, j->ngroups + 1,
 	    sizeof *j->groups);

@@ -12,6 +12,7 @@
 
 #include "ctl.h"
 #include "isoaudit.h"
+#include "alert.h"
 #include "log.h"
 #include "pipeline.h"
 #include "record.h"
@@ -133,6 +134,14 @@ mon_stop_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(m->base);
 }
 
+static void
+alert_cb(int sev, const char *rule, const char *detail, int64_t ts, void *arg)
+{
+	struct opts *o = arg;
+
+	alert_emit(o->cfg.alert, sev, rule, detail, ts);
+}
+
 int
 cmd_monitor(struct opts *o)
 {
@@ -191,6 +200,8 @@ cmd_monitor(struct opts *o)
 	pc.procdir = "/proc";
 	pc.annotate = mon_annotate;
 	pc.config = &o->cfg;
+	pc.alert = alert_cb;
+	pc.alert_arg = o;
 	m.retention = o->cfg.retention;
 	m.last_prune = -MONITOR_PRUNE_EVERY;
 	pc.annotate_arg = &m;

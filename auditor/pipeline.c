@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "config.h"
 #include "idmap.h"
+#include "judge.h"
 #include "log.h"
 #include "pipeline.h"
 #include "reply.h"
@@ -66,8 +67,12 @@ struct pipeline {
 	struct idmap		 streams;
 	struct hint		 hint;
 	struct attrib		*attrib;	/* live only */
+	struct judge		*judge;		/* with a config */
+	struct buf		 shared;	/* TransPort/DNSPort listeners */
 	struct pipeline_stats	 stats;
 };
+
+static void	on_finding(const struct judge_finding *, void *);
 
 struct pipeline *
 pipeline_new(const struct pipeline_config *cfg)
@@ -86,6 +91,9 @@ pipeline_new(const struct pipeline_config *cfg)
 	idmap_init(&p->streams);
 	if (p->cfg.live)
 		p->attrib = attrib_new(p->cfg.procdir);
+	if (p->cfg.config != NULL && p->cfg.output == PIPELINE_LINES)
+		p->judge = judge_new(p->cfg.config, on_finding, p);
+	buf_init(&p->shared);
 	return p;
 }
 
@@ -120,6 +128,9 @@ pipeline_forget(struct pipeline *p)
 	p->pre_attach_streams = 0;
 	p->malformed_session = 0;
 	p->hint.valid = 0;
+	if (p->judge != NULL)
+		judge_reset(p->judge);
+	buf_reset(&p->shared);
 }
 
 void
@@ -129,6 +140,8 @@ pipeline_free(struct pipeline *p)
 		return;
 	pipeline_forget(p);
 	attrib_free(p->attrib);
+	judge_free(p->judge);
+	buf_free(&p->shared);
 	torev_clear(&p->ev);
 	buf_free(&p->line);
 	buf_free(&p->tmp);
@@ -355,6 +368,10 @@ on_circ(struct pipeline *p, const struct torev *ev, int initial)
 
 	if (!noisy || initial)
 		store_circ_event(p, e, ev->ts_us);
+	if (p->judge != NULL)
+		judge_circuit(p->judge, e->id, e->conflux_id,
+		    c->exit_fp[0] ? c->exit_fp : NULL,
+		    c->exit_nick[0] ? c->exit_nick : NULL, closing);
 	if (!initial && output_lines(p) && (!noisy || p->cfg.verbose > 0)) {
 		line_begin(p, ev->ts_us);
 		buf_printf(&p->line, "circ %" PRIu64 " ", e->id);
@@ -437,13 +454,118 @@ pipeline_hint(struct pipeline *p, const char *text, size_t len)
 	reply_kv_free(&kv);
 }
 
+/*
+ * The sub-identity an App asks for: IsolateBy socks-username (Tor Browser
+ * puts the first-party site there: shown hashed unless LogTargets plain),
+ * IsolateBy process (the pid; torsocks' "torsocks-PID:TIME" usernames
+ * name it even for a remote client).
+ */
+static void
+sub_identity(struct pipeline *p, const struct config_app *app,
+    const struct stream_ev *e, const struct attrib_result *r, char *out,
+    size_t len)
+{
+	struct buf b;
+
+	out[0] = '\0';
+	if (app == NULL)
+		return;
+	if (app->isolate_by == ISOLATE_BY_SOCKS_USERNAME) {
+		if (e->socks_username.p == NULL)
+			return;
+		buf_init(&b);
+		if (p->cfg.privacy.mode == LOG_TARGETS_PLAIN)
+			buf_escape(&b, e->socks_username.p,
+			    e->socks_username.n);
+		else
+			privacy_hash(&p->cfg.privacy, &b, e->socks_username.p,
+			    e->socks_username.n);
+		snprintf(out, len, "%s", buf_cstr(&b));
+		buf_free(&b);
+	} else if (app->isolate_by == ISOLATE_BY_PROCESS) {
+		long pid = 0;
+
+		if (e->socks_username.p != NULL &&
+		    e->socks_username.n > 9 &&
+		    memcmp(e->socks_username.p, "torsocks-", 9) == 0)
+			pid = strtol(e->socks_username.p + 9, NULL, 10);
+		if (pid <= 0)
+			pid = r->pid;
+		if (pid > 0)
+			snprintf(out, len, "pid %ld", pid);
+	}
+}
+
+/* Whether a listener is one every program shares. */
+static int
+shared_listener(struct pipeline *p, const char *listener,
+    const struct config_app *app, const struct stream_ev *e)
+{
+	const char *q;
+
+	if (app != NULL && app->shared)
+		return 1;
+	if (e->client_protocol != NULL &&
+	    (strcmp(e->client_protocol, "TRANS") == 0 ||
+	    strcmp(e->client_protocol, "NATD") == 0 ||
+	    strcmp(e->client_protocol, "DNS") == 0))
+		return 1;
+	for (q = p->shared.p; listener != NULL && q != NULL &&
+	    q < p->shared.p + p->shared.len; q += strlen(q) + 1)
+		if (strcmp(q, listener) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+judge_new_stream(struct pipeline *p, const struct stream_ev *e,
+    const struct stream *s, const char *label, const char *host,
+    const struct config_app *app, int64_t ts)
+{
+	struct judge_stream js;
+	char client[80];
+	const char *colon;
+
+	memset(&js, 0, sizeof js);
+	js.id = e->id;
+	js.ident = s->ident;
+	js.label = label;
+	js.listener = s->listener;
+	js.pid = s->pid;
+	js.process = s->process[0] != '\0' ? s->process : NULL;
+	js.host = host;
+	js.shared_port = shared_listener(p, s->listener, app, e);
+	js.isolate_by_process = app != NULL &&
+	    app->isolate_by == ISOLATE_BY_PROCESS;
+	js.has_iso = e->iso_fields != NULL;
+	js.iso = judge_iso_bits(e->iso_fields, e->n_iso_fields);
+	js.target_addr = e->target_address;
+	js.target_port = e->target_port;
+	js.socks_user = e->socks_username.p;
+	js.socks_user_len = e->socks_username.n;
+	js.socks_pass = e->socks_password.p;
+	js.socks_pass_len = e->socks_password.n;
+	js.protocol = e->client_protocol;
+	if (e->source_addr != NULL) {
+		colon = strrchr(e->source_addr, ':');
+		snprintf(client, sizeof client, "%.*s", colon ?
+		    (int)(colon - e->source_addr) : (int)strlen(e->source_addr),
+		    e->source_addr);
+		js.client_addr = client;
+	}
+	js.session_group = e->session_group;
+	js.nym_epoch = e->nym_epoch;
+	judge_stream_new(p->judge, &js, ts);
+}
+
 /* Works out who opened a new stream; fills s->app and s->ident. */
 static void
 attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
     int64_t ts)
 {
 	struct attrib_result r;
-	char label[96];
+	const struct config_app *app;
+	char label[96], sub[64];
 
 	if (p->cfg.live) {
 		attrib_lookup(p->attrib, e->source_addr, &r);
@@ -478,9 +600,15 @@ attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 		snprintf(label, sizeof label, "unknown listener");
 	if (r.host[0] == '\0')
 		snprintf(r.host, sizeof r.host, "unknown");
-	s->ident = xasprintf("%s@%s", label, r.host);
+	app = r.listener[0] != '\0' && p->cfg.config != NULL ?
+	    config_app_for(p->cfg.config, r.listener) : NULL;
+	sub_identity(p, app, e, &r, sub, sizeof sub);
+	if (sub[0] != '\0')
+		s->ident = xasprintf("%s@%s/%s", label, r.host, sub);
+	else
+		s->ident = xasprintf("%s@%s", label, r.host);
 	if (p->cfg.store != NULL)
-		s->app = store_app(p->cfg.store, label, r.host, "");
+		s->app = store_app(p->cfg.store, label, r.host, sub);
 	if (r.listener[0] != '\0')
 		s->listener = xstrdup(r.listener);
 	s->pid = r.pid;
@@ -488,6 +616,8 @@ attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 	memcpy(s->process, r.process, sizeof s->process);
 	if (e->source_addr != NULL)
 		s->source_addr = xstrdup(e->source_addr);
+	if (p->judge != NULL)
+		judge_new_stream(p, e, s, label, r.host, app, ts);
 }
 
 /* --- streams --------------------------------------------------------------- */
@@ -582,6 +712,8 @@ on_stream(struct pipeline *p, const struct torev *ev)
 		if (p->cfg.store != NULL && p->session_id != 0)
 			store_attach(p->cfg.store, p->session_id, e->id,
 			    e->circ_id, ev->ts_us);
+		if (p->judge != NULL)
+			judge_attach(p->judge, e->id, e->circ_id, ev->ts_us);
 	}
 
 	if (output_lines(p)) {
@@ -624,6 +756,8 @@ on_stream(struct pipeline *p, const struct torev *ev)
 	if (closing) {
 		idmap_del(&p->streams, e->id);
 		stream_free(s);
+		if (p->judge != NULL)
+			judge_stream_closed(p->judge, e->id);
 	}
 }
 
@@ -772,6 +906,17 @@ initial_stream(struct pipeline *p, const struct reply *r)
 		    "");
 	idmap_put(&p->streams, ev->u.stream.id, s);
 	store_stream_event(p, &ev->u.stream, s, NULL, r->ts_us, 1);
+	if (p->judge != NULL) {
+		struct judge_stream js;
+
+		memset(&js, 0, sizeof js);
+		js.id = ev->u.stream.id;
+		js.ident = UNATTRIBUTED_LABEL;
+		js.label = UNATTRIBUTED_LABEL;
+		js.unattributed = 1;
+		judge_stream_new(p->judge, &js, r->ts_us);
+		judge_attach(p->judge, js.id, s->circ, r->ts_us);
+	}
 	if (s->circ != 0 && p->cfg.store != NULL && p->session_id != 0)
 		store_attach(p->cfg.store, p->session_id, ev->u.stream.id,
 		    s->circ, r->ts_us);
@@ -821,6 +966,71 @@ take_listeners(struct pipeline *p, const struct reply *r)
 	buf_free(&all);
 }
 
+/* TransPort and DNSPort listeners: every program shares them. */
+static void
+shared_listeners(struct pipeline *p, const struct reply_line *l)
+{
+	struct kvlist kv = { 0 };
+	char *cause = NULL;
+	size_t j;
+
+	if (reply_kv_parse(l->text, l->textlen, &kv, &cause) == -1) {
+		free(cause);
+		reply_kv_free(&kv);
+		return;
+	}
+	for (j = 0; j < kv.n; j++)
+		if (kv.v[j].vlen > 0) {
+			buf_add(&p->shared, kv.v[j].val, kv.v[j].vlen);
+			buf_addc(&p->shared, '\0');
+		}
+	reply_kv_free(&kv);
+}
+
+/* A finding from the judge: to the store, the output and the alert. */
+static void
+on_finding(const struct judge_finding *f, void *arg)
+{
+	struct pipeline *p = arg;
+	const char *sev = severity_name(f->severity);
+
+	if (p->cfg.store != NULL && p->session_id != 0) {
+		struct store_finding sf;
+
+		memset(&sf, 0, sizeof sf);
+		sf.session = p->session_id;
+		sf.rule = rule_name(f->rule);
+		sf.severity = sev;
+		sf.circ_id = f->circ_id;
+		sf.listener = f->listener;
+		sf.ident_a = f->ident_a;
+		sf.ident_b = f->ident_b;
+		sf.apps = f->apps;
+		sf.identities = f->identities;
+		sf.processes = f->processes;
+		sf.streams = f->streams;
+		sf.count = f->count;
+		sf.first_seen = f->first_seen;
+		sf.last_seen = f->last_seen;
+		sf.detail = f->detail;
+		store_finding(p->cfg.store, &sf);
+	}
+	p->stats.findings++;
+	if (!f->is_new)
+		return;
+	p->stats.new_findings++;
+	if (output_lines(p)) {
+		line_begin(p, f->last_seen);
+		buf_printf(&p->line, "FINDING %s %s: ", sev,
+		    rule_name(f->rule));
+		buf_escape(&p->line, f->detail, strlen(f->detail));
+		line_end(p);
+	}
+	if (p->cfg.alert != NULL)
+		p->cfg.alert(f->severity, rule_name(f->rule), f->detail,
+		    f->last_seen, p->cfg.alert_arg);
+}
+
 /* Takes what it knows from replies to GETINFO/GETCONF, by their keys. */
 static void
 pipeline_command_reply(struct pipeline *p, const struct reply *r)
@@ -855,8 +1065,24 @@ pipeline_command_reply(struct pipeline *p, const struct reply *r)
 		} else if (klen == 13 &&
 		    strncmp(l->text, "stream-status", 13) == 0 &&
 		    l->data != NULL) {
+			unsigned before = p->pre_attach_streams;
+
 			pipeline_status_lines(p, "STREAM ", l->data,
 			    l->datalen, r->ts_us, initial_stream);
+			if (p->judge != NULL)
+				judge_pre_attach(p->judge,
+				    p->pre_attach_streams - before, r->ts_us);
+		} else if (klen == 9 && strncmp(l->text, "SocksPort", 9) == 0 &&
+		    p->judge != NULL) {
+			char *v = escape_dup(eq + 1, l->textlen - klen - 1);
+
+			judge_port_config(p->judge, v, r->ts_us);
+			free(v);
+		} else if ((klen == 17 &&
+		    strncmp(l->text, "net/listeners/dns", 17) == 0) ||
+		    (klen == 19 &&
+		    strncmp(l->text, "net/listeners/trans", 19) == 0)) {
+			shared_listeners(p, l);
 		}
 	}
 	if (info && p->cfg.store != NULL && p->session_id != 0)

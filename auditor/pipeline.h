@@ -38,6 +38,10 @@ struct pipeline_config {
 	const char		*procdir;
 	void			(*annotate)(int64_t, const char *, void *);
 	void			*annotate_arg;
+	/* A new finding (severity, rule, detail, time): Alert. */
+	void			(*alert)(int, const char *, const char *,
+				    int64_t, void *);
+	void			*alert_arg;
 };
 
 struct pipeline;
@@ -65,6 +69,8 @@ struct pipeline_stats {
 	uint64_t	stream_events;
 	uint64_t	circ_events;
 	uint64_t	malformed;
+	uint64_t	findings;	/* updates included */
+	uint64_t	new_findings;
 	unsigned	sessions;
 };
 void	pipeline_stats(const struct pipeline *, struct pipeline_stats *);

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "isoaudit.h"
+#include "alert.h"
 #include "log.h"
 #include "pipeline.h"
 #include "record.h"
@@ -98,6 +99,14 @@ replay_note(struct replay *rp, const struct record_line *l)
 	free(s);
 }
 
+static void
+alert_cb(int sev, const char *rule, const char *detail, int64_t ts, void *arg)
+{
+	struct opts *o = arg;
+
+	alert_emit(o->cfg.alert == ALERT_SYSLOG ? ALERT_STDERR : o->cfg.alert, sev, rule, detail, ts);
+}
+
 int
 cmd_replay(struct opts *o)
 {
@@ -159,6 +168,8 @@ cmd_replay(struct opts *o)
 	if (fstat(fileno(f), &sb) == 0)
 		base_ts = (int64_t)sb.st_mtime * 1000000;
 	pc.config = &o->cfg;
+	pc.alert = alert_cb;
+	pc.alert_arg = o;
 	rp.pipe = pipeline_new(&pc);
 	buf_init(&held);
 	rp.parser = reply_parser_new(replay_reply, replay_problem, &rp);
