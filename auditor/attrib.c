@@ -651,7 +651,8 @@ attrib_process(struct attrib *a, uint64_t inode, long uid, long *pid,
 	}
 	closedir(d);
 	/* A client that just connected is most likely among the newest. */
-	qsort(pids, n, sizeof *pids, pid_cmp_desc);
+	if (n > 1)
+		qsort(pids, n, sizeof *pids, pid_cmp_desc);
 	for (i = 0; i < n; i++) {
 		if (uid >= 0) {
 			snprintf(path, sizeof path, "%s/%ld", a->procdir,
