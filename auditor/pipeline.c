@@ -37,6 +37,7 @@ struct stream {
 	char		*ident;		/* "label@host", for output */
 	char		*listener;
 	char		*source_addr;
+	char		*why;		/* when attribution fell short */
 	long		 pid;
 	long		 uid;
 	char		 process[32];
@@ -47,6 +48,17 @@ struct hint {
 	uint64_t		stream;
 	struct attrib_result	res;
 	int			valid;
+};
+
+/*
+ * What a session group's streams came in on, learnt from streams whose
+ * socket could be read: names the listener of one whose socket cannot
+ * (closed already).  Tor renumbers groups on a reload: dropped then.
+ */
+struct group_listener {
+	int64_t	 group;
+	char	 listener[80];
+	int	 ambiguous;	/* an explicit SessionGroup on two ports */
 };
 
 struct pipeline {
@@ -69,6 +81,8 @@ struct pipeline {
 	struct attrib		*attrib;	/* live only */
 	struct judge		*judge;		/* with a config */
 	struct buf		 shared;	/* TransPort/DNSPort listeners */
+	struct group_listener	*groups;	/* session group -> listener */
+	size_t			 ngroups;
 	struct pipeline_stats	 stats;
 };
 
@@ -103,7 +117,47 @@ stream_free(struct stream *s)
 	free(s->ident);
 	free(s->listener);
 	free(s->source_addr);
+	free(s->why);
 	free(s);
+}
+
+static void
+groups_forget(struct pipeline *p)
+{
+	free(p->groups);
+	p->groups = NULL;
+	p->ngroups = 0;
+}
+
+static void
+groups_learn(struct pipeline *p, int64_t group, const char *listener)
+{
+	size_t i;
+
+	for (i = 0; i < p->ngroups; i++)
+		if (p->groups[i].group == group) {
+			if (strcmp(p->groups[i].listener, listener) != 0)
+				p->groups[i].ambiguous = 1;
+			return;
+		}
+	p->groups = xreallocarray(p->groups, p->ngroups + 1,
+	    sizeof *p->groups);
+	p->groups[p->ngroups].group = group;
+	snprintf(p->groups[p->ngroups].listener,
+	    sizeof p->groups[p->ngroups].listener, "%s", listener);
+	p->groups[p->ngroups].ambiguous = 0;
+	p->ngroups++;
+}
+
+static const char *
+groups_find(const struct pipeline *p, int64_t group)
+{
+	size_t i;
+
+	for (i = 0; i < p->ngroups; i++)
+		if (p->groups[i].group == group && !p->groups[i].ambiguous)
+			return p->groups[i].listener;
+	return NULL;
 }
 
 static void
@@ -131,6 +185,7 @@ pipeline_forget(struct pipeline *p)
 	if (p->judge != NULL)
 		judge_reset(p->judge);
 	buf_reset(&p->shared);
+	groups_forget(p);
 }
 
 void
@@ -139,6 +194,7 @@ pipeline_free(struct pipeline *p)
 	if (p == NULL)
 		return;
 	pipeline_forget(p);
+	groups_forget(p);
 	attrib_free(p->attrib);
 	judge_free(p->judge);
 	buf_free(&p->shared);
@@ -575,11 +631,21 @@ attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 	} else {
 		/* A capture without annotations: what SOURCE_ADDR says. */
 		attrib_resolve("/nonexistent", e->source_addr, &r);
-		snprintf(r.why, sizeof r.why, "not recorded");
+		snprintf(r.why, sizeof r.why, "listener not recorded in "
+		    "this capture");
 		if (strncmp(r.listener, "unix:", 5) == 0)
 			r.why[0] = '\0';
 	}
 	p->hint.valid = 0;
+	if (e->has_session_group && r.listener[0] != '\0')
+		groups_learn(p, e->session_group, r.listener);
+	else if (e->has_session_group && r.listener[0] == '\0' &&
+	    groups_find(p, e->session_group) != NULL) {
+		snprintf(r.listener, sizeof r.listener, "%s",
+		    groups_find(p, e->session_group));
+		snprintf(r.why, sizeof r.why, "listener by session group %"
+		    PRId64 ": the socket itself was gone", e->session_group);
+	}
 	if (r.host[0] != '\0' && strcmp(r.host, "localhost") != 0 &&
 	    p->cfg.config != NULL) {
 		const char *h = config_host_for(p->cfg.config, r.host);
@@ -614,6 +680,8 @@ attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 	s->pid = r.pid;
 	s->uid = r.uid;
 	memcpy(s->process, r.process, sizeof s->process);
+	if (r.why[0] != '\0')
+		s->why = xstrdup(r.why);
 	if (e->source_addr != NULL)
 		s->source_addr = xstrdup(e->source_addr);
 	if (p->judge != NULL)
@@ -749,6 +817,11 @@ on_stream(struct pipeline *p, const struct torev *ev)
 			buf_escape(&p->line, s->process, strlen(s->process));
 			buf_printf(&p->line, "[%ld]", s->pid);
 		}
+		if (s->why != NULL && is_new) {
+			buf_adds(&p->line, " (");
+			buf_escape(&p->line, s->why, strlen(s->why));
+			buf_addc(&p->line, ')');
+		}
 		line_word(p, "reason", e->reason);
 		line_word(p, "remote", e->remote_reason);
 		line_end(p);
@@ -820,6 +893,9 @@ pipeline_event(struct pipeline *p, const struct reply *r, int initial)
 		on_circ(p, ev, initial);
 		break;
 	case TOREV_SIGNAL:
+		if (ev->u.signal != NULL && (strcmp(ev->u.signal, "RELOAD") == 0 ||
+		    strcmp(ev->u.signal, "HUP") == 0))
+			groups_forget(p);
 		if (!output_lines(p))
 			break;
 		line_begin(p, ev->ts_us);
@@ -828,6 +904,7 @@ pipeline_event(struct pipeline *p, const struct reply *r, int initial)
 		line_end(p);
 		break;
 	case TOREV_CONF_CHANGED:
+		groups_forget(p);
 		if (!output_lines(p))
 			break;
 		line_begin(p, ev->ts_us);
