@@ -206,6 +206,7 @@ cmd_monitor(struct opts *o)
 	m.last_prune = -MONITOR_PRUNE_EVERY;
 	pc.annotate_arg = &m;
 	m.pipe = pipeline_new(&pc);
+	record_set_privacy(m.record, &pc.privacy);
 
 	memset(&cc, 0, sizeof cc);
 	cc.address = o->control;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct privacy;
 struct record;
 
 /*
@@ -18,6 +19,8 @@ struct record;
  * NULL with *cause allocated.
  */
 struct record *record_open(const char *, char **);
+/* SOCKS passwords are written as keyed hashes (unless LogTargets plain). */
+void	record_set_privacy(struct record *, const struct privacy *);
 /* Flushes and closes; takes NULL. */
 void	record_close(struct record *);
 /* One line from Tor (without its line end). */

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "privacy.h"
 #include "record.h"
 
 struct tmp {
@@ -242,6 +243,44 @@ test_write_lines(void **state)
 	assert_null(strstr(s, "hunter2"));
 	assert_null(strstr(s, "00112233"));
 	free(s);
+}
+
+/* SOCKS passwords reach the transcript only as keyed hashes. */
+static void
+test_socks_password_hidden(void **state)
+{
+	struct tmp *t = *state;
+	struct privacy pv;
+	struct record *r;
+	struct buf h;
+	char *cause = NULL, *s, want[256];
+	size_t len;
+
+	memset(&pv, 0, sizeof pv);
+	pv.mode = LOG_TARGETS_HASH;
+	memset(pv.key, 7, sizeof pv.key);
+	buf_init(&h);
+	privacy_hash(&pv, &h, "pw \"secret\"", 11);
+	r = record_open(t->path, &cause);
+	assert_non_null(r);
+	record_set_privacy(r, &pv);
+	from_tor(r, "650 STREAM 7 NEW 0 a:1 SOCKS_USERNAME=\"u\" "
+	    "SOCKS_PASSWORD=\"pw \\\"secret\\\"\" X=1", 1);
+	from_tor(r, "650 STREAM 8 NEW 0 a:1 SOCKS_PASSWORD=\"unterminated", 2);
+	pv.mode = LOG_TARGETS_PLAIN;
+	from_tor(r, "650 STREAM 9 NEW 0 a:1 SOCKS_PASSWORD=\"plain\"", 3);
+	record_close(r);
+	s = slurp(t->path, &len);
+	snprintf(want, sizeof want,
+	    "0.000001 < 650 STREAM 7 NEW 0 a:1 SOCKS_USERNAME=\"u\" "
+	    "SOCKS_PASSWORD=\"%s\" X=1\n"
+	    "0.000002 < 650 STREAM 8 NEW 0 a:1 SOCKS_PASSWORD=\"unterminated\n"
+	    "0.000003 < 650 STREAM 9 NEW 0 a:1 SOCKS_PASSWORD=\"plain\"\n",
+	    buf_cstr(&h));
+	assert_string_equal(s, want);
+	assert_null(strstr(s, "secret"));
+	free(s);
+	buf_free(&h);
 }
 
 static void
@@ -601,6 +640,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_write_lines,
 		    setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_null_recorder),
+		cmocka_unit_test_setup_teardown(test_socks_password_hidden,
+		    setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_write_failure,
 		    setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_read_transcript),
