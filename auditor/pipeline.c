@@ -81,6 +81,8 @@ struct pipeline {
 	struct attrib		*attrib;	/* live only */
 	struct judge		*judge;		/* with a config */
 	struct buf		 shared;	/* TransPort/DNSPort listeners */
+	struct buf		 dns;		/* DNSPort listeners */
+	size_t			 ndns;
 	struct group_listener	*groups;	/* session group -> listener */
 	size_t			 ngroups;
 	struct pipeline_stats	 stats;
@@ -108,6 +110,7 @@ pipeline_new(const struct pipeline_config *cfg)
 	if (p->cfg.config != NULL && p->cfg.output == PIPELINE_LINES)
 		p->judge = judge_new(p->cfg.config, on_finding, p);
 	buf_init(&p->shared);
+	buf_init(&p->dns);
 	return p;
 }
 
@@ -185,6 +188,8 @@ pipeline_forget(struct pipeline *p)
 	if (p->judge != NULL)
 		judge_reset(p->judge);
 	buf_reset(&p->shared);
+	buf_reset(&p->dns);
+	p->ndns = 0;
 	groups_forget(p);
 }
 
@@ -198,6 +203,7 @@ pipeline_free(struct pipeline *p)
 	attrib_free(p->attrib);
 	judge_free(p->judge);
 	buf_free(&p->shared);
+	buf_free(&p->dns);
 	torev_clear(&p->ev);
 	buf_free(&p->line);
 	buf_free(&p->tmp);
@@ -646,6 +652,13 @@ attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 		snprintf(r.why, sizeof r.why, "listener by session group %"
 		    PRId64 ": the socket itself was gone", e->session_group);
 	}
+	if (r.listener[0] == '\0' && p->ndns == 1 &&
+	    e->client_protocol != NULL &&
+	    strcmp(e->client_protocol, "DNS") == 0) {
+		/* UDP has no connection to look up; Tor has one DNSPort. */
+		snprintf(r.listener, sizeof r.listener, "%s", p->dns.p);
+		snprintf(r.why, sizeof r.why, "Tor's only DNSPort");
+	}
 	if (r.host[0] != '\0' && strcmp(r.host, "localhost") != 0 &&
 	    p->cfg.config != NULL) {
 		const char *h = config_host_for(p->cfg.config, r.host);
@@ -1060,6 +1073,11 @@ shared_listeners(struct pipeline *p, const struct reply_line *l)
 		if (kv.v[j].vlen > 0) {
 			buf_add(&p->shared, kv.v[j].val, kv.v[j].vlen);
 			buf_addc(&p->shared, '\0');
+			if (strncmp(l->text, "net/listeners/dns", 17) == 0) {
+				buf_add(&p->dns, kv.v[j].val, kv.v[j].vlen);
+				buf_addc(&p->dns, '\0');
+				p->ndns++;
+			}
 		}
 	reply_kv_free(&kv);
 }
@@ -1135,17 +1153,27 @@ pipeline_command_reply(struct pipeline *p, const struct reply *r)
 			p->pid = strtol(eq + 1, NULL, 10);
 			info = 1;
 		} else if (klen == 14 &&
-		    strncmp(l->text, "circuit-status", 14) == 0 &&
-		    l->data != NULL) {
-			pipeline_status_lines(p, "CIRC ", l->data, l->datalen,
-			    r->ts_us, initial_circ);
+		    strncmp(l->text, "circuit-status", 14) == 0) {
+			/* One entry comes on the line itself, more in a
+			 * data block. */
+			if (l->data != NULL)
+				pipeline_status_lines(p, "CIRC ", l->data,
+				    l->datalen, r->ts_us, initial_circ);
+			else
+				pipeline_status_lines(p, "CIRC ", eq + 1,
+				    l->textlen - klen - 1, r->ts_us,
+				    initial_circ);
 		} else if (klen == 13 &&
-		    strncmp(l->text, "stream-status", 13) == 0 &&
-		    l->data != NULL) {
+		    strncmp(l->text, "stream-status", 13) == 0) {
 			unsigned before = p->pre_attach_streams;
 
-			pipeline_status_lines(p, "STREAM ", l->data,
-			    l->datalen, r->ts_us, initial_stream);
+			if (l->data != NULL)
+				pipeline_status_lines(p, "STREAM ", l->data,
+				    l->datalen, r->ts_us, initial_stream);
+			else
+				pipeline_status_lines(p, "STREAM ", eq + 1,
+				    l->textlen - klen - 1, r->ts_us,
+				    initial_stream);
 			if (p->judge != NULL)
 				judge_pre_attach(p->judge,
 				    p->pre_attach_streams - before, r->ts_us);
