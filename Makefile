@@ -30,7 +30,7 @@ CORE	 = alert attrib buf config ctl idmap judge log pipeline privacy record repl
 	   schema store timeutil torev xmalloc
 CMDS	 = isoaudit monitor prune replay report
 UNITS	 = test_reply test_torev test_record test_buf test_ctl test_store \
-	   test_config test_time test_attrib
+	   test_config test_time test_attrib test_judge
 
 B	 = build/release
 A	 = build/asan

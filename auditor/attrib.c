@@ -304,6 +304,10 @@ struct attrib {
 	size_t			 snapcap;
 	int64_t			 snap_at;	/* monotonic us, 0 never */
 	int			 snap_ok;
+	long			 recent[16];	/* pids found lately, newest
+						   first: long-lived clients
+						   (a browser) open many */
+	size_t			 nrecent;
 };
 
 /* Re-reading /proc/net/tcp walks the kernel's whole table: at most so
@@ -617,13 +621,52 @@ pid_has_socket(const char *procdir, long pid, const char *want)
 	return found;
 }
 
+/* Whether pid (of uid, if known) holds the socket; fills the name. */
+static int
+process_try(struct attrib *a, long p, long uid, const char *want,
+    char *name, size_t namelen)
+{
+	char path[512];
+	struct stat sb;
+	FILE *f;
+
+	if (uid >= 0) {
+		snprintf(path, sizeof path, "%s/%ld", a->procdir, p);
+		if (stat(path, &sb) == -1 || (long)sb.st_uid != uid)
+			return 0;
+	}
+	if (!pid_has_socket(a->procdir, p, want))
+		return 0;
+	snprintf(path, sizeof path, "%s/%ld/comm", a->procdir, p);
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fgets(name, (int)namelen, f) != NULL)
+			name[strcspn(name, "\n")] = '\0';
+		fclose(f);
+	}
+	return 1;
+}
+
+static void
+recent_add(struct attrib *a, long p)
+{
+	size_t i, n = a->nrecent;
+
+	for (i = 0; i < n && a->recent[i] != p; i++)
+		;
+	if (i == n && n < sizeof a->recent / sizeof a->recent[0])
+		a->nrecent = ++n;
+	if (i == n)
+		i = n - 1;
+	memmove(&a->recent[1], &a->recent[0], i * sizeof a->recent[0]);
+	a->recent[0] = p;
+}
+
 int
 attrib_process(struct attrib *a, uint64_t inode, long uid, long *pid,
     char *name, size_t namelen)
 {
-	char want[48], path[512];
+	char want[48];
 	struct dirent *de;
-	struct stat sb;
 	long *pids = NULL;
 	size_t n = 0, cap = 0, i;
 	DIR *d;
@@ -632,9 +675,18 @@ attrib_process(struct attrib *a, uint64_t inode, long uid, long *pid,
 	*pid = 0;
 	if (namelen > 0)
 		name[0] = '\0';
-	if (inode == 0 || (d = opendir(a->procdir)) == NULL)
+	if (inode == 0)
 		return -1;
 	snprintf(want, sizeof want, "socket:[%" PRIu64 "]", inode);
+	/* The processes that opened the last streams first. */
+	for (i = 0; i < a->nrecent; i++)
+		if (process_try(a, a->recent[i], uid, want, name, namelen)) {
+			*pid = a->recent[i];
+			recent_add(a, *pid);
+			return 0;
+		}
+	if ((d = opendir(a->procdir)) == NULL)
+		return -1;
 	while ((de = readdir(d)) != NULL) {
 		char *end;
 		long p = strtol(de->d_name, &end, 10);
@@ -653,28 +705,13 @@ attrib_process(struct attrib *a, uint64_t inode, long uid, long *pid,
 	/* A client that just connected is most likely among the newest. */
 	if (n > 1)
 		qsort(pids, n, sizeof *pids, pid_cmp_desc);
-	for (i = 0; i < n; i++) {
-		if (uid >= 0) {
-			snprintf(path, sizeof path, "%s/%ld", a->procdir,
-			    pids[i]);
-			if (stat(path, &sb) == -1 || (long)sb.st_uid != uid)
-				continue;
-		}
-		if (pid_has_socket(a->procdir, pids[i], want)) {
-			FILE *f;
-
+	for (i = 0; i < n; i++)
+		if (process_try(a, pids[i], uid, want, name, namelen)) {
 			*pid = pids[i];
-			snprintf(path, sizeof path, "%s/%ld/comm", a->procdir,
-			    pids[i]);
-			if ((f = fopen(path, "re")) != NULL) {
-				if (fgets(name, (int)namelen, f) != NULL)
-					name[strcspn(name, "\n")] = '\0';
-				fclose(f);
-			}
+			recent_add(a, *pid);
 			rc = 0;
 			break;
 		}
-	}
 	free(pids);
 	return rc;
 }

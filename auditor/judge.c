@@ -82,7 +82,8 @@ struct jport {				/* who used a listener lately */
 		char	*host;
 		char	*process;
 		char	*ident;
-		char	*creds;		/* user \x1f pass, or "" */
+		char	*creds;		/* user \x1f pass, raw bytes */
+		size_t	 credslen;
 		uint64_t stream;
 		int64_t	 ts;
 	}		 users[JUDGE_PORT_USERS];
@@ -164,7 +165,10 @@ jstream_copy(const struct judge_stream *in)
 	s->ident = xstrdup(in->ident ? in->ident : "?");
 	s->label = xstrdup(in->label ? in->label : "?");
 	s->listener = dup_or_null(in->listener);
-	s->process = dup_or_null(in->process);
+	/* A process names itself: escaped, so that the detail stays
+	 * printable and no \x1f or \x1e splits a finding's lists. */
+	s->process = in->process != NULL ?
+	    escape_dup(in->process, strlen(in->process)) : NULL;
 	s->host = dup_or_null(in->host);
 	s->pid = in->pid;
 	s->unattributed = in->unattributed;
@@ -189,6 +193,7 @@ static struct jstream *
 jstream_clone(const struct jstream *in)
 {
 	struct judge_stream js;
+	struct jstream *s;
 
 	memset(&js, 0, sizeof js);
 	js.id = in->id;
@@ -196,7 +201,6 @@ jstream_clone(const struct jstream *in)
 	js.label = in->label;
 	js.listener = in->listener;
 	js.pid = in->pid;
-	js.process = in->process;
 	js.host = in->host;
 	js.unattributed = in->unattributed;
 	js.iso = in->iso;
@@ -211,7 +215,9 @@ jstream_clone(const struct jstream *in)
 	js.client_addr = in->client_addr;
 	js.session_group = in->group;
 	js.nym_epoch = in->epoch;
-	return jstream_copy(&js);
+	s = jstream_copy(&js);
+	s->process = dup_or_null(in->process);	/* escaped already */
+	return s;
 }
 
 static void
@@ -727,7 +733,8 @@ rule_port_processes(struct judge *j, const struct jstream *s, int64_t ts)
 		int is_new, same;
 
 		if (ts - p->users[i].ts > JUDGE_PORT_WINDOW_US ||
-		    memcmp(p->users[i].creds, creds.p, creds.len + 1) != 0)
+		    p->users[i].credslen != creds.len ||
+		    memcmp(p->users[i].creds, creds.p, creds.len) != 0)
 			continue;
 		same = p->users[i].pid > 0 && s->pid > 0 ?
 		    p->users[i].pid == s->pid :
@@ -774,6 +781,7 @@ rule_port_processes(struct judge *j, const struct jstream *s, int64_t ts)
 	p->users[p->n].process = dup_or_null(s->process);
 	p->users[p->n].ident = xstrdup(s->ident);
 	p->users[p->n].creds = xstrndup(creds.p, creds.len);
+	p->users[p->n].credslen = creds.len;
 	p->users[p->n].stream = s->id;
 	p->users[p->n].ts = ts;
 	p->n++;
@@ -817,10 +825,12 @@ rule_shared_exit(struct judge *j, const struct jstream *s, int64_t ts)
 		struct buf d;
 		int is_new;
 
-		if (o == s || o->circ == 0 || o->key == s->key ||
-		    o->unattributed || strcmp(o->ident, s->ident) == 0 ||
+		/* The circuits' keys now: a leg moves to its conflux set's
+		 * key when CONFLUX_ID comes after streams were attached. */
+		if (o == s || o->circ == 0 || o->unattributed ||
+		    strcmp(o->ident, s->ident) == 0 ||
 		    (oc = idmap_get(&j->circs, o->circ)) == NULL ||
-		    strcmp(oc->exit_fp, c->exit_fp) != 0)
+		    oc->key == c->key || strcmp(oc->exit_fp, c->exit_fp) != 0)
 			continue;
 		f = finding_get(j, RULE_SHARED_EXIT, 0, "", o->ident, s->ident,
 		    ts, &is_new);
@@ -870,6 +880,7 @@ judge_attach(struct judge *j, uint64_t stream, uint64_t circ, int64_t ts)
 		list_add(&f->apps, s->label);
 		finding_stream(f, e->first->id);
 		finding_stream(f, s->id);
+		finding_proc(f, e->first->pid, e->first->process);
 		finding_proc(f, s->pid, s->process);
 		buf_init(&d);
 		buf_printf(&d, "stream %" PRIu64 " of %s is on ", s->id,
@@ -971,7 +982,7 @@ judge_port_config(struct judge *j, const char *line, int64_t ts)
 	const char *label = NULL;
 	long group = 0;
 	int has_group = 0, browser;
-	size_t n, i;
+	size_t n, i, k;
 
 	n = strcspn(line, " ");
 	if (n == 0 || n >= sizeof listener || strcmp(line, "0") == 0)
@@ -1025,6 +1036,13 @@ judge_port_config(struct judge *j, const char *line, int64_t ts)
 	free(flags);
 	if (!has_group)
 		return;
+	/* A listener known already (GETCONF again): only a new group is
+	 * news. */
+	for (k = 0; k < j->ngroups; k++)
+		if (strcmp(j->groups[k].listener, listener) == 0)
+			break;
+	if (k < j->ngroups && j->groups[k].group == group)
+		return;
 	for (i = 0; i < j->ngroups; i++) {
 		char what[160];
 
@@ -1038,6 +1056,10 @@ judge_port_config(struct judge *j, const char *line, int64_t ts)
 		    "%s: their programs share circuits", group,
 		    j->groups[i].listener);
 		weak(j, listener, label, ts, code, what);
+	}
+	if (k < j->ngroups) {
+		j->groups[k].group = group;
+		return;
 	}
 	j->groups = xreallocarray(j->groups, j->ngroups + 1,
 	    sizeof *j->groups);

@@ -4,13 +4,18 @@
  */
 #include "testutil.h"
 
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <ftw.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attrib.h"
@@ -653,6 +658,189 @@ test_lookup_live_socket(void **state)
 	close(lfd);
 }
 
+/* --- latency with many idle processes ------------------------------------- */
+
+#define IDLE_PROCS	500
+#define LOOKUPS		200
+#define CLIENT_NAME	"attrib-client"	/* comm: at most 15 bytes */
+
+/* Every child forked, so that the teardown kills them even on failure. */
+static pid_t	kids[IDLE_PROCS + 2];	/* and two clients */
+static size_t	nkids;
+
+static int
+kids_teardown(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < nkids; i++)
+		kill(kids[i], SIGKILL);
+	for (i = 0; i < nkids; i++)
+		while (waitpid(kids[i], NULL, 0) == -1 && errno == EINTR)
+			;
+	nkids = 0;
+	return 0;
+}
+
+/*
+ * Forks a child that waits to be killed (and dies with the test process,
+ * should that crash first).  A client connects to sin first and sends its
+ * local port down fd.
+ */
+static pid_t
+spawn(const struct sockaddr_in *sin, int fd)
+{
+	pid_t parent = getpid(), pid;
+
+	assert_true(nkids < TU_NELEM(kids));
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid > 0) {
+		kids[nkids++] = pid;
+		return pid;
+	}
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(1);
+	if (sin != NULL) {
+		struct sockaddr_in me;
+		socklen_t len = sizeof me;
+		uint16_t port = 0;
+		int c = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (c != -1 && connect(c, (const struct sockaddr *)sin,
+		    sizeof *sin) == 0 &&
+		    getsockname(c, (struct sockaddr *)&me, &len) == 0 &&
+		    prctl(PR_SET_NAME, CLIENT_NAME) == 0)
+			port = ntohs(me.sin_port);
+		if (write(fd, &port, sizeof port) != (ssize_t)sizeof port)
+			_exit(1);
+		close(fd);
+	}
+	for (;;)
+		pause();
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Forks a client of the listener at sin; returns its pid, its address. */
+static pid_t
+client_spawn(const struct sockaddr_in *sin, char *source, size_t len)
+{
+	uint16_t port = 0;
+	pid_t pid;
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	pid = spawn(sin, p[1]);
+	close(p[1]);
+	assert_int_equal(read(p[0], &port, sizeof port), sizeof port);
+	close(p[0]);
+	assert_true(port != 0);
+	snprintf(source, len, "127.0.0.1:%u", (unsigned)port);
+	return pid;
+}
+
+/* LOOKUPS lookups of source, each checked; prints the latency. */
+static void
+lookups(const char *listener, const char *source, pid_t client,
+    const char *which)
+{
+	struct attrib_result r;
+	struct attrib *a;
+	struct timespec t0, t1;
+	double ms[LOOKUPS];
+	const char *ls[1];
+	unsigned long nl, proc;
+	size_t i;
+
+	a = attrib_new("/proc");
+	ls[0] = listener;
+	attrib_set_listeners(a, ls, 1);
+	for (i = 0; i < LOOKUPS; i++) {
+		memset(&r, 0x5a, sizeof r);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		attrib_lookup(a, source, &r);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		if (strcmp(r.listener, listener) != 0 ||
+		    r.uid != (long)getuid() || r.pid != (long)client ||
+		    strcmp(r.process, CLIENT_NAME) != 0 ||
+		    strcmp(r.host, "localhost") != 0 || r.why[0] != '\0') {
+			attrib_free(a);
+			fail_msg("lookup %zu of %s: listener %s uid %ld "
+			    "pid %ld (want %ld) process \"%s\" host %s why "
+			    "\"%s\"", i, source, r.listener, r.uid, r.pid,
+			    (long)client, r.process, r.host, r.why);
+		}
+	}
+	attrib_counts(a, &nl, &proc);
+	attrib_free(a);
+	qsort(ms, LOOKUPS, sizeof ms[0], cmp_double);
+	print_message("attribution with %d idle processes%s: median %.2f ms, "
+	    "p99 %.2f ms (netlink %lu, proc %lu)\n", IDLE_PROCS, which,
+	    (ms[LOOKUPS / 2 - 1] + ms[LOOKUPS / 2]) / 2,
+	    ms[(LOOKUPS * 99 + 99) / 100 - 1], nl, proc);
+	/* The fast path answered every one. */
+	assert_int_equal(nl, LOOKUPS);
+	assert_int_equal(proc, 0);
+}
+
+/*
+ * Real loopback sockets, the client's in another process, beside 500 idle
+ * processes of the same user.  The process walk goes newest first: a
+ * client started after them is found at once, one started before them
+ * (a long-running program) only after all of them.  The latency is
+ * printed, never asserted (no timed unit tests).
+ */
+static void
+test_lookup_latency_idle_processes(void **state)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	char listener[64], old_source[64], new_source[64];
+	pid_t old_client, new_client;
+	int lfd, afd[2];
+	size_t i;
+
+	(void)state;
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd != -1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(listener, sizeof listener, "127.0.0.1:%u",
+	    (unsigned)ntohs(sin.sin_port));
+
+	old_client = client_spawn(&sin, old_source, sizeof old_source);
+	for (i = 0; i < IDLE_PROCS; i++)
+		spawn(NULL, -1);
+	new_client = client_spawn(&sin, new_source, sizeof new_source);
+	afd[0] = accept(lfd, NULL, NULL);
+	assert_true(afd[0] != -1);
+	afd[1] = accept(lfd, NULL, NULL);
+	assert_true(afd[1] != -1);
+
+	lookups(listener, new_source, new_client, "");
+	lookups(listener, old_source, old_client,
+	    " (client older than all of them)");
+	close(afd[0]);
+	close(afd[1]);
+	close(lfd);
+}
+
 int
 main(void)
 {
@@ -673,6 +861,8 @@ main(void)
 		cmocka_unit_test(test_is_loopback),
 		cmocka_unit_test(test_lookup_proc),
 		cmocka_unit_test(test_lookup_live_socket),
+		cmocka_unit_test_teardown(test_lookup_latency_idle_processes,
+		    kids_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
