@@ -96,10 +96,12 @@ valgrind: deps isoaudit $(addprefix $(B)/,$(UNITS))
 	@set -e; for t in $(UNITS); do \
 	    echo "valgrind: $$t"; CMOCKA_MESSAGE_OUTPUT=stdout \
 	    $(VALGRIND) $(B)/$$t >/dev/null; done
-	@set -e; for f in tests/fixtures/*.txt; do \
+	@set -e; export XDG_STATE_HOME=$$(mktemp -d /tmp/isoaudit-vg.XXXXXX); \
+	    for f in tests/fixtures/*.txt; do \
 	    [ -f "$$f" ] || continue; echo "valgrind: replay $$f"; \
 	    $(VALGRIND) ./isoaudit replay --dump "$$f" >/dev/null; \
-	    $(VALGRIND) ./isoaudit replay --log-targets plain "$$f" >/dev/null; done
+	    $(VALGRIND) ./isoaudit replay --log-targets plain "$$f" \
+	    >/dev/null; done; rm -rf "$$XDG_STATE_HOME"
 	@set -e; for t in t_malformed t_report_formats t_store_replay; do \
 	    echo "valgrind: $$t (no Tor network needed)"; \
 	    d=$$(mktemp -d /tmp/isoaudit-vg.XXXXXX) && touch $$d/env && \
