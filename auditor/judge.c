@@ -709,6 +709,20 @@ port_get(struct judge *j, const char *listener)
 	return &j->ports[j->nports++];
 }
 
+/* Whether pid has a stream open, other than the one being judged. */
+static int
+pid_streams_open(struct judge *j, long pid, uint64_t except)
+{
+	size_t pos = 0;
+	uint64_t id;
+	void *v;
+
+	while (idmap_next(&j->streams, &pos, &id, &v))
+		if (id != except && ((struct jstream *)v)->pid == pid)
+			return 1;
+	return 0;
+}
+
 static void
 rule_port_processes(struct judge *j, const struct jstream *s, int64_t ts)
 {
@@ -739,6 +753,17 @@ rule_port_processes(struct judge *j, const struct jstream *s, int64_t ts)
 		same = p->users[i].pid > 0 && s->pid > 0 ?
 		    p->users[i].pid == s->pid :
 		    str_eq(p->users[i].host, s->host);
+		/*
+		 * One program run again (apt-get, a curl loop) is the same
+		 * application: two instances count only while both have
+		 * streams open; two different programs count within the
+		 * whole window.
+		 */
+		if (!same && p->users[i].pid > 0 && s->pid > 0 &&
+		    p->users[i].process != NULL && s->process != NULL &&
+		    strcmp(p->users[i].process, s->process) == 0 &&
+		    !pid_streams_open(j, p->users[i].pid, s->id))
+			same = 1;
 		if (same)
 			continue;
 		buf_init(&ia);

@@ -1245,6 +1245,38 @@ test_port_processes_none(void **state)
 	assert_findings(t, 0);
 }
 
+/*
+ * One program run again (a loop, apt-get twice) is one application: no
+ * finding while its earlier instance has nothing open; two instances of
+ * it with streams open at once are two processes Tor may mix.
+ */
+static void
+test_port_processes_rerun(void **state)
+{
+	struct jt *t = *state;
+	struct judge_stream s;
+
+	s = port_user(1, 100, "curl");
+	judge_stream_new(t->j, &s, T(0));
+	judge_stream_closed(t->j, 1);
+	s = port_user(2, 200, "curl");
+	judge_stream_new(t->j, &s, T(3));
+	assert_findings(t, 0);
+	/* 200 still has stream 2 open: a third curl overlaps it. */
+	s = port_user(3, 300, "curl");
+	judge_stream_new(t->j, &s, T(4));
+	assert_findings(t, 1);
+	assert_int_equal(t->c.g[0].rule, RULE_SHARED_PORT_PROCESSES);
+	assert_string_equal(t->c.g[0].a, "curl[200]@localhost");
+	assert_string_equal(t->c.g[0].b, "curl[300]@localhost");
+	/* A different program after curl closed still counts. */
+	judge_stream_closed(t->j, 2);
+	judge_stream_closed(t->j, 3);
+	s = port_user(4, 400, "wget");
+	judge_stream_new(t->j, &s, T(5));
+	assert_findings(t, 2);
+}
+
 /* Two hosts (no pid: the client is elsewhere) on one listener. */
 static void
 test_port_processes_hosts(void **state)
@@ -2089,6 +2121,7 @@ main(void)
 		JT_TEST(test_port_processes),
 		JT_TEST(test_port_processes_none),
 		JT_TEST(test_port_processes_hosts),
+		JT_TEST(test_port_processes_rerun),
 		JT_TEST(test_unisolated_port),
 		JT_TEST(test_shared_exit),
 		JT_TEST(test_shared_exit_none),
