@@ -38,19 +38,10 @@ struct fake_proc {
 	int	 n4, n6;
 };
 
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 rm_rf(const char *dir)
 {
-	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_int_equal(tu_rm_rf(dir), 0);
 }
 
 /* Every directory made, so that a failed test leaves none behind. */
@@ -66,7 +57,7 @@ group_teardown(void **state)
 	(void)state;
 	for (i = 0; i < nmade; i++)
 		if (lstat(made[i], &sb) == 0)
-			nftw(made[i], rm_one, 16, FTW_DEPTH | FTW_PHYS);
+			tu_rm_rf(made[i]);
 	return 0;
 }
 

@@ -19,15 +19,6 @@ struct cfg_env {
 };
 
 static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 env_setup(void **state)
 {
 	struct cfg_env *e = calloc(1, sizeof *e);
@@ -48,7 +39,7 @@ static int
 env_teardown(void **state)
 {
 	struct cfg_env *e = *state;
-	int rc = nftw(e->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	int rc = tu_rm_rf(e->dir);
 
 	free(e);
 	return rc;

@@ -47,15 +47,6 @@ log_sink(enum log_level lvl, const char *msg, void *arg)
 }
 
 static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 env_setup(void **state)
 {
 	struct env *e = calloc(1, sizeof *e);
@@ -84,7 +75,7 @@ env_teardown(void **state)
 	if (e->blocker != NULL)
 		sqlite3_close(e->blocker);
 	store_close(e->s);
-	rc = nftw(e->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	rc = tu_rm_rf(e->dir);
 	log_set_sink(NULL, NULL);
 	free(e);
 	return rc;
@@ -1083,7 +1074,7 @@ test_removed_database(void **state)
 		sid = store_session_begin(s, "c", NULL, NULL, T0);
 		flush_ok(s);
 		snprintf(dir, sizeof dir, "%s/state", e->dir);
-		assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS),
+		assert_int_equal(tu_rm_rf(dir),
 		    0);
 		store_tick(s, now + 10 * SEC);
 		assert_true(exists(e->db));
@@ -1120,7 +1111,7 @@ test_reopen_fails(void **state)
 	assert_int_equal(store_pending(s), 0);
 
 	snprintf(dir, sizeof dir, "%s/state", e->dir);
-	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_int_equal(tu_rm_rf(dir), 0);
 	assert_non_null(f = fopen(dir, "w"));
 	fclose(f);
 	store_tick(s, now + 2 * SEC);

@@ -18,6 +18,24 @@
 #include <cmocka.h>
 
 #include "reply.h"
+#include <ftw.h>
+#include <sys/stat.h>
+
+static int
+tu_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Removes a directory tree (like rm -rf); returns 0 or -1. */
+static __attribute__((unused)) int
+tu_rm_rf(const char *dir)
+{
+	return nftw(dir, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 #define TU_UNUSED	__attribute__((unused))
 #define TU_NELEM(a)	(sizeof (a) / sizeof (a)[0])
