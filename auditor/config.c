@@ -537,6 +537,18 @@ fail:
 	return -1;
 }
 
+/*
+ * Lookup order: user lines with an address (0), user lines for a port on
+ * any address (1), the built-in map (2).
+ */
+static int
+app_pass(const struct config_app *a)
+{
+	if (a->builtin)
+		return 2;
+	return a->addr != NULL ? 0 : 1;
+}
+
 static int
 app_matches(const struct config_app *a, const char *host, int port,
     const char *listener)
@@ -569,15 +581,11 @@ config_app_for(const struct config *c, const char *listener)
 		host[n] = '\0';
 		port = atoi(colon + 1);
 	}
-	/* User lines first (address-specific before any-address), then
-	 * the built-in map. */
 	for (pass = 0; pass < 3; pass++)
 		for (i = 0; i < c->napps; i++) {
 			const struct config_app *a = &c->apps[i];
 
-			if (a->builtin != (pass == 2) ||
-			    (pass == 0 && a->addr == NULL) ||
-			    (pass == 1 && a->addr != NULL))
+			if (app_pass(a) != pass)
 				continue;
 			if (app_matches(a, host, port, listener))
 				return a;
@@ -660,9 +668,7 @@ config_print(const struct config *c, FILE *f)
 		for (i = 0; i < c->napps; i++) {
 			const struct config_app *a = &c->apps[i];
 
-			if (a->builtin != (r == 2) ||
-			    (r == 0 && a->addr == NULL) ||
-			    (r == 1 && a->addr != NULL))
+			if (app_pass(a) != r)
 				continue;
 			fprintf(f, "%s ", a->shared ? "SharedPort" : "App");
 			if (a->addr != NULL && strncmp(a->addr, "unix:", 5) == 0)

@@ -666,10 +666,11 @@ attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 		if (h != NULL)
 			snprintf(r.host, sizeof r.host, "%s", h);
 	}
-	if (r.listener[0] != '\0' && p->cfg.config != NULL &&
-	    config_app_for(p->cfg.config, r.listener) != NULL)
-		snprintf(label, sizeof label, "%s",
-		    config_app_for(p->cfg.config, r.listener)->label);
+	/* config_app_for takes NULL and "" as "no listener". */
+	app = p->cfg.config != NULL ?
+	    config_app_for(p->cfg.config, r.listener) : NULL;
+	if (app != NULL)
+		snprintf(label, sizeof label, "%s", app->label);
 	else if (r.listener[0] != '\0')
 		attrib_default_label(r.listener, label, sizeof label);
 	else if (e->has_session_group)
@@ -679,8 +680,6 @@ attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 		snprintf(label, sizeof label, "unknown listener");
 	if (r.host[0] == '\0')
 		snprintf(r.host, sizeof r.host, "unknown");
-	app = r.listener[0] != '\0' && p->cfg.config != NULL ?
-	    config_app_for(p->cfg.config, r.listener) : NULL;
 	sub_identity(p, app, e, &r, sub, sizeof sub);
 	if (sub[0] != '\0')
 		s->ident = xasprintf("%s@%s/%s", label, r.host, sub);
@@ -1141,9 +1140,16 @@ pipeline_command_reply(struct pipeline *p, const struct reply *r)
 		const char *eq = memchr(l->text, '=', l->textlen);
 		size_t klen;
 
+		const char *val;
+		size_t vlen;
+
 		if (eq == NULL)
 			continue;
 		klen = (size_t)(eq - l->text);
+		/* A status list: one entry on the line itself, more in a
+		 * data block. */
+		val = l->data != NULL ? l->data : eq + 1;
+		vlen = l->data != NULL ? l->datalen : l->textlen - klen - 1;
 		if (klen == 7 && strncmp(l->text, "version", 7) == 0) {
 			free(p->version);
 			p->version = escape_dup(eq + 1, strcspn(eq + 1, " "));
@@ -1154,26 +1160,14 @@ pipeline_command_reply(struct pipeline *p, const struct reply *r)
 			info = 1;
 		} else if (klen == 14 &&
 		    strncmp(l->text, "circuit-status", 14) == 0) {
-			/* One entry comes on the line itself, more in a
-			 * data block. */
-			if (l->data != NULL)
-				pipeline_status_lines(p, "CIRC ", l->data,
-				    l->datalen, r->ts_us, initial_circ);
-			else
-				pipeline_status_lines(p, "CIRC ", eq + 1,
-				    l->textlen - klen - 1, r->ts_us,
-				    initial_circ);
+			pipeline_status_lines(p, "CIRC ", val, vlen, r->ts_us,
+			    initial_circ);
 		} else if (klen == 13 &&
 		    strncmp(l->text, "stream-status", 13) == 0) {
 			unsigned before = p->pre_attach_streams;
 
-			if (l->data != NULL)
-				pipeline_status_lines(p, "STREAM ", l->data,
-				    l->datalen, r->ts_us, initial_stream);
-			else
-				pipeline_status_lines(p, "STREAM ", eq + 1,
-				    l->textlen - klen - 1, r->ts_us,
-				    initial_stream);
+			pipeline_status_lines(p, "STREAM ", val, vlen,
+			    r->ts_us, initial_stream);
 			if (p->judge != NULL)
 				judge_pre_attach(p->judge,
 				    p->pre_attach_streams - before, r->ts_us);
