@@ -11,7 +11,7 @@ BINDIR	 = $(PREFIX)/bin
 MANDIR	 = $(PREFIX)/share/man
 DOCDIR	 = $(PREFIX)/share/doc/isoaudit
 
-PKGS	 = libevent libsodium sqlite3
+PKGS	 = libevent libsodium sqlite3 ncursesw
 CC	?= cc
 WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wwrite-strings
@@ -19,7 +19,7 @@ ifeq ($(CI),true)
 WARN	+= -Werror
 endif
 CFLAGS	?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -DISOAUDIT_VERSION='"$(VERSION)"' -Iauditor
+CPPFLAGS += -D_GNU_SOURCE -DISOAUDIT_VERSION='"$(VERSION)"' -Iauditor -Iui
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS))
 LIBS	 = $(shell pkg-config --libs $(PKGS))
 SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -29,8 +29,11 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
 CORE	 = alert attrib buf config ctl idmap judge log pipeline privacy record reply \
 	   schema store timeutil torev xmalloc
 CMDS	 = isoaudit monitor prune replay report
+# The dashboard (ui/): the model and the panels are pure, draw and ui curses.
+UIPURE	 = view rows panel_circ panel_app panel_find panel_log
+UI	 = $(UIPURE) draw ui
 UNITS	 = test_reply test_torev test_record test_buf test_ctl test_store \
-	   test_config test_time test_attrib test_judge
+	   test_config test_time test_attrib test_judge test_view
 
 B	 = build/release
 A	 = build/asan
@@ -41,6 +44,10 @@ all: isoaudit
 $(B)/%.o: auditor/%.c auditor/*.h | $(B)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 $(A)/%.o: auditor/%.c auditor/*.h | $(A)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
+$(B)/%.o: ui/%.c auditor/*.h ui/*.h | $(B)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+$(A)/%.o: ui/%.c auditor/*.h ui/*.h | $(A)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 $(B) $(A):
 	mkdir -p $@
@@ -54,19 +61,19 @@ $(B)/schema.o: build/schema.c | $(B)
 $(A)/schema.o: build/schema.c | $(A)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 
-isoaudit: $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(CMDS)))
+isoaudit: $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(CMDS) $(UI)))
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(A)/isoaudit: $(addprefix $(A)/,$(addsuffix .o,$(CORE) $(CMDS)))
+$(A)/isoaudit: $(addprefix $(A)/,$(addsuffix .o,$(CORE) $(CMDS) $(UI)))
 	$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # --- unit tests (cmocka) --------------------------------------------------
 CMOCKA	 = $(shell pkg-config --cflags --libs cmocka 2>/dev/null || echo -lcmocka)
-$(B)/%: tests/unit/%.c tests/unit/*.h $(addprefix $(B)/,$(addsuffix .o,$(CORE)))
+$(B)/%: tests/unit/%.c tests/unit/*.h $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(UIPURE)))
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< \
-	    $(addprefix $(B)/,$(addsuffix .o,$(CORE))) $(LIBS) $(CMOCKA)
-$(A)/%: tests/unit/%.c tests/unit/*.h $(addprefix $(A)/,$(addsuffix .o,$(CORE)))
+	    $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(UIPURE))) $(LIBS) $(CMOCKA)
+$(A)/%: tests/unit/%.c tests/unit/*.h $(addprefix $(A)/,$(addsuffix .o,$(CORE) $(UIPURE)))
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $< \
-	    $(addprefix $(A)/,$(addsuffix .o,$(CORE))) $(LIBS) $(CMOCKA)
+	    $(addprefix $(A)/,$(addsuffix .o,$(CORE) $(UIPURE))) $(LIBS) $(CMOCKA)
 
 .PRECIOUS: $(B)/%.o $(A)/%.o
 

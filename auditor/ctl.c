@@ -79,6 +79,8 @@ struct ctl {
 	int			 ever_attached;
 	unsigned		 serial;
 	int			 backoff;
+	int64_t			 retry_at;
+	char			*events;
 	int			 attempts;
 	char			*failure;	/* set inside callbacks */
 	int			 failure_fatal;
@@ -154,6 +156,8 @@ ctl_new(struct event_base *base, const struct ctl_config *cfg,
 		c->cookie_file = xstrdup(cfg->cookie_file);
 	if (cfg->password_file != NULL)
 		c->password_file = xstrdup(cfg->password_file);
+	if (cfg->events != NULL)
+		c->events = xstrdup(cfg->events);
 	c->auth = cfg->auth;
 	c->record = cfg->record;
 	c->max_attempts = cfg->max_attempts;
@@ -173,6 +177,12 @@ int
 ctl_attached(const struct ctl *c)
 {
 	return c->state == CTL_ATTACHED;
+}
+
+int64_t
+ctl_retry_at(const struct ctl *c)
+{
+	return c->state == CTL_ATTACHED ? 0 : c->retry_at;
 }
 
 static void
@@ -226,6 +236,7 @@ ctl_free(struct ctl *c)
 		free(c->candidates[i]);
 	free(c->cookie_file);
 	free(c->password_file);
+	free(c->events);
 	if (c->password != NULL) {
 		sodium_memzero(c->password, strlen(c->password));
 		free(c->password);
@@ -297,6 +308,7 @@ ctl_schedule_retry(struct ctl *c)
 	if (c->retry_ev == NULL)
 		c->retry_ev = evtimer_new(c->base, ctl_retry_cb, c);
 	evtimer_add(c->retry_ev, &tv);
+	c->retry_at = record_now_us() + (int64_t)c->backoff * 1000000;
 	c->backoff = c->backoff * 2 > CTL_BACKOFF_MAX ? CTL_BACKOFF_MAX :
 	    c->backoff * 2;
 }
@@ -777,8 +789,16 @@ ctl_authenticated(struct ctl *c, const struct reply *r)
 		c->cbs.session_start(c->serial, addr,
 		    ctl_auth_name(c->method), r->ts_us, c->arg);
 	c->setup_pending = 3;
-	ctl_send(c, "SETEVENTS STREAM CIRC SIGNAL CONF_CHANGED",
-	    ctl_setevents_done);
+	c->retry_at = 0;
+	if (c->events != NULL) {
+		char *cmd = xasprintf("SETEVENTS STREAM CIRC SIGNAL "
+		    "CONF_CHANGED %s", c->events);
+
+		ctl_send(c, cmd, ctl_setevents_done);
+		free(cmd);
+	} else
+		ctl_send(c, "SETEVENTS STREAM CIRC SIGNAL CONF_CHANGED",
+		    ctl_setevents_done);
 	ctl_send(c, "GETINFO version process/pid status/bootstrap-phase "
 	    "circuit-status stream-status net/listeners/socks "
 	    "net/listeners/trans net/listeners/dns net/listeners/httptunnel",

@@ -33,6 +33,8 @@ struct ctl_config {
 	struct record	*record;	/* transcript, or NULL */
 	int		 max_attempts;	/* reconnect attempts before giving
 					   up, 0 = forever */
+	const char	*events;	/* more SETEVENTS ("NOTICE WARN"),
+					   or NULL */
 };
 
 /* What the application hears from the connection. */
@@ -68,6 +70,8 @@ int	ctl_command(struct ctl *, const char *);
 const char *ctl_address(const struct ctl *);
 /* Whether a session is attached now. */
 int	ctl_attached(const struct ctl *);
+/* When (us, record_now_us clock) the next reconnect is due, 0 if none. */
+int64_t	ctl_retry_at(const struct ctl *);
 
 /* Parses a method name ("safecookie", ...); returns 0 or -1. */
 int	ctl_auth_parse(const char *, enum ctl_auth *);

@@ -2,6 +2,7 @@
  * isoaudit.c: main and the command table.  Every error a user can cause is
  * one line on stderr and an exit status from SPEC.md.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +33,9 @@ static const struct cmd cmds[] = {
 	{ "config", cmd_config, "config [--check] [FILE]", NULL },
 };
 
+static const struct cmd dashboard =
+    { "dashboard", cmd_dashboard, "[OPTIONS]", NULL };
+
 static void
 usage(FILE *f)
 {
@@ -42,7 +46,9 @@ usage(FILE *f)
 "applications are kept apart on the Tor network.\n"
 "\n"
 "commands:\n"
-"  (none)                 the live dashboard (not in this release: use monitor)\n"
+"  (none)                 the live dashboard: attach, log and judge like\n"
+"                         monitor, and show circuits, applications, findings\n"
+"                         and logs (press ? in it for the keys)\n"
 "  monitor                attach to Tor and print one line per stream and\n"
 "                         circuit event\n"
 "  replay FILE [--dump]   run a recorded transcript (or bare capture) through\n"
@@ -66,6 +72,7 @@ usage(FILE *f)
 "  --record FILE          also write the control-port transcript (mode 0600)\n"
 "  --log-targets MODE     hash (default), plain or none: how destinations show\n"
 "  --duration SECONDS     stop by itself after this long\n"
+"  --exit-after-events N  monitor, dashboard: stop after N events from Tor\n"
 "  --dump                 replay: one JSON object per event\n"
 "  -c, --config FILE      config file (default: $XDG_CONFIG_HOME/isoaudit/\n"
 "                         isoaudit.conf, then /etc/isoaudit/isoaudit.conf)\n"
@@ -83,7 +90,7 @@ enum {
 	OPT_CONTROL = 256, OPT_COOKIE, OPT_PASSWORD_FILE, OPT_DB, OPT_RECORD,
 	OPT_LOG_TARGETS, OPT_DURATION, OPT_VERSION, OPT_DUMP, OPT_AUTH,
 	OPT_FORMAT, OPT_SESSION, OPT_SINCE, OPT_UNTIL, OPT_ALL, OPT_TABLE,
-	OPT_OLDER_THAN, OPT_CHECK
+	OPT_OLDER_THAN, OPT_CHECK, OPT_EXIT_AFTER
 };
 
 static const struct option longopts[] = {
@@ -96,6 +103,7 @@ static const struct option longopts[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "log-targets", required_argument, NULL, OPT_LOG_TARGETS },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "exit-after-events", required_argument, NULL, OPT_EXIT_AFTER },
 	{ "dump", no_argument, NULL, OPT_DUMP },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "session", required_argument, NULL, OPT_SESSION },
@@ -233,6 +241,18 @@ main(int argc, char **argv)
 				return bad_usage("--duration: %s is not a "
 				    "number of seconds", optarg);
 			break;
+		case OPT_EXIT_AFTER: {
+			unsigned long long n;
+
+			errno = 0;
+			n = strtoull(optarg, &end, 10);
+			if (*optarg == '\0' || *optarg == '-' || *end != '\0' ||
+			    n == 0 || errno != 0)
+				return bad_usage("--exit-after-events: %s is "
+				    "not a positive number", optarg);
+			o.exit_after_events = n;
+			break;
+		}
 		case OPT_DUMP:
 			o.dump = 1;
 			break;
@@ -296,11 +316,8 @@ main(int argc, char **argv)
 	o.argv = argv + optind;
 	log_init(o.verbose);
 
-	if (cmd == NULL) {
-		fprintf(stderr, "isoaudit: the live dashboard is coming in a "
-		    "later release; use `isoaudit monitor` for now\n");
-		return EXIT_USAGE;
-	}
+	if (cmd == NULL)
+		cmd = &dashboard;
 	if (cmd->fn == NULL) {
 		fprintf(stderr, "isoaudit: %s (%s) is coming in a later "
 		    "release\n", cmd->name, cmd->later);

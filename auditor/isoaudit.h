@@ -25,6 +25,7 @@ struct opts {
 	struct config	 cfg;		/* the file's, over the defaults */
 	enum ctl_auth	 auth;
 	double		 duration;	/* seconds, 0 = until stopped */
+	uint64_t	 exit_after_events;	/* 0 = no limit */
 	int		 verbose;
 	int		 dump;
 	const char	*format;	/* report: text|json|csv|html */
@@ -39,6 +40,7 @@ struct opts {
 	char		**argv;
 };
 
+int	cmd_dashboard(struct opts *);	/* ui/, the command-less one */
 int	cmd_monitor(struct opts *);
 int	cmd_replay(struct opts *);
 int	cmd_report(struct opts *);

@@ -9,6 +9,7 @@
 static int		 log_verbose;
 static log_sink_fn	 log_sink;
 static void		*log_sink_arg;
+static void		(*log_fatal_hook)(void);
 
 void
 log_init(int verbosity)
@@ -66,10 +67,18 @@ LOG_FN(log_info, LOG_LVL_INFO)
 LOG_FN(log_debug, LOG_LVL_DEBUG)
 
 void
+log_set_fatal_hook(void (*fn)(void))
+{
+	log_fatal_hook = fn;
+}
+
+void
 fatalx(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (log_fatal_hook != NULL)
+		log_fatal_hook();
 	log_set_sink(NULL, NULL);
 	va_start(ap, fmt);
 	log_vemit(LOG_LVL_ERROR, fmt, ap);

@@ -18,6 +18,8 @@ void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Called by fatalx before it prints (the dashboard restores the terminal). */
+void	log_set_fatal_hook(void (*)(void));
 /* Logs an error and exits with status 3 (runtime error). */
 void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 

@@ -12,6 +12,7 @@
 
 #include "ctl.h"
 #include "isoaudit.h"
+#include "monitor.h"
 #include "alert.h"
 #include "log.h"
 #include "pipeline.h"
@@ -21,17 +22,23 @@
 #include "xmalloc.h"
 
 struct monitor {
+	struct opts		*opts;
+	struct monitor_setup	 setup;
 	struct event_base	*base;
 	struct ctl		*ctl;
 	struct pipeline		*pipe;
+	struct pipeline_config	 pc;
 	struct record		*record;
 	struct store		*store;
+	struct event		*sigint;
+	struct event		*sigterm;
+	struct event		*tick;
+	struct event		*timer;
 	unsigned		 serial;	/* attached session, or 0 */
 	int64_t			 retention;	/* us, 0 = keep */
 	int64_t			 last_prune;
 	int			 status;
 };
-
 #define MONITOR_PRUNE_EVERY	(3600LL * 1000000)
 
 /* Applies Retention: at start, then hourly. */
@@ -110,7 +117,16 @@ mon_reply(const struct reply *r, void *arg)
 {
 	struct monitor *m = arg;
 
+	struct pipeline_stats st;
+
 	pipeline_reply(m->pipe, r);
+	if (m->setup.reply != NULL)
+		m->setup.reply(r, m->setup.arg);
+	if (m->opts->exit_after_events > 0) {
+		pipeline_stats(m->pipe, &st);
+		if (st.events >= m->opts->exit_after_events)
+			event_base_loopbreak(m->base);
+	}
 }
 
 static void
@@ -118,7 +134,10 @@ mon_fatal(const char *msg, void *arg)
 {
 	struct monitor *m = arg;
 
-	log_error("%s", msg);
+	if (m->setup.fatal != NULL)
+		m->setup.fatal(msg, m->setup.arg);
+	else
+		log_error("%s", msg);
 	m->status = EXIT_RUNTIME;
 	event_base_loopbreak(m->base);
 }
@@ -142,11 +161,11 @@ alert_cb(int sev, const char *rule, const char *detail, int64_t ts, void *arg)
 	alert_emit(o->cfg.alert, sev, rule, detail, ts);
 }
 
-int
-cmd_monitor(struct opts *o)
+struct monitor *
+monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 {
-	struct monitor m;
-	struct pipeline_config pc;
+	struct monitor *m;
+	struct pipeline_config *pc;
 	struct ctl_config cc;
 	struct ctl_cbs cbs = {
 		.session_start = mon_session_start,
@@ -155,108 +174,182 @@ cmd_monitor(struct opts *o)
 		.session_end = mon_session_end,
 		.fatal = mon_fatal,
 	};
-	struct event *sigint, *sigterm, *timer = NULL, *tick;
 	struct timeval tick_tv = { 0, STORE_FLUSH_MS * 1000 };
 	enum store_err serr;
 	char *cause = NULL, *dbpath;
 
-	if (o->argc > 0) {
-		fprintf(stderr, "isoaudit: monitor takes no operand (%s); see "
-		    "isoaudit --help\n", o->argv[0]);
-		return EXIT_USAGE;
-	}
 	if (sodium_init() == -1) {
 		log_error("libsodium failed to initialise");
-		return EXIT_RUNTIME;
+		*status = EXIT_RUNTIME;
+		return NULL;
 	}
-	memset(&m, 0, sizeof m);
+	m = xcalloc(1, sizeof *m);
+	m->opts = o;
+	m->setup = *setup;
 	dbpath = opts_db_path(o);
-	m.store = store_open(dbpath, STORE_WRITE, &serr, &cause);
+	m->store = store_open(dbpath, STORE_WRITE, &serr, &cause);
 	free(dbpath);
-	if (m.store == NULL) {
+	if (m->store == NULL) {
 		log_error("%s", cause);
 		free(cause);
-		return EXIT_RUNTIME;
+		free(m);
+		*status = EXIT_RUNTIME;
+		return NULL;
 	}
 	if (o->record != NULL &&
-	    (m.record = record_open(o->record, &cause)) == NULL) {
+	    (m->record = record_open(o->record, &cause)) == NULL) {
 		log_error("%s", cause);
 		free(cause);
-		store_close(m.store);
-		return EXIT_RUNTIME;
+		store_close(m->store);
+		free(m);
+		*status = EXIT_RUNTIME;
+		return NULL;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	memset(&pc, 0, sizeof pc);
-	pc.output = PIPELINE_LINES;
-	pc.out = stdout;
-	pc.verbose = o->verbose;
-	pc.privacy.mode = o->log_targets;
-	store_hash_key(m.store, pc.privacy.key);
-	pc.store = m.store;
-	pc.source = "live";
-	pc.live = 1;
-	pc.procdir = "/proc";
-	pc.annotate = mon_annotate;
-	pc.config = &o->cfg;
-	pc.alert = alert_cb;
-	pc.alert_arg = o;
-	m.retention = o->cfg.retention;
-	m.last_prune = -MONITOR_PRUNE_EVERY;
-	pc.annotate_arg = &m;
-	m.pipe = pipeline_new(&pc);
-	record_set_privacy(m.record, &pc.privacy);
+	pc = &m->pc;
+	pc->output = PIPELINE_LINES;
+	pc->out = setup->out;
+	pc->verbose = o->verbose;
+	pc->privacy.mode = o->log_targets;
+	store_hash_key(m->store, pc->privacy.key);
+	pc->store = m->store;
+	pc->source = "live";
+	pc->live = 1;
+	pc->procdir = "/proc";
+	pc->annotate = mon_annotate;
+	pc->annotate_arg = m;
+	pc->config = &o->cfg;
+	pc->alert = alert_cb;
+	pc->alert_arg = o;
+	pc->observer = setup->observer;
+	m->retention = o->cfg.retention;
+	m->last_prune = -MONITOR_PRUNE_EVERY;
+	m->pipe = pipeline_new(pc);
+	record_set_privacy(m->record, &pc->privacy);
 
 	memset(&cc, 0, sizeof cc);
 	cc.address = o->control;
 	cc.cookie_file = o->cookie;
 	cc.password_file = o->password_file;
 	cc.auth = o->auth;
-	cc.record = m.record;
+	cc.record = m->record;
+	cc.events = setup->events;
 
-	m.base = event_base_new();
-	if (m.base == NULL)
+	m->base = event_base_new();
+	if (m->base == NULL)
 		fatalx("cannot create an event loop");
-	m.ctl = ctl_new(m.base, &cc, &cbs, &m);
-	sigint = evsignal_new(m.base, SIGINT, mon_stop_cb, &m);
-	sigterm = evsignal_new(m.base, SIGTERM, mon_stop_cb, &m);
-	evsignal_add(sigint, NULL);
-	evsignal_add(sigterm, NULL);
-	tick = event_new(m.base, -1, EV_PERSIST, mon_tick_cb, &m);
-	event_add(tick, &tick_tv);
+	m->ctl = ctl_new(m->base, &cc, &cbs, m);
+	m->sigint = evsignal_new(m->base, SIGINT, mon_stop_cb, m);
+	m->sigterm = evsignal_new(m->base, SIGTERM, mon_stop_cb, m);
+	evsignal_add(m->sigint, NULL);
+	evsignal_add(m->sigterm, NULL);
+	m->tick = event_new(m->base, -1, EV_PERSIST, mon_tick_cb, m);
+	event_add(m->tick, &tick_tv);
 	if (o->duration > 0) {
 		struct timeval tv;
 
 		tv.tv_sec = (time_t)o->duration;
 		tv.tv_usec = (suseconds_t)((o->duration - (double)tv.tv_sec) *
 		    1e6);
-		timer = evtimer_new(m.base, mon_stop_cb, &m);
-		evtimer_add(timer, &tv);
+		m->timer = evtimer_new(m->base, mon_stop_cb, m);
+		evtimer_add(m->timer, &tv);
 	}
-	if (ctl_start(m.ctl, &cause) == -1) {
-		log_error("%s", cause);
-		free(cause);
-		m.status = EXIT_RUNTIME;
-	} else if (m.status == EXIT_OK) {
-		/* (A connect that fails at once has reported already.) */
-		event_base_dispatch(m.base);
-	}
+	*status = EXIT_OK;
+	return m;
+}
 
-	if (m.serial != 0)
-		mon_session_end(m.serial, "isoaudit stopped", record_now_us(),
-		    &m);
-	ctl_free(m.ctl);
-	event_free(tick);
-	if (timer != NULL)
-		event_free(timer);
-	event_free(sigint);
-	event_free(sigterm);
-	event_base_free(m.base);
-	pipeline_free(m.pipe);
-	store_close(m.store);
-	record_close(m.record);
+struct event_base *
+monitor_base(struct monitor *m)
+{
+	return m->base;
+}
+
+struct ctl *
+monitor_ctl(struct monitor *m)
+{
+	return m->ctl;
+}
+
+struct store *
+monitor_store(struct monitor *m)
+{
+	return m->store;
+}
+
+struct pipeline *
+monitor_pipeline(struct monitor *m)
+{
+	return m->pipe;
+}
+
+int
+monitor_run(struct monitor *m)
+{
+	char *cause = NULL;
+
+	if (ctl_start(m->ctl, &cause) == -1) {
+		if (m->setup.fatal != NULL)
+			m->setup.fatal(cause, m->setup.arg);
+		else
+			log_error("%s", cause);
+		free(cause);
+		m->status = EXIT_RUNTIME;
+	} else if (m->status == EXIT_OK) {
+		/* (A connect that fails at once has reported already.) */
+		event_base_dispatch(m->base);
+	}
+	return m->status;
+}
+
+void
+monitor_stop(struct monitor *m, int status)
+{
+	m->status = status;
+	event_base_loopbreak(m->base);
+}
+
+void
+monitor_close(struct monitor *m)
+{
+	if (m == NULL)
+		return;
+	if (m->serial != 0)
+		mon_session_end(m->serial, "isoaudit stopped", record_now_us(),
+		    m);
+	ctl_free(m->ctl);
+	event_free(m->tick);
+	if (m->timer != NULL)
+		event_free(m->timer);
+	event_free(m->sigint);
+	event_free(m->sigterm);
+	event_base_free(m->base);
+	pipeline_free(m->pipe);
+	store_close(m->store);
+	record_close(m->record);
+	sodium_memzero(m->pc.privacy.key, sizeof m->pc.privacy.key);
+	free(m);
+}
+
+int
+cmd_monitor(struct opts *o)
+{
+	struct monitor_setup setup;
+	struct monitor *m;
+	int status;
+
+	if (o->argc > 0) {
+		fprintf(stderr, "isoaudit: monitor takes no operand (%s); see "
+		    "isoaudit --help\n", o->argv[0]);
+		return EXIT_USAGE;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	memset(&setup, 0, sizeof setup);
+	setup.out = stdout;
+	if ((m = monitor_open(o, &setup, &status)) == NULL)
+		return status;
+	status = monitor_run(m);
+	monitor_close(m);
 	fflush(stdout);
-	sodium_memzero(pc.privacy.key, sizeof pc.privacy.key);
-	return m.status;
+	return status;
 }

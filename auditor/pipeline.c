@@ -25,6 +25,7 @@
 #define UNATTRIBUTED_LABEL		"unattributed (open before attach)"
 
 struct circ {
+	char	 status[16];
 	char	 purpose[32];
 	char	 exit_fp[41];
 	char	 exit_nick[20];
@@ -403,6 +404,7 @@ circ_update(struct pipeline *p, const struct circ_ev *e, struct circ **out)
 		c = xcalloc(1, sizeof *c);
 		idmap_put(&p->circs, e->id, c);
 	}
+	copy_field(c->status, sizeof c->status, e->status);
 	if (e->purpose != NULL)
 		copy_field(c->purpose, sizeof c->purpose, e->purpose);
 	if (e->conflux_id != NULL)
@@ -446,6 +448,20 @@ on_circ(struct pipeline *p, const struct torev *ev, int initial)
 		line_word(p, "reason", e->reason);
 		line_word(p, "remote", e->remote_reason);
 		line_end(p);
+	}
+	if (p->cfg.observer != NULL && p->cfg.observer->circ != NULL) {
+		struct pipeline_view_circ vc;
+
+		vc.id = e->id;
+		vc.status = c->status;
+		vc.purpose = c->purpose;
+		vc.exit_fp = c->exit_fp;
+		vc.exit_nick = c->exit_nick;
+		vc.conflux = c->conflux;
+		vc.created = parse_created(e->created);
+		vc.ts = ev->ts_us;
+		vc.closing = closing;
+		p->cfg.observer->circ(&vc, p->cfg.observer->arg);
 	}
 	if (closing)
 		free(c);
@@ -768,6 +784,38 @@ store_stream_event(struct pipeline *p, const struct stream_ev *e,
 	buf_free(&pass);
 }
 
+/* Tells the viewer about a stream event (strings made printable). */
+static void
+observe_stream(struct pipeline *p, const struct stream_ev *e,
+    const struct stream *s, int is_new, int closing, int64_t ts)
+{
+	struct pipeline_view_stream vs;
+	struct buf target, status;
+
+	buf_init(&target);
+	buf_init(&status);
+	privacy_target(&p->cfg.privacy, &target, e->target_address,
+	    e->target_port);
+	buf_escape(&status, e->status, strlen(e->status));
+	memset(&vs, 0, sizeof vs);
+	vs.id = e->id;
+	vs.circ = s->circ;
+	vs.status = buf_cstr(&status);
+	vs.target = buf_cstr(&target);
+	vs.ident = s->ident != NULL ? s->ident : UNATTRIBUTED_LABEL;
+	vs.unattributed = s->ident == NULL ||
+	    strcmp(s->ident, UNATTRIBUTED_LABEL) == 0;
+	vs.listener = s->listener;
+	vs.process = s->process[0] != '\0' ? s->process : NULL;
+	vs.pid = s->pid;
+	vs.is_new = is_new;
+	vs.closing = closing;
+	vs.ts = ts;
+	p->cfg.observer->stream(&vs, p->cfg.observer->arg);
+	buf_free(&target);
+	buf_free(&status);
+}
+
 static void
 on_stream(struct pipeline *p, const struct torev *ev)
 {
@@ -838,6 +886,8 @@ on_stream(struct pipeline *p, const struct torev *ev)
 		line_word(p, "remote", e->remote_reason);
 		line_end(p);
 	}
+	if (p->cfg.observer != NULL && p->cfg.observer->stream != NULL)
+		observe_stream(p, e, s, is_new, closing, ev->ts_us);
 	if (closing) {
 		idmap_del(&p->streams, e->id);
 		stream_free(s);
@@ -868,6 +918,67 @@ pipeline_malformed(struct pipeline *p, const struct reply *r,
 	if (p->malformed_session == PIPELINE_MALFORMED_SHOWN)
 		log_warnx("further malformed events this session are skipped "
 		    "without a message");
+}
+
+/*
+ * "[NOTICE ]BOOTSTRAP PROGRESS=n ... SUMMARY=..." (a STATUS_CLIENT event or
+ * GETINFO status/bootstrap-phase): to the viewer.
+ */
+static void
+observe_bootstrap(struct pipeline *p, const char *s, size_t n, int64_t ts)
+{
+	struct kvlist kv = { 0 };
+	char *cause = NULL, *summary = NULL;
+	int progress = -1, bootstrap = 0;
+	size_t i;
+
+	if (reply_kv_parse(s, n, &kv, &cause) == -1) {
+		free(cause);
+		reply_kv_free(&kv);
+		return;
+	}
+	for (i = 0; i < kv.n; i++) {
+		if (kv.v[i].key == NULL && strcmp(kv.v[i].val, "BOOTSTRAP") == 0)
+			bootstrap = 1;
+		else if (kv.v[i].key != NULL &&
+		    strcmp(kv.v[i].key, "PROGRESS") == 0)
+			progress = (int)strtol(kv.v[i].val, NULL, 10);
+		else if (kv.v[i].key != NULL &&
+		    strcmp(kv.v[i].key, "SUMMARY") == 0 && summary == NULL)
+			summary = escape_dup(kv.v[i].val, kv.v[i].vlen);
+	}
+	if (bootstrap && progress >= 0 && progress <= 100)
+		p->cfg.observer->bootstrap(progress, summary ? summary : "",
+		    ts, p->cfg.observer->arg);
+	free(summary);
+	reply_kv_free(&kv);
+}
+
+/* Events only a viewer wants: Tor's log, bootstrap status. */
+static void
+observe_other(struct pipeline *p, const struct torev *ev)
+{
+	const struct pipeline_observer *o = p->cfg.observer;
+	const char *name = ev->name, *raw = ev->raw;
+	size_t nlen;
+	char *msg;
+
+	if (o == NULL || name == NULL || raw == NULL)
+		return;
+	nlen = strlen(name);
+	if (strlen(raw) >= 4 && raw[0] == '6' && raw[1] == '5' && raw[2] == '0')
+		raw += 4;	/* "650 " or "650-" */
+	if (strncmp(raw, name, nlen) == 0)
+		raw += nlen;
+	raw += strspn(raw, " ");
+	if (strcmp(name, "STATUS_CLIENT") == 0 && o->bootstrap != NULL)
+		observe_bootstrap(p, raw, strlen(raw), ev->ts_us);
+	else if ((strcmp(name, "NOTICE") == 0 || strcmp(name, "WARN") == 0 ||
+	    strcmp(name, "ERR") == 0) && o->tor_log != NULL) {
+		msg = escape_dup(raw, strlen(raw));
+		o->tor_log(name, msg, ev->ts_us, o->arg);
+		free(msg);
+	}
 }
 
 static void
@@ -924,6 +1035,7 @@ pipeline_event(struct pipeline *p, const struct reply *r, int initial)
 		line_end(p);
 		break;
 	default:
+		observe_other(p, ev);
 		break;
 	}
 }
@@ -1009,6 +1121,8 @@ initial_stream(struct pipeline *p, const struct reply *r)
 	if (s->circ != 0 && p->cfg.store != NULL && p->session_id != 0)
 		store_attach(p->cfg.store, p->session_id, ev->u.stream.id,
 		    s->circ, r->ts_us);
+	if (p->cfg.observer != NULL && p->cfg.observer->stream != NULL)
+		observe_stream(p, &ev->u.stream, s, 1, 0, r->ts_us);
 }
 
 /* Tor's TCP listeners, from net/listeners/... lines, for attribution. */
@@ -1110,6 +1224,9 @@ on_finding(const struct judge_finding *f, void *arg)
 		store_finding(p->cfg.store, &sf);
 	}
 	p->stats.findings++;
+	if (p->cfg.observer != NULL && p->cfg.observer->finding != NULL)
+		p->cfg.observer->finding(f, p->session_id,
+		    p->cfg.observer->arg);
 	if (!f->is_new)
 		return;
 	p->stats.new_findings++;
@@ -1154,6 +1271,17 @@ pipeline_command_reply(struct pipeline *p, const struct reply *r)
 			free(p->version);
 			p->version = escape_dup(eq + 1, strcspn(eq + 1, " "));
 			info = 1;
+		} else if (klen == 22 && strncmp(l->text,
+		    "status/bootstrap-phase", 22) == 0) {
+			if (p->cfg.observer != NULL &&
+			    p->cfg.observer->bootstrap != NULL)
+				observe_bootstrap(p, eq + 1,
+				    l->textlen - klen - 1, r->ts_us);
+		} else if (klen == 6 && strncmp(l->text, "uptime", 6) == 0) {
+			if (p->cfg.observer != NULL &&
+			    p->cfg.observer->uptime != NULL)
+				p->cfg.observer->uptime(strtol(eq + 1, NULL,
+				    10), r->ts_us, p->cfg.observer->arg);
 		} else if (klen == 11 &&
 		    strncmp(l->text, "process/pid", 11) == 0) {
 			p->pid = strtol(eq + 1, NULL, 10);
@@ -1198,6 +1326,29 @@ pipeline_reply(struct pipeline *p, const struct reply *r)
 		pipeline_command_reply(p, r);
 }
 
+static void
+observe_session(struct pipeline *p, enum pipeline_phase phase,
+    unsigned serial, const char *why, int64_t ts)
+{
+	struct pipeline_session_info si;
+	char *w;
+
+	if (p->cfg.observer == NULL || p->cfg.observer->session == NULL)
+		return;
+	w = why != NULL ? escape_dup(why, strlen(why)) : NULL;
+	memset(&si, 0, sizeof si);
+	si.phase = phase;
+	si.serial = serial;
+	si.address = p->address;
+	si.method = p->method;
+	si.version = p->version;
+	si.pid = p->pid;
+	si.why = w;
+	si.ts = ts;
+	p->cfg.observer->session(&si, p->cfg.observer->arg);
+	free(w);
+}
+
 void
 pipeline_session_start(struct pipeline *p, unsigned serial, const char *addr,
     const char *method, int64_t ts)
@@ -1210,11 +1361,13 @@ pipeline_session_start(struct pipeline *p, unsigned serial, const char *addr,
 	if (p->cfg.store != NULL && p->cfg.output != PIPELINE_DUMP)
 		p->session_id = store_session_begin(p->cfg.store, addr, method,
 		    p->cfg.source, ts);
+	observe_session(p, PIPELINE_START, serial, NULL, ts);
 }
 
 void
 pipeline_session_ready(struct pipeline *p, unsigned serial, int64_t ts)
 {
+	observe_session(p, PIPELINE_READY, serial, NULL, ts);
 	if (!output_lines(p))
 		return;
 	line_begin(p, ts);
@@ -1243,5 +1396,6 @@ pipeline_session_end(struct pipeline *p, unsigned serial, const char *why,
 		store_session_end(p->cfg.store, p->session_id, why, ts);
 		store_flush(p->cfg.store);
 	}
+	observe_session(p, PIPELINE_END, serial, why, ts);
 	pipeline_forget(p);
 }

@@ -13,6 +13,7 @@
 #include "privacy.h"
 
 struct config;
+struct judge_finding;
 struct reply;
 struct store;
 
@@ -42,6 +43,69 @@ struct pipeline_config {
 	void			(*alert)(int, const char *, const char *,
 				    int64_t, void *);
 	void			*alert_arg;
+	/* A viewer, or NULL (borrowed). */
+	const struct pipeline_observer *observer;
+};
+
+/*
+ * What a viewer (the dashboard) is told, after the pipeline has done its
+ * work: every string is printable already (escaped, targets as LogTargets
+ * allows), valid during the call only.  Any callback may be NULL.
+ */
+struct pipeline_view_circ {
+	uint64_t	 id;
+	const char	*status;	/* LAUNCHED ... CLOSED */
+	const char	*purpose;	/* "" unknown */
+	const char	*exit_fp;	/* 40 hex digits or "" */
+	const char	*exit_nick;	/* or "" */
+	const char	*conflux;	/* CONFLUX_ID or "" */
+	int64_t		 created;	/* TIME_CREATED, else 0 */
+	int64_t		 ts;
+	int		 closing;
+};
+
+struct pipeline_view_stream {
+	uint64_t	 id;
+	uint64_t	 circ;		/* 0: not attached */
+	const char	*status;
+	const char	*target;	/* "host:port" as LogTargets allows */
+	const char	*ident;		/* "label@host[/sub]" */
+	const char	*listener;	/* or NULL */
+	const char	*process;	/* or NULL */
+	long		 pid;
+	int		 is_new;	/* first event of the stream */
+	int		 closing;
+	int		 unattributed;	/* open before attach */
+	int64_t		 ts;
+};
+
+enum pipeline_phase { PIPELINE_START, PIPELINE_READY, PIPELINE_END };
+
+struct pipeline_session_info {
+	enum pipeline_phase phase;
+	unsigned	 serial;
+	const char	*address;	/* control address */
+	const char	*method;	/* authentication */
+	const char	*version;	/* Tor's, or NULL */
+	long		 pid;		/* Tor's, or 0 */
+	const char	*why;		/* PIPELINE_END */
+	int64_t		 ts;
+};
+
+struct pipeline_observer {
+	void	(*session)(const struct pipeline_session_info *, void *);
+	void	(*circ)(const struct pipeline_view_circ *, void *);
+	void	(*stream)(const struct pipeline_view_stream *, void *);
+	/* Every finding update; store_session is its session in the store
+	 * (for store_ack), 0 without one. */
+	void	(*finding)(const struct judge_finding *, int64_t, void *);
+	/* Tor's own log (NOTICE, WARN, ERR events): severity, message. */
+	void	(*tor_log)(const char *, const char *, int64_t, void *);
+	/* Bootstrap progress (0-100) and Tor's summary of it. */
+	void	(*bootstrap)(int, const char *, int64_t, void *);
+	/* GETINFO uptime: Tor's uptime in seconds when the reply came. */
+	void	(*uptime)(long, int64_t, void *);
+	void	*arg;
 };
 
 struct pipeline;

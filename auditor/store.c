@@ -41,6 +41,7 @@ enum op_type {
 	OP_RELAY,
 	OP_APP,
 	OP_FINDING,
+	OP_ACK,
 	OP__COUNT
 };
 
@@ -148,6 +149,10 @@ static const struct {
 	    "excluded.severity, apps = excluded.apps, identities = "
 	    "excluded.identities, processes = excluded.processes, streams = "
 	    "excluded.streams, detail = excluded.detail" },
+	[OP_ACK] = { 2, 4,
+	    "UPDATE finding SET acknowledged = 1 WHERE session = ?1 AND "
+	    "circ_id = ?2 AND rule = ?3 AND listener = ?4 AND ident_a = ?5 "
+	    "AND ident_b = ?6" },
 };
 
 struct app_entry {
@@ -865,6 +870,22 @@ store_finding(struct store *s, const struct store_finding *f)
 	op_str(s, o, 7, f->processes);
 	op_str(s, o, 8, f->streams);
 	op_str(s, o, 9, f->detail);
+	store_maybe_flush(s);
+}
+
+void
+store_ack(struct store *s, const struct store_finding *f)
+{
+	struct op *o;
+
+	if ((o = op_new(s, OP_ACK)) == NULL)
+		return;
+	op_int(o, 0, f->session, 1);
+	op_int(o, 1, (int64_t)f->circ_id, 1);
+	op_str(s, o, 0, f->rule);
+	op_str(s, o, 1, f->listener ? f->listener : "");
+	op_str(s, o, 2, f->ident_a ? f->ident_a : "");
+	op_str(s, o, 3, f->ident_b ? f->ident_b : "");
 	store_maybe_flush(s);
 }
 

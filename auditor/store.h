@@ -129,6 +129,9 @@ struct store_finding {
 };
 /* Inserts a finding, or updates the one with the same key. */
 void	store_finding(struct store *, const struct store_finding *);
+/* Marks the finding with f's key (session, rule, circ_id, listener,
+ * ident_a, ident_b) acknowledged; the other fields are not read. */
+void	store_ack(struct store *, const struct store_finding *);
 /* Notes the time of the latest event of a session (written at flush). */
 void	store_touch(struct store *, int64_t, int64_t);
 

@@ -1,0 +1,448 @@
+/*
+ * draw.c: paints the dashboard: a three-line header, the panel tabs, the
+ * column titles, the list, and a footer of keys (or the prompt).  Every
+ * string goes through put(), which draws printable ASCII only, whatever
+ * reached it.  Colour is a hint: shared circuits carry a "!!" marker and
+ * severities their name, so monochrome and NO_COLOR lose nothing.
+ */
+#include <curses.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "ctl.h"
+#include "isoaudit.h"
+#include "monitor.h"
+#include "pipeline.h"
+#include "store.h"
+#include "ui.h"
+
+#define HEADER_LINES	3
+/* header, tabs, column titles ... footer */
+#define CHROME_LINES	(HEADER_LINES + 3)
+
+enum {
+	PAIR_RED = 1,
+	PAIR_YELLOW,
+	PAIR_CYAN,
+	PAIR_GREEN,
+	PAIR_BAR
+};
+
+static int use_color;
+
+void
+draw_init_colors(struct ui *ui)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	use_color = 0;
+	if (nc != NULL && nc[0] != '\0')
+		return;
+	if (!has_colors() || start_color() == ERR)
+		return;
+	use_default_colors();
+	init_pair(PAIR_RED, COLOR_RED, -1);
+	init_pair(PAIR_YELLOW, COLOR_YELLOW, -1);
+	init_pair(PAIR_CYAN, COLOR_CYAN, -1);
+	init_pair(PAIR_GREEN, COLOR_GREEN, -1);
+	init_pair(PAIR_BAR, COLOR_BLACK, COLOR_CYAN);
+	use_color = 1;
+	ui->color = 1;
+}
+
+static attr_t
+color(int pair)
+{
+	return use_color ? COLOR_PAIR(pair) : A_NORMAL;
+}
+
+int
+draw_list_height(void)
+{
+	return LINES > CHROME_LINES ? LINES - CHROME_LINES : 0;
+}
+
+/*
+ * Draws s at (y, x) in at most w cells with attr, padding to w when pad is
+ * set; anything not printable ASCII is drawn as '?'.  Returns the cells
+ * used.
+ */
+static int
+put(int y, int x, int w, const char *s, attr_t attr, int pad)
+{
+	char line[1024];
+	int n = 0;
+
+	if (w <= 0 || x >= COLS || y >= LINES)
+		return 0;
+	if (x + w > COLS)
+		w = COLS - x;
+	if (w > (int)sizeof line - 1)
+		w = (int)sizeof line - 1;
+	for (; s != NULL && s[n] != '\0' && n < w; n++) {
+		unsigned char c = (unsigned char)s[n];
+
+		line[n] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	while (pad && n < w)
+		line[n++] = ' ';
+	line[n] = '\0';
+	attrset(attr);
+	mvaddnstr(y, x, line, n);
+	attrset(A_NORMAL);
+	return n;
+}
+
+/* Keeps the end of a long path: ".../isoaudit/isoaudit.db". */
+static const char *
+path_tail(const char *path, size_t room)
+{
+	size_t n = strlen(path);
+
+	if (n <= room || room < 8)
+		return path;
+	return path + n - room;
+}
+
+static int
+severity_pair(int sev)
+{
+	switch (sev) {
+	case SEV_CRITICAL: return PAIR_RED;
+	case SEV_WARNING: return PAIR_YELLOW;
+	case SEV_NOTICE: return PAIR_CYAN;
+	default: return 0;
+	}
+}
+
+static void
+draw_header(struct ui *ui, int64_t now)
+{
+	const struct view *v = &ui->view;
+	struct store_stats st;
+	struct buf b;
+	char clock[16], up[16], *dbpath;
+	int x, ctl_retry;
+	int64_t retry;
+
+	buf_init(&b);
+	/* Line 1: Tor, bootstrap, clock. */
+	buf_printf(&b, "isoaudit %s", ISOAUDIT_VERSION);
+	if (v->version != NULL)
+		buf_printf(&b, " | Tor %s", v->version);
+	if (v->pid > 0)
+		buf_printf(&b, " pid %ld", v->pid);
+	if (v->uptime >= 0) {
+		ui_age((int64_t)v->uptime * 1000000 + (v->attached ?
+		    now - v->uptime_at : 0), up, sizeof up);
+		buf_printf(&b, " up %s", up);
+	}
+	if (v->bootstrap >= 0)
+		buf_printf(&b, " | bootstrap %d%%%s%s", v->bootstrap,
+		    v->bootstrap_summary && v->bootstrap < 100 ? " " : "",
+		    v->bootstrap_summary && v->bootstrap < 100 ?
+		    v->bootstrap_summary : "");
+	ui_clock(now, clock, sizeof clock);
+	put(0, 0, COLS - 9, buf_cstr(&b), A_BOLD, 1);
+	put(0, COLS - 8, 8, clock, A_BOLD, 1);
+
+	/* Line 2: the control connection and the database. */
+	buf_reset(&b);
+	buf_printf(&b, "control %s: ", v->address ? v->address :
+	    (ui->opts->control ? ui->opts->control : "(auto)"));
+	x = 0;
+	if (v->attached) {
+		buf_printf(&b, "attached (%s, Tor session %u)",
+		    v->method ? v->method : "?", v->serial);
+		x = put(1, 0, COLS, buf_cstr(&b), color(PAIR_GREEN), 0);
+	} else {
+		retry = ctl_retry_at(monitor_ctl(ui->mon));
+		ctl_retry = retry > now ? (int)((retry - now + 999999) /
+		    1000000) : 0;
+		if (retry > 0)
+			buf_printf(&b, "reconnecting in %d s", ctl_retry);
+		else
+			buf_adds(&b, "connecting");
+		if (v->end_reason != NULL)
+			buf_printf(&b, " (%s)", v->end_reason);
+		x = put(1, 0, COLS, buf_cstr(&b), color(PAIR_RED) | A_BOLD, 0);
+	}
+	store_stats(monitor_store(ui->mon), &st);
+	buf_reset(&b);
+	if (st.failing)
+		buf_printf(&b, "FAILING: %s", st.last_error);
+	else if (st.rows_queued > STORE_BATCH_ROWS)
+		buf_printf(&b, "behind (%" PRIu64 " rows waiting)",
+		    st.rows_queued);
+	else
+		buf_adds(&b, "ok");
+	if (st.rows_dropped > 0)
+		buf_printf(&b, ", %" PRIu64 " rows dropped", st.rows_dropped);
+	if (x + 12 < COLS) {
+		int room = COLS - x - 3 - (int)b.len - 6;
+
+		dbpath = (char *)store_path(monitor_store(ui->mon));
+		x += put(1, x, 3, " | ", A_NORMAL, 0);
+		x += put(1, x, COLS - x, "db ", A_NORMAL, 0);
+		if (room > 12) {
+			x += put(1, x, room, path_tail(dbpath, (size_t)room),
+			    A_NORMAL, 0);
+			x += put(1, x, 2, ": ", A_NORMAL, 0);
+		}
+		put(1, x, COLS - x, buf_cstr(&b), st.failing ||
+		    st.rows_dropped ? color(PAIR_RED) | A_BOLD : A_NORMAL, 0);
+	}
+
+	/* Line 3: counts. */
+	buf_reset(&b);
+	buf_printf(&b, "circuits %zu  streams %u  apps %zu  findings: ",
+	    view_open_circuits(v), v->streams_open, v->napps);
+	x = put(2, 0, COLS, buf_cstr(&b), A_NORMAL, 0);
+	buf_reset(&b);
+	buf_printf(&b, "%u critical", v->by_severity[SEV_CRITICAL]);
+	x += put(2, x, COLS - x, buf_cstr(&b), v->unacked_critical > 0 ?
+	    color(PAIR_RED) | A_BOLD : A_NORMAL, 0);
+	buf_reset(&b);
+	buf_printf(&b, " %u warning %u notice %u info",
+	    v->by_severity[SEV_WARNING], v->by_severity[SEV_NOTICE],
+	    v->by_severity[SEV_INFO]);
+	if (v->unacked_critical > 0)
+		buf_printf(&b, " (%u critical not acknowledged)",
+		    v->unacked_critical);
+	put(2, x, COLS - x, buf_cstr(&b), A_NORMAL, 0);
+	buf_free(&b);
+}
+
+static const struct panel *const panels[PANEL__COUNT] = {
+	&panel_circuits, &panel_apps, &panel_findings, &panel_log
+};
+
+static void
+draw_tabs(struct ui *ui)
+{
+	char tab[64];
+	int x = 0, i;
+	struct buf b;
+
+	move(HEADER_LINES, 0);
+	clrtoeol();
+	for (i = 0; i < PANEL__COUNT; i++) {
+		if (i == PANEL_FINDINGS && ui->view.nfindings > 0)
+			snprintf(tab, sizeof tab, " %d %s (%zu) ", i + 1,
+			    panels[i]->name, ui->view.nfindings);
+		else
+			snprintf(tab, sizeof tab, " %d %s ", i + 1,
+			    panels[i]->name);
+		x += put(HEADER_LINES, x, COLS - x, tab, i == ui->panel ?
+		    A_REVERSE | A_BOLD : A_NORMAL, 0);
+		x += put(HEADER_LINES, x, COLS - x, " ", A_NORMAL, 0);
+	}
+	buf_init(&b);
+	buf_printf(&b, "sort: %s",
+	    panels[ui->panel]->sorts[ui->pv[ui->panel].sort]);
+	if (ui->filter[0] != '\0' || ui->mode == UI_FILTER)
+		buf_printf(&b, "  filter: %s", ui->filter);
+	if (ui->paused)
+		buf_adds(&b, "  PAUSED");
+	if (x + (int)b.len + 1 < COLS)
+		put(HEADER_LINES, COLS - (int)b.len, (int)b.len, buf_cstr(&b),
+		    ui->paused ? A_BOLD | color(PAIR_YELLOW) : A_NORMAL, 0);
+	else
+		put(HEADER_LINES, x, COLS - x, buf_cstr(&b), A_NORMAL, 0);
+	buf_free(&b);
+}
+
+static attr_t
+row_attr(const struct row *r)
+{
+	attr_t a = A_NORMAL;
+
+	if (r->flags & ROW_SHARED)
+		return color(PAIR_RED) | A_BOLD;
+	if (r->kind == ROW_FINDING || r->kind == ROW_LOG) {
+		if (r->flags & ROW_ACKED)
+			return A_DIM;
+		a = color(severity_pair(r->severity));
+		if (r->severity == SEV_CRITICAL)
+			a |= A_BOLD;
+		return a;
+	}
+	if (r->flags & ROW_CLOSED)
+		a |= A_DIM;
+	return a;
+}
+
+static void
+draw_list(struct ui *ui)
+{
+	const struct panel *p = panels[ui->panel];
+	struct panel_view *pv = &ui->pv[ui->panel];
+	int w[UI_MAX_COLS], y, x, h = draw_list_height();
+	size_t ncols, i, k;
+
+	ncols = ui_layout(p->cols, p->ncols, COLS, w);
+	/* Column titles. */
+	move(HEADER_LINES + 1, 0);
+	clrtoeol();
+	for (k = 0, x = 0; k < ncols; k++) {
+		put(HEADER_LINES + 1, x, w[k], p->cols[k].title,
+		    A_UNDERLINE | A_BOLD, 1);
+		x += w[k] + 1;
+	}
+	for (y = 0; y < h; y++) {
+		const struct row *r;
+		attr_t attr;
+
+		i = pv->top + (size_t)y;
+		move(HEADER_LINES + 2 + y, 0);
+		clrtoeol();
+		if (i >= pv->rows.n)
+			continue;
+		r = &pv->rows.v[i];
+		attr = row_attr(r);
+		if (i == pv->sel)
+			attr |= A_REVERSE;
+		if (r->flags & ROW_SPAN) {
+			put(HEADER_LINES + 2 + y, 0, COLS, r->cells[0], attr, 1);
+			continue;
+		}
+		for (k = 0, x = 0; k < ncols; k++) {
+			char cell[1024];
+			int cw = w[k];
+			const char *c = r->cells[k] ? r->cells[k] : "";
+			int len = (int)strlen(c);
+
+			if (p->cols[k].right && len < cw)
+				snprintf(cell, sizeof cell, "%*s", cw, c);
+			else
+				snprintf(cell, sizeof cell, "%s", c);
+			put(HEADER_LINES + 2 + y, x, cw, cell, attr, 1);
+			/* The separator (and the rest of the line) in the
+			 * row's colours, so that a selection is one bar. */
+			put(HEADER_LINES + 2 + y, x + cw, k + 1 < ncols ? 1 :
+			    COLS, "", attr, 1);
+			x += cw + 1;
+		}
+	}
+}
+
+static const char *const help_lines[] = {
+	"isoaudit dashboard: keys",
+	"",
+	"  Tab, Shift-Tab, 1-4   next, previous panel; circuits, applications,",
+	"                        findings, log",
+	"  Up/Down, j/k          move the selection",
+	"  PgUp/PgDn, Home/End   a page, the first, the last",
+	"  Enter                 circuits: fold/unfold the streams",
+	"                        applications: show its circuits",
+	"                        findings: details",
+	"  a                     acknowledge the finding (kept in the database)",
+	"  /                     filter (application, exit, target, rule);",
+	"                        Enter keeps it, Esc drops it",
+	"  Esc                   clear the filter",
+	"  s                     next sort order",
+	"  p                     pause the view (monitoring and logging go on)",
+	"  n                     NEWNYM: new circuits for new streams (asks y/n)",
+	"  Ctrl-L                redraw",
+	"  ?, h                  this help",
+	"  q                     quit (what is queued is written first)",
+	"",
+	"  !! at the start of a row: two applications on one exit circuit",
+	"  * in the findings: not acknowledged yet",
+	"",
+	"  any key closes this help",
+};
+
+static void
+draw_help(void)
+{
+	size_t n = sizeof help_lines / sizeof help_lines[0], i;
+	int w = 76, h = (int)n + 2, y0, x0;
+
+	if (w > COLS)
+		w = COLS;
+	if (h > LINES)
+		h = LINES;
+	y0 = (LINES - h) / 2;
+	x0 = (COLS - w) / 2;
+	for (i = 0; i < (size_t)h; i++)
+		put(y0 + (int)i, x0, w, "", A_REVERSE, 1);
+	for (i = 0; i < n && (int)i < h - 2; i++)
+		put(y0 + 1 + (int)i, x0 + 2, w - 4, help_lines[i],
+		    A_REVERSE | (i == 0 ? A_BOLD : 0), 1);
+}
+
+static void
+draw_footer(struct ui *ui, int64_t now)
+{
+	const char *keys;
+	char line[256];
+	int y = LINES - 1;
+
+	move(y, 0);
+	clrtoeol();
+	switch (ui->mode) {
+	case UI_FILTER:
+		snprintf(line, sizeof line, "filter: %s", ui->filter);
+		put(y, 0, COLS, line, A_BOLD, 1);
+		move(y, (int)strlen(line) < COLS ? (int)strlen(line) : COLS - 1);
+		return;
+	case UI_CONFIRM:
+		put(y, 0, COLS, "Send NEWNYM? New streams get new circuits; "
+		    "open ones stay where they are. y/n", A_BOLD |
+		    color(PAIR_YELLOW), 1);
+		return;
+	default:
+		break;
+	}
+	if (ui->message[0] != '\0' && now < ui->message_until) {
+		put(y, 0, COLS, ui->message, A_BOLD, 1);
+		return;
+	}
+	switch (ui->panel) {
+	case PANEL_CIRCUITS:
+		keys = "q quit  ? help  Tab/1-4 panels  Enter fold  / filter  "
+		    "s sort  p pause  n NEWNYM";
+		break;
+	case PANEL_APPS:
+		keys = "q quit  ? help  Tab/1-4 panels  Enter its circuits  "
+		    "/ filter  s sort  p pause";
+		break;
+	case PANEL_FINDINGS:
+		keys = "q quit  ? help  Tab/1-4 panels  Enter details  "
+		    "a acknowledge  / filter  s sort";
+		break;
+	default:
+		keys = "q quit  ? help  Tab/1-4 panels  / filter  s sort  "
+		    "p pause";
+		break;
+	}
+	put(y, 0, COLS, keys, color(PAIR_BAR) | (use_color ? 0 : A_REVERSE),
+	    1);
+}
+
+void
+draw_screen(struct ui *ui, int64_t now)
+{
+	if (COLS < 40 || LINES < 10) {
+		erase();
+		put(0, 0, COLS, "isoaudit: the terminal is too small "
+		    "(80x24 or more)", A_BOLD, 0);
+		refresh();
+		return;
+	}
+	erase();
+	draw_header(ui, now);
+	draw_tabs(ui);
+	draw_list(ui);
+	draw_footer(ui, now);
+	if (ui->mode == UI_HELP)
+		draw_help();
+	if (ui->mode != UI_FILTER)
+		move(LINES - 1, COLS - 1);
+	refresh();
+}

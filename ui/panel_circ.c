@@ -1,0 +1,240 @@
+/*
+ * panel_circ.c: the circuits panel: one row per circuit of the current Tor
+ * session (open, and the last closed ones that carried streams), its
+ * streams folded under it.  A circuit carrying two applications is marked
+ * "!!" and drawn red.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "ui.h"
+#include "xmalloc.h"
+
+static const struct column cols[] = {
+	{ "",		2, 0, 0 },
+	{ "ID",		4, 0, 1 },
+	{ "STATE",	8, 0, 0 },
+	{ "AGE",	6, 0, 1 },
+	{ "PURPOSE",	10, 0, 0 },
+	{ "EXIT",	20, 1, 0 },
+	{ "CONFLUX",	8, 0, 0 },
+	{ "APPLICATIONS", 14, 3, 0 },
+};
+
+static const char *const sorts[] = { "activity", "id", "age" };
+
+/* Tor's purposes, short enough for the column. */
+static const struct {
+	const char	*tor;
+	const char	*shown;
+} purposes[] = {
+	{ "GENERAL", "general" },
+	{ "CONFLUX_LINKED", "conflux" },
+	{ "CONFLUX_UNLINKED", "conflux-un" },
+	{ "HS_VANGUARDS", "vanguards" },
+	{ "HS_CLIENT_INTRO", "hs-c-intro" },
+	{ "HS_CLIENT_REND", "hs-c-rend" },
+	{ "HS_CLIENT_HSDIR", "hs-c-dir" },
+	{ "HS_SERVICE_INTRO", "hs-s-intro" },
+	{ "HS_SERVICE_REND", "hs-s-rend" },
+	{ "HS_SERVICE_HSDIR", "hs-s-dir" },
+	{ "MEASURE_TIMEOUT", "measure" },
+	{ "CONTROLLER", "controller" },
+	{ "PATH_BIAS_TESTING", "path-bias" },
+	{ "CIRCUIT_PADDING", "padding" },
+};
+
+static const char *
+purpose_shown(const char *p)
+{
+	size_t i;
+
+	if (p[0] == '\0')
+		return "-";
+	for (i = 0; i < sizeof purposes / sizeof purposes[0]; i++)
+		if (strcmp(purposes[i].tor, p) == 0)
+			return purposes[i].shown;
+	return p;
+}
+
+struct citem {
+	const struct vcirc	*c;
+	int			 shared;
+};
+
+static int sort_mode;
+
+static int
+cmp_items(const void *pa, const void *pb)
+{
+	const struct citem *a = pa, *b = pb;
+
+	if (sort_mode == 0) {
+		if (a->shared != b->shared)
+			return b->shared - a->shared;
+		if ((a->c->closed == 0) != (b->c->closed == 0))
+			return a->c->closed == 0 ? -1 : 1;
+		if ((a->c->streams_open > 0) != (b->c->streams_open > 0))
+			return a->c->streams_open > 0 ? -1 : 1;
+		if ((a->c->streams_total > 0) != (b->c->streams_total > 0))
+			return a->c->streams_total > 0 ? -1 : 1;
+	} else if (sort_mode == 2 && a->c->created != b->c->created)
+		return a->c->created < b->c->created ? -1 : 1;
+	/* Newest (highest id) first. */
+	return a->c->id < b->c->id ? 1 : a->c->id > b->c->id ? -1 : 0;
+}
+
+static int
+circ_matches(const struct vcirc *c, const char *f)
+{
+	const struct vstream *s;
+	char id[24];
+	size_t i;
+
+	if (f == NULL || f[0] == '\0')
+		return 1;
+	snprintf(id, sizeof id, "%" PRIu64, c->id);
+	if (strcmp(id, f) == 0 || ui_match(c->exit_nick, f) ||
+	    ui_match(c->exit_fp, f) || ui_match(c->purpose, f) ||
+	    ui_match(c->conflux, f))
+		return 1;
+	for (i = 0; i < c->nidents; i++)
+		if (ui_match(c->idents[i], f))
+			return 1;
+	for (s = c->streams; s != NULL; s = s->next)
+		if (ui_match(s->target, f) || ui_match(s->ident, f))
+			return 1;
+	return 0;
+}
+
+static void
+stream_row(struct rows *out, const struct vstream *s, int last,
+    const struct panel_state *ps)
+{
+	struct buf b;
+	const char *cell;
+	char age[16];
+
+	buf_init(&b);
+	buf_printf(&b, "  %s %" PRIu64 " %-10s %s", last ? "`-" : "|-", s->id,
+	    s->status, s->target ? s->target : "?");
+	if (s->process != NULL)
+		buf_printf(&b, "  %s[%ld]", s->process, s->pid);
+	if (s->listener != NULL)
+		buf_printf(&b, "  via %s", s->listener);
+	buf_printf(&b, "  %s", s->ident);
+	if (s->closed == 0) {
+		ui_age(ps->now - s->opened, age, sizeof age);
+		buf_printf(&b, "  %s", age);
+	}
+	cell = buf_cstr(&b);
+	rows_add(out, ROW_STREAM, s->id, ROW_SPAN |
+	    (s->closed != 0 ? ROW_CLOSED : 0), &cell, 1);
+	buf_free(&b);
+}
+
+static void
+streams_rows(struct rows *out, const struct vstream *list,
+    const struct panel_state *ps)
+{
+	const struct vstream *s;
+
+	for (s = list; s != NULL; s = s->next)
+		stream_row(out, s, s->next == NULL, ps);
+}
+
+static void
+build(const struct view *v, const struct panel_state *ps, struct rows *out)
+{
+	struct citem *items;
+	size_t n = 0, pos = 0, i, k;
+	uint64_t id;
+	void *p;
+	struct buf apps, exit;
+	char sid[24], age[16], conflux[12];
+	const char *cells[8];
+
+	items = xcalloc(v->circs.n + 1, sizeof *items);
+	while (idmap_next(&v->circs, &pos, &id, &p)) {
+		const struct vcirc *c = p;
+
+		if (!circ_matches(c, ps->filter))
+			continue;
+		items[n].c = c;
+		items[n].shared = view_circ_shared(v, c);
+		n++;
+	}
+	sort_mode = ps->sort;
+	qsort(items, n, sizeof *items, cmp_items);
+
+	if (v->unattached != NULL && (ps->filter == NULL ||
+	    ps->filter[0] == '\0')) {
+		cells[0] = "(streams not on a circuit yet)";
+		rows_add(out, ROW_NOTE, 0, ROW_SPAN, cells, 1);
+		streams_rows(out, v->unattached, ps);
+	}
+	buf_init(&apps);
+	buf_init(&exit);
+	for (i = 0; i < n; i++) {
+		const struct vcirc *c = items[i].c;
+		int flags = 0, folded = ps->folded != NULL &&
+		    idmap_get(ps->folded, c->id) != NULL;
+
+		buf_reset(&apps);
+		for (k = 0; k < c->nidents; k++) {
+			if (k > 0)
+				buf_adds(&apps, ", ");
+			buf_adds(&apps, c->idents[k]);
+		}
+		if (c->more_idents > 0)
+			buf_printf(&apps, ", +%zu more", c->more_idents);
+		if (c->nidents == 0)
+			buf_adds(&apps, "-");
+		buf_reset(&exit);
+		if (c->exit_fp[0] != '\0')
+			buf_printf(&exit, "%s%s$%.8s", c->exit_nick,
+			    c->exit_nick[0] ? " " : "", c->exit_fp);
+		else
+			buf_adds(&exit, "-");
+		snprintf(sid, sizeof sid, "%" PRIu64, c->id);
+		ui_age((c->closed ? c->closed : ps->now) - c->created, age,
+		    sizeof age);
+		snprintf(conflux, sizeof conflux, "%.8s",
+		    c->conflux[0] ? c->conflux : "-");
+		if (items[i].shared)
+			flags |= ROW_SHARED;
+		if (c->closed != 0)
+			flags |= ROW_CLOSED;
+		if (folded && c->streams != NULL)
+			flags |= ROW_FOLDED;
+		cells[0] = items[i].shared ? "!!" : folded && c->streams ?
+		    "+" : "";
+		cells[1] = sid;
+		cells[2] = c->closed ? "CLOSED" : c->status;
+		cells[3] = age;
+		cells[4] = purpose_shown(c->purpose);
+		cells[5] = buf_cstr(&exit);
+		cells[6] = conflux;
+		cells[7] = buf_cstr(&apps);
+		rows_add(out, ROW_CIRC, c->id, flags, cells, 8);
+		if (!folded)
+			streams_rows(out, c->streams, ps);
+	}
+	if (n == 0 && v->unattached == NULL) {
+		cells[0] = ps->filter && ps->filter[0] ?
+		    "(no circuit matches the filter)" : v->attached ?
+		    "(no circuits yet)" : "(not attached to Tor)";
+		rows_add(out, ROW_NOTE, 0, ROW_SPAN, cells, 1);
+	}
+	buf_free(&apps);
+	buf_free(&exit);
+	free(items);
+}
+
+const struct panel panel_circuits = {
+	"Circuits", cols, sizeof cols / sizeof cols[0],
+	sorts, sizeof sorts / sizeof sorts[0], build
+};

@@ -1,0 +1,143 @@
+/*
+ * rows.c: the rows a panel builds for one repaint, and the small helpers
+ * the panels share (filter match, ages, column layout).  No curses.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ui.h"
+#include "xmalloc.h"
+
+void
+rows_init(struct rows *r)
+{
+	memset(r, 0, sizeof *r);
+}
+
+void
+rows_clear(struct rows *r)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->n; i++)
+		for (k = 0; k < UI_MAX_COLS; k++)
+			free(r->v[i].cells[k]);
+	free(r->v);
+	rows_init(r);
+}
+
+struct row *
+rows_add(struct rows *r, enum row_kind kind, uint64_t key, int flags,
+    const char *const *cells, size_t n)
+{
+	struct row *row;
+	size_t k;
+
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 64;
+		r->v = xreallocarray(r->v, r->cap, sizeof *r->v);
+	}
+	row = &r->v[r->n++];
+	memset(row, 0, sizeof *row);
+	row->kind = kind;
+	row->key = key;
+	row->flags = flags;
+	for (k = 0; k < n && k < UI_MAX_COLS; k++)
+		row->cells[k] = xstrdup(cells[k] != NULL ? cells[k] : "");
+	return row;
+}
+
+int
+ui_match(const char *hay, const char *needle)
+{
+	size_t n, i;
+
+	if (needle == NULL || needle[0] == '\0')
+		return 1;
+	if (hay == NULL)
+		return 0;
+	n = strlen(needle);
+	for (; *hay != '\0'; hay++) {
+		for (i = 0; i < n && hay[i] != '\0'; i++)
+			if (tolower((unsigned char)hay[i]) !=
+			    tolower((unsigned char)needle[i]))
+				break;
+		if (i == n)
+			return 1;
+	}
+	return 0;
+}
+
+void
+ui_age(int64_t us, char *out, size_t len)
+{
+	int64_t s = us > 0 ? us / 1000000 : 0;
+
+	if (s < 60)
+		snprintf(out, len, "%" PRId64 "s", s);
+	else if (s < 3600)
+		snprintf(out, len, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(out, len, "%" PRId64 "h%02" PRId64 "m", s / 3600,
+		    s / 60 % 60);
+	else
+		snprintf(out, len, "%" PRId64 "d%02" PRId64 "h", s / 86400,
+		    s / 3600 % 24);
+}
+
+void
+ui_clock(int64_t us, char *out, size_t len)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+
+	if (us <= 0 || localtime_r(&t, &tm) == NULL) {
+		snprintf(out, len, "--:--:--");
+		return;
+	}
+	strftime(out, len, "%H:%M:%S", &tm);
+}
+
+size_t
+ui_layout(const struct column *cols, size_t n, int width, int *w)
+{
+	size_t i, fit = 0;
+	int used = 0, weights = 0, left, share;
+
+	/* As many columns as fit at their minimum, separated by one space. */
+	for (i = 0; i < n; i++) {
+		int need = cols[i].min + (i > 0 ? 1 : 0);
+
+		if (used + need > width)
+			break;
+		used += need;
+		w[i] = cols[i].min;
+		weights += cols[i].weight;
+		fit++;
+	}
+	if (fit == 0 && n > 0) {
+		w[0] = width > 0 ? width : 0;
+		return 1;
+	}
+	left = width - used;
+	for (i = 0; i < fit && weights > 0; i++) {
+		if (cols[i].weight == 0)
+			continue;
+		share = left * cols[i].weight / weights;
+		w[i] += share;
+	}
+	/* What rounding left over goes to the last flexible column. */
+	used = 0;
+	for (i = 0; i < fit; i++)
+		used += w[i] + (i > 0 ? 1 : 0);
+	for (i = fit; i-- > 0;)
+		if (cols[i].weight > 0) {
+			w[i] += width - used;
+			break;
+		}
+	return fit;
+}

@@ -1,0 +1,728 @@
+/*
+ * ui.c: `isoaudit` with no command: the live dashboard.  It runs the same
+ * monitor as `isoaudit monitor` (attach, log to the database, judge) with
+ * the view as the pipeline's observer, and adds to the same libevent loop:
+ * stdin, SIGWINCH, SIGHUP, a one-second clock, and a frame timer.
+ * Callbacks only mark the screen dirty; at most one repaint happens per
+ * UI_FRAME_US, and none when nothing changed.  The terminal is restored
+ * on every way out: q, SIGINT/SIGTERM/SIGHUP, a lost first connection,
+ * and fatalx().
+ */
+#include <sys/ioctl.h>
+
+#include <curses.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "buf.h"
+#include "config.h"
+#include "ctl.h"
+#include "isoaudit.h"
+#include "log.h"
+#include "monitor.h"
+#include "pipeline.h"
+#include "record.h"
+#include "reply.h"
+#include "store.h"
+#include "ui.h"
+#include "xmalloc.h"
+
+static const struct panel *const panels[PANEL__COUNT] = {
+	&panel_circuits, &panel_apps, &panel_findings, &panel_log
+};
+
+/* For fatalx() and atexit: the terminal must come back. */
+static struct ui *ui_global;
+
+static void	ui_dirty(struct ui *, int);
+
+/* --- the terminal ----------------------------------------------------------- */
+
+static void
+ui_end_curses(void)
+{
+	if (ui_global != NULL && ui_global->active) {
+		ui_global->active = 0;
+		endwin();
+		log_set_sink(NULL, NULL);
+	}
+}
+
+static void
+ui_log_sink(enum log_level lvl, const char *msg, void *arg)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	struct ui *ui = arg;
+	char *esc = escape_dup(msg, strlen(msg));
+
+	view_log(&ui->view, names[lvl], esc, record_now_us());
+	free(esc);
+	ui_dirty(ui, 1);
+}
+
+static void
+ui_start_curses(struct ui *ui)
+{
+	if (ui->active)
+		return;
+	setlocale(LC_ALL, "");
+	if (initscr() == NULL)
+		fatalx("cannot start the terminal interface (TERM=%s)",
+		    getenv("TERM") ? getenv("TERM") : "");
+	ui->active = 1;
+	cbreak();
+	noecho();
+	nonl();
+	intrflush(stdscr, FALSE);
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	draw_init_colors(ui);
+	log_set_sink(ui_log_sink, ui);
+	/* After initscr, so that libevent's SIGWINCH handler wins. */
+	evsignal_add(ui->ev_winch, NULL);
+	event_add(ui->ev_stdin, NULL);
+	ui_dirty(ui, 1);
+}
+
+/* --- repaint scheduling ------------------------------------------------------ */
+
+static void
+ui_paint(struct ui *ui, int64_t now)
+{
+	struct panel_view *pv = &ui->pv[ui->panel];
+	struct panel_state ps;
+	int h = draw_list_height();
+	size_t i;
+
+	if (!pv->built || (!ui->paused && (ui->rebuild ||
+	    ui->built_gen != ui->view.generation))) {
+		memset(&ps, 0, sizeof ps);
+		ps.filter = ui->filter;
+		ps.sort = pv->sort;
+		ps.now = now;
+		ps.folded = &ui->folded;
+		ps.open_finding = ui->open_finding;
+		ps.width = COLS;
+		rows_clear(&pv->rows);
+		panels[ui->panel]->build(&ui->view, &ps, &pv->rows);
+		pv->built = 1;
+		ui->built_gen = ui->view.generation;
+		ui->rebuild = 0;
+		/* The selection stays on its row if the row is still there. */
+		for (i = 0; i < pv->rows.n; i++)
+			if (pv->rows.v[i].kind == pv->sel_kind &&
+			    pv->rows.v[i].key == pv->sel_key)
+				break;
+		if (i < pv->rows.n)
+			pv->sel = i;
+	}
+	if (pv->rows.n == 0)
+		pv->sel = 0;
+	else if (pv->sel >= pv->rows.n)
+		pv->sel = pv->rows.n - 1;
+	if (pv->rows.n > 0) {
+		pv->sel_kind = pv->rows.v[pv->sel].kind;
+		pv->sel_key = pv->rows.v[pv->sel].key;
+	}
+	if (pv->sel < pv->top)
+		pv->top = pv->sel;
+	if (h > 0 && pv->sel >= pv->top + (size_t)h)
+		pv->top = pv->sel - (size_t)h + 1;
+	if (h > 0 && pv->top + (size_t)h > pv->rows.n)
+		pv->top = pv->rows.n > (size_t)h ? pv->rows.n - (size_t)h : 0;
+	draw_screen(ui, now);
+	ui->repaints++;
+	if (now / 1000000 != ui->second) {
+		ui->second = now / 1000000;
+		ui->this_second = 0;
+	}
+	if (++ui->this_second > ui->max_per_second)
+		ui->max_per_second = ui->this_second;
+	ui->last_paint = now;
+	ui->dirty = 0;
+}
+
+static void
+ui_frame_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ui *ui = arg;
+
+	(void)fd;
+	(void)what;
+	ui->frame_pending = 0;
+	if (ui->dirty && ui->active)
+		ui_paint(ui, record_now_us());
+}
+
+/* Something changed: repaint at the next frame (rebuild: rows too). */
+static void
+ui_dirty(struct ui *ui, int rebuild)
+{
+	int64_t now, wait;
+	struct timeval tv;
+
+	if (rebuild)
+		ui->rebuild = 1;
+	ui->dirty = 1;
+	if (ui->frame_pending || !ui->active)
+		return;
+	now = record_now_us();
+	wait = ui->last_paint + UI_FRAME_US - now;
+	if (wait < 0 || wait > UI_FRAME_US)
+		wait = 0;
+	tv.tv_sec = 0;
+	tv.tv_usec = (suseconds_t)wait;
+	evtimer_add(ui->ev_frame, &tv);
+	ui->frame_pending = 1;
+}
+
+static void
+ui_clock_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ui *ui = arg;
+
+	(void)fd;
+	(void)what;
+	/* The clock, ages and "reconnecting in N s" move on their own. */
+	ui_dirty(ui, 1);
+}
+
+static void
+ui_winch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ui *ui = arg;
+	struct winsize ws;
+
+	(void)fd;
+	(void)what;
+	if (!ui->active)
+		return;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	clearok(curscr, TRUE);
+	ui_dirty(ui, 1);
+}
+
+static void
+ui_message(struct ui *ui, const char *msg)
+{
+	snprintf(ui->message, sizeof ui->message, "%s", msg);
+	ui->message_until = record_now_us() + 5 * 1000000LL;
+	ui_dirty(ui, 0);
+}
+
+/* --- what the pipeline tells --------------------------------------------------- */
+
+static void
+obs_session(const struct pipeline_session_info *si, void *arg)
+{
+	struct ui *ui = arg;
+
+	view_session(si, &ui->view);
+	if (si->phase == PIPELINE_START) {
+		ui->ncmds = 0;
+		ui_start_curses(ui);
+	} else if (si->phase == PIPELINE_READY &&
+	    ctl_command(monitor_ctl(ui->mon), "GETINFO uptime") == 0 &&
+	    ui->ncmds < UI_CMDS)
+		snprintf(ui->cmds[ui->ncmds++], sizeof ui->cmds[0], "uptime");
+	ui_dirty(ui, 1);
+}
+
+static void
+obs_circ(const struct pipeline_view_circ *c, void *arg)
+{
+	struct ui *ui = arg;
+
+	view_circ(c, &ui->view);
+	ui_dirty(ui, 1);
+}
+
+static void
+obs_stream(const struct pipeline_view_stream *s, void *arg)
+{
+	struct ui *ui = arg;
+
+	view_stream(s, &ui->view);
+	ui_dirty(ui, 1);
+}
+
+static void
+obs_finding(const struct judge_finding *f, int64_t session, void *arg)
+{
+	struct ui *ui = arg;
+
+	view_finding(f, session, &ui->view);
+	ui_dirty(ui, 1);
+}
+
+static void
+obs_tor_log(const char *sev, const char *msg, int64_t ts, void *arg)
+{
+	struct ui *ui = arg;
+
+	view_tor_log(sev, msg, ts, &ui->view);
+	ui_dirty(ui, 1);
+}
+
+static void
+obs_bootstrap(int progress, const char *summary, int64_t ts, void *arg)
+{
+	struct ui *ui = arg;
+
+	view_bootstrap(progress, summary, ts, &ui->view);
+	ui_dirty(ui, 0);
+}
+
+static void
+obs_uptime(long secs, int64_t ts, void *arg)
+{
+	struct ui *ui = arg;
+
+	view_uptime(secs, ts, &ui->view);
+	ui_dirty(ui, 0);
+}
+
+/* Replies to the commands the dashboard sent (NEWNYM, GETINFO uptime). */
+static void
+ui_reply(const struct reply *r, void *arg)
+{
+	struct ui *ui = arg;
+	char what[16], msg[160];
+	char *esc;
+
+	if (r->async || ui->ncmds == 0)
+		return;
+	snprintf(what, sizeof what, "%s", ui->cmds[0]);
+	memmove(ui->cmds, ui->cmds + 1, (ui->ncmds - 1) * sizeof ui->cmds[0]);
+	ui->ncmds--;
+	if (strcmp(what, "newnym") != 0)
+		return;
+	esc = r->nlines > 0 ? escape_dup(r->lines[0].text,
+	    r->lines[0].textlen) : xstrdup("");
+	if (r->code == 250)
+		snprintf(msg, sizeof msg, "NEWNYM: Tor will use new circuits "
+		    "for new streams");
+	else
+		snprintf(msg, sizeof msg, "NEWNYM refused: %d %s", r->code, esc);
+	log_info("%s", msg);
+	ui_message(ui, msg);
+	free(esc);
+}
+
+static void
+ui_fatal(const char *msg, void *arg)
+{
+	struct ui *ui = arg;
+
+	free(ui->fatal);
+	ui->fatal = xstrdup(msg);
+}
+
+/* --- keys -------------------------------------------------------------------- */
+
+static struct panel_view *
+cur(struct ui *ui)
+{
+	return &ui->pv[ui->panel];
+}
+
+static const struct row *
+selected(struct ui *ui)
+{
+	struct panel_view *pv = cur(ui);
+
+	return pv->sel < pv->rows.n ? &pv->rows.v[pv->sel] : NULL;
+}
+
+static void
+move_sel(struct ui *ui, long delta)
+{
+	struct panel_view *pv = cur(ui);
+	long n = (long)pv->rows.n, s = (long)pv->sel + delta;
+
+	if (n == 0)
+		return;
+	if (s < 0)
+		s = 0;
+	if (s >= n)
+		s = n - 1;
+	pv->sel = (size_t)s;
+	pv->sel_kind = pv->rows.v[s].kind;
+	pv->sel_key = pv->rows.v[s].key;
+	ui_dirty(ui, 0);
+}
+
+static void
+switch_panel(struct ui *ui, int panel)
+{
+	ui->panel = (panel + PANEL__COUNT) % PANEL__COUNT;
+	ui->rebuild = 1;
+	cur(ui)->built = 0;
+	ui_dirty(ui, 1);
+}
+
+static void
+key_enter(struct ui *ui)
+{
+	const struct row *r = selected(ui);
+
+	if (r == NULL)
+		return;
+	switch (r->kind) {
+	case ROW_CIRC:
+		if (idmap_del(&ui->folded, r->key) == NULL)
+			idmap_put(&ui->folded, r->key, ui);
+		break;
+	case ROW_FINDING:
+	case ROW_DETAIL:
+		ui->open_finding = ui->open_finding == r->key ? 0 : r->key;
+		break;
+	case ROW_APP:
+		if (r->key < ui->view.napps) {
+			snprintf(ui->filter, sizeof ui->filter, "%s",
+			    ui->view.apps[r->key]->ident);
+			switch_panel(ui, PANEL_CIRCUITS);
+			ui_message(ui, "circuits of this application; Esc "
+			    "clears the filter");
+		}
+		break;
+	default:
+		return;
+	}
+	ui_dirty(ui, 1);
+}
+
+static void
+key_ack(struct ui *ui)
+{
+	const struct row *r = selected(ui);
+	struct vfinding *f;
+	struct store_finding sf;
+
+	if (ui->panel != PANEL_FINDINGS || r == NULL ||
+	    (r->kind != ROW_FINDING && r->kind != ROW_DETAIL) ||
+	    (f = view_finding_by_seq(&ui->view, r->key)) == NULL)
+		return;
+	if (!view_ack(&ui->view, f)) {
+		ui_message(ui, "already acknowledged");
+		return;
+	}
+	if (f->store_session != 0) {
+		memset(&sf, 0, sizeof sf);
+		sf.session = f->store_session;
+		sf.rule = rule_name(f->rule);
+		sf.circ_id = f->circ_id;
+		sf.listener = f->listener;
+		sf.ident_a = f->ident_a;
+		sf.ident_b = f->ident_b;
+		store_ack(monitor_store(ui->mon), &sf);
+	}
+	log_info("acknowledged %s: %s", rule_name(f->rule), f->detail);
+	ui_message(ui, "acknowledged (kept in the database)");
+	ui_dirty(ui, 1);
+}
+
+static void
+key_newnym(struct ui *ui)
+{
+	if (ctl_command(monitor_ctl(ui->mon), "SIGNAL NEWNYM") == -1) {
+		ui_message(ui, "NEWNYM: not attached to Tor");
+		return;
+	}
+	if (ui->ncmds < UI_CMDS)
+		snprintf(ui->cmds[ui->ncmds++], sizeof ui->cmds[0], "newnym");
+	log_info("NEWNYM sent (asked for in the dashboard)");
+	ui_message(ui, "NEWNYM sent");
+}
+
+static void
+filter_key(struct ui *ui, int ch)
+{
+	size_t n = strlen(ui->filter);
+
+	switch (ch) {
+	case 27:	/* Esc: back to what it was */
+		memcpy(ui->filter, ui->filter_saved, sizeof ui->filter);
+		ui->mode = UI_NORMAL;
+		break;
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		ui->mode = UI_NORMAL;
+		curs_set(0);
+		break;
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+		if (n > 0)
+			ui->filter[n - 1] = '\0';
+		break;
+	case 21:	/* ^U */
+		ui->filter[0] = '\0';
+		break;
+	default:
+		if (ch >= 0x20 && ch < 0x7f && n + 1 < sizeof ui->filter) {
+			ui->filter[n] = (char)ch;
+			ui->filter[n + 1] = '\0';
+		}
+		break;
+	}
+	if (ui->mode == UI_NORMAL)
+		curs_set(0);
+	cur(ui)->sel = 0;
+	ui_dirty(ui, 1);
+}
+
+/* Returns 1 to quit. */
+static int
+ui_key(struct ui *ui, int ch)
+{
+	int page = draw_list_height() > 1 ? draw_list_height() - 1 : 1;
+
+	if (ch == KEY_RESIZE) {
+		ui_dirty(ui, 1);
+		return 0;
+	}
+	switch (ui->mode) {
+	case UI_HELP:
+		ui->mode = UI_NORMAL;
+		ui_dirty(ui, 0);
+		return 0;
+	case UI_CONFIRM:
+		ui->mode = UI_NORMAL;
+		if (ch == 'y' || ch == 'Y')
+			key_newnym(ui);
+		else
+			ui_message(ui, "NEWNYM not sent");
+		ui_dirty(ui, 0);
+		return 0;
+	case UI_FILTER:
+		filter_key(ui, ch);
+		return 0;
+	case UI_NORMAL:
+		break;
+	}
+	switch (ch) {
+	case 'q':
+	case 'Q':
+		return 1;
+	case '\t':
+		switch_panel(ui, ui->panel + 1);
+		break;
+	case KEY_BTAB:
+		switch_panel(ui, ui->panel - 1);
+		break;
+	case '1': case '2': case '3': case '4':
+		switch_panel(ui, ch - '1');
+		break;
+	case KEY_UP:
+	case 'k':
+		move_sel(ui, -1);
+		break;
+	case KEY_DOWN:
+	case 'j':
+		move_sel(ui, 1);
+		break;
+	case KEY_PPAGE:
+		move_sel(ui, -page);
+		break;
+	case KEY_NPAGE:
+	case ' ':
+		move_sel(ui, page);
+		break;
+	case KEY_HOME:
+	case 'g':
+		move_sel(ui, -(long)cur(ui)->rows.n);
+		break;
+	case KEY_END:
+	case 'G':
+		move_sel(ui, (long)cur(ui)->rows.n);
+		break;
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		key_enter(ui);
+		break;
+	case '/':
+		memcpy(ui->filter_saved, ui->filter, sizeof ui->filter);
+		ui->mode = UI_FILTER;
+		curs_set(1);
+		ui_dirty(ui, 0);
+		break;
+	case 27:
+		if (ui->filter[0] != '\0') {
+			ui->filter[0] = '\0';
+			ui_dirty(ui, 1);
+		}
+		break;
+	case 's':
+		cur(ui)->sort = (cur(ui)->sort + 1) %
+		    (int)panels[ui->panel]->nsorts;
+		ui_dirty(ui, 1);
+		break;
+	case 'p':
+		ui->paused = !ui->paused;
+		ui_message(ui, ui->paused ? "view paused: monitoring and "
+		    "logging go on; p resumes" : "view resumed");
+		ui_dirty(ui, 1);
+		break;
+	case 'n':
+		ui->mode = UI_CONFIRM;
+		ui_dirty(ui, 0);
+		break;
+	case 'a':
+		key_ack(ui);
+		break;
+	case '?':
+	case 'h':
+		ui->mode = UI_HELP;
+		ui_dirty(ui, 0);
+		break;
+	case 12:	/* ^L */
+		clearok(curscr, TRUE);
+		ui_dirty(ui, 1);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void
+ui_stdin_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ui *ui = arg;
+	int ch, n = 0;
+
+	(void)fd;
+	(void)what;
+	while (ui->active && (ch = getch()) != ERR) {
+		if (ui_key(ui, ch)) {
+			monitor_stop(ui->mon, EXIT_OK);
+			return;
+		}
+		if (++n == 64)
+			break;	/* the rest next turn: Tor gets a go too */
+	}
+	if (n == 0 && !isatty(STDIN_FILENO)) {
+		/* The terminal went away. */
+		monitor_stop(ui->mon, EXIT_OK);
+	}
+}
+
+static void
+ui_hup_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ui *ui = arg;
+
+	(void)fd;
+	(void)what;
+	/* The terminal hung up: nobody is watching any more. */
+	monitor_stop(ui->mon, EXIT_OK);
+}
+
+/* --- the command ------------------------------------------------------------- */
+
+int
+cmd_dashboard(struct opts *o)
+{
+	struct ui ui;
+	struct pipeline_observer obs;
+	struct monitor_setup setup;
+	struct pipeline_stats st;
+	struct event_base *base;
+	struct timeval second = { 1, 0 };
+	int status, i;
+	int64_t ended;
+
+	if (o->argc > 0) {
+		fprintf(stderr, "isoaudit: unknown command %s (see isoaudit "
+		    "--help)\n", o->argv[0]);
+		return EXIT_USAGE;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "isoaudit: the dashboard needs a terminal; "
+		    "use `isoaudit monitor` without one\n");
+		return EXIT_USAGE;
+	}
+	/* Findings are on the screen; stderr is the screen. */
+	if (o->cfg.alert == ALERT_STDERR)
+		o->cfg.alert = ALERT_NONE;
+	memset(&ui, 0, sizeof ui);
+	ui.opts = o;
+	view_init(&ui.view);
+	idmap_init(&ui.folded);
+	for (i = 0; i < PANEL__COUNT; i++)
+		rows_init(&ui.pv[i].rows);
+
+	memset(&obs, 0, sizeof obs);
+	obs.session = obs_session;
+	obs.circ = obs_circ;
+	obs.stream = obs_stream;
+	obs.finding = obs_finding;
+	obs.tor_log = obs_tor_log;
+	obs.bootstrap = obs_bootstrap;
+	obs.uptime = obs_uptime;
+	obs.arg = &ui;
+	memset(&setup, 0, sizeof setup);
+	setup.observer = &obs;
+	setup.events = "STATUS_CLIENT NOTICE WARN ERR";
+	setup.reply = ui_reply;
+	setup.fatal = ui_fatal;
+	setup.arg = &ui;
+	if ((ui.mon = monitor_open(o, &setup, &status)) == NULL) {
+		view_free(&ui.view);
+		return status;
+	}
+	base = monitor_base(ui.mon);
+	ui.ev_stdin = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST,
+	    ui_stdin_cb, &ui);
+	ui.ev_winch = evsignal_new(base, SIGWINCH, ui_winch_cb, &ui);
+	ui.ev_hup = evsignal_new(base, SIGHUP, ui_hup_cb, &ui);
+	ui.ev_frame = evtimer_new(base, ui_frame_cb, &ui);
+	ui.ev_clock = event_new(base, -1, EV_PERSIST, ui_clock_cb, &ui);
+	evsignal_add(ui.ev_hup, NULL);
+	event_add(ui.ev_clock, &second);
+	ui_global = &ui;
+	log_set_fatal_hook(ui_end_curses);
+	ui.started = record_now_us();
+
+	status = monitor_run(ui.mon);
+
+	ui_end_curses();
+	ended = record_now_us();
+	pipeline_stats(monitor_pipeline(ui.mon), &st);
+	if (ui.fatal != NULL)
+		fprintf(stderr, "isoaudit: %s\n", ui.fatal);
+	if (o->verbose > 0)
+		fprintf(stderr, "isoaudit: dashboard: %" PRIu64 " repaints "
+		    "(at most %u in one second) in %.1f s for %" PRIu64
+		    " events from Tor\n", ui.repaints, ui.max_per_second,
+		    (double)(ended - ui.started) / 1e6, st.events);
+	event_free(ui.ev_stdin);
+	event_free(ui.ev_winch);
+	event_free(ui.ev_hup);
+	event_free(ui.ev_frame);
+	event_free(ui.ev_clock);
+	monitor_close(ui.mon);
+	log_set_fatal_hook(NULL);
+	ui_global = NULL;
+	for (i = 0; i < PANEL__COUNT; i++)
+		rows_clear(&ui.pv[i].rows);
+	idmap_free(&ui.folded);
+	view_free(&ui.view);
+	free(ui.fatal);
+	return status;
+}

@@ -1,0 +1,167 @@
+/*
+ * ui.h: the dashboard's pieces.  view.c is the model; each panel_*.c turns
+ * it into rows (pure: no curses, testable); draw.c paints rows through a
+ * panel's column table; ui.c owns the terminal, the keys and when to
+ * repaint.
+ */
+#ifndef ISOAUDIT_UI_H
+#define ISOAUDIT_UI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "view.h"
+
+#define UI_MAX_COLS	8
+
+/* What a row is, so that keys know what they act on. */
+enum row_kind {
+	ROW_CIRC = 1,
+	ROW_STREAM,
+	ROW_APP,
+	ROW_FINDING,
+	ROW_DETAIL,	/* a finding's expanded lines */
+	ROW_LOG,
+	ROW_NOTE	/* "(no circuit yet)", "nothing matches" */
+};
+
+#define ROW_SHARED	0x01	/* red, with the marker */
+#define ROW_CLOSED	0x02	/* dim */
+#define ROW_ACKED	0x04
+#define ROW_SPAN	0x08	/* cells[0] spans the whole width */
+#define ROW_FOLDED	0x10	/* a circuit whose streams are hidden */
+
+struct row {
+	enum row_kind	 kind;
+	uint64_t	 key;		/* circuit or stream id, finding seq,
+					   app index, log line */
+	int		 flags;
+	int		 severity;	/* findings, log: enum severity */
+	char		*cells[UI_MAX_COLS];
+};
+
+struct rows {
+	struct row	*v;
+	size_t		 n;
+	size_t		 cap;
+};
+
+void	rows_init(struct rows *);
+void	rows_clear(struct rows *);
+/* Appends a row with n cells (printf-less: strings copied; NULL = ""). */
+struct row *rows_add(struct rows *, enum row_kind, uint64_t, int,
+	    const char *const *, size_t);
+
+/* A column of a panel's table: title, minimum width, share of what is
+ * left over (0: fixed), right-aligned. */
+struct column {
+	const char	*title;
+	int		 min;
+	int		 weight;
+	int		 right;
+};
+
+/* What the panels are asked to show. */
+struct panel_state {
+	const char	*filter;	/* "" or a case-insensitive substring */
+	int		 sort;
+	int64_t		 now;		/* us, for ages */
+	struct idmap	*folded;	/* circuit ids folded by the user */
+	uint64_t	 open_finding;	/* seq of the expanded one, or 0 */
+	int		 width;		/* of the screen, for wrapped text */
+};
+
+struct panel {
+	const char		*name;
+	const struct column	*cols;
+	size_t			 ncols;
+	const char *const	*sorts;
+	size_t			 nsorts;
+	void			(*build)(const struct view *,
+				    const struct panel_state *, struct rows *);
+};
+
+enum { PANEL_CIRCUITS, PANEL_APPS, PANEL_FINDINGS, PANEL_LOG, PANEL__COUNT };
+extern const struct panel panel_circuits, panel_apps, panel_findings,
+    panel_log;
+
+/* --- the dashboard (ui.c, draw.c) ---------------------------------------- */
+
+struct event;
+struct monitor;
+struct opts;
+
+/* A panel's list as shown: its rows, selection and scroll. */
+struct panel_view {
+	struct rows	 rows;
+	size_t		 sel;
+	size_t		 top;
+	enum row_kind	 sel_kind;	/* to find the selection again */
+	uint64_t	 sel_key;
+	int		 sort;
+	int		 built;
+};
+
+enum ui_mode { UI_NORMAL, UI_FILTER, UI_CONFIRM, UI_HELP };
+
+#define UI_FRAME_US	50000		/* at most 20 repaints a second */
+#define UI_CMDS		8
+
+struct ui {
+	struct opts	*opts;
+	struct monitor	*mon;
+	struct view	 view;
+	int		 active;	/* curses is on */
+	int		 color;
+	enum ui_mode	 mode;
+	int		 panel;
+	struct panel_view pv[PANEL__COUNT];
+	char		 filter[128];
+	char		 filter_saved[128];
+	int		 paused;
+	struct idmap	 folded;
+	uint64_t	 open_finding;
+	char		 message[160];	/* footer, until message_until */
+	int64_t		 message_until;
+
+	struct event	*ev_stdin;
+	struct event	*ev_winch;
+	struct event	*ev_hup;
+	struct event	*ev_frame;
+	struct event	*ev_clock;
+	int		 frame_pending;
+	int		 dirty;
+	int		 rebuild;	/* rows must be built again */
+	uint64_t	 built_gen;
+	int64_t		 last_paint;
+
+	/* Counters (printed with -v at the end). */
+	uint64_t	 repaints;
+	unsigned	 max_per_second;
+	unsigned	 this_second;
+	int64_t		 second;
+	int64_t		 started;
+
+	/* Commands sent to Tor and not answered yet. */
+	char		 cmds[UI_CMDS][16];
+	size_t		 ncmds;
+	char		*fatal;
+};
+
+/* draw.c: paints the whole screen from the ui's state. */
+void	draw_init_colors(struct ui *);
+void	draw_screen(struct ui *, int64_t);
+/* How many list rows fit on the screen. */
+int	draw_list_height(void);
+
+/* Case-insensitive substring test for the filter ("" matches all). */
+int	ui_match(const char *, const char *);
+/* "12s", "4m05s", "3h02m", "2d04h" */
+void	ui_age(int64_t, char *, size_t);
+/* "HH:MM:SS" (local time) of a time in us. */
+void	ui_clock(int64_t, char *, size_t);
+
+/* Column widths for a total width; returns how many columns fit. */
+size_t	ui_layout(const struct column *, size_t, int, int *);
+
+#endif

@@ -1,0 +1,834 @@
+/*
+ * view.c: the dashboard's model, fed by the pipeline's observer.  Holds
+ * the circuits of the current Tor session (open ones, and the last
+ * VIEW_CLOSED_CIRCS closed ones that carried streams), their streams, the
+ * applications seen since start, the findings and a log ring; every list
+ * is bounded, so a week of traffic costs what an hour does.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "judge.h"
+#include "pipeline.h"
+#include "view.h"
+#include "xmalloc.h"
+
+#define UNATTRIBUTED_PREFIX	"unattributed"
+
+static uint64_t
+fnv64(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static void
+copy_to(char *dst, size_t size, const char *s)
+{
+	snprintf(dst, size, "%s", s != NULL ? s : "");
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* --- sets ----------------------------------------------------------------- */
+
+static void
+vset_add(struct vset *set, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->v[i], s) == 0)
+			return;
+	if (set->n < VIEW_APP_SET)
+		set->v[set->n++] = xstrdup(s);
+	else
+		set->more++;
+}
+
+static void
+vset_free(struct vset *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		free(set->v[i]);
+	set->n = set->more = 0;
+}
+
+/* --- life cycle ------------------------------------------------------------ */
+
+void
+view_init(struct view *v)
+{
+	memset(v, 0, sizeof *v);
+	idmap_init(&v->circs);
+	idmap_init(&v->stream_ids);
+	idmap_init(&v->app_ids);
+	idmap_init(&v->finding_ids);
+	v->bootstrap = -1;
+	v->uptime = -1;
+}
+
+static void
+vstream_free(struct vstream *s)
+{
+	if (s == NULL)
+		return;
+	free(s->target);
+	free(s->ident);
+	free(s->listener);
+	free(s->process);
+	free(s);
+}
+
+static void
+vcirc_free(struct view *v, struct vcirc *c)
+{
+	struct vstream *s, *next;
+	size_t i;
+
+	for (s = c->streams; s != NULL; s = next) {
+		next = s->next;
+		if (s->closed == 0)
+			idmap_del(&v->stream_ids, s->id);
+		vstream_free(s);
+	}
+	for (i = 0; i < c->nidents; i++)
+		free(c->idents[i]);
+	free(c);
+}
+
+/* Forgets the circuits and streams of a Tor session. */
+static void
+view_forget_session(struct view *v)
+{
+	struct vstream *s, *next;
+	size_t pos = 0, i;
+	uint64_t id;
+	void *p;
+
+	while (idmap_next(&v->circs, &pos, &id, &p))
+		vcirc_free(v, p);
+	idmap_free(&v->circs);
+	idmap_init(&v->circs);
+	for (s = v->unattached; s != NULL; s = next) {
+		next = s->next;
+		vstream_free(s);
+	}
+	v->unattached = NULL;
+	idmap_free(&v->stream_ids);
+	idmap_init(&v->stream_ids);
+	v->nclosed = 0;
+	v->streams_open = 0;
+	for (i = 0; i < v->napps; i++)
+		v->apps[i]->open = 0;
+}
+
+static void
+vfinding_free(struct vfinding *f)
+{
+	free(f->listener);
+	free(f->ident_a);
+	free(f->ident_b);
+	free(f->detail);
+	free(f->apps);
+	free(f->processes);
+	free(f->streams);
+	free(f->key);
+	free(f);
+}
+
+void
+view_free(struct view *v)
+{
+	size_t i;
+
+	view_forget_session(v);
+	idmap_free(&v->circs);
+	idmap_free(&v->stream_ids);
+	for (i = 0; i < v->napps; i++) {
+		free(v->apps[i]->ident);
+		vset_free(&v->apps[i]->listeners);
+		vset_free(&v->apps[i]->processes);
+		vset_free(&v->apps[i]->exits);
+		free(v->apps[i]);
+	}
+	free(v->apps);
+	idmap_free(&v->app_ids);
+	for (i = 0; i < v->nfindings; i++)
+		vfinding_free(v->findings[i]);
+	free(v->findings);
+	idmap_free(&v->finding_ids);
+	for (i = 0; i < v->nlog; i++)
+		free(v->log[(v->log_start + i) % VIEW_LOG_LINES].text);
+	free(v->address);
+	free(v->method);
+	free(v->version);
+	free(v->bootstrap_summary);
+	free(v->end_reason);
+	memset(v, 0, sizeof *v);
+}
+
+/* --- session -------------------------------------------------------------- */
+
+void
+view_session(const struct pipeline_session_info *si, void *arg)
+{
+	struct view *v = arg;
+	struct vstream *s;
+	size_t pos = 0;
+	uint64_t id;
+	void *p;
+	char *msg;
+
+	v->generation++;
+	switch (si->phase) {
+	case PIPELINE_START:
+		view_forget_session(v);
+		v->serial = si->serial;
+		v->attached = 1;
+		v->attached_at = si->ts;
+		v->pid = 0;
+		v->uptime = -1;
+		v->bootstrap = -1;
+		FREE(v->version);
+		FREE(v->end_reason);
+		free(v->address);
+		v->address = dup_or_null(si->address);
+		free(v->method);
+		v->method = dup_or_null(si->method);
+		break;
+	case PIPELINE_READY:
+		free(v->version);
+		v->version = dup_or_null(si->version);
+		v->pid = si->pid;
+		msg = xasprintf("attached to Tor %s (pid %ld) at %s with %s, "
+		    "Tor session %u: %zu circuits open", si->version ?
+		    si->version : "(version unknown)", si->pid,
+		    si->address ? si->address : "?",
+		    si->method ? si->method : "?", si->serial,
+		    view_open_circuits(v));
+		view_log(v, "info", msg, si->ts);
+		free(msg);
+		break;
+	case PIPELINE_END:
+		v->attached = 0;
+		free(v->end_reason);
+		v->end_reason = dup_or_null(si->why);
+		msg = xasprintf("Tor session %u ended: %s", si->serial,
+		    si->why ? si->why : "?");
+		view_log(v, "warn", msg, si->ts);
+		free(msg);
+		/* What was open is closed now: Tor will not say more. */
+		while (idmap_next(&v->circs, &pos, &id, &p)) {
+			struct vcirc *c = p;
+
+			if (c->closed == 0)
+				c->closed = si->ts;
+			for (s = c->streams; s != NULL; s = s->next)
+				if (s->closed == 0)
+					s->closed = si->ts;
+			c->streams_open = 0;
+		}
+		idmap_free(&v->stream_ids);
+		idmap_init(&v->stream_ids);
+		v->streams_open = 0;
+		for (pos = 0; pos < v->napps; pos++)
+			v->apps[pos]->open = 0;
+		break;
+	}
+}
+
+void
+view_bootstrap(int progress, const char *summary, int64_t ts, void *arg)
+{
+	struct view *v = arg;
+
+	(void)ts;
+	v->bootstrap = progress;
+	free(v->bootstrap_summary);
+	v->bootstrap_summary = xstrdup(summary);
+	v->generation++;
+}
+
+void
+view_uptime(long secs, int64_t ts, void *arg)
+{
+	struct view *v = arg;
+
+	v->uptime = secs;
+	v->uptime_at = ts;
+	v->generation++;
+}
+
+/* --- circuits ------------------------------------------------------------- */
+
+/* Forgets the oldest closed circuit when too many are kept. */
+static void
+closed_push(struct view *v, uint64_t id)
+{
+	struct vcirc *old;
+
+	if (v->nclosed == VIEW_CLOSED_CIRCS) {
+		old = idmap_del(&v->circs, v->closed_order[0]);
+		if (old != NULL)
+			vcirc_free(v, old);
+		memmove(v->closed_order, v->closed_order + 1,
+		    (VIEW_CLOSED_CIRCS - 1) * sizeof v->closed_order[0]);
+		v->nclosed--;
+	}
+	v->closed_order[v->nclosed++] = id;
+}
+
+void
+view_circ(const struct pipeline_view_circ *e, void *arg)
+{
+	struct view *v = arg;
+	struct vcirc *c = idmap_get(&v->circs, e->id);
+
+	v->generation++;
+	if (c != NULL && c->closed != 0 && !e->closing) {
+		/* A closed id seen again (a new Tor session reusing it). */
+		return;
+	}
+	if (c == NULL) {
+		if (e->closing)
+			return;		/* never seen open: nothing to show */
+		c = xcalloc(1, sizeof *c);
+		c->id = e->id;
+		c->created = e->created != 0 ? e->created : e->ts;
+		idmap_put(&v->circs, e->id, c);
+	}
+	copy_to(c->status, sizeof c->status, e->status);
+	if (e->purpose[0] != '\0')
+		copy_to(c->purpose, sizeof c->purpose, e->purpose);
+	if (e->exit_fp[0] != '\0')
+		copy_to(c->exit_fp, sizeof c->exit_fp, e->exit_fp);
+	if (e->exit_nick[0] != '\0')
+		copy_to(c->exit_nick, sizeof c->exit_nick, e->exit_nick);
+	if (e->conflux[0] != '\0')
+		copy_to(c->conflux, sizeof c->conflux, e->conflux);
+	if (e->created != 0)
+		c->created = e->created;
+	if (e->closing && c->closed == 0) {
+		c->closed = e->ts;
+		if (c->streams_total == 0) {
+			idmap_del(&v->circs, e->id);
+			vcirc_free(v, c);
+		} else
+			closed_push(v, e->id);
+	}
+}
+
+size_t
+view_open_circuits(const struct view *v)
+{
+	size_t pos = 0, n = 0;
+	uint64_t id;
+	void *p;
+
+	while (idmap_next(&v->circs, &pos, &id, &p))
+		if (((struct vcirc *)p)->closed == 0)
+			n++;
+	return n;
+}
+
+static int
+is_unattributed(const char *ident)
+{
+	return strncmp(ident, UNATTRIBUTED_PREFIX,
+	    strlen(UNATTRIBUTED_PREFIX)) == 0;
+}
+
+/* Adds an identity to a circuit; returns 1 when it is new there. */
+static int
+circ_add_ident(struct vcirc *c, const char *ident)
+{
+	size_t i;
+
+	for (i = 0; i < c->nidents; i++)
+		if (strcmp(c->idents[i], ident) == 0)
+			return 0;
+	if (c->nidents == VIEW_CIRC_IDENTS) {
+		c->more_idents++;
+		return 1;
+	}
+	c->idents[c->nidents++] = xstrdup(ident);
+	if (!is_unattributed(ident))
+		c->real_idents++;
+	return 1;
+}
+
+int
+view_circ_shared(const struct view *v, const struct vcirc *c)
+{
+	const char *first = NULL;
+	size_t pos = 0, i;
+	uint64_t id;
+	void *p;
+
+	if (c->real_idents + c->more_idents >= 2)
+		return 1;
+	if (c->conflux[0] == '\0')
+		return 0;
+	/* The legs of one conflux set are one exit circuit. */
+	while (idmap_next(&v->circs, &pos, &id, &p)) {
+		const struct vcirc *o = p;
+
+		if (strcmp(o->conflux, c->conflux) != 0)
+			continue;
+		for (i = 0; i < o->nidents; i++) {
+			if (is_unattributed(o->idents[i]))
+				continue;
+			if (first == NULL)
+				first = o->idents[i];
+			else if (strcmp(first, o->idents[i]) != 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* --- applications ---------------------------------------------------------- */
+
+struct vapp *
+view_app(const struct view *v, const char *ident)
+{
+	struct vapp *a = idmap_get(&v->app_ids, fnv64(ident));
+	size_t i;
+
+	if (a != NULL && strcmp(a->ident, ident) == 0)
+		return a;
+	if (a == NULL)
+		return NULL;
+	/* A 64-bit hash collision: look everywhere. */
+	for (i = 0; i < v->napps; i++)
+		if (strcmp(v->apps[i]->ident, ident) == 0)
+			return v->apps[i];
+	return NULL;
+}
+
+static struct vapp *
+app_get(struct view *v, const char *ident, int64_t ts)
+{
+	struct vapp *a = view_app(v, ident);
+
+	if (a != NULL)
+		return a;
+	if (v->napps == VIEW_MAX_APPS) {
+		v->apps_dropped++;
+		return NULL;
+	}
+	a = xcalloc(1, sizeof *a);
+	a->ident = xstrdup(ident);
+	a->first_seen = ts;
+	a->unattributed = is_unattributed(ident);
+	v->apps = xreallocarray(v->apps, v->napps + 1, sizeof *v->apps);
+	v->apps[v->napps++] = a;
+	if (idmap_get(&v->app_ids, fnv64(ident)) == NULL)
+		idmap_put(&v->app_ids, fnv64(ident), a);
+	return a;
+}
+
+/* --- streams --------------------------------------------------------------- */
+
+/* Unlinks s from the list at *head; returns 1 if it was there. */
+static int
+list_unlink(struct vstream **head, struct vstream *s)
+{
+	struct vstream **pp;
+
+	for (pp = head; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			s->next = NULL;
+			return 1;
+		}
+	return 0;
+}
+
+/* Keeps at most VIEW_CLOSED_STREAMS closed streams on a circuit. */
+static void
+trim_closed(struct vcirc *c)
+{
+	struct vstream **pp = &c->streams, *s;
+	unsigned closed = 0;
+
+	while ((s = *pp) != NULL) {
+		if (s->closed != 0 && ++closed > VIEW_CLOSED_STREAMS) {
+			*pp = s->next;
+			vstream_free(s);
+			continue;
+		}
+		pp = &s->next;
+	}
+}
+
+static void
+stream_attach(struct view *v, struct vstream *s, uint64_t circ, int64_t ts)
+{
+	struct vcirc *old = s->circ ? idmap_get(&v->circs, s->circ) : NULL;
+	struct vcirc *c = idmap_get(&v->circs, circ);
+	struct vapp *a;
+	char exit[64];
+
+	if (old != NULL) {
+		list_unlink(&old->streams, s);
+		if (old->streams_open > 0)
+			old->streams_open--;
+	} else
+		list_unlink(&v->unattached, s);
+	s->circ = circ;
+	if (c == NULL) {
+		/* A circuit not seen (yet): shown as one. */
+		c = xcalloc(1, sizeof *c);
+		c->id = circ;
+		c->created = ts;
+		copy_to(c->status, sizeof c->status, "?");
+		idmap_put(&v->circs, circ, c);
+	}
+	s->next = c->streams;
+	c->streams = s;
+	c->streams_total++;
+	c->streams_open++;
+	a = view_app(v, s->ident);
+	if (circ_add_ident(c, s->ident) && a != NULL)
+		a->circuits++;
+	if (a != NULL && c->exit_fp[0] != '\0') {
+		snprintf(exit, sizeof exit, "%s%s$%.8s", c->exit_nick,
+		    c->exit_nick[0] ? " " : "", c->exit_fp);
+		vset_add(&a->exits, exit);
+	}
+}
+
+void
+view_stream(const struct pipeline_view_stream *e, void *arg)
+{
+	struct view *v = arg;
+	struct vstream *s = idmap_get(&v->stream_ids, e->id);
+	struct vcirc *c;
+	struct vapp *a;
+	char proc[64];
+
+	v->generation++;
+	if (s == NULL) {
+		if (e->closing && !e->is_new)
+			return;
+		s = xcalloc(1, sizeof *s);
+		s->id = e->id;
+		s->ident = xstrdup(e->ident);
+		s->unattributed = e->unattributed;
+		s->opened = e->ts;
+		idmap_put(&v->stream_ids, e->id, s);
+		s->next = v->unattached;
+		v->unattached = s;
+		v->streams_open++;
+		if ((a = app_get(v, e->ident, e->ts)) != NULL) {
+			a->open++;
+			a->total++;
+			a->last_seen = e->ts;
+		}
+	}
+	a = view_app(v, s->ident);
+	copy_to(s->status, sizeof s->status, e->status);
+	if (s->target == NULL || (e->target[0] != '\0' &&
+	    strcmp(e->target, "?") != 0)) {
+		free(s->target);
+		s->target = xstrdup(e->target);
+	}
+	if (e->listener != NULL && s->listener == NULL) {
+		s->listener = xstrdup(e->listener);
+		if (a != NULL)
+			vset_add(&a->listeners, e->listener);
+	}
+	if (e->process != NULL && s->process == NULL) {
+		s->process = xstrdup(e->process);
+		s->pid = e->pid;
+		if (a != NULL) {
+			snprintf(proc, sizeof proc, "%s[%ld]", e->process,
+			    e->pid);
+			vset_add(&a->processes, proc);
+		}
+	}
+	if (a != NULL)
+		a->last_seen = e->ts;
+	if (e->circ != 0 && e->circ != s->circ)
+		stream_attach(v, s, e->circ, e->ts);
+	if (!e->closing)
+		return;
+	s->closed = e->ts;
+	idmap_del(&v->stream_ids, e->id);
+	if (v->streams_open > 0)
+		v->streams_open--;
+	if (a != NULL && a->open > 0)
+		a->open--;
+	c = s->circ ? idmap_get(&v->circs, s->circ) : NULL;
+	if (c != NULL) {
+		if (c->streams_open > 0)
+			c->streams_open--;
+		trim_closed(c);
+	} else {
+		list_unlink(&v->unattached, s);
+		vstream_free(s);
+	}
+}
+
+/* --- findings -------------------------------------------------------------- */
+
+static char *
+finding_key(unsigned serial, const struct judge_finding *f)
+{
+	return xasprintf("%u\x1f%d\x1f%llu\x1f%s\x1f%s\x1f%s", serial,
+	    (int)f->rule, (unsigned long long)f->circ_id,
+	    f->listener ? f->listener : "", f->ident_a ? f->ident_a : "",
+	    f->ident_b ? f->ident_b : "");
+}
+
+static struct vfinding *
+finding_find(const struct view *v, const char *key)
+{
+	struct vfinding *f = idmap_get(&v->finding_ids, fnv64(key));
+	size_t i;
+
+	if (f != NULL && strcmp(f->key, key) == 0)
+		return f;
+	if (f == NULL)
+		return NULL;
+	for (i = 0; i < v->nfindings; i++)
+		if (strcmp(v->findings[i]->key, key) == 0)
+			return v->findings[i];
+	return NULL;
+}
+
+static void
+findings_rehash(struct view *v)
+{
+	size_t i;
+
+	idmap_free(&v->finding_ids);
+	idmap_init(&v->finding_ids);
+	for (i = 0; i < v->nfindings; i++)
+		if (idmap_get(&v->finding_ids,
+		    fnv64(v->findings[i]->key)) == NULL)
+			idmap_put(&v->finding_ids, fnv64(v->findings[i]->key),
+			    v->findings[i]);
+}
+
+/* Makes room: the oldest acknowledged finding goes, else the oldest. */
+static void
+findings_drop_one(struct view *v)
+{
+	size_t i, victim = 0;
+	struct vfinding *f;
+
+	for (i = 0; i < v->nfindings; i++)
+		if (v->findings[i]->acked) {
+			victim = i;
+			break;
+		}
+	f = v->findings[victim];
+	if (f->severity >= 0 && f->severity < 4)
+		v->by_severity[f->severity]--;
+	if (f->severity == SEV_CRITICAL && !f->acked)
+		v->unacked_critical--;
+	vfinding_free(f);
+	memmove(v->findings + victim, v->findings + victim + 1,
+	    (v->nfindings - victim - 1) * sizeof *v->findings);
+	v->nfindings--;
+	v->findings_dropped++;
+	findings_rehash(v);
+}
+
+void
+view_finding(const struct judge_finding *jf, int64_t store_session,
+    void *arg)
+{
+	struct view *v = arg;
+	char *key = finding_key(v->serial, jf);
+	struct vfinding *f = finding_find(v, key);
+
+	v->generation++;
+	if (f == NULL) {
+		if (v->nfindings == VIEW_MAX_FINDINGS)
+			findings_drop_one(v);
+		f = xcalloc(1, sizeof *f);
+		f->key = key;
+		key = NULL;
+		f->seq = ++v->next_seq;
+		f->store_session = store_session;
+		f->serial = v->serial;
+		f->rule = (int)jf->rule;
+		f->severity = (int)jf->severity;
+		f->circ_id = jf->circ_id;
+		f->listener = xstrdup(jf->listener ? jf->listener : "");
+		f->ident_a = xstrdup(jf->ident_a ? jf->ident_a : "");
+		f->ident_b = xstrdup(jf->ident_b ? jf->ident_b : "");
+		f->first_seen = jf->first_seen;
+		v->findings = xreallocarray(v->findings, v->nfindings + 1,
+		    sizeof *v->findings);
+		v->findings[v->nfindings++] = f;
+		if (idmap_get(&v->finding_ids, fnv64(f->key)) == NULL)
+			idmap_put(&v->finding_ids, fnv64(f->key), f);
+		if (f->severity >= 0 && f->severity < 4)
+			v->by_severity[f->severity]++;
+		if (f->severity == SEV_CRITICAL)
+			v->unacked_critical++;
+	}
+	free(key);
+	free(f->detail);
+	f->detail = xstrdup(jf->detail ? jf->detail : "");
+	free(f->apps);
+	f->apps = dup_or_null(jf->apps);
+	free(f->identities);
+	f->identities = dup_or_null(jf->identities);
+	free(f->processes);
+	f->processes = dup_or_null(jf->processes);
+	free(f->streams);
+	f->streams = dup_or_null(jf->streams);
+	f->count = jf->count;
+	f->last_seen = jf->last_seen;
+}
+
+struct vfinding *
+view_finding_by_seq(const struct view *v, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < v->nfindings; i++)
+		if (v->findings[i]->seq == seq)
+			return v->findings[i];
+	return NULL;
+}
+
+int
+view_ack(struct view *v, struct vfinding *f)
+{
+	if (f->acked)
+		return 0;
+	f->acked = 1;
+	if (f->severity == SEV_CRITICAL && v->unacked_critical > 0)
+		v->unacked_critical--;
+	v->generation++;
+	return 1;
+}
+
+/* Whether a finding's identities (a JSON array) name ident. */
+static int
+finding_names(const struct vfinding *f, const char *ident)
+{
+	struct buf q;
+	int found;
+
+	if (strcmp(f->ident_a, ident) == 0 || strcmp(f->ident_b, ident) == 0)
+		return 1;
+	if (f->identities == NULL)
+		return 0;
+	buf_init(&q);
+	buf_json_strz(&q, ident);
+	found = strstr(f->identities, buf_cstr(&q)) != NULL;
+	buf_free(&q);
+	return found;
+}
+
+static void
+list_add_once(struct buf *b, const char *s)
+{
+	const char *p = buf_cstr(b);
+	size_t n = strlen(s);
+
+	while ((p = strstr(p, s)) != NULL) {
+		if ((p == b->p || (p >= b->p + 2 && p[-2] == ',')) &&
+		    (p[n] == '\0' || p[n] == ','))
+			return;
+		p += n;
+	}
+	if (b->len > 0)
+		buf_adds(b, ", ");
+	buf_adds(b, s);
+}
+
+char *
+view_app_verdict(const struct view *v, const char *ident, char **rules)
+{
+	struct buf with, other;
+	size_t i;
+	char *out = NULL;
+
+	buf_init(&with);
+	buf_init(&other);
+	for (i = 0; i < v->nfindings; i++) {
+		const struct vfinding *f = v->findings[i];
+
+		if (!finding_names(f, ident))
+			continue;
+		if ((f->rule == RULE_SHARED_CIRCUIT ||
+		    f->rule == RULE_SHARED_EXIT) && f->ident_a[0] != '\0' &&
+		    f->ident_b[0] != '\0') {
+			list_add_once(&with, strcmp(f->ident_a, ident) == 0 ?
+			    f->ident_b : f->ident_a);
+		} else
+			list_add_once(&other, rule_name(f->rule));
+	}
+	if (with.len > 0)
+		out = xstrdup(buf_cstr(&with));
+	*rules = other.len > 0 ? xstrdup(buf_cstr(&other)) : NULL;
+	buf_free(&with);
+	buf_free(&other);
+	return out;
+}
+
+/* --- log ------------------------------------------------------------------- */
+
+static void
+log_push(struct view *v, const char *level, const char *text, int64_t ts,
+    int from_tor)
+{
+	struct vlog *l;
+
+	if (v->nlog == VIEW_LOG_LINES) {
+		l = &v->log[v->log_start];
+		free(l->text);
+		v->log_start = (v->log_start + 1) % VIEW_LOG_LINES;
+		v->nlog--;
+	}
+	l = &v->log[(v->log_start + v->nlog) % VIEW_LOG_LINES];
+	l->ts = ts;
+	copy_to(l->level, sizeof l->level, level);
+	l->text = xstrdup(text);
+	l->from_tor = from_tor;
+	v->nlog++;
+	v->log_total++;
+	v->generation++;
+}
+
+void
+view_log(struct view *v, const char *level, const char *text, int64_t ts)
+{
+	log_push(v, level, text, ts, 0);
+}
+
+void
+view_tor_log(const char *severity, const char *msg, int64_t ts, void *arg)
+{
+	log_push(arg, severity, msg, ts, 1);
+}
+
+const struct vlog *
+view_log_line(const struct view *v, size_t n)
+{
+	if (n >= v->nlog)
+		return NULL;
+	return &v->log[(v->log_start + n) % VIEW_LOG_LINES];
+}

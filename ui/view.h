@@ -1,0 +1,188 @@
+/*
+ * view.h: what the dashboard knows, fed by the pipeline's observer
+ * callbacks: the circuits of the current Tor session with their streams,
+ * the applications seen, the findings, and a log.  Pure: no curses, no
+ * clock (times come with the calls), no I/O; bounded in memory however
+ * long it runs.  The panels read it through the row builders of panel.h.
+ */
+#ifndef ISOAUDIT_VIEW_H
+#define ISOAUDIT_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "idmap.h"
+
+struct judge_finding;
+struct pipeline_session_info;
+struct pipeline_view_circ;
+struct pipeline_view_stream;
+
+#define VIEW_CLOSED_CIRCS	32	/* closed circuits that carried streams */
+#define VIEW_CLOSED_STREAMS	4	/* closed streams kept per circuit */
+#define VIEW_CIRC_IDENTS	16	/* identities remembered per circuit */
+#define VIEW_APP_SET		8	/* listeners/processes/exits per app */
+#define VIEW_LOG_LINES		500
+#define VIEW_MAX_APPS		4096
+#define VIEW_MAX_FINDINGS	4096
+
+struct vstream {
+	uint64_t	 id;
+	uint64_t	 circ;
+	char		 status[16];
+	char		*target;
+	char		*ident;
+	char		*listener;	/* or NULL */
+	char		*process;	/* or NULL */
+	long		 pid;
+	int		 unattributed;
+	int64_t		 opened;
+	int64_t		 closed;	/* 0: open */
+	struct vstream	*next;		/* on its circuit (or unattached) */
+};
+
+struct vcirc {
+	uint64_t	 id;
+	char		 status[16];
+	char		 purpose[32];
+	char		 exit_fp[41];
+	char		 exit_nick[20];
+	char		 conflux[33];
+	int64_t		 created;	/* TIME_CREATED or first seen */
+	int64_t		 closed;	/* 0: open */
+	char		*idents[VIEW_CIRC_IDENTS];
+	size_t		 nidents;
+	size_t		 more_idents;	/* beyond VIEW_CIRC_IDENTS */
+	int		 real_idents;	/* of them: not "unattributed" */
+	unsigned	 streams_total;
+	unsigned	 streams_open;
+	struct vstream	*streams;	/* newest first */
+};
+
+/* A small set of strings, oldest first; full sets count the rest. */
+struct vset {
+	char		*v[VIEW_APP_SET];
+	size_t		 n;
+	size_t		 more;
+};
+
+struct vapp {
+	char		*ident;
+	struct vset	 listeners;
+	struct vset	 processes;	/* "name[pid]" */
+	struct vset	 exits;		/* "nick $FPREFIX" */
+	unsigned	 open;
+	unsigned	 total;
+	unsigned	 circuits;	/* distinct, this session and before */
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+	int		 unattributed;
+};
+
+struct vfinding {
+	uint64_t	 seq;		/* order of first appearance */
+	int64_t		 store_session;
+	unsigned	 serial;	/* Tor session */
+	int		 rule;		/* enum rule_id */
+	int		 severity;	/* enum severity */
+	uint64_t	 circ_id;
+	char		*listener;
+	char		*ident_a;
+	char		*ident_b;
+	char		*detail;
+	char		*apps;		/* JSON arrays, as the judge gave */
+	char		*identities;
+	char		*processes;
+	char		*streams;
+	char		*key;		/* serial, rule, circ, listener, a, b */
+	long		 count;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+	int		 acked;
+};
+
+struct vlog {
+	int64_t		 ts;
+	char		 level[8];	/* "error", "warn", "info", "NOTICE"... */
+	char		*text;
+	int		 from_tor;
+};
+
+struct view {
+	/* Tor session. */
+	unsigned	 serial;
+	int		 attached;
+	char		*address;
+	char		*method;
+	char		*version;
+	long		 pid;
+	int		 bootstrap;	/* -1 unknown */
+	char		*bootstrap_summary;
+	long		 uptime;	/* s at uptime_at, -1 unknown */
+	int64_t		 uptime_at;
+	int64_t		 attached_at;
+	char		*end_reason;
+
+	struct idmap	 circs;		/* open ones and the closed kept */
+	struct idmap	 stream_ids;	/* open streams */
+	uint64_t	 closed_order[VIEW_CLOSED_CIRCS];
+	size_t		 nclosed;
+	struct vstream	*unattached;	/* streams on no circuit yet */
+	unsigned	 streams_open;
+
+	struct vapp	**apps;
+	size_t		 napps;
+	size_t		 apps_dropped;
+	struct idmap	 app_ids;	/* by hash of the identity */
+
+	struct vfinding	**findings;	/* in order of appearance */
+	size_t		 nfindings;
+	uint64_t	 next_seq;
+	struct idmap	 finding_ids;	/* by hash of the key */
+	size_t		 findings_dropped;
+	unsigned	 by_severity[4];	/* SEV_INFO .. SEV_CRITICAL */
+	unsigned	 unacked_critical;
+
+	struct vlog	 log[VIEW_LOG_LINES];	/* a ring */
+	size_t		 log_start;
+	size_t		 nlog;
+	uint64_t	 log_total;
+
+	uint64_t	 generation;	/* bumped by every change */
+};
+
+void	view_init(struct view *);
+void	view_free(struct view *);
+
+/* The observer's callbacks (pipeline.h), with the view as arg. */
+void	view_session(const struct pipeline_session_info *, void *);
+void	view_circ(const struct pipeline_view_circ *, void *);
+void	view_stream(const struct pipeline_view_stream *, void *);
+void	view_finding(const struct judge_finding *, int64_t, void *);
+void	view_tor_log(const char *, const char *, int64_t, void *);
+void	view_bootstrap(int, const char *, int64_t, void *);
+void	view_uptime(long, int64_t, void *);
+
+/* The finding with this seq, or NULL. */
+struct vfinding *view_finding_by_seq(const struct view *, uint64_t);
+/* Marks it acknowledged; returns 1 if it was not. */
+int	view_ack(struct view *, struct vfinding *);
+
+/* isoaudit's own message (level name, text: printable already). */
+void	view_log(struct view *, const char *, const char *, int64_t);
+/* The n-th log line, oldest first (0 <= n < nlog). */
+const struct vlog *view_log_line(const struct view *, size_t);
+
+/* The application with this identity, or NULL. */
+struct vapp *view_app(const struct view *, const char *);
+/* Applications that share with ident by the findings: "a, b" (allocated),
+ * or NULL when it has no pairwise finding; *rules gets the other rules
+ * naming it alone ("UNISOLATED_PORT") or NULL. */
+char	*view_app_verdict(const struct view *, const char *, char **);
+/* Whether the circuit (or another leg of its conflux set) carries streams
+ * of two different attributed identities. */
+int	view_circ_shared(const struct view *, const struct vcirc *);
+/* Counts open circuits. */
+size_t	view_open_circuits(const struct view *);
+
+#endif
