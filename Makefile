@@ -125,8 +125,14 @@ check-layers:
 	    || { echo "check-layers: a pure module includes I/O" >&2; exit 1; }
 	@! grep -l 'sys/socket.h' $$(ls auditor/*.c | grep -v 'ctl.c\|attrib.c') \
 	    || { echo "check-layers: sockets outside ctl.c (and attrib.c's netlink)" >&2; exit 1; }
-	@! grep -l 'sqlite3.h' $$(ls auditor/*.c | grep -v store.c) \
+	@! grep -l 'sqlite3.h' $$(ls auditor/*.c ui/*.c | grep -v store.c) \
 	    || { echo "check-layers: sqlite outside store.c" >&2; exit 1; }
+	@! grep -l 'curses.h' $$(ls auditor/*.c ui/*.c | grep -v 'ui/draw.c\|ui/ui.c') \
+	    || { echo "check-layers: curses outside ui/draw.c and ui/ui.c" >&2; exit 1; }
+	@! grep -l 'event2/\|sys/socket.h' ui/view.c ui/rows.c ui/panel_*.c \
+	    || { echo "check-layers: the dashboard's model or a panel does I/O" >&2; exit 1; }
+	@! grep -l '#include "\(ui\|view\)\.h"\|ui/' auditor/*.c auditor/*.h \
+	    || { echo "check-layers: auditor/ includes ui/" >&2; exit 1; }
 	@echo "check-layers: ok"
 
 install: isoaudit

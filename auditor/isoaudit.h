@@ -40,7 +40,7 @@ struct opts {
 	char		**argv;
 };
 
-int	cmd_dashboard(struct opts *);	/* ui/, the command-less one */
+int	cmd_dashboard(struct opts *);	/* no command: the dashboard (ui.c) */
 int	cmd_monitor(struct opts *);
 int	cmd_replay(struct opts *);
 int	cmd_report(struct opts *);

@@ -244,8 +244,6 @@ draw_tabs(struct ui *ui)
 	buf_init(&b);
 	buf_printf(&b, "sort: %s",
 	    panels[ui->panel]->sorts[ui->pv[ui->panel].sort]);
-	if (ui->filter[0] != '\0' || ui->mode == UI_FILTER)
-		buf_printf(&b, "  filter: %s", ui->filter);
 	if (ui->paused)
 		buf_adds(&b, "  PAUSED");
 	if (x + (int)b.len + 1 < COLS)
@@ -381,7 +379,7 @@ draw_footer(struct ui *ui, int64_t now)
 {
 	const char *keys;
 	char line[256];
-	int y = LINES - 1;
+	int y = LINES - 1, x;
 
 	move(y, 0);
 	clrtoeol();
@@ -421,8 +419,16 @@ draw_footer(struct ui *ui, int64_t now)
 		    "p pause";
 		break;
 	}
-	put(y, 0, COLS, keys, color(PAIR_BAR) | (use_color ? 0 : A_REVERSE),
-	    1);
+	x = 0;
+	if (ui->filter[0] != '\0') {
+		/* The filter in force comes first: it hides rows. */
+		snprintf(line, sizeof line, "filter: %s (Esc clears) ",
+		    ui->filter);
+		x = put(y, 0, COLS, line, A_BOLD | color(PAIR_YELLOW), 0);
+		x += put(y, x, 1, " ", A_NORMAL, 0);
+	}
+	put(y, x, COLS - x, keys, color(PAIR_BAR) | (use_color ? 0 :
+	    A_REVERSE), 1);
 }
 
 void

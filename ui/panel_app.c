@@ -13,13 +13,13 @@
 
 static const struct column cols[] = {
 	{ "",		2, 0, 0 },
-	{ "APPLICATION", 20, 3, 0 },
-	{ "LISTENERS",	10, 1, 0 },
-	{ "PROCESSES",	10, 1, 0 },
+	{ "APPLICATION", 18, 3, 0 },
+	{ "LISTENERS",	15, 1, 0 },
+	{ "PROCESSES",	12, 1, 0 },
 	{ "STREAMS",	7, 0, 1 },
 	{ "CIRC",	4, 0, 1 },
 	{ "EXIT",	4, 0, 1 },
-	{ "VERDICT",	12, 3, 0 },
+	{ "VERDICT",	10, 3, 0 },
 };
 
 static const char *const sorts[] = { "verdict", "name", "streams", "recent" };

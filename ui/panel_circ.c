@@ -19,7 +19,7 @@ static const struct column cols[] = {
 	{ "STATE",	8, 0, 0 },
 	{ "AGE",	6, 0, 1 },
 	{ "PURPOSE",	10, 0, 0 },
-	{ "EXIT",	20, 1, 0 },
+	{ "EXIT",	16, 1, 0 },
 	{ "CONFLUX",	8, 0, 0 },
 	{ "APPLICATIONS", 14, 3, 0 },
 };
@@ -119,13 +119,14 @@ stream_row(struct rows *out, const struct vstream *s, int last,
 	char age[16];
 
 	buf_init(&b);
-	buf_printf(&b, "  %s %" PRIu64 " %-10s %s", last ? "`-" : "|-", s->id,
-	    s->status, s->target ? s->target : "?");
+	/* Who first (the circuit row names them all), then where to. */
+	buf_printf(&b, "  %s %" PRIu64 " %-9s %s", last ? "`-" : "|-", s->id,
+	    s->status, s->ident);
 	if (s->process != NULL)
 		buf_printf(&b, "  %s[%ld]", s->process, s->pid);
+	buf_printf(&b, "  %s", s->target ? s->target : "?");
 	if (s->listener != NULL)
 		buf_printf(&b, "  via %s", s->listener);
-	buf_printf(&b, "  %s", s->ident);
 	if (s->closed == 0) {
 		ui_age(ps->now - s->opened, age, sizeof age);
 		buf_printf(&b, "  %s", age);

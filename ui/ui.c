@@ -495,6 +495,11 @@ ui_key(struct ui *ui, int ch)
 		ui_dirty(ui, 1);
 		return 0;
 	}
+	/* A message lasts until the next key (or five seconds). */
+	if (ui->message[0] != '\0') {
+		ui->message[0] = '\0';
+		ui_dirty(ui, 0);
+	}
 	switch (ui->mode) {
 	case UI_HELP:
 		ui->mode = UI_NORMAL;

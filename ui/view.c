@@ -773,8 +773,9 @@ view_app_verdict(const struct view *v, const char *ident, char **rules)
 
 		if (!finding_names(f, ident))
 			continue;
-		if ((f->rule == RULE_SHARED_CIRCUIT ||
-		    f->rule == RULE_SHARED_EXIT) && f->ident_a[0] != '\0' &&
+		/* One exit circuit is sharing; one exit relay at once on
+		 * two circuits (SHARED_EXIT) is a weaker signal, a rule. */
+		if (f->rule == RULE_SHARED_CIRCUIT && f->ident_a[0] != '\0' &&
 		    f->ident_b[0] != '\0') {
 			list_add_once(&with, strcmp(f->ident_a, ident) == 0 ?
 			    f->ident_b : f->ident_a);

@@ -175,9 +175,9 @@ const struct vlog *view_log_line(const struct view *, size_t);
 
 /* The application with this identity, or NULL. */
 struct vapp *view_app(const struct view *, const char *);
-/* Applications that share with ident by the findings: "a, b" (allocated),
- * or NULL when it has no pairwise finding; *rules gets the other rules
- * naming it alone ("UNISOLATED_PORT") or NULL. */
+/* Applications that shared an exit circuit with ident (SHARED_CIRCUIT
+ * findings): "a, b" (allocated), or NULL; *rules gets the other rules
+ * whose findings name it ("SHARED_EXIT, UNISOLATED_PORT"), or NULL. */
 char	*view_app_verdict(const struct view *, const char *, char **);
 /* Whether the circuit (or another leg of its conflux set) carries streams
  * of two different attributed identities. */

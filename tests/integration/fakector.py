@@ -5,7 +5,8 @@ fakector.py PORTFILE SCRIPT: listens on an ephemeral loopback port (written
 to PORTFILE), accepts one connection, answers PROTOCOLINFO with NULL auth,
 AUTHENTICATE, SETEVENTS, GETINFO and GETCONF like a small Tor would, then
 sends the raw bytes of SCRIPT (a file; "\\r\\n" line ends added where lines
-end in "\\n" only) in odd-sized chunks, interleaving a 650 event between a
+end in "\\n" only) in odd-sized chunks (or as FAKECTOR_CHUNK and
+FAKECTOR_PAUSE_MS say), interleaving a 650 event between a
 command's reply lines, and closes after the client has been idle 1 s.
 Everything sent and received is appended to PORTFILE.log.
 """
@@ -75,16 +76,20 @@ while True:
 data = open(script, "rb").read()
 if b"\r\n" not in data:
     data = data.replace(b"\n", b"\r\n")
-# FAKECTOR_CHUNK=N sends N-byte chunks (bursts); default: odd sizes.
-sizes = ([int(os.environ["FAKECTOR_CHUNK"])] if os.environ.get("FAKECTOR_CHUNK")
-         else [1, 7, 3, 64, 2, 500, 13])
+# FAKECTOR_CHUNK=N[,N...] sends chunks of these sizes (bursts); default: odd
+# sizes.  FAKECTOR_PAUSE_MS=M sleeps M ms after each chunk (a steady feed).
+sizes = ([int(x) for x in os.environ["FAKECTOR_CHUNK"].split(",")]
+         if os.environ.get("FAKECTOR_CHUNK") else [1, 7, 3, 64, 2, 500, 13])
+pause = float(os.environ.get("FAKECTOR_PAUSE_MS", "0")) / 1000
 i = k = 0
 while i < len(data):
     n = sizes[k % len(sizes)]
     send(data[i:i + n])
     i += n
     k += 1
-    if k % 50 == 0 and len(sizes) > 1:
+    if pause > 0:
+        time.sleep(pause)
+    elif k % 50 == 0 and len(sizes) > 1:
         time.sleep(0.001)
 # Stay until the client goes quiet, then close.
 try:

@@ -1,0 +1,144 @@
+#!/bin/sh
+# The dashboard on the real Tor client, in tmux at 80x24: applications on
+# A and B each on their own circuit; D and E (one SessionGroup) on one
+# circuit, marked "!!" in red, SHARED_CIRCUIT in the findings; every panel,
+# the filter, sort, pause, details, acknowledge (stored), NEWNYM with its
+# confirmation, help, a resize and back, and q restoring the terminal.
+. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/uilib.sh"
+
+cat >"$T/conf" <<EOC
+App $TORNET_SOCKS_A "alpha"
+App $TORNET_SOCKS_B "bravo"
+App $TORNET_SOCKS_D "delta"
+App $TORNET_SOCKS_E "echo"
+EOC
+db="$T/ui.db"
+ui_start 80 24 -- --control "$TORNET_CONTROL" -c "$T/conf" --db "$db" -v
+ui_wait 'attached \(SAFECOOKIE, Tor session 1\)' 30 || fail "no attach on screen"
+ui_wait '^ 1 Circuits +2 Applications +3 Findings.* 4 Log' 5 || fail "no tabs"
+ok "attached; header and tabs drawn"
+
+fetch "$TORNET_SOCKS_A" >/dev/null
+fetch "$TORNET_SOCKS_B" >/dev/null
+ui_wait 'alpha@localhost' 20 || fail "alpha not on the circuits panel"
+ui_wait 'bravo@localhost' 20 || fail "bravo not on the circuits panel"
+# Each on a circuit row of its own, not marked.
+grep -Eq '^ +[0-9]+ +[A-Z]+ .*\$[0-9A-F]{8}.* alpha@localhost' "$T/screen" ||
+    fail "no circuit row carrying alpha"
+grep -Eq '^ +[0-9]+ +[A-Z]+ .* bravo@localhost' "$T/screen" ||
+    fail "no circuit row carrying bravo"
+grep -Eq '^!!.*(alpha|bravo)' "$T/screen" && fail "A or B marked shared"
+grep -Eq '^  [|`]- [0-9]+ (CLOSED|SUCCEEDED) +alpha@localhost  curl\[[0-9]+\]  ' \
+    "$T/screen" || fail "alpha's stream not folded under its circuit"
+ok "A and B: two applications, each on its own circuit, with curl's stream under it"
+
+ui_keys 2
+ui_wait 'APPLICATION +LISTENERS' 5 || fail "no applications panel"
+ui_wait '^ +alpha@localhost +127\.0\.0\.1:.* curl\[[0-9]+\]' 5 ||
+    fail "alpha's row lacks listener or process"
+grep -Eq 'bravo@localhost' "$T/screen" || fail "bravo not in applications"
+grep -Eq 'alpha@localhost.*SHARED with' "$T/screen" && fail "alpha called shared"
+ok "applications panel: alpha and bravo with listener and process"
+
+fetch "$TORNET_SOCKS_D" >/dev/null
+fetch "$TORNET_SOCKS_E" >/dev/null
+ui_wait '^!! +(delta|echo)@localhost .*SHARED with' 20 ||
+    fail "D/E not SHARED in applications"
+ui_keys 1
+ui_wait '^!! +[0-9]+ .*(delta|echo)@localhost' 10 || fail "shared circuit not marked"
+# Red (SGR 31) on the marked row when the terminal has colour.
+ui_cap -e | grep -a '!!' | grep -aq '31m' || fail "shared row not red"
+ok "D and E: the shared circuit is marked !! and red"
+
+ui_keys 3
+ui_wait '^\* [0-9:]{8} critical SHARED_CIRCUIT +[0-9]+ .*(delta|echo)@localhost' 10 ||
+    fail "findings panel lacks SHARED_CIRCUIT"
+ui_keys / S H A R E D _ C I R C U I T Enter
+ui_wait '^filter: SHARED_CIRCUIT \(Esc clears\)' 5 || fail "filter not shown"
+grep -q 'WEAK_PORT_CONFIG' "$T/screen" && fail "filter let another rule through"
+ui_keys g Enter
+ui_wait '^    detail: .*shared exit' 5 || fail "no details on Enter"
+grep -Eq '^    identities: +\[' "$T/screen" || fail "details lack identities"
+ui_keys a
+ui_wait 'acknowledged \(kept in the database\)' 5 || fail "no ack message"
+ui_wait '^  [0-9:]{8} critical SHARED_CIRCUIT' 5 || fail "still marked unacknowledged"
+ui_keys Escape
+ui_wait 'WEAK_PORT_CONFIG' 5 || fail "Esc did not clear the filter"
+ok "findings: filter, details on Enter, a acknowledges, Esc clears"
+
+ui_keys 2 / b r a v o Enter
+ui_wait '^filter: bravo' 5 || fail "no filter on applications"
+grep -q 'alpha@localhost' "$T/screen" && fail "filter kept alpha"
+grep -q 'bravo@localhost' "$T/screen" || fail "filter lost bravo"
+ui_keys Escape
+ui_wait 'alpha@localhost' 5 || fail "alpha not back after Esc"
+ui_keys s
+ui_wait 'sort: name' 5 || fail "s did not change the sort"
+ok "applications: filter and sort"
+
+ui_keys Tab
+ui_wait 'SEVERITY RULE' 5 || fail "Tab did not go to findings"
+ui_keys Tab
+ui_wait 'LEVEL +MESSAGE' 5 || fail "Tab did not go to the log"
+ui_keys Tab
+ui_wait 'PURPOSE +EXIT' 5 || fail "Tab did not come back to circuits"
+ui_keys BTab
+ui_wait 'LEVEL +MESSAGE' 5 || fail "Shift-Tab did not go back to the log"
+ok "Tab and Shift-Tab cycle the panels"
+
+ui_keys p
+ui_wait 'PAUSED' 5 || fail "p did not pause"
+ui_keys p
+ui_wait 'view resumed' 5 || fail "p did not resume"
+ui_keys n
+ui_wait 'Send NEWNYM\? .* y/n' 5 || fail "no NEWNYM confirmation"
+ui_keys x
+ui_wait 'NEWNYM not sent' 5 || fail "NEWNYM sent without a yes"
+ui_keys n y
+ui_wait 'NEWNYM: Tor will use new circuits' 10 || fail "NEWNYM not answered"
+ui_keys 4
+ui_wait 'info +NEWNYM sent' 5 || fail "NEWNYM not in the log panel"
+ok "pause, NEWNYM only after y"
+
+ui_keys '?'
+ui_wait 'isoaudit dashboard: keys' 5 || fail "no help"
+ui_keys x
+ui_wait 'LEVEL +MESSAGE' 5 || fail "help did not close"
+ok "help opens and closes"
+
+valid_layout() {
+	ui_cap >"$T/screen"
+	rows=$(wc -l <"$T/screen")
+	[ "$rows" -eq "$1" ] || fail "screen has $rows lines, not $1"
+	sed -n 1p "$T/screen" | grep -Eq '^isoaudit .* [0-9]{2}:[0-9]{2}:[0-9]{2}$' ||
+	    fail "header line broken at $2x$1: $(sed -n 1p "$T/screen")"
+	sed -n 4p "$T/screen" | grep -q '^ 1 Circuits' || fail "tabs not on line 4"
+	sed -n "${1}p" "$T/screen" | grep -q '^q quit' || fail "footer not on the last line"
+	awk -v w="$2" 'length($0) > w { bad = 1 } END { exit bad }' "$T/screen" ||
+	    fail "a line wider than $2"
+}
+ui_keys j
+tm resize-window -t d -x 120 -y 40
+sleep 0.5
+valid_layout 40 120
+tm resize-window -t d -x 80 -y 24
+sleep 0.5
+valid_layout 24 80
+ok "resize to 120x40 and back to 80x24 keeps the layout"
+
+ui_keys q
+st=$(ui_exit 10) || fail "q did not quit"
+[ "$st" = 0 ] || { cat "$T/err"; fail "exit status $st"; }
+ui_restored
+grep -Eq 'dashboard: [0-9]+ repaints \(at most ([0-9]|1[0-9]|20) in one second\)' "$T/err" ||
+    { cat "$T/err"; fail "repaint counter missing or over 20 per second"; }
+ok "q: exit 0, terminal restored; $(grep 'repaints' "$T/err" | sed 's/^isoaudit: //')"
+
+ack=$(sqlite3 "$db" "select group_concat(acknowledged) from finding where rule = 'SHARED_CIRCUIT'")
+[ "$ack" = 1 ] || fail "acknowledgement not stored (got '$ack')"
+n=$(sqlite3 "$db" "select count(*) from stream s join app a on a.id = s.app where a.label in ('alpha','bravo','delta','echo')")
+[ "$n" -ge 4 ] || fail "only $n of the 4 streams stored"
+"$ISOAUDIT" report --db "$db" >"$T/report" || fail "report"
+grep -q 'acknowledged' "$T/report" || fail "report does not show the acknowledgement"
+ok "the dashboard logged like monitor: $n streams, the acknowledgement stored"
