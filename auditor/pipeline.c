@@ -23,6 +23,7 @@
 
 #define PIPELINE_MALFORMED_SHOWN	10
 #define UNATTRIBUTED_LABEL		"unattributed (open before attach)"
+#define TOR_INTERNAL_LABEL		"Tor itself (directory)"
 
 struct circ {
 	char	 status[16];
@@ -42,6 +43,7 @@ struct stream {
 	long		 pid;
 	long		 uid;
 	char		 process[32];
+	int		 internal;	/* Tor's own (DIR_FETCH ...) */
 };
 
 /* An attribution read from a transcript, waiting for its NEW event. */
@@ -633,6 +635,8 @@ judge_new_stream(struct pipeline *p, const struct stream_ev *e,
 	}
 	js.session_group = e->session_group;
 	js.nym_epoch = e->nym_epoch;
+	/* Not an application: no rule about applications applies. */
+	js.unattributed = s->internal;
 	judge_stream_new(p->judge, &js, ts);
 }
 
@@ -685,7 +689,14 @@ attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 	/* config_app_for takes NULL and "" as "no listener". */
 	app = p->cfg.config != NULL ?
 	    config_app_for(p->cfg.config, r.listener) : NULL;
-	if (app != NULL)
+	/* Tor's own directory streams come from no client at all. */
+	s->internal = e->source_addr == NULL && r.listener[0] == '\0' &&
+	    e->purpose != NULL && strncmp(e->purpose, "DIR_", 4) == 0;
+	if (s->internal) {
+		snprintf(label, sizeof label, "%s", TOR_INTERNAL_LABEL);
+		snprintf(r.host, sizeof r.host, "localhost");
+		r.why[0] = '\0';
+	} else if (app != NULL)
 		snprintf(label, sizeof label, "%s", app->label);
 	else if (r.listener[0] != '\0')
 		attrib_default_label(r.listener, label, sizeof label);
@@ -805,6 +816,7 @@ observe_stream(struct pipeline *p, const struct stream_ev *e,
 	vs.ident = s->ident != NULL ? s->ident : UNATTRIBUTED_LABEL;
 	vs.unattributed = s->ident == NULL ||
 	    strcmp(s->ident, UNATTRIBUTED_LABEL) == 0;
+	vs.internal = s->internal;
 	vs.listener = s->listener;
 	vs.process = s->process[0] != '\0' ? s->process : NULL;
 	vs.pid = s->pid;

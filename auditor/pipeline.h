@@ -76,6 +76,7 @@ struct pipeline_view_stream {
 	int		 is_new;	/* first event of the stream */
 	int		 closing;
 	int		 unattributed;	/* open before attach */
+	int		 internal;	/* Tor's own (directory) stream */
 	int64_t		 ts;
 };
 

@@ -210,9 +210,6 @@ draw_header(struct ui *ui, int64_t now)
 	buf_printf(&b, " %u warning %u notice %u info",
 	    v->by_severity[SEV_WARNING], v->by_severity[SEV_NOTICE],
 	    v->by_severity[SEV_INFO]);
-	if (v->unacked_critical > 0)
-		buf_printf(&b, " (%u critical not acknowledged)",
-		    v->unacked_critical);
 	put(2, x, COLS - x, buf_cstr(&b), A_NORMAL, 0);
 	buf_free(&b);
 }

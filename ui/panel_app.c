@@ -131,8 +131,9 @@ build(const struct view *v, const struct panel_state *ps, struct rows *out)
 			buf_printf(&verdict, "%s%s", verdict.len ? "; " : "",
 			    items[i].rules);
 		if (verdict.len == 0)
-			buf_adds(&verdict, a->unattributed ?
-			    "cannot tell (open before attach)" : "isolated");
+			buf_adds(&verdict, a->internal ? "Tor's own, not an "
+			    "application" : a->unattributed ? "cannot tell (open "
+			    "before attach)" : "isolated");
 		snprintf(streams, sizeof streams, "%u/%u", a->open, a->total);
 		snprintf(circs, sizeof circs, "%u", a->circuits);
 		snprintf(exits, sizeof exits, "%zu%s", a->exits.n,

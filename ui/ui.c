@@ -118,13 +118,20 @@ ui_paint(struct ui *ui, int64_t now)
 		pv->built = 1;
 		ui->built_gen = ui->view.generation;
 		ui->rebuild = 0;
-		/* The selection stays on its row if the row is still there. */
-		for (i = 0; i < pv->rows.n; i++)
-			if (pv->rows.v[i].kind == pv->sel_kind &&
-			    pv->rows.v[i].key == pv->sel_key)
-				break;
-		if (i < pv->rows.n)
-			pv->sel = i;
+		/*
+		 * Once the user has moved, the selection stays on its row
+		 * while rows come and go around it; before, the list is
+		 * watched from the top.
+		 */
+		if (pv->pinned) {
+			for (i = 0; i < pv->rows.n; i++)
+				if (pv->rows.v[i].kind == pv->sel_kind &&
+				    pv->rows.v[i].key == pv->sel_key)
+					break;
+			if (i < pv->rows.n)
+				pv->sel = i;
+		} else
+			pv->sel = pv->top = 0;
 	}
 	if (pv->rows.n == 0)
 		pv->sel = 0;
@@ -359,6 +366,7 @@ move_sel(struct ui *ui, long delta)
 	if (s >= n)
 		s = n - 1;
 	pv->sel = (size_t)s;
+	pv->pinned = s > 0;	/* back at the top: watch the top again */
 	pv->sel_kind = pv->rows.v[s].kind;
 	pv->sel_key = pv->rows.v[s].key;
 	ui_dirty(ui, 0);

@@ -100,6 +100,8 @@ struct panel_view {
 	uint64_t	 sel_key;
 	int		 sort;
 	int		 built;
+	int		 pinned;	/* the user moved: follow that row
+					   (else stay on the first) */
 };
 
 enum ui_mode { UI_NORMAL, UI_FILTER, UI_CONFIRM, UI_HELP };

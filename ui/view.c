@@ -15,8 +15,6 @@
 #include "view.h"
 #include "xmalloc.h"
 
-#define UNATTRIBUTED_PREFIX	"unattributed"
-
 static uint64_t
 fnv64(const char *s)
 {
@@ -345,16 +343,9 @@ view_open_circuits(const struct view *v)
 	return n;
 }
 
-static int
-is_unattributed(const char *ident)
-{
-	return strncmp(ident, UNATTRIBUTED_PREFIX,
-	    strlen(UNATTRIBUTED_PREFIX)) == 0;
-}
-
 /* Adds an identity to a circuit; returns 1 when it is new there. */
 static int
-circ_add_ident(struct vcirc *c, const char *ident)
+circ_add_ident(struct vcirc *c, const char *ident, int not_app)
 {
 	size_t i;
 
@@ -362,12 +353,15 @@ circ_add_ident(struct vcirc *c, const char *ident)
 		if (strcmp(c->idents[i], ident) == 0)
 			return 0;
 	if (c->nidents == VIEW_CIRC_IDENTS) {
-		c->more_idents++;
+		if (!not_app)
+			c->more_idents++;
 		return 1;
 	}
-	c->idents[c->nidents++] = xstrdup(ident);
-	if (!is_unattributed(ident))
+	if (not_app)
+		c->not_app |= 1U << c->nidents;
+	else
 		c->real_idents++;
+	c->idents[c->nidents++] = xstrdup(ident);
 	return 1;
 }
 
@@ -390,7 +384,7 @@ view_circ_shared(const struct view *v, const struct vcirc *c)
 		if (strcmp(o->conflux, c->conflux) != 0)
 			continue;
 		for (i = 0; i < o->nidents; i++) {
-			if (is_unattributed(o->idents[i]))
+			if (o->not_app & (1U << i))
 				continue;
 			if (first == NULL)
 				first = o->idents[i];
@@ -421,8 +415,10 @@ view_app(const struct view *v, const char *ident)
 }
 
 static struct vapp *
-app_get(struct view *v, const char *ident, int64_t ts)
+app_get(struct view *v, const struct pipeline_view_stream *e)
 {
+	const char *ident = e->ident;
+	int64_t ts = e->ts;
 	struct vapp *a = view_app(v, ident);
 
 	if (a != NULL)
@@ -434,7 +430,8 @@ app_get(struct view *v, const char *ident, int64_t ts)
 	a = xcalloc(1, sizeof *a);
 	a->ident = xstrdup(ident);
 	a->first_seen = ts;
-	a->unattributed = is_unattributed(ident);
+	a->unattributed = e->unattributed;
+	a->internal = e->internal;
 	v->apps = xreallocarray(v->apps, v->napps + 1, sizeof *v->apps);
 	v->apps[v->napps++] = a;
 	if (idmap_get(&v->app_ids, fnv64(ident)) == NULL)
@@ -504,7 +501,8 @@ stream_attach(struct view *v, struct vstream *s, uint64_t circ, int64_t ts)
 	c->streams_total++;
 	c->streams_open++;
 	a = view_app(v, s->ident);
-	if (circ_add_ident(c, s->ident) && a != NULL)
+	if (circ_add_ident(c, s->ident, s->unattributed || s->internal) &&
+	    a != NULL)
 		a->circuits++;
 	if (a != NULL && c->exit_fp[0] != '\0') {
 		snprintf(exit, sizeof exit, "%s%s$%.8s", c->exit_nick,
@@ -530,12 +528,13 @@ view_stream(const struct pipeline_view_stream *e, void *arg)
 		s->id = e->id;
 		s->ident = xstrdup(e->ident);
 		s->unattributed = e->unattributed;
+		s->internal = e->internal;
 		s->opened = e->ts;
 		idmap_put(&v->stream_ids, e->id, s);
 		s->next = v->unattached;
 		v->unattached = s;
 		v->streams_open++;
-		if ((a = app_get(v, e->ident, e->ts)) != NULL) {
+		if ((a = app_get(v, e)) != NULL) {
 			a->open++;
 			a->total++;
 			a->last_seen = e->ts;

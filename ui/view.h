@@ -36,6 +36,7 @@ struct vstream {
 	char		*process;	/* or NULL */
 	long		 pid;
 	int		 unattributed;
+	int		 internal;	/* Tor's own */
 	int64_t		 opened;
 	int64_t		 closed;	/* 0: open */
 	struct vstream	*next;		/* on its circuit (or unattached) */
@@ -53,7 +54,9 @@ struct vcirc {
 	char		*idents[VIEW_CIRC_IDENTS];
 	size_t		 nidents;
 	size_t		 more_idents;	/* beyond VIEW_CIRC_IDENTS */
-	int		 real_idents;	/* of them: not "unattributed" */
+	uint32_t	 not_app;	/* bit i: idents[i] is no application
+					   (open before attach, Tor's own) */
+	int		 real_idents;	/* of them: applications */
 	unsigned	 streams_total;
 	unsigned	 streams_open;
 	struct vstream	*streams;	/* newest first */
@@ -77,6 +80,7 @@ struct vapp {
 	int64_t		 first_seen;
 	int64_t		 last_seen;
 	int		 unattributed;
+	int		 internal;
 };
 
 struct vfinding {

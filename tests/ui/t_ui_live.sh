@@ -59,7 +59,10 @@ ui_wait '^filter: SHARED_CIRCUIT \(Esc clears\)' 5 || fail "filter not shown"
 grep -q 'WEAK_PORT_CONFIG' "$T/screen" && fail "filter let another rule through"
 ui_keys g Enter
 ui_wait '^    detail: .*shared exit' 5 || fail "no details on Enter"
-grep -Eq '^    identities: +\[' "$T/screen" || fail "details lack identities"
+grep -Eq '^    identities: +(delta|echo)@localhost, (delta|echo)@localhost' "$T/screen" ||
+    fail "details lack identities"
+grep -Eq '^    processes: +curl\[[0-9]+\], curl\[[0-9]+\]' "$T/screen" ||
+    fail "details lack processes"
 ui_keys a
 ui_wait 'acknowledged \(kept in the database\)' 5 || fail "no ack message"
 ui_wait '^  [0-9:]{8} critical SHARED_CIRCUIT' 5 || fail "still marked unacknowledged"

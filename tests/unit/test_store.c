@@ -738,6 +738,51 @@ test_upsert_stream(void **state)
 	}
 }
 
+/* A finding upserted twice is one row; store_ack marks that row only. */
+static void
+test_finding_ack(void **state)
+{
+	struct env *e = *state;
+	struct store_finding f;
+	struct store *s;
+	int64_t sid;
+
+	s = e->s = open_w(e->db);
+	sid = store_session_begin(s, "c", NULL, NULL, T0);
+	memset(&f, 0, sizeof f);
+	f.session = sid;
+	f.rule = "SHARED_CIRCUIT";
+	f.severity = "critical";
+	f.circ_id = 7;
+	f.ident_a = "a@localhost";
+	f.ident_b = "b@localhost";
+	f.count = 1;
+	f.first_seen = f.last_seen = T0;
+	f.detail = "a and b";
+	store_finding(s, &f);
+	f.circ_id = 8;		/* another circuit: another finding */
+	store_finding(s, &f);
+	f.circ_id = 7;
+	f.count = 2;
+	f.last_seen = T0 + SEC;
+	store_finding(s, &f);
+	/* Queued after the upserts: applies to the row they made. */
+	store_ack(s, &f);
+	flush_ok(s);
+	assert_q_int(e->db, "SELECT count(*) FROM finding", 2);
+	assert_q_int(e->db, "SELECT count FROM finding WHERE circ_id = 7", 2);
+	assert_q_int(e->db, "SELECT acknowledged FROM finding WHERE "
+	    "circ_id = 7", 1);
+	assert_q_int(e->db, "SELECT acknowledged FROM finding WHERE "
+	    "circ_id = 8", 0);
+	/* A later update of the finding keeps the acknowledgement. */
+	f.count = 3;
+	store_finding(s, &f);
+	flush_ok(s);
+	assert_q_int(e->db, "SELECT acknowledged FROM finding WHERE "
+	    "circ_id = 7 AND count = 3", 1);
+}
+
 static void
 test_upsert_circuit(void **state)
 {
@@ -1905,6 +1950,7 @@ main(void)
 		T(test_tick_flushes),
 		T(test_upsert_stream),
 		T(test_upsert_circuit),
+		T(test_finding_ack),
 		T(test_app_ids),
 		T(test_locked_database),
 		T(test_removed_database),
