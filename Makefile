@@ -109,12 +109,13 @@ valgrind: deps isoaudit $(addprefix $(B)/,$(UNITS))
 	    $(VALGRIND) ./isoaudit replay --dump "$$f" >/dev/null; \
 	    $(VALGRIND) ./isoaudit replay --log-targets plain "$$f" \
 	    >/dev/null; done; rm -rf "$$XDG_STATE_HOME"
-	@set -e; for t in t_malformed t_report_formats t_store_replay; do \
+	@set -e; for t in integration/t_malformed integration/t_report_formats \
+	    integration/t_store_replay ui/t_ui_burst; do \
 	    echo "valgrind: $$t (no Tor network needed)"; \
 	    d=$$(mktemp -d /tmp/isoaudit-vg.XXXXXX) && touch $$d/env && \
 	    TORNET_DIR=$$d VG_ISOAUDIT=$(CURDIR)/isoaudit \
 	    ISOAUDIT=$(CURDIR)/tests/valgrind-run \
-	    sh tests/integration/$$t.sh >$$d/log 2>&1 || { cat $$d/log; \
+	    sh tests/$$t.sh >$$d/log 2>&1 || { cat $$d/log; \
 	    rm -rf $$d; exit 1; }; rm -rf $$d; done
 	@echo "valgrind: clean"
 

@@ -621,13 +621,13 @@ ui_stdin_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* All of it: what curses has buffered would not wake us again. */
 	while (ui->active && (ch = getch()) != ERR) {
+		n++;
 		if (ui_key(ui, ch)) {
 			monitor_stop(ui->mon, EXIT_OK);
 			return;
 		}
-		if (++n == 64)
-			break;	/* the rest next turn: Tor gets a go too */
 	}
 	if (n == 0 && !isatty(STDIN_FILENO)) {
 		/* The terminal went away. */

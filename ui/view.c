@@ -142,6 +142,7 @@ vfinding_free(struct vfinding *f)
 	free(f->ident_b);
 	free(f->detail);
 	free(f->apps);
+	free(f->identities);
 	free(f->processes);
 	free(f->streams);
 	free(f->key);

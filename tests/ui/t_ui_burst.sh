@@ -69,6 +69,11 @@ grep -aq "${esc}]0;" "$T/esc" && fail "a title sequence reached the terminal"
 ui_keys 4
 ui_wait 'bad \\xff\\xfe utf8 and \\x1b\[31mred' 10 || fail "Tor's log line not escaped"
 ok "hostile bytes drawn as \\x escapes: $shown"
+# The fake Tor hangs up after 5 s of quiet: the header says so.
+ui_wait 'control 127\.0\.0\.1:[0-9]+: reconnecting in [0-9]+ s \(' 20 ||
+    fail "a lost connection is not shown"
+ui_wait 'Tor session 1 ended' 5 || fail "the log panel does not say the session ended"
+ok "lost connection: $(grep -o 'reconnecting in [0-9]* s' "$T/screen" | head -1)"
 ui_keys q
 [ "$(ui_exit 10)" = 0 ] || { cat "$T/err"; fail "exit after hostile input"; }
 
