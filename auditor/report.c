@@ -303,21 +303,7 @@ tshort(const struct report *r, int64_t us, char *out)
 static void
 fmt_duration(int64_t us, char *out, size_t len)
 {
-	int64_t s = us / 1000000;
-
-	if (s < 0)
-		s = 0;
-	if (s < 60)
-		snprintf(out, len, "%" PRId64 "s", s);
-	else if (s < 3600)
-		snprintf(out, len, "%" PRId64 "m %02" PRId64 "s", s / 60,
-		    s % 60);
-	else if (s < 86400)
-		snprintf(out, len, "%" PRId64 "h %02" PRId64 "m", s / 3600,
-		    s / 60 % 60);
-	else
-		snprintf(out, len, "%" PRId64 "d %02" PRId64 "h", s / 86400,
-		    s / 3600 % 24);
+	time_duration(us, 1, out, len);
 }
 
 /* --- output ------------------------------------------------------------- */

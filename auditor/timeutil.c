@@ -1,5 +1,6 @@
 /* timeutil.c: RFC 3339 and ages, without the locale or the local zone. */
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,4 +140,25 @@ time_parse_when(const char *s, int64_t now, int64_t *us)
 		return -1;
 	*us = ((int64_t)t - off) * 1000000 + frac;
 	return 0;
+}
+
+void
+time_duration(int64_t us, int spaced, char *out, size_t len)
+{
+	int64_t s = us > 0 ? us / 1000000 : 0, big, small;
+	const char *units;
+
+	if (s < 60) {
+		snprintf(out, len, "%" PRId64 "s", s);
+		return;
+	}
+	if (s < 3600) {
+		big = s / 60, small = s % 60, units = "ms";
+	} else if (s < 86400) {
+		big = s / 3600, small = s / 60 % 60, units = "hm";
+	} else {
+		big = s / 86400, small = s / 3600 % 24, units = "dh";
+	}
+	snprintf(out, len, "%" PRId64 "%c%s%02" PRId64 "%c", big, units[0],
+	    spaced ? " " : "", small, units[1]);
 }

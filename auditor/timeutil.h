@@ -17,6 +17,11 @@ void	time_rfc3339_ms(int64_t, char *);
  */
 int	time_parse_age(const char *, int64_t *);
 /*
+ * A duration (us) for a person: "42s", "40m05s", "3h02m", "2d04h", with a
+ * space between the two parts when spaced ("40m 05s").
+ */
+void	time_duration(int64_t, int, char *, size_t);
+/*
  * Parses a point in time: RFC 3339 ("2026-11-24T17:40:00Z", offsets and
  * fractions allowed, or a bare date) or an age back from now ("2h", "7d").
  * Returns 0 with *us set, or -1.

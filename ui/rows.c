@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "timeutil.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -75,18 +76,7 @@ ui_match(const char *hay, const char *needle)
 void
 ui_age(int64_t us, char *out, size_t len)
 {
-	int64_t s = us > 0 ? us / 1000000 : 0;
-
-	if (s < 60)
-		snprintf(out, len, "%" PRId64 "s", s);
-	else if (s < 3600)
-		snprintf(out, len, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(out, len, "%" PRId64 "h%02" PRId64 "m", s / 3600,
-		    s / 60 % 60);
-	else
-		snprintf(out, len, "%" PRId64 "d%02" PRId64 "h", s / 86400,
-		    s / 3600 % 24);
+	time_duration(us, 0, out, len);
 }
 
 void

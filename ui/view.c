@@ -5,6 +5,7 @@
  * applications seen since start, the findings and a log ring; every list
  * is bounded, so a week of traffic costs what an hour does.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,28 @@ fnv64(const char *s)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+/*
+ * Finds the item whose string at key_off is key: through the map from the
+ * key's hash (which holds the first item with that hash), else, on a
+ * 64-bit collision, among all n.
+ */
+static void *
+hashed_find(const struct idmap *m, const char *key, void *const *all,
+    size_t n, size_t key_off)
+{
+	void *item = idmap_get(m, fnv64(key));
+	size_t i;
+
+#define KEY_OF(p) (*(char *const *)(const void *)((const char *)(p) + key_off))
+	if (item == NULL || strcmp(KEY_OF(item), key) == 0)
+		return item;
+	for (i = 0; i < n; i++)
+		if (strcmp(KEY_OF(all[i]), key) == 0)
+			return all[i];
+	return NULL;
+#undef KEY_OF
 }
 
 static void
@@ -401,18 +424,8 @@ view_circ_shared(const struct view *v, const struct vcirc *c)
 struct vapp *
 view_app(const struct view *v, const char *ident)
 {
-	struct vapp *a = idmap_get(&v->app_ids, fnv64(ident));
-	size_t i;
-
-	if (a != NULL && strcmp(a->ident, ident) == 0)
-		return a;
-	if (a == NULL)
-		return NULL;
-	/* A 64-bit hash collision: look everywhere. */
-	for (i = 0; i < v->napps; i++)
-		if (strcmp(v->apps[i]->ident, ident) == 0)
-			return v->apps[i];
-	return NULL;
+	return hashed_find(&v->app_ids, ident, (void *const *)v->apps,
+	    v->napps, offsetof(struct vapp, ident));
 }
 
 static struct vapp *
@@ -599,17 +612,8 @@ finding_key(unsigned serial, const struct judge_finding *f)
 static struct vfinding *
 finding_find(const struct view *v, const char *key)
 {
-	struct vfinding *f = idmap_get(&v->finding_ids, fnv64(key));
-	size_t i;
-
-	if (f != NULL && strcmp(f->key, key) == 0)
-		return f;
-	if (f == NULL)
-		return NULL;
-	for (i = 0; i < v->nfindings; i++)
-		if (strcmp(v->findings[i]->key, key) == 0)
-			return v->findings[i];
-	return NULL;
+	return hashed_find(&v->finding_ids, key, (void *const *)v->findings,
+	    v->nfindings, offsetof(struct vfinding, key));
 }
 
 static void

@@ -220,6 +220,37 @@ test_parse_when_bad(void **state)
 		when_bad(bad[i]);
 }
 
+static void
+dur(int64_t secs, int spaced, const char *want)
+{
+	char out[32];
+
+	time_duration(secs * 1000000, spaced, out, sizeof out);
+	assert_string_equal(out, want);
+}
+
+static void
+test_duration(void **state)
+{
+	char out[4];
+
+	(void)state;
+	dur(-5, 0, "0s");
+	dur(0, 0, "0s");
+	dur(59, 0, "59s");
+	dur(60, 0, "1m00s");
+	dur(61, 1, "1m 01s");
+	dur(3599, 0, "59m59s");
+	dur(3600, 0, "1h00m");
+	dur(3700, 1, "1h 01m");
+	dur(86399, 0, "23h59m");
+	dur(90000, 0, "1d01h");
+	dur(90000, 1, "1d 01h");
+	/* Cut to the buffer, never over it. */
+	time_duration(90000LL * 1000000, 0, out, sizeof out);
+	assert_string_equal(out, "1d0");
+}
+
 int
 main(void)
 {
@@ -232,6 +263,7 @@ main(void)
 		cmocka_unit_test(test_parse_when_rfc3339),
 		cmocka_unit_test(test_parse_when_relative),
 		cmocka_unit_test(test_parse_when_bad),
+		cmocka_unit_test(test_duration),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
