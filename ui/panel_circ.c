@@ -224,7 +224,9 @@ build(const struct view *v, const struct panel_state *ps, struct rows *out)
 		if (!folded)
 			streams_rows(out, c->streams, ps);
 	}
-	if (n == 0 && v->unattached == NULL) {
+	/* (With a filter, the streams not on a circuit are not shown.) */
+	if (n == 0 && (v->unattached == NULL || (ps->filter != NULL &&
+	    ps->filter[0] != '\0'))) {
 		cells[0] = ps->filter && ps->filter[0] ?
 		    "(no circuit matches the filter)" : v->attached ?
 		    "(no circuits yet)" : "(not attached to Tor)";

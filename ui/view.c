@@ -16,6 +16,8 @@
 #include "view.h"
 #include "xmalloc.h"
 
+static void	trim_closed(struct vcirc *);
+
 static uint64_t
 fnv64(const char *s)
 {
@@ -64,6 +66,31 @@ dup_or_null(const char *s)
 
 /* --- sets ----------------------------------------------------------------- */
 
+/* Returns 1 if the value (by hash) was not seen past the set before. */
+static int
+vmore_add(struct vmore *m, const char *s)
+{
+	uint64_t h = fnv64(s);
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->h[i] == h)
+			return 0;
+	if (m->n == VIEW_MORE_DISTINCT)
+		return 0;
+	if (m->h == NULL)
+		m->h = xcalloc(VIEW_MORE_DISTINCT, sizeof *m->h);
+	m->h[m->n++] = h;
+	return 1;
+}
+
+static void
+vmore_free(struct vmore *m)
+{
+	FREE(m->h);
+	m->n = 0;
+}
+
 static void
 vset_add(struct vset *set, const char *s)
 {
@@ -74,7 +101,7 @@ vset_add(struct vset *set, const char *s)
 			return;
 	if (set->n < VIEW_APP_SET)
 		set->v[set->n++] = xstrdup(s);
-	else
+	else if (vmore_add(&set->seen, s))
 		set->more++;
 }
 
@@ -86,6 +113,7 @@ vset_free(struct vset *set)
 	for (i = 0; i < set->n; i++)
 		free(set->v[i]);
 	set->n = set->more = 0;
+	vmore_free(&set->seen);
 }
 
 /* --- life cycle ------------------------------------------------------------ */
@@ -114,6 +142,19 @@ vstream_free(struct vstream *s)
 	free(s);
 }
 
+/* An open stream leaves the view without a CLOSED event: the counts. */
+static void
+stream_gone(struct view *v, struct vstream *s)
+{
+	struct vapp *a = view_app(v, s->ident);
+
+	idmap_del(&v->stream_ids, s->id);
+	if (v->streams_open > 0)
+		v->streams_open--;
+	if (a != NULL && a->open > 0)
+		a->open--;
+}
+
 static void
 vcirc_free(struct view *v, struct vcirc *c)
 {
@@ -123,11 +164,12 @@ vcirc_free(struct view *v, struct vcirc *c)
 	for (s = c->streams; s != NULL; s = next) {
 		next = s->next;
 		if (s->closed == 0)
-			idmap_del(&v->stream_ids, s->id);
+			stream_gone(v, s);
 		vstream_free(s);
 	}
 	for (i = 0; i < c->nidents; i++)
 		free(c->idents[i]);
+	vmore_free(&c->more_seen);
 	free(c);
 }
 
@@ -263,6 +305,12 @@ view_session(const struct pipeline_session_info *si, void *arg)
 				if (s->closed == 0)
 					s->closed = si->ts;
 			c->streams_open = 0;
+			trim_closed(c);
+		}
+		/* Streams waiting for a circuit will never get one. */
+		while ((s = v->unattached) != NULL) {
+			v->unattached = s->next;
+			vstream_free(s);
 		}
 		idmap_free(&v->stream_ids);
 		idmap_init(&v->stream_ids);
@@ -377,6 +425,8 @@ circ_add_ident(struct vcirc *c, const char *ident, int not_app)
 		if (strcmp(c->idents[i], ident) == 0)
 			return 0;
 	if (c->nidents == VIEW_CIRC_IDENTS) {
+		if (!vmore_add(&c->more_seen, ident))
+			return 0;
 		if (!not_app)
 			c->more_idents++;
 		return 1;
@@ -532,7 +582,7 @@ view_stream(const struct pipeline_view_stream *e, void *arg)
 	struct vstream *s = idmap_get(&v->stream_ids, e->id);
 	struct vcirc *c;
 	struct vapp *a;
-	char proc[64];
+	char proc[96];
 
 	v->generation++;
 	if (s == NULL) {

@@ -23,8 +23,18 @@ struct pipeline_view_stream;
 #define VIEW_CIRC_IDENTS	16	/* identities remembered per circuit */
 #define VIEW_APP_SET		8	/* listeners/processes/exits per app */
 #define VIEW_LOG_LINES		500
+#define VIEW_MORE_DISTINCT	256	/* values past a full set told apart */
 #define VIEW_MAX_APPS		4096
 #define VIEW_MAX_FINDINGS	4096
+
+/*
+ * The hashes of values past a full set, so that each is counted once (up
+ * to VIEW_MORE_DISTINCT of them; past that the count is a floor).
+ */
+struct vmore {
+	uint64_t	*h;
+	size_t		 n;
+};
 
 struct vstream {
 	uint64_t	 id;
@@ -53,7 +63,8 @@ struct vcirc {
 	int64_t		 closed;	/* 0: open */
 	char		*idents[VIEW_CIRC_IDENTS];
 	size_t		 nidents;
-	size_t		 more_idents;	/* beyond VIEW_CIRC_IDENTS */
+	size_t		 more_idents;	/* distinct, beyond VIEW_CIRC_IDENTS */
+	struct vmore	 more_seen;
 	uint32_t	 not_app;	/* bit i: idents[i] is no application
 					   (open before attach, Tor's own) */
 	int		 real_idents;	/* of them: applications */
@@ -66,7 +77,8 @@ struct vcirc {
 struct vset {
 	char		*v[VIEW_APP_SET];
 	size_t		 n;
-	size_t		 more;
+	size_t		 more;		/* distinct values not kept */
+	struct vmore	 seen;
 };
 
 struct vapp {
