@@ -95,3 +95,12 @@ st=$(ui_exit 15) || fail "unreachable Tor did not end it"
 one_line "$T/err"
 grep -q 'cannot reach Tor' "$T/err" || fail "unclear error: $(cat "$T/err")"
 ok "unreachable Tor: exit 3, $(cat "$T/err")"
+
+# 6. No terminal (cron, a pipe): a clear word, exit 2, nothing attached.
+"$ISOAUDIT" --control 127.0.0.1:1 </dev/null >"$T/notty.out" 2>"$T/err"
+st=$?
+[ "$st" = 2 ] || fail "without a terminal: exit $st, not 2"
+one_line "$T/err"
+grep -q 'needs a terminal; use `isoaudit monitor`' "$T/err" || fail "unclear: $(cat "$T/err")"
+[ -s "$T/notty.out" ] && fail "wrote to a non-terminal stdout"
+ok "no terminal: exit 2, $(cat "$T/err")"
