@@ -28,7 +28,7 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
 # The core: everything but main.  Tests link against it.
 CORE	 = alert attrib buf config ctl idmap judge log pipeline privacy record reply \
 	   schema store timeutil torev xmalloc
-CMDS	 = isoaudit monitor prune replay report
+CMDS	 = isoaudit check monitor prune replay report
 # The dashboard (ui/): the model and the panels are pure, draw and ui curses.
 UIPURE	 = view rows panel_circ panel_app panel_find panel_log
 UI	 = $(UIPURE) draw ui

@@ -28,7 +28,7 @@ static const struct cmd cmds[] = {
 	{ "monitor", cmd_monitor, "monitor [OPTIONS]", NULL },
 	{ "replay", cmd_replay, "replay FILE [--dump] [OPTIONS]", NULL },
 	{ "report", cmd_report, "report [OPTIONS]", NULL },
-	{ "check", NULL, "check [OPTIONS]", "cron alerts" },
+	{ "check", cmd_check, "check [OPTIONS]", NULL },
 	{ "prune", cmd_prune, "prune --older-than AGE", NULL },
 	{ "config", cmd_config, "config [--check] [FILE]", NULL },
 };
@@ -61,7 +61,12 @@ usage(FILE *f)
 "  config [--check] [FILE]\n"
 "                         check a config file, print the effective app map\n"
 "                         and rules (exit 2 with FILE:LINE on an error)\n"
-"  check                  coming in a later release\n"
+"  check [--since-last [NAME] | --since WHEN] [--min-severity SEV]\n"
+"        [--format text|json] [--syslog] [--max-silence AGE]\n"
+"                         new findings since the last check under NAME\n"
+"                         (default \"default\"), at or above SEV (default\n"
+"                         warning); prints nothing when there is nothing new\n"
+"                         (for cron); exit 1 when it printed something\n"
 "\n"
 "options:\n"
 "  --control ADDR         unix:/path or host:port (default: unix:/run/tor/control,\n"
@@ -82,15 +87,17 @@ usage(FILE *f)
 "  -q, --quiet            errors only\n"
 "  --version, -h, --help\n"
 "\n"
-"exit status: 0 success, 2 usage error, 3 runtime error (Tor unreachable,\n"
-"authentication refused).\n");
+"exit status: 0 success (check: nothing new), 1 (check) new findings, 2 usage\n"
+"error, 3 runtime error (Tor unreachable, authentication refused, database\n"
+"unusable).\n");
 }
 
 enum {
 	OPT_CONTROL = 256, OPT_COOKIE, OPT_PASSWORD_FILE, OPT_DB, OPT_RECORD,
 	OPT_LOG_TARGETS, OPT_DURATION, OPT_VERSION, OPT_DUMP, OPT_AUTH,
 	OPT_FORMAT, OPT_SESSION, OPT_SINCE, OPT_UNTIL, OPT_ALL, OPT_TABLE,
-	OPT_OLDER_THAN, OPT_CHECK, OPT_EXIT_AFTER
+	OPT_OLDER_THAN, OPT_CHECK, OPT_EXIT_AFTER, OPT_SINCE_LAST,
+	OPT_MIN_SEVERITY, OPT_SYSLOG, OPT_MAX_SILENCE
 };
 
 static const struct option longopts[] = {
@@ -114,6 +121,10 @@ static const struct option longopts[] = {
 	{ "table", required_argument, NULL, OPT_TABLE },
 	{ "older-than", required_argument, NULL, OPT_OLDER_THAN },
 	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "since-last", optional_argument, NULL, OPT_SINCE_LAST },
+	{ "min-severity", required_argument, NULL, OPT_MIN_SEVERITY },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "max-silence", required_argument, NULL, OPT_MAX_SILENCE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -288,6 +299,19 @@ main(int argc, char **argv)
 			break;
 		case OPT_CHECK:
 			break;	/* config --check: checking is what it does */
+		case OPT_SINCE_LAST:
+			o.since_last = 1;
+			o.cursor = optarg;
+			break;
+		case OPT_MIN_SEVERITY:
+			o.min_severity = optarg;
+			break;
+		case OPT_SYSLOG:
+			o.syslog = 1;
+			break;
+		case OPT_MAX_SILENCE:
+			o.max_silence = optarg;
+			break;
 		case 'v':
 			o.verbose++;
 			break;

@@ -36,6 +36,11 @@ struct opts {
 	const char	*output;	/* -o FILE (or DIR for csv) */
 	const char	*table;		/* report --format csv --table T */
 	const char	*older_than;	/* prune */
+	int		 since_last;	/* check --since-last [NAME] */
+	const char	*cursor;	/* its NAME */
+	const char	*min_severity;	/* check */
+	int		 syslog;	/* check --syslog */
+	const char	*max_silence;	/* check --max-silence AGE */
 	int		 argc;		/* operands after the options */
 	char		**argv;
 };
@@ -44,6 +49,7 @@ int	cmd_dashboard(struct opts *);	/* no command: the dashboard (ui.c) */
 int	cmd_monitor(struct opts *);
 int	cmd_replay(struct opts *);
 int	cmd_report(struct opts *);
+int	cmd_check(struct opts *);
 int	cmd_prune(struct opts *);
 int	cmd_config(struct opts *);
 

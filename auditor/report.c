@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "isoaudit.h"
 #include "log.h"
+#include "report.h"
 #include "store.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -782,6 +783,39 @@ json_array_or_empty(struct buf *b, const char *s)
 	buf_add(b, p, (size_t)(e - p));
 }
 
+void
+report_json_finding(struct buf *b, const struct store_finding_row *f)
+{
+	buf_adds(b, "{\"rule\": ");
+	buf_json_strz(b, f->rule);
+	buf_adds(b, ", \"severity\": ");
+	buf_json_strz(b, f->severity);
+	buf_printf(b, ", \"session\": %" PRId64 ", \"circuit\": ", f->session);
+	if (f->circ_id != 0)
+		buf_printf(b, "\"%" PRIu64 "\"", f->circ_id);
+	else
+		buf_adds(b, "null");
+	buf_adds(b, ", \"listener\": ");
+	buf_json_strz(b, f->listener != NULL && f->listener[0] != '\0' ?
+	    f->listener : NULL);
+	buf_adds(b, ", \"apps\": ");
+	json_array_or_empty(b, f->apps);
+	buf_adds(b, ", \"identities\": ");
+	json_array_or_empty(b, f->identities);
+	buf_adds(b, ", \"processes\": ");
+	json_array_or_empty(b, f->processes);
+	buf_adds(b, ", \"streams\": ");
+	json_array_or_empty(b, f->streams);
+	buf_printf(b, ", \"count\": %ld, \"first_seen\": ", f->count);
+	json_time(b, f->first_seen);
+	buf_adds(b, ", \"last_seen\": ");
+	json_time(b, f->last_seen);
+	buf_adds(b, ", \"detail\": ");
+	buf_json_strz(b, f->detail);
+	buf_printf(b, ", \"id\": %" PRId64 ", \"acknowledged\": %s}",
+	    f->id, f->acknowledged ? "true" : "false");
+}
+
 /* --- loading ------------------------------------------------------------ */
 
 static void
@@ -1410,35 +1444,26 @@ json_write(const struct report *r, struct out *o)
 	for (i = 0; i < r->nfindings; i++) {
 		const struct rep_finding *f = &r->findings[i];
 
-		buf_adds(b, i > 0 ? ",\n    {\"rule\": " :
-		    "\n    {\"rule\": ");
-		buf_json_strz(b, f->rule);
-		buf_adds(b, ", \"severity\": ");
-		buf_json_strz(b, f->severity);
-		buf_printf(b, ", \"session\": %" PRId64 ", \"circuit\": ",
-		    f->session);
-		if (f->circ_id != 0)
-			buf_printf(b, "\"%" PRIu64 "\"", f->circ_id);
-		else
-			buf_adds(b, "null");
-		buf_adds(b, ", \"listener\": ");
-		buf_json_strz(b, f->listener);
-		buf_adds(b, ", \"apps\": ");
-		json_array_or_empty(b, f->apps);
-		buf_adds(b, ", \"identities\": ");
-		json_array_or_empty(b, f->identities);
-		buf_adds(b, ", \"processes\": ");
-		json_array_or_empty(b, f->processes);
-		buf_adds(b, ", \"streams\": ");
-		json_array_or_empty(b, f->streams);
-		buf_printf(b, ", \"count\": %ld, \"first_seen\": ", f->count);
-		json_time(b, f->first_seen);
-		buf_adds(b, ", \"last_seen\": ");
-		json_time(b, f->last_seen);
-		buf_adds(b, ", \"detail\": ");
-		buf_json_strz(b, f->detail);
-		buf_printf(b, ", \"id\": %" PRId64 ", \"acknowledged\": %s}",
-		    f->id, f->acknowledged ? "true" : "false");
+		struct store_finding_row row;
+
+		memset(&row, 0, sizeof row);
+		row.id = f->id;
+		row.rule = f->rule;
+		row.severity = f->severity;
+		row.session = f->session;
+		row.circ_id = f->circ_id;
+		row.listener = f->listener;
+		row.apps = f->apps;
+		row.identities = f->identities;
+		row.processes = f->processes;
+		row.streams = f->streams;
+		row.count = f->count;
+		row.first_seen = f->first_seen;
+		row.last_seen = f->last_seen;
+		row.detail = f->detail;
+		row.acknowledged = f->acknowledged;
+		buf_adds(b, i > 0 ? ",\n    " : "\n    ");
+		report_json_finding(b, &row);
 		out_maybe_flush(o);
 	}
 	buf_adds(b, r->nfindings > 0 ? "\n  ],\n" : "],\n");

@@ -1596,6 +1596,31 @@ store_each_stream(struct store *s, const struct store_range *r,
 	return range_done(s, st, rc, cause);
 }
 
+#define FINDING_COLS "id, rule, severity, session, circ_id, listener, apps, " \
+	"identities, processes, streams, count, first_seen, last_seen, " \
+	"detail, acknowledged"
+
+/* A row of FINDING_COLS (valid until the next step). */
+static void
+finding_row(sqlite3_stmt *st, struct store_finding_row *row)
+{
+	row->id = COL_I64(st, 0);
+	row->rule = COL_TEXT(st, 1);
+	row->severity = COL_TEXT(st, 2);
+	row->session = COL_I64(st, 3);
+	row->circ_id = (uint64_t)COL_I64(st, 4);
+	row->listener = COL_TEXT(st, 5);
+	row->apps = COL_TEXT(st, 6);
+	row->identities = COL_TEXT(st, 7);
+	row->processes = COL_TEXT(st, 8);
+	row->streams = COL_TEXT(st, 9);
+	row->count = (long)COL_I64(st, 10);
+	row->first_seen = COL_I64(st, 11);
+	row->last_seen = COL_I64(st, 12);
+	row->detail = COL_TEXT(st, 13);
+	row->acknowledged = (int)COL_I64(st, 14);
+}
+
 int
 store_each_finding(struct store *s, const struct store_range *r,
     void (*fn)(const struct store_finding_row *, void *), void *arg,
@@ -1605,9 +1630,7 @@ store_each_finding(struct store *s, const struct store_range *r,
 	sqlite3_stmt *st;
 	int rc;
 
-	st = range_stmt(s, "SELECT id, rule, severity, session, circ_id, "
-	    "listener, apps, identities, processes, streams, count, "
-	    "first_seen, last_seen, detail, acknowledged FROM finding WHERE "
+	st = range_stmt(s, "SELECT " FINDING_COLS " FROM finding WHERE "
 	    "(?1 = 0 OR session = ?1) AND (?2 = 0 OR last_seen >= ?2) AND "
 	    "(?3 = 0 OR first_seen < ?3) ORDER BY CASE severity WHEN "
 	    "'critical' THEN 0 WHEN 'warning' THEN 1 WHEN 'notice' THEN 2 "
@@ -1615,22 +1638,187 @@ store_each_finding(struct store *s, const struct store_range *r,
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row.id = COL_I64(st, 0);
-		row.rule = COL_TEXT(st, 1);
-		row.severity = COL_TEXT(st, 2);
-		row.session = COL_I64(st, 3);
-		row.circ_id = (uint64_t)COL_I64(st, 4);
-		row.listener = COL_TEXT(st, 5);
-		row.apps = COL_TEXT(st, 6);
-		row.identities = COL_TEXT(st, 7);
-		row.processes = COL_TEXT(st, 8);
-		row.streams = COL_TEXT(st, 9);
-		row.count = (long)COL_I64(st, 10);
-		row.first_seen = COL_I64(st, 11);
-		row.last_seen = COL_I64(st, 12);
-		row.detail = COL_TEXT(st, 13);
-		row.acknowledged = (int)COL_I64(st, 14);
+		finding_row(st, &row);
 		fn(&row, arg);
 	}
 	return range_done(s, st, rc, cause);
+}
+
+/* --- check ----------------------------------------------------------------- */
+
+/* Prepares sql or says why in *cause. */
+static sqlite3_stmt *
+check_prepare(struct store *s, const char *sql, char **cause)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	return st;
+}
+
+/* One integer from sql with ?1 bound to text t (or nothing); dflt if no
+ * row.  Returns 0 or -1. */
+static int
+check_int(struct store *s, const char *sql, const char *t, int64_t dflt,
+    int64_t *out, char **cause)
+{
+	sqlite3_stmt *st = check_prepare(s, sql, cause);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (t != NULL)
+		sqlite3_bind_text(st, 1, t, -1, SQLITE_TRANSIENT);
+	*out = dflt;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*out = sqlite3_column_int64(st, 0);
+	return range_done(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc, cause);
+}
+
+/*
+ * The silence of the newest Tor session: reported (through c->silence)
+ * when it is longer than c->max_silence and, with a cursor, not reported
+ * under that cursor already (meta 'check_silence:NAME' holds the last
+ * activity that was).
+ */
+static int
+check_silence(struct store *s, const struct store_check *c, char **cause)
+{
+	struct store_silence si;
+	sqlite3_stmt *st;
+	char *key = NULL;
+	int64_t told = -1;
+	int rc, r = 0;
+
+	st = check_prepare(s, "SELECT id, max(coalesce(last_event, started), "
+	    "coalesce(ended, 0)), control, ended FROM tor_session ORDER BY id "
+	    "DESC LIMIT 1", cause);
+	if (st == NULL)
+		return -1;
+	memset(&si, 0, sizeof si);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		si.session = COL_I64(st, 0);
+		si.last = COL_I64(st, 1);
+		si.control = COL_TEXT(st, 2);
+		si.ended = COL_I64(st, 3);
+	} else
+		si.none = 1;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return range_done(s, st, rc, cause);
+	si.silence = c->now - si.last;
+	if (!si.none && si.silence <= c->max_silence)
+		goto done;
+	if (c->cursor != NULL) {
+		key = xasprintf("check_silence:%s", c->cursor);
+		if (check_int(s, "SELECT value FROM meta WHERE key = ?1", key,
+		    -1, &told, cause) == -1) {
+			r = -1;
+			goto done;
+		}
+		if (told == si.last)
+			goto done;	/* this silence was told already */
+	}
+	if (c->silence(&si, c->arg) == -1) {
+		r = -1;
+		*cause = xstrdup("cannot write the report");
+		goto done;
+	}
+	if (key != NULL) {
+		sqlite3_stmt *up = check_prepare(s, "INSERT INTO meta(key, "
+		    "value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET "
+		    "value = excluded.value", cause);
+
+		if (up == NULL) {
+			r = -1;
+			goto done;
+		}
+		sqlite3_bind_text(up, 1, key, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(up, 2, si.last);
+		r = range_done(s, up, sqlite3_step(up), cause);
+	}
+done:
+	free(key);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+store_check(struct store *s, const struct store_check *c, char **cause)
+{
+	struct store_finding_row row;
+	sqlite3_stmt *st = NULL, *up;
+	int64_t last = 0, maxid = 0;
+	char *ignored = NULL;
+	int rc;
+
+	/*
+	 * One write transaction from reading the cursor to moving it: a
+	 * second check under the same name waits here, then starts after
+	 * what this one printed.
+	 */
+	if (exec(s, c->cursor != NULL ? "BEGIN IMMEDIATE" : "BEGIN",
+	    cause) == -1)
+		return -1;
+	if (c->cursor != NULL) {
+		if (check_int(s, "SELECT last_finding FROM check_cursor WHERE "
+		    "name = ?1", c->cursor, 0, &last, cause) == -1 ||
+		    check_int(s, "SELECT max(id) FROM finding", NULL, 0, &maxid,
+		    cause) == -1)
+			goto fail;
+		/* Every finding deleted since: the ids start again. */
+		if (maxid < last)
+			last = 0;
+		st = check_prepare(s, "SELECT " FINDING_COLS " FROM finding "
+		    "WHERE id > ?1 ORDER BY id", cause);
+		if (st == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, last);
+	} else {
+		st = check_prepare(s, "SELECT " FINDING_COLS " FROM finding "
+		    "WHERE first_seen >= ?1 ORDER BY first_seen, id", cause);
+		if (st == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, c->since);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		finding_row(st, &row);
+		if (c->finding(&row, c->arg) == -1) {
+			*cause = xstrdup("cannot write the report");
+			goto fail;
+		}
+	}
+	if (range_done(s, st, rc, cause) == -1) {
+		st = NULL;
+		goto fail;
+	}
+	st = NULL;
+	if (c->max_silence > 0 && check_silence(s, c, cause) == -1)
+		goto fail;
+	if (c->cursor != NULL) {
+		up = check_prepare(s, "INSERT INTO check_cursor(name, "
+		    "last_finding, updated) VALUES (?1, ?2, ?3) ON CONFLICT(name) "
+		    "DO UPDATE SET last_finding = excluded.last_finding, "
+		    "updated = excluded.updated", cause);
+		if (up == NULL)
+			goto fail;
+		sqlite3_bind_text(up, 1, c->cursor, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(up, 2, maxid);
+		sqlite3_bind_int64(up, 3, c->now);
+		if (range_done(s, up, sqlite3_step(up), cause) == -1)
+			goto fail;
+	}
+	if (exec(s, "COMMIT", cause) == -1)
+		goto fail;
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	exec(s, "ROLLBACK", &ignored);
+	free(ignored);
+	return -1;
 }

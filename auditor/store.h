@@ -270,4 +270,34 @@ int	store_each_stream(struct store *, const struct store_range *,
 int	store_each_finding(struct store *, const struct store_range *,
 	    void (*)(const struct store_finding_row *, void *), void *, char **);
 
+/* --- check: new findings under a cursor ---------------------------------- */
+
+/* The newest Tor session's last activity, for --max-silence. */
+struct store_silence {
+	int	 none;		/* no session at all */
+	int64_t	 session;
+	int64_t	 last;		/* us: last event, start or end */
+	int64_t	 silence;	/* us since */
+	int64_t	 ended;		/* 0: not ended */
+	const char *control;
+};
+
+struct store_check {
+	const char	*cursor;	/* name, or NULL: by time */
+	int64_t		 since;		/* without a cursor: first_seen from */
+	int64_t		 now;
+	int64_t		 max_silence;	/* us, 0: not asked */
+	/* Each candidate row in order; -1 aborts (nothing moves). */
+	int		(*finding)(const struct store_finding_row *, void *);
+	int		(*silence)(const struct store_silence *, void *);
+	void		*arg;
+};
+/*
+ * Hands the findings after the cursor (or first seen since) to fn, then
+ * moves the cursor past them, all in one write transaction, so that two
+ * checks under one name never see a finding twice.  Returns 0, or -1 with
+ * *cause (a database locked past the busy timeout, read-only, ...).
+ */
+int	store_check(struct store *, const struct store_check *, char **);
+
 #endif
