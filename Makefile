@@ -136,13 +136,22 @@ check-layers:
 	    || { echo "check-layers: auditor/ includes ui/" >&2; exit 1; }
 	@echo "check-layers: ok"
 
+EXAMPLES = docs/examples/isoaudit.conf docs/examples/isoaudit.service \
+	   docs/examples/cron
 install: isoaudit
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples
 	install -m 0755 isoaudit $(DESTDIR)$(BINDIR)/isoaudit
-	install -m 0644 README.md docs/architecture.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/isoaudit.1 $(DESTDIR)$(MANDIR)/man1/isoaudit.1
+	install -m 0644 docs/isoaudit.conf.5 $(DESTDIR)$(MANDIR)/man5/isoaudit.conf.5
+	install -m 0644 README.md docs/architecture.md docs/dashboard.md \
+	    docs/schema.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/isoaudit
+	rm -f $(DESTDIR)$(MANDIR)/man1/isoaudit.1
+	rm -f $(DESTDIR)$(MANDIR)/man5/isoaudit.conf.5
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:

@@ -200,6 +200,53 @@ config_free(struct config *c)
 	memset(c, 0, sizeof *c);
 }
 
+static int
+str_differs(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+char *
+config_reload(struct config *dst, struct config *src)
+{
+	struct config old;
+	struct buf b;
+	char *out = NULL;
+
+	buf_init(&b);
+	if (str_differs(dst->control, src->control))
+		buf_adds(&b, " ControlPort");
+	if (str_differs(dst->cookie_file, src->cookie_file))
+		buf_adds(&b, " CookieAuthFile");
+	if (str_differs(dst->password_file, src->password_file))
+		buf_adds(&b, " PasswordFile");
+	if (str_differs(dst->database, src->database))
+		buf_adds(&b, " Database");
+	if (dst->log_targets != src->log_targets)
+		buf_adds(&b, " LogTargets");
+	if (b.len > 0)
+		out = xstrdup(buf_cstr(&b) + 1);
+	buf_free(&b);
+
+	/* What takes effect now moves over; the old goes with src. */
+	old = *dst;
+	dst->retention = src->retention;
+	dst->alert = src->alert;
+	memcpy(dst->severity, src->severity, sizeof dst->severity);
+	dst->apps = src->apps;
+	dst->napps = src->napps;
+	dst->hosts = src->hosts;
+	dst->nhosts = src->nhosts;
+	src->apps = old.apps;
+	src->napps = old.napps;
+	src->hosts = old.hosts;
+	src->nhosts = old.nhosts;
+	config_free(src);
+	return out;
+}
+
 /*
  * Splits a line into words in place; quoted words are decoded.  Returns
  * the number of words, or -1 with *why.

@@ -100,6 +100,15 @@ const char *severity_name(enum severity);
 int	severity_parse(const char *, enum severity *);
 enum severity rule_default_severity(enum rule_id);
 
+/*
+ * SIGHUP: moves what can change while running (App and Host lines, Rule,
+ * Alert, Retention) from src into dst and frees src.  The rest (control
+ * address, cookie, password file, database, LogTargets) needs a restart:
+ * returns their names if src differs there ("Database LogTargets",
+ * allocated), else NULL.
+ */
+char	*config_reload(struct config *, struct config *);
+
 /* Writes the effective configuration (for `config --check`). */
 void	config_print(const struct config *, FILE *);
 

@@ -14,6 +14,7 @@
 #include "isoaudit.h"
 #include "monitor.h"
 #include "alert.h"
+#include "config.h"
 #include "log.h"
 #include "pipeline.h"
 #include "record.h"
@@ -32,6 +33,7 @@ struct monitor {
 	struct store		*store;
 	struct event		*sigint;
 	struct event		*sigterm;
+	struct event		*sighup;
 	struct event		*tick;
 	struct event		*timer;
 	unsigned		 serial;	/* attached session, or 0 */
@@ -153,6 +155,40 @@ mon_stop_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(m->base);
 }
 
+/*
+ * SIGHUP: the config file again.  App/Host lines, rules, Alert and
+ * Retention apply from the next event on; circuits, streams, findings and
+ * the session go on.  A broken file changes nothing.
+ */
+static void
+mon_hup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct monitor *m = arg;
+	struct config fresh;
+	char *cause = NULL, *path, *later;
+
+	(void)sig;
+	(void)what;
+	memset(&fresh, 0, sizeof fresh);
+	path = m->opts->cfg.path != NULL ? xstrdup(m->opts->cfg.path) :
+	    m->opts->config != NULL ? xstrdup(m->opts->config) : NULL;
+	if (config_load(&fresh, path, &cause) == -1) {
+		log_warnx("SIGHUP: %s; keeping the configuration in use", cause);
+		free(cause);
+		config_free(&fresh);
+		free(path);
+		return;
+	}
+	later = config_reload(&m->opts->cfg, &fresh);
+	m->retention = m->opts->cfg.retention;
+	log_info("SIGHUP: configuration reloaded from %s (%zu App lines)",
+	    path ? path : "the built-in defaults", m->opts->cfg.napps);
+	if (later != NULL)
+		log_warnx("SIGHUP: %s changed: that takes a restart", later);
+	free(later);
+	free(path);
+}
+
 static void
 alert_cb(int sev, const char *rule, const char *detail, int64_t ts, void *arg)
 {
@@ -244,6 +280,10 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	m->sigterm = evsignal_new(m->base, SIGTERM, mon_stop_cb, m);
 	evsignal_add(m->sigint, NULL);
 	evsignal_add(m->sigterm, NULL);
+	if (setup->reload) {
+		m->sighup = evsignal_new(m->base, SIGHUP, mon_hup_cb, m);
+		evsignal_add(m->sighup, NULL);
+	}
 	m->tick = event_new(m->base, -1, EV_PERSIST, mon_tick_cb, m);
 	event_add(m->tick, &tick_tv);
 	if (o->duration > 0) {
@@ -323,6 +363,8 @@ monitor_close(struct monitor *m)
 		event_free(m->timer);
 	event_free(m->sigint);
 	event_free(m->sigterm);
+	if (m->sighup != NULL)
+		event_free(m->sighup);
 	event_base_free(m->base);
 	pipeline_free(m->pipe);
 	store_close(m->store);
@@ -346,6 +388,7 @@ cmd_monitor(struct opts *o)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	memset(&setup, 0, sizeof setup);
 	setup.out = stdout;
+	setup.reload = 1;
 	if ((m = monitor_open(o, &setup, &status)) == NULL)
 		return status;
 	status = monitor_run(m);

@@ -21,6 +21,7 @@ struct monitor_setup {
 	FILE		*out;		/* the event lines, or NULL */
 	const struct pipeline_observer *observer;	/* or NULL */
 	const char	*events;	/* more SETEVENTS, or NULL */
+	int		 reload;	/* SIGHUP reloads the config */
 	/* Every reply from Tor, after the pipeline has seen it. */
 	void		(*reply)(const struct reply *, void *);
 	/* The first connection failed: the message, once. */
