@@ -14,6 +14,48 @@ done
 [ "$n" -ge 1 ] || fail "no manual page found"
 ok "$n manual pages render cleanly"
 
+# man(1) reads them as a user would (its own preprocessors, its macro
+# warnings) without a word on stderr.
+if command -v man >/dev/null 2>&1; then
+	for m in "$docs"/*.[1-8]; do
+		[ -f "$m" ] || continue
+		MANWIDTH=80 man --warnings -l "$m" >"$T/man.out" 2>"$T/warn" ||
+		    { cat "$T/warn"; fail "man failed on $m"; }
+		[ -s "$T/warn" ] && { cat "$T/warn"; fail "man warnings in $m"; }
+		[ -s "$T/man.out" ] || fail "man printed nothing for $m"
+	done
+	ok "man --warnings reads the manual pages cleanly"
+else
+	echo "note: man is not installed; man --warnings not run"
+fi
+
+# isoaudit(1) cannot fall behind the code: every long option of longopts[]
+# and every command of cmds[] in auditor/isoaudit.c is on the page (font
+# escapes dropped and \- unescaped before searching).
+src="$docs/../auditor/isoaudit.c"
+[ -f "$src" ] || fail "no $src"
+sed -e 's/\\-/-/g' -e 's/\\f\[[^]]*\]//g' -e 's/\\f([A-Za-z][A-Za-z]//g' \
+    -e 's/\\f[A-Za-z1-4]//g' -e 's/\\[&c]//g' "$docs/isoaudit.1" >"$T/page"
+longopts=$(sed -n '/longopts\[\] = {/,/^};/s/^[[:space:]]*{ "\([^"]*\)".*/\1/p' "$src")
+[ -n "$longopts" ] || fail "no long options found in longopts[] of $src"
+missing=""
+for o in $longopts; do
+	grep -Eq -e "(^|[^-[:alnum:]])--$o([^-[:alnum:]]|\$)" "$T/page" ||
+	    missing="$missing --$o"
+done
+[ -z "$missing" ] || fail "isoaudit.1 does not document:$missing"
+cmds=$(sed -n '/cmds\[\] = {/,/^};/s/^[[:space:]]*{ "\([^"]*\)".*/\1/p' "$src")
+[ -n "$cmds" ] || fail "no commands found in cmds[] of $src"
+sed -n '/^\.SH SYNOPSIS/,/^\.SH /p' "$T/page" >"$T/synopsis"
+for c in $cmds; do
+	grep -Eq "isoaudit $c([^-[:alnum:]]|\$)" "$T/synopsis" ||
+	    missing="$missing $c (SYNOPSIS)"
+	grep -Eq "^\.SS \"?isoaudit $c([^-[:alnum:]]|\$)" "$T/page" ||
+	    missing="$missing $c (COMMANDS)"
+done
+[ -z "$missing" ] || fail "isoaudit.1 lacks command(s):$missing"
+ok "isoaudit.1 has all $(echo $longopts | wc -w) long options and $(echo $cmds | wc -w) commands"
+
 # The EXAMPLE section of isoaudit.conf(5), unescaped, is a valid config.
 sed -n '/^\.SH EXAMPLE/,/^\.EE/p' "$docs/isoaudit.conf.5" | sed '1,2d;$d' |
     sed 's/\\-/-/g' >"$T/example.conf"
