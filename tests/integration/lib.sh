@@ -2,7 +2,16 @@
 # Each test runs with the tornet env file loaded and $ISOAUDIT set; it exits
 # 0 on success, 77 to skip (with the reason as its last line), else failure.
 set -u
-: "${ISOAUDIT:?}" "${TORNET_DIR:?}"
+: "${ISOAUDIT:?}"
+own_tn=""
+if [ -z "${TORNET_DIR:-}" ]; then
+	# Run by hand, a test that needs no Tor network gets an empty tornet
+	# directory of its own (tests that need one fail on the empty env).
+	TORNET_DIR=$(mktemp -d /tmp/isoaudit-t.XXXXXX)
+	touch "$TORNET_DIR/env"
+	export TORNET_DIR
+	own_tn=$TORNET_DIR
+fi
 . "$TORNET_DIR/env"
 T=$(mktemp -d "$TORNET_DIR/t.XXXXXX")
 # Every test gets its own default database, never the user's.
@@ -21,6 +30,7 @@ ok() {
 cleanup_bg() {
 	for p in $BGPIDS; do kill "$p" 2>/dev/null; done
 	for p in $BGPIDS; do wait "$p" 2>/dev/null; done
+	if [ -n "$own_tn" ]; then rm -rf "$own_tn"; fi
 }
 trap cleanup_bg EXIT
 

@@ -17,17 +17,7 @@
 #   --max-silence and MONITOR_STOPPED once per silence per cursor name;
 #   exit 3 for a missing database (not created), a newer schema and a
 #   database locked past the busy timeout; usage errors exit 2 with one line.
-if [ -z "${TORNET_DIR:-}" ]; then
-	# Run by hand: lib.sh wants a tornet dir; this test needs none.
-	TORNET_DIR=$(mktemp -d /tmp/isoaudit-chk.XXXXXX)
-	touch "$TORNET_DIR/env"
-	export TORNET_DIR
-	own_tn=$TORNET_DIR
-fi
 . "$(dirname "$0")/lib.sh"
-if [ -n "${own_tn:-}" ]; then
-	trap 'cleanup_bg; rm -rf "$own_tn"' EXIT
-fi
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI not installed"; exit 77; }
 command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
 command -v timeout >/dev/null || { echo "timeout (coreutils) not installed"; exit 77; }

@@ -7,17 +7,7 @@
 # shape of SPEC.md, that HTML and CSV parse, escaping everywhere, -o modes,
 # and the edge cases: missing database, empty database, empty range, bad
 # --since, usage errors, a database newer than the binary.
-if [ -z "${TORNET_DIR:-}" ]; then
-	# Run by hand: lib.sh wants a tornet dir; this test needs none.
-	TORNET_DIR=$(mktemp -d /tmp/isoaudit-rep.XXXXXX)
-	touch "$TORNET_DIR/env"
-	export TORNET_DIR
-	own_tn=$TORNET_DIR
-fi
 . "$(dirname "$0")/lib.sh"
-if [ -n "${own_tn:-}" ]; then
-	trap 'cleanup_bg; rm -rf "$own_tn"' EXIT
-fi
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI not installed"; exit 77; }
 command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
 schema=$(cd "$(dirname "$0")/../../schema" && pwd)/001-init.sql
