@@ -91,6 +91,16 @@ demo: deps isoaudit
 	@sh scripts/demo
 
 # --- more ---------------------------------------------------------------
+# libFuzzer harnesses (tests/fuzz): FUZZ_SECONDS each; a short run is part
+# of make check (tests/fuzz/t_fuzz.sh).
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	@sh tests/fuzz/run $(FUZZ_SECONDS)
+
+# The benchmark against the peers (bench/README.md); not part of make check.
+bench: deps isoaudit
+	@sh bench/run
+
 unit: $(addprefix $(A)/,$(UNITS))
 	@for t in $(UNITS); do $(A)/$$t || exit 1; done
 
@@ -158,4 +168,4 @@ clean:
 	rm -rf build isoaudit
 
 .PHONY: all deps check demo unit integration valgrind check-layers install \
-	uninstall clean
+	uninstall clean fuzz bench
