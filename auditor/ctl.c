@@ -94,6 +94,7 @@ struct ctl {
 	char			*password;
 	int			 setup_pending;
 	unsigned		 malformed;
+	size_t			 partial;	/* bytes since the last '\n' */
 };
 
 static void	ctl_connect(struct ctl *);
@@ -210,6 +211,7 @@ ctl_teardown(struct ctl *c)
 	FREE(c->offered);
 	FREE(c->cookie_path);
 	c->setup_pending = 0;
+	c->partial = 0;
 	c->state = CTL_IDLE;
 }
 
@@ -877,9 +879,15 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 		if (n > 8)
 			n = 8;
 		for (i = 0; i < n && c->failure == NULL; i++) {
+			const char *nl = memrchr(v[i].iov_base, '\n',
+			    v[i].iov_len);
+
 			reply_parser_feed(c->parser, v[i].iov_base,
 			    v[i].iov_len, now);
 			used += v[i].iov_len;
+			c->partial = nl == NULL ? c->partial + v[i].iov_len :
+			    v[i].iov_len - (size_t)(nl -
+			    (const char *)v[i].iov_base) - 1;
 		}
 		evbuffer_drain(in, used);
 		if (c->bev == NULL)
@@ -905,7 +913,16 @@ ctl_event_cb(struct bufferevent *bev, short what, void *arg)
 		ctl_after_read(c);
 		return;
 	}
-	if (what & BEV_EVENT_EOF)
+	if ((what & BEV_EVENT_EOF) && c->partial > 0) {
+		/* What the parser holds of an unfinished line is lost. */
+		char *why = xasprintf("Tor closed the connection%s in the "
+		    "middle of a line (%zu bytes discarded)",
+		    c->state == CTL_ATTACHED ? "" : " before authentication",
+		    c->partial);
+
+		ctl_handle_failure(c, why, 0);
+		free(why);
+	} else if (what & BEV_EVENT_EOF)
 		ctl_handle_failure(c, c->state == CTL_ATTACHED ?
 		    "Tor closed the connection" :
 		    "Tor closed the connection before authentication", 0);

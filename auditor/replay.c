@@ -29,6 +29,8 @@ struct replay {
 	unsigned		 session;
 	int			 in_session;
 	unsigned		 problems;
+	int			 transcript;	/* commands ('>') recorded */
+	unsigned		 pending;	/* commands not answered yet */
 };
 
 static void
@@ -36,6 +38,18 @@ replay_reply(const struct reply *r, void *arg)
 {
 	struct replay *rp = arg;
 
+	/*
+	 * As live: a reply that answers no command is dropped (ctl says so
+	 * and hands it to nobody).  A bare capture has no commands to count.
+	 */
+	if (rp->transcript && !r->async) {
+		if (rp->pending == 0) {
+			log_warnx("%s:%ju: a reply to no command (%d), ignored",
+			    rp->path, rp->lineno, r->code);
+			return;
+		}
+		rp->pending--;
+	}
 	pipeline_reply(rp->pipe, r);
 }
 
@@ -61,6 +75,7 @@ replay_end_session(struct replay *rp, const char *why, int64_t ts)
 	pipeline_session_end(rp->pipe, rp->session, why, ts);
 	reply_parser_reset(rp->parser);
 	rp->in_session = 0;
+	rp->pending = 0;	/* the connection took them along */
 }
 
 /* Acts on "# session N start ADDR METHOD", "... ready", "... end WHY". */
@@ -184,6 +199,7 @@ cmd_replay(struct opts *o)
 		rc = record_reader_next(rr, &l);
 		if (rc == 1) {
 			rp.lineno++;
+			rp.transcript = record_reader_is_transcript(rr);
 			if (!record_reader_is_transcript(rr))
 				l.ts_us = base_ts + (int64_t)rp.lineno;
 			if (!rp.in_session &&
@@ -222,6 +238,7 @@ cmd_replay(struct opts *o)
 			replay_note(&rp, &l);
 			break;
 		case '>':
+			rp.pending++;
 			break;
 		default:
 			replay_problem("not a transcript line", l.text, l.len,
