@@ -337,7 +337,13 @@ parse_listener(const char *s, char **addr, int *lo, int *hi)
 	const char *colon;
 
 	*addr = NULL;
-	if (strncmp(s, "unix:/", 6) == 0) {
+	if (strncmp(s, "unix:", 5) == 0) {
+		/*
+		 * Only unix:/path: lookups take any "unix:" listener for a
+		 * socket, so "unix:9150" as host "unix" could never match.
+		 */
+		if (s[5] != '/')
+			return -1;
 		*addr = xstrdup(s);
 		*lo = *hi = 0;
 		return 0;
@@ -525,16 +531,53 @@ config_default_path(void)
 	return NULL;
 }
 
+/*
+ * One line as read (got bytes, its '\n' included when there is one,
+ * NUL-terminated after them): the checks, the words and the directive.
+ * config_load and config_load_buf both go through here, so that a buffer
+ * is read exactly as the file holding it would be.  Returns 0, or -1 with
+ * *cause allocated as "NAME:LINE: reason".
+ */
+static int
+config_line(struct config *c, const char *name, unsigned lineno, char *line,
+    size_t got, char **cause)
+{
+	char *w[CONFIG_MAX_WORDS], *why2 = NULL;
+	const char *why = NULL;
+	int n;
+
+	if (got > CONFIG_MAX_LINE) {
+		*cause = xasprintf("%s:%u: line too long", name, lineno);
+		return -1;
+	}
+	if (memchr(line, '\0', got) != NULL) {
+		*cause = xasprintf("%s:%u: NUL byte", name, lineno);
+		return -1;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	if ((n = split_words(line, w, CONFIG_MAX_WORDS, &why)) == -1) {
+		*cause = xasprintf("%s:%u: %s", name, lineno, why);
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	if (config_directive(c, w, n, lineno, &why2) == -1) {
+		*cause = xasprintf("%s:%u: %s", name, lineno, why2);
+		free(why2);
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_load(struct config *c, const char *path, char **cause)
 {
 	char *file = path ? xstrdup(path) : config_default_path();
-	char *line = NULL, *w[CONFIG_MAX_WORDS];
+	char *line = NULL;
 	size_t cap = 0;
 	ssize_t got;
 	unsigned lineno = 0;
 	FILE *f;
-	int n;
 
 	config_defaults(c);
 	if (file == NULL)
@@ -545,32 +588,10 @@ config_load(struct config *c, const char *path, char **cause)
 		return -1;
 	}
 	c->path = file;
-	while ((got = getline(&line, &cap, f)) != -1) {
-		const char *why = NULL;
-		char *why2 = NULL;
-
-		lineno++;
-		if (got > CONFIG_MAX_LINE) {
-			*cause = xasprintf("%s:%u: line too long", file, lineno);
+	while ((got = getline(&line, &cap, f)) != -1)
+		if (config_line(c, file, ++lineno, line, (size_t)got,
+		    cause) == -1)
 			goto fail;
-		}
-		if (memchr(line, '\0', (size_t)got) != NULL) {
-			*cause = xasprintf("%s:%u: NUL byte", file, lineno);
-			goto fail;
-		}
-		line[strcspn(line, "\r\n")] = '\0';
-		if ((n = split_words(line, w, CONFIG_MAX_WORDS, &why)) == -1) {
-			*cause = xasprintf("%s:%u: %s", file, lineno, why);
-			goto fail;
-		}
-		if (n == 0)
-			continue;
-		if (config_directive(c, w, n, lineno, &why2) == -1) {
-			*cause = xasprintf("%s:%u: %s", file, lineno, why2);
-			free(why2);
-			goto fail;
-		}
-	}
 	if (ferror(f)) {
 		*cause = xasprintf("%s: %s", file, strerror(errno));
 		goto fail;
@@ -582,6 +603,37 @@ fail:
 	fclose(f);
 	free(line);
 	return -1;
+}
+
+int
+config_load_buf(struct config *c, const char *name, const char *buf,
+    size_t len, char **cause)
+{
+	char *line = NULL;
+	size_t cap = 0, off = 0, got;
+	const char *nl;
+	unsigned lineno = 0;
+
+	config_defaults(c);
+	c->path = xstrdup(name);
+	while (off < len) {
+		/* Cut as getline would: up to and including the '\n'. */
+		nl = memchr(buf + off, '\n', len - off);
+		got = nl != NULL ? (size_t)(nl - (buf + off)) + 1 : len - off;
+		if (got + 1 > cap) {
+			cap = got + 1;
+			line = xreallocarray(line, cap, 1);
+		}
+		memcpy(line, buf + off, got);
+		line[got] = '\0';
+		off += got;
+		if (config_line(c, name, ++lineno, line, got, cause) == -1) {
+			free(line);
+			return -1;
+		}
+	}
+	free(line);
+	return 0;
 }
 
 /*

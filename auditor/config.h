@@ -85,6 +85,12 @@ struct config {
  * "FILE:LINE: reason".
  */
 int	config_load(struct config *, const char *, char **);
+/*
+ * The same from memory: buf[0..len) read as a file named name would be
+ * (name is kept as ->path and starts every cause).  For tests and fuzzing.
+ */
+int	config_load_buf(struct config *, const char *, const char *, size_t,
+	    char **);
 void	config_free(struct config *);
 /* Built-in defaults only. */
 void	config_defaults(struct config *);

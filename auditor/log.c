@@ -30,6 +30,9 @@ log_set_sink(log_sink_fn fn, void *arg)
 	log_sink_arg = arg;
 }
 
+static void log_vemit(enum log_level, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vemit(enum log_level lvl, const char *fmt, va_list ap)
 {

@@ -248,7 +248,8 @@ record_parse_stamped(char *s, size_t n, struct record_line *out)
 	size_t i = 0, dot;
 	int64_t sec = 0, usec = 0;
 
-	while (i < n && s[i] >= '0' && s[i] <= '9' && i < 15)
+	/* Up to 12 digits: 13 can overflow the time in microseconds. */
+	while (i < n && s[i] >= '0' && s[i] <= '9' && i < 12)
 		sec = sec * 10 + (s[i++] - '0');
 	if (i == 0 || i >= n || s[i] != '.')
 		return -1;

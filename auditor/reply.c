@@ -122,11 +122,20 @@ data_end(struct reply_parser *p)
 	struct reply_line *rl;
 
 	p->in_data = NULL;
-	if (pd->r.nlines == 0)
-		return;
-	rl = &pd->r.lines[pd->r.nlines - 1];
-	rl->data = xstrndup(p->data.len ? p->data.p : "", p->data.len);
-	rl->datalen = p->data.len;
+	/*
+	 * The block is the last line's only if that is the '+' line that
+	 * opened it: when that line was dropped (over a limit, the reply is
+	 * marked truncated), the last one is an earlier line, which must
+	 * neither get this data nor lose (leak) its own.
+	 */
+	if (pd->r.nlines > 0) {
+		rl = &pd->r.lines[pd->r.nlines - 1];
+		if (rl->sep == '+' && rl->data == NULL) {
+			rl->data = xstrndup(p->data.len ? p->data.p : "",
+			    p->data.len);
+			rl->datalen = p->data.len;
+		}
+	}
 	buf_reset(&p->data);
 }
 
