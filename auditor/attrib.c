@@ -18,6 +18,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -157,7 +158,8 @@ static int
 match_sock(const struct proc_sock *ps, const struct sockaddr_pair *src,
     struct attrib_result *res)
 {
-	if (same_endpoint(&ps->local, src)) {
+	/* A listening socket is nobody's client end (0.0.0.0:0 peer). */
+	if (ps->state != 0x0A && same_endpoint(&ps->local, src)) {
 		format_endpoint(&ps->remote, res->listener,
 		    sizeof res->listener);
 		res->uid = ps->uid;
@@ -291,12 +293,29 @@ attrib_default_label(const char *listener, char *out, size_t len)
 
 /* --- the fast path: NETLINK_SOCK_DIAG exact lookups ------------------------ */
 
+/*
+ * Every socket a /proc/PID/fd walk passes is remembered (inode -> pid and
+ * fd), so that a later stream of any process walked once costs one
+ * readlink to confirm instead of a walk of every newer process.  Full:
+ * emptied and filled again.
+ */
+struct ino_slot {
+	uint64_t	ino;		/* 0: empty */
+	int32_t		pid;		/* 0: known stale */
+	int32_t		fd;
+	char		comm[16];	/* the process's name, "" not read */
+};
+#define ATTRIB_INO_SLOTS	16384	/* power of two */
+#define ATTRIB_INO_MAX		(ATTRIB_INO_SLOTS / 2)
+
 struct attrib {
 	char			*procdir;
 	int			 nl;		/* netlink socket, or -1 */
 	int			 nl_broken;
-	struct sockaddr_pair	*listeners;
+	struct sockaddr_pair	*listeners;	/* most used first */
+	unsigned long		*lhits;		/* streams found on each */
 	size_t			 nlisteners;
+	int			 wildcard;	/* a listener on 0.0.0.0 or :: */
 	unsigned long		 by_netlink;
 	unsigned long		 by_proc;
 	struct proc_sock	*snap;		/* /proc/net/tcp{,6} */
@@ -308,6 +327,9 @@ struct attrib {
 						   first: long-lived clients
 						   (a browser) open many */
 	size_t			 nrecent;
+	struct ino_slot		*ino;		/* socket inode -> pid, fd */
+	size_t			 nino;
+	long			 last_pid;	/* ns_last_pid when last read */
 };
 
 /* Re-reading /proc/net/tcp walks the kernel's whole table: at most so
@@ -404,7 +426,9 @@ attrib_free(struct attrib *a)
 	if (a->nl != -1)
 		close(a->nl);
 	free(a->listeners);
+	free(a->lhits);
 	free(a->snap);
+	free(a->ino);
 	free(a->procdir);
 	free(a);
 }
@@ -415,14 +439,25 @@ attrib_set_listeners(struct attrib *a, const char *const *addrs, size_t n)
 	size_t i;
 
 	free(a->listeners);
+	free(a->lhits);
 	a->listeners = calloc(n ? n : 1, sizeof *a->listeners);
-	if (a->listeners == NULL)
+	a->lhits = calloc(n ? n : 1, sizeof *a->lhits);
+	if (a->listeners == NULL || a->lhits == NULL)
 		abort();
 	a->nlisteners = 0;
+	a->wildcard = 0;
 	for (i = 0; i < n; i++)
 		if (strncmp(addrs[i], "unix:", 5) != 0 &&
-		    parse_endpoint(addrs[i], &a->listeners[a->nlisteners]) == 0)
+		    parse_endpoint(addrs[i], &a->listeners[a->nlisteners]) == 0) {
+			static const unsigned char zero[16];
+			const struct sockaddr_pair *l =
+			    &a->listeners[a->nlisteners];
+
+			if (memcmp(l->addr, zero, l->family == AF_INET ? 4 :
+			    16) == 0)
+				a->wildcard = 1;
 			a->nlisteners++;
+		}
 }
 
 void
@@ -508,49 +543,143 @@ diag_exact(struct attrib *a, const struct sockaddr_pair *src,
 	return 0;
 }
 
+/*
+ * Keeps the listeners most streams came in on first: a hit costs two
+ * netlink requests for every listener tried before it (a Whonix-Gateway
+ * has some 26), and most streams come from a few applications.
+ */
+static void
+listener_hit(struct attrib *a, size_t i)
+{
+	struct sockaddr_pair t;
+	unsigned long h;
+
+	a->lhits[i]++;
+	for (; i > 0 && a->lhits[i] > a->lhits[i - 1]; i--) {
+		t = a->listeners[i];
+		a->listeners[i] = a->listeners[i - 1];
+		a->listeners[i - 1] = t;
+		h = a->lhits[i];
+		a->lhits[i] = a->lhits[i - 1];
+		a->lhits[i - 1] = h;
+	}
+}
+
 void
 attrib_lookup(struct attrib *a, const char *source_addr,
     struct attrib_result *res)
 {
-	struct sockaddr_pair src;
+	attrib_lookup_hint(a, source_addr, NULL, 0, res);
+}
+
+void
+attrib_lookup_hint(struct attrib *a, const char *source_addr,
+    const char *hint, int only, struct attrib_result *res)
+{
+	struct sockaddr_pair src, hp;
 	size_t i;
 
 	if (source_addr != NULL && source_addr[0] != '/' &&
 	    parse_endpoint(source_addr, &src) == 0 && !a->nl_broken &&
 	    a->nlisteners > 0) {
 		char host[INET6_ADDRSTRLEN];
+		int asked = 0, pass, local, rc = 0;
+		uint32_t uid = 0, inode = 0;
+		size_t hi = (size_t)-1;
 
-		for (i = 0; i < a->nlisteners; i++) {
-			const struct sockaddr_pair *l = &a->listeners[i];
-			uint32_t uid, inode;
-			int rc;
-
-			if (l->family != src.family)
-				continue;
-			/* The client's socket first: it has the owner. */
-			rc = diag_exact(a, &src, l, &uid, &inode);
-			if (rc == 0)
-				rc = diag_exact(a, l, &src, &uid, &inode) == 1 ?
-				    2 : 0;
-			if (rc == -1) {
-				a->nl_broken = 1;
+		inet_ntop(src.family, src.addr, host, sizeof host);
+		local = attrib_is_loopback(host);
+		/*
+		 * Two passes over the listeners: a local client's own socket
+		 * (it has the owner) on every listener first, then Tor's
+		 * accepted one (a remote client, or a local one gone); the
+		 * other way round for a remote address, which has no socket
+		 * here.  A hit on the k-th listener costs k requests, not
+		 * 2k - 1.
+		 */
+		/*
+		 * The listener the stream's session group came in on before
+		 * (the pipeline knows it): asked first, both ways.
+		 */
+		if (hint != NULL && parse_endpoint(hint, &hp) == 0 &&
+		    hp.family == src.family)
+			for (i = 0; i < a->nlisteners; i++) {
+				if (!same_endpoint(&a->listeners[i], &hp))
+					continue;
+				rc = diag_exact(a, local ? &src : &hp,
+				    local ? &hp : &src, &uid, &inode);
+				if (rc == 1 && !local)
+					rc = 2;
+				if (rc == 0)
+					rc = local ? diag_exact(a, &hp, &src,
+					    &uid, &inode) == 1 ? 2 : 0 :
+					    diag_exact(a, &src, &hp, &uid,
+					    &inode);
+				if (rc == -1)
+					a->nl_broken = 1;
+				else
+					asked++;
+				hi = i;
 				break;
 			}
-			if (rc == 0)
-				continue;
+		/*
+		 * A session group Tor numbered itself belongs to one listener
+		 * (only): nothing there means the client is gone, not that it
+		 * is elsewhere.  (A SessionGroup=N may join several.)
+		 */
+		for (pass = only && hi != (size_t)-1 ? 2 : 0; pass < 2 &&
+		    rc == 0; pass++) {
+			int mine = local ? pass == 0 : pass == 1;
+
+			for (i = 0; i < a->nlisteners; i++) {
+				const struct sockaddr_pair *l =
+				    &a->listeners[i];
+
+				if (l->family != src.family || i == hi)
+					continue;
+				rc = mine ? diag_exact(a, &src, l, &uid,
+				    &inode) : diag_exact(a, l, &src, &uid,
+				    &inode) == 1 ? 2 : 0;
+				if (rc == -1) {
+					a->nl_broken = 1;
+					break;
+				}
+				asked++;
+				if (rc != 0)
+					break;
+			}
+			if (rc == -1)
+				break;
+		}
+		if (rc > 0) {
 			memset(res, 0, sizeof *res);
-			format_endpoint(l, res->listener,
+			format_endpoint(&a->listeners[i], res->listener,
 			    sizeof res->listener);
+			listener_hit(a, i);
 			res->uid = rc == 1 ? (long)uid : -1;
 			res->inode = rc == 1 ? inode : 0;
-			inet_ntop(src.family, src.addr, host, sizeof host);
 			snprintf(res->host, sizeof res->host, "%s",
-			    attrib_is_loopback(host) ? "localhost" : host);
+			    local ? "localhost" : host);
 			a->by_netlink++;
 			if (res->inode != 0)
 				attrib_process(a, res->inode, res->uid,
 				    &res->pid, res->process,
 				    sizeof res->process);
+			return;
+		}
+		/*
+		 * The kernel said no for every listener: the client is gone
+		 * (or on another host).  Re-reading /proc/net/tcp (the whole
+		 * table, ~3 us a socket) could only find more when a listener
+		 * is a wildcard, whose accepted sockets carry the real
+		 * address instead.
+		 */
+		if (!a->nl_broken && asked > 0 && !a->wildcard) {
+			a->by_netlink++;
+			attrib_resolve("/nonexistent", source_addr, res);
+			snprintf(res->why, sizeof res->why, "no socket for %s "
+			    "here (closed already, or Tor is on another host)",
+			    source_addr);
 			return;
 		}
 	}
@@ -593,56 +722,175 @@ pid_cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* Whether /proc/PID/fd holds socket:[inode]. */
+static size_t
+ino_hash(uint64_t ino)
+{
+	return (size_t)((ino * 0x9E3779B97F4A7C15ULL) >> 50) &
+	    (ATTRIB_INO_SLOTS - 1);
+}
+
+static struct ino_slot *
+ino_find(struct attrib *a, uint64_t ino)
+{
+	size_t i;
+
+	if (a->ino == NULL)
+		return NULL;
+	for (i = ino_hash(ino); a->ino[i].ino != 0;
+	    i = (i + 1) & (ATTRIB_INO_SLOTS - 1))
+		if (a->ino[i].ino == ino)
+			return &a->ino[i];
+	return NULL;
+}
+
+static void
+ino_put(struct attrib *a, uint64_t ino, long pid, long fd)
+{
+	struct ino_slot *sl;
+	size_t i;
+
+	if (a->ino == NULL || a->nino >= ATTRIB_INO_MAX) {
+		if (a->ino == NULL &&
+		    (a->ino = calloc(ATTRIB_INO_SLOTS, sizeof *a->ino)) == NULL)
+			abort();
+		memset(a->ino, 0, ATTRIB_INO_SLOTS * sizeof *a->ino);
+		a->nino = 0;
+	}
+	if ((sl = ino_find(a, ino)) == NULL) {
+		for (i = ino_hash(ino); a->ino[i].ino != 0;
+		    i = (i + 1) & (ATTRIB_INO_SLOTS - 1))
+			;
+		sl = &a->ino[i];
+		sl->ino = ino;
+		a->nino++;
+	}
+	sl->pid = (int32_t)pid;
+	sl->fd = (int32_t)fd;
+	sl->comm[0] = '\0';
+}
+
+/* Parses "socket:[123]"; returns the inode or 0. */
+static uint64_t
+socket_inode(const char *link)
+{
+	uint64_t v = 0;
+
+	if (strncmp(link, "socket:[", 8) != 0)
+		return 0;
+	for (link += 8; *link >= '0' && *link <= '9'; link++)
+		v = v * 10 + (uint64_t)(*link - '0');
+	return *link == ']' ? v : 0;
+}
+
+/*
+ * Walks /proc/PID/fd, remembering every socket in it; returns 1 when it
+ * holds socket inode `want`.
+ */
 static int
-pid_has_socket(const char *procdir, long pid, const char *want)
+pid_has_socket(struct attrib *a, long pid, uint64_t want)
 {
 	char path[512], link[64];
 	struct dirent *de;
 	DIR *d;
 	ssize_t n;
-	int found = 0;
+	int found = 0, len;
+	uint64_t ino;
 
-	snprintf(path, sizeof path, "%s/%ld/fd", procdir, pid);
+	len = snprintf(path, sizeof path, "%s/%ld/fd/", a->procdir, pid);
+	if (len <= 0 || (size_t)len >= sizeof path - 32)
+		return 0;
+	path[len - 1] = '\0';
 	if ((d = opendir(path)) == NULL)
 		return 0;
-	while (!found && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
+	path[len - 1] = '/';
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) > 20)
 			continue;
-		snprintf(path, sizeof path, "%s/%ld/fd/%s", procdir, pid,
-		    de->d_name);
+		memcpy(path + len, de->d_name, strlen(de->d_name) + 1);
 		n = readlink(path, link, sizeof link - 1);
 		if (n <= 0)
 			continue;
 		link[n] = '\0';
-		found = strcmp(link, want) == 0;
+		if ((ino = socket_inode(link)) == 0)
+			continue;
+		ino_put(a, ino, pid, strtol(de->d_name, NULL, 10));
+		if (ino == want)
+			found = 1;
 	}
 	closedir(d);
 	return found;
 }
 
+/* A process's name (comm), or "". */
+static void
+process_name(struct attrib *a, long p, char *name, size_t namelen)
+{
+	char path[512];
+	ssize_t n;
+	int fd;
+
+	if (namelen == 0)
+		return;
+	name[0] = '\0';
+	snprintf(path, sizeof path, "%s/%ld/comm", a->procdir, p);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, name, namelen - 1);
+	close(fd);
+	if (n <= 0) {
+		name[0] = '\0';
+		return;
+	}
+	name[n] = '\0';
+	name[strcspn(name, "\n")] = '\0';
+}
+
 /* Whether pid (of uid, if known) holds the socket; fills the name. */
 static int
-process_try(struct attrib *a, long p, long uid, const char *want,
+process_try(struct attrib *a, long p, long uid, uint64_t want,
     char *name, size_t namelen)
 {
 	char path[512];
 	struct stat sb;
-	FILE *f;
 
 	if (uid >= 0) {
 		snprintf(path, sizeof path, "%s/%ld", a->procdir, p);
 		if (stat(path, &sb) == -1 || (long)sb.st_uid != uid)
 			return 0;
 	}
-	if (!pid_has_socket(a->procdir, p, want))
+	if (!pid_has_socket(a, p, want))
 		return 0;
-	snprintf(path, sizeof path, "%s/%ld/comm", a->procdir, p);
-	if ((f = fopen(path, "re")) != NULL) {
-		if (fgets(name, (int)namelen, f) != NULL)
-			name[strcspn(name, "\n")] = '\0';
-		fclose(f);
+	process_name(a, p, name, namelen);
+	return 1;
+}
+
+/*
+ * Confirms a remembered owner with one readlink of its fd (the inode may
+ * have changed hands, or the process ended); returns 1 with the name.
+ */
+static int
+process_cached(struct attrib *a, uint64_t inode, long *pid, char *name,
+    size_t namelen)
+{
+	struct ino_slot *sl = ino_find(a, inode);
+	char path[512], link[64];
+	ssize_t n;
+
+	if (sl == NULL || sl->pid <= 0)
+		return 0;
+	snprintf(path, sizeof path, "%s/%ld/fd/%ld", a->procdir,
+	    (long)sl->pid, (long)sl->fd);
+	n = readlink(path, link, sizeof link - 1);
+	if (n <= 0 || (link[n] = '\0', socket_inode(link) != inode)) {
+		sl->pid = 0;
+		return 0;
 	}
+	*pid = sl->pid;
+	/* The same process still holds it: its name as read before. */
+	if (sl->comm[0] == '\0')
+		process_name(a, *pid, sl->comm, sizeof sl->comm);
+	if (namelen > 0)
+		snprintf(name, namelen, "%s", sl->comm);
 	return 1;
 }
 
@@ -661,11 +909,85 @@ recent_add(struct attrib *a, long p)
 	a->recent[0] = p;
 }
 
+/* The thread group (process) a /proc number belongs to, or 0. */
+static long
+thread_group(struct attrib *a, long n)
+{
+	char path[512], buf[512], *t;
+	ssize_t got;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%ld/status", a->procdir, n);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	got = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (got <= 0)
+		return 0;
+	buf[got] = '\0';
+	if ((t = strstr(buf, "\nTgid:")) == NULL)
+		return 0;
+	return strtol(t + 6, NULL, 10);
+}
+
+/* The kernel's last allocated pid (of procdir's namespace), or 0. */
+static long
+last_pid(struct attrib *a)
+{
+	char path[512], buf[32];
+	ssize_t got;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/sys/kernel/ns_last_pid", a->procdir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	got = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (got <= 0)
+		return 0;
+	buf[got] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * Pids handed out since the last look, newest first: a client that has
+ * just connected is one of them, found without listing all of /proc.  At
+ * most ATTRIB_NEW_PIDS of them (a fork storm is left to the full walk);
+ * thread ids are skipped (their process is walked under its own pid).
+ */
+#define ATTRIB_NEW_PIDS	256
+static int
+process_new(struct attrib *a, uint64_t inode, long uid, long *pid,
+    char *name, size_t namelen)
+{
+	long last = last_pid(a), from, n;
+	char path[512];
+	struct stat sb;
+
+	if (last <= 0)
+		return 0;
+	from = a->last_pid > 0 && a->last_pid <= last &&
+	    last - a->last_pid <= ATTRIB_NEW_PIDS ? a->last_pid + 1 :
+	    last - ATTRIB_NEW_PIDS + 1;
+	a->last_pid = last;
+	for (n = last; n >= from && n > 0; n--) {
+		snprintf(path, sizeof path, "%s/%ld", a->procdir, n);
+		if (stat(path, &sb) == -1 ||
+		    (uid >= 0 && (long)sb.st_uid != uid) ||
+		    thread_group(a, n) != n)
+			continue;
+		if (process_try(a, n, -1, inode, name, namelen)) {
+			*pid = n;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int
 attrib_process(struct attrib *a, uint64_t inode, long uid, long *pid,
     char *name, size_t namelen)
 {
-	char want[48];
 	struct dirent *de;
 	long *pids = NULL;
 	size_t n = 0, cap = 0, i;
@@ -677,10 +999,19 @@ attrib_process(struct attrib *a, uint64_t inode, long uid, long *pid,
 		name[0] = '\0';
 	if (inode == 0)
 		return -1;
-	snprintf(want, sizeof want, "socket:[%" PRIu64 "]", inode);
+	/* A process walked before: one readlink says whether it still is. */
+	if (process_cached(a, inode, pid, name, namelen)) {
+		recent_add(a, *pid);
+		return 0;
+	}
+	/* Processes started since the last lookup (a curl just now). */
+	if (process_new(a, inode, uid, pid, name, namelen)) {
+		recent_add(a, *pid);
+		return 0;
+	}
 	/* The processes that opened the last streams first. */
 	for (i = 0; i < a->nrecent; i++)
-		if (process_try(a, a->recent[i], uid, want, name, namelen)) {
+		if (process_try(a, a->recent[i], uid, inode, name, namelen)) {
 			*pid = a->recent[i];
 			recent_add(a, *pid);
 			return 0;
@@ -706,7 +1037,7 @@ attrib_process(struct attrib *a, uint64_t inode, long uid, long *pid,
 	if (n > 1)
 		qsort(pids, n, sizeof *pids, pid_cmp_desc);
 	for (i = 0; i < n; i++)
-		if (process_try(a, pids[i], uid, want, name, namelen)) {
+		if (process_try(a, pids[i], uid, inode, name, namelen)) {
 			*pid = pids[i];
 			recent_add(a, *pid);
 			rc = 0;

@@ -40,6 +40,14 @@ void	attrib_free(struct attrib *);
 void	attrib_set_listeners(struct attrib *, const char *const *, size_t);
 void	attrib_lookup(struct attrib *, const char *, struct attrib_result *);
 /*
+ * The same, asking listener hint ("127.0.0.1:9150", or NULL) first: where
+ * the stream's session group came in before.  only: the group is one of
+ * Tor's own numbering, which belongs to that listener alone: when hint
+ * has no such socket, no other listener is asked.
+ */
+void	attrib_lookup_hint(struct attrib *, const char *, const char *, int,
+	    struct attrib_result *);
+/*
  * The process holding a socket inode (owned by uid, -1 if unknown): scans
  * /proc/PID/fd of that user's processes, newest first.  Returns 0 with
  * *pid and name filled, -1 when none is found (gone already, or not ours

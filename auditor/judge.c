@@ -23,6 +23,17 @@
 #define JUDGE_PORT_WINDOW_US	(600LL * 1000000)	/* MaxCircuitDirtiness */
 #define JUDGE_PORT_USERS	64	/* remembered per listener */
 #define JUDGE_FINDING_STREAMS	20	/* stream ids kept per finding */
+#define JUDGE_FINDING_LIST	64	/* labels, identities kept per finding */
+#define JUDGE_FINDING_PROCS	32	/* processes kept per finding */
+/*
+ * Findings remembered at most (a session of days on a shared port meets
+ * a new pair of processes every few minutes).  A finding of a circuit is
+ * forgotten when the circuit closes (Tor does not reuse circuit ids); the
+ * others, least recently seen first, when there are more than this.  One
+ * forgotten that happens again is new again (said again; its row in the
+ * database keeps counting).
+ */
+#define JUDGE_MAX_FINDINGS	4096
 #define CONFLUX_KEY		(1ULL << 63)
 
 struct jstream {
@@ -55,6 +66,7 @@ struct jstream {
 
 struct jcirc {
 	uint64_t	 key;
+	unsigned	 nfind;		/* findings about this circuit */
 	char		 exit_fp[41];
 	char		 exit_nick[20];
 	char		 conflux[33];
@@ -104,6 +116,12 @@ struct jfinding {
 	struct buf	 procs;		/* "pid\x1fname\x1e" */
 	uint64_t	 streams[JUDGE_FINDING_STREAMS];
 	size_t		 nstreams;
+	uint64_t	 hash;
+	/* The JSON of the lists as last handed out, and the lengths of the
+	 * lists then (lists only grow: equal length, same list). */
+	struct buf	 japps, jidents, jprocs, jstreams;
+	size_t		 lapps, lidents, lprocs, lstreams;
+	int		 built;
 };
 
 struct judge {
@@ -115,8 +133,12 @@ struct judge {
 	struct idmap		 exits;
 	struct jport		*ports;
 	size_t			 nports;
-	struct jfinding		*findings;
+	struct jfinding		**findings;
 	size_t			 nfindings;
+	size_t			 capfindings;
+	uint32_t		*fidx;		/* hash -> findings index + 1 */
+	size_t			 fidx_cap;
+	struct idmap		 pidopen;	/* pid -> open streams + 1 */
 	struct {
 		char	*listener;
 		long	 group;
@@ -235,6 +257,40 @@ jexit_free(struct jexit *e)
 	free(e);
 }
 
+static void
+jfinding_free(struct jfinding *f)
+{
+	free(f->listener);
+	free(f->a);
+	free(f->b);
+	buf_free(&f->apps);
+	buf_free(&f->idents);
+	buf_free(&f->procs);
+	buf_free(&f->japps);
+	buf_free(&f->jidents);
+	buf_free(&f->jprocs);
+	buf_free(&f->jstreams);
+	free(f);
+}
+
+/* Open streams of a process (for SHARED_PORT_PROCESSES): +1 or -1. */
+static void
+pid_open(struct judge *j, long pid, int delta)
+{
+	uintptr_t n;
+
+	if (pid <= 0)
+		return;
+	n = (uintptr_t)idmap_get(&j->pidopen, (uint64_t)pid);
+	n = n == 0 ? 1 : n;		/* stored as count + 1 */
+	if (delta < 0 && n <= 2) {
+		idmap_del(&j->pidopen, (uint64_t)pid);
+		return;
+	}
+	idmap_put(&j->pidopen, (uint64_t)pid, (void *)(n + (uintptr_t)
+	    (delta > 0 ? 1 : -1)));
+}
+
 unsigned
 judge_iso_bits(const char *const *v, size_t n)
 {
@@ -273,6 +329,7 @@ judge_new(const struct config *cfg, judge_fn fn, void *arg)
 	idmap_init(&j->streams);
 	idmap_init(&j->circs);
 	idmap_init(&j->exits);
+	idmap_init(&j->pidopen);
 	return j;
 }
 
@@ -306,19 +363,16 @@ judge_reset(struct judge *j)
 	free(j->ports);
 	j->ports = NULL;
 	j->nports = 0;
-	for (i = 0; i < j->nfindings; i++) {
-		struct jfinding *f = &j->findings[i];
-
-		free(f->listener);
-		free(f->a);
-		free(f->b);
-		buf_free(&f->apps);
-		buf_free(&f->idents);
-		buf_free(&f->procs);
-	}
+	for (i = 0; i < j->nfindings; i++)
+		jfinding_free(j->findings[i]);
 	free(j->findings);
 	j->findings = NULL;
 	j->nfindings = 0;
+	j->capfindings = 0;
+	free(j->fidx);
+	j->fidx = NULL;
+	j->fidx_cap = 0;
+	idmap_free(&j->pidopen);
 	for (i = 0; i < j->ngroups; i++)
 		free(j->groups[i].listener);
 	free(j->groups);
@@ -337,22 +391,33 @@ judge_free(struct judge *j)
 
 /* --- findings ------------------------------------------------------------------ */
 
+/* Adds s to a \x1f-separated list, once, up to max entries. */
 static void
-list_add(struct buf *b, const char *s)
+list_add_max(struct buf *b, const char *s, size_t max)
 {
 	const char *p = b->p;
-	size_t n = strlen(s);
+	size_t n = strlen(s), k = 0;
 
 	/* Each once. */
 	while (p != NULL && p < b->p + b->len) {
-		size_t len = strcspn(p, "\x1f");
+		const char *end = memchr(p, '\x1f', (size_t)(b->p + b->len - p));
+		size_t len = end ? (size_t)(end - p) : strlen(p);
 
-		if (len == n && strncmp(p, s, n) == 0)
+		if (len == n && memcmp(p, s, n) == 0)
 			return;
 		p += len + 1;
+		k++;
 	}
-	buf_adds(b, s);
+	if (k >= max)
+		return;
+	buf_add(b, s, n);
 	buf_addc(b, '\x1f');
+}
+
+static void
+list_add(struct buf *b, const char *s)
+{
+	list_add_max(b, s, JUDGE_FINDING_LIST);
 }
 
 static void
@@ -374,6 +439,121 @@ json_list(struct buf *out, const struct buf *l)
 	buf_addc(out, ']');
 }
 
+static uint64_t
+fhash_str(uint64_t h, const char *str)
+{
+	for (; *str != '\0'; str++)
+		h = (h ^ (unsigned char)*str) * 1099511628211ULL;
+	return (h ^ 0xff) * 1099511628211ULL;
+}
+
+static uint64_t
+finding_hash(enum rule_id rule, uint64_t circ, const char *listener,
+    const char *a, const char *b)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	h = (h ^ (uint64_t)rule) * 1099511628211ULL;
+	h = (h ^ circ) * 1099511628211ULL;
+	h = fhash_str(h, listener);
+	h = fhash_str(h, a);
+	h = fhash_str(h, b);
+	return h ^ (h >> 31);
+}
+
+/* (Re)builds the index of the findings by key. */
+static void
+fidx_build(struct judge *j)
+{
+	size_t cap = 64, i, k;
+
+	while (cap < 2 * (j->nfindings + 1))
+		cap *= 2;
+	if (cap != j->fidx_cap) {
+		free(j->fidx);
+		j->fidx = xcalloc(cap, sizeof *j->fidx);
+		j->fidx_cap = cap;
+	} else
+		memset(j->fidx, 0, cap * sizeof *j->fidx);
+	for (i = 0; i < j->nfindings; i++) {
+		for (k = (size_t)j->findings[i]->hash & (cap - 1);
+		    j->fidx[k] != 0; k = (k + 1) & (cap - 1))
+			;
+		j->fidx[k] = (uint32_t)i + 1;
+	}
+}
+
+/* Drops the findings keep() refuses; returns how many. */
+static size_t
+findings_drop(struct judge *j, int (*keep)(const struct jfinding *,
+    const void *), const void *arg)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < j->nfindings; i++) {
+		struct jfinding *f = j->findings[i];
+
+		if (keep(f, arg))
+			j->findings[n++] = f;
+		else
+			jfinding_free(f);
+	}
+	i = j->nfindings - n;
+	j->nfindings = n;
+	if (i > 0)
+		fidx_build(j);
+	return i;
+}
+
+static int
+keep_other_circ(const struct jfinding *f, const void *arg)
+{
+	return f->circ != *(const uint64_t *)arg;
+}
+
+static int
+keep_recent(const struct jfinding *f, const void *arg)
+{
+	return f->circ != 0 || f->last >= *(const int64_t *)arg;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Over JUDGE_MAX_FINDINGS: forgets the least recently seen findings that
+ * are not about a circuit (those go when their circuit closes), down to
+ * three quarters of the bound.
+ */
+static void
+findings_evict(struct judge *j)
+{
+	int64_t *last, cut;
+	size_t i, n = 0, want;
+
+	if (j->nfindings <= JUDGE_MAX_FINDINGS)
+		return;
+	last = xcalloc(j->nfindings, sizeof *last);
+	for (i = 0; i < j->nfindings; i++)
+		if (j->findings[i]->circ == 0)
+			last[n++] = j->findings[i]->last;
+	want = j->nfindings - JUDGE_MAX_FINDINGS * 3 / 4;
+	if (want > n)
+		want = n;
+	if (want > 0) {
+		qsort(last, n, sizeof *last, cmp_i64);
+		/* Everything last seen before the want-th oldest, and that. */
+		cut = last[want - 1] + 1;
+		findings_drop(j, keep_recent, &cut);
+	}
+	free(last);
+}
+
 /* Finds or makes the finding with this key. */
 static struct jfinding *
 finding_get(struct judge *j, enum rule_id rule, uint64_t circ,
@@ -381,7 +561,8 @@ finding_get(struct judge *j, enum rule_id rule, uint64_t circ,
     int *is_new)
 {
 	struct jfinding *f;
-	size_t i;
+	uint64_t h;
+	size_t k;
 
 	if (b != NULL && a != NULL && strcmp(a, b) > 0) {
 		const char *t = a;
@@ -392,9 +573,13 @@ finding_get(struct judge *j, enum rule_id rule, uint64_t circ,
 	a = a ? a : "";
 	b = b ? b : "";
 	listener = listener ? listener : "";
-	for (i = 0; i < j->nfindings; i++) {
-		f = &j->findings[i];
-		if (f->rule == rule && f->circ == circ &&
+	h = finding_hash(rule, circ, listener, a, b);
+	if (j->fidx_cap == 0)
+		fidx_build(j);
+	for (k = (size_t)h & (j->fidx_cap - 1); j->fidx[k] != 0;
+	    k = (k + 1) & (j->fidx_cap - 1)) {
+		f = j->findings[j->fidx[k] - 1];
+		if (f->hash == h && f->rule == rule && f->circ == circ &&
 		    strcmp(f->listener, listener) == 0 &&
 		    strcmp(f->a, a) == 0 && strcmp(f->b, b) == 0) {
 			f->count++;
@@ -404,12 +589,10 @@ finding_get(struct judge *j, enum rule_id rule, uint64_t circ,
 			return f;
 		}
 	}
-	j->findings = xreallocarray(j->findings, j->nfindings + 1,
-	    sizeof *j->findings);
-	f = &j->findings[j->nfindings++];
-	memset(f, 0, sizeof *f);
+	f = xcalloc(1, sizeof *f);
 	f->rule = rule;
 	f->circ = circ;
+	f->hash = h;
 	f->listener = xstrdup(listener);
 	f->a = xstrdup(a);
 	f->b = xstrdup(b);
@@ -418,6 +601,10 @@ finding_get(struct judge *j, enum rule_id rule, uint64_t circ,
 	buf_init(&f->apps);
 	buf_init(&f->idents);
 	buf_init(&f->procs);
+	buf_init(&f->japps);
+	buf_init(&f->jidents);
+	buf_init(&f->jprocs);
+	buf_init(&f->jstreams);
 	/* Pair rules: the pair is who; others say who themselves. */
 	if (rule != RULE_WEAK_PORT_CONFIG && rule != RULE_PRE_ATTACH) {
 		if (f->a[0] != '\0')
@@ -425,7 +612,31 @@ finding_get(struct judge *j, enum rule_id rule, uint64_t circ,
 		if (f->b[0] != '\0')
 			list_add(&f->idents, f->b);
 	}
+	if (circ != 0) {
+		struct jcirc *c = idmap_get(&j->circs, circ);
+
+		if (c != NULL)
+			c->nfind++;
+	}
+	if (j->nfindings == j->capfindings) {
+		j->capfindings = j->capfindings ? j->capfindings * 2 : 64;
+		j->findings = xreallocarray(j->findings, j->capfindings,
+		    sizeof *j->findings);
+	}
+	j->findings[j->nfindings++] = f;
+	if (j->fidx_cap < 2 * (j->nfindings + 1))
+		fidx_build(j);
+	else {
+		for (k = (size_t)h & (j->fidx_cap - 1); j->fidx[k] != 0;
+		    k = (k + 1) & (j->fidx_cap - 1))
+			;
+		j->fidx[k] = (uint32_t)j->nfindings;
+	}
 	*is_new = 1;
+	if (j->nfindings > JUDGE_MAX_FINDINGS) {
+		/* f itself was just seen: it stays. */
+		findings_evict(j);
+	}
 	return f;
 }
 
@@ -449,7 +660,64 @@ finding_proc(struct jfinding *f, long pid, const char *name)
 	if (pid <= 0)
 		return;
 	snprintf(one, sizeof one, "%ld %s", pid, name ? name : "");
-	list_add(&f->procs, one);
+	list_add_max(&f->procs, one, JUDGE_FINDING_PROCS);
+}
+
+/* The JSON of the lists, built again only when a list has grown. */
+static void
+finding_json(struct jfinding *f)
+{
+	const char *p;
+	char num[32];
+	size_t i;
+
+	if (!f->built || f->lapps != f->apps.len) {
+		buf_reset(&f->japps);
+		json_list(&f->japps, &f->apps);
+		f->lapps = f->apps.len;
+	}
+	if (!f->built || f->lidents != f->idents.len) {
+		buf_reset(&f->jidents);
+		json_list(&f->jidents, &f->idents);
+		f->lidents = f->idents.len;
+	}
+	if (!f->built || f->lprocs != f->procs.len) {
+		buf_reset(&f->jprocs);
+		buf_addc(&f->jprocs, '[');
+		for (p = f->procs.p; p != NULL &&
+		    p < f->procs.p + f->procs.len;) {
+			size_t len = strcspn(p, "\x1f");
+			const char *sp = memchr(p, ' ', len);
+
+			if (f->jprocs.len > 1)
+				buf_adds(&f->jprocs, ", ");
+			snprintf(num, sizeof num, "%ld", atol(p));
+			buf_adds(&f->jprocs, "{\"pid\": ");
+			buf_adds(&f->jprocs, num);
+			buf_adds(&f->jprocs, ", \"name\": ");
+			if (sp != NULL)
+				buf_json_str(&f->jprocs, sp + 1,
+				    len - (size_t)(sp + 1 - p));
+			else
+				buf_adds(&f->jprocs, "null");
+			buf_addc(&f->jprocs, '}');
+			p += len + 1;
+		}
+		buf_addc(&f->jprocs, ']');
+		f->lprocs = f->procs.len;
+	}
+	if (!f->built || f->lstreams != f->nstreams) {
+		buf_reset(&f->jstreams);
+		buf_addc(&f->jstreams, '[');
+		for (i = 0; i < f->nstreams; i++) {
+			snprintf(num, sizeof num, "%s\"%" PRIu64 "\"",
+			    i ? ", " : "", f->streams[i]);
+			buf_adds(&f->jstreams, num);
+		}
+		buf_addc(&f->jstreams, ']');
+		f->lstreams = f->nstreams;
+	}
+	f->built = 1;
 }
 
 /* Hands a finding to the callback, with its JSON lists and detail. */
@@ -458,40 +726,10 @@ finding_emit(struct judge *j, struct jfinding *f, const char *detail,
     int is_new)
 {
 	struct judge_finding out;
-	struct buf apps, idents, procs, streams;
-	const char *p;
-	size_t i;
 
 	if (j->cfg->severity[f->rule] == SEV_OFF || j->fn == NULL)
 		return;
-	buf_init(&apps);
-	buf_init(&idents);
-	buf_init(&procs);
-	buf_init(&streams);
-	json_list(&apps, &f->apps);
-	json_list(&idents, &f->idents);
-	buf_addc(&procs, '[');
-	for (p = f->procs.p; p != NULL && p < f->procs.p + f->procs.len;) {
-		size_t len = strcspn(p, "\x1f");
-		const char *sp = memchr(p, ' ', len);
-
-		if (procs.len > 1)
-			buf_adds(&procs, ", ");
-		buf_printf(&procs, "{\"pid\": %ld, \"name\": ", atol(p));
-		if (sp != NULL)
-			buf_json_str(&procs, sp + 1, len - (size_t)(sp + 1 - p));
-		else
-			buf_adds(&procs, "null");
-		buf_addc(&procs, '}');
-		p += len + 1;
-	}
-	buf_addc(&procs, ']');
-	buf_addc(&streams, '[');
-	for (i = 0; i < f->nstreams; i++)
-		buf_printf(&streams, "%s\"%" PRIu64 "\"", i ? ", " : "",
-		    f->streams[i]);
-	buf_addc(&streams, ']');
-
+	finding_json(f);
 	memset(&out, 0, sizeof out);
 	out.rule = f->rule;
 	out.severity = j->cfg->severity[f->rule];
@@ -499,20 +737,16 @@ finding_emit(struct judge *j, struct jfinding *f, const char *detail,
 	out.listener = f->listener;
 	out.ident_a = f->a;
 	out.ident_b = f->b;
-	out.apps = buf_cstr(&apps);
-	out.identities = buf_cstr(&idents);
-	out.processes = buf_cstr(&procs);
-	out.streams = buf_cstr(&streams);
+	out.apps = buf_cstr(&f->japps);
+	out.identities = buf_cstr(&f->jidents);
+	out.processes = buf_cstr(&f->jprocs);
+	out.streams = buf_cstr(&f->jstreams);
 	out.count = f->count;
 	out.first_seen = f->first;
 	out.last_seen = f->last;
 	out.detail = detail;
 	out.is_new = is_new;
 	j->fn(&out, j->arg);
-	buf_free(&apps);
-	buf_free(&idents);
-	buf_free(&procs);
-	buf_free(&streams);
 }
 
 /* Describes a circuit's exit: "circuit 25 (exit exit0 $08511103)". */
@@ -579,6 +813,9 @@ judge_circuit(struct judge *j, uint64_t id, const char *conflux,
 
 	if (closed) {
 		if ((c = idmap_del(&j->circs, id)) != NULL) {
+			/* Its findings are final: Tor does not reuse ids. */
+			if (c->nfind > 0)
+				findings_drop(j, keep_other_circ, &id);
 			exit_unref(j, c->key);
 			free(c);
 		}
@@ -713,14 +950,15 @@ port_get(struct judge *j, const char *listener)
 static int
 pid_streams_open(struct judge *j, long pid, uint64_t except)
 {
-	size_t pos = 0;
-	uint64_t id;
-	void *v;
+	uintptr_t n = (uintptr_t)idmap_get(&j->pidopen, (uint64_t)pid);
+	struct jstream *s;
 
-	while (idmap_next(&j->streams, &pos, &id, &v))
-		if (id != except && ((struct jstream *)v)->pid == pid)
-			return 1;
-	return 0;
+	if (n <= 1)
+		return 0;
+	if (n == 2 && (s = idmap_get(&j->streams, except)) != NULL &&
+	    s->pid == pid)
+		return 0;
+	return 1;
 }
 
 static void
@@ -819,8 +1057,11 @@ judge_stream_new(struct judge *j, const struct judge_stream *in, int64_t ts)
 	struct jstream *s = jstream_copy(in), *old;
 
 	s->ts = ts;
-	if ((old = idmap_put(&j->streams, s->id, s)) != NULL)
+	if ((old = idmap_put(&j->streams, s->id, s)) != NULL) {
+		pid_open(j, old->pid, -1);
 		jstream_free(old);
+	}
+	pid_open(j, s->pid, 1);
 	if (s->unattributed)
 		return;
 	rule_unisolated(j, s, ts);
@@ -830,7 +1071,11 @@ judge_stream_new(struct judge *j, const struct judge_stream *in, int64_t ts)
 void
 judge_stream_closed(struct judge *j, uint64_t id)
 {
-	jstream_free(idmap_del(&j->streams, id));
+	struct jstream *s = idmap_del(&j->streams, id);
+
+	if (s != NULL)
+		pid_open(j, s->pid, -1);
+	jstream_free(s);
 }
 
 /* SHARED_EXIT: another identity on the same exit relay, other circuit. */

@@ -26,6 +26,7 @@
 #define TOR_INTERNAL_LABEL		"Tor itself (directory)"
 
 struct circ {
+	int64_t	 created;	/* TIME_CREATED parsed (once), or 0 */
 	char	 status[16];
 	char	 purpose[32];
 	char	 exit_fp[41];
@@ -33,8 +34,22 @@ struct circ {
 	char	 conflux[33];
 };
 
+/*
+ * A keyed hash kept for the stream's next events: its target changes once
+ * (REMAP), its SOCKS credentials never, and an HMAC costs more than all
+ * the rest of an event.
+ */
+struct hcache {
+	char		*raw;
+	size_t		 len;
+	char		 hash[16];	/* "h:" and 12 hex digits */
+};
+
 struct stream {
 	uint64_t	 circ;		/* last attached circuit */
+	struct hcache	 h_target;
+	struct hcache	 h_user;
+	struct hcache	 h_pass;
 	int64_t		 app;		/* store id, 0 unknown */
 	char		*ident;		/* "label@host", for output */
 	char		*listener;
@@ -69,6 +84,9 @@ struct pipeline {
 	struct torev		 ev;
 	struct buf		 line;
 	struct buf		 tmp;
+	struct buf		 htmp;		/* hash_cached */
+	char			 when[TIME_RFC3339_LEN];	/* line_begin */
+	int64_t			 when_sec;
 
 	unsigned		 session;
 	int64_t			 session_id;	/* in the store, or 0 */
@@ -106,6 +124,7 @@ pipeline_new(const struct pipeline_config *cfg)
 	torev_init(&p->ev);
 	buf_init(&p->line);
 	buf_init(&p->tmp);
+	buf_init(&p->htmp);
 	idmap_init(&p->circs);
 	idmap_init(&p->streams);
 	if (p->cfg.live)
@@ -120,11 +139,61 @@ pipeline_new(const struct pipeline_config *cfg)
 static void
 stream_free(struct stream *s)
 {
+	free(s->h_target.raw);
+	free(s->h_user.raw);
+	free(s->h_pass.raw);
 	free(s->ident);
 	free(s->listener);
 	free(s->source_addr);
 	free(s->why);
 	free(s);
+}
+
+/* privacy_hash() of s, from the stream's cache when it is the same. */
+static const char *
+hash_cached(struct pipeline *p, struct hcache *c, const char *s, size_t n)
+{
+	if (c->raw == NULL || c->len != n || memcmp(c->raw, s, n) != 0) {
+		buf_reset(&p->htmp);
+		privacy_hash(&p->cfg.privacy, &p->htmp, s, n);
+		snprintf(c->hash, sizeof c->hash, "%s", buf_cstr(&p->htmp));
+		free(c->raw);
+		c->raw = xmalloc(n + 1);
+		memcpy(c->raw, s, n);
+		c->raw[n] = '\0';
+		c->len = n;
+	}
+	return c->hash;
+}
+
+/* privacy_target() (port < 0: none), hashes from the stream's cache. */
+static void
+target_out(struct pipeline *p, struct buf *b, struct stream *s,
+    const char *addr, int port)
+{
+	char num[16];
+
+	if (p->cfg.privacy.mode != LOG_TARGETS_HASH || s == NULL ||
+	    addr == NULL) {
+		privacy_target(&p->cfg.privacy, b, addr, port);
+		return;
+	}
+	buf_adds(b, hash_cached(p, &s->h_target, addr, strlen(addr)));
+	if (port >= 0) {
+		snprintf(num, sizeof num, ":%d", port);
+		buf_adds(b, num);
+	}
+}
+
+/* privacy_secret() (a SOCKS username or password), cached likewise. */
+static void
+secret_out(struct pipeline *p, struct buf *b, struct hcache *c,
+    const struct torev_str *v)
+{
+	if (p->cfg.privacy.mode == LOG_TARGETS_PLAIN || c == NULL)
+		privacy_secret(&p->cfg.privacy, b, v->p, v->n);
+	else
+		buf_adds(b, hash_cached(p, c, v->p, v->n));
 }
 
 static void
@@ -210,6 +279,7 @@ pipeline_free(struct pipeline *p)
 	torev_clear(&p->ev);
 	buf_free(&p->line);
 	buf_free(&p->tmp);
+	buf_free(&p->htmp);
 	free(p);
 }
 
@@ -221,17 +291,60 @@ pipeline_stats(const struct pipeline *p, struct pipeline_stats *st)
 
 /* --- output lines --------------------------------------------------------- */
 
-/* Starts an output line with the time (RFC 3339 UTC, milliseconds). */
+/* Appends a number (the per-event lines avoid printf: it was a tenth of
+ * a replay's time). */
+static void
+buf_u64(struct buf *b, uint64_t v)
+{
+	char tmp[24], *q = tmp + sizeof tmp;
+
+	do {
+		*--q = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	buf_add(b, q, (size_t)(tmp + sizeof tmp - q));
+}
+
+static void
+buf_i64(struct buf *b, int64_t v)
+{
+	if (v < 0) {
+		buf_addc(b, '-');
+		buf_u64(b, (uint64_t)0 - (uint64_t)v);
+	} else
+		buf_u64(b, (uint64_t)v);
+}
+
+/*
+ * Starts an output line with the time (RFC 3339 UTC, milliseconds).  The
+ * text up to the second is kept: events come many a second.
+ */
 static void
 line_begin(struct pipeline *p, int64_t ts)
 {
-	char when[TIME_RFC3339_LEN];
+	int64_t sec, ms;
+	char *w = p->when;
 
 	buf_reset(&p->line);
 	if (ts <= 0)
 		return;
-	time_rfc3339_ms(ts, when);
-	buf_adds(&p->line, when);
+	sec = ts / 1000000;
+	ms = ts % 1000000 / 1000;
+	if (sec != p->when_sec) {
+		time_rfc3339_ms(sec * 1000000, w);
+		p->when_sec = sec;
+	}
+	if (strlen(w) == 24 && w[19] == '.' && w[23] == 'Z') {
+		w[20] = (char)('0' + ms / 100);
+		w[21] = (char)('0' + ms / 10 % 10);
+		w[22] = (char)('0' + ms % 10);
+		buf_add(&p->line, w, 24);
+	} else {
+		char when[TIME_RFC3339_LEN];
+
+		time_rfc3339_ms(ts, when);
+		buf_adds(&p->line, when);
+	}
 	buf_addc(&p->line, ' ');
 }
 
@@ -274,7 +387,8 @@ line_exit(struct pipeline *p, const struct circ *c)
 		buf_adds(&p->line, c->exit_nick);
 		buf_addc(&p->line, ' ');
 	}
-	buf_printf(&p->line, "$%.8s", c->exit_fp);
+	buf_addc(&p->line, '$');
+	buf_add(&p->line, c->exit_fp, strnlen(c->exit_fp, 8));
 }
 
 static int
@@ -334,7 +448,8 @@ join_list(struct pipeline *p, const char **v, size_t n)
 }
 
 static void
-store_circ_event(struct pipeline *p, const struct circ_ev *e, int64_t ts)
+store_circ_event(struct pipeline *p, const struct circ_ev *e,
+    const struct circ *c, int64_t ts)
 {
 	struct store_circ sc;
 	struct buf path, flags;
@@ -361,10 +476,15 @@ store_circ_event(struct pipeline *p, const struct circ_ev *e, int64_t ts)
 
 		if (i > 0)
 			buf_addc(&path, ',');
-		if (h->fp != NULL)
-			buf_printf(&path, "$%s", h->fp);
-		if (h->nick != NULL)
-			buf_printf(&path, "%s%s", h->fp ? "~" : "", h->nick);
+		if (h->fp != NULL) {
+			buf_addc(&path, '$');
+			buf_adds(&path, h->fp);
+		}
+		if (h->nick != NULL) {
+			if (h->fp != NULL)
+				buf_addc(&path, '~');
+			buf_adds(&path, h->nick);
+		}
 	}
 	if (e->npath > 0) {
 		const struct torev_hop *h = &e->path[e->npath - 1];
@@ -374,7 +494,7 @@ store_circ_event(struct pipeline *p, const struct circ_ev *e, int64_t ts)
 		sc.exit_nick = h->nick;
 	}
 	sc.conflux_id = e->conflux_id;
-	sc.created = parse_created(e->created);
+	sc.created = e->created != NULL ? c->created : 0;
 	if (sc.created == 0 && strcmp(e->status, "LAUNCHED") == 0)
 		sc.created = ts;
 	if (strcmp(e->status, "BUILT") == 0) {
@@ -407,6 +527,8 @@ circ_update(struct pipeline *p, const struct circ_ev *e, struct circ **out)
 		idmap_put(&p->circs, e->id, c);
 	}
 	copy_field(c->status, sizeof c->status, e->status);
+	if (e->created != NULL && c->created == 0)
+		c->created = parse_created(e->created);
 	if (e->purpose != NULL)
 		copy_field(c->purpose, sizeof c->purpose, e->purpose);
 	if (e->conflux_id != NULL)
@@ -433,20 +555,26 @@ on_circ(struct pipeline *p, const struct torev *ev, int initial)
 	int closing = circ_update(p, e, &c);
 
 	if (!noisy || initial)
-		store_circ_event(p, e, ev->ts_us);
+		store_circ_event(p, e, c, ev->ts_us);
 	if (p->judge != NULL)
 		judge_circuit(p->judge, e->id, e->conflux_id,
 		    c->exit_fp[0] ? c->exit_fp : NULL,
 		    c->exit_nick[0] ? c->exit_nick : NULL, closing);
 	if (!initial && output_lines(p) && (!noisy || p->cfg.verbose > 0)) {
 		line_begin(p, ev->ts_us);
-		buf_printf(&p->line, "circ %" PRIu64 " ", e->id);
+		buf_adds(&p->line, "circ ");
+		buf_u64(&p->line, e->id);
+		buf_addc(&p->line, ' ');
 		buf_escape(&p->line, e->status, strlen(e->status));
-		if (c->purpose[0] != '\0')
-			buf_printf(&p->line, " %s", c->purpose);
+		if (c->purpose[0] != '\0') {
+			buf_addc(&p->line, ' ');
+			buf_adds(&p->line, c->purpose);
+		}
 		line_exit(p, c);
-		if (c->conflux[0] != '\0')
-			buf_printf(&p->line, " conflux %.8s", c->conflux);
+		if (c->conflux[0] != '\0') {
+			buf_adds(&p->line, " conflux ");
+			buf_add(&p->line, c->conflux, strnlen(c->conflux, 8));
+		}
 		line_word(p, "reason", e->reason);
 		line_word(p, "remote", e->remote_reason);
 		line_end(p);
@@ -460,7 +588,7 @@ on_circ(struct pipeline *p, const struct torev *ev, int initial)
 		vc.exit_fp = c->exit_fp;
 		vc.exit_nick = c->exit_nick;
 		vc.conflux = c->conflux;
-		vc.created = parse_created(e->created);
+		vc.created = e->created != NULL ? c->created : 0;
 		vc.ts = ev->ts_us;
 		vc.closing = closing;
 		p->cfg.observer->circ(&vc, p->cfg.observer->arg);
@@ -502,6 +630,9 @@ pipeline_hint(struct pipeline *p, const char *text, size_t len)
 	struct hint *h = &p->hint;
 
 	h->valid = 0;
+	/* A dump attributes nothing. */
+	if (p->cfg.output == PIPELINE_DUMP)
+		return;
 	if (reply_kv_parse(text, len, &kv, &cause) == -1) {
 		free(cause);
 		reply_kv_free(&kv);
@@ -557,10 +688,23 @@ sub_identity(struct pipeline *p, const struct config_app *app,
 		if (p->cfg.privacy.mode == LOG_TARGETS_PLAIN)
 			buf_escape(&b, e->socks_username.p,
 			    e->socks_username.n);
-		else
-			privacy_hash(&p->cfg.privacy, &b, e->socks_username.p,
+		if (p->cfg.privacy.mode != LOG_TARGETS_PLAIN || b.len >= len) {
+			/*
+			 * Too long to show whole: a prefix and the keyed
+			 * hash, so that two names differing at the end stay
+			 * two identities.
+			 */
+			size_t keep = b.len >= len && len > 24 ? len - 24 : 0;
+			struct buf h;
+
+			buf_init(&h);
+			privacy_hash(&p->cfg.privacy, &h, e->socks_username.p,
 			    e->socks_username.n);
-		snprintf(out, len, "%s", buf_cstr(&b));
+			snprintf(out, len, "%.*s%s%s", (int)keep,
+			    b.len ? b.p : "", keep ? "..." : "", buf_cstr(&h));
+			buf_free(&h);
+		} else
+			snprintf(out, len, "%s", buf_cstr(&b));
 		buf_free(&b);
 	} else if (app->isolate_by == ISOLATE_BY_PROCESS) {
 		long pid = 0;
@@ -649,8 +793,20 @@ attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 	const struct config_app *app;
 	char label[96], sub[64];
 
-	if (p->cfg.live) {
-		attrib_lookup(p->attrib, e->source_addr, &r);
+	if (p->cfg.live && e->client_protocol != NULL &&
+	    strcmp(e->client_protocol, "DNS") == 0) {
+		/* A DNSPort query came over UDP: no connection to look up
+		 * (that was a netlink request for every listener). */
+		attrib_resolve("/nonexistent", e->source_addr, &r);
+		snprintf(r.why, sizeof r.why, "a DNS query over UDP: no "
+		    "connection to look up");
+		annotate_attrib(p, e->id, &r, ts);
+	} else if (p->cfg.live) {
+		/* Tor numbers the groups it gives listeners from -4 down,
+		 * one each; SessionGroup=N (N >= 0) may join several. */
+		attrib_lookup_hint(p->attrib, e->source_addr,
+		    e->has_session_group ? groups_find(p, e->session_group) :
+		    NULL, e->has_session_group && e->session_group < 0, &r);
 		annotate_attrib(p, e->id, &r, ts);
 	} else if (p->hint.valid && p->hint.stream == e->id) {
 		r = p->hint.res;
@@ -731,7 +887,7 @@ attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 
 static void
 store_stream_event(struct pipeline *p, const struct stream_ev *e,
-    const struct stream *s, const char *listener, int64_t ts, int pre)
+    struct stream *s, const char *listener, int64_t ts, int pre)
 {
 	struct store_stream r;
 	struct buf target, user, pass;
@@ -765,18 +921,17 @@ store_stream_event(struct pipeline *p, const struct stream_ev *e,
 	r.session_group = e->session_group;
 	r.iso_fields = join_list(p, e->iso_fields, e->n_iso_fields);
 	if (e->socks_username.p != NULL) {
-		privacy_secret(&p->cfg.privacy, &user, e->socks_username.p,
-		    e->socks_username.n);
+		secret_out(p, &user, s ? &s->h_user : NULL,
+		    &e->socks_username);
 		r.socks_username = buf_cstr(&user);
 	}
 	if (e->socks_password.p != NULL) {
-		privacy_secret(&p->cfg.privacy, &pass, e->socks_password.p,
-		    e->socks_password.n);
+		secret_out(p, &pass, s ? &s->h_pass : NULL,
+		    &e->socks_password);
 		r.socks_password = buf_cstr(&pass);
 	}
 	if (p->cfg.privacy.mode != LOG_TARGETS_NONE) {
-		privacy_target(&p->cfg.privacy, &target, e->target_address,
-		    -1);
+		target_out(p, &target, s, e->target_address, -1);
 		r.target = buf_cstr(&target);
 	}
 	r.target_port = e->target_port;
@@ -798,15 +953,14 @@ store_stream_event(struct pipeline *p, const struct stream_ev *e,
 /* Tells the viewer about a stream event (strings made printable). */
 static void
 observe_stream(struct pipeline *p, const struct stream_ev *e,
-    const struct stream *s, int is_new, int closing, int64_t ts)
+    struct stream *s, int is_new, int closing, int64_t ts)
 {
 	struct pipeline_view_stream vs;
 	struct buf target, status;
 
 	buf_init(&target);
 	buf_init(&status);
-	privacy_target(&p->cfg.privacy, &target, e->target_address,
-	    e->target_port);
+	target_out(p, &target, s, e->target_address, e->target_port);
 	buf_escape(&status, e->status, strlen(e->status));
 	memset(&vs, 0, sizeof vs);
 	vs.id = e->id;
@@ -858,27 +1012,33 @@ on_stream(struct pipeline *p, const struct torev *ev)
 
 	if (output_lines(p)) {
 		line_begin(p, ev->ts_us);
-		buf_printf(&p->line, "stream %" PRIu64 " ", e->id);
+		buf_adds(&p->line, "stream ");
+		buf_u64(&p->line, e->id);
+		buf_addc(&p->line, ' ');
 		buf_escape(&p->line, e->status, strlen(e->status));
 		buf_addc(&p->line, ' ');
-		privacy_target(&p->cfg.privacy, &p->line, e->target_address,
+		target_out(p, &p->line, s, e->target_address,
 		    e->target_port);
 		if (e->circ_id != 0) {
-			buf_printf(&p->line, " circ %" PRIu64, e->circ_id);
+			buf_adds(&p->line, " circ ");
+			buf_u64(&p->line, e->circ_id);
 			line_exit(p, idmap_get(&p->circs, e->circ_id));
 		}
 		line_word(p, "from", e->source_addr != NULL ?
 		    e->source_addr : closing ? s->source_addr : NULL);
 		line_word(p, NULL, e->client_protocol);
-		if (e->has_session_group)
-			buf_printf(&p->line, " group %" PRId64,
-			    e->session_group);
-		if (e->has_nym_epoch && e->source_addr != NULL)
-			buf_printf(&p->line, " epoch %" PRIu64, e->nym_epoch);
+		if (e->has_session_group) {
+			buf_adds(&p->line, " group ");
+			buf_i64(&p->line, e->session_group);
+		}
+		if (e->has_nym_epoch && e->source_addr != NULL) {
+			buf_adds(&p->line, " epoch ");
+			buf_u64(&p->line, e->nym_epoch);
+		}
 		if (e->socks_username.p != NULL) {
 			buf_adds(&p->line, " user ");
-			privacy_secret(&p->cfg.privacy, &p->line,
-			    e->socks_username.p, e->socks_username.n);
+			secret_out(p, &p->line, &s->h_user,
+			    &e->socks_username);
 		}
 		if (e->purpose != NULL && strcmp(e->purpose, "USER") != 0)
 			line_word(p, "purpose", e->purpose);

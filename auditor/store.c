@@ -42,6 +42,7 @@ enum op_type {
 	OP_APP,
 	OP_FINDING,
 	OP_ACK,
+	OP_STREAM_INSERT,	/* not queued: how op_run writes a new stream */
 	OP__COUNT
 };
 
@@ -130,21 +131,28 @@ static const struct {
 	[OP_ATTACH] = { 4, 0,
 	    "INSERT OR IGNORE INTO attach(session, stream_id, circ_id, at) "
 	    "VALUES (?1, ?2, ?3, ?4)" },
-	[OP_RELAY] = { 1, 2,
+	[OP_RELAY] = { 2, 2,
 	    "INSERT INTO relay(fingerprint, nickname, first_seen, last_seen) "
-	    "VALUES (?2, ?3, ?1, ?1) ON CONFLICT(fingerprint) DO UPDATE SET "
+	    "VALUES (?3, ?4, ?1, ?2) ON CONFLICT(fingerprint) DO UPDATE SET "
 	    "nickname = coalesce(excluded.nickname, nickname), "
 	    "last_seen = max(coalesce(last_seen, 0), excluded.last_seen)" },
 	[OP_APP] = { 1, 3,
 	    "INSERT OR IGNORE INTO app(id, label, host, sub) "
 	    "VALUES (?1, ?2, ?3, ?4)" },
-	[OP_FINDING] = { 5, 10,
+	/*
+	 * ?3 is the judge's count, ?6 how many occurrences this op carries
+	 * (updates folded together).  The judge forgets findings not seen
+	 * for long when it holds too many; one that comes back starts from
+	 * 1 again, and is then added to what the row counted already.
+	 */
+	[OP_FINDING] = { 6, 10,
 	    "INSERT INTO finding(session, circ_id, count, first_seen, "
 	    "last_seen, rule, severity, listener, ident_a, ident_b, apps, "
 	    "identities, processes, streams, detail) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+	    "?5, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
 	    "ON CONFLICT(rule, session, circ_id, listener, ident_a, ident_b) "
-	    "DO UPDATE SET count = excluded.count, last_seen = "
+	    "DO UPDATE SET count = CASE WHEN excluded.count > count THEN "
+	    "excluded.count ELSE count + ?6 END, last_seen = "
 	    "max(last_seen, excluded.last_seen), severity = "
 	    "excluded.severity, apps = excluded.apps, identities = "
 	    "excluded.identities, processes = excluded.processes, streams = "
@@ -153,6 +161,19 @@ static const struct {
 	    "UPDATE finding SET acknowledged = 1 WHERE session = ?1 AND "
 	    "circ_id = ?2 AND rule = ?3 AND listener = ?4 AND ident_a = ?5 "
 	    "AND ident_b = ?6" },
+	/*
+	 * A stream whose NEW event is in the op (opened is set) has no row
+	 * yet, almost always: a plain INSERT costs about half the upsert
+	 * above; when the row is there after all, the upsert runs instead.
+	 */
+	[OP_STREAM_INSERT] = { 13, 12,
+	    "INSERT INTO stream(session, stream_id, circ_id, app, pid, uid, "
+	    "nym_epoch, session_group, target_port, opened, succeeded, closed, "
+	    "pre_attach, status, listener, client_addr, process, protocol, "
+	    "purpose, iso_fields, socks_username, socks_password, target, "
+	    "reason, remote_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
+	    "?22, ?23, ?24, ?25)" },
 };
 
 struct app_entry {
@@ -185,9 +206,19 @@ struct store {
 	size_t		 nops;
 	size_t		 opcap;
 	struct buf	 arena;
+	uint64_t	 nfolded;	/* writes folded into queued ops */
+	uint32_t	*rowidx;	/* row key -> queued op index + 1 */
+	size_t		 rowidx_cap;	/* power of two, or 0 */
+	size_t		 rowidx_n;
 
+	struct agg	*agg;		/* store_each_app's pass, kept */
+	uint64_t	 agg_version;	/* commits when it was made */
 	struct app_entry *apps;
 	size_t		 napps;
+	uint32_t	*appidx;	/* hash of apps[].key -> index + 1 */
+	size_t		 appidx_cap;
+	size_t		 appidx_n;	/* apps[0..n) are in it */
+	const struct app_entry *appidx_of;
 	int64_t		 next_app;
 	int64_t		 next_session;
 	struct live_session *live;
@@ -202,6 +233,8 @@ struct store {
 	uint64_t	 dropped_reported;
 };
 
+struct agg;
+static void	agg_free(struct agg *);
 static void	store_finalize(struct store *);
 static int	store_ensure_live(struct store *);
 static int	store_prepare(struct store *, char **);
@@ -487,8 +520,12 @@ store_connect(struct store *s, enum store_err *err, char **cause)
 		flags = access(s->path, W_OK) == 0 ? SQLITE_OPEN_READWRITE :
 		    SQLITE_OPEN_READONLY;
 	}
-	rc = sqlite3_open_v2(s->path, &s->db, flags | SQLITE_OPEN_NOFOLLOW,
-	    NULL);
+	/*
+	 * One thread uses a connection: no mutex around every sqlite call
+	 * (a tenth of a report's time went to locking it).
+	 */
+	rc = sqlite3_open_v2(s->path, &s->db, flags | SQLITE_OPEN_NOFOLLOW |
+	    SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		*cause = xasprintf("cannot open database %s: %s", s->path,
 		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -620,6 +657,8 @@ store_close(struct store *s)
 	for (i = 0; i < s->napps; i++)
 		free(s->apps[i].key);
 	free(s->apps);
+	free(s->appidx);
+	agg_free(s->agg);
 	for (i = 0; i < s->nlive; i++) {
 		free(s->live[i].control);
 		free(s->live[i].auth);
@@ -627,6 +666,7 @@ store_close(struct store *s)
 	}
 	free(s->live);
 	free(s->ops);
+	free(s->rowidx);
 	buf_free(&s->arena);
 	sodium_memzero(s->key, sizeof s->key);
 	free(s->path);
@@ -682,6 +722,145 @@ store_maybe_flush(struct store *s)
 {
 	if (s->nops >= STORE_BATCH_ROWS && !s->st.failing)
 		store_flush(s);
+}
+
+/*
+ * Coalescing.  A stream is written by every event of its life (NEW,
+ * SENTCONNECT, REMAP, SUCCEEDED, CLOSED), a finding by every occurrence, a
+ * circuit by BUILT and CLOSED, a relay by every circuit through it: all
+ * upserts of one row.  Within a batch the later write is folded into the
+ * op already queued for that row, field by field as the statement's ON
+ * CONFLICT clause would have merged them (coalesce(new, old) fields take
+ * the later value, coalesce(old, new) ones the earlier), so that one
+ * statement per row and batch reaches sqlite instead of one per event.
+ * The folded op keeps the first op's place: rows of other tables the row
+ * refers to (its session, its app) were queued before it.
+ */
+static uint64_t
+mix64(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+	h *= 0xFF51AFD7ED558CCDULL;
+	return h ^ (h >> 29);
+}
+
+static uint64_t
+mix_str(uint64_t h, const char *str)
+{
+	uint64_t v = 1469598103934665603ULL;
+
+	for (; str != NULL && *str != '\0'; str++)
+		v = (v ^ (unsigned char)*str) * 1099511628211ULL;
+	return mix64(h, str == NULL ? 0 : v);
+}
+
+static const char *
+op_s(const struct store *s, const struct op *o, int k)
+{
+	return o->s[k] == NO_STR ? NULL : s->arena.p + o->s[k];
+}
+
+static int
+str_same(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/* Forgets which ops rows are in (the queue was written or reordered). */
+static void
+rowidx_clear(struct store *s)
+{
+	if (s->rowidx != NULL && s->rowidx_n > 0)
+		memset(s->rowidx, 0, s->rowidx_cap * sizeof *s->rowidx);
+	s->rowidx_n = 0;
+}
+
+static int
+row_same(const struct store *s, const struct op *o, enum op_type type,
+    const int64_t *ik, int nik, const char *const *sk, int nsk,
+    const int *skpos)
+{
+	int k;
+
+	if (o->type != type)
+		return 0;
+	for (k = 0; k < nik; k++)
+		if (o->i[k] != ik[k] || (o->nulls & (1u << k)))
+			return 0;
+	for (k = 0; k < nsk; k++)
+		if (!str_same(op_s(s, o, skpos[k]), sk[k]))
+			return 0;
+	return 1;
+}
+
+/*
+ * The queued op of the row with this key (the first nik integers and the
+ * strings at skpos), or NULL; *slot is where a new one goes.
+ */
+static struct op *
+row_find(struct store *s, enum op_type type, const int64_t *ik, int nik,
+    const char *const *sk, int nsk, const int *skpos, size_t *slot)
+{
+	uint64_t h = mix64(0, type);
+	size_t i, mask;
+	int k;
+
+	for (k = 0; k < nik; k++)
+		h = mix64(h, (uint64_t)ik[k]);
+	for (k = 0; k < nsk; k++)
+		h = mix_str(h, sk[k]);
+	if (s->rowidx_cap < 2 * (s->rowidx_n + 1) ||
+	    s->rowidx_cap < 2 * s->opcap) {
+		size_t cap = s->rowidx_cap ? s->rowidx_cap : 1024;
+
+		while (cap < 2 * (s->rowidx_n + 1) || cap < 2 * s->opcap)
+			cap *= 2;
+		/* Grown: the old entries are dropped (no merge with them). */
+		free(s->rowidx);
+		s->rowidx = xcalloc(cap, sizeof *s->rowidx);
+		s->rowidx_cap = cap;
+		s->rowidx_n = 0;
+	}
+	mask = s->rowidx_cap - 1;
+	for (i = (size_t)h & mask; s->rowidx[i] != 0; i = (i + 1) & mask) {
+		uint32_t at = s->rowidx[i] - 1;
+
+		if (at < s->nops && row_same(s, &s->ops[at], type, ik, nik, sk,
+		    nsk, skpos))
+			return &s->ops[at];
+	}
+	*slot = i;
+	return NULL;
+}
+
+/* Remembers that the op just queued (the last) holds this row. */
+static void
+row_note(struct store *s, size_t slot)
+{
+	s->rowidx[slot] = (uint32_t)s->nops;
+	s->rowidx_n++;
+}
+
+/* Folds integer k: later (non-NULL) wins, or earlier (non-NULL) wins. */
+static void
+fold_int(struct op *o, int k, int64_t v, int present, int later)
+{
+	int had = !(o->nulls & (1u << k));
+
+	if (!present || (had && !later))
+		return;
+	o->i[k] = v;
+	o->nulls &= (uint16_t)~(1u << k);
+}
+
+static void
+fold_str(struct store *s, struct op *o, int k, const char *str, int later)
+{
+	if (str == NULL || (o->s[k] != NO_STR && !later))
+		return;
+	if (o->s[k] != NO_STR && strcmp(s->arena.p + o->s[k], str) == 0)
+		return;
+	op_str(s, o, k, str);
 }
 
 int64_t
@@ -765,10 +944,31 @@ store_session_end(struct store *s, int64_t id, const char *why, int64_t ts)
 void
 store_circuit(struct store *s, const struct store_circ *c)
 {
+	int64_t key[2] = { c->session, (int64_t)c->circ_id };
 	struct op *o;
+	size_t slot = 0;
 
+	if ((o = row_find(s, OP_CIRCUIT, key, 2, NULL, 0, NULL, &slot)) !=
+	    NULL) {
+		s->nfolded++;
+		/* created and built: coalesce(old, new); the rest later. */
+		fold_int(o, 2, c->created, c->created != 0, 0);
+		fold_int(o, 3, c->built, c->built != 0, 0);
+		fold_int(o, 4, c->closed, c->closed != 0, 1);
+		fold_str(s, o, 0, c->status, 1);
+		fold_str(s, o, 1, c->purpose, 1);
+		fold_str(s, o, 2, c->build_flags, 1);
+		fold_str(s, o, 3, c->path, 1);
+		fold_str(s, o, 4, c->exit_fp, 1);
+		fold_str(s, o, 5, c->exit_nick, 1);
+		fold_str(s, o, 6, c->conflux_id, 1);
+		fold_str(s, o, 7, c->reason, 1);
+		fold_str(s, o, 8, c->remote_reason, 1);
+		return;
+	}
 	if ((o = op_new(s, OP_CIRCUIT)) == NULL)
 		return;
+	row_note(s, slot);
 	op_int(o, 0, c->session, 1);
 	op_int(o, 1, (int64_t)c->circ_id, 1);
 	op_int(o, 2, c->created, c->created != 0);
@@ -789,10 +989,42 @@ store_circuit(struct store *s, const struct store_circ *c)
 void
 store_stream(struct store *s, const struct store_stream *r)
 {
+	int64_t key[2] = { r->session, (int64_t)r->stream_id };
 	struct op *o;
+	size_t slot = 0;
 
+	if ((o = row_find(s, OP_STREAM, key, 2, NULL, 0, NULL, &slot)) !=
+	    NULL) {
+		s->nfolded++;
+		/* circ_id, closed, status, reasons: coalesce(new, old); the
+		 * rest (who, what, when opened): coalesce(old, new). */
+		fold_int(o, 2, (int64_t)r->circ_id, r->circ_id != 0, 1);
+		fold_int(o, 3, r->app, r->app != 0, 0);
+		fold_int(o, 4, r->pid, r->pid > 0, 0);
+		fold_int(o, 5, r->uid, r->uid >= 0, 0);
+		fold_int(o, 6, r->nym_epoch, r->has_nym_epoch, 0);
+		fold_int(o, 7, r->session_group, r->has_session_group, 0);
+		fold_int(o, 8, r->target_port, r->target_port >= 0, 0);
+		fold_int(o, 9, r->opened, r->opened != 0, 0);
+		fold_int(o, 10, r->succeeded, r->succeeded != 0, 0);
+		fold_int(o, 11, r->closed, r->closed != 0, 1);
+		fold_str(s, o, 0, r->status, 1);
+		fold_str(s, o, 1, r->listener, 0);
+		fold_str(s, o, 2, r->client_addr, 0);
+		fold_str(s, o, 3, r->process, 0);
+		fold_str(s, o, 4, r->protocol, 0);
+		fold_str(s, o, 5, r->purpose, 0);
+		fold_str(s, o, 6, r->iso_fields, 0);
+		fold_str(s, o, 7, r->socks_username, 0);
+		fold_str(s, o, 8, r->socks_password, 0);
+		fold_str(s, o, 9, r->target, 0);
+		fold_str(s, o, 10, r->reason, 1);
+		fold_str(s, o, 11, r->remote_reason, 1);
+		return;
+	}
 	if ((o = op_new(s, OP_STREAM)) == NULL)
 		return;
+	row_note(s, slot);
 	op_int(o, 0, r->session, 1);
 	op_int(o, 1, (int64_t)r->stream_id, 1);
 	op_int(o, 2, (int64_t)r->circ_id, r->circ_id != 0);
@@ -825,10 +1057,18 @@ void
 store_attach(struct store *s, int64_t session, uint64_t stream, uint64_t circ,
     int64_t at)
 {
+	int64_t key[3] = { session, (int64_t)stream, (int64_t)circ };
 	struct op *o;
+	size_t slot = 0;
 
+	/* INSERT OR IGNORE: the first one counts. */
+	if (row_find(s, OP_ATTACH, key, 3, NULL, 0, NULL, &slot) != NULL) {
+		s->nfolded++;
+		return;
+	}
 	if ((o = op_new(s, OP_ATTACH)) == NULL)
 		return;
+	row_note(s, slot);
 	op_int(o, 0, session, 1);
 	op_int(o, 1, (int64_t)stream, 1);
 	op_int(o, 2, (int64_t)circ, 1);
@@ -839,11 +1079,27 @@ store_attach(struct store *s, int64_t session, uint64_t stream, uint64_t circ,
 void
 store_relay(struct store *s, const char *fp, const char *nick, int64_t ts)
 {
+	static const int fppos[1] = { 0 };
+	const char *sk[1] = { fp };
 	struct op *o;
+	size_t slot = 0;
 
-	if (fp == NULL || (o = op_new(s, OP_RELAY)) == NULL)
+	if (fp == NULL)
 		return;
+	if ((o = row_find(s, OP_RELAY, NULL, 0, sk, 1, fppos, &slot)) !=
+	    NULL) {
+		s->nfolded++;
+		/* first_seen is the first op's; last_seen the latest. */
+		fold_str(s, o, 1, nick, 1);
+		if (ts > o->i[1])
+			o->i[1] = ts;
+		return;
+	}
+	if ((o = op_new(s, OP_RELAY)) == NULL)
+		return;
+	row_note(s, slot);
 	op_int(o, 0, ts, 1);
+	op_int(o, 1, ts, 1);
 	op_str(s, o, 0, fp);
 	op_str(s, o, 1, nick);
 }
@@ -851,15 +1107,41 @@ store_relay(struct store *s, const char *fp, const char *nick, int64_t ts)
 void
 store_finding(struct store *s, const struct store_finding *f)
 {
+	static const int keypos[4] = { 0, 2, 3, 4 };
+	int64_t key[2] = { f->session, (int64_t)f->circ_id };
+	const char *sk[4] = { f->rule, f->listener ? f->listener : "",
+	    f->ident_a ? f->ident_a : "", f->ident_b ? f->ident_b : "" };
 	struct op *o;
+	size_t slot = 0;
 
+	if ((o = row_find(s, OP_FINDING, key, 2, sk, 4, keypos, &slot)) !=
+	    NULL) {
+		s->nfolded++;
+		/* count, severity, lists, detail: the latest; first_seen:
+		 * the first; last_seen: the larger. */
+		/* A count that starts again (the judge forgot the finding
+		 * and met it again) goes on from the folded one. */
+		o->i[2] = f->count > o->i[2] ? f->count : o->i[2] + 1;
+		if (f->last_seen > o->i[4])
+			o->i[4] = f->last_seen;
+		o->i[5]++;
+		fold_str(s, o, 1, f->severity, 1);
+		fold_str(s, o, 5, f->apps, 1);
+		fold_str(s, o, 6, f->identities, 1);
+		fold_str(s, o, 7, f->processes, 1);
+		fold_str(s, o, 8, f->streams, 1);
+		fold_str(s, o, 9, f->detail, 1);
+		return;
+	}
 	if ((o = op_new(s, OP_FINDING)) == NULL)
 		return;
+	row_note(s, slot);
 	op_int(o, 0, f->session, 1);
 	op_int(o, 1, (int64_t)f->circ_id, 1);
 	op_int(o, 2, f->count, 1);
 	op_int(o, 3, f->first_seen, 1);
 	op_int(o, 4, f->last_seen, 1);
+	op_int(o, 5, 1, 1);
 	op_str(s, o, 0, f->rule);
 	op_str(s, o, 1, f->severity);
 	op_str(s, o, 2, f->listener ? f->listener : "");
@@ -889,20 +1171,60 @@ store_ack(struct store *s, const struct store_finding *f)
 	store_maybe_flush(s);
 }
 
+/* Forgets the app index (the list was rebuilt). */
+static void
+appidx_reset(struct store *s)
+{
+	if (s->appidx != NULL)
+		memset(s->appidx, 0, s->appidx_cap * sizeof *s->appidx);
+	s->appidx_n = 0;
+}
+
+/* The index of the app with this key in s->apps, or -1. */
+static long
+app_find(struct store *s, const char *key)
+{
+	size_t i, mask;
+
+	if (s->appidx_n > s->napps)
+		appidx_reset(s);
+	if (s->appidx_cap < 2 * (s->napps + 1)) {
+		size_t cap = s->appidx_cap ? s->appidx_cap : 256;
+
+		while (cap < 2 * (s->napps + 1))
+			cap *= 2;
+		free(s->appidx);
+		s->appidx = xcalloc(cap, sizeof *s->appidx);
+		s->appidx_cap = cap;
+		s->appidx_n = 0;
+	}
+	mask = s->appidx_cap - 1;
+	for (; s->appidx_n < s->napps; s->appidx_n++) {
+		for (i = (size_t)mix_str(0, s->apps[s->appidx_n].key) & mask;
+		    s->appidx[i] != 0; i = (i + 1) & mask)
+			;
+		s->appidx[i] = (uint32_t)s->appidx_n + 1;
+	}
+	for (i = (size_t)mix_str(0, key) & mask; s->appidx[i] != 0;
+	    i = (i + 1) & mask)
+		if (strcmp(s->apps[s->appidx[i] - 1].key, key) == 0)
+			return (long)s->appidx[i] - 1;
+	return -1;
+}
+
 int64_t
 store_app(struct store *s, const char *label, const char *host,
     const char *sub)
 {
 	char *key = xasprintf("%s\x1f%s\x1f%s", label, host, sub ? sub : "");
 	struct op *o;
-	size_t i;
+	long i;
 	int64_t id;
 
-	for (i = 0; i < s->napps; i++)
-		if (strcmp(s->apps[i].key, key) == 0) {
-			free(key);
-			return s->apps[i].id;
-		}
+	if ((i = app_find(s, key)) >= 0) {
+		free(key);
+		return s->apps[i].id;
+	}
 	id = s->next_app++;
 	s->apps = xreallocarray(s->apps, s->napps + 1, sizeof *s->apps);
 	s->apps[s->napps].key = key;
@@ -930,12 +1252,12 @@ store_stats(const struct store *s, struct store_stats *out)
 	out->rows_queued = s->nops;
 }
 
-/* Binds and runs one queued operation. */
+/* Binds and runs one queued operation with the statement of type t. */
 static int
-op_run(struct store *s, const struct op *o)
+op_exec(struct store *s, const struct op *o, int t)
 {
-	sqlite3_stmt *st = s->stmt[o->type];
-	int nint = op_sql[o->type].nint, nstr = op_sql[o->type].nstr;
+	sqlite3_stmt *st = s->stmt[t];
+	int nint = op_sql[t].nint, nstr = op_sql[t].nstr;
 	int k, rc;
 
 	for (k = 0; k < nint; k++) {
@@ -954,6 +1276,21 @@ op_run(struct store *s, const struct op *o)
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Runs one queued operation. */
+static int
+op_run(struct store *s, const struct op *o)
+{
+	if (o->type == OP_STREAM && !(o->nulls & (1u << 9))) {
+		if (op_exec(s, o, OP_STREAM_INSERT) == 0)
+			return 0;
+		if ((sqlite3_extended_errcode(s->db) & 0xff) !=
+		    SQLITE_CONSTRAINT)
+			return -1;
+		/* There is a row (or the schema refuses it): upsert. */
+	}
+	return op_exec(s, o, o->type);
 }
 
 static void
@@ -1048,10 +1385,12 @@ store_flush(struct store *s)
 		goto rollback;
 	}
 	s->st.commits++;
-	s->st.rows_written += s->nops;
+	s->st.rows_written += s->nops + s->nfolded;
+	s->nfolded = 0;
 	for (i = 0; i < s->nlive; i++)
 		s->live[i].written = s->live[i].last_event;
 	s->nops = 0;
+	rowidx_clear(s);
 	s->st.rows_queued = 0;
 	buf_reset(&s->arena);
 	s->arena.len = 0;
@@ -1160,6 +1499,7 @@ op_to_front(struct store *s, size_t first)
 
 	if (k == 0 || first == 0)
 		return;
+	rowidx_clear(s);
 	tmp = xreallocarray(NULL, k, sizeof *tmp);
 	memcpy(tmp, s->ops + first, k * sizeof *tmp);
 	memmove(s->ops + k, s->ops, first * sizeof *tmp);
@@ -1215,6 +1555,7 @@ store_reopen(struct store *s, const char *why)
 	store_finalize(s);
 	s->apps = NULL;
 	s->napps = 0;
+	appidx_reset(s);
 	if (store_connect(s, &err, &cause) == -1) {
 		snprintf(s->st.last_error, sizeof s->st.last_error, "%s",
 		    cause);
@@ -1362,6 +1703,7 @@ store_prune(struct store *s, int64_t cutoff, char **cause)
 		for (i = 0; i < s->napps; i++)
 			free(s->apps[i].key);
 		s->napps = 0;
+		appidx_reset(s);
 		if (store_load_ids(s, cause) == -1)
 			return -1;
 	}
@@ -1468,53 +1810,534 @@ store_each_session(struct store *s, const struct store_range *r,
 	return range_done(s, st, rc, cause);
 }
 
+/*
+ * What report asks of the streams in a range (per application: listeners,
+ * processes, streams, circuits, exits, first and last seen; per circuit:
+ * its applications and streams) comes from one pass over the streams and
+ * their attachments, aggregated here, instead of one SQL statement per
+ * question: on a million streams that was ten seconds of temporary
+ * indexes and sorts, this is a second.  store_each_app() makes it and
+ * keeps the circuits for the store_each_circuit() call that follows (the
+ * same range, no write between); either works alone.
+ */
+
+/* Open addressing over triples of integers; values are indexes. */
+struct tmap {
+	int64_t		*k;		/* 3 a slot */
+	size_t		*v;		/* index + 1, 0 empty */
+	size_t		 cap;		/* power of two */
+	size_t		 n;
+};
+
+static size_t
+tmap_hash(int64_t a, int64_t b, int64_t c)
+{
+	return (size_t)mix64(mix64(mix64(0, (uint64_t)a), (uint64_t)b),
+	    (uint64_t)c);
+}
+
+/* The slot of (a, b, c): *v == 0 when absent (then it is where to put). */
+static size_t *
+tmap_slot(struct tmap *m, int64_t a, int64_t b, int64_t c)
+{
+	size_t i, mask;
+
+	if (2 * (m->n + 1) > m->cap) {
+		struct tmap old = *m;
+		size_t j;
+
+		m->cap = m->cap ? m->cap * 2 : 256;
+		m->k = xcalloc(m->cap * 3, sizeof *m->k);
+		m->v = xcalloc(m->cap, sizeof *m->v);
+		m->n = 0;
+		for (j = 0; j < old.cap; j++)
+			if (old.v[j] != 0) {
+				size_t *sl = tmap_slot(m, old.k[3 * j],
+				    old.k[3 * j + 1], old.k[3 * j + 2]);
+
+				*sl = old.v[j];
+				m->n++;
+			}
+		free(old.k);
+		free(old.v);
+	}
+	mask = m->cap - 1;
+	for (i = tmap_hash(a, b, c) & mask; m->v[i] != 0; i = (i + 1) & mask)
+		if (m->k[3 * i] == a && m->k[3 * i + 1] == b &&
+		    m->k[3 * i + 2] == c)
+			return &m->v[i];
+	m->k[3 * i] = a;
+	m->k[3 * i + 1] = b;
+	m->k[3 * i + 2] = c;
+	return &m->v[i];
+}
+
+/* Index of (a, b, c), or -1. */
+static long
+tmap_get(const struct tmap *m, int64_t a, int64_t b, int64_t c)
+{
+	size_t i, mask;
+
+	if (m->cap == 0)
+		return -1;
+	mask = m->cap - 1;
+	for (i = tmap_hash(a, b, c) & mask; m->v[i] != 0; i = (i + 1) & mask)
+		if (m->k[3 * i] == a && m->k[3 * i + 1] == b &&
+		    m->k[3 * i + 2] == c)
+			return (long)m->v[i] - 1;
+	return -1;
+}
+
+/* Adds (a, b, c) with index v; returns 1 when it was not there. */
+static int
+tmap_add(struct tmap *m, int64_t a, int64_t b, int64_t c, size_t v)
+{
+	size_t *sl = tmap_slot(m, a, b, c);
+
+	if (*sl != 0)
+		return 0;
+	*sl = v + 1;
+	m->n++;
+	return 1;
+}
+
+static void
+tmap_free(struct tmap *m)
+{
+	free(m->k);
+	free(m->v);
+	memset(m, 0, sizeof *m);
+}
+
+#define AGG_PROCS	50	/* processes listed per application */
+
+struct agg_app {
+	int64_t		 id;
+	long		 streams;
+	long		 circuits;
+	long		 exits;
+	int64_t		 first;		/* min(opened) */
+	int64_t		 last;		/* max(coalesce(closed, opened)) */
+	int		 has_first, has_last;
+	char		**lis;		/* distinct listeners */
+	size_t		 nlis;
+	char		*procs[AGG_PROCS];	/* the smallest, sorted */
+	size_t		 nprocs;
+};
+
+struct agg_circ {
+	int64_t		 session;
+	int64_t		 circ;
+	long		 streams;
+	int64_t		*apps;		/* distinct */
+	size_t		 napps;
+	long		 info;		/* in circuit table: index, or -1 */
+};
+
+struct agg_info {			/* a row of the circuit table */
+	char		*purpose;
+	char		*conflux;
+	char		*exit_fp;
+	char		*exit_nick;
+	int64_t		 created;
+	int64_t		 closed;
+	int64_t		 exit_id;	/* interned exit_fp, or -1 */
+};
+
+struct agg {
+	struct store_range range;
+	struct agg_app	*apps;
+	size_t		 napps;
+	struct agg_circ	*circs;
+	size_t		 ncircs;
+	struct agg_info	*info;
+	size_t		 ninfo;
+	struct tmap	 app_idx;	/* (app) */
+	struct tmap	 circ_idx;	/* (session, circ) */
+	struct tmap	 info_idx;	/* (session, circ) */
+	struct tmap	 app_circ;	/* (app, session, circ) seen */
+	struct tmap	 app_exit;	/* (app, exit id) seen */
+	struct tmap	 exits;		/* (hash, hash, length) of exit_fp */
+};
+
+static char *
+dup_col(sqlite3_stmt *st, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+
+	return t != NULL ? xstrdup(t) : NULL;
+}
+
+static void
+agg_free(struct agg *g)
+{
+	size_t i, k;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->napps; i++) {
+		for (k = 0; k < g->apps[i].nlis; k++)
+			free(g->apps[i].lis[k]);
+		free(g->apps[i].lis);
+		for (k = 0; k < g->apps[i].nprocs; k++)
+			free(g->apps[i].procs[k]);
+	}
+	free(g->apps);
+	for (i = 0; i < g->ncircs; i++)
+		free(g->circs[i].apps);
+	free(g->circs);
+	for (i = 0; i < g->ninfo; i++) {
+		free(g->info[i].purpose);
+		free(g->info[i].conflux);
+		free(g->info[i].exit_fp);
+		free(g->info[i].exit_nick);
+	}
+	free(g->info);
+	tmap_free(&g->app_idx);
+	tmap_free(&g->circ_idx);
+	tmap_free(&g->info_idx);
+	tmap_free(&g->app_circ);
+	tmap_free(&g->app_exit);
+	tmap_free(&g->exits);
+	free(g);
+}
+
+/* Keeps x among the AGG_PROCS smallest distinct processes (sorted). */
+static void
+agg_proc(struct agg_app *a, const char *x)
+{
+	size_t lo = 0, hi = a->nprocs, mid;
+	int c;
+
+	if (a->nprocs == AGG_PROCS && strcmp(x, a->procs[AGG_PROCS - 1]) >= 0)
+		return;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = strcmp(a->procs[mid], x)) == 0)
+			return;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (a->nprocs == AGG_PROCS)
+		free(a->procs[--a->nprocs]);
+	memmove(&a->procs[lo + 1], &a->procs[lo],
+	    (a->nprocs - lo) * sizeof a->procs[0]);
+	a->procs[lo] = xstrdup(x);
+	a->nprocs++;
+}
+
+/* WHERE for streams (alias x) in the range, parameters ?1..?3. */
+static void
+range_where(char *out, size_t len, const struct store_range *r)
+{
+	snprintf(out, len, "%s%s%s%s%s", r->session ? "x.session = ?1" : "",
+	    r->session && r->from ? " AND " : "", r->from ? "x.opened >= ?2" :
+	    "", (r->session || r->from) && r->to ? " AND " : "",
+	    r->to ? "x.opened < ?3" : "");
+	if (out[0] == '\0')
+		snprintf(out, len, "1");
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+cmp_i64v(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmp_circ(const void *a, const void *b)
+{
+	const struct agg_circ *x = a, *y = b;
+
+	if (x->session != y->session)
+		return x->session < y->session ? -1 : 1;
+	return x->circ < y->circ ? -1 : x->circ > y->circ;
+}
+
+/* The pass over the range; returns NULL with *cause on an error. */
+static struct agg *
+agg_make(struct store *s, const struct store_range *r, char **cause)
+{
+	struct agg *g = xcalloc(1, sizeof *g);
+	char where[160], sql[640];
+	sqlite3_stmt *st, *att;
+	size_t cinfo = 0, capps = 0, ccircs = 0, i;
+	int rc, arc;
+
+	g->range = *r;
+	/* The circuits' own rows (exit, purpose ...). */
+	st = range_stmt(s, r->session ? "SELECT session, circ_id, purpose, "
+	    "conflux_id, exit_fp, exit_nick, created, closed FROM circuit "
+	    "WHERE session = ?1" : "SELECT session, circ_id, purpose, "
+	    "conflux_id, exit_fp, exit_nick, created, closed FROM circuit",
+	    r, cause);
+	if (st == NULL)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct agg_info *in;
+		const char *fp;
+
+		if (g->ninfo == cinfo) {
+			cinfo = cinfo ? cinfo * 2 : 256;
+			g->info = xreallocarray(g->info, cinfo,
+			    sizeof *g->info);
+		}
+		in = &g->info[g->ninfo];
+		in->purpose = dup_col(st, 2);
+		in->conflux = dup_col(st, 3);
+		in->exit_fp = dup_col(st, 4);
+		in->exit_nick = dup_col(st, 5);
+		in->created = COL_I64(st, 6);
+		in->closed = COL_I64(st, 7);
+		in->exit_id = -1;
+		if ((fp = in->exit_fp) != NULL) {
+			size_t *sl = tmap_slot(&g->exits, (int64_t)mix_str(0,
+			    fp), (int64_t)mix_str(7, fp), (int64_t)strlen(fp));
+
+			if (*sl == 0) {
+				*sl = g->exits.n + 1;
+				g->exits.n++;
+			}
+			in->exit_id = (int64_t)*sl - 1;
+		}
+		tmap_add(&g->info_idx, COL_I64(st, 0), COL_I64(st, 1), 0,
+		    g->ninfo);
+		g->ninfo++;
+	}
+	if (range_done(s, st, rc, cause) == -1)
+		goto fail;
+
+	/*
+	 * Every stream in range, and the attachments, both in key order:
+	 * merged here (a join looked each stream up in attach, a seek each).
+	 */
+	range_where(where, sizeof where, r);
+	snprintf(sql, sizeof sql, "SELECT x.session, x.stream_id, x.app, "
+	    "x.listener, x.pid, x.process, x.opened, x.closed FROM stream x "
+	    "WHERE %s ORDER BY x.session, x.stream_id", where);
+	if ((st = range_stmt(s, sql, r, cause)) == NULL)
+		goto fail;
+	att = range_stmt(s, r->session ? "SELECT session, stream_id, circ_id "
+	    "FROM attach WHERE session = ?1 ORDER BY session, stream_id, "
+	    "circ_id" : "SELECT session, stream_id, circ_id FROM attach "
+	    "ORDER BY session, stream_id, circ_id", r, cause);
+	if (att == NULL) {
+		sqlite3_finalize(st);
+		goto fail;
+	}
+	arc = sqlite3_step(att);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t session = COL_I64(st, 0), stream = COL_I64(st, 1);
+		int has_app = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		int64_t app = COL_I64(st, 2);
+		struct agg_app *a = NULL;
+		long k;
+
+		if (has_app) {
+			if ((k = tmap_get(&g->app_idx, app, 0, 0)) < 0) {
+				if (g->napps == capps) {
+					capps = capps ? capps * 2 : 64;
+					g->apps = xreallocarray(g->apps, capps,
+					    sizeof *g->apps);
+				}
+				memset(&g->apps[g->napps], 0,
+				    sizeof g->apps[0]);
+				g->apps[g->napps].id = app;
+				tmap_add(&g->app_idx, app, 0, 0, g->napps);
+				k = (long)g->napps++;
+			}
+			a = &g->apps[k];
+		}
+		if (a != NULL) {
+			const char *l = COL_TEXT(st, 3);
+
+			a->streams++;
+			if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+				int64_t o = COL_I64(st, 6);
+
+				if (!a->has_first || o < a->first)
+					a->first = o;
+				a->has_first = 1;
+			}
+			if (sqlite3_column_type(st, 7) != SQLITE_NULL ||
+			    sqlite3_column_type(st, 6) != SQLITE_NULL) {
+				int64_t t = sqlite3_column_type(st, 7) !=
+				    SQLITE_NULL ? COL_I64(st, 7) :
+				    COL_I64(st, 6);
+
+				if (!a->has_last || t > a->last)
+					a->last = t;
+				a->has_last = 1;
+			}
+			if (l != NULL) {
+				for (i = 0; i < a->nlis; i++)
+					if (strcmp(a->lis[i], l) == 0)
+						break;
+				if (i == a->nlis) {
+					a->lis = xreallocarray(a->lis,
+					    a->nlis + 1, sizeof *a->lis);
+					a->lis[a->nlis++] = xstrdup(l);
+				}
+			}
+			if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+				const char *pr = COL_TEXT(st, 5);
+				char x[256];
+
+				snprintf(x, sizeof x, "%s[%" PRId64 "]",
+				    pr != NULL ? pr : "?",
+				    (int64_t)COL_I64(st, 4));
+				agg_proc(a, x);
+			}
+		}
+		/* Its attachments (those of streams out of range skipped). */
+		while (arc == SQLITE_ROW && (COL_I64(att, 0) < session ||
+		    (COL_I64(att, 0) == session && COL_I64(att, 1) < stream)))
+			arc = sqlite3_step(att);
+		for (; arc == SQLITE_ROW && COL_I64(att, 0) == session &&
+		    COL_I64(att, 1) == stream; arc = sqlite3_step(att)) {
+			int64_t circ = COL_I64(att, 2);
+			struct agg_circ *c;
+
+			if ((k = tmap_get(&g->circ_idx, session, circ, 0)) <
+			    0) {
+				if (g->ncircs == ccircs) {
+					ccircs = ccircs ? ccircs * 2 : 256;
+					g->circs = xreallocarray(g->circs,
+					    ccircs, sizeof *g->circs);
+				}
+				c = &g->circs[g->ncircs];
+				memset(c, 0, sizeof *c);
+				c->session = session;
+				c->circ = circ;
+				c->info = tmap_get(&g->info_idx, session, circ,
+				    0);
+				tmap_add(&g->circ_idx, session, circ, 0,
+				    g->ncircs);
+				k = (long)g->ncircs++;
+			}
+			c = &g->circs[k];
+			c->streams++;
+			if (a == NULL)
+				continue;
+			for (i = 0; i < c->napps; i++)
+				if (c->apps[i] == app)
+					break;
+			if (i == c->napps) {
+				c->apps = xreallocarray(c->apps, c->napps + 1,
+				    sizeof *c->apps);
+				c->apps[c->napps++] = app;
+			}
+			if (tmap_add(&g->app_circ, app, session, circ, 0)) {
+				a->circuits++;
+				if (c->info >= 0 &&
+				    g->info[c->info].exit_id >= 0 &&
+				    tmap_add(&g->app_exit, app,
+				    g->info[c->info].exit_id, 0, 0))
+					a->exits++;
+			}
+		}
+	}
+	if (arc != SQLITE_ROW && arc != SQLITE_DONE) {
+		sqlite3_finalize(att);
+		range_done(s, st, arc, cause);
+		goto fail;
+	}
+	sqlite3_finalize(att);
+	if (range_done(s, st, rc, cause) == -1)
+		goto fail;
+	tmap_free(&g->app_circ);
+	tmap_free(&g->app_exit);
+	return g;
+fail:
+	agg_free(g);
+	return NULL;
+}
+
+static int
+same_range(const struct store_range *a, const struct store_range *b)
+{
+	return a->session == b->session && a->from == b->from &&
+	    a->to == b->to;
+}
+
 int
 store_each_app(struct store *s, const struct store_range *r,
     void (*fn)(const struct store_app_row *, void *), void *arg, char **cause)
 {
 	struct store_app_row row;
+	struct agg *g;
+	struct buf lis, procs;
 	sqlite3_stmt *st;
+	size_t i;
 	int rc;
 
-	st = range_stmt(s,
-	    "WITH s AS MATERIALIZED (SELECT session, stream_id, app, "
-	    "listener, pid, process, opened, closed FROM stream WHERE "
-	    STREAMS_IN_RANGE " AND app IS NOT NULL), "
-	    "sc AS MATERIALIZED (SELECT DISTINCT s.app, a.session, a.circ_id "
-	    "FROM s JOIN attach a ON a.session = s.session AND "
-	    "a.stream_id = s.stream_id) "
-	    "SELECT p.id, p.label, p.host, p.sub, "
-	    "(SELECT group_concat(l, ' ') FROM (SELECT DISTINCT listener AS l "
-	    "FROM s WHERE s.app = p.id AND listener IS NOT NULL ORDER BY l)), "
-	    "(SELECT group_concat(x, ' ') FROM (SELECT DISTINCT "
-	    "coalesce(process, '?') || '[' || pid || ']' AS x FROM s "
-	    "WHERE s.app = p.id AND pid IS NOT NULL ORDER BY x LIMIT 50)), "
-	    "(SELECT count(*) FROM s WHERE s.app = p.id), "
-	    "(SELECT count(*) FROM sc WHERE sc.app = p.id), "
-	    "(SELECT count(DISTINCT c.exit_fp) FROM sc JOIN circuit c ON "
-	    "c.session = sc.session AND c.circ_id = sc.circ_id WHERE "
-	    "sc.app = p.id), "
-	    "(SELECT min(opened) FROM s WHERE s.app = p.id), "
-	    "(SELECT max(coalesce(closed, opened)) FROM s WHERE s.app = p.id) "
-	    "FROM app p WHERE p.id IN (SELECT app FROM s) "
-	    "ORDER BY p.label, p.host, p.sub", r, cause);
-	if (st == NULL)
+	agg_free(s->agg);
+	s->agg = NULL;
+	if ((g = agg_make(s, r, cause)) == NULL)
 		return -1;
+	buf_init(&lis);
+	buf_init(&procs);
+	/* In the order of the identities. */
+	st = range_stmt(s, "SELECT id, label, host, sub FROM app ORDER BY "
+	    "label, host, sub", r, cause);
+	if (st == NULL) {
+		agg_free(g);
+		return -1;
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row.id = COL_I64(st, 0);
+		long k = tmap_get(&g->app_idx, COL_I64(st, 0), 0, 0);
+		struct agg_app *a;
+
+		if (k < 0)
+			continue;
+		a = &g->apps[k];
+		buf_reset(&lis);
+		buf_reset(&procs);
+		if (a->nlis > 1)
+			qsort(a->lis, a->nlis, sizeof *a->lis, cmp_str);
+		for (i = 0; i < a->nlis; i++) {
+			if (i > 0)
+				buf_addc(&lis, ' ');
+			buf_adds(&lis, a->lis[i]);
+		}
+		for (i = 0; i < a->nprocs; i++) {
+			if (i > 0)
+				buf_addc(&procs, ' ');
+			buf_adds(&procs, a->procs[i]);
+		}
+		row.id = a->id;
 		row.label = COL_TEXT(st, 1);
 		row.host = COL_TEXT(st, 2);
 		row.sub = COL_TEXT(st, 3);
-		row.listeners = COL_TEXT(st, 4);
-		row.processes = COL_TEXT(st, 5);
-		row.streams = (long)COL_I64(st, 6);
-		row.circuits = (long)COL_I64(st, 7);
-		row.exits = (long)COL_I64(st, 8);
-		row.first_seen = COL_I64(st, 9);
-		row.last_seen = COL_I64(st, 10);
+		row.listeners = a->nlis ? buf_cstr(&lis) : NULL;
+		row.processes = a->nprocs ? buf_cstr(&procs) : NULL;
+		row.streams = a->streams;
+		row.circuits = a->circuits;
+		row.exits = a->exits;
+		row.first_seen = a->has_first ? a->first : 0;
+		row.last_seen = a->has_last ? a->last : 0;
 		fn(&row, arg);
 	}
-	return range_done(s, st, rc, cause);
+	buf_free(&lis);
+	buf_free(&procs);
+	if (range_done(s, st, rc, cause) == -1) {
+		agg_free(g);
+		return -1;
+	}
+	/* The circuits, for the store_each_circuit() call that follows. */
+	s->agg = g;
+	s->agg_version = s->st.commits;
+	return 0;
 }
 
 int
@@ -1523,37 +2346,91 @@ store_each_circuit(struct store *s, const struct store_range *r,
     char **cause)
 {
 	struct store_circ_row row;
-	sqlite3_stmt *st;
-	int rc;
+	struct agg *g = s->agg;
+	struct buf apps;
+	size_t i, k;
 
-	st = range_stmt(s,
-	    "WITH ca AS MATERIALIZED (SELECT a.session, a.circ_id, "
-	    "x.app, x.stream_id FROM stream x JOIN attach a ON "
-	    "a.session = x.session AND a.stream_id = x.stream_id WHERE "
-	    "(?1 = 0 OR x.session = ?1) AND (?2 = 0 OR x.opened >= ?2) AND "
-	    "(?3 = 0 OR x.opened < ?3)) "
-	    "SELECT ca.session, ca.circ_id, c.purpose, c.conflux_id, "
-	    "c.exit_fp, c.exit_nick, group_concat(DISTINCT ca.app), "
-	    "count(DISTINCT ca.stream_id), c.created, c.closed "
-	    "FROM ca LEFT JOIN circuit c ON c.session = ca.session AND "
-	    "c.circ_id = ca.circ_id GROUP BY ca.session, ca.circ_id "
-	    "ORDER BY ca.session, ca.circ_id", r, cause);
-	if (st == NULL)
+	s->agg = NULL;
+	if (g != NULL && (!same_range(&g->range, r) ||
+	    s->agg_version != s->st.commits)) {
+		agg_free(g);
+		g = NULL;
+	}
+	if (g == NULL && (g = agg_make(s, r, cause)) == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row.session = COL_I64(st, 0);
-		row.circ_id = (uint64_t)COL_I64(st, 1);
-		row.purpose = COL_TEXT(st, 2);
-		row.conflux_id = COL_TEXT(st, 3);
-		row.exit_fp = COL_TEXT(st, 4);
-		row.exit_nick = COL_TEXT(st, 5);
-		row.apps = COL_TEXT(st, 6);
-		row.streams = (long)COL_I64(st, 7);
-		row.created = COL_I64(st, 8);
-		row.closed = COL_I64(st, 9);
+	if (g->ncircs > 1)
+		qsort(g->circs, g->ncircs, sizeof *g->circs, cmp_circ);
+	buf_init(&apps);
+	for (i = 0; i < g->ncircs; i++) {
+		const struct agg_circ *c = &g->circs[i];
+		const struct agg_info *in = c->info >= 0 ? &g->info[c->info] :
+		    NULL;
+
+		buf_reset(&apps);
+		if (c->napps > 1)
+			qsort(c->apps, c->napps, sizeof *c->apps, cmp_i64v);
+		for (k = 0; k < c->napps; k++) {
+			char num[24];
+
+			snprintf(num, sizeof num, "%s%" PRId64, k ? "," : "",
+			    c->apps[k]);
+			buf_adds(&apps, num);
+		}
+		memset(&row, 0, sizeof row);
+		row.session = c->session;
+		row.circ_id = (uint64_t)c->circ;
+		if (in != NULL) {
+			row.purpose = in->purpose;
+			row.conflux_id = in->conflux;
+			row.exit_fp = in->exit_fp;
+			row.exit_nick = in->exit_nick;
+			row.created = in->created;
+			row.closed = in->closed;
+		}
+		row.apps = c->napps ? buf_cstr(&apps) : NULL;
+		row.streams = c->streams;
 		fn(&row, arg);
 	}
-	return range_done(s, st, rc, cause);
+	buf_free(&apps);
+	agg_free(g);
+	return 0;
+}
+
+/*
+ * Whether the streams in range, in key order (session, stream_id), are
+ * in (session, opened, stream_id) order too (NULL first, as sqlite sorts
+ * it).  Returns 1, 0, or -1 with *cause.
+ */
+static int
+streams_in_order(struct store *s, const struct store_range *r,
+    const char *where, char **cause)
+{
+	char sql[256];
+	sqlite3_stmt *st;
+	int64_t psession = 0, popened = 0;
+	int rc, first = 1, pnull = 0, sorted = 1;
+
+	snprintf(sql, sizeof sql, "SELECT x.session, x.opened FROM stream x "
+	    "WHERE %s ORDER BY x.session, x.stream_id", where);
+	if ((st = range_stmt(s, sql, r, cause)) == NULL)
+		return -1;
+	while (sorted && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t session = COL_I64(st, 0), opened = COL_I64(st, 1);
+		int null = sqlite3_column_type(st, 1) == SQLITE_NULL;
+
+		if (!first && session == psession && ((null && !pnull) ||
+		    (!null && !pnull && opened < popened)))
+			sorted = 0;
+		first = 0;
+		psession = session;
+		popened = opened;
+		pnull = null;
+	}
+	if (!sorted) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	return range_done(s, st, rc, cause) == -1 ? -1 : 1;
 }
 
 int
@@ -1565,11 +2442,23 @@ store_each_stream(struct store *s, const struct store_range *r,
 	sqlite3_stmt *st;
 	int rc;
 
-	st = range_stmt(s, "SELECT session, stream_id, circ_id, status, "
+	char where[160], sql[512];
+	int sorted;
+
+	/*
+	 * Ordered by session, opened, stream_id: sqlite sorts every row for
+	 * that (a second a million).  Tor numbers streams in the order it
+	 * opens them, so key order is almost always that order already:
+	 * checked first (two columns, no sort), then read in key order.
+	 */
+	range_where(where, sizeof where, r);
+	if ((sorted = streams_in_order(s, r, where, cause)) == -1)
+		return -1;
+	snprintf(sql, sizeof sql, "SELECT session, stream_id, circ_id, status, "
 	    "listener, client_addr, app, pid, process, uid, protocol, target, "
-	    "target_port, opened, closed, reason FROM stream WHERE "
-	    STREAMS_IN_RANGE " ORDER BY session, opened, stream_id", r,
-	    cause);
+	    "target_port, opened, closed, reason FROM stream x WHERE %s "
+	    "ORDER BY session, %sstream_id", where, sorted ? "" : "opened, ");
+	st = range_stmt(s, sql, r, cause);
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
