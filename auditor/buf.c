@@ -29,8 +29,8 @@ buf_reset(struct buf *b)
 		b->p[0] = '\0';
 }
 
-static void
-buf_grow(struct buf *b, size_t more)
+void
+buf_reserve(struct buf *b, size_t more)
 {
 	size_t need = b->len + more + 1;
 
@@ -44,53 +44,131 @@ buf_grow(struct buf *b, size_t more)
 }
 
 void
-buf_add(struct buf *b, const void *data, size_t n)
+buf_add_u64(struct buf *b, uint64_t v)
 {
-	buf_grow(b, n);
-	if (n > 0)
-		memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[sizeof tmp - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	buf_add(b, tmp + sizeof tmp - n, n);
 }
 
 void
-buf_adds(struct buf *b, const char *s)
+buf_add_i64(struct buf *b, int64_t v)
 {
-	buf_add(b, s, strlen(s));
-}
-
-void
-buf_addc(struct buf *b, char c)
-{
-	buf_grow(b, 1);
-	b->p[b->len++] = c;
-	b->p[b->len] = '\0';
+	if (v < 0) {
+		buf_addc(b, '-');
+		/* -(v + 1) + 1: INT64_MIN has no positive twin. */
+		buf_add_u64(b, (uint64_t)-(v + 1) + 1);
+	} else
+		buf_add_u64(b, (uint64_t)v);
 }
 
 void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n;
 
+	/* Formatted once when it fits in what is left, else twice. */
+	buf_reserve(b, 0);
+	room = b->cap - b->len;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(b->p + b->len, room, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		b->p[b->len] = '\0';
 		return;
-	buf_grow(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	}
+	if ((size_t)n >= room) {
+		buf_reserve(b, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 }
 
 const char *
 buf_cstr(struct buf *b)
 {
-	buf_grow(b, 0);
+	buf_reserve(b, 0);
 	b->p[b->len] = '\0';
 	return b->p;
+}
+
+/*
+ * Which of the 8 bytes in w are below 0x20, above 0x7e, or a backslash
+ * (or, with quote, a double quote), as their high bits: the bytes the
+ * escapers below must look at one by one (the usual has-less / has-more /
+ * has-zero bit tricks).  Long runs of plain text are copied 8 bytes a
+ * step instead of a byte.
+ */
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+static inline uint64_t
+word_special(uint64_t w, int quote)
+{
+	uint64_t bs = w ^ (ONES * '\\'), q = w ^ (ONES * '"');
+	uint64_t m = (w - ONES * 0x20) & ~w;		/* < 0x20 */
+
+	m |= (w + ONES * (0x7f - 0x7e)) | w;		/* > 0x7e */
+	m |= (bs - ONES) & ~bs;				/* == '\\' */
+	if (quote)
+		m |= (q - ONES) & ~q;			/* == '"' */
+	return m & HIGHS;
+}
+
+/*
+ * Bytes the escapers look at: 1 for buf_escape (controls, DEL, bytes
+ * >= 0x80, backslash), 2 for JSON (the same and the double quote).
+ */
+static const unsigned char esc_class[256] = {
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+};
+
+/*
+ * The index of the first byte of s[i..n) that may need escaping.  In a
+ * word with such a byte, the lowest one is found exactly: each trick
+ * above sets the high bit of its first hit exactly (a borrow or a carry
+ * only ever runs upwards from a hit).
+ */
+static inline size_t
+plain_run(const unsigned char *u, size_t i, size_t n, int quote)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t w, m;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, u + i, 8);
+		if ((m = word_special(w, quote)) != 0)
+			return i + (size_t)__builtin_ctzll(m) / 8;
+	}
+#endif
+	for (; i < n; i++)
+		if (esc_class[u[i]] & (quote ? 2 : 1))
+			break;
+	return i;
 }
 
 void
@@ -98,15 +176,14 @@ buf_json_str(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i, run = 0;
+	size_t i = 0, run = 0;
 
-	buf_grow(b, n + 2);
+	if (b->len + n + 3 > b->cap)
+		buf_reserve(b, n + 2);
 	buf_addc(b, '"');
-	for (i = 0; i < n; i++) {
+	while ((i = plain_run(u, i, n, 1)) < n) {
 		unsigned char c = u[i];
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7f)
-			continue;
 		if (c >= 0x80) {
 			/*
 			 * Bytes >= 0x80 that are not well-formed UTF-8 would
@@ -137,25 +214,25 @@ buf_json_str(struct buf *b, const char *s, size_t n)
 				buf_adds(b, "\\u00");
 				buf_addc(b, hex[u[i + 1] >> 4]);
 				buf_addc(b, hex[u[i + 1] & 15]);
-				i++;
-				run = i + 1;
+				i += 2;
+				run = i;
 				continue;
 			}
 			if (want) {
-				i += want;
+				i += want + 1;
 				continue;
 			}
 		}
 		buf_add(b, s + run, i - run);
-		run = i + 1;
+		run = ++i;
 		switch (c) {
-		case '"': buf_adds(b, "\\\""); break;
-		case '\\': buf_adds(b, "\\\\"); break;
-		case '\n': buf_adds(b, "\\n"); break;
-		case '\r': buf_adds(b, "\\r"); break;
-		case '\t': buf_adds(b, "\\t"); break;
+		case '"': buf_add(b, "\\\"", 2); break;
+		case '\\': buf_add(b, "\\\\", 2); break;
+		case '\n': buf_add(b, "\\n", 2); break;
+		case '\r': buf_add(b, "\\r", 2); break;
+		case '\t': buf_add(b, "\\t", 2); break;
 		default:
-			buf_adds(b, "\\u00");
+			buf_add(b, "\\u00", 4);
 			buf_addc(b, hex[c >> 4]);
 			buf_addc(b, hex[c & 15]);
 		}
@@ -177,27 +254,28 @@ void
 buf_escape(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run = 0;
 
-	buf_grow(b, n);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	if (b->len + n + 1 > b->cap)
+		buf_reserve(b, n);
+	while ((i = plain_run(u, i, n, 0)) < n) {
+		unsigned char c = u[i];
 
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			buf_addc(b, (char)c);
-			continue;
-		}
+		buf_add(b, s + run, i - run);
+		run = ++i;
 		switch (c) {
-		case '\\': buf_adds(b, "\\\\"); break;
-		case '\n': buf_adds(b, "\\n"); break;
-		case '\r': buf_adds(b, "\\r"); break;
-		case '\t': buf_adds(b, "\\t"); break;
+		case '\\': buf_add(b, "\\\\", 2); break;
+		case '\n': buf_add(b, "\\n", 2); break;
+		case '\r': buf_add(b, "\\r", 2); break;
+		case '\t': buf_add(b, "\\t", 2); break;
 		default:
-			buf_adds(b, "\\x");
+			buf_add(b, "\\x", 2);
 			buf_addc(b, hex[c >> 4]);
 			buf_addc(b, hex[c & 15]);
 		}
 	}
+	buf_add(b, s + run, n - run);
 }
 
 char *

@@ -3,6 +3,8 @@
 #define ISOAUDIT_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 struct buf {
 	char	*p;	/* always NUL-terminated when len > 0 or after buf_cstr */
@@ -13,9 +15,42 @@ struct buf {
 void	 buf_init(struct buf *);
 void	 buf_free(struct buf *);
 void	 buf_reset(struct buf *);
-void	 buf_add(struct buf *, const void *, size_t);
-void	 buf_adds(struct buf *, const char *);
-void	 buf_addc(struct buf *, char);
+/* Makes room for n more bytes and the NUL (the slow path of the adds). */
+void	 buf_reserve(struct buf *, size_t);
+
+/*
+ * The adds are inline: they run for every byte of every event written,
+ * and a call and a capacity check per byte was a tenth of a replay.
+ */
+static inline void
+buf_add(struct buf *b, const void *data, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		buf_reserve(b, n);
+	if (n > 0)
+		memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static inline void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static inline void
+buf_addc(struct buf *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		buf_reserve(b, 1);
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+}
+
+/* Appends a number in decimal (what "%" PRIu64 / PRId64 would print). */
+void	 buf_add_u64(struct buf *, uint64_t);
+void	 buf_add_i64(struct buf *, int64_t);
 void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Returns the contents as a C string (owned by the buffer). */

@@ -4,6 +4,7 @@
  * whatever breaks a rule is reported through the error callback and the
  * parser carries on with the next line.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ struct pending {
 	size_t		 size;
 	int		 active;
 	int		 reported;	/* a limit was reported for this reply */
+	struct buf	 text0;		/* the first line's text, kept */
 };
 
 struct reply_parser {
@@ -54,16 +56,42 @@ reply_parser_set_line_hook(struct reply_parser *p, reply_line_fn fn)
 	p->hook = fn;
 }
 
+/*
+ * Forgets the reply.  The line array and the first line's storage are
+ * kept for the next one (almost every event is one line: no allocation
+ * for it), unless they grew large.
+ */
 static void
 pending_clear(struct pending *pd)
 {
-	size_t i;
+	struct reply_line *lines = pd->r.lines;
+	struct buf text0 = pd->text0;
+	size_t i, cap = pd->cap;
 
 	for (i = 0; i < pd->r.nlines; i++) {
-		free(pd->r.lines[i].text);
-		free(pd->r.lines[i].data);
+		if (lines[i].text != text0.p)
+			free(lines[i].text);
+		free(lines[i].data);
 	}
+	if (cap > 16) {
+		free(lines);
+		lines = NULL;
+		cap = 0;
+	}
+	if (text0.cap > 65536)
+		buf_free(&text0);
+	memset(pd, 0, sizeof *pd);
+	pd->r.lines = lines;
+	pd->cap = cap;
+	pd->text0 = text0;
+}
+
+static void
+pending_free(struct pending *pd)
+{
+	pending_clear(pd);
 	free(pd->r.lines);
+	buf_free(&pd->text0);
 	memset(pd, 0, sizeof *pd);
 }
 
@@ -84,6 +112,8 @@ reply_parser_free(struct reply_parser *p)
 	if (p == NULL)
 		return;
 	reply_parser_reset(p);
+	pending_free(&p->sync);
+	pending_free(&p->async);
 	buf_free(&p->line);
 	buf_free(&p->data);
 	free(p);
@@ -216,7 +246,12 @@ parser_line(struct reply_parser *p, const char *s, size_t n, int64_t ts,
 		rl = &pd->r.lines[pd->r.nlines++];
 		rl->code = code;
 		rl->sep = sep;
-		rl->text = xstrndup(s, n);
+		if (pd->r.nlines == 1) {
+			buf_reset(&pd->text0);
+			buf_add(&pd->text0, s, n);
+			rl->text = pd->text0.p;
+		} else
+			rl->text = xstrndup(s, n);
 		rl->textlen = n;
 		rl->data = NULL;
 		rl->datalen = 0;
@@ -358,25 +393,67 @@ reply_unquote(const char *s, size_t len, char *out, size_t *outlen,
 	return -1;
 }
 
+/*
+ * Byte classes of the keyword parser: KV_END ends a word (space, quote),
+ * KV_KEY may be in a key, KV_START may begin one.  Bytes >= 0x80 are none.
+ */
+#define KV_END		1
+#define KV_KEY		2
+#define KV_START	4
+
+static const unsigned char kv_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0,
+	0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0, 0, 0, 6,
+	0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0, 0, 0, 0,
+};
+
+/*
+ * The first space or quote in w[i..len), or len.  Eight bytes a step
+ * where the byte order allows: in each word, the lowest byte equal to a
+ * space or a quote is found exactly (the has-zero bit trick on the word
+ * xor spaces, and xor quotes; a borrow only ever runs upwards).
+ */
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+static inline size_t
+word_end(const char *w, size_t i, size_t len)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x, sp, qu, m;
+
+		memcpy(&x, w + i, 8);
+		sp = x ^ (ONES * ' ');
+		qu = x ^ (ONES * '"');
+		m = (((sp - ONES) & ~sp) | ((qu - ONES) & ~qu)) & HIGHS;
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m) / 8;
+	}
+#endif
+	while (i < len && !(kv_class[(unsigned char)w[i]] & KV_END))
+		i++;
+	return i;
+}
+
 static int
 kv_is_key(const char *s, size_t n, size_t *eq)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i;
 
-	if (n == 0 || !((s[0] >= 'A' && s[0] <= 'Z') ||
-	    (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+	if (n == 0 || !(kv_class[u[0]] & KV_START))
 		return 0;
-	for (i = 1; i < n; i++) {
-		char c = s[i];
-
-		if (c == '=') {
-			*eq = i;
-			return 1;
-		}
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '/' ||
-		    c == '-' || c == '.'))
-			return 0;
+	for (i = 1; i < n && (kv_class[u[i]] & KV_KEY); i++)
+		;
+	if (i < n && u[i] == '=') {
+		*eq = i;
+		return 1;
 	}
 	return 0;
 }
@@ -398,27 +475,38 @@ reply_kv_parse(const char *s, size_t len, struct kvlist *l, char **cause)
 	size_t i = 0;
 
 	l->n = 0;
-	free(l->scratch);
-	/* Decoding never grows a value: one copy holds everything. */
-	l->scratch = w = xmalloc(len + 1);
+	/*
+	 * Decoding never grows a value: one copy holds everything.  The
+	 * copy's storage is kept for the next line (a bounded size).
+	 */
+	if (l->scratchcap < len + 1 || l->scratchcap > 65536) {
+		free(l->scratch);
+		l->scratchcap = len + 1 < 256 ? 256 : len + 1;
+		l->scratch = xmalloc(l->scratchcap);
+	}
+	w = l->scratch;
 	memcpy(w, s, len);
 	w[len] = '\0';
 	while (i < len) {
 		struct kv *kv;
 		size_t start, eq = 0, end, vlen, used;
+		int iskey;
 
 		while (i < len && w[i] == ' ')
 			i++;
 		if (i >= len)
 			break;
 		start = i;
-		end = i;
-		while (end < len && w[end] != ' ' && w[end] != '"')
-			end++;
+		end = word_end(w, i, len);
 		kv = kv_push(l);
 		kv->quoted = 0;
-		if (kv_is_key(w + start, end - start, &eq) &&
-		    start + eq + 1 == end && end < len && w[end] == '"') {
+		/*
+		 * A quote further on, inside a bare word, cannot change
+		 * this: a key stops at the first byte that is not a key's.
+		 */
+		iskey = kv_is_key(w + start, end - start, &eq);
+		if (iskey && start + eq + 1 == end && end < len &&
+		    w[end] == '"') {
 			/* KEY="quoted value" */
 			w[start + eq] = '\0';
 			kv->key = w + start;
@@ -464,7 +552,7 @@ reply_kv_parse(const char *s, size_t len, struct kvlist *l, char **cause)
 				end++;
 		}
 		w[end] = '\0';
-		if (kv_is_key(w + start, end - start, &eq)) {
+		if (iskey) {
 			w[start + eq] = '\0';
 			kv->key = w + start;
 			kv->val = w + start + eq + 1;

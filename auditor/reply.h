@@ -75,6 +75,7 @@ struct kvlist {
 	size_t		 n;
 	size_t		 cap;
 	char		*scratch;	/* owned copy the pointers point into */
+	size_t		 scratchcap;	/* its size, kept from line to line */
 };
 
 /*

@@ -44,7 +44,8 @@ torev_parse_id(const char *s, uint64_t *out)
 		if (s[i] < '0' || s[i] > '9' || i >= 20)
 			return -1;
 		d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
+		/* 19 digits always fit: only the 20th can overflow. */
+		if (i == 19 && v > (UINT64_MAX - d) / 10)
 			return -1;
 		v = v * 10 + d;
 	}
@@ -195,12 +196,62 @@ torev_split_target(struct torev *ev, struct stream_ev *s)
 	s->target_address = ev->store;
 }
 
+/* The keywords STREAM and CIRC events carry that have a field here. */
+enum keyword {
+	KW_NONE,
+	KW_BUILD_FLAGS, KW_CLIENT_PROTOCOL, KW_CONFLUX_ID, KW_HS_STATE,
+	KW_ISO_FIELDS, KW_NYM_EPOCH, KW_PURPOSE, KW_REASON, KW_REMOTE_REASON,
+	KW_REND_QUERY, KW_SESSION_GROUP, KW_SOCKS_PASSWORD, KW_SOCKS_USERNAME,
+	KW_SOURCE, KW_SOURCE_ADDR, KW_TIME_CREATED
+};
+
+/*
+ * Which keyword k is: by its first byte, then length and bytes (a
+ * compare of known length, which the compiler does inline).
+ */
+static enum keyword
+keyword(const char *k)
+{
+	size_t n = strlen(k);
+
+#define IS(name) (n == sizeof(name) - 1 && memcmp(k, name, n) == 0)
+	switch (k[0]) {
+	case 'B':
+		return IS("BUILD_FLAGS") ? KW_BUILD_FLAGS : KW_NONE;
+	case 'C':
+		return IS("CLIENT_PROTOCOL") ? KW_CLIENT_PROTOCOL :
+		    IS("CONFLUX_ID") ? KW_CONFLUX_ID : KW_NONE;
+	case 'H':
+		return IS("HS_STATE") ? KW_HS_STATE : KW_NONE;
+	case 'I':
+		return IS("ISO_FIELDS") ? KW_ISO_FIELDS : KW_NONE;
+	case 'N':
+		return IS("NYM_EPOCH") ? KW_NYM_EPOCH : KW_NONE;
+	case 'P':
+		return IS("PURPOSE") ? KW_PURPOSE : KW_NONE;
+	case 'R':
+		return IS("REASON") ? KW_REASON :
+		    IS("REMOTE_REASON") ? KW_REMOTE_REASON :
+		    IS("REND_QUERY") ? KW_REND_QUERY : KW_NONE;
+	case 'S':
+		return IS("SOURCE") ? KW_SOURCE :
+		    IS("SOURCE_ADDR") ? KW_SOURCE_ADDR :
+		    IS("SOCKS_USERNAME") ? KW_SOCKS_USERNAME :
+		    IS("SOCKS_PASSWORD") ? KW_SOCKS_PASSWORD :
+		    IS("SESSION_GROUP") ? KW_SESSION_GROUP : KW_NONE;
+	case 'T':
+		return IS("TIME_CREATED") ? KW_TIME_CREATED : KW_NONE;
+	}
+	return KW_NONE;
+#undef IS
+}
+
 static int
 torev_stream(struct torev *ev, char **cause)
 {
 	struct stream_ev *s = &ev->u.stream;
 	struct kvlist *l = &ev->kv;
-	size_t i, n;
+	size_t i, n, first;
 
 	memset(s, 0, sizeof *s);
 	s->target_port = -1;
@@ -225,46 +276,60 @@ torev_stream(struct torev *ev, char **cause)
 		const struct kv *kv = &l->v[i];
 		const char *k = kv->key;
 
-		if (k == NULL)
+		if (k == NULL) {
 			torev_extra_positional(ev, i, kv);
-		else if (strcmp(k, "REASON") == 0)
+			continue;
+		}
+		switch (keyword(k)) {
+		case KW_REASON:
 			s->reason = kv->val;
-		else if (strcmp(k, "REMOTE_REASON") == 0)
+			break;
+		case KW_REMOTE_REASON:
 			s->remote_reason = kv->val;
-		else if (strcmp(k, "SOURCE") == 0)
+			break;
+		case KW_SOURCE:
 			s->source = kv->val;
-		else if (strcmp(k, "SOURCE_ADDR") == 0)
+			break;
+		case KW_SOURCE_ADDR:
 			s->source_addr = kv->val;
-		else if (strcmp(k, "PURPOSE") == 0)
+			break;
+		case KW_PURPOSE:
 			s->purpose = kv->val;
-		else if (strcmp(k, "SOCKS_USERNAME") == 0) {
+			break;
+		case KW_SOCKS_USERNAME:
 			s->socks_username.p = kv->val;
 			s->socks_username.n = kv->vlen;
-		} else if (strcmp(k, "SOCKS_PASSWORD") == 0) {
+			break;
+		case KW_SOCKS_PASSWORD:
 			s->socks_password.p = kv->val;
 			s->socks_password.n = kv->vlen;
-		} else if (strcmp(k, "CLIENT_PROTOCOL") == 0)
+			break;
+		case KW_CLIENT_PROTOCOL:
 			s->client_protocol = kv->val;
-		else if (strcmp(k, "NYM_EPOCH") == 0) {
+			break;
+		case KW_NYM_EPOCH:
 			if (torev_parse_id(kv->val, &s->nym_epoch) == -1) {
 				*cause = xstrdup("bad NYM_EPOCH");
 				return -1;
 			}
 			s->has_nym_epoch = 1;
-		} else if (strcmp(k, "SESSION_GROUP") == 0) {
+			break;
+		case KW_SESSION_GROUP:
 			if (torev_parse_i64(kv->val, &s->session_group) == -1) {
 				*cause = xstrdup("bad SESSION_GROUP");
 				return -1;
 			}
 			s->has_session_group = 1;
-		} else if (strcmp(k, "ISO_FIELDS") == 0) {
-			size_t first = torev_split_list(ev, (char *)kv->val,
-			    &n);
-
+			break;
+		case KW_ISO_FIELDS:
+			first = torev_split_list(ev, (char *)kv->val, &n);
 			s->iso_fields = &ev->lists[first];
 			s->n_iso_fields = n;
-		} else
+			break;
+		default:
 			torev_extra_add(ev, k, kv->val, kv->vlen);
+			break;
+		}
 	}
 	return 0;
 }
@@ -274,7 +339,7 @@ torev_circ(struct torev *ev, char **cause)
 {
 	struct circ_ev *c = &ev->u.circ;
 	struct kvlist *l = &ev->kv;
-	size_t i = 3, n;
+	size_t i = 3, n, first;
 
 	memset(c, 0, sizeof *c);
 	if (l->n < 3) {
@@ -297,36 +362,49 @@ torev_circ(struct torev *ev, char **cause)
 		const struct kv *kv = &l->v[i];
 		const char *k = kv->key;
 
-		if (k == NULL)
+		if (k == NULL) {
 			torev_extra_positional(ev, i, kv);
-		else if (strcmp(k, "BUILD_FLAGS") == 0) {
-			size_t first = torev_split_list(ev, (char *)kv->val,
-			    &n);
-
+			continue;
+		}
+		switch (keyword(k)) {
+		case KW_BUILD_FLAGS:
+			first = torev_split_list(ev, (char *)kv->val, &n);
 			c->build_flags = &ev->lists[first];
 			c->n_build_flags = n;
-		} else if (strcmp(k, "PURPOSE") == 0)
+			break;
+		case KW_PURPOSE:
 			c->purpose = kv->val;
-		else if (strcmp(k, "HS_STATE") == 0)
+			break;
+		case KW_HS_STATE:
 			c->hs_state = kv->val;
-		else if (strcmp(k, "REND_QUERY") == 0)
+			break;
+		case KW_REND_QUERY:
 			c->rend_query = kv->val;
-		else if (strcmp(k, "TIME_CREATED") == 0)
+			break;
+		case KW_TIME_CREATED:
 			c->created = kv->val;
-		else if (strcmp(k, "REASON") == 0)
+			break;
+		case KW_REASON:
 			c->reason = kv->val;
-		else if (strcmp(k, "REMOTE_REASON") == 0)
+			break;
+		case KW_REMOTE_REASON:
 			c->remote_reason = kv->val;
-		else if (strcmp(k, "SOCKS_USERNAME") == 0) {
+			break;
+		case KW_SOCKS_USERNAME:
 			c->socks_username.p = kv->val;
 			c->socks_username.n = kv->vlen;
-		} else if (strcmp(k, "SOCKS_PASSWORD") == 0) {
+			break;
+		case KW_SOCKS_PASSWORD:
 			c->socks_password.p = kv->val;
 			c->socks_password.n = kv->vlen;
-		} else if (strcmp(k, "CONFLUX_ID") == 0)
+			break;
+		case KW_CONFLUX_ID:
 			c->conflux_id = kv->val;
-		else
+			break;
+		default:
 			torev_extra_add(ev, k, kv->val, kv->vlen);
+			break;
+		}
 	}
 	return 0;
 }
@@ -337,17 +415,19 @@ torev_circ(struct torev *ev, char **cause)
  * does not show (\054).
  */
 static void
-torev_reserve(struct torev *ev)
+torev_reserve(struct torev *ev, size_t len)
 {
-	const struct kvlist *l = &ev->kv;
-	size_t need = 2, i, k;
+	const char *v = ev->kv.scratch, *e = v + len, *c;
+	size_t need = 2 + ev->kv.n;
 
-	for (i = 0; i < l->n; i++) {
+	/*
+	 * The decoded values are all in the scratch copy of the line, whose
+	 * first len bytes hold at least their commas (the rest of the raw
+	 * text left behind by decoding may add some: a count on the safe
+	 * side), one memchr over the line instead of one per value.
+	 */
+	for (; (c = memchr(v, ',', (size_t)(e - v))) != NULL; v = c + 1)
 		need++;
-		for (k = 0; k < l->v[i].vlen; k++)
-			if (l->v[i].val[k] == ',')
-				need++;
-	}
 	if (ev->listcap < need) {
 		ev->listcap = need < 32 ? 32 : need;
 		ev->lists = xreallocarray(ev->lists, ev->listcap,
@@ -408,13 +488,14 @@ torev_parse(const struct reply *r, struct torev *ev, char **cause)
 		FREE(*cause);
 		free(ev->kv.scratch);
 		ev->kv.scratch = xstrndup(first->text, wlen);
+		ev->kv.scratchcap = wlen + 1;
 		ev->kv.n = 0;
 		ev->name = ev->kv.scratch;
 		ev->type = TOREV_OTHER;
 		torev_set_raw(ev, r);
 		return 0;
 	}
-	torev_reserve(ev);
+	torev_reserve(ev, first->textlen);
 	if (ev->kv.n == 0 || ev->kv.v[0].key != NULL) {
 		*cause = xstrdup("event without a name");
 		return -1;
@@ -439,16 +520,16 @@ torev_parse(const struct reply *r, struct torev *ev, char **cause)
 	return 0;
 }
 
-static void
+static inline void
 json_key(struct buf *b, const char *key)
 {
 	buf_addc(b, ',');
 	buf_addc(b, '"');
 	buf_adds(b, key);
-	buf_adds(b, "\":");
+	buf_add(b, "\":", 2);
 }
 
-static void
+static inline void
 json_kstr(struct buf *b, const char *key, const char *val)
 {
 	json_key(b, key);
@@ -513,14 +594,18 @@ torev_dump_json(const struct torev *ev, struct buf *b)
 	if (ev->type == TOREV_STREAM) {
 		const struct stream_ev *s = &ev->u.stream;
 
-		buf_printf(b, ",\"id\":\"%" PRIu64 "\"", s->id);
+		buf_adds(b, ",\"id\":\"");
+		buf_add_u64(b, s->id);
+		buf_addc(b, '"');
 		json_kstr(b, "status", s->status);
-		buf_printf(b, ",\"circ_id\":\"%" PRIu64 "\"", s->circ_id);
+		buf_adds(b, ",\"circ_id\":\"");
+		buf_add_u64(b, s->circ_id);
+		buf_addc(b, '"');
 		json_kstr(b, "target", s->target);
 		json_kstr(b, "target_address", s->target_address);
 		json_key(b, "target_port");
 		if (s->target_port >= 0)
-			buf_printf(b, "%d", s->target_port);
+			buf_add_i64(b, s->target_port);
 		else
 			buf_adds(b, "null");
 		json_kstr(b, "reason", s->reason);
@@ -533,19 +618,21 @@ torev_dump_json(const struct torev *ev, struct buf *b)
 		json_kstr(b, "client_protocol", s->client_protocol);
 		json_key(b, "nym_epoch");
 		if (s->has_nym_epoch)
-			buf_printf(b, "%" PRIu64, s->nym_epoch);
+			buf_add_u64(b, s->nym_epoch);
 		else
 			buf_adds(b, "null");
 		json_key(b, "session_group");
 		if (s->has_session_group)
-			buf_printf(b, "%" PRId64, s->session_group);
+			buf_add_i64(b, s->session_group);
 		else
 			buf_adds(b, "null");
 		json_klist(b, "iso_fields", s->iso_fields, s->n_iso_fields);
 	} else if (ev->type == TOREV_CIRC) {
 		const struct circ_ev *c = &ev->u.circ;
 
-		buf_printf(b, ",\"id\":\"%" PRIu64 "\"", c->id);
+		buf_adds(b, ",\"id\":\"");
+		buf_add_u64(b, c->id);
+		buf_addc(b, '"');
 		json_kstr(b, "status", c->status);
 		json_key(b, "path");
 		if (c->path == NULL)
