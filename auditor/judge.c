@@ -204,6 +204,28 @@ jstream_free(struct jstream *s)
 	free(s);
 }
 
+/* Appends a number (a finding's lists and names are rebuilt often). */
+static void
+buf_num(struct buf *b, uint64_t u, int neg)
+{
+	char tmp[24], *q = tmp + sizeof tmp;
+
+	do {
+		*--q = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (neg)
+		*--q = '-';
+	buf_add(b, q, (size_t)(tmp + sizeof tmp - q));
+}
+
+/* buf_printf(b, "%ld", v) without the printf. */
+static void
+buf_long(struct buf *b, long v)
+{
+	buf_num(b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
+}
+
 static struct jstream *
 jstream_copy(const struct judge_stream *in)
 {
@@ -776,7 +798,6 @@ static void
 finding_json(struct jfinding *f)
 {
 	const char *p;
-	char num[32];
 	size_t i;
 
 	if (!f->built || f->lapps != f->apps.len) {
@@ -799,9 +820,8 @@ finding_json(struct jfinding *f)
 
 			if (f->jprocs.len > 1)
 				buf_adds(&f->jprocs, ", ");
-			snprintf(num, sizeof num, "%ld", atol(p));
 			buf_adds(&f->jprocs, "{\"pid\": ");
-			buf_adds(&f->jprocs, num);
+			buf_long(&f->jprocs, atol(p));
 			buf_adds(&f->jprocs, ", \"name\": ");
 			if (sp != NULL)
 				buf_json_str(&f->jprocs, sp + 1,
@@ -818,9 +838,11 @@ finding_json(struct jfinding *f)
 		buf_reset(&f->jstreams);
 		buf_addc(&f->jstreams, '[');
 		for (i = 0; i < f->nstreams; i++) {
-			snprintf(num, sizeof num, "%s\"%" PRIu64 "\"",
-			    i ? ", " : "", f->streams[i]);
-			buf_adds(&f->jstreams, num);
+			if (i > 0)
+				buf_adds(&f->jstreams, ", ");
+			buf_addc(&f->jstreams, '"');
+			buf_num(&f->jstreams, f->streams[i], 0);
+			buf_addc(&f->jstreams, '"');
 		}
 		buf_addc(&f->jstreams, ']');
 		f->lstreams = f->nstreams;
@@ -1122,11 +1144,17 @@ rule_port_processes(struct judge *j, const struct jstream *s, int64_t ts)
 		buf_init(&ia);
 		buf_init(&ib);
 		buf_init(&d);
-		buf_printf(&ia, "%s[%ld]@%s", p->users[i].process ?
-		    p->users[i].process : "?", p->users[i].pid,
-		    p->users[i].host ? p->users[i].host : "?");
-		buf_printf(&ib, "%s[%ld]@%s", s->process ? s->process : "?",
-		    s->pid, s->host ? s->host : "?");
+		/* "%s[%ld]@%s", built by hand: one a finding update. */
+		buf_adds(&ia, p->users[i].process ? p->users[i].process : "?");
+		buf_addc(&ia, '[');
+		buf_long(&ia, p->users[i].pid);
+		buf_adds(&ia, "]@");
+		buf_adds(&ia, p->users[i].host ? p->users[i].host : "?");
+		buf_adds(&ib, s->process ? s->process : "?");
+		buf_addc(&ib, '[');
+		buf_long(&ib, s->pid);
+		buf_adds(&ib, "]@");
+		buf_adds(&ib, s->host ? s->host : "?");
 		f = finding_get(j, RULE_SHARED_PORT_PROCESSES, 0, s->listener,
 		    buf_cstr(&ia), buf_cstr(&ib), ts, &is_new);
 		list_add(&f->apps, s->label);
