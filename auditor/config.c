@@ -662,6 +662,7 @@ app_matches(const struct config_app *a, const char *host, int port,
 const struct config_app *
 config_app_for(const struct config *c, const char *listener)
 {
+	const struct config_app *first[3] = { NULL, NULL, NULL };
 	char host[80];
 	const char *colon;
 	int port = 0;
@@ -680,16 +681,22 @@ config_app_for(const struct config *c, const char *listener)
 		host[n] = '\0';
 		port = atoi(colon + 1);
 	}
-	for (pass = 0; pass < 3; pass++)
-		for (i = 0; i < c->napps; i++) {
-			const struct config_app *a = &c->apps[i];
+	/* One walk: the first match of pass 0 at once, else the first of
+	 * pass 1, else the first of pass 2. */
+	for (i = 0; i < c->napps; i++) {
+		const struct config_app *a = &c->apps[i];
 
-			if (app_pass(a) != pass)
-				continue;
-			if (app_matches(a, host, port, listener))
-				return a;
-		}
-	return NULL;
+		pass = app_pass(a);
+		if ((pass == 1 && first[1] != NULL) ||
+		    (pass == 2 && (first[1] != NULL || first[2] != NULL)))
+			continue;
+		if (!app_matches(a, host, port, listener))
+			continue;
+		if (pass == 0)
+			return a;
+		first[pass] = a;
+	}
+	return first[1] != NULL ? first[1] : first[2];
 }
 
 const char *

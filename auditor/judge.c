@@ -39,6 +39,7 @@
 struct jstream {
 	uint64_t	 id;
 	char		*ident;
+	uint64_t	 ihash;		/* str_hash(ident) */
 	char		*label;
 	char		*listener;
 	char		*process;
@@ -74,10 +75,23 @@ struct jcirc {
 
 struct juser {				/* an identity on an exit key */
 	char		*ident;
+	uint64_t	 ihash;
 	char		*label;
 	long		 pid;
 	char		*process;
 	uint64_t	 stream;
+};
+
+struct jfpkey {
+	uint64_t	 key;
+	size_t		 n;
+};
+
+struct jfp {				/* the open circuits ending at an exit */
+	char		 fp[41];
+	struct jfp	*next;		/* another of the same str_hash */
+	struct jfpkey	*keys;		/* their exit keys, each once */
+	size_t		 nkeys;
 };
 
 struct jexit {
@@ -139,6 +153,7 @@ struct judge {
 	uint32_t		*fidx;		/* hash -> findings index + 1 */
 	size_t			 fidx_cap;
 	struct idmap		 pidopen;	/* pid -> open streams + 1 */
+	struct idmap		 fps;		/* str_hash(exit_fp) -> jfp */
 	struct {
 		char	*listener;
 		long	 group;
@@ -147,6 +162,17 @@ struct judge {
 };
 
 /* --- small helpers ---------------------------------------------------------- */
+
+/* FNV-1a: equal strings, equal hashes (compared before the strings). */
+static uint64_t
+str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
 
 static char *
 dup_or_null(const char *s)
@@ -178,6 +204,28 @@ jstream_free(struct jstream *s)
 	free(s);
 }
 
+/* Appends a number (a finding's lists and names are rebuilt often). */
+static void
+buf_num(struct buf *b, uint64_t u, int neg)
+{
+	char tmp[24], *q = tmp + sizeof tmp;
+
+	do {
+		*--q = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (neg)
+		*--q = '-';
+	buf_add(b, q, (size_t)(tmp + sizeof tmp - q));
+}
+
+/* buf_printf(b, "%ld", v) without the printf. */
+static void
+buf_long(struct buf *b, long v)
+{
+	buf_num(b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
+}
+
 static struct jstream *
 jstream_copy(const struct judge_stream *in)
 {
@@ -185,6 +233,7 @@ jstream_copy(const struct judge_stream *in)
 
 	s->id = in->id;
 	s->ident = xstrdup(in->ident ? in->ident : "?");
+	s->ihash = str_hash(s->ident);
 	s->label = xstrdup(in->label ? in->label : "?");
 	s->listener = dup_or_null(in->listener);
 	/* A process names itself: escaped, so that the detail stays
@@ -291,6 +340,74 @@ pid_open(struct judge *j, long pid, int delta)
 	    (delta > 0 ? 1 : -1)));
 }
 
+/*
+ * Counts circuit c (delta 1) or stops counting it (-1) under its exit and
+ * exit key.  SHARED_EXIT looks for streams on another key's circuit to
+ * the same exit: with one key there, it has nothing to look for.
+ */
+static void
+fp_count(struct judge *j, const struct jcirc *c, int delta)
+{
+	struct jfp *f, *head, **pf;
+	uint64_t h;
+	size_t i;
+
+	if (c->exit_fp[0] == '\0')
+		return;
+	h = str_hash(c->exit_fp);
+	head = idmap_get(&j->fps, h);
+	for (f = head; f != NULL; f = f->next)
+		if (strcmp(f->fp, c->exit_fp) == 0)
+			break;
+	if (f == NULL) {
+		if (delta < 0)
+			return;
+		f = xcalloc(1, sizeof *f);
+		memcpy(f->fp, c->exit_fp, sizeof f->fp);
+		f->next = head;
+		idmap_put(&j->fps, h, f);
+	}
+	for (i = 0; i < f->nkeys; i++)
+		if (f->keys[i].key == c->key)
+			break;
+	if (delta > 0) {
+		if (i == f->nkeys) {
+			f->keys = xreallocarray(f->keys, f->nkeys + 1,
+			    sizeof *f->keys);
+			f->keys[f->nkeys].key = c->key;
+			f->keys[f->nkeys++].n = 0;
+		}
+		f->keys[i].n++;
+		return;
+	}
+	if (i == f->nkeys || --f->keys[i].n > 0)
+		return;
+	f->keys[i] = f->keys[--f->nkeys];
+	if (f->nkeys > 0)
+		return;
+	for (pf = &head; *pf != f; pf = &(*pf)->next)
+		;
+	*pf = f->next;
+	if (head != NULL)
+		idmap_put(&j->fps, h, head);
+	else
+		idmap_del(&j->fps, h);
+	free(f->keys);
+	free(f);
+}
+
+/* The exit keys of the open circuits ending at fp (0: not known). */
+static size_t
+fp_keys(struct judge *j, const char *fp)
+{
+	struct jfp *f;
+
+	for (f = idmap_get(&j->fps, str_hash(fp)); f != NULL; f = f->next)
+		if (strcmp(f->fp, fp) == 0)
+			return f->nkeys;
+	return 0;
+}
+
 unsigned
 judge_iso_bits(const char *const *v, size_t n)
 {
@@ -311,7 +428,8 @@ judge_iso_bits(const char *const *v, size_t n)
 
 	for (i = 0; i < n; i++)
 		for (k = 0; k < sizeof names / sizeof names[0]; k++)
-			if (strcmp(v[i], names[k].name) == 0)
+			if (v[i][0] == names[k].name[0] &&
+			    strcmp(v[i], names[k].name) == 0)
 				bits |= names[k].bit;
 	return bits;
 }
@@ -330,6 +448,7 @@ judge_new(const struct config *cfg, judge_fn fn, void *arg)
 	idmap_init(&j->circs);
 	idmap_init(&j->exits);
 	idmap_init(&j->pidopen);
+	idmap_init(&j->fps);
 	return j;
 }
 
@@ -373,6 +492,17 @@ judge_reset(struct judge *j)
 	j->fidx = NULL;
 	j->fidx_cap = 0;
 	idmap_free(&j->pidopen);
+	pos = 0;
+	while (idmap_next(&j->fps, &pos, &id, &v)) {
+		struct jfp *f = v, *next;
+
+		for (; f != NULL; f = next) {
+			next = f->next;
+			free(f->keys);
+			free(f);
+		}
+	}
+	idmap_free(&j->fps);
 	for (i = 0; i < j->ngroups; i++)
 		free(j->groups[i].listener);
 	free(j->groups);
@@ -668,7 +798,6 @@ static void
 finding_json(struct jfinding *f)
 {
 	const char *p;
-	char num[32];
 	size_t i;
 
 	if (!f->built || f->lapps != f->apps.len) {
@@ -691,9 +820,8 @@ finding_json(struct jfinding *f)
 
 			if (f->jprocs.len > 1)
 				buf_adds(&f->jprocs, ", ");
-			snprintf(num, sizeof num, "%ld", atol(p));
 			buf_adds(&f->jprocs, "{\"pid\": ");
-			buf_adds(&f->jprocs, num);
+			buf_long(&f->jprocs, atol(p));
 			buf_adds(&f->jprocs, ", \"name\": ");
 			if (sp != NULL)
 				buf_json_str(&f->jprocs, sp + 1,
@@ -710,9 +838,11 @@ finding_json(struct jfinding *f)
 		buf_reset(&f->jstreams);
 		buf_addc(&f->jstreams, '[');
 		for (i = 0; i < f->nstreams; i++) {
-			snprintf(num, sizeof num, "%s\"%" PRIu64 "\"",
-			    i ? ", " : "", f->streams[i]);
-			buf_adds(&f->jstreams, num);
+			if (i > 0)
+				buf_adds(&f->jstreams, ", ");
+			buf_addc(&f->jstreams, '"');
+			buf_num(&f->jstreams, f->streams[i], 0);
+			buf_addc(&f->jstreams, '"');
 		}
 		buf_addc(&f->jstreams, ']');
 		f->lstreams = f->nstreams;
@@ -816,14 +946,19 @@ judge_circuit(struct judge *j, uint64_t id, const char *conflux,
 			/* Its findings are final: Tor does not reuse ids. */
 			if (c->nfind > 0)
 				findings_drop(j, keep_other_circ, &id);
+			fp_count(j, c, -1);
 			exit_unref(j, c->key);
 			free(c);
 		}
 		return;
 	}
 	c = circ_get(j, id);
-	if (exit_fp != NULL)
+	if (exit_fp != NULL && strncmp(c->exit_fp, exit_fp,
+	    sizeof c->exit_fp - 1) != 0) {
+		fp_count(j, c, -1);
 		snprintf(c->exit_fp, sizeof c->exit_fp, "%s", exit_fp);
+		fp_count(j, c, 1);
+	}
 	if (exit_nick != NULL)
 		snprintf(c->exit_nick, sizeof c->exit_nick, "%s", exit_nick);
 	if (conflux != NULL && c->conflux[0] == '\0') {
@@ -848,7 +983,9 @@ judge_circuit(struct judge *j, uint64_t id, const char *conflux,
 			} else
 				exit_unref(j, c->key);
 			e->circuits++;
+			fp_count(j, c, -1);
 			c->key = key;
+			fp_count(j, c, 1);
 		}
 	}
 }
@@ -1007,11 +1144,17 @@ rule_port_processes(struct judge *j, const struct jstream *s, int64_t ts)
 		buf_init(&ia);
 		buf_init(&ib);
 		buf_init(&d);
-		buf_printf(&ia, "%s[%ld]@%s", p->users[i].process ?
-		    p->users[i].process : "?", p->users[i].pid,
-		    p->users[i].host ? p->users[i].host : "?");
-		buf_printf(&ib, "%s[%ld]@%s", s->process ? s->process : "?",
-		    s->pid, s->host ? s->host : "?");
+		/* "%s[%ld]@%s", built by hand: one a finding update. */
+		buf_adds(&ia, p->users[i].process ? p->users[i].process : "?");
+		buf_addc(&ia, '[');
+		buf_long(&ia, p->users[i].pid);
+		buf_adds(&ia, "]@");
+		buf_adds(&ia, p->users[i].host ? p->users[i].host : "?");
+		buf_adds(&ib, s->process ? s->process : "?");
+		buf_addc(&ib, '[');
+		buf_long(&ib, s->pid);
+		buf_adds(&ib, "]@");
+		buf_adds(&ib, s->host ? s->host : "?");
 		f = finding_get(j, RULE_SHARED_PORT_PROCESSES, 0, s->listener,
 		    buf_cstr(&ia), buf_cstr(&ib), ts, &is_new);
 		list_add(&f->apps, s->label);
@@ -1089,6 +1232,9 @@ rule_shared_exit(struct judge *j, const struct jstream *s, int64_t ts)
 
 	if (c == NULL || c->exit_fp[0] == '\0')
 		return;
+	/* Only circuits of c's key end there: no stream to look at. */
+	if (fp_keys(j, c->exit_fp) == 1)
+		return;
 	while (idmap_next(&j->streams, &pos, &id, &v)) {
 		struct jstream *o = v;
 		struct jfinding *f;
@@ -1098,7 +1244,7 @@ rule_shared_exit(struct judge *j, const struct jstream *s, int64_t ts)
 		/* The circuits' keys now: a leg moves to its conflux set's
 		 * key when CONFLUX_ID comes after streams were attached. */
 		if (o == s || o->circ == 0 || o->unattributed ||
-		    strcmp(o->ident, s->ident) == 0 ||
+		    (o->ihash == s->ihash && strcmp(o->ident, s->ident) == 0) ||
 		    (oc = idmap_get(&j->circs, o->circ)) == NULL ||
 		    oc->key == c->key || strcmp(oc->exit_fp, c->exit_fp) != 0)
 			continue;
@@ -1188,7 +1334,7 @@ judge_attach(struct judge *j, uint64_t stream, uint64_t circ, int64_t ts)
 		struct buf d;
 		int is_new;
 
-		if (strcmp(u->ident, s->ident) == 0)
+		if (u->ihash == s->ihash && strcmp(u->ident, s->ident) == 0)
 			continue;
 		f = finding_get(j, RULE_SHARED_CIRCUIT, circ, "", u->ident,
 		    s->ident, ts, &is_new);
@@ -1206,12 +1352,14 @@ judge_attach(struct judge *j, uint64_t stream, uint64_t circ, int64_t ts)
 		buf_free(&d);
 	}
 	for (i = 0; i < e->nusers; i++)
-		if (strcmp(e->users[i].ident, s->ident) == 0)
+		if (e->users[i].ihash == s->ihash &&
+		    strcmp(e->users[i].ident, s->ident) == 0)
 			break;
 	if (i == e->nusers) {
 		e->users = xreallocarray(e->users, e->nusers + 1,
 		    sizeof *e->users);
 		e->users[e->nusers].ident = xstrdup(s->ident);
+		e->users[e->nusers].ihash = s->ihash;
 		e->users[e->nusers].label = xstrdup(s->label);
 		e->users[e->nusers].pid = s->pid;
 		e->users[e->nusers].process = dup_or_null(s->process);

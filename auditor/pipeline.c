@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "attrib.h"
 #include "buf.h"
 #include "config.h"
@@ -42,7 +44,23 @@ struct circ {
 struct hcache {
 	char		*raw;
 	size_t		 len;
-	char		 hash[16];	/* "h:" and 12 hex digits */
+	char		 hash[PRIVACY_HASH_LEN + 1];
+};
+
+/*
+ * Hashes of any stream's short inputs, direct-mapped by an FNV-1a hash of
+ * the bytes: one destination or SOCKS username is hashed for many streams
+ * (a page's parts, a program's connections) and one keyed hash costs more
+ * than the rest of an event.
+ */
+#define HASH_CACHE_SLOTS	1024	/* power of two */
+#define HASH_CACHE_MAX		255	/* longer inputs are not kept */
+
+struct hslot {
+	char		*raw;		/* NULL: empty */
+	size_t		 len;
+	uint64_t	 h;
+	char		 hash[PRIVACY_HASH_LEN + 1];
 };
 
 struct stream {
@@ -84,7 +102,9 @@ struct pipeline {
 	struct torev		 ev;
 	struct buf		 line;
 	struct buf		 tmp;
-	struct buf		 htmp;		/* hash_cached */
+	struct privacy_hasher	*hasher;
+	struct hslot		*hslots;	/* HASH_CACHE_SLOTS, or NULL */
+	char			 hlong[PRIVACY_HASH_LEN + 1];	/* not kept */
 	char			 when[TIME_RFC3339_LEN];	/* line_begin */
 	int64_t			 when_sec;
 
@@ -124,7 +144,7 @@ pipeline_new(const struct pipeline_config *cfg)
 	torev_init(&p->ev);
 	buf_init(&p->line);
 	buf_init(&p->tmp);
-	buf_init(&p->htmp);
+	p->hasher = privacy_hasher_new(&p->cfg.privacy);
 	idmap_init(&p->circs);
 	idmap_init(&p->streams);
 	if (p->cfg.live)
@@ -149,14 +169,62 @@ stream_free(struct stream *s)
 	free(s);
 }
 
+/* Forgets the cached hashes, wiping what they were of. */
+static void
+hslots_clear(struct pipeline *p)
+{
+	size_t i;
+
+	if (p->hslots == NULL)
+		return;
+	for (i = 0; i < HASH_CACHE_SLOTS; i++)
+		if (p->hslots[i].raw != NULL) {
+			sodium_memzero(p->hslots[i].raw, p->hslots[i].len);
+			free(p->hslots[i].raw);
+		}
+	free(p->hslots);
+	p->hslots = NULL;
+}
+
+/* privacy_hash()'s text of s[0..n), from the cache when it is there. */
+static const char *
+hash_of(struct pipeline *p, const char *s, size_t n)
+{
+	struct hslot *e;
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	if (n > HASH_CACHE_MAX) {
+		privacy_hasher_hash(p->hasher, p->hlong, s, n);
+		return p->hlong;
+	}
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	if (p->hslots == NULL)
+		p->hslots = xcalloc(HASH_CACHE_SLOTS, sizeof *p->hslots);
+	e = &p->hslots[h & (HASH_CACHE_SLOTS - 1)];
+	if (e->raw != NULL && e->h == h && e->len == n &&
+	    memcmp(e->raw, s, n) == 0)
+		return e->hash;
+	if (e->raw != NULL) {
+		sodium_memzero(e->raw, e->len);
+		free(e->raw);
+	}
+	e->raw = xmalloc(n + 1);
+	memcpy(e->raw, s, n);
+	e->raw[n] = '\0';
+	e->len = n;
+	e->h = h;
+	privacy_hasher_hash(p->hasher, e->hash, s, n);
+	return e->hash;
+}
+
 /* privacy_hash() of s, from the stream's cache when it is the same. */
 static const char *
 hash_cached(struct pipeline *p, struct hcache *c, const char *s, size_t n)
 {
 	if (c->raw == NULL || c->len != n || memcmp(c->raw, s, n) != 0) {
-		buf_reset(&p->htmp);
-		privacy_hash(&p->cfg.privacy, &p->htmp, s, n);
-		snprintf(c->hash, sizeof c->hash, "%s", buf_cstr(&p->htmp));
+		memcpy(c->hash, hash_of(p, s, n), sizeof c->hash);
 		free(c->raw);
 		c->raw = xmalloc(n + 1);
 		memcpy(c->raw, s, n);
@@ -166,22 +234,23 @@ hash_cached(struct pipeline *p, struct hcache *c, const char *s, size_t n)
 	return c->hash;
 }
 
+static void	buf_u64(struct buf *, uint64_t);
+
 /* privacy_target() (port < 0: none), hashes from the stream's cache. */
 static void
 target_out(struct pipeline *p, struct buf *b, struct stream *s,
     const char *addr, int port)
 {
-	char num[16];
-
 	if (p->cfg.privacy.mode != LOG_TARGETS_HASH || s == NULL ||
 	    addr == NULL) {
 		privacy_target(&p->cfg.privacy, b, addr, port);
 		return;
 	}
-	buf_adds(b, hash_cached(p, &s->h_target, addr, strlen(addr)));
+	buf_add(b, hash_cached(p, &s->h_target, addr, strlen(addr)),
+	    PRIVACY_HASH_LEN);
 	if (port >= 0) {
-		snprintf(num, sizeof num, ":%d", port);
-		buf_adds(b, num);
+		buf_addc(b, ':');
+		buf_u64(b, (uint64_t)port);
 	}
 }
 
@@ -193,7 +262,7 @@ secret_out(struct pipeline *p, struct buf *b, struct hcache *c,
 	if (p->cfg.privacy.mode == LOG_TARGETS_PLAIN || c == NULL)
 		privacy_secret(&p->cfg.privacy, b, v->p, v->n);
 	else
-		buf_adds(b, hash_cached(p, c, v->p, v->n));
+		buf_add(b, hash_cached(p, c, v->p, v->n), PRIVACY_HASH_LEN);
 }
 
 static void
@@ -263,6 +332,7 @@ pipeline_forget(struct pipeline *p)
 	buf_reset(&p->dns);
 	p->ndns = 0;
 	groups_forget(p);
+	hslots_clear(p);
 }
 
 void
@@ -279,7 +349,8 @@ pipeline_free(struct pipeline *p)
 	torev_clear(&p->ev);
 	buf_free(&p->line);
 	buf_free(&p->tmp);
-	buf_free(&p->htmp);
+	hslots_clear(p);
+	privacy_hasher_free(p->hasher);
 	free(p);
 }
 
@@ -621,13 +692,26 @@ annotate_attrib(struct pipeline *p, uint64_t id, const struct attrib_result *r,
 	buf_free(&b);
 }
 
+/* snprintf(dst, size, "%s", s) without the printf. */
+static void
+copy_str(char *dst, size_t size, const char *s)
+{
+	size_t n = strnlen(s, size - 1);
+
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
 void
 pipeline_hint(struct pipeline *p, const char *text, size_t len)
 {
 	struct kvlist kv = { 0 };
-	const struct kv *k;
+	const struct kv *k, *stream = NULL, *listener = NULL, *host = NULL;
+	const struct kv *why = NULL, *uid = NULL, *inode = NULL, *pid = NULL;
+	const struct kv *process = NULL;
 	char *cause = NULL;
 	struct hint *h = &p->hint;
+	size_t i;
 
 	h->valid = 0;
 	/* A dump attributes nothing. */
@@ -638,29 +722,69 @@ pipeline_hint(struct pipeline *p, const char *text, size_t len)
 		reply_kv_free(&kv);
 		return;
 	}
+	/* One walk for what reply_kv_get() would give: the last of each. */
+	for (i = 0; i < kv.n; i++) {
+		const char *key = kv.v[i].key;
+
+		if (key == NULL)
+			continue;
+		k = &kv.v[i];
+		switch (key[0]) {
+		case 's':
+			if (strcmp(key, "stream") == 0)
+				stream = k;
+			break;
+		case 'l':
+			if (strcmp(key, "listener") == 0)
+				listener = k;
+			break;
+		case 'h':
+			if (strcmp(key, "host") == 0)
+				host = k;
+			break;
+		case 'w':
+			if (strcmp(key, "why") == 0)
+				why = k;
+			break;
+		case 'u':
+			if (strcmp(key, "uid") == 0)
+				uid = k;
+			break;
+		case 'i':
+			if (strcmp(key, "inode") == 0)
+				inode = k;
+			break;
+		case 'p':
+			if (strcmp(key, "pid") == 0)
+				pid = k;
+			else if (strcmp(key, "process") == 0)
+				process = k;
+			break;
+		}
+	}
 	if (kv.n == 0 || kv.v[0].key != NULL ||
-	    strcmp(kv.v[0].val, "attrib") != 0 ||
-	    (k = reply_kv_get(&kv, "stream")) == NULL ||
-	    torev_parse_id(k->val, &h->stream) == -1) {
+	    strcmp(kv.v[0].val, "attrib") != 0 || stream == NULL ||
+	    torev_parse_id(stream->val, &h->stream) == -1) {
 		reply_kv_free(&kv);
 		return;
 	}
 	memset(&h->res, 0, sizeof h->res);
 	h->res.uid = -1;
-	if ((k = reply_kv_get(&kv, "listener")) != NULL)
-		snprintf(h->res.listener, sizeof h->res.listener, "%s", k->val);
-	if ((k = reply_kv_get(&kv, "host")) != NULL)
-		snprintf(h->res.host, sizeof h->res.host, "%s", k->val);
-	if ((k = reply_kv_get(&kv, "why")) != NULL)
-		snprintf(h->res.why, sizeof h->res.why, "%s", k->val);
-	if ((k = reply_kv_get(&kv, "uid")) != NULL)
-		h->res.uid = strtol(k->val, NULL, 10);
-	if ((k = reply_kv_get(&kv, "inode")) != NULL)
-		h->res.inode = strtoull(k->val, NULL, 10);
-	if ((k = reply_kv_get(&kv, "pid")) != NULL)
-		h->res.pid = strtol(k->val, NULL, 10);
-	if ((k = reply_kv_get(&kv, "process")) != NULL)
-		snprintf(h->res.process, sizeof h->res.process, "%s", k->val);
+	if (listener != NULL)
+		copy_str(h->res.listener, sizeof h->res.listener,
+		    listener->val);
+	if (host != NULL)
+		copy_str(h->res.host, sizeof h->res.host, host->val);
+	if (why != NULL)
+		copy_str(h->res.why, sizeof h->res.why, why->val);
+	if (uid != NULL)
+		h->res.uid = strtol(uid->val, NULL, 10);
+	if (inode != NULL)
+		h->res.inode = strtoull(inode->val, NULL, 10);
+	if (pid != NULL)
+		h->res.pid = strtol(pid->val, NULL, 10);
+	if (process != NULL)
+		copy_str(h->res.process, sizeof h->res.process, process->val);
 	h->valid = 1;
 	reply_kv_free(&kv);
 }
@@ -695,14 +819,11 @@ sub_identity(struct pipeline *p, const struct config_app *app,
 			 * two identities.
 			 */
 			size_t keep = b.len >= len && len > 24 ? len - 24 : 0;
-			struct buf h;
 
-			buf_init(&h);
-			privacy_hash(&p->cfg.privacy, &h, e->socks_username.p,
-			    e->socks_username.n);
 			snprintf(out, len, "%.*s%s%s", (int)keep,
-			    b.len ? b.p : "", keep ? "..." : "", buf_cstr(&h));
-			buf_free(&h);
+			    b.len ? b.p : "", keep ? "..." : "",
+			    hash_of(p, e->socks_username.p,
+			    e->socks_username.n));
 		} else
 			snprintf(out, len, "%s", buf_cstr(&b));
 		buf_free(&b);

@@ -13,6 +13,7 @@ enum log_targets {
 };
 
 #define PRIVACY_KEY_LEN	32
+#define PRIVACY_HASH_LEN	14	/* "h:" and 12 hex digits */
 
 struct privacy {
 	enum log_targets mode;
@@ -27,6 +28,18 @@ void	privacy_random_key(struct privacy *);
 /* Appends "h:" and 12 hex digits of HMAC-SHA256(key, s[0..n)). */
 void	privacy_hash(const struct privacy *, struct buf *, const char *,
 	    size_t);
+/*
+ * The same hashes for many inputs under one key, cheaper: the key is
+ * taken once (a later change to the struct privacy is not seen).
+ */
+struct privacy_hasher;
+struct privacy_hasher *privacy_hasher_new(const struct privacy *);
+/* Wipes the keyed state; NULL is fine. */
+void	privacy_hasher_free(struct privacy_hasher *);
+/* Writes privacy_hash()'s text, NUL-terminated, to out (at least
+ * PRIVACY_HASH_LEN + 1 bytes). */
+void	privacy_hasher_hash(const struct privacy_hasher *, char *,
+	    const char *, size_t);
 /*
  * Appends a destination as the mode allows: hash "h:…:port", plain
  * "addr:port" (escaped), none "port N".

@@ -1216,15 +1216,31 @@ int64_t
 store_app(struct store *s, const char *label, const char *host,
     const char *sub)
 {
-	char *key = xasprintf("%s\x1f%s\x1f%s", label, host, sub ? sub : "");
+	char kbuf[256], *key = kbuf;
+	size_t ll = strlen(label), hl = strlen(host), sl;
 	struct op *o;
 	long i;
 	int64_t id;
 
+	/* The key on the stack: only a new app keeps one. */
+	sub = sub ? sub : "";
+	sl = strlen(sub);
+	if (ll + hl + sl + 3 > sizeof kbuf)
+		key = xasprintf("%s\x1f%s\x1f%s", label, host, sub);
+	else {
+		memcpy(kbuf, label, ll);
+		kbuf[ll] = '\x1f';
+		memcpy(kbuf + ll + 1, host, hl);
+		kbuf[ll + 1 + hl] = '\x1f';
+		memcpy(kbuf + ll + hl + 2, sub, sl + 1);
+	}
 	if ((i = app_find(s, key)) >= 0) {
-		free(key);
+		if (key != kbuf)
+			free(key);
 		return s->apps[i].id;
 	}
+	if (key == kbuf)
+		key = xstrdup(kbuf);
 	id = s->next_app++;
 	s->apps = xreallocarray(s->apps, s->napps + 1, sizeof *s->apps);
 	s->apps[s->napps].key = key;
@@ -1234,7 +1250,7 @@ store_app(struct store *s, const char *label, const char *host,
 		op_int(o, 0, id, 1);
 		op_str(s, o, 0, label);
 		op_str(s, o, 1, host);
-		op_str(s, o, 2, sub ? sub : "");
+		op_str(s, o, 2, sub);
 	}
 	return id;
 }
