@@ -914,15 +914,6 @@ load_finding(const struct store_finding_row *row, void *arg)
 		r->sev[f->sev]++;
 }
 
-static void
-count_stream(const struct store_stream_row *row, void *arg)
-{
-	long *n = arg;
-
-	(void)row;
-	(*n)++;
-}
-
 struct app_key {
 	int64_t		id;
 	size_t		idx;
@@ -1107,8 +1098,8 @@ report_load(struct report *r, int64_t since, int64_t until, char **cause)
 	    cause) == -1 ||
 	    store_each_finding(r->store, &r->range, load_finding, r,
 	    cause) == -1 ||
-	    store_each_stream(r->store, &r->range, count_stream,
-	    &r->nstreams, cause) == -1)
+	    store_count_streams(r->store, &r->range, &r->nstreams,
+	    cause) == -1)
 		return -1;
 	resolve_circuit_apps(r);
 	build_units(r);

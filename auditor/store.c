@@ -1971,7 +1971,6 @@ struct agg {
 	struct tmap	 app_idx;	/* (app) */
 	struct tmap	 circ_idx;	/* (session, circ) */
 	struct tmap	 info_idx;	/* (session, circ) */
-	struct tmap	 app_circ;	/* (app, session, circ) seen */
 	struct tmap	 app_exit;	/* (app, exit id) seen */
 	struct tmap	 exits;		/* (hash, hash, length) of exit_fp */
 };
@@ -2012,7 +2011,6 @@ agg_free(struct agg *g)
 	tmap_free(&g->app_idx);
 	tmap_free(&g->circ_idx);
 	tmap_free(&g->info_idx);
-	tmap_free(&g->app_circ);
 	tmap_free(&g->app_exit);
 	tmap_free(&g->exits);
 	free(g);
@@ -2248,19 +2246,16 @@ agg_make(struct store *s, const struct store_range *r, char **cause)
 			for (i = 0; i < c->napps; i++)
 				if (c->apps[i] == app)
 					break;
-			if (i == c->napps) {
-				c->apps = xreallocarray(c->apps, c->napps + 1,
-				    sizeof *c->apps);
-				c->apps[c->napps++] = app;
-			}
-			if (tmap_add(&g->app_circ, app, session, circ, 0)) {
-				a->circuits++;
-				if (c->info >= 0 &&
-				    g->info[c->info].exit_id >= 0 &&
-				    tmap_add(&g->app_exit, app,
-				    g->info[c->info].exit_id, 0, 0))
-					a->exits++;
-			}
+			if (i < c->napps)
+				continue;	/* this app on this circuit: seen */
+			c->apps = xreallocarray(c->apps, c->napps + 1,
+			    sizeof *c->apps);
+			c->apps[c->napps++] = app;
+			a->circuits++;
+			if (c->info >= 0 && g->info[c->info].exit_id >= 0 &&
+			    tmap_add(&g->app_exit, app, g->info[c->info].exit_id,
+			    0, 0))
+				a->exits++;
 		}
 	}
 	if (arc != SQLITE_ROW && arc != SQLITE_DONE) {
@@ -2271,7 +2266,6 @@ agg_make(struct store *s, const struct store_range *r, char **cause)
 	sqlite3_finalize(att);
 	if (range_done(s, st, rc, cause) == -1)
 		goto fail;
-	tmap_free(&g->app_circ);
 	tmap_free(&g->app_exit);
 	return g;
 fail:
@@ -2447,6 +2441,26 @@ streams_in_order(struct store *s, const struct store_range *r,
 		return 0;
 	}
 	return range_done(s, st, rc, cause) == -1 ? -1 : 1;
+}
+
+int
+store_count_streams(struct store *s, const struct store_range *r, long *n,
+    char **cause)
+{
+	char where[160], sql[256];
+	sqlite3_stmt *st;
+	int rc;
+
+	range_where(where, sizeof where, r);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM stream x WHERE %s",
+	    where);
+	if ((st = range_stmt(s, sql, r, cause)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*n = (long)COL_I64(st, 0);
+		rc = sqlite3_step(st);
+	}
+	return range_done(s, st, rc, cause);
 }
 
 int

@@ -269,6 +269,9 @@ int	store_each_stream(struct store *, const struct store_range *,
 	    void (*)(const struct store_stream_row *, void *), void *, char **);
 int	store_each_finding(struct store *, const struct store_range *,
 	    void (*)(const struct store_finding_row *, void *), void *, char **);
+/* How many streams the range holds: 0 or -1 with *cause. */
+int	store_count_streams(struct store *, const struct store_range *,
+	    long *, char **);
 
 /* --- check: new findings under a cursor ---------------------------------- */
 

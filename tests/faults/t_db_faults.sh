@@ -117,17 +117,9 @@ if ! mount -t tmpfs -o size=128m,mode=0700 tmpfs "$T/small" 2>"$T/mount.err"; th
 	exit 77
 fi
 . "$(dirname "$0")/../ui/uilib.sh"
-unmount_small() {	# the dashboard may take a moment to let go of its db
-	tm kill-server 2>/dev/null
-	i=0
-	while ! umount "$T/small" 2>/dev/null; do
-		[ $i -lt 50 ] || { umount -l "$T/small"; break; }
-		sleep 0.1
-		i=$((i + 1))
-	done
-	cleanup_bg
-}
-trap unmount_small EXIT
+MOUNTED="$T/small"
+PRE_UMOUNT="tm kill-server 2>/dev/null"
+trap cleanup_mount EXIT
 
 cat >"$T/full.py" <<PY
 T = "$T"

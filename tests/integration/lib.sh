@@ -34,6 +34,23 @@ cleanup_bg() {
 }
 trap cleanup_bg EXIT
 
+# The EXIT trap of a test that mounted a filesystem at $MOUNTED: $PRE_UMOUNT
+# (say, ending a tmux server), the background processes, then the unmount,
+# retried while a dying process still holds a file there (lazily at last),
+# and only then cleanup_bg, which may remove the directory.
+cleanup_mount() {
+	if [ -n "${PRE_UMOUNT:-}" ]; then eval "$PRE_UMOUNT"; fi
+	for p in $BGPIDS; do kill "$p" 2>/dev/null; done
+	for p in $BGPIDS; do wait "$p" 2>/dev/null; done
+	i=0
+	while mountpoint -q "$MOUNTED" && ! umount "$MOUNTED" 2>/dev/null; do
+		[ $i -lt 50 ] || { umount -l "$MOUNTED"; break; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cleanup_bg
+}
+
 # wait_for FILE REGEX SECONDS: until an extended regex matches a line.
 wait_for() {
 	i=0

@@ -9,7 +9,8 @@ if ! mount -t tmpfs -o size=512k,mode=0700 tmpfs "$T/small" 2>"$T/mount.err"; th
 	echo "cannot mount a small tmpfs here: $(cat "$T/mount.err")"
 	exit 77
 fi
-trap 'cleanup_bg; umount "$T/small" 2>/dev/null' EXIT
+MOUNTED="$T/small"
+trap cleanup_mount EXIT
 
 python3 "$(dirname "$0")/gen_events.py" 30000 "$T/burst"
 FAKECTOR_CHUNK=65536 python3 "$(dirname "$0")/fakector.py" "$T/port" "$T/burst" &
