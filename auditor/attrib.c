@@ -821,27 +821,38 @@ pid_has_socket(struct attrib *a, long pid, uint64_t want)
 	return found;
 }
 
+/*
+ * Reads the start of a small file (a /proc entry) into buf, NUL-terminated:
+ * the bytes read, or -1 (0 for an empty file).
+ */
+static ssize_t
+read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t got;
+	int fd;
+
+	buf[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	got = read(fd, buf, len - 1);
+	close(fd);
+	if (got < 0)
+		return -1;
+	buf[got] = '\0';
+	return got;
+}
+
 /* A process's name (comm), or "". */
 static void
 process_name(struct attrib *a, long p, char *name, size_t namelen)
 {
 	char path[512];
-	ssize_t n;
-	int fd;
 
 	if (namelen == 0)
 		return;
-	name[0] = '\0';
 	snprintf(path, sizeof path, "%s/%ld/comm", a->procdir, p);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
-	n = read(fd, name, namelen - 1);
-	close(fd);
-	if (n <= 0) {
+	if (read_small(path, name, namelen) <= 0)
 		name[0] = '\0';
-		return;
-	}
-	name[n] = '\0';
 	name[strcspn(name, "\n")] = '\0';
 }
 
@@ -914,18 +925,10 @@ static long
 thread_group(struct attrib *a, long n)
 {
 	char path[512], buf[512], *t;
-	ssize_t got;
-	int fd;
 
 	snprintf(path, sizeof path, "%s/%ld/status", a->procdir, n);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	got = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (got <= 0)
-		return 0;
-	buf[got] = '\0';
-	if ((t = strstr(buf, "\nTgid:")) == NULL)
+	if (read_small(path, buf, sizeof buf) <= 0 ||
+	    (t = strstr(buf, "\nTgid:")) == NULL)
 		return 0;
 	return strtol(t + 6, NULL, 10);
 }
@@ -935,17 +938,10 @@ static long
 last_pid(struct attrib *a)
 {
 	char path[512], buf[32];
-	ssize_t got;
-	int fd;
 
 	snprintf(path, sizeof path, "%s/sys/kernel/ns_last_pid", a->procdir);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (read_small(path, buf, sizeof buf) <= 0)
 		return 0;
-	got = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (got <= 0)
-		return 0;
-	buf[got] = '\0';
 	return strtol(buf, NULL, 10);
 }
 

@@ -766,6 +766,26 @@ str_same(const char *a, const char *b)
 	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
 }
 
+/*
+ * An open-addressing index (slots hold an index + 1, 0 is empty) kept at
+ * most half full: when need entries would not fit, it is made anew,
+ * empty, with a power of two of slots (at least first).  Returns 1 then.
+ */
+static int
+index_fit(uint32_t **t, size_t *cap, size_t need, size_t first)
+{
+	size_t c;
+
+	if (*cap >= 2 * need)
+		return 0;
+	for (c = *cap ? *cap : first; c < 2 * need; c *= 2)
+		;
+	free(*t);
+	*t = xcalloc(c, sizeof **t);
+	*cap = c;
+	return 1;
+}
+
 /* Forgets which ops rows are in (the queue was written or reordered). */
 static void
 rowidx_clear(struct store *s)
@@ -809,18 +829,10 @@ row_find(struct store *s, enum op_type type, const int64_t *ik, int nik,
 		h = mix64(h, (uint64_t)ik[k]);
 	for (k = 0; k < nsk; k++)
 		h = mix_str(h, sk[k]);
-	if (s->rowidx_cap < 2 * (s->rowidx_n + 1) ||
-	    s->rowidx_cap < 2 * s->opcap) {
-		size_t cap = s->rowidx_cap ? s->rowidx_cap : 1024;
-
-		while (cap < 2 * (s->rowidx_n + 1) || cap < 2 * s->opcap)
-			cap *= 2;
-		/* Grown: the old entries are dropped (no merge with them). */
-		free(s->rowidx);
-		s->rowidx = xcalloc(cap, sizeof *s->rowidx);
-		s->rowidx_cap = cap;
+	/* Grown: the old entries are dropped (no merge with them). */
+	if (index_fit(&s->rowidx, &s->rowidx_cap, s->rowidx_n + 1 > s->opcap ?
+	    s->rowidx_n + 1 : s->opcap, 1024))
 		s->rowidx_n = 0;
-	}
 	mask = s->rowidx_cap - 1;
 	for (i = (size_t)h & mask; s->rowidx[i] != 0; i = (i + 1) & mask) {
 		uint32_t at = s->rowidx[i] - 1;
@@ -1188,16 +1200,8 @@ app_find(struct store *s, const char *key)
 
 	if (s->appidx_n > s->napps)
 		appidx_reset(s);
-	if (s->appidx_cap < 2 * (s->napps + 1)) {
-		size_t cap = s->appidx_cap ? s->appidx_cap : 256;
-
-		while (cap < 2 * (s->napps + 1))
-			cap *= 2;
-		free(s->appidx);
-		s->appidx = xcalloc(cap, sizeof *s->appidx);
-		s->appidx_cap = cap;
+	if (index_fit(&s->appidx, &s->appidx_cap, s->napps + 1, 256))
 		s->appidx_n = 0;
-	}
 	mask = s->appidx_cap - 1;
 	for (; s->appidx_n < s->napps; s->appidx_n++) {
 		for (i = (size_t)mix_str(0, s->apps[s->appidx_n].key) & mask;
