@@ -174,16 +174,7 @@ def load_events(path, count, chunk):
                 break
             pos = nl + 1
         data = data[:pos]
-    chunks = []
-    mv = memoryview(data)
-    i = 0
-    while i < len(data):
-        j = min(len(data), i + chunk)
-        if j < len(data):
-            j = data.rfind(b"\n", i, j) + 1 or j
-        chunks.append(mv[i:j])
-        i = j
-    return data, chunks
+    return data, cut(data, chunk)
 
 
 class Conn:
