@@ -1943,6 +1943,9 @@ struct agg_app {
 	size_t		 nlis;
 	char		*procs[AGG_PROCS];	/* the smallest, sorted */
 	size_t		 nprocs;
+	int64_t		 last_pid;	/* of the stream before, when */
+	char		 last_proc[64];	/* has_proc: most are alike */
+	int		 has_proc;
 };
 
 struct agg_circ {
@@ -2082,6 +2085,21 @@ cmp_circ(const void *a, const void *b)
 	return x->circ < y->circ ? -1 : x->circ > y->circ;
 }
 
+/* Steps to the next attachment row and reads its key (read once). */
+static int
+att_step(sqlite3_stmt *att, int64_t *session, int64_t *stream,
+    int64_t *circ)
+{
+	int rc = sqlite3_step(att);
+
+	if (rc == SQLITE_ROW) {
+		*session = sqlite3_column_int64(att, 0);
+		*stream = sqlite3_column_int64(att, 1);
+		*circ = sqlite3_column_int64(att, 2);
+	}
+	return rc;
+}
+
 /* The pass over the range; returns NULL with *cause on an error. */
 static struct agg *
 agg_make(struct store *s, const struct store_range *r, char **cause)
@@ -2090,6 +2108,7 @@ agg_make(struct store *s, const struct store_range *r, char **cause)
 	char where[160], sql[640];
 	sqlite3_stmt *st, *att;
 	size_t cinfo = 0, capps = 0, ccircs = 0, i;
+	int64_t as = 0, ast = 0, acirc = 0;	/* the attachment row */
 	int rc, arc;
 
 	g->range = *r;
@@ -2153,7 +2172,7 @@ agg_make(struct store *s, const struct store_range *r, char **cause)
 		sqlite3_finalize(st);
 		goto fail;
 	}
-	arc = sqlite3_step(att);
+	arc = att_step(att, &as, &ast, &acirc);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t session = COL_I64(st, 0), stream = COL_I64(st, 1);
 		int has_app = sqlite3_column_type(st, 2) != SQLITE_NULL;
@@ -2209,21 +2228,35 @@ agg_make(struct store *s, const struct store_range *r, char **cause)
 			}
 			if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
 				const char *pr = COL_TEXT(st, 5);
+				int64_t pid = COL_I64(st, 4);
 				char x[256];
 
-				snprintf(x, sizeof x, "%s[%" PRId64 "]",
-				    pr != NULL ? pr : "?",
-				    (int64_t)COL_I64(st, 4));
-				agg_proc(a, x);
+				if (pr == NULL)
+					pr = "?";
+				/* The same process as the app's stream
+				 * before has nothing new to keep. */
+				if (!a->has_proc || a->last_pid != pid ||
+				    strcmp(a->last_proc, pr) != 0) {
+					snprintf(x, sizeof x, "%s[%" PRId64
+					    "]", pr, pid);
+					agg_proc(a, x);
+					a->has_proc = strlen(pr) <
+					    sizeof a->last_proc;
+					if (a->has_proc) {
+						memcpy(a->last_proc, pr,
+						    strlen(pr) + 1);
+						a->last_pid = pid;
+					}
+				}
 			}
 		}
 		/* Its attachments (those of streams out of range skipped). */
-		while (arc == SQLITE_ROW && (COL_I64(att, 0) < session ||
-		    (COL_I64(att, 0) == session && COL_I64(att, 1) < stream)))
-			arc = sqlite3_step(att);
-		for (; arc == SQLITE_ROW && COL_I64(att, 0) == session &&
-		    COL_I64(att, 1) == stream; arc = sqlite3_step(att)) {
-			int64_t circ = COL_I64(att, 2);
+		while (arc == SQLITE_ROW && (as < session ||
+		    (as == session && ast < stream)))
+			arc = att_step(att, &as, &ast, &acirc);
+		for (; arc == SQLITE_ROW && as == session && ast == stream;
+		    arc = att_step(att, &as, &ast, &acirc)) {
+			int64_t circ = acirc;
 			struct agg_circ *c;
 
 			if ((k = tmap_get(&g->circ_idx, session, circ, 0)) <
