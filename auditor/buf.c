@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "swar.h"
 #include "xmalloc.h"
 
 void
@@ -102,26 +103,15 @@ buf_cstr(struct buf *b)
 }
 
 /*
- * Which of the 8 bytes in w are below 0x20, above 0x7e, or a backslash
- * (or, with quote, a double quote), as their high bits: the bytes the
- * escapers below must look at one by one (the usual has-less / has-more /
- * has-zero bit tricks).  Long runs of plain text are copied 8 bytes a
- * step instead of a byte.
+ * The bytes of w the escapers below must look at one by one: below 0x20,
+ * above 0x7e, a backslash, and with quote a double quote.  Long runs of
+ * plain text are copied 8 bytes a step instead of a byte.
  */
-#define ONES	0x0101010101010101ULL
-#define HIGHS	0x8080808080808080ULL
-
 static inline uint64_t
 word_special(uint64_t w, int quote)
 {
-	uint64_t bs = w ^ (ONES * '\\'), q = w ^ (ONES * '"');
-	uint64_t m = (w - ONES * 0x20) & ~w;		/* < 0x20 */
-
-	m |= (w + ONES * (0x7f - 0x7e)) | w;		/* > 0x7e */
-	m |= (bs - ONES) & ~bs;				/* == '\\' */
-	if (quote)
-		m |= (q - ONES) & ~q;			/* == '"' */
-	return m & HIGHS;
+	return swar_lt(w, 0x20) | swar_gt(w, 0x7e) | swar_eq(w, '\\') |
+	    (quote ? swar_eq(w, '"') : 0);
 }
 
 /*
@@ -147,24 +137,15 @@ static const unsigned char esc_class[256] = {
 	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
 };
 
-/*
- * The index of the first byte of s[i..n) that may need escaping.  In a
- * word with such a byte, the lowest one is found exactly: each trick
- * above sets the high bit of its first hit exactly (a borrow or a carry
- * only ever runs upwards from a hit).
- */
+/* The index of the first byte of s[i..n) that may need escaping. */
 static inline size_t
 plain_run(const unsigned char *u, size_t i, size_t n, int quote)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t w, m;
+	uint64_t m;
 
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, u + i, 8);
-		if ((m = word_special(w, quote)) != 0)
-			return i + (size_t)__builtin_ctzll(m) / 8;
-	}
-#endif
+	for (; SWAR_OK && i + 8 <= n; i += 8)
+		if ((m = word_special(swar_load(u + i), quote)) != 0)
+			return i + swar_first(m);
 	for (; i < n; i++)
 		if (esc_class[u[i]] & (quote ? 2 : 1))
 			break;

@@ -4,12 +4,12 @@
  * whatever breaks a rule is reported through the error callback and the
  * parser carries on with the next line.
  */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "reply.h"
+#include "swar.h"
 #include "xmalloc.h"
 
 struct pending {
@@ -412,30 +412,17 @@ static const unsigned char kv_class[256] = {
 	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0, 0, 0, 0,
 };
 
-/*
- * The first space or quote in w[i..len), or len.  Eight bytes a step
- * where the byte order allows: in each word, the lowest byte equal to a
- * space or a quote is found exactly (the has-zero bit trick on the word
- * xor spaces, and xor quotes; a borrow only ever runs upwards).
- */
-#define ONES	0x0101010101010101ULL
-#define HIGHS	0x8080808080808080ULL
-
+/* The first space or quote in w[i..len), or len: 8 bytes a step. */
 static inline size_t
 word_end(const char *w, size_t i, size_t len)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	for (; i + 8 <= len; i += 8) {
-		uint64_t x, sp, qu, m;
+	uint64_t x, m;
 
-		memcpy(&x, w + i, 8);
-		sp = x ^ (ONES * ' ');
-		qu = x ^ (ONES * '"');
-		m = (((sp - ONES) & ~sp) | ((qu - ONES) & ~qu)) & HIGHS;
-		if (m != 0)
-			return i + (size_t)__builtin_ctzll(m) / 8;
+	for (; SWAR_OK && i + 8 <= len; i += 8) {
+		x = swar_load(w + i);
+		if ((m = swar_eq(x, ' ') | swar_eq(x, '"')) != 0)
+			return i + swar_first(m);
 	}
-#endif
 	while (i < len && !(kv_class[(unsigned char)w[i]] & KV_END))
 		i++;
 	return i;
