@@ -16,6 +16,7 @@
 
 #include "attrib.h"
 #include "buf.h"
+#include "fnv.h"
 #include "idmap.h"
 #include "judge.h"
 #include "xmalloc.h"
@@ -163,15 +164,11 @@ struct judge {
 
 /* --- small helpers ---------------------------------------------------------- */
 
-/* FNV-1a: equal strings, equal hashes (compared before the strings). */
+/* Equal strings, equal hashes (compared before the strings). */
 static uint64_t
 str_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return fnv1a_str(FNV_OFFSET, s);
 }
 
 static char *
@@ -569,22 +566,21 @@ json_list(struct buf *out, const struct buf *l)
 	buf_addc(out, ']');
 }
 
+/* h with str and a 0xff byte after it (no string ends in one). */
 static uint64_t
 fhash_str(uint64_t h, const char *str)
 {
-	for (; *str != '\0'; str++)
-		h = (h ^ (unsigned char)*str) * 1099511628211ULL;
-	return (h ^ 0xff) * 1099511628211ULL;
+	return fnv1a(fnv1a_str(h, str), "\xff", 1);
 }
 
 static uint64_t
 finding_hash(enum rule_id rule, uint64_t circ, const char *listener,
     const char *a, const char *b)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = FNV_OFFSET;
 
-	h = (h ^ (uint64_t)rule) * 1099511628211ULL;
-	h = (h ^ circ) * 1099511628211ULL;
+	h = (h ^ (uint64_t)rule) * FNV_PRIME;
+	h = (h ^ circ) * FNV_PRIME;
 	h = fhash_str(h, listener);
 	h = fhash_str(h, a);
 	h = fhash_str(h, b);
@@ -900,11 +896,7 @@ describe_circ(struct judge *j, struct buf *b, uint64_t circ)
 static uint64_t
 conflux_key(const char *id)
 {
-	uint64_t k = 1469598103934665603ULL;
-
-	for (; *id != '\0'; id++)
-		k = (k ^ (unsigned char)*id) * 1099511628211ULL;
-	return k | CONFLUX_KEY;
+	return fnv1a_str(FNV_OFFSET, id) | CONFLUX_KEY;
 }
 
 static void

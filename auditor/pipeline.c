@@ -13,6 +13,7 @@
 #include "attrib.h"
 #include "buf.h"
 #include "config.h"
+#include "fnv.h"
 #include "idmap.h"
 #include "judge.h"
 #include "log.h"
@@ -191,15 +192,13 @@ static const char *
 hash_of(struct pipeline *p, const char *s, size_t n)
 {
 	struct hslot *e;
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
+	uint64_t h;
 
 	if (n > HASH_CACHE_MAX) {
 		privacy_hasher_hash(p->hasher, p->hlong, s, n);
 		return p->hlong;
 	}
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	h = fnv1a(FNV_OFFSET, s, n);
 	if (p->hslots == NULL)
 		p->hslots = xcalloc(HASH_CACHE_SLOTS, sizeof *p->hslots);
 	e = &p->hslots[h & (HASH_CACHE_SLOTS - 1)];

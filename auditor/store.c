@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "fnv.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -754,11 +755,7 @@ mix64(uint64_t h, uint64_t v)
 static uint64_t
 mix_str(uint64_t h, const char *str)
 {
-	uint64_t v = 1469598103934665603ULL;
-
-	for (; str != NULL && *str != '\0'; str++)
-		v = (v ^ (unsigned char)*str) * 1099511628211ULL;
-	return mix64(h, str == NULL ? 0 : v);
+	return mix64(h, str == NULL ? 0 : fnv1a_str(FNV_OFFSET, str));
 }
 
 static const char *
