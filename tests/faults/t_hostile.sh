@@ -286,36 +286,14 @@ syslog_part() {
 	start_fake s
 	printf 'Alert syslog\n' >"$T/alert.conf"
 	cat "$T/s.conf" >>"$T/alert.conf"
-	py=$(python3 -c 'import sys; print(sys.executable)')
-	cat >"$T/ns.sh" <<NS
-set -u
-skip() { echo "\$*" >"$T/ns.skip"; exit 77; }
-mkdir -p "$T/olddev" || skip "cannot mkdir $T/olddev"
-mount --bind /dev "$T/olddev" 2>"$T/ns.mnt" || skip "cannot bind-mount /dev: \$(head -1 "$T/ns.mnt")"
-mount -t tmpfs -o mode=0755 tmpfs /dev 2>"$T/ns.mnt" || skip "cannot mount a tmpfs on /dev: \$(head -1 "$T/ns.mnt")"
-for n in null zero full random urandom; do
-	[ -e "$T/olddev/\$n" ] || continue
-	: >"/dev/\$n" && mount --bind "$T/olddev/\$n" "/dev/\$n" 2>"$T/ns.mnt" ||
-	    skip "cannot bind-mount /dev/\$n: \$(head -1 "$T/ns.mnt")"
-done
-"$py" "$FAULTS/rawsink.py" /dev/log "$T/syslog.hex" "$T/sink.ready" 2>"$T/sink.err" &
-sink=\$!
-i=0
-while [ ! -s "$T/sink.ready" ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
-[ -S /dev/log ] || { kill \$sink; echo "the syslog listener did not start: \$(cat "$T/sink.err")" >"$T/ns.fail"; exit 1; }
+	cat >"$T/body.sh" <<NS
 "$ISOAUDIT" -c "$T/m.conf" check --db "$T/db" --since-last sys --min-severity info --syslog >"$T/sys.out" 2>"$T/sys.err"
 echo \$? >"$T/sys.rc"
 "$ISOAUDIT" -c "$T/alert.conf" monitor --control "127.0.0.1:$(cat "$T/s.port")" --log-targets plain --db "$T/alert.db" --duration 4 >"$T/alert.out" 2>"$T/alert.err"
 echo \$? >"$T/alert.rc"
-"$py" -c 'import socket; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b"<191>end-of-test-marker", "/dev/log")'
-i=0
-while ! grep -q "\$(printf 'end-of-test-marker' | od -An -tx1 | tr -d ' \n')" "$T/syslog.hex" 2>/dev/null && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
-kill \$sink 2>/dev/null
-wait \$sink 2>/dev/null
-exit 0
 NS
 	: >"$T/syslog.hex"
-	timeout 90 unshare -m sh "$T/ns.sh"
+	T="$T" timeout 90 unshare -m sh "$FAULTS/../integration/with_syslog.sh" --hex "$T/syslog.hex" "$T/body.sh"
 	rc=$?
 	if [ "$rc" -eq 77 ]; then
 		echo "syslog part skipped: $(cat "$T/ns.skip")"

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """A stand-in syslog daemon for tests of `--syslog`.
 
-syslog_sink.py SOCKET OUT READY: binds an AF_UNIX datagram socket at SOCKET
-(normally /dev/log inside a private mount namespace), then writes READY and
-appends every datagram it receives to OUT as one line (bytes that are not
-UTF-8 as \\xNN, a trailing newline or NUL dropped), flushed at once.  Exits
-on SIGTERM, or by itself after 60 s so that a test can never hang on it.
+syslog_sink.py [--hex] SOCKET OUT READY: binds an AF_UNIX datagram socket
+at SOCKET (normally /dev/log inside a private mount namespace), then writes
+READY and appends every datagram it receives to OUT as one line (bytes that
+are not UTF-8 as \\xNN, a trailing newline or NUL dropped; with --hex, the
+datagram byte for byte, as hex), flushed at once.  Exits on SIGTERM, or by
+itself after 60 s so that a test can never hang on it.
 """
 import os
 import signal
@@ -13,7 +14,11 @@ import socket
 import sys
 import time
 
-path, out_path, ready = sys.argv[1], sys.argv[2], sys.argv[3]
+args = sys.argv[1:]
+hexa = args[:1] == ["--hex"]
+if hexa:
+    args = args[1:]
+path, out_path, ready = args
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 try:
     os.unlink(path)
@@ -29,9 +34,12 @@ deadline = time.monotonic() + 60
 while time.monotonic() < deadline:
     s.settimeout(max(0.1, deadline - time.monotonic()))
     try:
-        d = s.recv(65536)
+        d = s.recv(1 << 17)
     except socket.timeout:
         break
-    d = d.rstrip(b"\0").rstrip(b"\n")
-    out.write(d.decode("utf-8", "backslashreplace") + "\n")
+    if hexa:
+        out.write(d.hex() + "\n")
+    else:
+        d = d.rstrip(b"\0").rstrip(b"\n")
+        out.write(d.decode("utf-8", "backslashreplace") + "\n")
     out.flush()

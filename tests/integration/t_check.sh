@@ -522,27 +522,7 @@ syslog_part() {
 		echo "syslog part skipped: unshare -m not permitted here: $(head -1 "$T/unshare.err")"
 		return 0
 	fi
-	py=$(python3 -c 'import sys; print(sys.executable)')
-	cat >"$T/ns.sh" <<NS
-set -u
-skip() { echo "\$*" >"$T/ns.skip"; exit 77; }
-mkdir -p "$T/olddev" || skip "cannot mkdir $T/olddev"
-mount --bind /dev "$T/olddev" 2>"$T/ns.mnt" || skip "cannot bind-mount /dev: \$(head -1 "$T/ns.mnt")"
-mount -t tmpfs -o mode=0755 tmpfs /dev 2>"$T/ns.mnt" || skip "cannot mount a tmpfs on /dev: \$(head -1 "$T/ns.mnt")"
-for n in null zero full random urandom; do
-	[ -e "$T/olddev/\$n" ] || continue
-	: >"/dev/\$n" && mount --bind "$T/olddev/\$n" "/dev/\$n" 2>"$T/ns.mnt" ||
-	    skip "cannot bind-mount /dev/\$n: \$(head -1 "$T/ns.mnt")"
-done
-ln -s /proc/self/fd /dev/fd
-ln -s /proc/self/fd/0 /dev/stdin
-ln -s /proc/self/fd/1 /dev/stdout
-ln -s /proc/self/fd/2 /dev/stderr
-"$py" "$here/syslog_sink.py" /dev/log "$T/syslog.txt" "$T/sink.ready" 2>"$T/sink.err" &
-sink=\$!
-i=0
-while [ ! -s "$T/sink.ready" ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
-[ -S /dev/log ] || { kill \$sink; echo "the syslog listener did not start: \$(cat "$T/sink.err")" >"$T/ns.fail"; exit 1; }
+	cat >"$T/body.sh" <<NS
 run() {
 	name=\$1
 	shift
@@ -553,17 +533,9 @@ run nosys --since-last nosys
 run sys --since-last sys --syslog
 run sysinfo --since-last sysinfo --syslog --min-severity info
 run sysagain --since-last sys --syslog
-# Datagrams from one socket's senders queue in order: once this one is
-# read, every datagram of the checks above has been.
-"$py" -c 'import socket; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b"<191>end-of-test-marker", "/dev/log")'
-i=0
-while ! grep -q end-of-test-marker "$T/syslog.txt" 2>/dev/null && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
-kill \$sink 2>/dev/null
-wait \$sink 2>/dev/null
-exit 0
 NS
 	: >"$T/syslog.txt"
-	timeout 90 unshare -m sh "$T/ns.sh"
+	T="$T" timeout 90 unshare -m sh "$here/with_syslog.sh" "$T/syslog.txt" "$T/body.sh"
 	rc=$?
 	if [ "$rc" -eq 77 ]; then
 		echo "syslog part skipped: $(cat "$T/ns.skip")"
