@@ -54,12 +54,13 @@ $(O)/obj/reply-small.o: auditor/reply.c auditor/*.h $(O)/flags
 	$(FUZZ_CC) $(CORE_CFLAGS) $(REPLY_SMALL) -c -o $@ $<
 
 # The harnesses: fuzz_reply with the small limits (its checks use them).
-$(O)/fuzz_reply: tests/fuzz/fuzz_reply.c $(O)/obj/reply-small.o \
-    $(filter-out $(O)/obj/reply.o,$(CORE_O))
+$(O)/fuzz_reply: tests/fuzz/fuzz_reply.c tests/fuzz/fuzz.h \
+    $(O)/obj/reply-small.o $(filter-out $(O)/obj/reply.o,$(CORE_O))
 	$(FUZZ_CC) $(CFLAGS_ALL) $(REPLY_SMALL) -fsanitize=fuzzer -o $@ \
-	    $^ $(LIBS)
-$(O)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_O)
-	$(FUZZ_CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+	    $(filter-out %.h,$^) $(LIBS)
+$(O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(CORE_O)
+	$(FUZZ_CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ \
+	    $(filter-out %.h,$^) $(LIBS)
 
 .PHONY: all
 .PRECIOUS: $(O)/obj/%.o

@@ -17,17 +17,7 @@
 #include <string.h>
 
 #include "config.h"
-
-int	LLVMFuzzerInitialize(int *, char ***);
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#define CHECK(e) do {							\
-	if (!(e)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #e);					\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 #define NAME	"fuzz.conf"
 

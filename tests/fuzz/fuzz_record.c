@@ -29,22 +29,12 @@
 
 #include "buf.h"
 #include "config.h"
+#include "fuzz.h"
 #include "log.h"
 #include "pipeline.h"
 #include "record.h"
 #include "reply.h"
 #include "xmalloc.h"
-
-int	LLVMFuzzerInitialize(int *, char ***);
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#define CHECK(e) do {							\
-	if (!(e)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #e);					\
-		abort();						\
-	}								\
-} while (0)
 
 /* The mtime a bare capture's times start from (replay uses the file's). */
 #define BASE_TS		INT64_C(1700000000000000)

@@ -19,18 +19,9 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fuzz.h"
 #include "reply.h"
 #include "torev.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#define CHECK(e) do {							\
-	if (!(e)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #e);					\
-		abort();						\
-	}								\
-} while (0)
 
 /* --- a strict JSON validator -------------------------------------------- */
 
