@@ -26,8 +26,8 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 
 # The core: everything but main.  Tests link against it.
-CORE	 = alert attrib buf config ctl idmap judge log pipeline privacy record reply \
-	   schema store timeutil torev xmalloc
+CORE	 = alert attrib buf config ctl idmap judge log pipeline privacy record \
+	   replayer reply schema store timeutil torev xmalloc
 CMDS	 = isoaudit check monitor prune replay report
 # The dashboard (ui/): the model and the panels are pure, draw and ui curses.
 UIPURE	 = view rows panel_circ panel_app panel_find panel_log

@@ -8,8 +8,8 @@
  * lines held back one line and fed to reply_parser_line (in a transcript,
  * a reply to no '>' command is dropped, as live), "# attrib" annotations
  * to pipeline_hint, "# session N start|ready|end" to the session calls, a
- * bare capture made one session.  That loop is repeated here because
- * replay.c also opens the database: keep the two in step.
+ * bare capture made one session: the replayer (auditor/replayer.c) that
+ * cmd_replay uses, without the database it opens.
  * The pipeline runs twice, as `replay` (lines, the judge with the built-in
  * App map) and as `replay --dump`, writing to /dev/null, without a store.
  *
@@ -27,13 +27,12 @@
 
 #include <sodium.h>
 
-#include "buf.h"
 #include "config.h"
 #include "fuzz.h"
 #include "log.h"
 #include "pipeline.h"
 #include "record.h"
-#include "reply.h"
+#include "replayer.h"
 #include "xmalloc.h"
 
 /* The mtime a bare capture's times start from (replay uses the file's). */
@@ -82,85 +81,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* Malformed events are logged; a million times is only noise. */
 	log_set_sink(quiet, NULL);
 	return 0;
-}
-
-struct replay {
-	struct pipeline		*pipe;
-	struct reply_parser	*parser;
-	unsigned		 session;
-	int			 in_session;
-	int			 transcript;	/* commands ('>') recorded */
-	unsigned		 pending;	/* commands not answered yet */
-};
-
-/* As replay.c's: a reply to no command is dropped, as live. */
-static void
-replay_reply(const struct reply *r, void *arg)
-{
-	struct replay *rp = arg;
-
-	if (rp->transcript && !r->async) {
-		if (rp->pending == 0)
-			return;
-		rp->pending--;
-	}
-	pipeline_reply(rp->pipe, r);
-}
-
-static void
-replay_problem(const char *what, const char *s, size_t n, void *arg)
-{
-	(void)what;
-	(void)s;
-	(void)n;
-	(void)arg;
-}
-
-static void
-replay_end_session(struct replay *rp, const char *why, int64_t ts)
-{
-	if (!rp->in_session)
-		return;
-	pipeline_session_end(rp->pipe, rp->session, why, ts);
-	reply_parser_reset(rp->parser);
-	rp->in_session = 0;
-	rp->pending = 0;
-}
-
-/* As replay.c's replay_note. */
-static void
-replay_note(struct replay *rp, const struct record_line *l)
-{
-	char *s = xstrndup(l->text, l->len), *word, *rest;
-	unsigned serial;
-	int used = 0;
-
-	if (sscanf(s, "session %u %n", &serial, &used) != 1 || used == 0) {
-		free(s);
-		return;
-	}
-	word = s + used;
-	rest = strchr(word, ' ');
-	if (rest != NULL)
-		*rest++ = '\0';
-	if (strcmp(word, "start") == 0) {
-		char *addr = rest ? rest : xstrdup("?"), *method;
-
-		replay_end_session(rp, "transcript", l->ts_us);
-		method = rest ? strchr(rest, ' ') : NULL;
-		if (method != NULL)
-			*method++ = '\0';
-		rp->session = serial;
-		rp->in_session = 1;
-		pipeline_session_start(rp->pipe, serial, addr,
-		    method ? method : "?", l->ts_us);
-		if (rest == NULL)
-			free(addr);
-	} else if (strcmp(word, "ready") == 0)
-		pipeline_session_ready(rp->pipe, serial, l->ts_us);
-	else if (strcmp(word, "end") == 0)
-		replay_end_session(rp, rest ? rest : "", l->ts_us);
-	free(s);
 }
 
 static void
@@ -252,16 +172,15 @@ static void
 replay(const uint8_t *data, size_t size, const struct pipeline_config *pc,
     int write_back)
 {
-	struct replay rp;
+	struct pipeline *pipe;
+	struct replayer *rp;
 	struct record_reader *rr;
 	struct record_line l;
 	struct record *rec = NULL;
 	struct privacy priv;
 	struct written w;
-	struct buf held;
 	char *cause = NULL;
-	uintmax_t lineno = 0;
-	int have_held = 0, rc;
+	int rc;
 	FILE *f;
 
 	if ((f = fmemopen((void *)data, size, "r")) == NULL)
@@ -276,70 +195,21 @@ replay(const uint8_t *data, size_t size, const struct pipeline_config *pc,
 		priv.mode = LOG_TARGETS_HASH;
 		record_set_privacy(rec, &priv);
 	}
-	memset(&rp, 0, sizeof rp);
-	rp.pipe = pipeline_new(pc);
-	buf_init(&held);
-	rp.parser = reply_parser_new(replay_reply, replay_problem, &rp);
+	pipe = pipeline_new(pc);
+	rp = replayer_new(pipe, "capture", BASE_TS);
 	rr = record_reader_new(f);
-
-	for (;;) {
-		rc = record_reader_next(rr, &l);
-		if (rc == 1) {
-			check_line(rr, &l);
-			lineno++;
-			rp.transcript = record_reader_is_transcript(rr);
-			if (!record_reader_is_transcript(rr))
-				l.ts_us = BASE_TS + (int64_t)lineno;
-			if (rec != NULL)
-				record_line(rec, &w, &l);
-			if (!rp.in_session &&
-			    !record_reader_is_transcript(rr)) {
-				rp.session = 1;
-				rp.in_session = 1;
-				pipeline_session_start(rp.pipe, 1, "capture",
-				    "capture", l.ts_us);
-			}
-			if (l.dir == '#' && l.len > 7 &&
-			    strncmp(l.text, "attrib ", 7) == 0) {
-				pipeline_hint(rp.pipe, l.text, l.len);
-				continue;
-			}
-		}
-		if (have_held) {
-			int64_t ts;
-
-			memcpy(&ts, held.p, sizeof ts);
-			reply_parser_line(rp.parser, held.p + sizeof ts,
-			    held.len - sizeof ts, ts);
-			have_held = 0;
-		}
-		if (rc != 1)
-			break;
-		switch (l.dir) {
-		case '<':
-			buf_reset(&held);
-			buf_add(&held, &l.ts_us, sizeof l.ts_us);
-			buf_add(&held, l.text, l.len);
-			have_held = 1;
-			break;
-		case '#':
-			replay_note(&rp, &l);
-			break;
-		case '>':
-			rp.pending++;
-			break;
-		default:
-			break;
-		}
+	while ((rc = record_reader_next(rr, &l)) == 1) {
+		check_line(rr, &l);
+		/* The replayer times a bare capture's lines: then written. */
+		replayer_line(rp, &l, record_reader_is_transcript(rr));
+		if (rec != NULL)
+			record_line(rec, &w, &l);
 	}
 	CHECK(rc == 0);
-	if (rp.in_session && !record_reader_is_transcript(rr))
-		replay_end_session(&rp, "end of capture",
-		    BASE_TS + (int64_t)lineno + 1);
+	replayer_end(rp, record_reader_is_transcript(rr));
 	record_reader_free(rr);
-	reply_parser_free(rp.parser);
-	pipeline_free(rp.pipe);
-	buf_free(&held);
+	replayer_free(rp);
+	pipeline_free(pipe);
 	fclose(f);
 	if (rec != NULL) {
 		CHECK(record_failed(rec) == 0);
