@@ -453,7 +453,7 @@ class Gen:
         self.count["dir_fetch"] += 1
         g = self.guards[0]
         c = self.dir_circ
-        tgt = "%s.$%s.exit:443" % ("198.51.100.%d" % (hash(g[0]) % 250 + 1),
+        tgt = "%s.$%s.exit:443" % ("198.51.100.%d" % (int(g[0][:8], 16) % 250 + 1),
                                    g[0])
         tail = "CLIENT_PROTOCOL=UNKNOWN NYM_EPOCH=0 SESSION_GROUP=-2 " \
             "ISO_FIELDS=SESSION_GROUP"
