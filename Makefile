@@ -19,21 +19,28 @@ ifeq ($(CI),true)
 WARN	+= -Werror
 endif
 CFLAGS	?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -DISOAUDIT_VERSION='"$(VERSION)"' -Iauditor -Iui
+# One folder per stage (docs/architecture.md); object names are unique
+# across them, so the build stays flat: build/release/NAME.o.
+DIRS	 = auditor/lib auditor/tor auditor/audit auditor/store auditor/report \
+	   auditor/cmd ui
+vpath %.c $(DIRS)
+HDRS	 = $(wildcard $(addsuffix /*.h,$(DIRS)))
+CPPFLAGS += -D_GNU_SOURCE -DISOAUDIT_VERSION='"$(VERSION)"' \
+	    $(addprefix -I,$(DIRS))
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS))
 LIBS	 = $(shell pkg-config --libs $(PKGS))
 SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 
-# The core: everything but main.  Tests link against it.
-CORE	 = alert attrib buf config ctl idmap judge log pipeline privacy record \
-	   replayer reply schema store timeutil torev xmalloc
-CMDS	 = isoaudit check monitor prune replay report
+names	 = $(sort $(basename $(notdir $(wildcard $(addsuffix /*.c,$(1))))))
+# The core: every stage but the commands.  Tests link against it.
+CORE	 = $(call names,auditor/lib auditor/tor auditor/audit auditor/store \
+	   auditor/report) schema
+CMDS	 = $(call names,auditor/cmd)
 # The dashboard (ui/): the model and the panels are pure, draw and ui curses.
 UIPURE	 = view rows panel_circ panel_app panel_find panel_log
 UI	 = $(UIPURE) draw ui
-UNITS	 = test_reply test_torev test_record test_buf test_ctl test_store \
-	   test_config test_time test_attrib test_judge test_view
+UNITS	 = $(call names,tests/unit)
 
 B	 = build/release
 A	 = build/asan
@@ -41,13 +48,9 @@ A	 = build/asan
 all: isoaudit
 
 # --- objects --------------------------------------------------------------
-$(B)/%.o: auditor/%.c auditor/*.h | $(B)
+$(B)/%.o: %.c $(HDRS) | $(B)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
-$(A)/%.o: auditor/%.c auditor/*.h | $(A)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
-$(B)/%.o: ui/%.c auditor/*.h ui/*.h | $(B)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
-$(A)/%.o: ui/%.c auditor/*.h ui/*.h | $(A)
+$(A)/%.o: %.c $(HDRS) | $(A)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 $(B) $(A):
 	mkdir -p $@
@@ -68,10 +71,10 @@ $(A)/isoaudit: $(addprefix $(A)/,$(addsuffix .o,$(CORE) $(CMDS) $(UI)))
 
 # --- unit tests (cmocka) --------------------------------------------------
 CMOCKA	 = $(shell pkg-config --cflags --libs cmocka 2>/dev/null || echo -lcmocka)
-$(B)/%: tests/unit/%.c tests/unit/*.h $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(UIPURE)))
+$(B)/%: tests/unit/%.c tests/unit/*.h $(HDRS) $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(UIPURE)))
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< \
 	    $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(UIPURE))) $(LIBS) $(CMOCKA)
-$(A)/%: tests/unit/%.c tests/unit/*.h $(addprefix $(A)/,$(addsuffix .o,$(CORE) $(UIPURE)))
+$(A)/%: tests/unit/%.c tests/unit/*.h $(HDRS) $(addprefix $(A)/,$(addsuffix .o,$(CORE) $(UIPURE)))
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $< \
 	    $(addprefix $(A)/,$(addsuffix .o,$(CORE) $(UIPURE))) $(LIBS) $(CMOCKA)
 
@@ -129,20 +132,32 @@ valgrind: deps isoaudit $(addprefix $(B)/,$(UNITS))
 	    rm -rf $$d; exit 1; }; rm -rf $$d; done
 	@echo "valgrind: clean"
 
-# reply/torev include no libevent, sqlite or curses; only ctl has sockets.
+# The house rules, a folder at a time (docs/architecture.md):
+#   pure: the parsers, the transcript reader, the pipeline and the judge
+#     include no libevent, sqlite, curses or sockets and read no clock;
+#   lib/ is the helpers: no I/O library of any stage;
+#   sockets: tor/ctl (to Tor) and audit/attrib (netlink, /proc) only;
+#   libevent: tor/ctl, cmd/ and ui/ui.c only (the loop lives there);
+#   sqlite: store/ only;  curses: ui/draw.c and ui/ui.c only;
+#   the dashboard's model and panels do no I/O; auditor/ never includes ui/.
+PURE	 = auditor/tor/reply.c auditor/tor/torev*.c auditor/tor/record*.c \
+	   auditor/audit/pipeline*.c auditor/audit/judge*.c
 check-layers:
-	@! grep -l 'event2/\|sqlite3.h\|curses.h' auditor/reply.c \
-	    auditor/torev.c auditor/pipeline.c auditor/record.c \
-	    || { echo "check-layers: a pure module includes I/O" >&2; exit 1; }
-	@! grep -l 'sys/socket.h' $$(ls auditor/*.c | grep -v 'ctl.c\|attrib.c') \
-	    || { echo "check-layers: sockets outside ctl.c (and attrib.c's netlink)" >&2; exit 1; }
-	@! grep -l 'sqlite3.h' $$(ls auditor/*.c ui/*.c | grep -v store.c) \
-	    || { echo "check-layers: sqlite outside store.c" >&2; exit 1; }
-	@! grep -l 'curses.h' $$(ls auditor/*.c ui/*.c | grep -v 'ui/draw.c\|ui/ui.c') \
+	@! grep -l 'event2/\|sqlite3.h\|curses.h\|sys/socket.h\|clock_gettime\|gettimeofday\|time(NULL)' \
+	    $(wildcard $(PURE)) || { echo "check-layers: a pure module does I/O or reads a clock" >&2; exit 1; }
+	@! grep -l 'event2/\|sqlite3.h\|curses.h\|sys/socket.h' auditor/lib/* \
+	    || { echo "check-layers: lib/ includes the I/O of a stage" >&2; exit 1; }
+	@! grep -l 'sys/socket.h' $$(ls auditor/*/*.c | grep -v 'tor/ctl[a-z_]*\.c\|audit/attrib[a-z_]*\.c') \
+	    || { echo "check-layers: sockets outside tor/ctl and audit/attrib" >&2; exit 1; }
+	@! grep -l 'event2/' $$(ls auditor/*/*.[ch] | grep -v 'tor/ctl[a-z_]*\.[ch]\|auditor/cmd/') \
+	    || { echo "check-layers: libevent outside tor/ctl and cmd/" >&2; exit 1; }
+	@! grep -l 'sqlite3.h' $$(ls auditor/*/*.[ch] ui/*.[ch] | grep -v '^auditor/store/') \
+	    || { echo "check-layers: sqlite outside store/" >&2; exit 1; }
+	@! grep -l 'curses.h' $$(ls auditor/*/*.[ch] ui/*.[ch] | grep -v 'ui/draw.c\|ui/ui.c') \
 	    || { echo "check-layers: curses outside ui/draw.c and ui/ui.c" >&2; exit 1; }
-	@! grep -l 'event2/\|sys/socket.h' ui/view.c ui/rows.c ui/panel_*.c \
+	@! grep -l 'event2/\|sys/socket.h' ui/view*.c ui/rows.c ui/panel_*.c \
 	    || { echo "check-layers: the dashboard's model or a panel does I/O" >&2; exit 1; }
-	@! grep -l '#include "\(ui\|view\)\.h"\|ui/' auditor/*.c auditor/*.h \
+	@! grep -l '#include "\(ui\|view\|draw\|rows\|panel\)[a-z_]*\.h"\|#include ".*ui/' auditor/*/*.[ch] \
 	    || { echo "check-layers: auditor/ includes ui/" >&2; exit 1; }
 	@echo "check-layers: ok"
 

@@ -34,6 +34,7 @@
 #include "store.h"
 #include "ui.h"
 #include "xmalloc.h"
+#include "timeutil.h"
 
 static const struct panel *const panels[PANEL__COUNT] = {
 	&panel_circuits, &panel_apps, &panel_findings, &panel_log
@@ -63,7 +64,7 @@ ui_log_sink(enum log_level lvl, const char *msg, void *arg)
 	struct ui *ui = arg;
 	char *esc = escape_dup(msg, strlen(msg));
 
-	view_log(&ui->view, names[lvl], esc, record_now_us());
+	view_log(&ui->view, names[lvl], esc, time_now_us());
 	free(esc);
 	ui_dirty(ui, 1);
 }
@@ -163,7 +164,7 @@ static void
 ui_frame_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ui *ui = arg;
-	int64_t now = record_now_us();
+	int64_t now = time_now_us();
 
 	(void)fd;
 	(void)what;
@@ -200,7 +201,7 @@ ui_dirty(struct ui *ui, int rebuild)
 	ui->dirty = 1;
 	if (ui->frame_pending || !ui->active)
 		return;
-	now = record_now_us();
+	now = time_now_us();
 	wait = ui->last_paint + UI_FRAME_US - now;
 	if (wait < 0 || wait > UI_FRAME_US)
 		wait = 0;
@@ -242,7 +243,7 @@ static void
 ui_message(struct ui *ui, const char *msg)
 {
 	snprintf(ui->message, sizeof ui->message, "%s", msg);
-	ui->message_until = record_now_us() + 5 * 1000000LL;
+	ui->message_until = time_now_us() + 5 * 1000000LL;
 	ui_dirty(ui, 0);
 }
 
@@ -666,7 +667,7 @@ ui_hup_cb(evutil_socket_t fd, short what, void *arg)
 /* --- the command ------------------------------------------------------------- */
 
 int
-cmd_dashboard(struct opts *o)
+ui_main(struct opts *o)
 {
 	struct ui ui;
 	struct pipeline_observer obs;
@@ -677,11 +678,6 @@ cmd_dashboard(struct opts *o)
 	int status, i;
 	int64_t ended;
 
-	if (o->argc > 0) {
-		fprintf(stderr, "isoaudit: unknown command %s (see isoaudit "
-		    "--help)\n", o->argv[0]);
-		return EXIT_USAGE;
-	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "isoaudit: the dashboard needs a terminal; "
 		    "use `isoaudit monitor` without one\n");
@@ -727,12 +723,12 @@ cmd_dashboard(struct opts *o)
 	event_add(ui.ev_clock, &second);
 	ui_global = &ui;
 	log_set_fatal_hook(ui_end_curses);
-	ui.started = record_now_us();
+	ui.started = time_now_us();
 
 	status = monitor_run(ui.mon);
 
 	ui_end_curses();
-	ended = record_now_us();
+	ended = time_now_us();
 	pipeline_stats(monitor_pipeline(ui.mon), &st);
 	if (ui.fatal != NULL)
 		fprintf(stderr, "isoaudit: %s\n", ui.fatal);

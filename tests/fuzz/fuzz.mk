@@ -3,7 +3,7 @@
 # top of the tree (make -f tests/fuzz/fuzz.mk); it is not part of the
 # Makefile so that a plain `make` never needs clang.
 #
-# The core is every auditor/*.c but the command files, compiled with
+# The core is every auditor/*/*.c but the command files (auditor/cmd/), compiled with
 # -fsanitize=fuzzer-no-link,address,undefined; each harness adds
 # -fsanitize=fuzzer (libFuzzer's main).  fuzz_reply links its own copy of
 # reply.c built with small limits (REPLY_SMALL) so that a few KiB of input
@@ -21,14 +21,18 @@ endif
 SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	   -fno-omit-frame-pointer
 CFLAGS_ALL = -std=c11 -g -O1 $(WARN) $(SAN) -D_GNU_SOURCE \
-	   -DISOAUDIT_VERSION='"$(VERSION)"' -Iauditor -Iui \
+	   -DISOAUDIT_VERSION='"$(VERSION)"' $(addprefix -I,$(DIRS)) \
 	   $(shell pkg-config --cflags $(PKGS))
 LIBS	 = $(shell pkg-config --libs $(PKGS))
 REPLY_SMALL = -DREPLY_MAX_LINE=512 -DREPLY_MAX_SIZE=4096 -DREPLY_MAX_LINES=48
 CORE_CFLAGS = $(CFLAGS_ALL) -fsanitize=fuzzer-no-link
 
-CMDS	 = isoaudit monitor replay report prune check
-CORE	 = $(filter-out $(CMDS),$(basename $(notdir $(wildcard auditor/*.c))))
+DIRS	 = auditor/lib auditor/tor auditor/audit auditor/store auditor/report \
+	   auditor/cmd ui
+vpath %.c $(DIRS)
+HDRS	 = $(wildcard $(addsuffix /*.h,$(DIRS)))
+CORE	 = $(basename $(notdir $(wildcard $(addsuffix /*.c,$(filter-out \
+	   auditor/cmd ui,$(DIRS))))))
 CORE_O	 = $(addprefix $(O)/obj/,$(addsuffix .o,$(CORE) schema))
 NAMES	 = reply torev config record
 
@@ -43,13 +47,13 @@ endif
 
 $(O)/flags: ;
 
-$(O)/obj/%.o: auditor/%.c auditor/*.h $(O)/flags
+$(O)/obj/%.o: %.c $(HDRS) $(O)/flags
 	@mkdir -p $(O)/obj
 	$(FUZZ_CC) $(CORE_CFLAGS) -c -o $@ $<
 $(O)/obj/schema.o: build/schema.c $(O)/flags
 	@mkdir -p $(O)/obj
 	$(FUZZ_CC) $(CORE_CFLAGS) -c -o $@ $<
-$(O)/obj/reply-small.o: auditor/reply.c auditor/*.h $(O)/flags
+$(O)/obj/reply-small.o: auditor/tor/reply.c $(HDRS) $(O)/flags
 	@mkdir -p $(O)/obj
 	$(FUZZ_CC) $(CORE_CFLAGS) $(REPLY_SMALL) -c -o $@ $<
 

@@ -29,23 +29,23 @@ else
 	echo "note: man is not installed; man --warnings not run"
 fi
 
-# isoaudit(1) cannot fall behind the code: every long option of longopts[]
-# and every command of cmds[] in auditor/isoaudit.c is on the page (font
-# escapes dropped and \- unescaped before searching).
-src="$docs/../auditor/isoaudit.c"
+# isoaudit(1) cannot fall behind the code: every long option of options[]
+# in auditor/cmd/isoaudit.c and every command `isoaudit help` lists is on
+# the page (font escapes dropped and \- unescaped before searching).
+src="$docs/../auditor/cmd/isoaudit.c"
 [ -f "$src" ] || fail "no $src"
 sed -e 's/\\-/-/g' -e 's/\\f\[[^]]*\]//g' -e 's/\\f([A-Za-z][A-Za-z]//g' \
     -e 's/\\f[A-Za-z1-4]//g' -e 's/\\[&c]//g' "$docs/isoaudit.1" >"$T/page"
-longopts=$(sed -n '/longopts\[\] = {/,/^};/s/^[[:space:]]*{ "\([^"]*\)".*/\1/p' "$src")
-[ -n "$longopts" ] || fail "no long options found in longopts[] of $src"
+longopts=$(sed -n '/options\[\] = {/,/^};/s/^[[:space:]]*{ "\([^"]*\)".*/\1/p' "$src")
+[ -n "$longopts" ] || fail "no long options found in options[] of $src"
 missing=""
 for o in $longopts; do
 	grep -Eq -e "(^|[^-[:alnum:]])--$o([^-[:alnum:]]|\$)" "$T/page" ||
 	    missing="$missing --$o"
 done
 [ -z "$missing" ] || fail "isoaudit.1 does not document:$missing"
-cmds=$(sed -n '/cmds\[\] = {/,/^};/s/^[[:space:]]*{ "\([^"]*\)".*/\1/p' "$src")
-[ -n "$cmds" ] || fail "no commands found in cmds[] of $src"
+cmds=$("$ISOAUDIT" help | sed -n '/^commands/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p')
+[ -n "$cmds" ] || fail "isoaudit help lists no command"
 sed -n '/^\.SH SYNOPSIS/,/^\.SH /p' "$T/page" >"$T/synopsis"
 for c in $cmds; do
 	grep -Eq "isoaudit $c([^-[:alnum:]]|\$)" "$T/synopsis" ||

@@ -27,8 +27,12 @@ alert_cb(int sev, const char *rule, const char *detail, int64_t ts, void *arg)
 	alert_emit(o->cfg.alert == ALERT_SYSLOG ? ALERT_STDERR : o->cfg.alert, sev, rule, detail, ts);
 }
 
-int
-cmd_replay(struct opts *o)
+static const enum opt replay_options[] = {
+	OPT_DB, OPT_LOG_TARGETS, OPT_DUMP, OPT_END
+};
+
+static int
+cmd_replay_exec(const struct cmd_entry *self, struct opts *o)
 {
 	struct replayer *rp;
 	struct pipeline *pipe;
@@ -44,11 +48,8 @@ cmd_replay(struct opts *o)
 	FILE *f;
 	int rc, status = EXIT_OK;
 
-	if (o->argc != 1) {
-		fprintf(stderr, "isoaudit: replay needs exactly one FILE (see "
-		    "isoaudit --help)\n");
-		return EXIT_USAGE;
-	}
+	if (o->argc != 1)
+		return cmd_usage_error(self, "needs exactly one FILE");
 	if (sodium_init() == -1) {
 		log_error("libsodium failed to initialise");
 		return EXIT_RUNTIME;
@@ -126,3 +127,25 @@ cmd_replay(struct opts *o)
 	}
 	return status;
 }
+
+const struct cmd_entry cmd_replay_entry = {
+	"replay",
+	"run a recorded transcript (or bare capture) through the pipeline",
+"usage: isoaudit replay FILE [--dump] [OPTIONS]\n"
+"\n"
+"Runs a transcript written by --record (or a bare capture of control-port\n"
+"lines; - reads standard input) through the same pipeline a live session\n"
+"uses: attribution, the judge and the database, with the transcript's own\n"
+"times.\n"
+"\n"
+"options:\n"
+"  --dump                 print every parsed event as a JSON object instead\n"
+"  --db PATH              database (default: $XDG_STATE_HOME/isoaudit/isoaudit.db)\n"
+"  --log-targets MODE     hash (default), plain or none: how destinations show\n"
+"  -c, --config FILE      config file (its App, Host and Rule lines)\n"
+"  -v, --verbose          more detail\n"
+"  -q, --quiet            errors only\n",
+	replay_options,
+	cmd_replay_exec,
+	1
+};

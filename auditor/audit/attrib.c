@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "attrib.h"
+#include "timeutil.h"
 
 struct sockaddr_pair {
 	int		family;
@@ -336,15 +337,6 @@ struct attrib {
  * often, on a miss. */
 #define ATTRIB_SNAPSHOT_MIN_US	50000
 
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void
 snap_file(struct attrib *a, const char *name, int family)
 {
@@ -376,7 +368,7 @@ snap_load(struct attrib *a)
 	a->snap_ok = 0;
 	snap_file(a, "tcp", AF_INET);
 	snap_file(a, "tcp6", AF_INET6);
-	a->snap_at = mono_us();
+	a->snap_at = time_mono_us();
 }
 
 /* Looks src up in the snapshot (v4 also as v4-mapped v6). */
@@ -694,7 +686,7 @@ attrib_lookup_hint(struct attrib *a, const char *source_addr,
 	res->why[0] = '\0';
 	if (a->snap_at == 0 ||
 	    (snap_find(a, &src, res) == 0 &&
-	    mono_us() - a->snap_at >= ATTRIB_SNAPSHOT_MIN_US)) {
+	    time_mono_us() - a->snap_at >= ATTRIB_SNAPSHOT_MIN_US)) {
 		snap_load(a);
 		snap_find(a, &src, res);
 	}

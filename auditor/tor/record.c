@@ -74,15 +74,6 @@ record_hide_passwords(struct record *r, const char *s, size_t *n)
 	return r->scratch.p;
 }
 
-int64_t
-record_now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 struct record *
 record_open(const char *path, char **cause)
 {

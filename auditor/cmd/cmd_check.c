@@ -114,7 +114,7 @@ check_silence(const struct store_silence *si, void *arg)
 	int r;
 
 	buf_init(&text);
-	time_rfc3339(record_now_us(), now);
+	time_rfc3339(time_now_us(), now);
 	if (si->none)
 		buf_printf(&text, "%s critical %s: no Tor session recorded in "
 		    "this database: is isoaudit monitor running?", now,
@@ -151,24 +151,13 @@ check_silence(const struct store_silence *si, void *arg)
 	return r;
 }
 
-static int check_usage(const char *, ...)
-    __attribute__((format(printf, 1, 2)));
+static const enum opt check_options[] = {
+	OPT_DB, OPT_SINCE_LAST, OPT_SINCE, OPT_MIN_SEVERITY, OPT_FORMAT,
+	OPT_SYSLOG, OPT_MAX_SILENCE, OPT_END
+};
 
 static int
-check_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "isoaudit: check: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see isoaudit --help)\n");
-	return EXIT_USAGE;
-}
-
-int
-cmd_check(struct opts *o)
+cmd_check_exec(const struct cmd_entry *self, struct opts *o)
 {
 	struct check c;
 	struct store_check sc;
@@ -176,7 +165,7 @@ cmd_check(struct opts *o)
 	enum store_err err = STORE_OK;
 	const char *cursor = o->cursor;
 	char *cause = NULL, *path;
-	int64_t now = record_now_us(), age;
+	int64_t now = time_now_us(), age;
 	size_t i;
 	int rc;
 
@@ -189,38 +178,38 @@ cmd_check(struct opts *o)
 		o->argc = 0;
 	}
 	if (o->argc > 0)
-		return check_usage("unexpected %s", o->argv[0]);
+		return cmd_usage_error(self, "unexpected %s", o->argv[0]);
 	if (o->since != NULL && o->since_last)
-		return check_usage("--since and --since-last exclude each "
+		return cmd_usage_error(self, "--since and --since-last exclude each "
 		    "other");
 	if (o->format != NULL && strcmp(o->format, "text") != 0 &&
 	    strcmp(o->format, "json") != 0)
-		return check_usage("--format %s: text or json", o->format);
+		return cmd_usage_error(self, "--format %s: text or json", o->format);
 	c.json = o->format != NULL && strcmp(o->format, "json") == 0;
 	if (o->min_severity != NULL &&
 	    severity_parse(o->min_severity, &c.min) == -1)
-		return check_usage("--min-severity %s: info, notice, warning "
+		return cmd_usage_error(self, "--min-severity %s: info, notice, warning "
 		    "or critical", o->min_severity);
 	if (o->max_silence != NULL) {
 		if (time_parse_age(o->max_silence, &age) == -1 || age <= 0)
-			return check_usage("--max-silence %s: an age such as "
+			return cmd_usage_error(self, "--max-silence %s: an age such as "
 			    "30m, 2h or 1d", o->max_silence);
 		sc.max_silence = age;
 	}
 	if (o->since != NULL) {
 		if (time_parse_when(o->since, now, &sc.since) == -1)
-			return check_usage("--since %s: RFC 3339 or an age "
+			return cmd_usage_error(self, "--since %s: RFC 3339 or an age "
 			    "such as 2h or 7d", o->since);
 	} else {
 		if (cursor == NULL)
 			cursor = "default";
 		if (cursor[0] == '\0' || strlen(cursor) > CHECK_CURSOR_MAX)
-			return check_usage("--since-last %s: a name of 1 to 64 "
+			return cmd_usage_error(self, "--since-last %s: a name of 1 to 64 "
 			    "printable characters", cursor);
 		for (i = 0; cursor[i] != '\0'; i++)
 			if ((unsigned char)cursor[i] <= 0x20 ||
 			    (unsigned char)cursor[i] >= 0x7f)
-				return check_usage("--since-last: the name has "
+				return cmd_usage_error(self, "--since-last: the name has "
 				    "a character that is not printable");
 		sc.cursor = cursor;
 	}
@@ -257,3 +246,31 @@ cmd_check(struct opts *o)
 	}
 	return c.printed > 0 ? EXIT_FINDINGS : EXIT_OK;
 }
+
+const struct cmd_entry cmd_check_entry = {
+	"check",
+	"new findings since the last check (cron: quiet when nothing is new)",
+"usage: isoaudit check [--since-last [NAME] | --since WHEN] [--min-severity SEV]\n"
+"                      [--format text|json] [--syslog] [--max-silence AGE]\n"
+"\n"
+"New findings since the last check under NAME (default \"default\"), at or\n"
+"above SEV (default warning), one line each; nothing at all when there is\n"
+"nothing new, so that cron mails only on news.  Exit 1 when it printed\n"
+"something.  Reads the database; only the cursor is written.\n"
+"\n"
+"options:\n"
+"  --since-last [NAME]    since the last check under NAME (the default)\n"
+"  --since WHEN           since WHEN instead (RFC 3339, or an age: 2h, 7d);\n"
+"                         no cursor is read or moved\n"
+"  --min-severity SEV     info, notice, warning (default) or critical\n"
+"  --format text|json     a line of text (default) or a JSON object per finding\n"
+"  --syslog               also send each line to syslog (LOG_DAEMON, isoaudit)\n"
+"  --max-silence AGE      MONITOR_STOPPED when no monitor wrote for AGE\n"
+"  --db PATH              database (default: $XDG_STATE_HOME/isoaudit/isoaudit.db)\n"
+"  -c, --config FILE      config file (its Database)\n"
+"  -v, --verbose          more detail\n"
+"  -q, --quiet            errors only\n",
+	check_options,
+	cmd_check_exec,
+	1
+};

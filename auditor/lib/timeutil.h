@@ -7,6 +7,11 @@
 
 #define TIME_RFC3339_LEN	64
 
+/* The one wall clock: us since the epoch (what every stored time is). */
+int64_t	time_now_us(void);
+/* The one monotonic clock, in us: for intervals that must not jump. */
+int64_t	time_mono_us(void);
+
 /* Writes "2026-11-24T17:40:00Z" (UTC, whole seconds) into out. */
 void	time_rfc3339(int64_t, char *);
 /* Same with milliseconds: "2026-11-24T17:40:00.123Z". */

@@ -70,7 +70,7 @@ int	ctl_command(struct ctl *, const char *);
 const char *ctl_address(const struct ctl *);
 /* Whether a session is attached now. */
 int	ctl_attached(const struct ctl *);
-/* When (us, record_now_us clock) the next reconnect is due, 0 if none. */
+/* When (us, time_now_us clock) the next reconnect is due, 0 if none. */
 int64_t	ctl_retry_at(const struct ctl *);
 
 /* Parses a method name ("safecookie", ...); returns 0 or -1. */

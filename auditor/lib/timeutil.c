@@ -1,4 +1,7 @@
-/* timeutil.c: RFC 3339 and ages, without the locale or the local zone. */
+/*
+ * timeutil.c: the clocks, and RFC 3339 and ages, without the locale or the
+ * local zone.
+ */
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,6 +10,27 @@
 #include <time.h>
 
 #include "timeutil.h"
+
+static int64_t
+clock_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+time_now_us(void)
+{
+	return clock_us(CLOCK_REALTIME);
+}
+
+int64_t
+time_mono_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
+}
 
 static void
 time_fmt(int64_t us, char *out, int ms)

@@ -21,6 +21,7 @@
 #include "reply.h"
 #include "store.h"
 #include "xmalloc.h"
+#include "timeutil.h"
 
 struct monitor {
 	struct opts		*opts;
@@ -75,7 +76,7 @@ mon_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct monitor *m = arg;
 
-	int64_t now = record_now_us();
+	int64_t now = time_now_us();
 
 	(void)fd;
 	(void)what;
@@ -355,7 +356,7 @@ monitor_close(struct monitor *m)
 	if (m == NULL)
 		return;
 	if (m->serial != 0)
-		mon_session_end(m->serial, "isoaudit stopped", record_now_us(),
+		mon_session_end(m->serial, "isoaudit stopped", time_now_us(),
 		    m);
 	ctl_free(m->ctl);
 	event_free(m->tick);
@@ -371,28 +372,4 @@ monitor_close(struct monitor *m)
 	record_close(m->record);
 	sodium_memzero(m->pc.privacy.key, sizeof m->pc.privacy.key);
 	free(m);
-}
-
-int
-cmd_monitor(struct opts *o)
-{
-	struct monitor_setup setup;
-	struct monitor *m;
-	int status;
-
-	if (o->argc > 0) {
-		fprintf(stderr, "isoaudit: monitor takes no operand (%s); see "
-		    "isoaudit --help\n", o->argv[0]);
-		return EXIT_USAGE;
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	memset(&setup, 0, sizeof setup);
-	setup.out = stdout;
-	setup.reload = 1;
-	if ((m = monitor_open(o, &setup, &status)) == NULL)
-		return status;
-	status = monitor_run(m);
-	monitor_close(m);
-	fflush(stdout);
-	return status;
 }

@@ -44,7 +44,6 @@
 #define MATRIX_MAX_APPS	16	/* wider than this, sharing is a list */
 #define TEXT_WIDTH	100
 
-enum report_format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_HTML };
 
 enum rep_sev {
 	RSEV_CRITICAL, RSEV_WARNING, RSEV_NOTICE, RSEV_INFO, RSEV_OTHER
@@ -188,15 +187,6 @@ grow(void *p, size_t n, size_t *cap, size_t size)
 		return p;
 	*cap = *cap == 0 ? 16 : *cap * 2;
 	return xreallocarray(p, *cap, size);
-}
-
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static enum rep_sev
@@ -2765,67 +2755,53 @@ csv_write_dir(const struct report *r, const char *dir, char **cause)
 	return rc;
 }
 
-/* --- the command ---------------------------------------------------------- */
+/* --- running it ------------------------------------------------------------ */
 
-static int report_usage(const char *, ...)
-    __attribute__((format(printf, 1, 2)));
-
-/* Prints a usage error (one line) and returns EXIT_USAGE. */
-static int
-report_usage(const char *fmt, ...)
+int
+report_format_parse(const char *s, enum report_format *out)
 {
-	va_list ap;
-	char *msg;
+	static const char *const names[] = { "text", "json", "csv", "html" };
+	int i;
 
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
-	va_end(ap);
-	log_error("%s (see isoaudit --help)", msg != NULL ? msg : "usage");
-	free(msg);
-	return EXIT_USAGE;
+	for (i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum report_format)i;
+			return 0;
+		}
+	return -1;
 }
 
-/* Reads --since or --until.  Returns 0, or -1 after saying why. */
-static int
-parse_when(const char *opt, const char *s, int64_t now, int64_t *us)
+int
+report_table_parse(const char *s, int *out)
 {
-	char *e;
+	int i;
 
-	*us = 0;
-	if (s == NULL)
-		return 0;
-	if (time_parse_when(s, now, us) == 0) {
-		if (*us <= 0)
-			*us = 1;	/* before 1970: from the start (0 = open) */
-		return 0;
-	}
-	e = esc_dup(s);
-	log_error("%s: cannot read %s (use RFC 3339 or an age like 2h, 7d)",
-	    opt, e);
-	free(e);
+	for (i = 0; i < CSV_NTABLES; i++)
+		if (strcmp(s, csv_table_names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
 	return -1;
 }
 
 /* Writes the report in the chosen format.  Returns an exit status. */
 static int
-report_emit(const struct report *r, const struct opts *o,
-    enum report_format fmt, int table)
+report_emit(const struct report *r, const struct report_request *q)
 {
 	struct out out;
 	char *cause = NULL;
 	int rc = 0;
 
-	if (fmt == FMT_CSV && table < 0) {
-		if (csv_write_dir(r, o->output, &cause) == -1) {
+	if (q->format == FMT_CSV && q->table < 0) {
+		if (csv_write_dir(r, q->output, &cause) == -1) {
 			log_error("%s", cause);
 			free(cause);
 			return EXIT_RUNTIME;
 		}
 		return EXIT_OK;
 	}
-	if (o->output != NULL) {
-		if (out_create(&out, AT_FDCWD, o->output, o->output,
+	if (q->output != NULL) {
+		if (out_create(&out, AT_FDCWD, q->output, q->output,
 		    &cause) == -1) {
 			log_error("%s", cause);
 			free(cause);
@@ -2833,7 +2809,7 @@ report_emit(const struct report *r, const struct opts *o,
 		}
 	} else
 		out_stdout(&out);
-	switch (fmt) {
+	switch (q->format) {
 	case FMT_TEXT:
 		text_write(r, &out);
 		break;
@@ -2844,7 +2820,7 @@ report_emit(const struct report *r, const struct opts *o,
 		html_write(r, &out);
 		break;
 	case FMT_CSV:
-		rc = csv_write(r, (enum csv_table)table, &out, &cause);
+		rc = csv_write(r, (enum csv_table)q->table, &out, &cause);
 		break;
 	}
 	if (rc == -1) {
@@ -2863,70 +2839,16 @@ report_emit(const struct report *r, const struct opts *o,
 }
 
 int
-cmd_report(struct opts *o)
+report_run(const struct report_request *q)
 {
-	static const char *const formats[] = { "text", "json", "csv", "html" };
 	struct report r;
-	enum report_format fmt = FMT_TEXT;
 	enum store_err err;
-	int64_t since, until;
-	char *path, *cause = NULL, *e;
-	int i, table = -1, rc;
-
-	if (o->argc > 0) {
-		e = esc_dup(o->argv[0]);
-		rc = report_usage("report takes no operand (%s)", e);
-		free(e);
-		return rc;
-	}
-	if (o->format != NULL) {
-		for (i = 0; i < 4 && strcmp(o->format, formats[i]) != 0; i++)
-			;
-		if (i == 4) {
-			e = esc_dup(o->format);
-			rc = report_usage("--format: unknown format %s (text, "
-			    "json, csv or html)", e);
-			free(e);
-			return rc;
-		}
-		fmt = (enum report_format)i;
-	}
-	if (o->table != NULL) {
-		if (fmt != FMT_CSV)
-			return report_usage("--table goes with --format csv");
-		for (i = 0; i < CSV_NTABLES &&
-		    strcmp(o->table, csv_table_names[i]) != 0; i++)
-			;
-		if (i == CSV_NTABLES) {
-			e = esc_dup(o->table);
-			rc = report_usage("--table: unknown table %s (sessions, "
-			    "apps, circuits, streams or findings)", e);
-			free(e);
-			return rc;
-		}
-		table = i;
-	}
-	if (fmt == FMT_CSV && table < 0 && o->output == NULL)
-		return report_usage("--format csv writes five tables "
-		    "(sessions, apps, circuits, streams, findings): give "
-		    "--table NAME for one on standard output, or -o DIR for "
-		    "all of them");
-	if (o->all && o->session != 0)
-		return report_usage("--all and --session exclude each other");
-	if (o->all && (o->since != NULL || o->until != NULL))
-		return report_usage("--all and --since/--until exclude each "
-		    "other");
+	char *cause = NULL;
+	int rc;
 
 	memset(&r, 0, sizeof r);
-	r.now = now_us();
-	if (parse_when("--since", o->since, r.now, &since) == -1 ||
-	    parse_when("--until", o->until, r.now, &until) == -1)
-		return EXIT_USAGE;
-	if (since != 0 && until != 0 && since >= until)
-		return report_usage("--since must be before --until");
-
-	path = opts_db_path(o);
-	r.store = store_open(path, STORE_READ, &err, &cause);
+	r.now = q->now;
+	r.store = store_open(q->db, STORE_READ, &err, &cause);
 	if (r.store == NULL) {
 		if (err == STORE_ERR_MISSING) {
 			log_warnx("%s", cause);
@@ -2936,36 +2858,34 @@ cmd_report(struct opts *o)
 			rc = EXIT_RUNTIME;
 		}
 		free(cause);
-		free(path);
 		return rc;
 	}
 
-	r.all = o->all;
-	r.range.session = o->session;
-	r.range.from = since;
-	r.range.to = until;
-	if (!o->all && o->session == 0 && since == 0 && until == 0)
+	r.all = q->all;
+	r.range.session = q->session;
+	r.range.from = q->since;
+	r.range.to = q->until;
+	if (!q->all && q->session == 0 && q->since == 0 && q->until == 0)
 		r.range.session = store_latest_session(r.store);
 	rc = EXIT_OK;
 	if (r.range.session < 0) {
-		log_error("database %s: cannot read its Tor sessions", path);
+		log_error("database %s: cannot read its Tor sessions", q->db);
 		rc = EXIT_RUNTIME;
-	} else if (!o->all && r.range.session == 0 && since == 0 &&
-	    until == 0)
+	} else if (!q->all && r.range.session == 0 && q->since == 0 &&
+	    q->until == 0)
 		log_warnx("nothing recorded in that range (database %s)",
-		    path);
-	else if (report_load(&r, since, until, &cause) == -1) {
+		    q->db);
+	else if (report_load(&r, q->since, q->until, &cause) == -1) {
 		log_error("%s", cause);
 		free(cause);
 		rc = EXIT_RUNTIME;
 	} else if (r.nsessions == 0)
 		log_warnx("nothing recorded in that range (database %s)",
-		    path);
+		    q->db);
 	else
-		rc = report_emit(&r, o, fmt, table);
+		rc = report_emit(&r, q);
 
 	report_free(&r);
 	store_close(r.store);
-	free(path);
 	return rc;
 }

@@ -34,6 +34,7 @@
 #include "record.h"
 #include "reply.h"
 #include "xmalloc.h"
+#include "timeutil.h"
 
 #define CTL_BACKOFF_MAX		30	/* seconds */
 #define CTL_MALFORMED_SHOWN	10	/* malformed lines logged a session */
@@ -228,7 +229,7 @@ ctl_free(struct ctl *c)
 
 		if (fd != -1)
 			(void)!write(fd, "QUIT\r\n", 6);
-		record_to_tor(c->record, "QUIT", 4, record_now_us());
+		record_to_tor(c->record, "QUIT", 4, time_now_us());
 	}
 	ctl_teardown(c);
 	if (c->retry_ev != NULL)
@@ -259,7 +260,7 @@ ctl_send(struct ctl *c, const char *line, ctl_done_fn done)
 	TAILQ_INSERT_TAIL(&c->queue, cmd, entry);
 	evbuffer_add(out, line, strlen(line));
 	evbuffer_add(out, "\r\n", 2);
-	record_to_tor(c->record, line, strlen(line), record_now_us());
+	record_to_tor(c->record, line, strlen(line), time_now_us());
 }
 
 int
@@ -310,7 +311,7 @@ ctl_schedule_retry(struct ctl *c)
 	if (c->retry_ev == NULL)
 		c->retry_ev = evtimer_new(c->base, ctl_retry_cb, c);
 	evtimer_add(c->retry_ev, &tv);
-	c->retry_at = record_now_us() + (int64_t)c->backoff * 1000000;
+	c->retry_at = time_now_us() + (int64_t)c->backoff * 1000000;
 	c->backoff = c->backoff * 2 > CTL_BACKOFF_MAX ? CTL_BACKOFF_MAX :
 	    c->backoff * 2;
 }
@@ -324,7 +325,7 @@ static void
 ctl_handle_failure(struct ctl *c, const char *why, int fatal)
 {
 	int was_attached = c->state == CTL_ATTACHED;
-	int64_t now = record_now_us();
+	int64_t now = time_now_us();
 	char *msg = xstrdup(why);
 
 	ctl_teardown(c);
@@ -869,7 +870,7 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 	struct ctl *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_iovec v[8];
-	int64_t now = record_now_us();
+	int64_t now = time_now_us();
 	int n, i;
 
 	while (c->failure == NULL && evbuffer_get_length(in) > 0) {

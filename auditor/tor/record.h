@@ -61,7 +61,4 @@ int	record_reader_next(struct record_reader *, struct record_line *);
 /* Whether the file is a transcript (1) or a bare capture (0). */
 int	record_reader_is_transcript(const struct record_reader *);
 
-/* Microseconds since the epoch, from the real-time clock. */
-int64_t	record_now_us(void);
-
 #endif
