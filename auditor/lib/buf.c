@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "utf8.h"
 #include "swar.h"
 #include "xmalloc.h"
 
@@ -169,26 +170,11 @@ buf_json_str(struct buf *b, const char *s, size_t n)
 			/*
 			 * Bytes >= 0x80 that are not well-formed UTF-8 would
 			 * make invalid JSON: pass valid sequences through,
-			 * escape stray bytes as the Latin-1 code point.  The
-			 * second byte's range rules out overlong forms,
-			 * surrogates and code points past U+10FFFF.
+			 * escape stray bytes as the Latin-1 code point.
 			 */
-			size_t k, want = c >= 0xf0 && c < 0xf5 ? 3 :
-			    c >= 0xe0 ? 2 : c >= 0xc2 ? 1 : 0;
-			unsigned char lo = c == 0xe0 ? 0xa0 :
-			    c == 0xf0 ? 0x90 : 0x80;
-			unsigned char hi = c == 0xed ? 0x9f :
-			    c == 0xf4 ? 0x8f : 0xbf;
+			size_t want = utf8_len(u + i, n - i);
 
-			if (c >= 0xf5)
-				want = 0;
-			if (want && (i + 1 >= n || u[i + 1] < lo ||
-			    u[i + 1] > hi))
-				want = 0;
-			for (k = 2; want && k <= want; k++)
-				if (i + k >= n || (u[i + k] & 0xc0) != 0x80)
-					want = 0;
-			if (want == 1 && c == 0xc2 && u[i + 1] < 0xa0) {
+			if (want == 2 && c == 0xc2 && u[i + 1] < 0xa0) {
 				/* U+0080..U+009F: C1 controls (CSI is one)
 				 * must not reach a terminal raw. */
 				buf_add(b, s + run, i - run);
@@ -200,7 +186,7 @@ buf_json_str(struct buf *b, const char *s, size_t n)
 				continue;
 			}
 			if (want) {
-				i += want + 1;
+				i += want;
 				continue;
 			}
 		}

@@ -54,6 +54,12 @@ xstrdup(const char *s)
 }
 
 char *
+xstrdup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+char *
 xstrndup(const char *s, size_t n)
 {
 	char *p = xmalloc(n + 1);

@@ -9,6 +9,8 @@ void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
+/* Returns a newly allocated copy of s, or NULL when s is NULL. */
+char	*xstrdup_or_null(const char *);
 /* Returns a newly allocated formatted string. */
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 
