@@ -17,6 +17,7 @@
 #include "attrib.h"
 #include "buf.h"
 #include "fnv.h"
+#include "hindex.h"
 #include "idmap.h"
 #include "judge.h"
 #include "xmalloc.h"
@@ -151,8 +152,7 @@ struct judge {
 	struct jfinding		**findings;
 	size_t			 nfindings;
 	size_t			 capfindings;
-	uint32_t		*fidx;		/* hash -> findings index + 1 */
-	size_t			 fidx_cap;
+	struct hindex		 fidx;		/* hash -> findings index */
 	struct idmap		 pidopen;	/* pid -> open streams + 1 */
 	struct idmap		 fps;		/* str_hash(exit_fp) -> jfp */
 	struct {
@@ -169,12 +169,6 @@ static uint64_t
 str_hash(const char *s)
 {
 	return fnv1a_str(FNV_OFFSET, s);
-}
-
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
 }
 
 static char *
@@ -201,28 +195,6 @@ jstream_free(struct jstream *s)
 	free(s);
 }
 
-/* Appends a number (a finding's lists and names are rebuilt often). */
-static void
-buf_num(struct buf *b, uint64_t u, int neg)
-{
-	char tmp[24], *q = tmp + sizeof tmp;
-
-	do {
-		*--q = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (neg)
-		*--q = '-';
-	buf_add(b, q, (size_t)(tmp + sizeof tmp - q));
-}
-
-/* buf_printf(b, "%ld", v) without the printf. */
-static void
-buf_long(struct buf *b, long v)
-{
-	buf_num(b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
-}
-
 static struct jstream *
 jstream_copy(const struct judge_stream *in)
 {
@@ -232,26 +204,26 @@ jstream_copy(const struct judge_stream *in)
 	s->ident = xstrdup(in->ident ? in->ident : "?");
 	s->ihash = str_hash(s->ident);
 	s->label = xstrdup(in->label ? in->label : "?");
-	s->listener = dup_or_null(in->listener);
+	s->listener = xstrdup_or_null(in->listener);
 	/* A process names itself: escaped, so that the detail stays
 	 * printable and no \x1f or \x1e splits a finding's lists. */
 	s->process = in->process != NULL ?
 	    escape_dup(in->process, strlen(in->process)) : NULL;
-	s->host = dup_or_null(in->host);
+	s->host = xstrdup_or_null(in->host);
 	s->pid = in->pid;
 	s->unattributed = in->unattributed;
 	s->shared_port = in->shared_port;
 	s->by_process = in->isolate_by_process;
 	s->iso = in->iso;
 	s->has_iso = in->has_iso;
-	s->target_addr = dup_or_null(in->target_addr);
+	s->target_addr = xstrdup_or_null(in->target_addr);
 	s->target_port = in->target_port;
 	s->user = dup_bytes(in->socks_user, in->socks_user_len);
 	s->ulen = in->socks_user_len;
 	s->pass = dup_bytes(in->socks_pass, in->socks_pass_len);
 	s->plen = in->socks_pass_len;
-	s->protocol = dup_or_null(in->protocol);
-	s->client_addr = dup_or_null(in->client_addr);
+	s->protocol = xstrdup_or_null(in->protocol);
+	s->client_addr = xstrdup_or_null(in->client_addr);
 	s->group = in->session_group;
 	s->epoch = in->nym_epoch;
 	return s;
@@ -284,7 +256,7 @@ jstream_clone(const struct jstream *in)
 	js.session_group = in->group;
 	js.nym_epoch = in->epoch;
 	s = jstream_copy(&js);
-	s->process = dup_or_null(in->process);	/* escaped already */
+	s->process = xstrdup_or_null(in->process);	/* escaped already */
 	return s;
 }
 
@@ -485,9 +457,7 @@ judge_reset(struct judge *j)
 	j->findings = NULL;
 	j->nfindings = 0;
 	j->capfindings = 0;
-	free(j->fidx);
-	j->fidx = NULL;
-	j->fidx_cap = 0;
+	hindex_free(&j->fidx);
 	idmap_free(&j->pidopen);
 	pos = 0;
 	while (idmap_next(&j->fps, &pos, &id, &v)) {
@@ -587,26 +557,29 @@ finding_hash(enum rule_id rule, uint64_t circ, const char *listener,
 	return h ^ (h >> 31);
 }
 
+/* Puts findings[i] into the index (hindex_fit made room). */
+static void
+fidx_put(struct judge *j, size_t i)
+{
+	size_t k;
+
+	for (k = hindex_first(&j->fidx, j->findings[i]->hash);
+	    j->fidx.slot[k] != 0; k = hindex_next(&j->fidx, k))
+		;
+	j->fidx.slot[k] = (uint32_t)i + 1;
+	j->fidx.n++;
+}
+
 /* (Re)builds the index of the findings by key. */
 static void
 fidx_build(struct judge *j)
 {
-	size_t cap = 64, i, k;
+	size_t i;
 
-	while (cap < 2 * (j->nfindings + 1))
-		cap *= 2;
-	if (cap != j->fidx_cap) {
-		free(j->fidx);
-		j->fidx = xcalloc(cap, sizeof *j->fidx);
-		j->fidx_cap = cap;
-	} else
-		memset(j->fidx, 0, cap * sizeof *j->fidx);
-	for (i = 0; i < j->nfindings; i++) {
-		for (k = (size_t)j->findings[i]->hash & (cap - 1);
-		    j->fidx[k] != 0; k = (k + 1) & (cap - 1))
-			;
-		j->fidx[k] = (uint32_t)i + 1;
-	}
+	if (!hindex_fit(&j->fidx, j->nfindings + 1, 64))
+		hindex_clear(&j->fidx);
+	for (i = 0; i < j->nfindings; i++)
+		fidx_put(j, i);
 }
 
 /* Drops the findings keep() refuses; returns how many. */
@@ -700,11 +673,11 @@ finding_get(struct judge *j, enum rule_id rule, uint64_t circ,
 	b = b ? b : "";
 	listener = listener ? listener : "";
 	h = finding_hash(rule, circ, listener, a, b);
-	if (j->fidx_cap == 0)
+	if (j->fidx.cap == 0)
 		fidx_build(j);
-	for (k = (size_t)h & (j->fidx_cap - 1); j->fidx[k] != 0;
-	    k = (k + 1) & (j->fidx_cap - 1)) {
-		f = j->findings[j->fidx[k] - 1];
+	for (k = hindex_first(&j->fidx, h); j->fidx.slot[k] != 0;
+	    k = hindex_next(&j->fidx, k)) {
+		f = j->findings[j->fidx.slot[k] - 1];
 		if (f->hash == h && f->rule == rule && f->circ == circ &&
 		    strcmp(f->listener, listener) == 0 &&
 		    strcmp(f->a, a) == 0 && strcmp(f->b, b) == 0) {
@@ -750,14 +723,10 @@ finding_get(struct judge *j, enum rule_id rule, uint64_t circ,
 		    sizeof *j->findings);
 	}
 	j->findings[j->nfindings++] = f;
-	if (j->fidx_cap < 2 * (j->nfindings + 1))
+	if (hindex_fit(&j->fidx, j->nfindings + 1, 64))
 		fidx_build(j);
-	else {
-		for (k = (size_t)h & (j->fidx_cap - 1); j->fidx[k] != 0;
-		    k = (k + 1) & (j->fidx_cap - 1))
-			;
-		j->fidx[k] = (uint32_t)j->nfindings;
-	}
+	else
+		fidx_put(j, j->nfindings - 1);
 	*is_new = 1;
 	if (j->nfindings > JUDGE_MAX_FINDINGS) {
 		/* f itself was just seen: it stays. */
@@ -817,7 +786,7 @@ finding_json(struct jfinding *f)
 			if (f->jprocs.len > 1)
 				buf_adds(&f->jprocs, ", ");
 			buf_adds(&f->jprocs, "{\"pid\": ");
-			buf_long(&f->jprocs, atol(p));
+			buf_add_i64(&f->jprocs, atol(p));
 			buf_adds(&f->jprocs, ", \"name\": ");
 			if (sp != NULL)
 				buf_json_str(&f->jprocs, sp + 1,
@@ -837,7 +806,7 @@ finding_json(struct jfinding *f)
 			if (i > 0)
 				buf_adds(&f->jstreams, ", ");
 			buf_addc(&f->jstreams, '"');
-			buf_num(&f->jstreams, f->streams[i], 0);
+			buf_add_u64(&f->jstreams, f->streams[i]);
 			buf_addc(&f->jstreams, '"');
 		}
 		buf_addc(&f->jstreams, ']');
@@ -1139,12 +1108,12 @@ rule_port_processes(struct judge *j, const struct jstream *s, int64_t ts)
 		/* "%s[%ld]@%s", built by hand: one a finding update. */
 		buf_adds(&ia, p->users[i].process ? p->users[i].process : "?");
 		buf_addc(&ia, '[');
-		buf_long(&ia, p->users[i].pid);
+		buf_add_i64(&ia, p->users[i].pid);
 		buf_adds(&ia, "]@");
 		buf_adds(&ia, p->users[i].host ? p->users[i].host : "?");
 		buf_adds(&ib, s->process ? s->process : "?");
 		buf_addc(&ib, '[');
-		buf_long(&ib, s->pid);
+		buf_add_i64(&ib, s->pid);
 		buf_adds(&ib, "]@");
 		buf_adds(&ib, s->host ? s->host : "?");
 		f = finding_get(j, RULE_SHARED_PORT_PROCESSES, 0, s->listener,
@@ -1175,8 +1144,8 @@ rule_port_processes(struct judge *j, const struct jstream *s, int64_t ts)
 		p->n--;
 	}
 	p->users[p->n].pid = s->pid;
-	p->users[p->n].host = dup_or_null(s->host);
-	p->users[p->n].process = dup_or_null(s->process);
+	p->users[p->n].host = xstrdup_or_null(s->host);
+	p->users[p->n].process = xstrdup_or_null(s->process);
 	p->users[p->n].ident = xstrdup(s->ident);
 	p->users[p->n].creds = xstrndup(creds.p, creds.len);
 	p->users[p->n].credslen = creds.len;
@@ -1354,7 +1323,7 @@ judge_attach(struct judge *j, uint64_t stream, uint64_t circ, int64_t ts)
 		e->users[e->nusers].ihash = s->ihash;
 		e->users[e->nusers].label = xstrdup(s->label);
 		e->users[e->nusers].pid = s->pid;
-		e->users[e->nusers].process = dup_or_null(s->process);
+		e->users[e->nusers].process = xstrdup_or_null(s->process);
 		e->users[e->nusers].stream = s->id;
 		e->nusers++;
 	}

@@ -233,8 +233,6 @@ hash_cached(struct pipeline *p, struct hcache *c, const char *s, size_t n)
 	return c->hash;
 }
 
-static void	buf_u64(struct buf *, uint64_t);
-
 /* privacy_target() (port < 0: none), hashes from the stream's cache. */
 static void
 target_out(struct pipeline *p, struct buf *b, struct stream *s,
@@ -249,7 +247,7 @@ target_out(struct pipeline *p, struct buf *b, struct stream *s,
 	    PRIVACY_HASH_LEN);
 	if (port >= 0) {
 		buf_addc(b, ':');
-		buf_u64(b, (uint64_t)port);
+		buf_add_u64(b, (uint64_t)port);
 	}
 }
 
@@ -360,30 +358,6 @@ pipeline_stats(const struct pipeline *p, struct pipeline_stats *st)
 }
 
 /* --- output lines --------------------------------------------------------- */
-
-/* Appends a number (the per-event lines avoid printf: it was a tenth of
- * a replay's time). */
-static void
-buf_u64(struct buf *b, uint64_t v)
-{
-	char tmp[24], *q = tmp + sizeof tmp;
-
-	do {
-		*--q = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	buf_add(b, q, (size_t)(tmp + sizeof tmp - q));
-}
-
-static void
-buf_i64(struct buf *b, int64_t v)
-{
-	if (v < 0) {
-		buf_addc(b, '-');
-		buf_u64(b, (uint64_t)0 - (uint64_t)v);
-	} else
-		buf_u64(b, (uint64_t)v);
-}
 
 /*
  * Starts an output line with the time (RFC 3339 UTC, milliseconds).  The
@@ -633,7 +607,7 @@ on_circ(struct pipeline *p, const struct torev *ev, int initial)
 	if (!initial && output_lines(p) && (!noisy || p->cfg.verbose > 0)) {
 		line_begin(p, ev->ts_us);
 		buf_adds(&p->line, "circ ");
-		buf_u64(&p->line, e->id);
+		buf_add_u64(&p->line, e->id);
 		buf_addc(&p->line, ' ');
 		buf_escape(&p->line, e->status, strlen(e->status));
 		if (c->purpose[0] != '\0') {
@@ -1133,7 +1107,7 @@ on_stream(struct pipeline *p, const struct torev *ev)
 	if (output_lines(p)) {
 		line_begin(p, ev->ts_us);
 		buf_adds(&p->line, "stream ");
-		buf_u64(&p->line, e->id);
+		buf_add_u64(&p->line, e->id);
 		buf_addc(&p->line, ' ');
 		buf_escape(&p->line, e->status, strlen(e->status));
 		buf_addc(&p->line, ' ');
@@ -1141,7 +1115,7 @@ on_stream(struct pipeline *p, const struct torev *ev)
 		    e->target_port);
 		if (e->circ_id != 0) {
 			buf_adds(&p->line, " circ ");
-			buf_u64(&p->line, e->circ_id);
+			buf_add_u64(&p->line, e->circ_id);
 			line_exit(p, idmap_get(&p->circs, e->circ_id));
 		}
 		line_word(p, "from", e->source_addr != NULL ?
@@ -1149,11 +1123,11 @@ on_stream(struct pipeline *p, const struct torev *ev)
 		line_word(p, NULL, e->client_protocol);
 		if (e->has_session_group) {
 			buf_adds(&p->line, " group ");
-			buf_i64(&p->line, e->session_group);
+			buf_add_i64(&p->line, e->session_group);
 		}
 		if (e->has_nym_epoch && e->source_addr != NULL) {
 			buf_adds(&p->line, " epoch ");
-			buf_u64(&p->line, e->nym_epoch);
+			buf_add_u64(&p->line, e->nym_epoch);
 		}
 		if (e->socks_username.p != NULL) {
 			buf_adds(&p->line, " user ");

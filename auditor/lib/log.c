@@ -17,12 +17,6 @@ log_init(int verbosity)
 	log_verbose = verbosity;
 }
 
-int
-log_verbosity(void)
-{
-	return log_verbose;
-}
-
 void
 log_set_sink(log_sink_fn fn, void *arg)
 {

@@ -10,7 +10,6 @@ typedef void (*log_sink_fn)(enum log_level, const char *, void *);
 
 /* verbosity: -1 quiet (errors only), 0 default (warnings+info), 1 debug. */
 void	log_init(int verbosity);
-int	log_verbosity(void);
 /* Routes messages to fn instead of stderr (NULL restores stderr). */
 void	log_set_sink(log_sink_fn, void *);
 
