@@ -3,6 +3,7 @@
  * '#' comments, words or "quoted strings" (C escapes).  Every error names
  * FILE:LINE.  User App lines are looked up before the built-in map.
  */
+#define ISOAUDIT_PRIVATE	/* defines what config.h keeps for tests */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -85,15 +85,7 @@ struct config {
  * "FILE:LINE: reason".
  */
 int	config_load(struct config *, const char *, char **);
-/*
- * The same from memory: buf[0..len) read as a file named name would be
- * (name is kept as ->path and starts every cause).  For tests and fuzzing.
- */
-int	config_load_buf(struct config *, const char *, const char *, size_t,
-	    char **);
 void	config_free(struct config *);
-/* Built-in defaults only. */
-void	config_defaults(struct config *);
 
 /* The App matching a listener ("127.0.0.1:9050", "unix:/p"), or NULL. */
 const struct config_app *config_app_for(const struct config *, const char *);
@@ -101,10 +93,8 @@ const struct config_app *config_app_for(const struct config *, const char *);
 const char *config_host_for(const struct config *, const char *);
 
 const char *rule_name(enum rule_id);
-int	rule_parse(const char *, enum rule_id *);
 const char *severity_name(enum severity);
 int	severity_parse(const char *, enum severity *);
-enum severity rule_default_severity(enum rule_id);
 
 /*
  * SIGHUP: moves what can change while running (App and Host lines, Rule,
@@ -117,5 +107,19 @@ char	*config_reload(struct config *, struct config *);
 
 /* Writes the effective configuration (for `config --check`). */
 void	config_print(const struct config *, FILE *);
+
+#ifdef ISOAUDIT_PRIVATE
+/* For the unit tests and the fuzzers only. */
+/*
+ * config_load from memory: buf[0..len) read as a file named name would be
+ * (name is kept as ->path and starts every cause).
+ */
+int	config_load_buf(struct config *, const char *, const char *, size_t,
+	    char **);
+/* Built-in defaults only. */
+void	config_defaults(struct config *);
+int	rule_parse(const char *, enum rule_id *);
+enum severity rule_default_severity(enum rule_id);
+#endif
 
 #endif

@@ -10,6 +10,7 @@
  * must say why as "NAME:LINE: reason" with a line that exists.  Everything
  * is freed every time: LeakSanitizer checks the error paths too.
  */
+#define ISOAUDIT_PRIVATE	/* the exports for tests (config.h) */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -2,6 +2,7 @@
  * test_config.c: the configuration file (config.c): built-in defaults,
  * every directive, lookup order, quoting, and FILE:LINE errors.
  */
+#define ISOAUDIT_PRIVATE	/* the exports for tests (config.h) */
 #include "testutil.h"
 
 #include <sys/stat.h>

@@ -5,6 +5,7 @@
  * severity, circuit or listener, the identity pair, the JSON lists, count,
  * first/last seen, is_new and the detail line.
  */
+#define ISOAUDIT_PRIVATE	/* the exports for tests (config.h) */
 #include "testutil.h"
 
 #include <malloc.h>
