@@ -19,8 +19,8 @@ void	 buf_reset(struct buf *);
 void	 buf_reserve(struct buf *, size_t);
 
 /*
- * The adds are inline: they run for every byte of every event written,
- * and a call and a capacity check per byte was a tenth of a replay.
+ * The adds are inline: they run for every byte of every event written, so
+ * a call per add is kept off that path (docs/performance.md).
  */
 static inline void
 buf_add(struct buf *b, const void *data, size_t n)
