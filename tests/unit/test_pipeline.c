@@ -1315,7 +1315,7 @@ static void
 test_dump(void **state)
 {
 	struct tp *t = *state;
-	struct tp_opts o = { PIPELINE_DUMP, LOG_TARGETS_HASH, 1, CONF_DE, 0 };
+	struct tp_opts o = { PIPELINE_DUMP, LOG_TARGETS_PLAIN, 1, CONF_DE, 0 };
 	static const char *const keys[] = {
 		STREAM_KEYS, STREAM_KEYS, CIRC_KEYS, "type,raw,", STREAM_KEYS
 	};
