@@ -8,6 +8,7 @@
  * FILE), an observer that copies everything it is told, and the alert
  * callback.  The events are lines of the captures in tests/fixtures.
  */
+#define ISOAUDIT_PRIVATE	/* the exports for tests (config.h) */
 #include "testutil.h"
 
 #include <inttypes.h>
