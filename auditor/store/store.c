@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "fnv.h"
+#include "hindex.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -208,18 +209,13 @@ struct store {
 	size_t		 opcap;
 	struct buf	 arena;
 	uint64_t	 nfolded;	/* writes folded into queued ops */
-	uint32_t	*rowidx;	/* row key -> queued op index + 1 */
-	size_t		 rowidx_cap;	/* power of two, or 0 */
-	size_t		 rowidx_n;
+	struct hindex	 rowidx;	/* row key -> queued op */
 
 	struct agg	*agg;		/* store_each_app's pass, kept */
 	uint64_t	 agg_version;	/* commits when it was made */
 	struct app_entry *apps;
 	size_t		 napps;
-	uint32_t	*appidx;	/* hash of apps[].key -> index + 1 */
-	size_t		 appidx_cap;
-	size_t		 appidx_n;	/* apps[0..n) are in it */
-	const struct app_entry *appidx_of;
+	struct hindex	 appidx;	/* apps[].key -> app; apps[0..n) are in it */
 	int64_t		 next_app;
 	int64_t		 next_session;
 	struct live_session *live;
@@ -665,7 +661,7 @@ store_close(struct store *s)
 	for (i = 0; i < s->napps; i++)
 		free(s->apps[i].key);
 	free(s->apps);
-	free(s->appidx);
+	hindex_free(&s->appidx);
 	agg_free(s->agg);
 	for (i = 0; i < s->nlive; i++) {
 		free(s->live[i].control);
@@ -674,7 +670,7 @@ store_close(struct store *s)
 	}
 	free(s->live);
 	free(s->ops);
-	free(s->rowidx);
+	hindex_free(&s->rowidx);
 	buf_free(&s->arena);
 	sodium_memzero(s->key, sizeof s->key);
 	free(s->path);
@@ -770,35 +766,6 @@ str_same(const char *a, const char *b)
 	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
 }
 
-/*
- * An open-addressing index (slots hold an index + 1, 0 is empty) kept at
- * most half full: when need entries would not fit, it is made anew,
- * empty, with a power of two of slots (at least first).  Returns 1 then.
- */
-static int
-index_fit(uint32_t **t, size_t *cap, size_t need, size_t first)
-{
-	size_t c;
-
-	if (*cap >= 2 * need)
-		return 0;
-	for (c = *cap ? *cap : first; c < 2 * need; c *= 2)
-		;
-	free(*t);
-	*t = xcalloc(c, sizeof **t);
-	*cap = c;
-	return 1;
-}
-
-/* Forgets which ops rows are in (the queue was written or reordered). */
-static void
-rowidx_clear(struct store *s)
-{
-	if (s->rowidx != NULL && s->rowidx_n > 0)
-		memset(s->rowidx, 0, s->rowidx_cap * sizeof *s->rowidx);
-	s->rowidx_n = 0;
-}
-
 static int
 row_same(const struct store *s, const struct op *o, enum op_type type,
     const int64_t *ik, int nik, const char *const *sk, int nsk,
@@ -826,7 +793,7 @@ row_find(struct store *s, enum op_type type, const int64_t *ik, int nik,
     const char *const *sk, int nsk, const int *skpos, size_t *slot)
 {
 	uint64_t h = mix64(0, type);
-	size_t i, mask;
+	size_t i;
 	int k;
 
 	for (k = 0; k < nik; k++)
@@ -834,12 +801,11 @@ row_find(struct store *s, enum op_type type, const int64_t *ik, int nik,
 	for (k = 0; k < nsk; k++)
 		h = mix_str(h, sk[k]);
 	/* Grown: the old entries are dropped (no merge with them). */
-	if (index_fit(&s->rowidx, &s->rowidx_cap, s->rowidx_n + 1 > s->opcap ?
-	    s->rowidx_n + 1 : s->opcap, 1024))
-		s->rowidx_n = 0;
-	mask = s->rowidx_cap - 1;
-	for (i = (size_t)h & mask; s->rowidx[i] != 0; i = (i + 1) & mask) {
-		uint32_t at = s->rowidx[i] - 1;
+	hindex_fit(&s->rowidx, s->rowidx.n + 1 > s->opcap ? s->rowidx.n + 1 :
+	    s->opcap, 1024);
+	for (i = hindex_first(&s->rowidx, h); s->rowidx.slot[i] != 0;
+	    i = hindex_next(&s->rowidx, i)) {
+		uint32_t at = s->rowidx.slot[i] - 1;
 
 		if (at < s->nops && row_same(s, &s->ops[at], type, ik, nik, sk,
 		    nsk, skpos))
@@ -853,8 +819,8 @@ row_find(struct store *s, enum op_type type, const int64_t *ik, int nik,
 static void
 row_note(struct store *s, size_t slot)
 {
-	s->rowidx[slot] = (uint32_t)s->nops;
-	s->rowidx_n++;
+	s->rowidx.slot[slot] = (uint32_t)s->nops;
+	s->rowidx.n++;
 }
 
 /* Folds integer k: later (non-NULL) wins, or earlier (non-NULL) wins. */
@@ -1187,36 +1153,26 @@ store_ack(struct store *s, const struct store_finding *f)
 	store_maybe_flush(s);
 }
 
-/* Forgets the app index (the list was rebuilt). */
-static void
-appidx_reset(struct store *s)
-{
-	if (s->appidx != NULL)
-		memset(s->appidx, 0, s->appidx_cap * sizeof *s->appidx);
-	s->appidx_n = 0;
-}
-
 /* The index of the app with this key in s->apps, or -1. */
 static long
 app_find(struct store *s, const char *key)
 {
-	size_t i, mask;
+	struct hindex *h = &s->appidx;
+	size_t i;
 
-	if (s->appidx_n > s->napps)
-		appidx_reset(s);
-	if (index_fit(&s->appidx, &s->appidx_cap, s->napps + 1, 256))
-		s->appidx_n = 0;
-	mask = s->appidx_cap - 1;
-	for (; s->appidx_n < s->napps; s->appidx_n++) {
-		for (i = (size_t)mix_str(0, s->apps[s->appidx_n].key) & mask;
-		    s->appidx[i] != 0; i = (i + 1) & mask)
+	if (h->n > s->napps)
+		hindex_clear(h);
+	hindex_fit(h, s->napps + 1, 256);
+	for (; h->n < s->napps; h->n++) {
+		for (i = hindex_first(h, mix_str(0, s->apps[h->n].key));
+		    h->slot[i] != 0; i = hindex_next(h, i))
 			;
-		s->appidx[i] = (uint32_t)s->appidx_n + 1;
+		h->slot[i] = (uint32_t)h->n + 1;
 	}
-	for (i = (size_t)mix_str(0, key) & mask; s->appidx[i] != 0;
-	    i = (i + 1) & mask)
-		if (strcmp(s->apps[s->appidx[i] - 1].key, key) == 0)
-			return (long)s->appidx[i] - 1;
+	for (i = hindex_first(h, mix_str(0, key)); h->slot[i] != 0;
+	    i = hindex_next(h, i))
+		if (strcmp(s->apps[h->slot[i] - 1].key, key) == 0)
+			return (long)h->slot[i] - 1;
 	return -1;
 }
 
@@ -1414,7 +1370,7 @@ store_flush(struct store *s)
 	for (i = 0; i < s->nlive; i++)
 		s->live[i].written = s->live[i].last_event;
 	s->nops = 0;
-	rowidx_clear(s);
+	hindex_clear(&s->rowidx);
 	s->st.rows_queued = 0;
 	buf_reset(&s->arena);
 	s->arena.len = 0;
@@ -1523,7 +1479,7 @@ op_to_front(struct store *s, size_t first)
 
 	if (k == 0 || first == 0)
 		return;
-	rowidx_clear(s);
+	hindex_clear(&s->rowidx);
 	tmp = xreallocarray(NULL, k, sizeof *tmp);
 	memcpy(tmp, s->ops + first, k * sizeof *tmp);
 	memmove(s->ops + k, s->ops, first * sizeof *tmp);
@@ -1579,7 +1535,7 @@ store_reopen(struct store *s, const char *why)
 	store_finalize(s);
 	s->apps = NULL;
 	s->napps = 0;
-	appidx_reset(s);
+	hindex_clear(&s->appidx);
 	if (store_connect(s, &err, &cause) == -1) {
 		snprintf(s->st.last_error, sizeof s->st.last_error, "%s",
 		    cause);
@@ -1727,7 +1683,7 @@ store_prune(struct store *s, int64_t cutoff, char **cause)
 		for (i = 0; i < s->napps; i++)
 			free(s->apps[i].key);
 		s->napps = 0;
-		appidx_reset(s);
+		hindex_clear(&s->appidx);
 		if (store_load_ids(s, cause) == -1)
 			return -1;
 	}
