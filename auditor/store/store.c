@@ -1801,91 +1801,81 @@ store_each_session(struct store *s, const struct store_range *r,
  * same range, no write between); either works alone.
  */
 
-/* Open addressing over triples of integers; values are indexes. */
-struct tmap {
-	int64_t		*k;		/* 3 a slot */
-	size_t		*v;		/* index + 1, 0 empty */
-	size_t		 cap;		/* power of two */
+/*
+ * An index of triples of integers: item i's key is k[3 i .. 3 i + 2], and
+ * item i is what the aggregator keeps under it (an application, a circuit,
+ * a circuit's row, an exit, an application's exit).  Only ever added to.
+ */
+struct agg_index {
+	struct hindex	 h;
+	int64_t		*k;
 	size_t		 n;
+	size_t		 cap;
 };
 
-static size_t
-tmap_hash(int64_t a, int64_t b, int64_t c)
+static uint64_t
+agg_index_hash(int64_t a, int64_t b, int64_t c)
 {
-	return (size_t)mix64(mix64(mix64(0, (uint64_t)a), (uint64_t)b),
-	    (uint64_t)c);
+	return mix64(mix64(mix64(0, (uint64_t)a), (uint64_t)b), (uint64_t)c);
 }
 
-/* The slot of (a, b, c): *v == 0 when absent (then it is where to put). */
-static size_t *
-tmap_slot(struct tmap *m, int64_t a, int64_t b, int64_t c)
-{
-	size_t i, mask;
-
-	if (2 * (m->n + 1) > m->cap) {
-		struct tmap old = *m;
-		size_t j;
-
-		m->cap = m->cap ? m->cap * 2 : 256;
-		m->k = xcalloc(m->cap * 3, sizeof *m->k);
-		m->v = xcalloc(m->cap, sizeof *m->v);
-		m->n = 0;
-		for (j = 0; j < old.cap; j++)
-			if (old.v[j] != 0) {
-				size_t *sl = tmap_slot(m, old.k[3 * j],
-				    old.k[3 * j + 1], old.k[3 * j + 2]);
-
-				*sl = old.v[j];
-				m->n++;
-			}
-		free(old.k);
-		free(old.v);
-	}
-	mask = m->cap - 1;
-	for (i = tmap_hash(a, b, c) & mask; m->v[i] != 0; i = (i + 1) & mask)
-		if (m->k[3 * i] == a && m->k[3 * i + 1] == b &&
-		    m->k[3 * i + 2] == c)
-			return &m->v[i];
-	m->k[3 * i] = a;
-	m->k[3 * i + 1] = b;
-	m->k[3 * i + 2] = c;
-	return &m->v[i];
-}
-
-/* Index of (a, b, c), or -1. */
+/* The item with key (a, b, c), or -1. */
 static long
-tmap_get(const struct tmap *m, int64_t a, int64_t b, int64_t c)
+agg_index_find(const struct agg_index *m, int64_t a, int64_t b, int64_t c)
 {
-	size_t i, mask;
+	const int64_t *k;
+	size_t i;
 
-	if (m->cap == 0)
+	if (m->h.cap == 0)
 		return -1;
-	mask = m->cap - 1;
-	for (i = tmap_hash(a, b, c) & mask; m->v[i] != 0; i = (i + 1) & mask)
-		if (m->k[3 * i] == a && m->k[3 * i + 1] == b &&
-		    m->k[3 * i + 2] == c)
-			return (long)m->v[i] - 1;
+	for (i = hindex_first(&m->h, agg_index_hash(a, b, c));
+	    m->h.slot[i] != 0; i = hindex_next(&m->h, i)) {
+		k = &m->k[3 * (size_t)(m->h.slot[i] - 1)];
+		if (k[0] == a && k[1] == b && k[2] == c)
+			return (long)m->h.slot[i] - 1;
+	}
 	return -1;
 }
 
-/* Adds (a, b, c) with index v; returns 1 when it was not there. */
-static int
-tmap_add(struct tmap *m, int64_t a, int64_t b, int64_t c, size_t v)
+/* Gives item i a slot (hindex_fit made room). */
+static void
+agg_index_slot(struct agg_index *m, size_t i)
 {
-	size_t *sl = tmap_slot(m, a, b, c);
+	const int64_t *k = &m->k[3 * i];
+	size_t j;
 
-	if (*sl != 0)
-		return 0;
-	*sl = v + 1;
-	m->n++;
-	return 1;
+	for (j = hindex_first(&m->h, agg_index_hash(k[0], k[1], k[2]));
+	    m->h.slot[j] != 0; j = hindex_next(&m->h, j))
+		;
+	m->h.slot[j] = (uint32_t)i + 1;
+	m->h.n++;
+}
+
+/* Adds (a, b, c), which the caller found absent; returns its item. */
+static size_t
+agg_index_add(struct agg_index *m, int64_t a, int64_t b, int64_t c)
+{
+	size_t i;
+
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 256;
+		m->k = xreallocarray(m->k, m->cap, 3 * sizeof *m->k);
+	}
+	m->k[3 * m->n] = a;
+	m->k[3 * m->n + 1] = b;
+	m->k[3 * m->n + 2] = c;
+	if (hindex_fit(&m->h, m->n + 1, 256))
+		for (i = 0; i < m->n; i++)
+			agg_index_slot(m, i);
+	agg_index_slot(m, m->n);
+	return m->n++;
 }
 
 static void
-tmap_free(struct tmap *m)
+agg_index_free(struct agg_index *m)
 {
+	hindex_free(&m->h);
 	free(m->k);
-	free(m->v);
 	memset(m, 0, sizeof *m);
 }
 
@@ -1935,11 +1925,12 @@ struct agg {
 	size_t		 ncircs;
 	struct agg_info	*info;
 	size_t		 ninfo;
-	struct tmap	 app_idx;	/* (app) */
-	struct tmap	 circ_idx;	/* (session, circ) */
-	struct tmap	 info_idx;	/* (session, circ) */
-	struct tmap	 app_exit;	/* (app, exit id) seen */
-	struct tmap	 exits;		/* (hash, hash, length) of exit_fp */
+	struct agg_index app_idx;	/* (app): apps[] */
+	struct agg_index circ_idx;	/* (session, circ): circs[] */
+	struct agg_index info_idx;	/* (session, circ): info[] */
+	struct agg_index app_exit;	/* (app, exit id) seen */
+	struct agg_index exits;		/* (hash, hash, length) of exit_fp:
+					   the exit ids */
 };
 
 static char *
@@ -1975,11 +1966,11 @@ agg_free(struct agg *g)
 		free(g->info[i].exit_nick);
 	}
 	free(g->info);
-	tmap_free(&g->app_idx);
-	tmap_free(&g->circ_idx);
-	tmap_free(&g->info_idx);
-	tmap_free(&g->app_exit);
-	tmap_free(&g->exits);
+	agg_index_free(&g->app_idx);
+	agg_index_free(&g->circ_idx);
+	agg_index_free(&g->info_idx);
+	agg_index_free(&g->app_exit);
+	agg_index_free(&g->exits);
 	free(g);
 }
 
@@ -2098,17 +2089,17 @@ agg_make(struct store *s, const struct store_range *r, char **cause)
 		in->closed = COL_I64(st, 7);
 		in->exit_id = -1;
 		if ((fp = in->exit_fp) != NULL) {
-			size_t *sl = tmap_slot(&g->exits, (int64_t)mix_str(0,
-			    fp), (int64_t)mix_str(7, fp), (int64_t)strlen(fp));
+			int64_t h0 = (int64_t)mix_str(0, fp);
+			int64_t h7 = (int64_t)mix_str(7, fp);
+			int64_t len = (int64_t)strlen(fp);
 
-			if (*sl == 0) {
-				*sl = g->exits.n + 1;
-				g->exits.n++;
-			}
-			in->exit_id = (int64_t)*sl - 1;
+			if ((in->exit_id = agg_index_find(&g->exits, h0, h7,
+			    len)) < 0)
+				in->exit_id = (int64_t)agg_index_add(&g->exits,
+				    h0, h7, len);
 		}
-		tmap_add(&g->info_idx, COL_I64(st, 0), COL_I64(st, 1), 0,
-		    g->ninfo);
+		/* The circuit table's key is unique: info[i] is item i. */
+		agg_index_add(&g->info_idx, COL_I64(st, 0), COL_I64(st, 1), 0);
 		g->ninfo++;
 	}
 	if (range_done(s, st, rc, cause) == -1)
@@ -2141,7 +2132,7 @@ agg_make(struct store *s, const struct store_range *r, char **cause)
 		long k;
 
 		if (has_app) {
-			if ((k = tmap_get(&g->app_idx, app, 0, 0)) < 0) {
+			if ((k = agg_index_find(&g->app_idx, app, 0, 0)) < 0) {
 				if (g->napps == capps) {
 					capps = capps ? capps * 2 : 64;
 					g->apps = xreallocarray(g->apps, capps,
@@ -2150,7 +2141,7 @@ agg_make(struct store *s, const struct store_range *r, char **cause)
 				memset(&g->apps[g->napps], 0,
 				    sizeof g->apps[0]);
 				g->apps[g->napps].id = app;
-				tmap_add(&g->app_idx, app, 0, 0, g->napps);
+				agg_index_add(&g->app_idx, app, 0, 0);
 				k = (long)g->napps++;
 			}
 			a = &g->apps[k];
@@ -2219,8 +2210,8 @@ agg_make(struct store *s, const struct store_range *r, char **cause)
 			int64_t circ = acirc;
 			struct agg_circ *c;
 
-			if ((k = tmap_get(&g->circ_idx, session, circ, 0)) <
-			    0) {
+			if ((k = agg_index_find(&g->circ_idx, session, circ,
+			    0)) < 0) {
 				if (g->ncircs == ccircs) {
 					ccircs = ccircs ? ccircs * 2 : 256;
 					g->circs = xreallocarray(g->circs,
@@ -2230,10 +2221,9 @@ agg_make(struct store *s, const struct store_range *r, char **cause)
 				memset(c, 0, sizeof *c);
 				c->session = session;
 				c->circ = circ;
-				c->info = tmap_get(&g->info_idx, session, circ,
-				    0);
-				tmap_add(&g->circ_idx, session, circ, 0,
-				    g->ncircs);
+				c->info = agg_index_find(&g->info_idx, session,
+				    circ, 0);
+				agg_index_add(&g->circ_idx, session, circ, 0);
 				k = (long)g->ncircs++;
 			}
 			c = &g->circs[k];
@@ -2250,9 +2240,12 @@ agg_make(struct store *s, const struct store_range *r, char **cause)
 			c->apps[c->napps++] = app;
 			a->circuits++;
 			if (c->info >= 0 && g->info[c->info].exit_id >= 0 &&
-			    tmap_add(&g->app_exit, app, g->info[c->info].exit_id,
-			    0, 0))
+			    agg_index_find(&g->app_exit, app,
+			    g->info[c->info].exit_id, 0) < 0) {
+				agg_index_add(&g->app_exit, app,
+				    g->info[c->info].exit_id, 0);
 				a->exits++;
+			}
 		}
 	}
 	if (arc != SQLITE_ROW && arc != SQLITE_DONE) {
@@ -2263,7 +2256,7 @@ agg_make(struct store *s, const struct store_range *r, char **cause)
 	sqlite3_finalize(att);
 	if (range_done(s, st, rc, cause) == -1)
 		goto fail;
-	tmap_free(&g->app_exit);
+	agg_index_free(&g->app_exit);
 	return g;
 fail:
 	agg_free(g);
@@ -2302,7 +2295,7 @@ store_each_app(struct store *s, const struct store_range *r,
 		return -1;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long k = tmap_get(&g->app_idx, COL_I64(st, 0), 0, 0);
+		long k = agg_index_find(&g->app_idx, COL_I64(st, 0), 0, 0);
 		struct agg_app *a;
 
 		if (k < 0)
