@@ -163,7 +163,8 @@ store_migrate(struct store *s, enum store_err *err, char **cause)
 	}
 	if (v == 0) {
 		/* Before the first table: lets prune give space back. */
-		if (store_exec(s, "PRAGMA auto_vacuum = INCREMENTAL", cause) == -1)
+		if (store_exec(s, "PRAGMA auto_vacuum = INCREMENTAL",
+		    cause) == -1)
 			return -1;
 	}
 	for (i = v; i < schema_nsteps; i++) {

@@ -142,10 +142,13 @@ struct agg {
 	struct store_range range;
 	struct agg_app	*apps;
 	size_t		 napps;
+	size_t		 apps_cap;
 	struct agg_circ	*circs;
 	size_t		 ncircs;
+	size_t		 circs_cap;
 	struct agg_info	*info;
 	size_t		 ninfo;
+	size_t		 info_cap;
 	struct agg_index app_idx;	/* (app): apps[] */
 	struct agg_index circ_idx;	/* (session, circ): circs[] */
 	struct agg_index info_idx;	/* (session, circ): info[] */
@@ -153,14 +156,6 @@ struct agg {
 	struct agg_index exits;		/* (hash, hash, length) of exit_fp:
 					   the exit ids */
 };
-
-static char *
-dup_col(sqlite3_stmt *st, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(st, i);
-
-	return t != NULL ? xstrdup(t) : NULL;
-}
 
 /* Frees the pass; takes NULL. */
 void
@@ -246,6 +241,188 @@ cmp_circ(const void *a, const void *b)
 	return x->circ < y->circ ? -1 : x->circ > y->circ;
 }
 
+/* Adds the circuit row at st (agg_circuits' columns) to g->info. */
+static void
+agg_info_add(struct agg *g, sqlite3_stmt *st)
+{
+	struct agg_info *in;
+	const char *fp;
+
+	if (g->ninfo == g->info_cap) {
+		g->info_cap = g->info_cap ? g->info_cap * 2 : 256;
+		g->info = xreallocarray(g->info, g->info_cap, sizeof *g->info);
+	}
+	in = &g->info[g->ninfo];
+	in->purpose = xstrdup_or_null(COL_TEXT(st, 2));
+	in->conflux = xstrdup_or_null(COL_TEXT(st, 3));
+	in->exit_fp = xstrdup_or_null(COL_TEXT(st, 4));
+	in->exit_nick = xstrdup_or_null(COL_TEXT(st, 5));
+	in->created = COL_I64(st, 6);
+	in->closed = COL_I64(st, 7);
+	in->exit_id = -1;
+	if ((fp = in->exit_fp) != NULL) {
+		int64_t h0 = (int64_t)mix_str(0, fp);
+		int64_t h7 = (int64_t)mix_str(7, fp);
+		int64_t len = (int64_t)strlen(fp);
+
+		if ((in->exit_id = agg_index_find(&g->exits, h0, h7, len)) < 0)
+			in->exit_id = (int64_t)agg_index_add(&g->exits, h0, h7,
+			    len);
+	}
+	/* The circuit table's key is unique: info[i] is item i. */
+	agg_index_add(&g->info_idx, COL_I64(st, 0), COL_I64(st, 1), 0);
+	g->ninfo++;
+}
+
+/* The circuits' own rows (exit, purpose ...) into g->info. */
+static int
+agg_circuits(struct store *s, struct agg *g, const struct store_range *r,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_range_stmt(s, r->session ? "SELECT session, circ_id, "
+	    "purpose, conflux_id, exit_fp, exit_nick, created, closed FROM "
+	    "circuit WHERE session = ?1" : "SELECT session, circ_id, purpose, "
+	    "conflux_id, exit_fp, exit_nick, created, closed FROM circuit",
+	    r, cause);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		agg_info_add(g, st);
+	return store_range_done(s, st, rc, cause);
+}
+
+/* The application with this id, added when new. */
+static struct agg_app *
+agg_app_get(struct agg *g, int64_t app)
+{
+	long k;
+
+	if ((k = agg_index_find(&g->app_idx, app, 0, 0)) >= 0)
+		return &g->apps[k];
+	if (g->napps == g->apps_cap) {
+		g->apps_cap = g->apps_cap ? g->apps_cap * 2 : 64;
+		g->apps = xreallocarray(g->apps, g->apps_cap, sizeof *g->apps);
+	}
+	memset(&g->apps[g->napps], 0, sizeof g->apps[0]);
+	g->apps[g->napps].id = app;
+	agg_index_add(&g->app_idx, app, 0, 0);
+	return &g->apps[g->napps++];
+}
+
+/* Adds listener l to a's distinct listeners. */
+static void
+agg_app_listener(struct agg_app *a, const char *l)
+{
+	size_t i;
+
+	for (i = 0; i < a->nlis; i++)
+		if (strcmp(a->lis[i], l) == 0)
+			return;
+	a->lis = xreallocarray(a->lis, a->nlis + 1, sizeof *a->lis);
+	a->lis[a->nlis++] = xstrdup(l);
+}
+
+/* Adds process pr (NULL: unknown) with pid to a's processes. */
+static void
+agg_app_process(struct agg_app *a, int64_t pid, const char *pr)
+{
+	char x[256];
+
+	if (pr == NULL)
+		pr = "?";
+	/* The same process as the app's stream before has nothing new to
+	 * keep. */
+	if (a->has_proc && a->last_pid == pid && strcmp(a->last_proc, pr) == 0)
+		return;
+	snprintf(x, sizeof x, "%s[%" PRId64 "]", pr, pid);
+	agg_proc(a, x);
+	a->has_proc = strlen(pr) < sizeof a->last_proc;
+	if (a->has_proc) {
+		memcpy(a->last_proc, pr, strlen(pr) + 1);
+		a->last_pid = pid;
+	}
+}
+
+/* Counts the stream at st (agg_streams' columns) for its application a. */
+static void
+agg_app_stream(struct agg_app *a, sqlite3_stmt *st)
+{
+	const char *l = COL_TEXT(st, 3);
+	int has_opened = sqlite3_column_type(st, 6) != SQLITE_NULL;
+	int has_closed = sqlite3_column_type(st, 7) != SQLITE_NULL;
+	int64_t t;
+
+	a->streams++;
+	if (has_opened) {
+		t = COL_I64(st, 6);
+		if (!a->has_first || t < a->first)
+			a->first = t;
+		a->has_first = 1;
+	}
+	if (has_closed || has_opened) {
+		t = has_closed ? COL_I64(st, 7) : COL_I64(st, 6);
+		if (!a->has_last || t > a->last)
+			a->last = t;
+		a->has_last = 1;
+	}
+	if (l != NULL)
+		agg_app_listener(a, l);
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+		agg_app_process(a, COL_I64(st, 4), COL_TEXT(st, 5));
+}
+
+/* The circuit (session, circ), added when new. */
+static struct agg_circ *
+agg_circ_get(struct agg *g, int64_t session, int64_t circ)
+{
+	struct agg_circ *c;
+	long k;
+
+	if ((k = agg_index_find(&g->circ_idx, session, circ, 0)) >= 0)
+		return &g->circs[k];
+	if (g->ncircs == g->circs_cap) {
+		g->circs_cap = g->circs_cap ? g->circs_cap * 2 : 256;
+		g->circs = xreallocarray(g->circs, g->circs_cap,
+		    sizeof *g->circs);
+	}
+	c = &g->circs[g->ncircs];
+	memset(c, 0, sizeof *c);
+	c->session = session;
+	c->circ = circ;
+	c->info = agg_index_find(&g->info_idx, session, circ, 0);
+	agg_index_add(&g->circ_idx, session, circ, 0);
+	g->ncircs++;
+	return c;
+}
+
+/* Counts a stream's attachment to circuit circ; a is its app, or NULL. */
+static void
+agg_attach(struct agg *g, int64_t session, int64_t circ, struct agg_app *a)
+{
+	struct agg_circ *c = agg_circ_get(g, session, circ);
+	int64_t exit_id;
+	size_t i;
+
+	c->streams++;
+	if (a == NULL)
+		return;
+	for (i = 0; i < c->napps; i++)
+		if (c->apps[i] == a->id)
+			return;		/* this app on this circuit: seen */
+	c->apps = xreallocarray(c->apps, c->napps + 1, sizeof *c->apps);
+	c->apps[c->napps++] = a->id;
+	a->circuits++;
+	if (c->info < 0 || (exit_id = g->info[c->info].exit_id) < 0)
+		return;
+	if (agg_index_find(&g->app_exit, a->id, exit_id, 0) < 0) {
+		agg_index_add(&g->app_exit, a->id, exit_id, 0);
+		a->exits++;
+	}
+}
+
 /* Steps to the next attachment row and reads its key (read once). */
 static int
 att_step(sqlite3_stmt *att, int64_t *session, int64_t *stream,
@@ -261,216 +438,73 @@ att_step(sqlite3_stmt *att, int64_t *session, int64_t *stream,
 	return rc;
 }
 
-/* The pass over the range; returns NULL with *cause on an error. */
-static struct agg *
-agg_make(struct store *s, const struct store_range *r, char **cause)
+/*
+ * Every stream in range, and the attachments, both in key order: merged
+ * here (a join looked each stream up in attach, a seek each).
+ */
+static int
+agg_streams(struct store *s, struct agg *g, const struct store_range *r,
+    char **cause)
 {
-	struct agg *g = xcalloc(1, sizeof *g);
 	char where[160], sql[640];
 	sqlite3_stmt *st, *att;
-	size_t cinfo = 0, capps = 0, ccircs = 0, i;
 	int64_t as = 0, ast = 0, acirc = 0;	/* the attachment row */
 	int rc, arc;
 
-	g->range = *r;
-	/* The circuits' own rows (exit, purpose ...). */
-	st = store_range_stmt(s, r->session ? "SELECT session, circ_id, purpose, "
-	    "conflux_id, exit_fp, exit_nick, created, closed FROM circuit "
-	    "WHERE session = ?1" : "SELECT session, circ_id, purpose, "
-	    "conflux_id, exit_fp, exit_nick, created, closed FROM circuit",
-	    r, cause);
-	if (st == NULL)
-		goto fail;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct agg_info *in;
-		const char *fp;
-
-		if (g->ninfo == cinfo) {
-			cinfo = cinfo ? cinfo * 2 : 256;
-			g->info = xreallocarray(g->info, cinfo,
-			    sizeof *g->info);
-		}
-		in = &g->info[g->ninfo];
-		in->purpose = dup_col(st, 2);
-		in->conflux = dup_col(st, 3);
-		in->exit_fp = dup_col(st, 4);
-		in->exit_nick = dup_col(st, 5);
-		in->created = COL_I64(st, 6);
-		in->closed = COL_I64(st, 7);
-		in->exit_id = -1;
-		if ((fp = in->exit_fp) != NULL) {
-			int64_t h0 = (int64_t)mix_str(0, fp);
-			int64_t h7 = (int64_t)mix_str(7, fp);
-			int64_t len = (int64_t)strlen(fp);
-
-			if ((in->exit_id = agg_index_find(&g->exits, h0, h7,
-			    len)) < 0)
-				in->exit_id = (int64_t)agg_index_add(&g->exits,
-				    h0, h7, len);
-		}
-		/* The circuit table's key is unique: info[i] is item i. */
-		agg_index_add(&g->info_idx, COL_I64(st, 0), COL_I64(st, 1), 0);
-		g->ninfo++;
-	}
-	if (store_range_done(s, st, rc, cause) == -1)
-		goto fail;
-
-	/*
-	 * Every stream in range, and the attachments, both in key order:
-	 * merged here (a join looked each stream up in attach, a seek each).
-	 */
 	store_range_where(where, sizeof where, r);
 	snprintf(sql, sizeof sql, "SELECT x.session, x.stream_id, x.app, "
 	    "x.listener, x.pid, x.process, x.opened, x.closed FROM stream x "
 	    "WHERE %s ORDER BY x.session, x.stream_id", where);
 	if ((st = store_range_stmt(s, sql, r, cause)) == NULL)
-		goto fail;
-	att = store_range_stmt(s, r->session ? "SELECT session, stream_id, circ_id "
-	    "FROM attach WHERE session = ?1 ORDER BY session, stream_id, "
-	    "circ_id" : "SELECT session, stream_id, circ_id FROM attach "
-	    "ORDER BY session, stream_id, circ_id", r, cause);
+		return -1;
+	att = store_range_stmt(s, r->session ? "SELECT session, stream_id, "
+	    "circ_id FROM attach WHERE session = ?1 ORDER BY session, "
+	    "stream_id, circ_id" : "SELECT session, stream_id, circ_id FROM "
+	    "attach ORDER BY session, stream_id, circ_id", r, cause);
 	if (att == NULL) {
 		sqlite3_finalize(st);
-		goto fail;
+		return -1;
 	}
 	arc = att_step(att, &as, &ast, &acirc);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t session = COL_I64(st, 0), stream = COL_I64(st, 1);
-		int has_app = sqlite3_column_type(st, 2) != SQLITE_NULL;
-		int64_t app = COL_I64(st, 2);
 		struct agg_app *a = NULL;
-		long k;
 
-		if (has_app) {
-			if ((k = agg_index_find(&g->app_idx, app, 0, 0)) < 0) {
-				if (g->napps == capps) {
-					capps = capps ? capps * 2 : 64;
-					g->apps = xreallocarray(g->apps, capps,
-					    sizeof *g->apps);
-				}
-				memset(&g->apps[g->napps], 0,
-				    sizeof g->apps[0]);
-				g->apps[g->napps].id = app;
-				agg_index_add(&g->app_idx, app, 0, 0);
-				k = (long)g->napps++;
-			}
-			a = &g->apps[k];
-		}
-		if (a != NULL) {
-			const char *l = COL_TEXT(st, 3);
-
-			a->streams++;
-			if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
-				int64_t o = COL_I64(st, 6);
-
-				if (!a->has_first || o < a->first)
-					a->first = o;
-				a->has_first = 1;
-			}
-			if (sqlite3_column_type(st, 7) != SQLITE_NULL ||
-			    sqlite3_column_type(st, 6) != SQLITE_NULL) {
-				int64_t t = sqlite3_column_type(st, 7) !=
-				    SQLITE_NULL ? COL_I64(st, 7) :
-				    COL_I64(st, 6);
-
-				if (!a->has_last || t > a->last)
-					a->last = t;
-				a->has_last = 1;
-			}
-			if (l != NULL) {
-				for (i = 0; i < a->nlis; i++)
-					if (strcmp(a->lis[i], l) == 0)
-						break;
-				if (i == a->nlis) {
-					a->lis = xreallocarray(a->lis,
-					    a->nlis + 1, sizeof *a->lis);
-					a->lis[a->nlis++] = xstrdup(l);
-				}
-			}
-			if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-				const char *pr = COL_TEXT(st, 5);
-				int64_t pid = COL_I64(st, 4);
-				char x[256];
-
-				if (pr == NULL)
-					pr = "?";
-				/* The same process as the app's stream
-				 * before has nothing new to keep. */
-				if (!a->has_proc || a->last_pid != pid ||
-				    strcmp(a->last_proc, pr) != 0) {
-					snprintf(x, sizeof x, "%s[%" PRId64
-					    "]", pr, pid);
-					agg_proc(a, x);
-					a->has_proc = strlen(pr) <
-					    sizeof a->last_proc;
-					if (a->has_proc) {
-						memcpy(a->last_proc, pr,
-						    strlen(pr) + 1);
-						a->last_pid = pid;
-					}
-				}
-			}
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			a = agg_app_get(g, COL_I64(st, 2));
+			agg_app_stream(a, st);
 		}
 		/* Its attachments (those of streams out of range skipped). */
 		while (arc == SQLITE_ROW && (as < session ||
 		    (as == session && ast < stream)))
 			arc = att_step(att, &as, &ast, &acirc);
 		for (; arc == SQLITE_ROW && as == session && ast == stream;
-		    arc = att_step(att, &as, &ast, &acirc)) {
-			int64_t circ = acirc;
-			struct agg_circ *c;
-
-			if ((k = agg_index_find(&g->circ_idx, session, circ,
-			    0)) < 0) {
-				if (g->ncircs == ccircs) {
-					ccircs = ccircs ? ccircs * 2 : 256;
-					g->circs = xreallocarray(g->circs,
-					    ccircs, sizeof *g->circs);
-				}
-				c = &g->circs[g->ncircs];
-				memset(c, 0, sizeof *c);
-				c->session = session;
-				c->circ = circ;
-				c->info = agg_index_find(&g->info_idx, session,
-				    circ, 0);
-				agg_index_add(&g->circ_idx, session, circ, 0);
-				k = (long)g->ncircs++;
-			}
-			c = &g->circs[k];
-			c->streams++;
-			if (a == NULL)
-				continue;
-			for (i = 0; i < c->napps; i++)
-				if (c->apps[i] == app)
-					break;
-			if (i < c->napps)
-				continue;	/* this app on this circuit: seen */
-			c->apps = xreallocarray(c->apps, c->napps + 1,
-			    sizeof *c->apps);
-			c->apps[c->napps++] = app;
-			a->circuits++;
-			if (c->info >= 0 && g->info[c->info].exit_id >= 0 &&
-			    agg_index_find(&g->app_exit, app,
-			    g->info[c->info].exit_id, 0) < 0) {
-				agg_index_add(&g->app_exit, app,
-				    g->info[c->info].exit_id, 0);
-				a->exits++;
-			}
-		}
+		    arc = att_step(att, &as, &ast, &acirc))
+			agg_attach(g, session, acirc, a);
 	}
 	if (arc != SQLITE_ROW && arc != SQLITE_DONE) {
 		sqlite3_finalize(att);
 		store_range_done(s, st, arc, cause);
-		goto fail;
+		return -1;
 	}
 	sqlite3_finalize(att);
-	if (store_range_done(s, st, rc, cause) == -1)
-		goto fail;
+	return store_range_done(s, st, rc, cause);
+}
+
+/* The pass over the range (allocated); NULL with *cause on an error. */
+static struct agg *
+agg_make(struct store *s, const struct store_range *r, char **cause)
+{
+	struct agg *g = xcalloc(1, sizeof *g);
+
+	g->range = *r;
+	if (agg_circuits(s, g, r, cause) == -1 ||
+	    agg_streams(s, g, r, cause) == -1) {
+		store_agg_free(g);
+		return NULL;
+	}
 	agg_index_free(&g->app_exit);
 	return g;
-fail:
-	store_agg_free(g);
-	return NULL;
 }
 
 static int
@@ -498,8 +532,8 @@ store_each_app(struct store *s, const struct store_range *r,
 	buf_init(&lis);
 	buf_init(&procs);
 	/* In the order of the identities. */
-	st = store_range_stmt(s, "SELECT id, label, host, sub FROM app ORDER BY "
-	    "label, host, sub", r, cause);
+	st = store_range_stmt(s, "SELECT id, label, host, sub FROM app "
+	    "ORDER BY label, host, sub", r, cause);
 	if (st == NULL) {
 		store_agg_free(g);
 		return -1;

@@ -40,7 +40,8 @@ check_int(struct store *s, const char *sql, const char *t, int64_t dflt,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		*out = sqlite3_column_int64(st, 0);
-	return store_range_done(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc, cause);
+	return store_range_done(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
+	    cause);
 }
 
 /*

@@ -110,7 +110,7 @@ struct store {
 	uint64_t	 agg_version;	/* commits when it was made */
 	struct app_entry *apps;
 	size_t		 napps;
-	struct hindex	 appidx;	/* apps[].key -> app; apps[0..n) are in it */
+	struct hindex	 appidx;	/* apps[].key: apps[0..n) are in it */
 	int64_t		 next_app;
 	int64_t		 next_session;
 	struct live_session *live;

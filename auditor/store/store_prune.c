@@ -28,8 +28,8 @@ store_prune(struct store *s, int64_t cutoff, char **cause)
 	}
 	n = sqlite3_changes(s->db);
 	sqlite3_finalize(st);
-	if (store_exec(s, "DELETE FROM app WHERE id NOT IN (SELECT app FROM stream "
-	    "WHERE app IS NOT NULL)", cause) == -1)
+	if (store_exec(s, "DELETE FROM app WHERE id NOT IN (SELECT app FROM "
+	    "stream WHERE app IS NOT NULL)", cause) == -1)
 		goto fail_quiet;
 	if (sqlite3_prepare_v2(s->db, "DELETE FROM relay WHERE "
 	    "coalesce(last_seen, 0) < ?1", -1, &st, NULL) != SQLITE_OK)

@@ -68,9 +68,9 @@ store_each_session(struct store *s, const struct store_range *r,
 	sqlite3_stmt *st;
 	int rc;
 
-	st = store_range_stmt(s, "SELECT id, tor_version, control, auth, source, "
-	    "pid, started, ended, end_reason, last_event FROM tor_session "
-	    "WHERE (?1 = 0 OR id = ?1) AND (?2 = 0 OR max(started, "
+	st = store_range_stmt(s, "SELECT id, tor_version, control, auth, "
+	    "source, pid, started, ended, end_reason, last_event FROM "
+	    "tor_session WHERE (?1 = 0 OR id = ?1) AND (?2 = 0 OR max(started, "
 	    "coalesce(ended, 0), coalesce(last_event, 0)) >= ?2) AND "
 	    "(?3 = 0 OR started < ?3) ORDER BY started, id", r, cause);
 	if (st == NULL)
