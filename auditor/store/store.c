@@ -309,7 +309,7 @@ store_connect(struct store *s, enum store_err *err, char **cause)
 	}
 	/*
 	 * One thread uses a connection: no mutex around every sqlite call
-	 * (a tenth of a report's time went to locking it).
+	 * (locking it showed in a report's time).
 	 */
 	rc = sqlite3_open_v2(s->path, &s->db, flags | SQLITE_OPEN_NOFOLLOW |
 	    SQLITE_OPEN_NOMUTEX, NULL);
@@ -333,7 +333,7 @@ store_connect(struct store *s, enum store_err *err, char **cause)
 	 */
 	/*
 	 * A reader's sorts (report's findings, most severe first) stay in
-	 * memory: spilled to a temporary file they were a tenth of a report.
+	 * memory: spilled to a temporary file they slow a report down.
 	 */
 	if (s->mode != STORE_WRITE &&
 	    store_exec(s, "PRAGMA temp_store = MEMORY", cause) == -1)

@@ -16,10 +16,10 @@
  * processes, streams, circuits, exits, first and last seen; per circuit:
  * its applications and streams) comes from one pass over the streams and
  * their attachments, aggregated here, instead of one SQL statement per
- * question: on a million streams that was ten seconds of temporary
- * indexes and sorts, this is a second.  store_each_app() makes it and
- * keeps the circuits for the store_each_circuit() call that follows (the
- * same range, no write between); either works alone.
+ * question (each of which made sqlite build temporary indexes and sort
+ * the streams).  store_each_app() makes it and keeps the circuits for the
+ * store_each_circuit() call that follows (the same range, no write
+ * between); either works alone.
  */
 
 /*
@@ -72,7 +72,8 @@ agg_index_slot(struct agg_index *m, size_t i)
 	m->h.n++;
 }
 
-/* Adds (a, b, c), which the caller found absent; returns its item. */
+/* Adds (a, b, c) as the next item and returns it (a key added twice is
+ * found as its first item). */
 static size_t
 agg_index_add(struct agg_index *m, int64_t a, int64_t b, int64_t c)
 {

@@ -186,4 +186,3 @@ fail:
 	free(ignored);
 	return -1;
 }
-

@@ -110,7 +110,7 @@ const struct op_stmt store_op_sql[OP__COUNT] = {
 	    "AND ident_b = ?6" },
 	/*
 	 * A stream whose NEW event is in the op (opened is set) has no row
-	 * yet, almost always: a plain INSERT costs about half the upsert
+	 * yet, almost always: a plain INSERT costs less than the upsert
 	 * above; when the row is there after all, the upsert runs instead.
 	 */
 	[OP_STREAM_INSERT] = { 13, 12,
@@ -648,7 +648,6 @@ store_app(struct store *s, const char *label, const char *host,
 	}
 	return id;
 }
-
 
 /* Moves the operations queued from first on to the front of the queue. */
 void

@@ -174,9 +174,9 @@ store_each_stream(struct store *s, const struct store_range *r,
 
 	/*
 	 * Ordered by session, opened, stream_id: sqlite sorts every row for
-	 * that (a second a million).  Tor numbers streams in the order it
-	 * opens them, so key order is almost always that order already:
-	 * checked first (two columns, no sort), then read in key order.
+	 * that.  Tor numbers streams in the order it opens them, so key
+	 * order is almost always that order already: checked first (two
+	 * columns, no sort), then read in key order.
 	 */
 	store_range_where(where, sizeof where, r);
 	if ((sorted = streams_in_order(s, r, where, cause)) == -1)
