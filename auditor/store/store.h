@@ -1,9 +1,10 @@
 /*
- * store.h: the sqlite database.  store.c is the only file that includes
- * sqlite3.h.  Writes are queued in memory and committed in batches (every
- * STORE_BATCH_ROWS rows or STORE_FLUSH_MS, whichever first); when the
- * database cannot be written (disk full, locked, removed) rows wait in
- * memory up to STORE_MAX_QUEUE and what had to be dropped is counted.
+ * store.h: the sqlite database.  Only auditor/store/ includes sqlite3.h
+ * (through its private store_int.h).  Writes are queued in memory and
+ * committed in batches (every STORE_BATCH_ROWS rows or STORE_FLUSH_MS,
+ * whichever first); when the database cannot be written (disk full,
+ * locked, removed) rows wait in memory up to STORE_MAX_QUEUE and what had
+ * to be dropped is counted.
  */
 #ifndef ISOAUDIT_STORE_H
 #define ISOAUDIT_STORE_H

@@ -1,0 +1,185 @@
+/*
+ * store_int.h: what the files of auditor/store/ share, and nobody else may
+ * include.  It is the one header that includes sqlite3.h (store.h is the
+ * API the other folders use).
+ *
+ * Writing: every store_* call appends an operation to an in-memory queue
+ * (integers inline, strings in one arena); store_flush() runs the queue in
+ * one transaction through statements prepared once.  A failing database
+ * (full, locked, unwritable, removed) keeps the queue, up to a bound, and
+ * counts what it had to drop; the loop's tick retries with backoff.
+ *
+ *	store.c		open, migrate, connect, the hash key, close
+ *	store_queue.c	the queue: an operation per write, the writes of one
+ *			row folded into one operation, and the statements
+ *	store_flush.c	flush, and failure: full disk, locked database,
+ *			removed file, the backlog in memory, the backoff
+ *	store_read.c	the read iterators report uses
+ *	store_agg.c	the one pass over a range's streams behind
+ *			store_each_app and store_each_circuit
+ *	store_check.c	check's findings after a cursor
+ *	store_prune.c	prune
+ */
+#ifndef ISOAUDIT_STORE_INT_H
+#define ISOAUDIT_STORE_INT_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "fnv.h"
+#include "hindex.h"
+#include "store.h"
+
+enum op_type {
+	OP_SESSION_BEGIN,
+	OP_SESSION_INFO,
+	OP_SESSION_END,
+	OP_SESSION_TOUCH,
+	OP_CIRCUIT,
+	OP_STREAM,
+	OP_ATTACH,
+	OP_RELAY,
+	OP_APP,
+	OP_FINDING,
+	OP_ACK,
+	OP_STREAM_INSERT,	/* not queued: how op_run writes a new stream */
+	OP__COUNT
+};
+
+#define OP_INTS		14
+#define OP_STRS		14
+#define NO_STR		UINT32_MAX
+
+struct op {
+	uint8_t		 type;
+	uint16_t	 nulls;		/* bit i: integer i is NULL */
+	int64_t		 i[OP_INTS];
+	uint32_t	 s[OP_STRS];	/* arena offsets, NO_STR = NULL */
+};
+
+/*
+ * One statement per operation.  Parameters ?1.. are the integers, then
+ * ?(nint+1).. the strings, in the order the op_* builders fill them.
+ */
+struct op_stmt {
+	int		 nint;
+	int		 nstr;
+	const char	*sql;
+};
+extern const struct op_stmt store_op_sql[OP__COUNT];
+
+struct app_entry {
+	char	*key;		/* label \x1f host \x1f sub */
+	int64_t	 id;
+};
+
+/* Sessions begun by this process and not ended: recreated on reopen. */
+struct live_session {
+	int64_t	 id;
+	int64_t	 started;
+	char	*control;
+	char	*auth;
+	char	*source;
+	int64_t	 last_event;
+	int64_t	 written;	/* last_event as last committed */
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*stmt[OP__COUNT];
+	char		*path;
+	enum store_mode	 mode;
+	dev_t		 dev;
+	ino_t		 ino;
+	unsigned char	 key[STORE_SCHEMA_KEY_LEN];
+	int		 version;
+
+	struct op	*ops;
+	size_t		 nops;
+	size_t		 opcap;
+	struct buf	 arena;
+	uint64_t	 nfolded;	/* writes folded into queued ops */
+	struct hindex	 rowidx;	/* row key -> queued op */
+
+	struct agg	*agg;		/* store_each_app's pass, kept */
+	uint64_t	 agg_version;	/* commits when it was made */
+	struct app_entry *apps;
+	size_t		 napps;
+	struct hindex	 appidx;	/* apps[].key: apps[0..n) are in it */
+	int64_t		 next_app;
+	int64_t		 next_session;
+	struct live_session *live;
+	size_t		 nlive;
+
+	int64_t		 last_flush;
+	int64_t		 retry_at;
+	int		 backoff_ms;
+	int64_t		 last_check;
+	int		 data_version;
+	struct store_stats st;
+	uint64_t	 dropped_reported;
+};
+
+/* The hash of the in-memory indexes: v mixed into h. */
+static inline uint64_t
+mix64(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+	h *= 0xFF51AFD7ED558CCDULL;
+	return h ^ (h >> 29);
+}
+
+/* The same with a string (NULL too) by its FNV-1a hash. */
+static inline uint64_t
+mix_str(uint64_t h, const char *str)
+{
+	return mix64(h, str == NULL ? 0 : fnv1a_str(FNV_OFFSET, str));
+}
+
+#define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
+#define COL_I64(st, i) sqlite3_column_int64((st), (i))
+
+#define FINDING_COLS "id, rule, severity, session, circ_id, listener, apps, " \
+	"identities, processes, streams, count, first_seen, last_seen, " \
+	"detail, acknowledged"
+
+/* store.c */
+/* Runs sql; -1 with *cause allocated. */
+int	store_exec(struct store *, const char *, char **);
+/* Opens s->path into s->db with pragmas and schema; keeps s->key if set. */
+int	store_connect(struct store *, enum store_err *, char **);
+/* Finalizes the statements and closes the connection (s->db NULL). */
+void	store_finalize(struct store *);
+/* Reads the next session id and the known apps (allocated into s->apps). */
+int	store_load_ids(struct store *, char **);
+
+/* store_queue.c */
+/* Queues the row of a live session again. */
+void	store_queue_session(struct store *, const struct live_session *);
+/* Queues an application identity again from its key (label, host, sub). */
+void	store_queue_app(struct store *, const struct app_entry *);
+/* Moves the operations queued from first on to the front of the queue. */
+void	store_queue_to_front(struct store *, size_t);
+
+/* store_read.c */
+/* Prepares sql and binds the range as ?1 session, ?2 from, ?3 to. */
+sqlite3_stmt *store_range_stmt(struct store *, const char *,
+	    const struct store_range *, char **);
+/* Finalizes st; -1 with *cause unless rc is SQLITE_DONE. */
+int	store_range_done(struct store *, sqlite3_stmt *, int, char **);
+/* WHERE for streams (alias x) in the range, parameters ?1..?3. */
+void	store_range_where(char *, size_t, const struct store_range *);
+/* A row of FINDING_COLS (valid until the next step). */
+void	store_finding_row(sqlite3_stmt *, struct store_finding_row *);
+
+/* store_agg.c */
+struct agg;
+/* Frees the aggregator's pass; takes NULL. */
+void	store_agg_free(struct agg *);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * store_read.c: the read iterators report uses (sessions, streams,
+ * findings; applications and circuits are store_agg.c's), and the range
+ * helpers the readers share.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "store_int.h"
+#include "xmalloc.h"
+
+int64_t
+store_latest_session(struct store *s)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id FROM tor_session ORDER BY "
+	    "started DESC, id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? id : -1;
+}
+
+/* Prepares sql and binds the range as ?1 session, ?2 from, ?3 to. */
+sqlite3_stmt *
+store_range_stmt(struct store *s, const char *sql, const struct store_range *r,
+    char **cause)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, r->session);
+	sqlite3_bind_int64(st, 2, r->from);
+	sqlite3_bind_int64(st, 3, r->to);
+	return st;
+}
+
+/* Finalizes st; -1 with *cause unless rc is SQLITE_DONE. */
+int
+store_range_done(struct store *s, sqlite3_stmt *st, int rc, char **cause)
+{
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+store_each_session(struct store *s, const struct store_range *r,
+    void (*fn)(const struct store_session_row *, void *), void *arg,
+    char **cause)
+{
+	struct store_session_row row;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_range_stmt(s, "SELECT id, tor_version, control, auth, "
+	    "source, pid, started, ended, end_reason, last_event FROM "
+	    "tor_session WHERE (?1 = 0 OR id = ?1) AND (?2 = 0 OR max(started, "
+	    "coalesce(ended, 0), coalesce(last_event, 0)) >= ?2) AND "
+	    "(?3 = 0 OR started < ?3) ORDER BY started, id", r, cause);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.id = COL_I64(st, 0);
+		row.tor_version = COL_TEXT(st, 1);
+		row.control = COL_TEXT(st, 2);
+		row.auth = COL_TEXT(st, 3);
+		row.source = COL_TEXT(st, 4);
+		row.pid = (long)COL_I64(st, 5);
+		row.started = COL_I64(st, 6);
+		row.ended = COL_I64(st, 7);
+		row.end_reason = COL_TEXT(st, 8);
+		row.last_event = COL_I64(st, 9);
+		fn(&row, arg);
+	}
+	return store_range_done(s, st, rc, cause);
+}
+
+/* WHERE for streams (alias x) in the range, parameters ?1..?3. */
+void
+store_range_where(char *out, size_t len, const struct store_range *r)
+{
+	snprintf(out, len, "%s%s%s%s%s", r->session ? "x.session = ?1" : "",
+	    r->session && r->from ? " AND " : "", r->from ? "x.opened >= ?2" :
+	    "", (r->session || r->from) && r->to ? " AND " : "",
+	    r->to ? "x.opened < ?3" : "");
+	if (out[0] == '\0')
+		snprintf(out, len, "1");
+}
+
+/*
+ * Whether the streams in range, in key order (session, stream_id), are
+ * in (session, opened, stream_id) order too (NULL first, as sqlite sorts
+ * it).  Returns 1, 0, or -1 with *cause.
+ */
+static int
+streams_in_order(struct store *s, const struct store_range *r,
+    const char *where, char **cause)
+{
+	char sql[256];
+	sqlite3_stmt *st;
+	int64_t psession = 0, popened = 0;
+	int rc, first = 1, pnull = 0, sorted = 1;
+
+	snprintf(sql, sizeof sql, "SELECT x.session, x.opened FROM stream x "
+	    "WHERE %s ORDER BY x.session, x.stream_id", where);
+	if ((st = store_range_stmt(s, sql, r, cause)) == NULL)
+		return -1;
+	while (sorted && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t session = COL_I64(st, 0), opened = COL_I64(st, 1);
+		int null = sqlite3_column_type(st, 1) == SQLITE_NULL;
+
+		if (!first && session == psession && ((null && !pnull) ||
+		    (!null && !pnull && opened < popened)))
+			sorted = 0;
+		first = 0;
+		psession = session;
+		popened = opened;
+		pnull = null;
+	}
+	if (!sorted) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	return store_range_done(s, st, rc, cause) == -1 ? -1 : 1;
+}
+
+int
+store_count_streams(struct store *s, const struct store_range *r, long *n,
+    char **cause)
+{
+	char where[160], sql[256];
+	sqlite3_stmt *st;
+	int rc;
+
+	store_range_where(where, sizeof where, r);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM stream x WHERE %s",
+	    where);
+	if ((st = store_range_stmt(s, sql, r, cause)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*n = (long)COL_I64(st, 0);
+		rc = sqlite3_step(st);
+	}
+	return store_range_done(s, st, rc, cause);
+}
+
+int
+store_each_stream(struct store *s, const struct store_range *r,
+    void (*fn)(const struct store_stream_row *, void *), void *arg,
+    char **cause)
+{
+	struct store_stream_row row;
+	sqlite3_stmt *st;
+	int rc;
+
+	char where[160], sql[512];
+	int sorted;
+
+	/*
+	 * Ordered by session, opened, stream_id: sqlite sorts every row for
+	 * that.  Tor numbers streams in the order it opens them, so key
+	 * order is almost always that order already: checked first (two
+	 * columns, no sort), then read in key order.
+	 */
+	store_range_where(where, sizeof where, r);
+	if ((sorted = streams_in_order(s, r, where, cause)) == -1)
+		return -1;
+	snprintf(sql, sizeof sql, "SELECT session, stream_id, circ_id, status, "
+	    "listener, client_addr, app, pid, process, uid, protocol, target, "
+	    "target_port, opened, closed, reason FROM stream x WHERE %s "
+	    "ORDER BY session, %sstream_id", where, sorted ? "" : "opened, ");
+	st = store_range_stmt(s, sql, r, cause);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.session = COL_I64(st, 0);
+		row.stream_id = (uint64_t)COL_I64(st, 1);
+		row.circ_id = (uint64_t)COL_I64(st, 2);
+		row.status = COL_TEXT(st, 3);
+		row.listener = COL_TEXT(st, 4);
+		row.client_addr = COL_TEXT(st, 5);
+		row.app = COL_I64(st, 6);
+		row.pid = (long)COL_I64(st, 7);
+		row.process = COL_TEXT(st, 8);
+		row.uid = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 :
+		    (long)COL_I64(st, 9);
+		row.protocol = COL_TEXT(st, 10);
+		row.target = COL_TEXT(st, 11);
+		row.target_port = sqlite3_column_type(st, 12) == SQLITE_NULL ?
+		    -1 : (int)COL_I64(st, 12);
+		row.opened = COL_I64(st, 13);
+		row.closed = COL_I64(st, 14);
+		row.reason = COL_TEXT(st, 15);
+		fn(&row, arg);
+	}
+	return store_range_done(s, st, rc, cause);
+}
+
+/* A row of FINDING_COLS (valid until the next step). */
+void
+store_finding_row(sqlite3_stmt *st, struct store_finding_row *row)
+{
+	row->id = COL_I64(st, 0);
+	row->rule = COL_TEXT(st, 1);
+	row->severity = COL_TEXT(st, 2);
+	row->session = COL_I64(st, 3);
+	row->circ_id = (uint64_t)COL_I64(st, 4);
+	row->listener = COL_TEXT(st, 5);
+	row->apps = COL_TEXT(st, 6);
+	row->identities = COL_TEXT(st, 7);
+	row->processes = COL_TEXT(st, 8);
+	row->streams = COL_TEXT(st, 9);
+	row->count = (long)COL_I64(st, 10);
+	row->first_seen = COL_I64(st, 11);
+	row->last_seen = COL_I64(st, 12);
+	row->detail = COL_TEXT(st, 13);
+	row->acknowledged = (int)COL_I64(st, 14);
+}
+
+int
+store_each_finding(struct store *s, const struct store_range *r,
+    void (*fn)(const struct store_finding_row *, void *), void *arg,
+    char **cause)
+{
+	struct store_finding_row row;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_range_stmt(s, "SELECT " FINDING_COLS " FROM finding WHERE "
+	    "(?1 = 0 OR session = ?1) AND (?2 = 0 OR last_seen >= ?2) AND "
+	    "(?3 = 0 OR first_seen < ?3) ORDER BY CASE severity WHEN "
+	    "'critical' THEN 0 WHEN 'warning' THEN 1 WHEN 'notice' THEN 2 "
+	    "ELSE 3 END, first_seen, id", r, cause);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_finding_row(st, &row);
+		fn(&row, arg);
+	}
+	return store_range_done(s, st, rc, cause);
+}
