@@ -223,13 +223,11 @@ static int
 store_ensure_app(struct store *s, const struct app_entry *a)
 {
 	sqlite3_stmt *st = s->stmt[OP_APP];
-	char *k = xstrdup(a->key), *host, *sub;
+	char *k, *host, *sub;
 	int rc;
 
-	host = strchr(k, '\x1f');
-	*host++ = '\0';
-	sub = strchr(host, '\x1f');
-	*sub++ = '\0';
+	if ((k = store_app_key_split(a->key, &host, &sub)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, a->id);
 	sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, host, -1, SQLITE_STATIC);

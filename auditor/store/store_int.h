@@ -163,6 +163,12 @@ int	store_load_ids(struct store *, char **);
 void	store_queue_session(struct store *, const struct live_session *);
 /* Queues an application identity again from its key (label, host, sub). */
 void	store_queue_app(struct store *, const struct app_entry *);
+/*
+ * Splits an app key ("label\x1fhost\x1fsub"; a label may hold \x1f, a host
+ * or sub never does): returns the allocated label, with *host and *sub
+ * pointing into it, or NULL when the key is not one.
+ */
+char	*store_app_key_split(const char *, char **, char **);
 /* Moves the operations queued from first on to the front of the queue. */
 void	store_queue_to_front(struct store *, size_t);
 

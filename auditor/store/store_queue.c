@@ -666,24 +666,34 @@ store_queue_to_front(struct store *s, size_t first)
 	free(tmp);
 }
 
+char *
+store_app_key_split(const char *key, char **host, char **sub)
+{
+	char *label = xstrdup(key);
+
+	/* Hosts and subs never hold \x1f; a label might. */
+	if ((*sub = strrchr(label, '\x1f')) == NULL) {
+		free(label);
+		return NULL;
+	}
+	*(*sub)++ = '\0';
+	if ((*host = strrchr(label, '\x1f')) == NULL) {
+		free(label);
+		return NULL;
+	}
+	*(*host)++ = '\0';
+	return label;
+}
+
 /* Queues an application identity again from its key (label, host, sub). */
 void
 store_queue_app(struct store *s, const struct app_entry *a)
 {
-	char *label = xstrdup(a->key), *host, *sub;
+	char *label, *host, *sub;
 	struct op *o;
 
-	/* Hosts and subs never hold \x1f; a label might. */
-	if ((sub = strrchr(label, '\x1f')) == NULL) {
-		free(label);
+	if ((label = store_app_key_split(a->key, &host, &sub)) == NULL)
 		return;
-	}
-	*sub++ = '\0';
-	if ((host = strrchr(label, '\x1f')) == NULL) {
-		free(label);
-		return;
-	}
-	*host++ = '\0';
 	if ((o = op_new(s, OP_APP)) != NULL) {
 		op_int(o, 0, a->id, 1);
 		op_str(s, o, 0, label);
