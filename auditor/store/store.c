@@ -4,6 +4,7 @@
  * out; and closing it.  What the files of this folder share is in
  * store_int.h.
  */
+#define ISOAUDIT_PRIVATE	/* defines what store.h keeps for tests */
 #include <sys/stat.h>
 #include <sys/types.h>
 

@@ -46,9 +46,6 @@ void	store_close(struct store *);
 const char *store_path(const struct store *);
 /* The per-database key for hashing targets and credentials. */
 void	store_hash_key(const struct store *, unsigned char *);
-/* Schema version this binary knows, and the database's. */
-int	store_schema_latest(void);
-int	store_schema_version(const struct store *);
 
 /* --- writing (queued) ---------------------------------------------------- */
 
@@ -144,8 +141,6 @@ int	store_flush(struct store *);
  * file that was removed or replaced (then recreates it).
  */
 void	store_tick(struct store *, int64_t);
-/* Whether rows are waiting for the next flush. */
-int	store_pending(const struct store *);
 
 struct store_stats {
 	uint64_t	commits;
@@ -303,5 +298,14 @@ struct store_check {
  * *cause (a database locked past the busy timeout, read-only, ...).
  */
 int	store_check(struct store *, const struct store_check *, char **);
+
+#ifdef ISOAUDIT_PRIVATE
+/* For the unit tests only. */
+/* Schema version this binary knows, and the database's. */
+int	store_schema_latest(void);
+int	store_schema_version(const struct store *);
+/* Whether rows are waiting for the next flush. */
+int	store_pending(const struct store *);
+#endif
 
 #endif

@@ -5,6 +5,7 @@
  * with backoff, and a database file that was removed or replaced is
  * created again.
  */
+#define ISOAUDIT_PRIVATE	/* defines what store.h keeps for tests */
 #include <sys/stat.h>
 #include <sys/types.h>
 

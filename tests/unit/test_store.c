@@ -4,6 +4,7 @@
  * database, prune, and the read iterators.  The database is checked with
  * the sqlite3 C API directly, not through store.c.
  */
+#define ISOAUDIT_PRIVATE	/* the exports for tests (store.h) */
 #include "testutil.h"
 
 #include <sys/stat.h>
