@@ -1,6 +1,6 @@
 /*
  * attrib_lat.c: attribution latency on a busy host (bench/run builds it
- * against build/release/attrib.o: the code isoaudit runs).
+ * against build/release/attrib*.o: the code isoaudit runs).
  *
  *   attrib_lat [NPROCS [SOCKS_PER_PROC [LOOKUPS]]]    (500 10 1000)
  *

@@ -18,6 +18,7 @@ bench/out/results.md (and results.json).  Environment:
     BENCH_ISOAUDIT=PATH    another isoaudit binary (e.g. a baseline build)
 """
 import datetime
+import glob
 import json
 import os
 import platform
@@ -709,11 +710,17 @@ def build():
     os.makedirs(ENV["XDG_CONFIG_HOME"], exist_ok=True)
     if not os.environ.get("BENCH_ISOAUDIT"):
         run(["make", "-s", "isoaudit"], check=True)
-    run(["make", "-s", "build/release/attrib.o"], check=True)
+    # Attribution's objects (auditor/audit/attrib*.c) and the lib/ ones
+    # they call.
+    objs = ["build/release/%s.o" % n for n in
+            sorted(os.path.basename(f)[:-2] for f in
+                   glob.glob("auditor/audit/attrib*.c")) +
+            ["xmalloc", "hindex", "timeutil"]]
+    run(["make", "-s"] + objs, check=True)
     cflags = ["-std=c11", "-O2", "-g", "-Wall", "-Wextra", "-D_GNU_SOURCE"]
-    run(["cc"] + cflags + ["-Iauditor", "bench/attrib_lat.c",
-                           "build/release/attrib.o", "-o",
-                           os.path.join(OUT, "attrib_lat")], check=True)
+    run(["cc"] + cflags + ["-Iauditor/audit", "-Iauditor/lib",
+                           "bench/attrib_lat.c"] + objs +
+        ["-o", os.path.join(OUT, "attrib_lat")], check=True)
     run(["cc"] + cflags + ["bench/rusage.c", "-o",
                            os.path.join(OUT, "rusage")], check=True)
     run(["cc", "-shared", "-fPIC", "-O2", "-Wall", "-o",

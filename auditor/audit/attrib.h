@@ -47,13 +47,6 @@ void	attrib_lookup(struct attrib *, const char *, struct attrib_result *);
  */
 void	attrib_lookup_hint(struct attrib *, const char *, const char *, int,
 	    struct attrib_result *);
-/*
- * The process holding a socket inode (owned by uid, -1 if unknown): scans
- * /proc/PID/fd of that user's processes, newest first.  Returns 0 with
- * *pid and name filled, -1 when none is found (gone already, or not ours
- * to see).
- */
-int	attrib_process(struct attrib *, uint64_t, long, long *, char *, size_t);
 /* Lookups answered by netlink and by the /proc scan (for tests, bench). */
 void	attrib_counts(const struct attrib *, unsigned long *, unsigned long *);
 

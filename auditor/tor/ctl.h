@@ -66,23 +66,23 @@ int	ctl_start(struct ctl *, char **);
 void	ctl_free(struct ctl *);
 /* Sends a command once attached; the reply goes to the reply callback. */
 int	ctl_command(struct ctl *, const char *);
-/* The address of the current (or last tried) connection. */
-const char *ctl_address(const struct ctl *);
-/* Whether a session is attached now. */
-int	ctl_attached(const struct ctl *);
 /* When (us, time_now_us clock) the next reconnect is due, 0 if none. */
 int64_t	ctl_retry_at(const struct ctl *);
 
 /* Parses a method name ("safecookie", ...); returns 0 or -1. */
 int	ctl_auth_parse(const char *, enum ctl_auth *);
-const char *ctl_auth_name(enum ctl_auth);
 
+#ifdef ISOAUDIT_PRIVATE
+/* For ctl's own files and the unit tests. */
+/* The method's name as Tor spells it ("SAFECOOKIE"); static storage. */
+const char *ctl_auth_name(enum ctl_auth);
 /*
- * SAFECOOKIE hashes (exported for tests): HMAC-SHA256 with Tor's fixed
- * keys over cookie | client nonce | server nonce.  server selects which.
+ * SAFECOOKIE hashes: HMAC-SHA256 with Tor's fixed keys over cookie |
+ * client nonce | server nonce.  server selects which.
  */
 void	ctl_safecookie_hash(int, const unsigned char *, size_t,
 	    const unsigned char *, const unsigned char *, size_t,
 	    unsigned char *);
+#endif
 
 #endif

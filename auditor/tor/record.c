@@ -2,6 +2,8 @@
  * record.c: transcripts of the control connection.  The file is created
  * 0600 whatever the umask; AUTHENTICATE's argument never reaches it.
  */
+#define ISOAUDIT_PRIVATE
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>

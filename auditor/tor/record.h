@@ -30,14 +30,17 @@ void	record_to_tor(struct record *, const char *, size_t, int64_t);
 /* An annotation line. */
 void	record_note(struct record *, int64_t, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+#ifdef ISOAUDIT_PRIVATE
+/* For record.c and the tests. */
 /* Returns -1 once a write has failed (the error is logged once). */
 int	record_failed(const struct record *);
-
 /*
  * Returns a copy of a command with what must never be written down
  * replaced by "[redacted]" (AUTHENTICATE's argument).  Allocated.
  */
 char	*record_redact(const char *, size_t);
+#endif
 
 /* One line of a transcript or capture. */
 struct record_line {

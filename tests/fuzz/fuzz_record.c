@@ -18,7 +18,8 @@
  * read back: the same number of lines, with the same directions and times.
  * The file is in a directory of its own under $TMPDIR (or /tmp).
  */
-#define ISOAUDIT_PRIVATE	/* the exports for tests (config.h) */
+#define ISOAUDIT_PRIVATE	/* the exports for tests (config.h, record.h) */
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -2,6 +2,8 @@
  * test_ctl.c: the pure parts of the control client: SAFECOOKIE hashes and
  * the names of the authentication methods.
  */
+#define ISOAUDIT_PRIVATE
+
 #include "testutil.h"
 
 #include <sodium.h>

@@ -3,6 +3,8 @@
  * AUTHENTICATE's argument never written, one line per note, and the reader
  * (transcripts and bare captures).
  */
+#define ISOAUDIT_PRIVATE
+
 #include "testutil.h"
 
 #include <errno.h>

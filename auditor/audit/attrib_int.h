@@ -1,0 +1,109 @@
+/*
+ * attrib_int.h: what the files of attribution share: attrib.c (the public
+ * lookup, listeners, labels), attrib_diag.c (NETLINK_SOCK_DIAG exact
+ * lookups), attrib_proc.c (/proc/net/tcp{,6}: the scan and the snapshot)
+ * and attrib_process.c (the process holding a socket, from /proc/PID/fd).
+ * Private to those files.
+ */
+#ifndef ISOAUDIT_ATTRIB_INT_H
+#define ISOAUDIT_ATTRIB_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attrib.h"
+#include "hindex.h"
+
+struct sockaddr_pair {
+	int		family;
+	unsigned char	addr[16];
+	unsigned	port;
+};
+
+/* One row of /proc/net/tcp{,6}. */
+struct proc_sock {
+	struct sockaddr_pair	local;
+	struct sockaddr_pair	remote;
+	unsigned		state;
+	long			uid;
+	uint64_t		inode;
+};
+
+/*
+ * Every socket a /proc/PID/fd walk passes is remembered (inode -> pid and
+ * fd), so that a later stream of any process walked once costs one
+ * readlink to confirm instead of a walk of every newer process.  Full:
+ * emptied and filled again.
+ */
+struct ino_slot {
+	uint64_t	ino;
+	int32_t		pid;		/* 0: known stale */
+	int32_t		fd;
+	char		comm[16];	/* the process's name, "" not read */
+};
+#define ATTRIB_INO_MAX		8192	/* sockets remembered */
+
+struct attrib {
+	char			*procdir;
+	unsigned long		 by_netlink;
+	unsigned long		 by_proc;
+
+	/* attrib_diag.c */
+	int			 nl;		/* netlink socket, or -1 */
+	int			 nl_broken;
+	struct sockaddr_pair	*listeners;	/* most used first */
+	unsigned long		*lhits;		/* streams found on each */
+	size_t			 nlisteners;
+	int			 wildcard;	/* a listener on 0.0.0.0 or :: */
+
+	/* attrib_proc.c */
+	struct proc_sock	*snap;		/* /proc/net/tcp{,6} */
+	size_t			 nsnap;
+	size_t			 snapcap;
+	int64_t			 snap_at;	/* monotonic us, 0 never */
+	int			 snap_ok;
+
+	/* attrib_process.c */
+	long			 recent[16];	/* pids found lately, newest
+						   first: long-lived clients
+						   (a browser) open many */
+	size_t			 nrecent;
+	struct ino_slot		*ino;		/* socket inode -> pid, fd */
+	size_t			 nino;
+	size_t			 inocap;
+	struct hindex		 ino_index;	/* of ino, by inode */
+	long			 last_pid;	/* ns_last_pid when last read */
+};
+
+/* attrib.c */
+/* Parses "1.2.3.4:5", "[::1]:5", "::1:5" into a pair; returns 0 or -1. */
+int	attrib_parse_endpoint(const char *, struct sockaddr_pair *);
+int	attrib_same_endpoint(const struct sockaddr_pair *,
+	    const struct sockaddr_pair *);
+/* "1.2.3.4:5" or "[::1]:5" into out. */
+void	attrib_format_endpoint(const struct sockaddr_pair *, char *, size_t);
+
+/* attrib_diag.c */
+/*
+ * The netlink lookup of attrib_lookup_hint for a parsed SOURCE_ADDR.
+ * Returns 1 when it answered (res filled), 0 when the /proc snapshot must.
+ */
+int	attrib_diag_lookup(struct attrib *, const char *,
+	    const struct sockaddr_pair *, const char *, int,
+	    struct attrib_result *);
+
+/* attrib_proc.c */
+/* The /proc/net/tcp snapshot's answer for a parsed SOURCE_ADDR. */
+void	attrib_proc_lookup(struct attrib *, const char *,
+	    const struct sockaddr_pair *, struct attrib_result *);
+
+/* attrib_process.c */
+/*
+ * The process holding a socket inode (owned by uid, -1 if unknown): scans
+ * /proc/PID/fd of that user's processes, newest first.  Returns 0 with
+ * *pid and name filled, -1 when none is found (gone already, or not ours
+ * to see).
+ */
+int	attrib_process(struct attrib *, uint64_t, long, long *, char *, size_t);
+
+#endif
