@@ -70,12 +70,21 @@ log_set_fatal_hook(void (*fn)(void))
 }
 
 void
+log_fatal_prepare(void)
+{
+	void (*fn)(void) = log_fatal_hook;
+
+	log_fatal_hook = NULL;	/* once, even if the hook itself fails */
+	if (fn != NULL)
+		fn();
+}
+
+void
 fatalx(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (log_fatal_hook != NULL)
-		log_fatal_hook();
+	log_fatal_prepare();
 	log_set_sink(NULL, NULL);
 	va_start(ap, fmt);
 	log_vemit(LOG_LVL_ERROR, fmt, ap);

@@ -19,6 +19,8 @@ void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Called by fatalx before it prints (the dashboard restores the terminal). */
 void	log_set_fatal_hook(void (*)(void));
+/* Runs that hook (once): what every fatal path does before it speaks. */
+void	log_fatal_prepare(void);
 /* Logs an error and exits with status 3 (runtime error). */
 void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 

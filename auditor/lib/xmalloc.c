@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "xmalloc.h"
 
 static void
 xmalloc_fail(size_t n)
 {
+	log_fatal_prepare();	/* the dashboard gives the terminal back */
 	fprintf(stderr, "isoaudit: out of memory (%zu bytes)\n", n);
 	abort();
 }
