@@ -38,7 +38,7 @@ CORE	 = $(call names,auditor/lib auditor/tor auditor/audit auditor/store \
 	   auditor/report) schema
 CMDS	 = $(call names,auditor/cmd)
 # The dashboard (ui/): the model and the panels are pure, draw and ui curses.
-UIPURE	 = view rows panel_circ panel_app panel_find panel_log
+UIPURE	 = $(filter-out draw ui,$(call names,ui))
 UI	 = $(UIPURE) draw ui
 UNITS	 = $(call names,tests/unit)
 
