@@ -119,98 +119,128 @@ severity_pair(int sev)
 	}
 }
 
+/* Line 1: isoaudit, Tor, bootstrap, clock. */
 static void
-draw_header(struct ui *ui, int64_t now)
+header_tor(struct ui *ui, int64_t now, struct buf *b)
 {
 	const struct view *v = &ui->view;
-	struct store_stats st;
-	struct buf b;
-	char clock[16], up[16], *dbpath;
-	int x, ctl_retry;
-	int64_t retry;
+	char clock[16], up[16];
 
-	buf_init(&b);
-	/* Line 1: Tor, bootstrap, clock. */
-	buf_printf(&b, "isoaudit %s", ISOAUDIT_VERSION);
+	buf_printf(b, "isoaudit %s", ISOAUDIT_VERSION);
 	if (v->version != NULL)
-		buf_printf(&b, " | Tor %s", v->version);
+		buf_printf(b, " | Tor %s", v->version);
 	if (v->pid > 0)
-		buf_printf(&b, " pid %ld", v->pid);
+		buf_printf(b, " pid %ld", v->pid);
 	if (v->uptime >= 0) {
 		ui_age((int64_t)v->uptime * 1000000 + (v->attached ?
 		    now - v->uptime_at : 0), up, sizeof up);
-		buf_printf(&b, " up %s", up);
+		buf_printf(b, " up %s", up);
 	}
 	if (v->bootstrap >= 0)
-		buf_printf(&b, " | bootstrap %d%%%s%s", v->bootstrap,
+		buf_printf(b, " | bootstrap %d%%%s%s", v->bootstrap,
 		    v->bootstrap_summary && v->bootstrap < 100 ? " " : "",
 		    v->bootstrap_summary && v->bootstrap < 100 ?
 		    v->bootstrap_summary : "");
 	ui_clock(now, clock, sizeof clock);
-	put(0, 0, COLS - 9, buf_cstr(&b), A_BOLD, 1);
+	put(0, 0, COLS - 9, buf_cstr(b), A_BOLD, 1);
 	put(0, COLS - 8, 8, clock, A_BOLD, 1);
+}
 
-	/* Line 2: the control connection and the database. */
-	buf_reset(&b);
-	buf_printf(&b, "control %s: ", v->address ? v->address :
+/* Line 2, from x: the database, its path when there is room. */
+static void
+header_db(struct ui *ui, int x, struct buf *b)
+{
+	struct store_stats st;
+	char *dbpath;
+	int room;
+
+	store_stats(monitor_store(ui->mon), &st);
+	if (st.failing)
+		buf_printf(b, "FAILING: %s", st.last_error);
+	else if (st.rows_queued > STORE_BATCH_ROWS)
+		buf_printf(b, "behind (%" PRIu64 " rows waiting)",
+		    st.rows_queued);
+	else
+		buf_adds(b, "ok");
+	if (st.rows_dropped > 0)
+		buf_printf(b, ", %" PRIu64 " rows dropped", st.rows_dropped);
+	if (x + 12 >= COLS)
+		return;
+	room = COLS - x - 3 - (int)b->len - 6;
+	dbpath = (char *)store_path(monitor_store(ui->mon));
+	x += put(1, x, 3, " | ", A_NORMAL, 0);
+	x += put(1, x, COLS - x, "db ", A_NORMAL, 0);
+	if (room > 12) {
+		x += put(1, x, room, path_tail(dbpath, (size_t)room),
+		    A_NORMAL, 0);
+		x += put(1, x, 2, ": ", A_NORMAL, 0);
+	}
+	put(1, x, COLS - x, buf_cstr(b), st.failing || st.rows_dropped ?
+	    color(PAIR_RED) | A_BOLD : A_NORMAL, 0);
+}
+
+/* Line 2: the control connection, then the database. */
+static void
+header_link(struct ui *ui, int64_t now, struct buf *b)
+{
+	const struct view *v = &ui->view;
+	int x, ctl_retry;
+	int64_t retry;
+
+	buf_printf(b, "control %s: ", v->address ? v->address :
 	    (ui->opts->control ? ui->opts->control : "(auto)"));
-	x = 0;
 	if (v->attached) {
-		buf_printf(&b, "attached (%s, Tor session %u)",
+		buf_printf(b, "attached (%s, Tor session %u)",
 		    v->method ? v->method : "?", v->serial);
-		x = put(1, 0, COLS, buf_cstr(&b), color(PAIR_GREEN), 0);
+		x = put(1, 0, COLS, buf_cstr(b), color(PAIR_GREEN), 0);
 	} else {
 		retry = ctl_retry_at(monitor_ctl(ui->mon));
 		ctl_retry = retry > now ? (int)((retry - now + 999999) /
 		    1000000) : 0;
 		if (retry > 0)
-			buf_printf(&b, "reconnecting in %d s", ctl_retry);
+			buf_printf(b, "reconnecting in %d s", ctl_retry);
 		else
-			buf_adds(&b, "connecting");
+			buf_adds(b, "connecting");
 		if (v->end_reason != NULL)
-			buf_printf(&b, " (%s)", v->end_reason);
-		x = put(1, 0, COLS, buf_cstr(&b), color(PAIR_RED) | A_BOLD, 0);
+			buf_printf(b, " (%s)", v->end_reason);
+		x = put(1, 0, COLS, buf_cstr(b), color(PAIR_RED) | A_BOLD, 0);
 	}
-	store_stats(monitor_store(ui->mon), &st);
-	buf_reset(&b);
-	if (st.failing)
-		buf_printf(&b, "FAILING: %s", st.last_error);
-	else if (st.rows_queued > STORE_BATCH_ROWS)
-		buf_printf(&b, "behind (%" PRIu64 " rows waiting)",
-		    st.rows_queued);
-	else
-		buf_adds(&b, "ok");
-	if (st.rows_dropped > 0)
-		buf_printf(&b, ", %" PRIu64 " rows dropped", st.rows_dropped);
-	if (x + 12 < COLS) {
-		int room = COLS - x - 3 - (int)b.len - 6;
+	buf_reset(b);
+	header_db(ui, x, b);
+}
 
-		dbpath = (char *)store_path(monitor_store(ui->mon));
-		x += put(1, x, 3, " | ", A_NORMAL, 0);
-		x += put(1, x, COLS - x, "db ", A_NORMAL, 0);
-		if (room > 12) {
-			x += put(1, x, room, path_tail(dbpath, (size_t)room),
-			    A_NORMAL, 0);
-			x += put(1, x, 2, ": ", A_NORMAL, 0);
-		}
-		put(1, x, COLS - x, buf_cstr(&b), st.failing ||
-		    st.rows_dropped ? color(PAIR_RED) | A_BOLD : A_NORMAL, 0);
-	}
+/* Line 3: counts. */
+static void
+header_counts(struct ui *ui, struct buf *b)
+{
+	const struct view *v = &ui->view;
+	int x;
 
-	/* Line 3: counts. */
-	buf_reset(&b);
-	buf_printf(&b, "circuits %zu  streams %u  apps %zu  findings: ",
+	buf_printf(b, "circuits %zu  streams %u  apps %zu  findings: ",
 	    view_open_circuits(v), v->streams_open, v->napps);
-	x = put(2, 0, COLS, buf_cstr(&b), A_NORMAL, 0);
-	buf_reset(&b);
-	buf_printf(&b, "%u critical", v->by_severity[SEV_CRITICAL]);
-	x += put(2, x, COLS - x, buf_cstr(&b), v->unacked_critical > 0 ?
+	x = put(2, 0, COLS, buf_cstr(b), A_NORMAL, 0);
+	buf_reset(b);
+	buf_printf(b, "%u critical", v->by_severity[SEV_CRITICAL]);
+	x += put(2, x, COLS - x, buf_cstr(b), v->unacked_critical > 0 ?
 	    color(PAIR_RED) | A_BOLD : A_NORMAL, 0);
-	buf_reset(&b);
-	buf_printf(&b, " %u warning %u notice %u info",
+	buf_reset(b);
+	buf_printf(b, " %u warning %u notice %u info",
 	    v->by_severity[SEV_WARNING], v->by_severity[SEV_NOTICE],
 	    v->by_severity[SEV_INFO]);
-	put(2, x, COLS - x, buf_cstr(&b), A_NORMAL, 0);
+	put(2, x, COLS - x, buf_cstr(b), A_NORMAL, 0);
+}
+
+static void
+draw_header(struct ui *ui, int64_t now)
+{
+	struct buf b;
+
+	buf_init(&b);
+	header_tor(ui, now, &b);
+	buf_reset(&b);
+	header_link(ui, now, &b);
+	buf_reset(&b);
+	header_counts(ui, &b);
 	buf_free(&b);
 }
 
