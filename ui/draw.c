@@ -119,104 +119,130 @@ severity_pair(int sev)
 	}
 }
 
+/* Line 1: isoaudit, Tor, bootstrap, clock. */
 static void
-draw_header(struct ui *ui, int64_t now)
+header_tor(struct ui *ui, int64_t now, struct buf *b)
 {
 	const struct view *v = &ui->view;
-	struct store_stats st;
-	struct buf b;
-	char clock[16], up[16], *dbpath;
-	int x, ctl_retry;
-	int64_t retry;
+	char clock[16], up[16];
 
-	buf_init(&b);
-	/* Line 1: Tor, bootstrap, clock. */
-	buf_printf(&b, "isoaudit %s", ISOAUDIT_VERSION);
+	buf_printf(b, "isoaudit %s", ISOAUDIT_VERSION);
 	if (v->version != NULL)
-		buf_printf(&b, " | Tor %s", v->version);
+		buf_printf(b, " | Tor %s", v->version);
 	if (v->pid > 0)
-		buf_printf(&b, " pid %ld", v->pid);
+		buf_printf(b, " pid %ld", v->pid);
 	if (v->uptime >= 0) {
 		ui_age((int64_t)v->uptime * 1000000 + (v->attached ?
 		    now - v->uptime_at : 0), up, sizeof up);
-		buf_printf(&b, " up %s", up);
+		buf_printf(b, " up %s", up);
 	}
 	if (v->bootstrap >= 0)
-		buf_printf(&b, " | bootstrap %d%%%s%s", v->bootstrap,
+		buf_printf(b, " | bootstrap %d%%%s%s", v->bootstrap,
 		    v->bootstrap_summary && v->bootstrap < 100 ? " " : "",
 		    v->bootstrap_summary && v->bootstrap < 100 ?
 		    v->bootstrap_summary : "");
 	ui_clock(now, clock, sizeof clock);
-	put(0, 0, COLS - 9, buf_cstr(&b), A_BOLD, 1);
+	put(0, 0, COLS - 9, buf_cstr(b), A_BOLD, 1);
 	put(0, COLS - 8, 8, clock, A_BOLD, 1);
+}
 
-	/* Line 2: the control connection and the database. */
-	buf_reset(&b);
-	buf_printf(&b, "control %s: ", v->address ? v->address :
+/* Line 2, from x: the database, its path when there is room. */
+static void
+header_db(struct ui *ui, int x, struct buf *b)
+{
+	struct store_stats st;
+	char *dbpath;
+	int room;
+
+	store_stats(monitor_store(ui->mon), &st);
+	if (st.failing)
+		buf_printf(b, "FAILING: %s", st.last_error);
+	else if (st.rows_queued > STORE_BATCH_ROWS)
+		buf_printf(b, "behind (%" PRIu64 " rows waiting)",
+		    st.rows_queued);
+	else
+		buf_adds(b, "ok");
+	if (st.rows_dropped > 0)
+		buf_printf(b, ", %" PRIu64 " rows dropped", st.rows_dropped);
+	if (x + 12 >= COLS)
+		return;
+	room = COLS - x - 3 - (int)b->len - 6;
+	dbpath = (char *)store_path(monitor_store(ui->mon));
+	x += put(1, x, 3, " | ", A_NORMAL, 0);
+	x += put(1, x, COLS - x, "db ", A_NORMAL, 0);
+	if (room > 12) {
+		x += put(1, x, room, path_tail(dbpath, (size_t)room),
+		    A_NORMAL, 0);
+		x += put(1, x, 2, ": ", A_NORMAL, 0);
+	}
+	put(1, x, COLS - x, buf_cstr(b), st.failing || st.rows_dropped ?
+	    color(PAIR_RED) | A_BOLD : A_NORMAL, 0);
+}
+
+/* Line 2: the control connection, then the database. */
+static void
+header_link(struct ui *ui, int64_t now, struct buf *b)
+{
+	const struct view *v = &ui->view;
+	int x, ctl_retry;
+	int64_t retry;
+
+	buf_printf(b, "control %s: ", v->address ? v->address :
 	    (ui->opts->control ? ui->opts->control : "(auto)"));
-	x = 0;
 	if (v->attached) {
-		buf_printf(&b, "attached (%s, Tor session %u)",
+		buf_printf(b, "attached (%s, Tor session %u)",
 		    v->method ? v->method : "?", v->serial);
-		x = put(1, 0, COLS, buf_cstr(&b), color(PAIR_GREEN), 0);
+		x = put(1, 0, COLS, buf_cstr(b), color(PAIR_GREEN), 0);
 	} else {
 		retry = ctl_retry_at(monitor_ctl(ui->mon));
 		ctl_retry = retry > now ? (int)((retry - now + 999999) /
 		    1000000) : 0;
 		if (retry > 0)
-			buf_printf(&b, "reconnecting in %d s", ctl_retry);
+			buf_printf(b, "reconnecting in %d s", ctl_retry);
 		else
-			buf_adds(&b, "connecting");
+			buf_adds(b, "connecting");
 		if (v->end_reason != NULL)
-			buf_printf(&b, " (%s)", v->end_reason);
-		x = put(1, 0, COLS, buf_cstr(&b), color(PAIR_RED) | A_BOLD, 0);
+			buf_printf(b, " (%s)", v->end_reason);
+		x = put(1, 0, COLS, buf_cstr(b), color(PAIR_RED) | A_BOLD, 0);
 	}
-	store_stats(monitor_store(ui->mon), &st);
-	buf_reset(&b);
-	if (st.failing)
-		buf_printf(&b, "FAILING: %s", st.last_error);
-	else if (st.rows_queued > STORE_BATCH_ROWS)
-		buf_printf(&b, "behind (%" PRIu64 " rows waiting)",
-		    st.rows_queued);
-	else
-		buf_adds(&b, "ok");
-	if (st.rows_dropped > 0)
-		buf_printf(&b, ", %" PRIu64 " rows dropped", st.rows_dropped);
-	if (x + 12 < COLS) {
-		int room = COLS - x - 3 - (int)b.len - 6;
-
-		dbpath = (char *)store_path(monitor_store(ui->mon));
-		x += put(1, x, 3, " | ", A_NORMAL, 0);
-		x += put(1, x, COLS - x, "db ", A_NORMAL, 0);
-		if (room > 12) {
-			x += put(1, x, room, path_tail(dbpath, (size_t)room),
-			    A_NORMAL, 0);
-			x += put(1, x, 2, ": ", A_NORMAL, 0);
-		}
-		put(1, x, COLS - x, buf_cstr(&b), st.failing ||
-		    st.rows_dropped ? color(PAIR_RED) | A_BOLD : A_NORMAL, 0);
-	}
-
-	/* Line 3: counts. */
-	buf_reset(&b);
-	buf_printf(&b, "circuits %zu  streams %u  apps %zu  findings: ",
-	    view_open_circuits(v), v->streams_open, v->napps);
-	x = put(2, 0, COLS, buf_cstr(&b), A_NORMAL, 0);
-	buf_reset(&b);
-	buf_printf(&b, "%u critical", v->by_severity[SEV_CRITICAL]);
-	x += put(2, x, COLS - x, buf_cstr(&b), v->unacked_critical > 0 ?
-	    color(PAIR_RED) | A_BOLD : A_NORMAL, 0);
-	buf_reset(&b);
-	buf_printf(&b, " %u warning %u notice %u info",
-	    v->by_severity[SEV_WARNING], v->by_severity[SEV_NOTICE],
-	    v->by_severity[SEV_INFO]);
-	put(2, x, COLS - x, buf_cstr(&b), A_NORMAL, 0);
-	buf_free(&b);
+	buf_reset(b);
+	header_db(ui, x, b);
 }
 
-static const struct panel *const panels[PANEL__COUNT] = {
-	&panel_circuits, &panel_apps, &panel_findings, &panel_log
-};
+/* Line 3: counts. */
+static void
+header_counts(struct ui *ui, struct buf *b)
+{
+	const struct view *v = &ui->view;
+	int x;
+
+	buf_printf(b, "circuits %zu  streams %u  apps %zu  findings: ",
+	    view_open_circuits(v), v->streams_open, v->napps);
+	x = put(2, 0, COLS, buf_cstr(b), A_NORMAL, 0);
+	buf_reset(b);
+	buf_printf(b, "%u critical", v->by_severity[SEV_CRITICAL]);
+	x += put(2, x, COLS - x, buf_cstr(b), v->unacked_critical > 0 ?
+	    color(PAIR_RED) | A_BOLD : A_NORMAL, 0);
+	buf_reset(b);
+	buf_printf(b, " %u warning %u notice %u info",
+	    v->by_severity[SEV_WARNING], v->by_severity[SEV_NOTICE],
+	    v->by_severity[SEV_INFO]);
+	put(2, x, COLS - x, buf_cstr(b), A_NORMAL, 0);
+}
+
+static void
+draw_header(struct ui *ui, int64_t now)
+{
+	struct buf b;
+
+	buf_init(&b);
+	header_tor(ui, now, &b);
+	buf_reset(&b);
+	header_link(ui, now, &b);
+	buf_reset(&b);
+	header_counts(ui, &b);
+	buf_free(&b);
+}
 
 static void
 draw_tabs(struct ui *ui)
@@ -230,17 +256,17 @@ draw_tabs(struct ui *ui)
 	for (i = 0; i < PANEL__COUNT; i++) {
 		if (i == PANEL_FINDINGS && ui->view.nfindings > 0)
 			snprintf(tab, sizeof tab, " %d %s (%zu) ", i + 1,
-			    panels[i]->name, ui->view.nfindings);
+			    ui_panels[i]->name, ui->view.nfindings);
 		else
 			snprintf(tab, sizeof tab, " %d %s ", i + 1,
-			    panels[i]->name);
+			    ui_panels[i]->name);
 		x += put(HEADER_LINES, x, COLS - x, tab, i == ui->panel ?
 		    A_REVERSE | A_BOLD : A_NORMAL, 0);
 		x += put(HEADER_LINES, x, COLS - x, " ", A_NORMAL, 0);
 	}
 	buf_init(&b);
 	buf_printf(&b, "sort: %s",
-	    panels[ui->panel]->sorts[ui->pv[ui->panel].sort]);
+	    ui_panels[ui->panel]->sorts[ui->pv[ui->panel].sort]);
 	if (ui->paused)
 		buf_adds(&b, "  PAUSED");
 	if (x + (int)b.len + 1 < COLS)
@@ -274,7 +300,7 @@ row_attr(const struct row *r)
 static void
 draw_list(struct ui *ui)
 {
-	const struct panel *p = panels[ui->panel];
+	const struct panel *p = ui_panels[ui->panel];
 	struct panel_view *pv = &ui->pv[ui->panel];
 	int w[UI_MAX_COLS], y, x, h = draw_list_height();
 	size_t ncols, i, k;
@@ -325,26 +351,12 @@ draw_list(struct ui *ui)
 	}
 }
 
-static const char *const help_lines[] = {
-	"isoaudit dashboard: keys",
-	"",
-	"  Tab, Shift-Tab, 1-4   next, previous panel; circuits, applications,",
-	"                        findings, log",
-	"  Up/Down, j/k          move the selection",
-	"  PgUp/PgDn, Home/End   a page, the first, the last",
-	"  Enter                 circuits: fold/unfold the streams",
-	"                        applications: show its circuits",
-	"                        findings: details",
-	"  a                     acknowledge the finding (kept in the database)",
-	"  /                     filter (application, exit, target, rule);",
-	"                        Enter keeps it, Esc drops it",
-	"  Esc                   clear the filter",
-	"  s                     next sort order",
-	"  p                     pause the view (monitoring and logging go on)",
-	"  n                     NEWNYM: new circuits for new streams (asks y/n)",
-	"  Ctrl-L                redraw",
-	"  ?, h                  this help",
-	"  q                     quit (what is queued is written first)",
+#define HELP_LINES	48
+#define HELP_COLS	80
+#define HELP_KEY_COLS	22	/* the keys' column */
+
+/* After the keys. */
+static const char *const help_notes[] = {
 	"",
 	"  !! at the start of a row: two applications on one exit circuit",
 	"  * in the findings: not acknowledged yet",
@@ -352,10 +364,36 @@ static const char *const help_lines[] = {
 	"  any key closes this help",
 };
 
+/* The help screen's lines, from the key table; returns how many. */
+static size_t
+help_lines(char lines[][HELP_COLS], size_t max)
+{
+	const struct ui_binding *k;
+	const char *p, *nl;
+	size_t n = 0, i;
+
+	snprintf(lines[n++], HELP_COLS, "isoaudit dashboard: keys");
+	snprintf(lines[n++], HELP_COLS, "%s", "");
+	for (k = ui_bindings; k < ui_bindings + ui_nbindings; k++) {
+		for (p = k->help; p != NULL && n < max; p = nl ? nl + 1 : NULL) {
+			nl = strchr(p, '\n');
+			snprintf(lines[n++], HELP_COLS, "  %-*s%.*s",
+			    HELP_KEY_COLS, p == k->help && k->help_key ?
+			    k->help_key : "", nl ? (int)(nl - p) :
+			    (int)strlen(p), p);
+		}
+	}
+	for (i = 0; i < sizeof help_notes / sizeof help_notes[0] &&
+	    n < max; i++)
+		snprintf(lines[n++], HELP_COLS, "%s", help_notes[i]);
+	return n;
+}
+
 static void
 draw_help(void)
 {
-	size_t n = sizeof help_lines / sizeof help_lines[0], i;
+	char lines[HELP_LINES][HELP_COLS];
+	size_t n = help_lines(lines, HELP_LINES), i;
 	int w = 76, h = (int)n + 2, y0, x0;
 
 	if (w > COLS)
@@ -367,14 +405,29 @@ draw_help(void)
 	for (i = 0; i < (size_t)h; i++)
 		put(y0 + (int)i, x0, w, "", A_REVERSE, 1);
 	for (i = 0; i < n && (int)i < h - 2; i++)
-		put(y0 + 1 + (int)i, x0 + 2, w - 4, help_lines[i],
+		put(y0 + 1 + (int)i, x0 + 2, w - 4, lines[i],
 		    A_REVERSE | (i == 0 ? A_BOLD : 0), 1);
+}
+
+/* The keys a panel's footer shows, from the key table. */
+static void
+footer_keys(int panel, struct buf *b)
+{
+	const struct ui_binding *k;
+
+	for (k = ui_bindings; k < ui_bindings + ui_nbindings; k++) {
+		if (k->foot_key == NULL || !(k->footer & PANEL_BIT(panel)))
+			continue;
+		if (b->len > 0)
+			buf_adds(b, "  ");
+		buf_printf(b, "%s %s", k->foot_key, k->foot_word);
+	}
 }
 
 static void
 draw_footer(struct ui *ui, int64_t now)
 {
-	const char *keys;
+	struct buf keys;
 	char line[256];
 	int y = LINES - 1, x;
 
@@ -398,24 +451,6 @@ draw_footer(struct ui *ui, int64_t now)
 		put(y, 0, COLS, ui->message, A_BOLD, 1);
 		return;
 	}
-	switch (ui->panel) {
-	case PANEL_CIRCUITS:
-		keys = "q quit  ? help  Tab/1-4 panels  Enter fold  / filter  "
-		    "s sort  p pause  n NEWNYM";
-		break;
-	case PANEL_APPS:
-		keys = "q quit  ? help  Tab/1-4 panels  Enter its circuits  "
-		    "/ filter  s sort  p pause";
-		break;
-	case PANEL_FINDINGS:
-		keys = "q quit  ? help  Tab/1-4 panels  Enter details  "
-		    "a acknowledge  / filter  s sort";
-		break;
-	default:
-		keys = "q quit  ? help  Tab/1-4 panels  / filter  s sort  "
-		    "p pause";
-		break;
-	}
 	x = 0;
 	if (ui->filter[0] != '\0') {
 		/* The filter in force comes first: it hides rows. */
@@ -424,8 +459,11 @@ draw_footer(struct ui *ui, int64_t now)
 		x = put(y, 0, COLS, line, A_BOLD | color(PAIR_YELLOW), 0);
 		x += put(y, x, 1, " ", A_NORMAL, 0);
 	}
-	put(y, x, COLS - x, keys, color(PAIR_BAR) | (use_color ? 0 :
-	    A_REVERSE), 1);
+	buf_init(&keys);
+	footer_keys(ui->panel, &keys);
+	put(y, x, COLS - x, buf_cstr(&keys), color(PAIR_BAR) | (use_color ?
+	    0 : A_REVERSE), 1);
+	buf_free(&keys);
 }
 
 void

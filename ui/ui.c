@@ -36,14 +36,12 @@
 #include "xmalloc.h"
 #include "timeutil.h"
 
-static const struct panel *const panels[PANEL__COUNT] = {
+const struct panel *const ui_panels[PANEL__COUNT] = {
 	&panel_circuits, &panel_apps, &panel_findings, &panel_log
 };
 
 /* For fatalx() and atexit: the terminal must come back. */
 static struct ui *ui_global;
-
-static void	ui_dirty(struct ui *, int);
 
 /* --- the terminal ----------------------------------------------------------- */
 
@@ -115,7 +113,7 @@ ui_paint(struct ui *ui, int64_t now)
 		ps.open_finding = ui->open_finding;
 		ps.width = COLS;
 		rows_clear(&pv->rows);
-		panels[ui->panel]->build(&ui->view, &ps, &pv->rows);
+		ui_panels[ui->panel]->build(&ui->view, &ps, &pv->rows);
 		pv->built = 1;
 		ui->built_gen = ui->view.generation;
 		ui->rebuild = 0;
@@ -189,8 +187,7 @@ ui_frame_cb(evutil_socket_t fd, short what, void *arg)
 	ui_paint(ui, now);
 }
 
-/* Something changed: repaint at the next frame (rebuild: rows too). */
-static void
+void
 ui_dirty(struct ui *ui, int rebuild)
 {
 	int64_t now, wait;
@@ -239,7 +236,7 @@ ui_winch_cb(evutil_socket_t fd, short what, void *arg)
 	ui_dirty(ui, 1);
 }
 
-static void
+void
 ui_message(struct ui *ui, const char *msg)
 {
 	snprintf(ui->message, sizeof ui->message, "%s", msg);
@@ -353,282 +350,6 @@ ui_fatal(const char *msg, void *arg)
 
 	free(ui->fatal);
 	ui->fatal = xstrdup(msg);
-}
-
-/* --- keys -------------------------------------------------------------------- */
-
-static struct panel_view *
-cur(struct ui *ui)
-{
-	return &ui->pv[ui->panel];
-}
-
-static const struct row *
-selected(struct ui *ui)
-{
-	struct panel_view *pv = cur(ui);
-
-	return pv->sel < pv->rows.n ? &pv->rows.v[pv->sel] : NULL;
-}
-
-static void
-move_sel(struct ui *ui, long delta)
-{
-	struct panel_view *pv = cur(ui);
-	long n = (long)pv->rows.n, s = (long)pv->sel + delta;
-
-	if (n == 0)
-		return;
-	if (s < 0)
-		s = 0;
-	if (s >= n)
-		s = n - 1;
-	pv->sel = (size_t)s;
-	pv->pinned = s > 0;	/* back at the top: watch the top again */
-	pv->sel_kind = pv->rows.v[s].kind;
-	pv->sel_key = pv->rows.v[s].key;
-	ui_dirty(ui, 0);
-}
-
-static void
-switch_panel(struct ui *ui, int panel)
-{
-	ui->panel = (panel + PANEL__COUNT) % PANEL__COUNT;
-	ui->rebuild = 1;
-	cur(ui)->built = 0;
-	ui_dirty(ui, 1);
-}
-
-static void
-key_enter(struct ui *ui)
-{
-	const struct row *r = selected(ui);
-
-	if (r == NULL)
-		return;
-	switch (r->kind) {
-	case ROW_CIRC:
-		if (idmap_del(&ui->folded, r->key) == NULL)
-			idmap_put(&ui->folded, r->key, ui);
-		break;
-	case ROW_FINDING:
-	case ROW_DETAIL:
-		ui->open_finding = ui->open_finding == r->key ? 0 : r->key;
-		break;
-	case ROW_APP:
-		if (r->key < ui->view.napps) {
-			snprintf(ui->filter, sizeof ui->filter, "%s",
-			    ui->view.apps[r->key]->ident);
-			switch_panel(ui, PANEL_CIRCUITS);
-			ui_message(ui, "circuits of this application; Esc "
-			    "clears the filter");
-		}
-		break;
-	default:
-		return;
-	}
-	ui_dirty(ui, 1);
-}
-
-static void
-key_ack(struct ui *ui)
-{
-	const struct row *r = selected(ui);
-	struct vfinding *f;
-	struct store_finding sf;
-
-	if (ui->panel != PANEL_FINDINGS || r == NULL ||
-	    (r->kind != ROW_FINDING && r->kind != ROW_DETAIL) ||
-	    (f = view_finding_by_seq(&ui->view, r->key)) == NULL)
-		return;
-	if (!view_ack(&ui->view, f)) {
-		ui_message(ui, "already acknowledged");
-		return;
-	}
-	if (f->store_session != 0) {
-		memset(&sf, 0, sizeof sf);
-		sf.session = f->store_session;
-		sf.rule = rule_name(f->rule);
-		sf.circ_id = f->circ_id;
-		sf.listener = f->listener;
-		sf.ident_a = f->ident_a;
-		sf.ident_b = f->ident_b;
-		store_ack(monitor_store(ui->mon), &sf);
-	}
-	log_info("acknowledged %s: %s", rule_name(f->rule), f->detail);
-	ui_message(ui, "acknowledged (kept in the database)");
-	ui_dirty(ui, 1);
-}
-
-static void
-key_newnym(struct ui *ui)
-{
-	if (ctl_command(monitor_ctl(ui->mon), "SIGNAL NEWNYM") == -1) {
-		ui_message(ui, "NEWNYM: not attached to Tor");
-		return;
-	}
-	if (ui->ncmds < UI_CMDS)
-		snprintf(ui->cmds[ui->ncmds++], sizeof ui->cmds[0], "newnym");
-	log_info("NEWNYM sent (asked for in the dashboard)");
-	ui_message(ui, "NEWNYM sent");
-}
-
-static void
-filter_key(struct ui *ui, int ch)
-{
-	size_t n = strlen(ui->filter);
-
-	switch (ch) {
-	case 27:	/* Esc: back to what it was */
-		memcpy(ui->filter, ui->filter_saved, sizeof ui->filter);
-		ui->mode = UI_NORMAL;
-		break;
-	case '\r':
-	case '\n':
-	case KEY_ENTER:
-		ui->mode = UI_NORMAL;
-		curs_set(0);
-		break;
-	case KEY_BACKSPACE:
-	case 127:
-	case 8:
-		if (n > 0)
-			ui->filter[n - 1] = '\0';
-		break;
-	case 21:	/* ^U */
-		ui->filter[0] = '\0';
-		break;
-	default:
-		if (ch >= 0x20 && ch < 0x7f && n + 1 < sizeof ui->filter) {
-			ui->filter[n] = (char)ch;
-			ui->filter[n + 1] = '\0';
-		}
-		break;
-	}
-	if (ui->mode == UI_NORMAL)
-		curs_set(0);
-	cur(ui)->sel = 0;
-	ui_dirty(ui, 1);
-}
-
-/* Returns 1 to quit. */
-static int
-ui_key(struct ui *ui, int ch)
-{
-	int page = draw_list_height() > 1 ? draw_list_height() - 1 : 1;
-
-	if (ch == KEY_RESIZE) {
-		ui_dirty(ui, 1);
-		return 0;
-	}
-	/* A message lasts until the next key (or five seconds). */
-	if (ui->message[0] != '\0') {
-		ui->message[0] = '\0';
-		ui_dirty(ui, 0);
-	}
-	switch (ui->mode) {
-	case UI_HELP:
-		ui->mode = UI_NORMAL;
-		ui_dirty(ui, 0);
-		return 0;
-	case UI_CONFIRM:
-		ui->mode = UI_NORMAL;
-		if (ch == 'y' || ch == 'Y')
-			key_newnym(ui);
-		else
-			ui_message(ui, "NEWNYM not sent");
-		ui_dirty(ui, 0);
-		return 0;
-	case UI_FILTER:
-		filter_key(ui, ch);
-		return 0;
-	case UI_NORMAL:
-		break;
-	}
-	switch (ch) {
-	case 'q':
-	case 'Q':
-		return 1;
-	case '\t':
-		switch_panel(ui, ui->panel + 1);
-		break;
-	case KEY_BTAB:
-		switch_panel(ui, ui->panel - 1);
-		break;
-	case '1': case '2': case '3': case '4':
-		switch_panel(ui, ch - '1');
-		break;
-	case KEY_UP:
-	case 'k':
-		move_sel(ui, -1);
-		break;
-	case KEY_DOWN:
-	case 'j':
-		move_sel(ui, 1);
-		break;
-	case KEY_PPAGE:
-		move_sel(ui, -page);
-		break;
-	case KEY_NPAGE:
-	case ' ':
-		move_sel(ui, page);
-		break;
-	case KEY_HOME:
-	case 'g':
-		move_sel(ui, -(long)cur(ui)->rows.n);
-		break;
-	case KEY_END:
-	case 'G':
-		move_sel(ui, (long)cur(ui)->rows.n);
-		break;
-	case '\r':
-	case '\n':
-	case KEY_ENTER:
-		key_enter(ui);
-		break;
-	case '/':
-		memcpy(ui->filter_saved, ui->filter, sizeof ui->filter);
-		ui->mode = UI_FILTER;
-		curs_set(1);
-		ui_dirty(ui, 0);
-		break;
-	case 27:
-		if (ui->filter[0] != '\0') {
-			ui->filter[0] = '\0';
-			ui_dirty(ui, 1);
-		}
-		break;
-	case 's':
-		cur(ui)->sort = (cur(ui)->sort + 1) %
-		    (int)panels[ui->panel]->nsorts;
-		ui_dirty(ui, 1);
-		break;
-	case 'p':
-		ui->paused = !ui->paused;
-		ui_message(ui, ui->paused ? "view paused: monitoring and "
-		    "logging go on; p resumes" : "view resumed");
-		ui_dirty(ui, 1);
-		break;
-	case 'n':
-		ui->mode = UI_CONFIRM;
-		ui_dirty(ui, 0);
-		break;
-	case 'a':
-		key_ack(ui);
-		break;
-	case '?':
-	case 'h':
-		ui->mode = UI_HELP;
-		ui_dirty(ui, 0);
-		break;
-	case 12:	/* ^L */
-		clearok(curscr, TRUE);
-		ui_dirty(ui, 1);
-		break;
-	default:
-		break;
-	}
-	return 0;
 }
 
 static void

@@ -1,8 +1,8 @@
 /*
- * ui.h: the dashboard's pieces.  view.c is the model; each panel_*.c turns
- * it into rows (pure: no curses, testable); draw.c paints rows through a
- * panel's column table; ui.c owns the terminal, the keys and when to
- * repaint.
+ * ui.h: the dashboard's pieces.  view*.c is the model; each panel_*.c
+ * turns it into rows (pure: no curses, testable); draw.c paints rows
+ * through a panel's column table; ui.c owns the terminal and when to
+ * repaint; ui_key.c the keys.
  */
 #ifndef ISOAUDIT_UI_H
 #define ISOAUDIT_UI_H
@@ -149,6 +149,48 @@ struct ui {
 	size_t		 ncmds;
 	char		*fatal;
 };
+
+/* What a key's action asks for next; ui_key does it, in one place. */
+enum ui_next {
+	UI_NEXT_NOTHING,
+	UI_NEXT_REPAINT,	/* the screen, from the rows it has */
+	UI_NEXT_REBUILD,	/* the rows too */
+	UI_NEXT_QUIT
+};
+
+#define PANEL_BIT(p)	(1U << (p))
+#define PANELS_ALL	((1U << PANEL__COUNT) - 1)
+#define UI_KEY_CODES	4
+
+/*
+ * A line of the key table (ui.c), the one place the dashboard's keys are
+ * written: it drives the key handler (the first line holding the key and
+ * the current panel acts), the help screen and the footers (draw.c).
+ */
+struct ui_binding {
+	int		 keys[UI_KEY_CODES];	/* curses codes; 0 ends */
+	unsigned	 panels;	/* where it acts: PANEL_BIT()s */
+	unsigned	 footer;	/* the panels whose footer shows it */
+	const char	*foot_key;	/* "Tab/1-4", as the footer names it */
+	const char	*foot_word;	/* "panels" */
+	const char	*help_key;	/* "Tab, Shift-Tab, 1-4", or NULL */
+	const char	*help;		/* lines split by '\n'; NULL: the
+					   line above told it */
+	enum ui_next	(*act)(struct ui *, int);	/* with arg */
+	int		 arg;
+};
+
+extern const struct ui_binding ui_bindings[];
+extern const size_t ui_nbindings;
+
+/* ui.c: the panels, in the order of their tabs. */
+extern const struct panel *const ui_panels[PANEL__COUNT];
+/* Something changed: repaint at the next frame (rebuild: rows too). */
+void	ui_dirty(struct ui *, int);
+/* A message in the footer until the next key (or five seconds). */
+void	ui_message(struct ui *, const char *);
+/* ui_key.c: does what a key asks for; returns 1 to quit. */
+int	ui_key(struct ui *, int);
 
 /* draw.c: paints the whole screen from the ui's state. */
 void	draw_init_colors(struct ui *);

@@ -1,68 +1,90 @@
 /*
- * view.c: the dashboard's model, fed by the pipeline's observer.  Holds
- * the circuits of the current Tor session (open ones, and the last
- * VIEW_CLOSED_CIRCS closed ones that carried streams), their streams, the
- * applications seen since start, the findings and a log ring; every list
- * is bounded, so a week of traffic costs what an hour does.
+ * view.c: the dashboard's model, fed by the pipeline's observer: the Tor
+ * session, its circuits (open ones, and the last VIEW_CLOSED_CIRCS closed
+ * ones that carried streams) and their streams, and the applications seen
+ * since start.  Findings are in view_find.c, the log ring in view_log.c.
+ * Every list is bounded, so a week of traffic costs what an hour does.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "config.h"
-#include "judge.h"
+#include "fnv.h"
 #include "pipeline.h"
-#include "view.h"
+#include "view_int.h"
 #include "xmalloc.h"
 
 static void	trim_closed(struct vcirc *);
 
-static uint64_t
-fnv64(const char *s)
+uint64_t
+view_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return fnv1a_str(FNV_OFFSET, s);
 }
 
-/*
- * Finds the item whose string at key_off is key: through the map from the
- * key's hash (which holds the first item with that hash), else, on a
- * 64-bit collision, among all n.
- */
-static void *
-hashed_find(const struct idmap *m, const char *key, void *const *all,
-    size_t n, size_t key_off)
-{
-	void *item = idmap_get(m, fnv64(key));
-	size_t i;
-
-#define KEY_OF(p) (*(char *const *)(const void *)((const char *)(p) + key_off))
-	if (item == NULL || strcmp(KEY_OF(item), key) == 0)
-		return item;
-	for (i = 0; i < n; i++)
-		if (strcmp(KEY_OF(all[i]), key) == 0)
-			return all[i];
-	return NULL;
-#undef KEY_OF
-}
-
-static void
-copy_to(char *dst, size_t size, const char *s)
+void
+view_copy(char *dst, size_t size, const char *s)
 {
 	snprintf(dst, size, "%s", s != NULL ? s : "");
 }
 
-static char *
-dup_or_null(const char *s)
+/* --- indexes of items by a string ---------------------------------------- */
+
+#define KEY_OF(p, off) (*(char *const *)(const void *)((const char *)(p) + (off)))
+
+void *
+view_index_find(const struct hindex *h, void *const *all, size_t key_off,
+    const char *key)
 {
-	return s != NULL ? xstrdup(s) : NULL;
+	size_t i;
+
+	if (h->cap == 0)
+		return NULL;
+	for (i = hindex_first(h, view_hash(key)); h->slot[i] != 0;
+	    i = hindex_next(h, i))
+		if (strcmp(KEY_OF(all[h->slot[i] - 1], key_off), key) == 0)
+			return all[h->slot[i] - 1];
+	return NULL;
 }
+
+/* Puts all[k] in a free slot (the index has room). */
+static void
+index_put(struct hindex *h, void *const *all, size_t k, size_t key_off)
+{
+	size_t i = hindex_first(h, view_hash(KEY_OF(all[k], key_off)));
+
+	while (h->slot[i] != 0)
+		i = hindex_next(h, i);
+	h->slot[i] = (uint32_t)k + 1;
+	h->n++;
+}
+
+void
+view_index_add(struct hindex *h, void *const *all, size_t n, size_t key_off)
+{
+	size_t k;
+
+	if (hindex_fit(h, n, 16)) {
+		for (k = 0; k < n; k++)
+			index_put(h, all, k, key_off);
+	} else
+		index_put(h, all, n - 1, key_off);
+}
+
+void
+view_index_rebuild(struct hindex *h, void *const *all, size_t n,
+    size_t key_off)
+{
+	size_t k;
+
+	if (!hindex_fit(h, n, 16))
+		hindex_clear(h);
+	for (k = 0; k < n; k++)
+		index_put(h, all, k, key_off);
+}
+
+#undef KEY_OF
 
 /* --- sets ----------------------------------------------------------------- */
 
@@ -70,7 +92,7 @@ dup_or_null(const char *s)
 static int
 vmore_add(struct vmore *m, const char *s)
 {
-	uint64_t h = fnv64(s);
+	uint64_t h = view_hash(s);
 	size_t i;
 
 	for (i = 0; i < m->n; i++)
@@ -124,8 +146,8 @@ view_init(struct view *v)
 	memset(v, 0, sizeof *v);
 	idmap_init(&v->circs);
 	idmap_init(&v->stream_ids);
-	idmap_init(&v->app_ids);
-	idmap_init(&v->finding_ids);
+	hindex_init(&v->app_index);
+	hindex_init(&v->finding_index);
 	v->bootstrap = -1;
 	v->uptime = -1;
 }
@@ -199,21 +221,6 @@ view_forget_session(struct view *v)
 		v->apps[i]->open = 0;
 }
 
-static void
-vfinding_free(struct vfinding *f)
-{
-	free(f->listener);
-	free(f->ident_a);
-	free(f->ident_b);
-	free(f->detail);
-	free(f->apps);
-	free(f->identities);
-	free(f->processes);
-	free(f->streams);
-	free(f->key);
-	free(f);
-}
-
 void
 view_free(struct view *v)
 {
@@ -230,13 +237,9 @@ view_free(struct view *v)
 		free(v->apps[i]);
 	}
 	free(v->apps);
-	idmap_free(&v->app_ids);
-	for (i = 0; i < v->nfindings; i++)
-		vfinding_free(v->findings[i]);
-	free(v->findings);
-	idmap_free(&v->finding_ids);
-	for (i = 0; i < v->nlog; i++)
-		free(v->log[(v->log_start + i) % VIEW_LOG_LINES].text);
+	hindex_free(&v->app_index);
+	view_find_free(v);
+	view_log_free(v);
 	free(v->address);
 	free(v->method);
 	free(v->version);
@@ -270,13 +273,13 @@ view_session(const struct pipeline_session_info *si, void *arg)
 		FREE(v->version);
 		FREE(v->end_reason);
 		free(v->address);
-		v->address = dup_or_null(si->address);
+		v->address = xstrdup_or_null(si->address);
 		free(v->method);
-		v->method = dup_or_null(si->method);
+		v->method = xstrdup_or_null(si->method);
 		break;
 	case PIPELINE_READY:
 		free(v->version);
-		v->version = dup_or_null(si->version);
+		v->version = xstrdup_or_null(si->version);
 		v->pid = si->pid;
 		msg = xasprintf("attached to Tor %s (pid %ld) at %s with %s, "
 		    "Tor session %u: %zu circuits open", si->version ?
@@ -290,7 +293,7 @@ view_session(const struct pipeline_session_info *si, void *arg)
 	case PIPELINE_END:
 		v->attached = 0;
 		free(v->end_reason);
-		v->end_reason = dup_or_null(si->why);
+		v->end_reason = xstrdup_or_null(si->why);
 		msg = xasprintf("Tor session %u ended: %s", si->serial,
 		    si->why ? si->why : "?");
 		view_log(v, "warn", msg, si->ts);
@@ -381,15 +384,15 @@ view_circ(const struct pipeline_view_circ *e, void *arg)
 		c->created = e->created != 0 ? e->created : e->ts;
 		idmap_put(&v->circs, e->id, c);
 	}
-	copy_to(c->status, sizeof c->status, e->status);
+	view_copy(c->status, sizeof c->status, e->status);
 	if (e->purpose[0] != '\0')
-		copy_to(c->purpose, sizeof c->purpose, e->purpose);
+		view_copy(c->purpose, sizeof c->purpose, e->purpose);
 	if (e->exit_fp[0] != '\0')
-		copy_to(c->exit_fp, sizeof c->exit_fp, e->exit_fp);
+		view_copy(c->exit_fp, sizeof c->exit_fp, e->exit_fp);
 	if (e->exit_nick[0] != '\0')
-		copy_to(c->exit_nick, sizeof c->exit_nick, e->exit_nick);
+		view_copy(c->exit_nick, sizeof c->exit_nick, e->exit_nick);
 	if (e->conflux[0] != '\0')
-		copy_to(c->conflux, sizeof c->conflux, e->conflux);
+		view_copy(c->conflux, sizeof c->conflux, e->conflux);
 	if (e->created != 0)
 		c->created = e->created;
 	if (e->closing && c->closed == 0) {
@@ -474,8 +477,8 @@ view_circ_shared(const struct view *v, const struct vcirc *c)
 struct vapp *
 view_app(const struct view *v, const char *ident)
 {
-	return hashed_find(&v->app_ids, ident, (void *const *)v->apps,
-	    v->napps, offsetof(struct vapp, ident));
+	return view_index_find(&v->app_index, (void *const *)v->apps,
+	    offsetof(struct vapp, ident), ident);
 }
 
 static struct vapp *
@@ -498,8 +501,8 @@ app_get(struct view *v, const struct pipeline_view_stream *e)
 	a->internal = e->internal;
 	v->apps = xreallocarray(v->apps, v->napps + 1, sizeof *v->apps);
 	v->apps[v->napps++] = a;
-	if (idmap_get(&v->app_ids, fnv64(ident)) == NULL)
-		idmap_put(&v->app_ids, fnv64(ident), a);
+	view_index_add(&v->app_index, (void *const *)v->apps, v->napps,
+	    offsetof(struct vapp, ident));
 	return a;
 }
 
@@ -557,7 +560,7 @@ stream_attach(struct view *v, struct vstream *s, uint64_t circ, int64_t ts)
 		c = xcalloc(1, sizeof *c);
 		c->id = circ;
 		c->created = ts;
-		copy_to(c->status, sizeof c->status, "?");
+		view_copy(c->status, sizeof c->status, "?");
 		idmap_put(&v->circs, circ, c);
 	}
 	s->next = c->streams;
@@ -605,7 +608,7 @@ view_stream(const struct pipeline_view_stream *e, void *arg)
 		}
 	}
 	a = view_app(v, s->ident);
-	copy_to(s->status, sizeof s->status, e->status);
+	view_copy(s->status, sizeof s->status, e->status);
 	if (s->target == NULL || (e->target[0] != '\0' &&
 	    strcmp(e->target, "?") != 0)) {
 		free(s->target);
@@ -646,244 +649,4 @@ view_stream(const struct pipeline_view_stream *e, void *arg)
 		list_unlink(&v->unattached, s);
 		vstream_free(s);
 	}
-}
-
-/* --- findings -------------------------------------------------------------- */
-
-static char *
-finding_key(unsigned serial, const struct judge_finding *f)
-{
-	return xasprintf("%u\x1f%d\x1f%llu\x1f%s\x1f%s\x1f%s", serial,
-	    (int)f->rule, (unsigned long long)f->circ_id,
-	    f->listener ? f->listener : "", f->ident_a ? f->ident_a : "",
-	    f->ident_b ? f->ident_b : "");
-}
-
-static struct vfinding *
-finding_find(const struct view *v, const char *key)
-{
-	return hashed_find(&v->finding_ids, key, (void *const *)v->findings,
-	    v->nfindings, offsetof(struct vfinding, key));
-}
-
-static void
-findings_rehash(struct view *v)
-{
-	size_t i;
-
-	idmap_free(&v->finding_ids);
-	idmap_init(&v->finding_ids);
-	for (i = 0; i < v->nfindings; i++)
-		if (idmap_get(&v->finding_ids,
-		    fnv64(v->findings[i]->key)) == NULL)
-			idmap_put(&v->finding_ids, fnv64(v->findings[i]->key),
-			    v->findings[i]);
-}
-
-/* Makes room: the oldest acknowledged finding goes, else the oldest. */
-static void
-findings_drop_one(struct view *v)
-{
-	size_t i, victim = 0;
-	struct vfinding *f;
-
-	for (i = 0; i < v->nfindings; i++)
-		if (v->findings[i]->acked) {
-			victim = i;
-			break;
-		}
-	f = v->findings[victim];
-	if (f->severity >= 0 && f->severity < 4)
-		v->by_severity[f->severity]--;
-	if (f->severity == SEV_CRITICAL && !f->acked)
-		v->unacked_critical--;
-	vfinding_free(f);
-	memmove(v->findings + victim, v->findings + victim + 1,
-	    (v->nfindings - victim - 1) * sizeof *v->findings);
-	v->nfindings--;
-	v->findings_dropped++;
-	findings_rehash(v);
-}
-
-void
-view_finding(const struct judge_finding *jf, int64_t store_session,
-    void *arg)
-{
-	struct view *v = arg;
-	char *key = finding_key(v->serial, jf);
-	struct vfinding *f = finding_find(v, key);
-
-	v->generation++;
-	if (f == NULL) {
-		if (v->nfindings == VIEW_MAX_FINDINGS)
-			findings_drop_one(v);
-		f = xcalloc(1, sizeof *f);
-		f->key = key;
-		key = NULL;
-		f->seq = ++v->next_seq;
-		f->store_session = store_session;
-		f->serial = v->serial;
-		f->rule = (int)jf->rule;
-		f->severity = (int)jf->severity;
-		f->circ_id = jf->circ_id;
-		f->listener = xstrdup(jf->listener ? jf->listener : "");
-		f->ident_a = xstrdup(jf->ident_a ? jf->ident_a : "");
-		f->ident_b = xstrdup(jf->ident_b ? jf->ident_b : "");
-		f->first_seen = jf->first_seen;
-		v->findings = xreallocarray(v->findings, v->nfindings + 1,
-		    sizeof *v->findings);
-		v->findings[v->nfindings++] = f;
-		if (idmap_get(&v->finding_ids, fnv64(f->key)) == NULL)
-			idmap_put(&v->finding_ids, fnv64(f->key), f);
-		if (f->severity >= 0 && f->severity < 4)
-			v->by_severity[f->severity]++;
-		if (f->severity == SEV_CRITICAL)
-			v->unacked_critical++;
-	}
-	free(key);
-	free(f->detail);
-	f->detail = xstrdup(jf->detail ? jf->detail : "");
-	free(f->apps);
-	f->apps = dup_or_null(jf->apps);
-	free(f->identities);
-	f->identities = dup_or_null(jf->identities);
-	free(f->processes);
-	f->processes = dup_or_null(jf->processes);
-	free(f->streams);
-	f->streams = dup_or_null(jf->streams);
-	f->count = jf->count;
-	f->last_seen = jf->last_seen;
-}
-
-struct vfinding *
-view_finding_by_seq(const struct view *v, uint64_t seq)
-{
-	size_t i;
-
-	for (i = 0; i < v->nfindings; i++)
-		if (v->findings[i]->seq == seq)
-			return v->findings[i];
-	return NULL;
-}
-
-int
-view_ack(struct view *v, struct vfinding *f)
-{
-	if (f->acked)
-		return 0;
-	f->acked = 1;
-	if (f->severity == SEV_CRITICAL && v->unacked_critical > 0)
-		v->unacked_critical--;
-	v->generation++;
-	return 1;
-}
-
-/* Whether a finding's identities (a JSON array) name ident. */
-static int
-finding_names(const struct vfinding *f, const char *ident)
-{
-	struct buf q;
-	int found;
-
-	if (strcmp(f->ident_a, ident) == 0 || strcmp(f->ident_b, ident) == 0)
-		return 1;
-	if (f->identities == NULL)
-		return 0;
-	buf_init(&q);
-	buf_json_strz(&q, ident);
-	found = strstr(f->identities, buf_cstr(&q)) != NULL;
-	buf_free(&q);
-	return found;
-}
-
-static void
-list_add_once(struct buf *b, const char *s)
-{
-	const char *p = buf_cstr(b);
-	size_t n = strlen(s);
-
-	while ((p = strstr(p, s)) != NULL) {
-		if ((p == b->p || (p >= b->p + 2 && p[-2] == ',')) &&
-		    (p[n] == '\0' || p[n] == ','))
-			return;
-		p += n;
-	}
-	if (b->len > 0)
-		buf_adds(b, ", ");
-	buf_adds(b, s);
-}
-
-char *
-view_app_verdict(const struct view *v, const char *ident, char **rules)
-{
-	struct buf with, other;
-	size_t i;
-	char *out = NULL;
-
-	buf_init(&with);
-	buf_init(&other);
-	for (i = 0; i < v->nfindings; i++) {
-		const struct vfinding *f = v->findings[i];
-
-		if (!finding_names(f, ident))
-			continue;
-		/* One exit circuit is sharing; one exit relay at once on
-		 * two circuits (SHARED_EXIT) is a weaker signal, a rule. */
-		if (f->rule == RULE_SHARED_CIRCUIT && f->ident_a[0] != '\0' &&
-		    f->ident_b[0] != '\0') {
-			list_add_once(&with, strcmp(f->ident_a, ident) == 0 ?
-			    f->ident_b : f->ident_a);
-		} else
-			list_add_once(&other, rule_name(f->rule));
-	}
-	if (with.len > 0)
-		out = xstrdup(buf_cstr(&with));
-	*rules = other.len > 0 ? xstrdup(buf_cstr(&other)) : NULL;
-	buf_free(&with);
-	buf_free(&other);
-	return out;
-}
-
-/* --- log ------------------------------------------------------------------- */
-
-static void
-log_push(struct view *v, const char *level, const char *text, int64_t ts,
-    int from_tor)
-{
-	struct vlog *l;
-
-	if (v->nlog == VIEW_LOG_LINES) {
-		l = &v->log[v->log_start];
-		free(l->text);
-		v->log_start = (v->log_start + 1) % VIEW_LOG_LINES;
-		v->nlog--;
-	}
-	l = &v->log[(v->log_start + v->nlog) % VIEW_LOG_LINES];
-	l->ts = ts;
-	copy_to(l->level, sizeof l->level, level);
-	l->text = xstrdup(text);
-	l->from_tor = from_tor;
-	v->nlog++;
-	v->log_total++;
-	v->generation++;
-}
-
-void
-view_log(struct view *v, const char *level, const char *text, int64_t ts)
-{
-	log_push(v, level, text, ts, 0);
-}
-
-void
-view_tor_log(const char *severity, const char *msg, int64_t ts, void *arg)
-{
-	log_push(arg, severity, msg, ts, 1);
-}
-
-const struct vlog *
-view_log_line(const struct view *v, size_t n)
-{
-	if (n >= v->nlog)
-		return NULL;
-	return &v->log[(v->log_start + n) % VIEW_LOG_LINES];
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hindex.h"
 #include "idmap.h"
 
 struct judge_finding;
@@ -149,12 +150,12 @@ struct view {
 	struct vapp	**apps;
 	size_t		 napps;
 	size_t		 apps_dropped;
-	struct idmap	 app_ids;	/* by hash of the identity */
+	struct hindex	 app_index;	/* apps by identity */
 
 	struct vfinding	**findings;	/* in order of appearance */
 	size_t		 nfindings;
 	uint64_t	 next_seq;
-	struct idmap	 finding_ids;	/* by hash of the key */
+	struct hindex	 finding_index;	/* findings by key */
 	size_t		 findings_dropped;
 	unsigned	 by_severity[4];	/* SEV_INFO .. SEV_CRITICAL */
 	unsigned	 unacked_critical;

@@ -1,5 +1,5 @@
 /*
- * test_view.c: the dashboard's model (ui/view.c) fed through the
+ * test_view.c: the dashboard's model (ui/view*.c) fed through the
  * pipeline's observer callbacks, and the pure row builders of the four
  * panels (ui/panel_*.c, ui/rows.c).  No curses: each test fills the
  * observer's structs by hand (times in microseconds), then checks what the
