@@ -8,7 +8,7 @@
 #include "isoaudit.h"
 #include "monitor.h"
 
-static const enum opt monitor_options[] = {
+const enum opt cmd_live_options[] = {
 	OPT_CONTROL, OPT_COOKIE, OPT_PASSWORD_FILE, OPT_AUTH, OPT_DB,
 	OPT_RECORD, OPT_LOG_TARGETS, OPT_DURATION, OPT_EXIT_AFTER, OPT_END
 };
@@ -45,22 +45,10 @@ const struct cmd_entry cmd_monitor_entry = {
 "SIGHUP reloads the config; SIGINT or SIGTERM stops.\n"
 "\n"
 "options:\n"
-"  --control ADDR         unix:/path or host:port (default: unix:/run/tor/control,\n"
-"                         then 127.0.0.1:9051)\n"
-"  --cookie FILE          cookie file, when PROTOCOLINFO's path is not readable\n"
-"  --password-file FILE   control password (never on the command line)\n"
-"  --auth METHOD          force safecookie, cookie, password or null\n"
-"  --db PATH              database (default: $XDG_STATE_HOME/isoaudit/isoaudit.db,\n"
-"                         i.e. ~/.local/state/isoaudit/isoaudit.db)\n"
-"  --record FILE          also write the control-port transcript (mode 0600)\n"
-"  --log-targets MODE     hash (default), plain or none: how destinations show\n"
-"  --duration SECONDS     stop by itself after this long\n"
-"  --exit-after-events N  stop after N events from Tor\n"
-"  -c, --config FILE      config file (default: $XDG_CONFIG_HOME/isoaudit/\n"
-"                         isoaudit.conf, then /etc/isoaudit/isoaudit.conf)\n"
+CMD_LIVE_USAGE
 "  -v, --verbose          more detail (LAUNCHED/EXTENDED circuits, debug)\n"
 "  -q, --quiet            errors only\n",
-	monitor_options,
+	cmd_live_options,
 	cmd_monitor_exec,
 	1
 };

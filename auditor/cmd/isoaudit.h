@@ -72,6 +72,26 @@ struct cmd_entry {
 	int		 load_config;
 };
 
+/*
+ * What the two live commands (the dashboard, monitor) take, and how their
+ * usage texts say it (monitor.c's live run reads them all).
+ */
+extern const enum opt cmd_live_options[];
+#define CMD_LIVE_USAGE \
+"  --control ADDR         unix:/path or host:port (default: unix:/run/tor/control,\n" \
+"                         then 127.0.0.1:9051)\n" \
+"  --cookie FILE          cookie file, when PROTOCOLINFO's path is not readable\n" \
+"  --password-file FILE   control password (never on the command line)\n" \
+"  --auth METHOD          force safecookie, cookie, password or null\n" \
+"  --db PATH              database (default: $XDG_STATE_HOME/isoaudit/isoaudit.db,\n" \
+"                         i.e. ~/.local/state/isoaudit/isoaudit.db)\n" \
+"  --record FILE          also write the control-port transcript (mode 0600)\n" \
+"  --log-targets MODE     hash (default), plain or none: how destinations show\n" \
+"  --duration SECONDS     stop by itself after this long\n" \
+"  --exit-after-events N  stop after N events from Tor\n" \
+"  -c, --config FILE      config file (default: $XDG_CONFIG_HOME/isoaudit/\n" \
+"                         isoaudit.conf, then /etc/isoaudit/isoaudit.conf)\n"
+
 extern const struct cmd_entry cmd_dashboard_entry;
 extern const struct cmd_entry cmd_monitor_entry;
 extern const struct cmd_entry cmd_replay_entry;
