@@ -172,8 +172,7 @@ ui_frame_cb(evutil_socket_t fd, short what, void *arg)
 	/*
 	 * libevent times the frame from the loop's cached clock, which a
 	 * long burst of events leaves behind: the timer can fire before
-	 * UI_FRAME_US has passed (the benchmark saw 21 repaints in one
-	 * second).  Too early: wait for the rest.
+	 * UI_FRAME_US has passed.  Too early: wait for the rest.
 	 */
 	if (now >= ui->last_paint && now - ui->last_paint < UI_FRAME_US) {
 		struct timeval tv;
