@@ -176,10 +176,13 @@ torev_split_target(struct torev *ev, struct stream_ev *s)
 	uint64_t port;
 
 	s->target_port = -1;
-	/* host:port, 1.2.3.4:port or [v6]:port; a bare v6 has no port. */
+	/*
+	 * Tor writes every target as "%s:%d": host:port, 1.2.3.4:port,
+	 * [v6]:port, and a v6 address a client gave as a name, unbracketed
+	 * (2001:db8::1:443): the port is after the last colon, always.
+	 */
 	if (colon != NULL && torev_parse_id(colon + 1, &port) == 0 &&
-	    port <= 65535 && (strchr(t, ':') == colon ||
-	    (t[0] == '[' && colon > t && colon[-1] == ']'))) {
+	    port <= 65535) {
 		s->target_port = (int)port;
 		alen = (size_t)(colon - t);
 	}
