@@ -27,6 +27,7 @@ torev_clear(struct torev *ev)
 	free(ev->hops);
 	free(ev->extra);
 	free(ev->raw);
+	free(ev->join);
 	torev_init(ev);
 }
 
@@ -460,10 +461,44 @@ torev_set_raw(struct torev *ev, const struct reply *r)
 	ev->raw = b.p;
 }
 
+/*
+ * The keyword text of a STREAM or CIRC event that Tor sent as a multi-line
+ * reply (650-CIRC 1 BUILT, 650-KEY=V, 650 KEY=V: control-spec 4.1 says a
+ * client must accept it): the lines' texts joined by spaces, in ev->join.
+ * NULL when a line carries a data block: that is no keyword line.
+ */
+static const char *
+torev_join(struct torev *ev, const struct reply *r, size_t *len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nlines; i++) {
+		if (r->lines[i].sep == '+')
+			return NULL;
+		n += r->lines[i].textlen + 1;
+	}
+	if (ev->joincap < n) {
+		ev->joincap = n;
+		ev->join = xreallocarray(ev->join, n, 1);
+	}
+	for (i = 0, n = 0; i < r->nlines; i++) {
+		if (i > 0)
+			ev->join[n++] = ' ';
+		memcpy(ev->join + n, r->lines[i].text, r->lines[i].textlen);
+		n += r->lines[i].textlen;
+	}
+	ev->join[n] = '\0';
+	*len = n;
+	return ev->join;
+}
+
 int
 torev_parse(const struct reply *r, struct torev *ev, char **cause)
 {
 	const struct reply_line *first;
+	const char *text;
+	size_t wlen, len;
+	int keywords;
 
 	ev->type = 0;
 	ev->name = NULL;
@@ -481,12 +516,20 @@ torev_parse(const struct reply *r, struct torev *ev, char **cause)
 		return -1;
 	}
 	first = &r->lines[0];
-	if (reply_kv_parse(first->text, first->textlen, &ev->kv, cause) == -1) {
-		size_t wlen = strcspn(first->text, " ");
-
-		/* Only STREAM and CIRC need their keywords; others stay raw. */
-		if ((wlen == 6 && strncmp(first->text, "STREAM", 6) == 0) ||
-		    (wlen == 4 && strncmp(first->text, "CIRC", 4) == 0))
+	wlen = strcspn(first->text, " ");
+	/* Only STREAM and CIRC need their keywords; others stay raw. */
+	keywords = (wlen == 6 && strncmp(first->text, "STREAM", 6) == 0) ||
+	    (wlen == 4 && strncmp(first->text, "CIRC", 4) == 0);
+	text = first->text;
+	len = first->textlen;
+	if (keywords && r->nlines > 1 &&
+	    (text = torev_join(ev, r, &len)) == NULL) {
+		keywords = 0;
+		text = first->text;
+		len = first->textlen;
+	}
+	if (reply_kv_parse(text, len, &ev->kv, cause) == -1) {
+		if (keywords)
 			return -1;
 		FREE(*cause);
 		free(ev->kv.scratch);
@@ -498,17 +541,17 @@ torev_parse(const struct reply *r, struct torev *ev, char **cause)
 		torev_set_raw(ev, r);
 		return 0;
 	}
-	torev_reserve(ev, first->textlen);
+	torev_reserve(ev, len);
 	if (ev->kv.n == 0 || ev->kv.v[0].key != NULL) {
 		*cause = xstrdup("event without a name");
 		return -1;
 	}
 	ev->name = ev->kv.v[0].val;
-	if (strcmp(ev->name, "STREAM") == 0 && r->nlines == 1) {
+	if (keywords && strcmp(ev->name, "STREAM") == 0) {
 		ev->type = TOREV_STREAM;
 		return torev_stream(ev, cause);
 	}
-	if (strcmp(ev->name, "CIRC") == 0 && r->nlines == 1) {
+	if (keywords && strcmp(ev->name, "CIRC") == 0) {
 		ev->type = TOREV_CIRC;
 		return torev_circ(ev, cause);
 	}

@@ -102,6 +102,8 @@ struct torev {
 	struct torev_hop *hops;
 	size_t		 hopcap;
 	size_t		 extracap;
+	char		*join;		/* a multi-line event's lines, joined */
+	size_t		 joincap;
 };
 
 /* Zeroes ev; call before the first torev_parse on it. */

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "reply.h"
 #include "torev.h"
+#include "xmalloc.h"
 
 #define FP_AUTH0	"CE923F9DD2CFBC013ECC29F2020A07891D9D05F1"
 #define FP_AUTH1	"78C017E5490B6E2DB728CA2BF5DA676EA752EC0A"
@@ -878,6 +879,124 @@ test_socks_username_all_bytes(void **state)
 	torev_clear(&ev);
 }
 
+/* --- events sent as multi-line replies --------------------------------------- */
+
+struct got {
+	struct torev	 ev;
+	int		 rc;
+	char		*json;
+	int		 n;
+};
+
+static void
+got_reply(const struct reply *r, void *arg)
+{
+	struct got *g = arg;
+	char *cause = NULL;
+	struct buf b;
+
+	g->rc = torev_parse(r, &g->ev, &cause);
+	free(cause);
+	buf_init(&b);
+	if (g->rc == 0)
+		torev_dump_json(&g->ev, &b);
+	free(g->json);
+	g->json = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	g->n++;
+}
+
+/* Frames text (CRLF lines) with the real framer; the last reply's JSON. */
+static char *
+framed(const char *text, int *rc, enum torev_type *type)
+{
+	struct reply_parser *p;
+	struct got g;
+	char *json;
+
+	memset(&g, 0, sizeof g);
+	torev_init(&g.ev);
+	p = reply_parser_new(got_reply, NULL, &g);
+	reply_parser_feed(p, text, strlen(text), 1000000);
+	reply_parser_free(p);
+	assert_int_equal(g.n, 1);
+	*rc = g.rc;
+	*type = g.ev.type;
+	json = g.json;
+	torev_clear(&g.ev);
+	return json;
+}
+
+/*
+ * control-spec 4.1: an event may come as 650-... lines ending in 650 ...;
+ * STREAM and CIRC sent so are parsed as if they came on one line.
+ */
+static void
+test_multiline_events(void **state)
+{
+	static const struct {
+		const char	*one, *many;
+	} t[] = {
+		{ "650 CIRC 7 BUILT $" FP_AUTH0 "~relay1,$" FP_EXIT0 "~relay2 "
+		  "BUILD_FLAGS=NEED_CAPACITY PURPOSE=GENERAL "
+		  "TIME_CREATED=2026-11-24T17:38:35.048013\r\n",
+		  "650-CIRC 7 BUILT $" FP_AUTH0 "~relay1,$" FP_EXIT0 "~relay2\r\n"
+		  "650-BUILD_FLAGS=NEED_CAPACITY PURPOSE=GENERAL\r\n"
+		  "650 TIME_CREATED=2026-11-24T17:38:35.048013\r\n" },
+		{ "650 STREAM 49 NEW 0 2001:db8::1:443 "
+		  "SOURCE_ADDR=127.0.0.1:49188 PURPOSE=USER "
+		  "SOCKS_USERNAME=\"a b\" ISO_FIELDS=SOCKS_USERNAME\r\n",
+		  "650-STREAM 49 NEW 0 2001:db8::1:443\r\n"
+		  "650-SOURCE_ADDR=127.0.0.1:49188 PURPOSE=USER\r\n"
+		  "650-SOCKS_USERNAME=\"a b\"\r\n"
+		  "650 ISO_FIELDS=SOCKS_USERNAME\r\n" },
+	};
+	enum torev_type t1, t2;
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < TU_NELEM(t); i++) {
+		char *a = framed(t[i].one, &rc, &t1), *b;
+
+		assert_int_equal(rc, 0);
+		b = framed(t[i].many, &rc, &t2);
+		assert_int_equal(rc, 0);
+		assert_int_equal(t2, t1);
+		assert_true(t1 == TOREV_STREAM || t1 == TOREV_CIRC);
+		assert_string_equal(b, a);
+		free(a);
+		free(b);
+	}
+	/* The port of an unbracketed v6 name came through the join. */
+	{
+		char *j = framed(t[1].many, &rc, &t1);
+
+		assert_non_null(strstr(j, "\"target_address\":\"2001:db8::1\","
+		    "\"target_port\":443"));
+		assert_non_null(strstr(j, "\"socks_username\":\"a b\""));
+		free(j);
+	}
+	/* A data block is no keyword line: the event stays raw. */
+	{
+		char *j = framed("650+CIRC 7 BUILT\r\nsome data\r\n.\r\n"
+		    "650 OK\r\n", &rc, &t1);
+
+		assert_int_equal(rc, 0);
+		assert_int_equal(t1, TOREV_OTHER);
+		assert_non_null(strstr(j, "\"raw\""));
+		free(j);
+	}
+	/* A malformed multi-line STREAM is an error, not an event. */
+	{
+		char *j = framed("650-STREAM 49 NEW\r\n650 FOO=\"open\r\n",
+		    &rc, &t1);
+
+		assert_int_equal(rc, -1);
+		free(j);
+	}
+}
+
 /* --- targets and paths ----------------------------------------------------- */
 
 static void
@@ -1274,6 +1393,7 @@ main(void)
 		cmocka_unit_test(test_keywords_any_order),
 		cmocka_unit_test(test_socks_username_binary),
 		cmocka_unit_test(test_socks_username_all_bytes),
+		cmocka_unit_test(test_multiline_events),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_path_forms),
 		cmocka_unit_test(test_quoted_lists),
