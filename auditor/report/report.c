@@ -29,10 +29,12 @@
 
 #include "buf.h"
 #include "isoaudit.h"
+#include "json.h"
 #include "log.h"
 #include "report.h"
 #include "store.h"
 #include "timeutil.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #ifndef ISOAUDIT_VERSION
@@ -40,7 +42,6 @@
 #endif
 
 #define REPORT_FLUSH	65536	/* write the output buffer out past this */
-#define JSON_MAX_DEPTH	32	/* nesting allowed in a stored JSON array */
 #define MATRIX_MAX_APPS	16	/* wider than this, sharing is a list */
 #define TEXT_WIDTH	100
 
@@ -166,13 +167,6 @@ struct out {
 
 /* --- small helpers ------------------------------------------------------ */
 
-/* Returns an allocated copy of s, or NULL for NULL. */
-static char *
-sdup(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
 static int
 empty(const char *s)
 {
@@ -198,32 +192,6 @@ severity_of(const char *s)
 		if (strcmp(s, severity_names[i]) == 0)
 			return (enum rep_sev)i;
 	return RSEV_OTHER;
-}
-
-/*
- * Length of the well-formed UTF-8 sequence at p (at most n bytes), or 0.
- * Same rules as buf_json_str: no overlong forms, surrogates or code
- * points past U+10FFFF.
- */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0], lo, hi;
-	size_t want, k;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2 || c >= 0xf5)
-		return 0;
-	want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-	lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
-	hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
-	if (n < want || p[1] < lo || p[1] > hi)
-		return 0;
-	for (k = 2; k < want; k++)
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-	return want;
 }
 
 /* Appends an escaped (printable) copy of the C string s; "-" for NULL. */
@@ -380,378 +348,16 @@ out_finish(struct out *o, char **cause)
 /* --- stored JSON arrays ------------------------------------------------- */
 
 /*
- * Finding rows keep lists as JSON text.  They are emitted verbatim only
- * when they are exactly one well-formed JSON array (else []), and shown to
- * a person element by element.  The parser is strict RFC 8259 and does no
- * allocation.
+ * Finding rows keep lists as JSON text (lib/json.c reads it).  They are
+ * emitted verbatim only when they are exactly one well-formed JSON array
+ * (else []), and shown to a person element by element.
  */
 
-static void
-json_ws(const char **pp, const char *end)
-{
-	const char *p = *pp;
-
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
-	    *p == '\r'))
-		p++;
-	*pp = p;
-}
-
-static int
-json_hex4(const char *p, const char *end, unsigned *v)
-{
-	int i;
-
-	if (end - p < 4)
-		return -1;
-	*v = 0;
-	for (i = 0; i < 4; i++) {
-		char c = p[i];
-
-		*v <<= 4;
-		if (c >= '0' && c <= '9')
-			*v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			*v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			*v |= (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	return 0;
-}
-
-static int
-json_skip_string(const char **pp, const char *end)
-{
-	const char *p = *pp;
-	unsigned v;
-	size_t n;
-
-	if (p >= end || *p != '"')
-		return -1;
-	for (p++; p < end; ) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '"') {
-			*pp = p + 1;
-			return 0;
-		}
-		if (c < 0x20)
-			return -1;
-		if (c == '\\') {
-			if (p + 1 >= end)
-				return -1;
-			if (p[1] == 'u') {
-				if (json_hex4(p + 2, end, &v) == -1)
-					return -1;
-				p += 6;
-			} else if (strchr("\"\\/bfnrt", p[1]) != NULL &&
-			    p[1] != '\0')
-				p += 2;
-			else
-				return -1;
-			continue;
-		}
-		if ((n = utf8_len((const unsigned char *)p,
-		    (size_t)(end - p))) == 0)
-			return -1;
-		p += n;
-	}
-	return -1;
-}
-
-static int
-json_digits(const char **pp, const char *end)
-{
-	const char *p = *pp;
-
-	while (p < end && *p >= '0' && *p <= '9')
-		p++;
-	if (p == *pp)
-		return -1;
-	*pp = p;
-	return 0;
-}
-
-static int
-json_skip_number(const char **pp, const char *end)
-{
-	const char *p = *pp;
-
-	if (p < end && *p == '-')
-		p++;
-	if (p < end && *p == '0')
-		p++;
-	else if (json_digits(&p, end) == -1)
-		return -1;
-	if (p < end && *p == '.') {
-		p++;
-		if (json_digits(&p, end) == -1)
-			return -1;
-	}
-	if (p < end && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (p < end && (*p == '+' || *p == '-'))
-			p++;
-		if (json_digits(&p, end) == -1)
-			return -1;
-	}
-	*pp = p;
-	return 0;
-}
-
-/* Skips one value at *pp (no leading white space).  Returns 0 or -1. */
-static int
-json_skip(const char **pp, const char *end, int depth)
-{
-	const char *p = *pp;
-	char close;
-	int first = 1;
-
-	if (p >= end || depth > JSON_MAX_DEPTH)
-		return -1;
-	switch (*p) {
-	case '"':
-		return json_skip_string(pp, end);
-	case 't':
-	case 'f':
-	case 'n': {
-		static const char *const lits[] = { "true", "false", "null" };
-		size_t i, n;
-
-		for (i = 0; i < 3; i++) {
-			n = strlen(lits[i]);
-			if ((size_t)(end - p) >= n &&
-			    memcmp(p, lits[i], n) == 0) {
-				*pp = p + n;
-				return 0;
-			}
-		}
-		return -1;
-	}
-	case '[':
-	case '{':
-		close = *p == '[' ? ']' : '}';
-		for (p++;; first = 0) {
-			json_ws(&p, end);
-			if (p < end && *p == close && first) {
-				*pp = p + 1;
-				return 0;
-			}
-			if (close == '}') {
-				if (json_skip_string(&p, end) == -1)
-					return -1;
-				json_ws(&p, end);
-				if (p >= end || *p != ':')
-					return -1;
-				p++;
-				json_ws(&p, end);
-			}
-			if (json_skip(&p, end, depth + 1) == -1)
-				return -1;
-			json_ws(&p, end);
-			if (p < end && *p == close) {
-				*pp = p + 1;
-				return 0;
-			}
-			if (p >= end || *p != ',')
-				return -1;
-			p++;
-		}
-	default:
-		return json_skip_number(pp, end);
-	}
-}
-
-/* Whether s is exactly one JSON array (white space around allowed). */
-static int
-json_is_array(const char *s)
-{
-	const char *p = s, *end;
-
-	if (s == NULL)
-		return 0;
-	end = s + strlen(s);
-	json_ws(&p, end);
-	if (p >= end || *p != '[')
-		return 0;
-	if (json_skip(&p, end, 0) == -1)
-		return 0;
-	json_ws(&p, end);
-	return p == end;
-}
-
-/* Walks the members of an array or object already checked by json_skip. */
-struct jiter {
-	const char	*p;
-	const char	*end;
-	char		 close;
-	int		 first;
-};
-
-static void
-jiter_init(struct jiter *it, const char *v, size_t n)
-{
-	it->p = v + 1;
-	it->end = v + n;
-	it->close = *v == '{' ? '}' : ']';
-	it->first = 1;
-}
-
-/* The next member (key only for objects).  Returns 1, or 0 at the end. */
-static int
-jiter_next(struct jiter *it, const char **k, size_t *kn, const char **v,
-    size_t *vn)
-{
-	const char *p = it->p;
-
-	json_ws(&p, it->end);
-	if (p >= it->end || *p == it->close)
-		return 0;
-	if (!it->first) {
-		p++;		/* the comma */
-		json_ws(&p, it->end);
-	}
-	it->first = 0;
-	if (it->close == '}') {
-		*k = p;
-		if (json_skip_string(&p, it->end) == -1)
-			return 0;
-		*kn = (size_t)(p - *k);
-		json_ws(&p, it->end);
-		p++;		/* the colon */
-		json_ws(&p, it->end);
-	}
-	*v = p;
-	if (json_skip(&p, it->end, 0) == -1)
-		return 0;
-	*vn = (size_t)(p - *v);
-	it->p = p;
-	return 1;
-}
-
-static void
-utf8_put(struct buf *b, unsigned cp)
-{
-	char u[4];
-
-	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		cp = 0xfffd;
-	if (cp < 0x80) {
-		buf_addc(b, (char)cp);
-		return;
-	}
-	if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, u, 2);
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, u, 3);
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, u, 4);
-	}
-}
-
-/* Appends the decoded value of the checked JSON string s[0..n). */
-static void
-json_unstring(struct buf *b, const char *s, size_t n)
-{
-	const char *p = s + 1, *end = s + n - 1;
-	unsigned cp, lo;
-
-	while (p < end) {
-		if (*p != '\\') {
-			buf_addc(b, *p++);
-			continue;
-		}
-		switch (p[1]) {
-		case 'b': buf_addc(b, '\b'); break;
-		case 'f': buf_addc(b, '\f'); break;
-		case 'n': buf_addc(b, '\n'); break;
-		case 'r': buf_addc(b, '\r'); break;
-		case 't': buf_addc(b, '\t'); break;
-		case 'u':
-			json_hex4(p + 2, end, &cp);
-			p += 6;
-			if (cp >= 0xd800 && cp < 0xdc00 && end - p >= 6 &&
-			    p[0] == '\\' && p[1] == 'u' &&
-			    json_hex4(p + 2, end, &lo) == 0 &&
-			    lo >= 0xdc00 && lo <= 0xdfff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (lo - 0xdc00);
-				p += 6;
-			}
-			utf8_put(b, cp);
-			continue;
-		default: buf_addc(b, p[1]); break;
-		}
-		p += 2;
-	}
-}
-
-/* Looks up key in the checked object v[0..n).  Returns 1 with the value. */
-static int
-json_member(const char *v, size_t n, const char *key, const char **mv,
-    size_t *mn)
-{
-	struct jiter it;
-	const char *k;
-	size_t kn, klen = strlen(key);
-
-	jiter_init(&it, v, n);
-	while (jiter_next(&it, &k, &kn, mv, mn))
-		if (kn == klen + 2 && memcmp(k + 1, key, klen) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * Appends a stored JSON array for a person, raw (the caller escapes):
- * elements separated by ", ", strings decoded, {"name", "pid"} objects as
- * name[pid], anything else as its JSON text.  Returns the element count.
- */
+/* Appends the stored array s for a person (json_list_plain), if it is one. */
 static size_t
-json_list_plain(struct buf *b, const char *s)
+list_plain(struct buf *b, const char *s)
 {
-	struct jiter it;
-	const char *k, *v, *nv, *pv;
-	size_t kn, vn, nn, pn, count = 0;
-	int has_name, has_pid;
-
-	if (!json_is_array(s))
-		return 0;
-	while (*s != '[')
-		s++;
-	jiter_init(&it, s, strlen(s));
-	while (jiter_next(&it, &k, &kn, &v, &vn)) {
-		if (count++ > 0)
-			buf_adds(b, ", ");
-		if (*v == '"')
-			json_unstring(b, v, vn);
-		else if (*v == '{' && ((has_name = json_member(v, vn, "name",
-		    &nv, &nn)) | (has_pid = json_member(v, vn, "pid", &pv,
-		    &pn))) != 0) {
-			if (has_name && *nv == '"')
-				json_unstring(b, nv, nn);
-			else
-				buf_addc(b, '?');
-			if (has_pid && *pv != 'n') {
-				buf_addc(b, '[');
-				buf_add(b, pv, pn);
-				buf_addc(b, ']');
-			}
-		} else
-			buf_add(b, v, vn);
-	}
-	return count;
+	return json_is_array(s) ? json_list_plain(b, s) : 0;
 }
 
 /* Appends s as a JSON array if it is one, else []. */
@@ -818,14 +424,14 @@ load_session(const struct store_session_row *row, void *arg)
 	    sizeof *r->sessions);
 	s = &r->sessions[r->nsessions++];
 	s->id = row->id;
-	s->tor_version = sdup(row->tor_version);
-	s->control = sdup(row->control);
-	s->auth = sdup(row->auth);
-	s->source = sdup(row->source);
+	s->tor_version = xstrdup_or_null(row->tor_version);
+	s->control = xstrdup_or_null(row->control);
+	s->auth = xstrdup_or_null(row->auth);
+	s->source = xstrdup_or_null(row->source);
 	s->pid = row->pid;
 	s->started = row->started;
 	s->ended = row->ended;
-	s->end_reason = sdup(row->end_reason);
+	s->end_reason = xstrdup_or_null(row->end_reason);
 	s->last_event = row->last_event;
 }
 
@@ -845,8 +451,8 @@ load_app(const struct store_app_row *row, void *arg)
 		a->ident = xasprintf("%s@%s/%s", a->label, a->host, a->sub);
 	else
 		a->ident = xasprintf("%s@%s", a->label, a->host);
-	a->listeners = sdup(row->listeners);
-	a->processes = sdup(row->processes);
+	a->listeners = xstrdup_or_null(row->listeners);
+	a->processes = xstrdup_or_null(row->processes);
 	a->streams = row->streams;
 	a->circuits = row->circuits;
 	a->exits = row->exits;
@@ -865,11 +471,11 @@ load_circuit(const struct store_circ_row *row, void *arg)
 	memset(c, 0, sizeof *c);
 	c->session = row->session;
 	c->circ_id = row->circ_id;
-	c->purpose = sdup(row->purpose);
+	c->purpose = xstrdup_or_null(row->purpose);
 	c->conflux_id = empty(row->conflux_id) ? NULL : xstrdup(row->conflux_id);
 	c->exit_fp = empty(row->exit_fp) ? NULL : xstrdup(row->exit_fp);
 	c->exit_nick = empty(row->exit_nick) ? NULL : xstrdup(row->exit_nick);
-	c->apps_raw = sdup(row->apps);
+	c->apps_raw = xstrdup_or_null(row->apps);
 	c->streams = row->streams;
 	c->created = row->created;
 	c->closed = row->closed;
@@ -891,14 +497,14 @@ load_finding(const struct store_finding_row *row, void *arg)
 	f->session = row->session;
 	f->circ_id = row->circ_id;
 	f->listener = empty(row->listener) ? NULL : xstrdup(row->listener);
-	f->apps = sdup(row->apps);
-	f->identities = sdup(row->identities);
-	f->processes = sdup(row->processes);
-	f->streams = sdup(row->streams);
+	f->apps = xstrdup_or_null(row->apps);
+	f->identities = xstrdup_or_null(row->identities);
+	f->processes = xstrdup_or_null(row->processes);
+	f->streams = xstrdup_or_null(row->streams);
 	f->count = row->count;
 	f->first_seen = row->first_seen;
 	f->last_seen = row->last_seen;
-	f->detail = sdup(row->detail);
+	f->detail = xstrdup_or_null(row->detail);
 	f->acknowledged = row->acknowledged;
 	if (f->sev != RSEV_OTHER)
 		r->sev[f->sev]++;
@@ -1913,14 +1519,14 @@ text_findings(const struct report *r, struct out *o)
 				buf_adds(b, "  (acknowledged)");
 			buf_addc(b, '\n');
 			buf_reset(&v);
-			if (json_list_plain(&v, f->identities) > 0 ||
-			    json_list_plain(&v, f->apps) > 0)
+			if (list_plain(&v, f->identities) > 0 ||
+			    list_plain(&v, f->apps) > 0)
 				text_field(b, "who: ", buf_cstr(&v));
 			buf_reset(&v);
-			if (json_list_plain(&v, f->processes) > 0)
+			if (list_plain(&v, f->processes) > 0)
 				text_field(b, "processes: ", buf_cstr(&v));
 			buf_reset(&v);
-			if (json_list_plain(&v, f->streams) > 0)
+			if (list_plain(&v, f->streams) > 0)
 				text_field(b, "streams: ", buf_cstr(&v));
 			if (!empty(f->detail))
 				text_field(b, "", f->detail);
@@ -2301,14 +1907,14 @@ html_findings(const struct report *r, struct out *o)
 			html_td_time(b, f->first_seen);
 			html_td_time(b, f->last_seen);
 			buf_reset(&v);
-			if (json_list_plain(&v, f->identities) == 0)
-				json_list_plain(&v, f->apps);
+			if (list_plain(&v, f->identities) == 0)
+				list_plain(&v, f->apps);
 			html_td(b, NULL, buf_cstr(&v));
 			buf_reset(&v);
-			json_list_plain(&v, f->processes);
+			list_plain(&v, f->processes);
 			html_td(b, NULL, buf_cstr(&v));
 			buf_reset(&v);
-			json_list_plain(&v, f->streams);
+			list_plain(&v, f->streams);
 			html_td(b, "mono", buf_cstr(&v));
 			html_td(b, "detail", f->detail);
 			buf_adds(b, "</tr>\n");
