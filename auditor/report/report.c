@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "config.h"
 #include "isoaudit.h"
 #include "json.h"
 #include "log.h"
@@ -46,12 +47,17 @@
 #define TEXT_WIDTH	100
 
 
-enum rep_sev {
-	RSEV_CRITICAL, RSEV_WARNING, RSEV_NOTICE, RSEV_INFO, RSEV_OTHER
-};
-#define RSEV_KNOWN	4
-static const char *const severity_names[RSEV_KNOWN] = {
-	"critical", "warning", "notice", "info"
+/*
+ * A finding's severity is config.h's enum severity; one stored under
+ * another name (only the four lower-case names count) gets this value,
+ * outside the enum's, and is listed last.
+ */
+#define REPORT_SEV_OTHER	((enum severity)(SEV_OFF - 1))
+#define REPORT_NSEV	(SEV_CRITICAL + 1)	/* info .. critical */
+/* The order of the findings' lists: most severe first. */
+#define REPORT_NORDER	5
+static const enum severity report_sev_order[REPORT_NORDER] = {
+	SEV_CRITICAL, SEV_WARNING, SEV_NOTICE, SEV_INFO, REPORT_SEV_OTHER
 };
 
 enum csv_table {
@@ -118,7 +124,7 @@ struct rep_finding {
 	int64_t		 id;
 	char		*rule;
 	char		*severity;
-	enum rep_sev	 sev;
+	enum severity	 sev;		/* REPORT_SEV_OTHER: not a known name */
 	int64_t		 session;
 	uint64_t	 circ_id;
 	char		*listener;
@@ -153,7 +159,7 @@ struct report {
 	struct rep_finding	*findings;
 	size_t			 nfindings, cfindings;
 	long			 nstreams;
-	long			 sev[RSEV_KNOWN];
+	long			 sev[REPORT_NSEV];	/* by enum severity */
 	long			*share;		/* napps x napps, units shared */
 };
 
@@ -183,15 +189,16 @@ grow(void *p, size_t n, size_t *cap, size_t size)
 	return xreallocarray(p, *cap, size);
 }
 
-static enum rep_sev
+/* A stored severity: its enum value, or REPORT_SEV_OTHER (names match exactly). */
+static enum severity
 severity_of(const char *s)
 {
-	int i;
+	enum severity v;
 
-	for (i = 0; i < RSEV_KNOWN && s != NULL; i++)
-		if (strcmp(s, severity_names[i]) == 0)
-			return (enum rep_sev)i;
-	return RSEV_OTHER;
+	for (v = SEV_INFO; v <= SEV_CRITICAL && s != NULL; v++)
+		if (strcmp(s, severity_name(v)) == 0)
+			return v;
+	return REPORT_SEV_OTHER;
 }
 
 /* Appends an escaped (printable) copy of the C string s; "-" for NULL. */
@@ -506,7 +513,7 @@ load_finding(const struct store_finding_row *row, void *arg)
 	f->last_seen = row->last_seen;
 	f->detail = xstrdup_or_null(row->detail);
 	f->acknowledged = row->acknowledged;
-	if (f->sev != RSEV_OTHER)
+	if (f->sev != REPORT_SEV_OTHER)
 		r->sev[f->sev]++;
 }
 
@@ -1057,8 +1064,8 @@ json_write(const struct report *r, struct out *o)
 	buf_printf(b, "  \"summary\": {\"streams\": %ld, \"circuits\": %zu, "
 	    "\"apps\": %zu, \"findings\": {\"critical\": %ld, \"warning\": "
 	    "%ld, \"notice\": %ld, \"info\": %ld}}\n}\n", r->nstreams,
-	    r->ncircs, r->napps, r->sev[RSEV_CRITICAL], r->sev[RSEV_WARNING],
-	    r->sev[RSEV_NOTICE], r->sev[RSEV_INFO]);
+	    r->ncircs, r->napps, r->sev[SEV_CRITICAL], r->sev[SEV_WARNING],
+	    r->sev[SEV_NOTICE], r->sev[SEV_INFO]);
 }
 
 /* --- text ----------------------------------------------------------------- */
@@ -1313,8 +1320,8 @@ text_header(const struct report *r, struct out *o)
 	    r->ncircs, r->ncircs == 1 ? "" : "s", r->napps,
 	    r->napps == 1 ? "" : "s");
 	buf_printf(b, "  findings  %ld critical, %ld warning, %ld notice, "
-	    "%ld info\n", r->sev[RSEV_CRITICAL], r->sev[RSEV_WARNING],
-	    r->sev[RSEV_NOTICE], r->sev[RSEV_INFO]);
+	    "%ld info\n", r->sev[SEV_CRITICAL], r->sev[SEV_WARNING],
+	    r->sev[SEV_NOTICE], r->sev[SEV_INFO]);
 	buf_free(&t);
 }
 
@@ -1475,8 +1482,9 @@ text_findings(const struct report *r, struct out *o)
 {
 	struct buf *b = &o->b, v;
 	char x[TIME_RFC3339_LEN], y[TIME_RFC3339_LEN];
-	size_t i;
-	int s, shown;
+	size_t i, k;
+	enum severity s;
+	int shown;
 
 	buf_printf(b, "\nFINDINGS (%zu)\n", r->nfindings);
 	if (r->nfindings == 0) {
@@ -1484,23 +1492,24 @@ text_findings(const struct report *r, struct out *o)
 		return;
 	}
 	buf_init(&v);
-	for (s = 0; s <= RSEV_OTHER; s++) {
+	for (k = 0; k < REPORT_NORDER; k++) {
+		s = report_sev_order[k];
 		shown = 0;
 		for (i = 0; i < r->nfindings; i++) {
 			const struct rep_finding *f = &r->findings[i];
 
-			if ((int)f->sev != s)
+			if (f->sev != s)
 				continue;
 			if (!shown++) {
-				if (s < RSEV_KNOWN)
+				if (s != REPORT_SEV_OTHER)
 					buf_printf(b, "  %s (%ld)\n",
-					    severity_names[s], r->sev[s]);
+					    severity_name(s), r->sev[s]);
 				else
 					buf_adds(b, "  other severity\n");
 			}
 			buf_adds(b, "    ");
 			esc(b, f->rule);
-			if (s == RSEV_OTHER) {
+			if (s == REPORT_SEV_OTHER) {
 				buf_adds(b, " [");
 				esc(b, f->severity);
 				buf_addc(b, ']');
@@ -1777,8 +1786,8 @@ html_head(const struct report *r, struct out *o)
 	    "<span class=\"sev-warning\">%ld warning</span>, "
 	    "<span class=\"sev-notice\">%ld notice</span>, "
 	    "<span class=\"sev-info\">%ld info</span></dd>\n</dl>\n",
-	    r->nstreams, r->ncircs, r->napps, r->sev[RSEV_CRITICAL],
-	    r->sev[RSEV_WARNING], r->sev[RSEV_NOTICE], r->sev[RSEV_INFO]);
+	    r->nstreams, r->ncircs, r->napps, r->sev[SEV_CRITICAL],
+	    r->sev[SEV_WARNING], r->sev[SEV_NOTICE], r->sev[SEV_INFO]);
 	buf_free(&t);
 }
 
@@ -1870,8 +1879,8 @@ static void
 html_findings(const struct report *r, struct out *o)
 {
 	struct buf *b = &o->b, v;
-	size_t i;
-	int s;
+	size_t i, k;
+	enum severity s;
 
 	buf_printf(b, "<h2>Findings (%zu)</h2>\n", r->nfindings);
 	if (r->nfindings == 0) {
@@ -1883,15 +1892,15 @@ html_findings(const struct report *r, struct out *o)
 	    "<th>count</th><th>where</th><th>first seen</th>"
 	    "<th>last seen</th><th>who</th><th>processes</th>"
 	    "<th>streams</th><th>detail</th></tr>\n");
-	for (s = 0; s <= RSEV_OTHER; s++)
+	for (k = 0; k < REPORT_NORDER; k++)
 		for (i = 0; i < r->nfindings; i++) {
 			const struct rep_finding *f = &r->findings[i];
 
-			if ((int)f->sev != s)
+			if (f->sev != (s = report_sev_order[k]))
 				continue;
-			if (s < RSEV_KNOWN)
+			if (s != REPORT_SEV_OTHER)
 				buf_printf(b, "<tr><td class=\"sev-%s\">%s",
-				    severity_names[s], severity_names[s]);
+				    severity_name(s), severity_name(s));
 			else {
 				buf_adds(b, "<tr><td>");
 				html_esc(b, f->severity);
