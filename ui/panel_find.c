@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "json.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -86,70 +87,11 @@ detail_row(struct rows *out, uint64_t seq, const char *label, const char *text,
 	buf_free(&b);
 }
 
-/* Reads a JSON string literal at *p (after the quote) into b. */
-static const char *
-json_string(const char *p, struct buf *b)
-{
-	for (; *p != '\0' && *p != '"'; p++) {
-		if (*p == '\\' && p[1] != '\0')
-			p++;
-		buf_addc(b, *p);
-	}
-	return *p == '"' ? p + 1 : p;
-}
-
 /*
- * The judge's JSON arrays, for people: ["a", "b"] -> "a, b", and
- * [{"pid": 1, "name": "curl"}] -> "curl[1]".  Into b.
+ * The judge's JSON arrays, for people (lib/json.c): ["a", "b"] -> "a, b",
+ * [{"pid": 1, "name": "curl"}] -> "curl[1]"; a malformed list shows its
+ * well-formed start.
  */
-static void
-json_pretty(const char *json, struct buf *b)
-{
-	const char *p = json;
-	struct buf key, name;
-	long pid = 0;
-	int items = 0;
-
-	buf_reset(b);
-	if (json == NULL)
-		return;
-	buf_init(&key);
-	buf_init(&name);
-	while (*p != '\0') {
-		if (*p == '"') {
-			buf_reset(&key);
-			p = json_string(p + 1, &key);
-			while (*p == ' ')
-				p++;
-			if (*p == ':') {	/* a key of an object */
-				p++;
-				while (*p == ' ')
-					p++;
-				if (strcmp(buf_cstr(&key), "pid") == 0)
-					pid = strtol(p, NULL, 10);
-				else if (strcmp(buf_cstr(&key), "name") == 0 &&
-				    *p == '"') {
-					buf_reset(&name);
-					p = json_string(p + 1, &name);
-				}
-				continue;
-			}
-			buf_printf(b, "%s%s", items++ ? ", " : "",
-			    buf_cstr(&key));
-			continue;
-		}
-		if (*p == '}') {
-			buf_printf(b, "%s%s[%ld]", items++ ? ", " : "",
-			    name.len ? buf_cstr(&name) : "?", pid);
-			buf_reset(&name);
-			pid = 0;
-		}
-		p++;
-	}
-	buf_free(&key);
-	buf_free(&name);
-}
-
 static void
 detail_list(struct rows *out, uint64_t seq, const char *label,
     const char *json, int width)
@@ -157,7 +99,7 @@ detail_list(struct rows *out, uint64_t seq, const char *label,
 	struct buf b;
 
 	buf_init(&b);
-	json_pretty(json, &b);
+	json_list_plain(&b, json);
 	detail_row(out, seq, label, buf_cstr(&b), width);
 	buf_free(&b);
 }

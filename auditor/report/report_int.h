@@ -1,0 +1,185 @@
+/*
+ * report_int.h: what the files of report/ share, and nobody else includes:
+ * the report as loaded (report.c), the output sink, and the helpers the
+ * format writers (report_text.c, report_json.c, report_csv.c,
+ * report_html.c) call.
+ */
+#ifndef ISOAUDIT_REPORT_INT_H
+#define ISOAUDIT_REPORT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "config.h"
+#include "store.h"
+
+#define REPORT_FLUSH	65536	/* write the output buffer out past this */
+
+/*
+ * A finding's severity is config.h's enum severity; one stored under
+ * another name (only the four lower-case names count) gets this value,
+ * outside the enum's, and is listed last.
+ */
+#define REPORT_SEV_OTHER	((enum severity)(SEV_OFF - 1))
+#define REPORT_NSEV	(SEV_CRITICAL + 1)	/* info .. critical */
+/* The order of the findings' lists: most severe first, then the others. */
+#define REPORT_NORDER	5
+extern const enum severity report_sev_order[REPORT_NORDER];
+
+struct rep_session {
+	int64_t		 id;
+	char		*tor_version;
+	char		*control;
+	char		*auth;
+	char		*source;
+	long		 pid;
+	int64_t		 started;
+	int64_t		 ended;
+	char		*end_reason;
+	int64_t		 last_event;
+};
+
+struct rep_app {
+	int64_t		 id;
+	char		*label;
+	char		*host;
+	char		*sub;
+	char		*ident;		/* label@host[/sub], raw */
+	char		*listeners;	/* space separated */
+	char		*processes;	/* "name[pid] ..." */
+	long		 streams;
+	long		 circuits;
+	long		 exits;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+};
+
+struct rep_circ {
+	int64_t		 session;
+	uint64_t	 circ_id;
+	char		*purpose;
+	char		*conflux_id;
+	char		*exit_fp;
+	char		*exit_nick;
+	char		*apps_raw;	/* app ids as stored */
+	size_t		*apps;		/* indexes into report.apps, sorted */
+	size_t		 napps;
+	long		 streams;
+	int64_t		 created;
+	int64_t		 closed;
+	size_t		 unit;		/* index into report.units */
+};
+
+/* One exit circuit: a circuit alone, or all legs of one conflux set. */
+struct rep_unit {
+	size_t		*apps;		/* indexes into report.apps, sorted */
+	size_t		 napps;
+	size_t		*circs;		/* indexes into report.circs */
+	size_t		 ncircs;
+};
+
+struct rep_finding {
+	int64_t		 id;
+	char		*rule;
+	char		*severity;
+	enum severity	 sev;		/* REPORT_SEV_OTHER: not a known name */
+	int64_t		 session;
+	uint64_t	 circ_id;
+	char		*listener;
+	char		*apps;		/* JSON arrays as stored */
+	char		*identities;
+	char		*processes;
+	char		*streams;
+	long		 count;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+	char		*detail;
+	int		 acknowledged;
+};
+
+struct report {
+	struct store		*store;
+	struct store_range	 range;
+	int			 all;		/* --all */
+	int64_t			 now;
+	int64_t			 from;		/* the span covered, 0 = open */
+	int64_t			 to;
+	int			 same_day;	/* tables show times only */
+
+	struct rep_session	*sessions;
+	size_t			 nsessions, csessions;
+	struct rep_app		*apps;
+	size_t			 napps, capps;
+	struct rep_circ		*circs;
+	size_t			 ncircs, ccircs;
+	struct rep_unit		*units;
+	size_t			 nunits;
+	struct rep_finding	*findings;
+	size_t			 nfindings, cfindings;
+	long			 nstreams;
+	long			 sev[REPORT_NSEV];	/* by enum severity */
+	long			*share;		/* napps x napps, units shared */
+};
+
+/* Where a format writes: a FILE behind a buffer flushed in big pieces. */
+struct out {
+	FILE		*f;
+	char		*path;		/* NULL: stdout */
+	struct buf	 b;
+	int		 error;		/* errno of the first failed write */
+};
+
+
+static inline int
+empty(const char *s)
+{
+	return s == NULL || *s == '\0';
+}
+
+/* --- report.c ------------------------------------------------------------- */
+
+/* Writes what o's buffer holds (the first error is kept for the end). */
+void	report_out_flush(struct out *);
+/* Writes the buffer out once it holds REPORT_FLUSH bytes. */
+static inline void
+out_maybe_flush(struct out *o)
+{
+	if (o->b.len >= REPORT_FLUSH)
+		report_out_flush(o);
+}
+/* Creates (0600) name in directory fd for o; 0, or -1 with *cause. */
+int	report_out_create(struct out *, int, const char *, const char *,
+	    char **);
+/* Flushes and closes (not stdout), frees o's buffer; 0, or -1, *cause. */
+int	report_out_finish(struct out *, char **);
+
+/* s printable, UTF-8 kept; with html also entities (HTML and CSV). */
+void	report_esc_utf8(struct buf *, const char *, int);
+/* RFC 3339 into a TIME_RFC3339_LEN buffer, "" for 0. */
+void	report_t3339(int64_t, char *);
+/* "42s", "40m 05s", "3h 02m", "2d 04h". */
+void	report_duration(int64_t, char *, size_t);
+/* A finding's stored list for a person, raw; 0 if it is not an array. */
+size_t	report_list_plain(struct buf *, const char *);
+/* The distinct values of a string field of the sessions (at offset). */
+void	report_session_values(const struct report *, struct buf *, size_t);
+/* "session 1 circuit 79 listener X", raw. */
+void	report_finding_where(struct buf *, const struct rep_finding *);
+/* "Tor session 3", "2 Tor sessions", "all 5 Tor sessions", raw. */
+void	report_range_title(const struct report *, struct buf *);
+/* "nick $ABCDEF01", raw, '?' when unknown. */
+void	report_exit_name(struct buf *, const struct rep_circ *);
+
+/* --- the writers ---------------------------------------------------------- */
+
+void	report_text_write(const struct report *, struct out *);
+void	report_json_write(const struct report *, struct out *);
+void	report_html_write(const struct report *, struct out *);
+/* One CSV table (enum csv_table of report_csv.c).  0, or -1 with *cause. */
+int	report_csv_write(const struct report *, int, struct out *, char **);
+/* The five tables as NAME.csv into a directory.  0, or -1 with *cause. */
+int	report_csv_write_dir(const struct report *, const char *, char **);
+
+#endif
