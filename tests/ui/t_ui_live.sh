@@ -41,10 +41,19 @@ grep -Eq 'bravo@localhost' "$T/screen" || fail "bravo not in applications"
 grep -Eq 'alpha@localhost.*SHARED with' "$T/screen" && fail "alpha called shared"
 ok "applications panel: alpha and bravo with listener and process"
 
-fetch "$TORNET_SOCKS_D" >/dev/null
-fetch "$TORNET_SOCKS_E" >/dev/null
-ui_wait '^!! +(delta|echo)@localhost .*SHARED with' 20 ||
-    fail "D/E not SHARED in applications"
+# One SessionGroup lets Tor put D and E on one circuit; it need not pick
+# D's circuit for E the first time (a fresh preemptive circuit is as
+# good), so D and E go again, up to three rounds, until it does.  What is
+# tested is that the screen shows it when it happens.
+round=0
+while :; do
+	fetch "$TORNET_SOCKS_D" >/dev/null
+	fetch "$TORNET_SOCKS_E" >/dev/null
+	ui_wait '^!! +(delta|echo)@localhost .*SHARED with' 8 >"$T/wait" && break
+	round=$((round + 1))
+	[ "$round" -lt 3 ] || { cat "$T/wait"; fail "D/E not SHARED in applications after 3 rounds"; }
+	echo "note: Tor kept D and E apart in round $round; again"
+done
 ui_keys 1
 ui_wait '^!! +[0-9]+ .*(delta|echo)@localhost' 10 || fail "shared circuit not marked"
 # Red (SGR 31) on the marked row when the terminal has colour.
