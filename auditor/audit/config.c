@@ -132,7 +132,7 @@ config_add_app(struct config *c, const char *addr, int lo, int hi,
 
 	c->apps = xreallocarray(c->apps, c->napps + 1, sizeof *c->apps);
 	a = &c->apps[c->napps++];
-	a->addr = addr ? xstrdup(addr) : NULL;
+	a->addr = xstrdup_or_null(addr);
 	a->port_lo = lo;
 	a->port_hi = hi;
 	a->label = xstrdup(label);

@@ -171,8 +171,8 @@ mon_hup_cb(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	memset(&fresh, 0, sizeof fresh);
-	path = m->opts->cfg.path != NULL ? xstrdup(m->opts->cfg.path) :
-	    m->opts->config != NULL ? xstrdup(m->opts->config) : NULL;
+	path = xstrdup_or_null(m->opts->cfg.path != NULL ? m->opts->cfg.path :
+	    m->opts->config);
 	if (config_load(&fresh, path, &cause) == -1) {
 		log_warnx("SIGHUP: %s; keeping the configuration in use", cause);
 		free(cause);
