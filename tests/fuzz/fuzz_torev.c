@@ -313,6 +313,19 @@ check_strings(const char **v, size_t n)
 		CHECK(v[i] != NULL && strchr(v[i], ',') == NULL);
 }
 
+/* Whether no line of r carries a data block: a STREAM or CIRC event on
+ * one line or on several (650-CIRC ..., 650 KEY=V) is typed, else raw. */
+static int
+keyword_lines(const struct reply *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nlines; i++)
+		if (r->lines[i].sep == '+')
+			return 0;
+	return 1;
+}
+
 /* What torev.h promises about a parsed event. */
 static void
 check_event(const struct torev *ev, const struct reply *r)
@@ -330,7 +343,7 @@ check_event(const struct torev *ev, const struct reply *r)
 	case TOREV_STREAM: {
 		const struct stream_ev *s = &ev->u.stream;
 
-		CHECK(strcmp(ev->name, "STREAM") == 0 && r->nlines == 1);
+		CHECK(strcmp(ev->name, "STREAM") == 0 && keyword_lines(r));
 		CHECK(s->status != NULL && s->target != NULL);
 		CHECK(s->target_address != NULL);
 		CHECK(strlen(s->target_address) <= strlen(s->target));
@@ -345,7 +358,7 @@ check_event(const struct torev *ev, const struct reply *r)
 	case TOREV_CIRC: {
 		const struct circ_ev *c = &ev->u.circ;
 
-		CHECK(strcmp(ev->name, "CIRC") == 0 && r->nlines == 1);
+		CHECK(strcmp(ev->name, "CIRC") == 0 && keyword_lines(r));
 		CHECK(c->status != NULL);
 		CHECK(c->npath == 0 || c->path != NULL);
 		for (i = 0; i < c->npath; i++) {
