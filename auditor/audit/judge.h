@@ -1,9 +1,19 @@
 /*
  * judge.h: the rules of SPEC.md's findings table, applied to what the
  * pipeline sees.  Pure: no I/O, no clock (times come with the calls), no
- * global.  Findings are deduplicated per (rule, circuit or listener,
- * identity pair) within a Tor session and reported through a callback
- * with their count and first/last seen.
+ * global.
+ *
+ * A finding is a cause, not an occurrence (SPEC.md, 0.2): it is kept once
+ * per cause key (the rule and the unordered pair of identities, plus the
+ * listener for SHARED_PORT_PROCESSES, the exit relay for SHARED_EXIT; the
+ * listener for UNISOLATED_PORT, CONTROL_INJECTION and WEAK_PORT_CONFIG
+ * with its problem; the identity for NYM_EPOCH_REUSE; the Tor session for
+ * PRE_ATTACH), across circuits and Tor sessions, and every occurrence
+ * (Tor session, circuit) under it with its exit, streams, count and
+ * first/last seen.  Each update of an occurrence is reported through the
+ * callback with the cause it belongs to.  Memory is bounded: the least
+ * recently seen causes and occurrences are forgotten first, never the one
+ * being reported.
  */
 #ifndef ISOAUDIT_JUDGE_H
 #define ISOAUDIT_JUDGE_H
@@ -53,19 +63,26 @@ struct judge_stream {
 struct judge_finding {
 	enum rule_id	 rule;
 	enum severity	 severity;
-	uint64_t	 circ_id;	/* 0: none */
+	/* The cause. */
+	const char	*cause;		/* its key: stable across circuits,
+					   Tor sessions and runs; printable */
 	const char	*listener;	/* "" when none */
 	const char	*ident_a;	/* "" when none */
 	const char	*ident_b;
 	const char	*apps;		/* JSON array of labels */
 	const char	*identities;	/* JSON array */
 	const char	*processes;	/* JSON array of {pid, name} */
-	const char	*streams;	/* JSON array of ids */
+	const char	*detail;	/* one line, printable */
+	long		 occurrences;	/* the cause's, as this judge knows */
+	long		 cause_count;	/* its occurrences' counts summed */
+	int		 is_new;	/* the cause is new: alert */
+	/* The occurrence this update is about (this Tor session, circuit). */
+	uint64_t	 circ_id;	/* 0: none */
+	const char	*exit_fp;	/* its exit relay's fingerprint, "" */
+	const char	*streams;	/* JSON array of its stream ids */
 	long		 count;
 	int64_t		 first_seen;
 	int64_t		 last_seen;
-	const char	*detail;	/* one line, printable */
-	int		 is_new;	/* first time: alert */
 };
 
 typedef void (*judge_fn)(const struct judge_finding *, void *);
@@ -89,8 +106,12 @@ void	judge_attach(struct judge *, uint64_t, uint64_t, int64_t);
 void	judge_stream_closed(struct judge *, uint64_t);
 /* A SocksPort line of GETCONF ("127.0.0.1:9150 IsolateDestAddr"). */
 void	judge_port_config(struct judge *, const char *, int64_t);
-/* Streams were open before isoaudit attached. */
-void	judge_pre_attach(struct judge *, unsigned, int64_t);
+/*
+ * Streams were open before isoaudit attached: n of them, in the Tor
+ * session named by session (a number unique to it: the store's session id,
+ * else the pipeline's serial), which is PRE_ATTACH's cause.
+ */
+void	judge_pre_attach(struct judge *, unsigned, uint64_t, int64_t);
 
 /* Parses ISO_FIELDS names into ISO_* bits. */
 unsigned judge_iso_bits(const char *const *, size_t);

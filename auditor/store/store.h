@@ -108,28 +108,34 @@ void	store_attach(struct store *, int64_t, uint64_t, uint64_t, int64_t);
 void	store_relay(struct store *, const char *, const char *, int64_t);
 /* The id of an application identity (created when new). */
 int64_t	store_app(struct store *, const char *, const char *, const char *);
+/* An update of an occurrence of a cause (judge.h: a finding is a cause). */
 struct store_finding {
-	int64_t		 session;
+	int64_t		 session;	/* the occurrence's Tor session */
+	const char	*cause;		/* the cause's key */
 	const char	*rule;
 	const char	*severity;
-	uint64_t	 circ_id;	/* 0: none */
 	const char	*listener;	/* NULL or "": none */
 	const char	*ident_a;
 	const char	*ident_b;
-	const char	*apps;		/* JSON arrays */
+	const char	*apps;		/* the cause's, JSON arrays */
 	const char	*identities;
 	const char	*processes;
-	const char	*streams;
-	long		 count;
-	int64_t		 first_seen;
-	int64_t		 last_seen;
 	const char	*detail;
+	uint64_t	 circ_id;	/* the occurrence's circuit, 0: none */
+	const char	*exit_fp;	/* its exit relay, NULL or "": unknown */
+	const char	*streams;	/* its streams, a JSON array */
+	long		 count;		/* its count */
+	int64_t		 first_seen;	/* its first and last seen */
+	int64_t		 last_seen;
 };
-/* Inserts a finding, or updates the one with the same key. */
+/*
+ * Inserts or updates the cause with f's key and its occurrence (session,
+ * circuit).  An occurrence of an acknowledged cause seen after the
+ * acknowledgement makes it unacknowledged and "again" (check says so).
+ */
 void	store_finding(struct store *, const struct store_finding *);
-/* Marks the finding with f's key (session, rule, circ_id, listener,
- * ident_a, ident_b) acknowledged; the other fields are not read. */
-void	store_ack(struct store *, const struct store_finding *);
+/* Acknowledges the cause with this key at this time (us). */
+void	store_ack(struct store *, const char *, int64_t);
 /* Notes the time of the latest event of a session (written at flush). */
 void	store_touch(struct store *, int64_t, int64_t);
 
@@ -233,22 +239,38 @@ struct store_stream_row {
 	const char	*reason;
 };
 
+/* An occurrence of a cause. */
+struct store_occurrence_row {
+	int64_t		 session;
+	uint64_t	 circ_id;	/* 0: none */
+	const char	*exit_fp;	/* NULL: unknown */
+	const char	*streams;	/* JSON array as stored */
+	long		 count;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+};
+
+/* A cause, with its occurrences in the range (oldest first). */
 struct store_finding_row {
 	int64_t		 id;
+	const char	*cause;		/* its key */
 	const char	*rule;
 	const char	*severity;
-	int64_t		 session;
-	uint64_t	 circ_id;
+	int64_t		 session;	/* of its latest occurrence in range */
+	uint64_t	 circ_id;	/* of its latest occurrence in range */
 	const char	*listener;
 	const char	*apps;		/* JSON arrays as stored */
 	const char	*identities;
 	const char	*processes;
-	const char	*streams;
-	long		 count;
-	int64_t		 first_seen;
+	const char	*streams;	/* of its latest occurrence in range */
+	long		 count;		/* summed over the occurrences in range */
+	int64_t		 first_seen;	/* over the occurrences in range */
 	int64_t		 last_seen;
 	const char	*detail;
 	int		 acknowledged;
+	int		 again;		/* it came back after an acknowledgement */
+	const struct store_occurrence_row *occurrences;
+	size_t		 noccurrences;
 };
 
 /*
@@ -263,6 +285,7 @@ int	store_each_circuit(struct store *, const struct store_range *,
 	    void (*)(const struct store_circ_row *, void *), void *, char **);
 int	store_each_stream(struct store *, const struct store_range *,
 	    void (*)(const struct store_stream_row *, void *), void *, char **);
+/* The causes with an occurrence in the range, most severe first. */
 int	store_each_finding(struct store *, const struct store_range *,
 	    void (*)(const struct store_finding_row *, void *), void *, char **);
 /* How many streams the range holds: 0 or -1 with *cause. */
@@ -292,9 +315,10 @@ struct store_check {
 	void		*arg;
 };
 /*
- * Hands the findings after the cursor (or first seen since) to fn, then
- * moves the cursor past them, all in one write transaction, so that two
- * checks under one name never see a finding twice.  Returns 0, or -1 with
+ * Hands the causes that are new or came back after an acknowledgement
+ * ("again") since the cursor (or, without one, first seen since) to fn,
+ * then moves the cursor past them, all in one write transaction, so that
+ * two checks under one name never see a cause twice for one appearance.  Returns 0, or -1 with
  * *cause (a database locked past the busy timeout, read-only, ...).
  */
 int	store_check(struct store *, const struct store_check *, char **);
