@@ -1473,20 +1473,22 @@ on_finding(const struct judge_finding *f, void *arg)
 
 		memset(&sf, 0, sizeof sf);
 		sf.session = p->session_id;
+		sf.cause = f->cause;
 		sf.rule = rule_name(f->rule);
 		sf.severity = sev;
-		sf.circ_id = f->circ_id;
 		sf.listener = f->listener;
 		sf.ident_a = f->ident_a;
 		sf.ident_b = f->ident_b;
 		sf.apps = f->apps;
 		sf.identities = f->identities;
 		sf.processes = f->processes;
+		sf.detail = f->detail;
+		sf.circ_id = f->circ_id;
+		sf.exit_fp = f->exit_fp;
 		sf.streams = f->streams;
 		sf.count = f->count;
 		sf.first_seen = f->first_seen;
 		sf.last_seen = f->last_seen;
-		sf.detail = f->detail;
 		store_finding(p->cfg.store, &sf);
 	}
 	p->stats.findings++;
@@ -1564,7 +1566,9 @@ pipeline_command_reply(struct pipeline *p, const struct reply *r)
 			    r->ts_us, initial_stream);
 			if (p->judge != NULL)
 				judge_pre_attach(p->judge,
-				    p->pre_attach_streams - before, r->ts_us);
+				    p->pre_attach_streams - before,
+				    p->session_id != 0 ? (uint64_t)p->session_id :
+				    p->session, r->ts_us);
 		} else if (klen == 9 && strncmp(l->text, "SocksPort", 9) == 0 &&
 		    p->judge != NULL) {
 			char *v = escape_dup(eq + 1, l->textlen - klen - 1);

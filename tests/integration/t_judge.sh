@@ -66,7 +66,7 @@ mon_stop() {
 bg_curl() {
 	name=$1 tport=$2 path=$3
 	shift 3
-	curl -sS --max-time 60 -w ' %{local_port}' "$@" \
+	${CURL:-curl} -sS --max-time 60 -w ' %{local_port}' "$@" \
 	    "http://127.0.0.1:$tport/$path" >"$T/$name.out" 2>"$T/$name.err" &
 	cpid=$!
 	echo "$cpid" >"$T/$name.pid"
@@ -218,13 +218,18 @@ print("shared circuit", f["circuit"], "streams", f["streams"])
 PY
 done_ok "2: D and E (SessionGroup=42): SHARED_CIRCUIT critical on their circuit, WEAK_PORT_CONFIG notice"
 
-# --- 3: two processes on one port ---------------------------------------------------
+# --- 3: two programs on one port ---------------------------------------------------
 # Without credentials: Tor may mix them, SHARED_PORT_PROCESSES names both.
+# Two programs, not two runs of one (a program is one application): the
+# second is curl under another name.
+cp "$(command -v curl)" "$T/curl-two"
 mon_start 3
 bg_curl x3 "$TORNET_TARGET" "?sleep=1" --socks5-hostname "127.0.0.1:$TORNET_SOCKS_A"
 px=$cpid
+CURL="$T/curl-two"
 bg_curl y3 "$TORNET_TARGET" "?sleep=1" --socks5-hostname "127.0.0.1:$TORNET_SOCKS_A"
 py=$cpid
+CURL=curl
 end_curl x3; lx=$lport
 end_curl y3; ly=$lport
 wait_for "$T/mon.3.out" "stream [0-9]+ CLOSED .* from 127\.0\.0\.1:$lx " 20 || fail "3: x not closed"
@@ -241,13 +246,13 @@ assert f["listener"] == "127.0.0.1:" + ARGS[4], f
 assert f["apps"] == ["App A"], f
 assert f["circuit"] is None, f
 assert sorted(p["pid"] for p in f["processes"]) == sorted(int(x) for x in ARGS[2:4]), ("processes", f)
-assert all(p["name"] == "curl" for p in f["processes"]), f
+assert sorted(p["name"] for p in f["processes"]) == ["curl", "curl-two"], f
 assert sorted(f["streams"]) == sorted([str(sx["id"]), str(sy["id"])]), f
-assert len(f["identities"]) == 2 and all(ARGS[2] in i or ARGS[3] in i for i in f["identities"]), f
+assert sorted(f["identities"]) == ["curl-two@localhost", "curl@localhost"], f
 # One identity (App A@localhost): no SHARED_CIRCUIT whatever Tor did.
 assert not rules("SHARED_CIRCUIT") and not rules("CONTROLLER_ATTACH"), "pair rules on one identity"
 PY
-done_ok "3: two curls ($px, $py) on A without credentials: SHARED_PORT_PROCESSES warning names both"
+done_ok "3: curl and curl-two ($px, $py) on A without credentials: SHARED_PORT_PROCESSES warning names both"
 
 # With distinct SOCKS credentials: Tor keeps them apart (A isolates by SOCKS
 # auth), so no finding.

@@ -60,6 +60,10 @@ struct got {
 	int64_t		 last;
 	char		*detail;
 	int		 is_new;
+	char		*cause;
+	char		*exit_fp;
+	long		 occurrences;
+	long		 cause_count;
 };
 
 struct coll {
@@ -111,7 +115,9 @@ collect(const struct judge_finding *f, void *arg)
 	    !json_array(f->identities) || !json_array(f->processes) ||
 	    !json_array(f->streams) || f->detail == NULL ||
 	    !printable(f->detail) || f->count < 1 ||
-	    f->first_seen > f->last_seen))
+	    f->first_seen > f->last_seen || f->cause == NULL ||
+	    !printable(f->cause) || f->exit_fp == NULL ||
+	    f->occurrences < 1 || f->cause_count < f->count))
 		snprintf(c->bad, sizeof c->bad, "malformed %s: apps %s "
 		    "identities %s processes %s streams %s detail \"%s\"",
 		    rule_name(f->rule), f->apps ? f->apps : "NULL",
@@ -143,6 +149,10 @@ collect(const struct judge_finding *f, void *arg)
 	g->last = f->last_seen;
 	g->detail = sdup(f->detail);
 	g->is_new = f->is_new;
+	g->cause = sdup(f->cause);
+	g->exit_fp = sdup(f->exit_fp);
+	g->occurrences = f->occurrences;
+	g->cause_count = f->cause_count;
 }
 
 static void
@@ -156,6 +166,8 @@ coll_clear(struct coll *c)
 		free(g->listener);
 		free(g->a);
 		free(g->b);
+		free(g->cause);
+		free(g->exit_fp);
 		free(g->apps);
 		free(g->idents);
 		free(g->procs);
@@ -1074,9 +1086,9 @@ test_port_processes(void **state)
 	check(&t->c.g[0], &(struct want){
 	    .rule = RULE_SHARED_PORT_PROCESSES, .sev = SEV_WARNING, .circ = 0,
 	    .listener = "127.0.0.1:9152",
-	    .a = "curl[100]@localhost", .b = "wget[200]@localhost",
+	    .a = "curl@localhost", .b = "wget@localhost",
 	    .apps = "[\"custom 9152\"]",
-	    .idents = "[\"curl[100]@localhost\", \"wget[200]@localhost\"]",
+	    .idents = "[\"curl@localhost\", \"wget@localhost\"]",
 	    .procs = "[{\"pid\": 100, \"name\": \"curl\"}, "
 	    "{\"pid\": 200, \"name\": \"wget\"}]",
 	    .streams = "[\"1\", \"2\"]",
@@ -1093,9 +1105,9 @@ test_port_processes(void **state)
 	check(&t->c.g[1], &(struct want){
 	    .rule = RULE_SHARED_PORT_PROCESSES, .sev = SEV_WARNING, .circ = 0,
 	    .listener = "127.0.0.1:9152",
-	    .a = "aria2c[300]@localhost", .b = "curl[100]@localhost",
+	    .a = "aria2c@localhost", .b = "curl@localhost",
 	    .apps = "[\"custom 9152\"]",
-	    .idents = "[\"aria2c[300]@localhost\", \"curl[100]@localhost\"]",
+	    .idents = "[\"aria2c@localhost\", \"curl@localhost\"]",
 	    .procs = "[{\"pid\": 100, \"name\": \"curl\"}, "
 	    "{\"pid\": 300, \"name\": \"aria2c\"}]",
 	    .streams = "[\"1\", \"3\"]",
@@ -1111,9 +1123,9 @@ test_port_processes(void **state)
 	check(&t->c.g[2], &(struct want){
 	    .rule = RULE_SHARED_PORT_PROCESSES, .sev = SEV_WARNING, .circ = 0,
 	    .listener = "127.0.0.1:9152",
-	    .a = "curl[100]@localhost", .b = "wget[200]@localhost",
+	    .a = "curl@localhost", .b = "wget@localhost",
 	    .apps = "[\"custom 9152\"]",
-	    .idents = "[\"curl[100]@localhost\", \"wget[200]@localhost\"]",
+	    .idents = "[\"curl@localhost\", \"wget@localhost\"]",
 	    .procs = "[{\"pid\": 100, \"name\": \"curl\"}, "
 	    "{\"pid\": 200, \"name\": \"wget\"}]",
 	    .streams = "[\"1\", \"2\", \"4\"]",
@@ -1141,7 +1153,10 @@ test_port_processes(void **state)
 	judge_stream_new(t->j, &s, T(10));
 	assert_findings(t, 4);
 	assert_int_equal(t->c.g[3].rule, RULE_SHARED_PORT_PROCESSES);
-	assert_int_equal(t->c.g[3].is_new, 1);
+	/* The same pair on that listener: the cause is known, the
+	 * occurrence (this Tor session) is new. */
+	assert_int_equal(t->c.g[3].is_new, 0);
+	assert_int_equal(t->c.g[3].count, 1);
 	assert_string_equal(t->c.g[3].streams, "[\"6\", \"7\"]");
 	/* Exactly 600 s apart is still "within 10 minutes". */
 	judge_reset(t->j);
@@ -1263,19 +1278,26 @@ test_port_processes_rerun(void **state)
 	s = port_user(2, 200, "curl");
 	judge_stream_new(t->j, &s, T(3));
 	assert_findings(t, 0);
-	/* 200 still has stream 2 open: a third curl overlaps it. */
+	/* 200 still has stream 2 open: a third curl overlapping it is still
+	 * curl, one application (0.2). */
 	s = port_user(3, 300, "curl");
 	judge_stream_new(t->j, &s, T(4));
-	assert_findings(t, 1);
-	assert_int_equal(t->c.g[0].rule, RULE_SHARED_PORT_PROCESSES);
-	assert_string_equal(t->c.g[0].a, "curl[200]@localhost");
-	assert_string_equal(t->c.g[0].b, "curl[300]@localhost");
-	/* A different program after curl closed still counts. */
+	assert_findings(t, 0);
+	/* A different program after curl closed counts, named with curl. */
 	judge_stream_closed(t->j, 2);
 	judge_stream_closed(t->j, 3);
 	s = port_user(4, 400, "wget");
 	judge_stream_new(t->j, &s, T(5));
+	assert_findings(t, 1);
+	assert_int_equal(t->c.g[0].rule, RULE_SHARED_PORT_PROCESSES);
+	assert_string_equal(t->c.g[0].a, "curl@localhost");
+	assert_string_equal(t->c.g[0].b, "wget@localhost");
+	/* curl again: the same pair, the same cause. */
+	s = port_user(5, 500, "curl");
+	judge_stream_new(t->j, &s, T(6));
 	assert_findings(t, 2);
+	assert_string_equal(t->c.g[1].cause, t->c.g[0].cause);
+	assert_int_equal(t->c.g[1].is_new, 0);
 }
 
 /* Two hosts (no pid: the client is elsewhere) on one listener. */
@@ -1299,9 +1321,9 @@ test_port_processes_hosts(void **state)
 	check(&t->c.g[0], &(struct want){
 	    .rule = RULE_SHARED_PORT_PROCESSES, .sev = SEV_WARNING, .circ = 0,
 	    .listener = "10.152.152.10:9152",
-	    .a = "?[0]@10.152.152.12", .b = "?[0]@workstation",
+	    .a = "?@10.152.152.12", .b = "?@workstation",
 	    .apps = "[\"custom 9152\"]",
-	    .idents = "[\"?[0]@10.152.152.12\", \"?[0]@workstation\"]",
+	    .idents = "[\"?@10.152.152.12\", \"?@workstation\"]",
 	    .procs = "[]", .streams = "[\"1\", \"2\"]",
 	    .count = 1, .first = T(2), .last = T(2), .is_new = 1,
 	    .detail = "?[0]@workstation and ?[0]@10.152.152.12 used listener "
@@ -1588,7 +1610,8 @@ test_weak_port_config(void **state)
 	assert_findings(t, 7);
 	assert_string_equal(t->c.g[6].listener, "127.0.0.1:9150");
 	assert_string_equal(t->c.g[6].apps, "[\"Tor Browser\"]");
-	assert_int_equal(t->c.g[6].is_new, 1);
+	/* Said again in the new Tor session, of a cause already known. */
+	assert_int_equal(t->c.g[6].is_new, 0);
 }
 
 /* The App map of a config file decides which port is a browser. */
@@ -1670,9 +1693,9 @@ test_pre_attach(void **state)
 {
 	struct jt *t = *state;
 
-	judge_pre_attach(t->j, 0, T(1));
+	judge_pre_attach(t->j, 0, 1, T(1));
 	assert_findings(t, 0);
-	judge_pre_attach(t->j, 3, T(1));
+	judge_pre_attach(t->j, 3, 1, T(1));
 	assert_findings(t, 1);
 	check(&t->c.g[0], &(struct want){
 	    .rule = RULE_PRE_ATTACH, .sev = SEV_INFO, .circ = 0,
@@ -1682,7 +1705,7 @@ test_pre_attach(void **state)
 	    .detail = "3 streams were open before isoaudit attached: who "
 	    "opened them cannot be known" });
 	judge_reset(t->j);
-	judge_pre_attach(t->j, 1, T(2));
+	judge_pre_attach(t->j, 1, 2, T(2));
 	assert_findings(t, 2);
 	check(&t->c.g[1], &(struct want){
 	    .rule = RULE_PRE_ATTACH, .sev = SEV_INFO, .circ = 0,
@@ -1707,7 +1730,7 @@ test_pre_attach_streams(void **state)
 	open_on(t, &s, 70, T(0));
 	s = unattributed(2);
 	open_on(t, &s, 71, T(0));
-	judge_pre_attach(t->j, 2, T(0));
+	judge_pre_attach(t->j, 2, 1, T(0));
 	assert_findings(t, 1);
 	/* Later streams on those circuits, and beside them on their exit. */
 	s = app_d(3);
@@ -1776,7 +1799,7 @@ test_rule_severity(void **state)
 	s = app_d(4);
 	open_on(t, &s, 11, T(4));
 	assert_findings(t, 1);
-	judge_pre_attach(t->j, 2, T(5));
+	judge_pre_attach(t->j, 2, 1, T(5));
 	assert_findings(t, 2);
 	assert_int_equal(t->c.g[1].sev, SEV_CRITICAL);
 	/* Every rule off: silence. */
@@ -1794,7 +1817,7 @@ test_rule_severity(void **state)
 	s.protocol = "TRANS";
 	open_on(t, &s, 10, T(2));
 	judge_port_config(t->j, "127.0.0.1:9150 NoIsolateSOCKSAuth", T(3));
-	judge_pre_attach(t->j, 2, T(3));
+	judge_pre_attach(t->j, 2, 1, T(3));
 	assert_findings(t, 2);
 }
 
@@ -1811,7 +1834,7 @@ test_reset(void **state)
 	open_on(t, &s, 10, T(1));
 	s = app_e(2);
 	open_on(t, &s, 10, T(2));
-	judge_pre_attach(t->j, 1, T(2));
+	judge_pre_attach(t->j, 1, 1, T(2));
 	judge_port_config(t->j, "127.0.0.1:9152 SessionGroup=42", T(2));
 	assert_findings(t, 2);
 
@@ -1835,11 +1858,14 @@ test_reset(void **state)
 	    .apps = "[\"App D\", \"App E\"]",
 	    .idents = "[\"App D@localhost\", \"App E@localhost\"]",
 	    .procs = PROCS_DE, .streams = "[\"1\", \"2\"]",
-	    .count = 1, .first = T(5), .last = T(5), .is_new = 1,
+	    .count = 1, .first = T(5), .last = T(5), .is_new = 0,
 	    .detail = "App D@localhost and App E@localhost shared exit "
 	    "circuit 10 (exit exit2 $08511103): the exit can link them to one "
 	    "pseudonym" });
-	judge_pre_attach(t->j, 1, T(6));
+	/* One cause across Tor sessions: a new occurrence, not a new
+	 * cause.  PRE_ATTACH's cause is the Tor session itself. */
+	assert_string_equal(t->c.g[2].cause, t->c.g[0].cause);
+	judge_pre_attach(t->j, 1, 2, T(6));
 	assert_findings(t, 4);
 	assert_int_equal(t->c.g[3].is_new, 1);
 	/* Resetting twice, and an empty judge, is fine. */
@@ -1886,7 +1912,8 @@ test_reattach(void **state)
 	judge_stream_closed(t->j, 12345);
 	assert_findings(t, 1);
 
-	/* A circuit the judge never saw (no CIRC event yet). */
+	/* A circuit the judge never saw (no CIRC event yet): the same pair,
+	 * so the same cause, with a second occurrence. */
 	s = app_d(3);
 	open_on(t, &s, 999, T(7));
 	s = app_e(4);
@@ -1898,7 +1925,7 @@ test_reattach(void **state)
 	    .apps = "[\"App D\", \"App E\"]",
 	    .idents = "[\"App D@localhost\", \"App E@localhost\"]",
 	    .procs = PROCS_DE, .streams = "[\"3\", \"4\"]",
-	    .count = 1, .first = T(8), .last = T(8), .is_new = 1,
+	    .count = 1, .first = T(8), .last = T(8), .is_new = 0,
 	    .detail = "App D@localhost and App E@localhost shared exit "
 	    "circuit 999: the exit can link them to one pseudonym" });
 	/* Then its CIRC event: the exit shows from now on. */
@@ -1988,8 +2015,8 @@ test_hostile_process_name(void **state)
 	assert_string_equal(g->procs, "[{\"pid\": 100, \"name\": "
 	    "\"a\\\\x1fb\"}, {\"pid\": 200, \"name\": "
 	    "\"c\\\\x1e\\\\x1b[31m\"}]");
-	assert_string_equal(g->idents, "[\"a\\\\x1fb[100]@localhost\", "
-	    "\"c\\\\x1e\\\\x1b[31m[200]@localhost\"]");
+	assert_string_equal(g->idents, "[\"a\\\\x1fb@localhost\", "
+	    "\"c\\\\x1e\\\\x1b[31m@localhost\"]");
 	assert_true(printable(g->detail));
 
 	circ_built(t, 10, NULL, FP1, "exit1");
@@ -2099,6 +2126,196 @@ test_long_run(void **state)
 		    "second 50 000 streams", heap_mid, heap_end);
 }
 
+/*
+ * A SessionGroup join across N circuits and two Tor sessions: one cause,
+ * N occurrences, each with its circuit and exit; new (an alert) once.
+ */
+static void
+test_cause_occurrences(void **state)
+{
+	struct jt *t = *state;
+	struct judge_stream s;
+	uint64_t id = 1;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		circ_built(t, 100 + i, NULL, i % 2 ? FP2 : FP1, "exit");
+		s = app_d(id++);
+		open_on(t, &s, 100 + i, T(i));
+		s = app_e(id++);
+		open_on(t, &s, 100 + i, T(i));
+		/* Closed before the next round: no SHARED_EXIT beside. */
+		judge_stream_closed(t->j, id - 2);
+		judge_stream_closed(t->j, id - 1);
+	}
+	assert_findings(t, 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(t->c.g[i].rule, RULE_SHARED_CIRCUIT);
+		assert_string_equal(t->c.g[i].cause, t->c.g[0].cause);
+		assert_int_equal(t->c.g[i].is_new, i == 0);
+		assert_int_equal(t->c.g[i].circ, 100 + i);
+		assert_string_equal(t->c.g[i].exit_fp, i % 2 ? FP2 : FP1);
+		assert_int_equal(t->c.g[i].occurrences, (long)i + 1);
+		assert_int_equal(t->c.g[i].cause_count, (long)i + 1);
+		assert_int_equal(t->c.g[i].count, 1);
+	}
+	assert_string_equal(t->c.g[0].cause,
+	    "SHARED_CIRCUIT|||App D@localhost|App E@localhost");
+	/* D again on circuit 101, where E was: that occurrence counts on. */
+	s = app_d(id++);
+	open_on(t, &s, 101, T(9));
+	assert_findings(t, 5);
+	assert_int_equal(t->c.g[4].circ, 101);
+	assert_int_equal(t->c.g[4].count, 2);
+	assert_int_equal(t->c.g[4].occurrences, 4);
+	assert_int_equal(t->c.g[4].cause_count, 5);
+	/* Closing a circuit ends its occurrence, not the cause. */
+	circ_closed(t, 100);
+	judge_reset(t->j);		/* a new Tor session */
+	circ_built(t, 100, NULL, FP1, "exit");
+	s = app_d(1);
+	open_on(t, &s, 100, T(20));
+	s = app_e(2);
+	open_on(t, &s, 100, T(21));
+	assert_findings(t, 6);
+	assert_string_equal(t->c.g[5].cause, t->c.g[0].cause);
+	assert_int_equal(t->c.g[5].is_new, 0);
+	assert_int_equal(t->c.g[5].count, 1);
+	assert_int_equal(t->c.g[5].first, T(21));
+	assert_int_equal(t->c.g[5].occurrences, 5);
+	/* Keys of other rules: the listener, the exit, the session. */
+	judge_pre_attach(t->j, 2, 7, T(22));
+	assert_findings(t, 7);
+	assert_string_equal(t->c.g[6].cause, "PRE_ATTACH||7||");
+	assert_int_equal(t->c.g[6].count, 2);
+	assert_int_equal(t->c.g[6].cause_count, 2);
+}
+
+/* A key's parts are escaped: "a|b" + "c" is not "a" + "b|c". */
+static void
+test_cause_key_escaped(void **state)
+{
+	struct jt *t = *state;
+	struct judge_stream s;
+
+	circ_built(t, 1, NULL, FP1, "exit");
+	s = js_make(1, "a|b@h", "L1", "127.0.0.1:9152", 10, "x");
+	open_on(t, &s, 1, T(1));
+	s = js_make(2, "c@h", "L2", "127.0.0.1:9153", 11, "y");
+	open_on(t, &s, 1, T(1));
+	judge_stream_closed(t->j, 1);
+	judge_stream_closed(t->j, 2);
+	circ_built(t, 2, NULL, FP2, "exit");
+	s = js_make(3, "a@h", "L3", "127.0.0.1:9154", 12, "z");
+	open_on(t, &s, 2, T(1));
+	s = js_make(4, "b|c@h", "L4", "127.0.0.1:9155", 13, "w");
+	open_on(t, &s, 2, T(1));
+	assert_findings(t, 2);
+	assert_string_not_equal(t->c.g[0].cause, t->c.g[1].cause);
+	assert_string_equal(t->c.g[0].cause, "SHARED_CIRCUIT|||a\\|b@h|c@h");
+	assert_int_equal(t->c.g[1].is_new, 1);
+}
+
+/*
+ * A flood: 20 000 programs one after another on one listener without
+ * credentials, all at one instant: 20 000 SHARED_PORT_PROCESSES causes
+ * with no circuit (the eviction's order must not rest on time alone, and
+ * it must never free what it is about to hand out).  Memory stays
+ * bounded; every finding handed out is whole.  Under ASan a use after
+ * free fails the test.
+ */
+static void
+test_flood(void **state)
+{
+	struct jt *t = *state;
+	const unsigned n = 20000;
+	size_t heap_mid = 0, heap_end, nnew;
+	unsigned i;
+
+	t->c.light = 1;
+	for (i = 0; i < n; i++) {
+		struct judge_stream s;
+		char name[16];
+
+		/* Different programs (one run again is one application). */
+		snprintf(name, sizeof name, "p%u", i);
+		s = port_user(i + 1, 1000 + (long)i, name);
+		judge_stream_new(t->j, &s, T(1));
+		judge_stream_closed(t->j, i + 1);
+		if (i + 1 == n / 2)
+			heap_mid = heap_used();
+	}
+	heap_end = heap_used();
+	if (t->c.bad[0] != '\0')
+		fail_msg("%s", t->c.bad);
+	assert_int_equal(t->c.per_rule[RULE_SHARED_PORT_PROCESSES], n - 1);
+	assert_int_equal(t->c.nnew, n - 1);
+	if (heap_end > heap_mid + 65536)
+		fail_msg("judge state grew from %zu to %zu bytes over the "
+		    "second 10 000 causes", heap_mid, heap_end);
+	/* The first pair was forgotten: seen again, it is new again. */
+	nnew = t->c.nnew;
+	{
+		struct judge_stream s = port_user(n + 1, 1000, "p0");
+
+		judge_stream_new(t->j, &s, T(2));
+		s = port_user(n + 2, 1001, "p1");
+		judge_stream_new(t->j, &s, T(2));
+	}
+	assert_true(t->c.nnew > nnew);
+	if (t->c.bad[0] != '\0')
+		fail_msg("%s", t->c.bad);
+	/*
+	 * Time going back (a transcript's clock, a clock step): the one made
+	 * now is the least recently seen when the bound is passed.  It is
+	 * handed out whole all the same.
+	 */
+	judge_reset(t->j);
+	for (i = 0; i <= 4097; i++) {
+		struct judge_stream s;
+		char name[16];
+
+		snprintf(name, sizeof name, "q%u", i);
+		s = port_user(n + 10 + i, 50000 + (long)i, name);
+		judge_stream_new(t->j, &s, i < 4097 ? T(100) : T(1));
+		judge_stream_closed(t->j, n + 10 + i);
+	}
+	if (t->c.bad[0] != '\0')
+		fail_msg("%s", t->c.bad);
+}
+
+/*
+ * The same with circuits that stay open: 6 000 pairs each sharing a
+ * circuit of its own at one instant, past the bound of occurrences.
+ */
+static void
+test_flood_circuits(void **state)
+{
+	struct jt *t = *state;
+	const unsigned n = 6000;
+	char a[32], b[32];
+	unsigned i;
+
+	t->c.light = 1;
+	for (i = 0; i < n; i++) {
+		struct judge_stream s;
+
+		circ_built(t, 1000 + i, NULL, i % 2 ? FP1 : FP2, "exit");
+		snprintf(a, sizeof a, "A%u@localhost", i);
+		snprintf(b, sizeof b, "B%u@localhost", i);
+		s = js_make(2 * i + 1, a, "A", "127.0.0.1:9152", 0, NULL);
+		open_on(t, &s, 1000 + i, T(1));
+		s = js_make(2 * i + 2, b, "B", "127.0.0.1:9153", 0, NULL);
+		open_on(t, &s, 1000 + i, T(1));
+		judge_stream_closed(t->j, 2 * i + 1);
+		judge_stream_closed(t->j, 2 * i + 2);
+	}
+	if (t->c.bad[0] != '\0')
+		fail_msg("%s", t->c.bad);
+	assert_int_equal(t->c.per_rule[RULE_SHARED_CIRCUIT], n);
+	assert_int_equal(t->c.nnew, n);
+}
+
 int
 main(void)
 {
@@ -2137,6 +2354,10 @@ main(void)
 		JT_TEST(test_failed_circuit),
 		JT_TEST(test_hostile_process_name),
 		JT_TEST(test_long_run),
+		JT_TEST(test_cause_occurrences),
+		JT_TEST(test_cause_key_escaped),
+		JT_TEST(test_flood),
+		JT_TEST(test_flood_circuits),
 	};
 #undef JT_TEST
 
