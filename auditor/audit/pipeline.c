@@ -835,18 +835,73 @@ shared_listener(struct pipeline *p, const char *listener,
 	return 0;
 }
 
+/*
+ * Who a SOCKS credential names where no process is known: torsocks'
+ * "torsocks-PID:TIME" username names a pid, Whonix's uwt wrappers send
+ * the username "<torS0X>0" with a password "TOOL_..." that names the tool.
+ * Appends the name (made printable) and returns 1, else 0.
+ */
+static int
+credential_names(const struct stream_ev *e, struct buf *b)
+{
+	const struct torev_str *u = &e->socks_username, *pw = &e->socks_password;
+	size_t n;
+
+	if (u->p != NULL && u->n > 9 && memcmp(u->p, "torsocks-", 9) == 0) {
+		n = strspn(u->p + 9, "0123456789");
+		if (n == 0 || n > 10)
+			return 0;
+		buf_adds(b, "torsocks pid ");
+		buf_add(b, u->p + 9, n);
+		return 1;
+	}
+	if (u->p != NULL && u->n == 9 && memcmp(u->p, "<torS0X>0", 9) == 0 &&
+	    pw->p != NULL && (n = strcspn(pw->p, "_")) > 0 && n < pw->n &&
+	    n <= 32) {
+		buf_escape(b, pw->p, n);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The application a stream belongs to (SPEC.md 0.2): the program on its
+ * host ("curl@localhost": two runs of one program are one application),
+ * else what a SOCKS credential names, else the listener's App label; with
+ * the App's sub-identity ("/site") where it asks for one.  The judge's
+ * pair rules compare applications.  Appends it to b.
+ */
+static void
+application_of(const struct stream_ev *e, const struct stream *s,
+    const char *label, const char *host, const char *sub, struct buf *b)
+{
+	if (!s->internal && s->pid > 0 && s->process[0] != '\0')
+		buf_escape(b, s->process, strlen(s->process));
+	else if (s->internal || !credential_names(e, b))
+		buf_adds(b, label);
+	buf_addc(b, '@');
+	buf_adds(b, host);
+	if (sub[0] != '\0') {
+		buf_addc(b, '/');
+		buf_adds(b, sub);
+	}
+}
+
 static void
 judge_new_stream(struct pipeline *p, const struct stream_ev *e,
     const struct stream *s, const char *label, const char *host,
-    const struct config_app *app, int64_t ts)
+    const char *sub, const struct config_app *app, int64_t ts)
 {
 	struct judge_stream js;
+	struct buf who;
 	char client[80];
 	const char *colon;
 
 	memset(&js, 0, sizeof js);
+	buf_init(&who);
+	application_of(e, s, label, host, sub, &who);
 	js.id = e->id;
-	js.ident = s->ident;
+	js.ident = buf_cstr(&who);
 	js.label = label;
 	js.listener = s->listener;
 	js.pid = s->pid;
@@ -876,6 +931,7 @@ judge_new_stream(struct pipeline *p, const struct stream_ev *e,
 	/* Not an application: no rule about applications applies. */
 	js.unattributed = s->internal;
 	judge_stream_new(p->judge, &js, ts);
+	buf_free(&who);
 }
 
 /* Works out who opened a new stream; fills s->app and s->ident. */
@@ -974,7 +1030,7 @@ attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 	if (e->source_addr != NULL)
 		s->source_addr = xstrdup(e->source_addr);
 	if (p->judge != NULL)
-		judge_new_stream(p, e, s, label, r.host, app, ts);
+		judge_new_stream(p, e, s, label, r.host, sub, app, ts);
 }
 
 /* --- streams --------------------------------------------------------------- */

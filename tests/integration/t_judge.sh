@@ -61,12 +61,30 @@ mon_stop() {
 	    { cat "$T/r.$n.err"; fail "scenario $n: report"; }
 }
 
+# A program is an application (SPEC.md 0.2: two runs of one program are
+# one): each App's client is a program of its own, curl under the App's
+# name (app-a, app-b, app-d, app-e), picked by the SocksPort it uses.
+mkdir -p "$T/bin"
+for x in a b d e; do cp "$(command -v curl)" "$T/bin/app-$x"; done
+prog_for() {
+	for a in "$@"; do
+		case $a in
+		*":$TORNET_SOCKS_A") echo "$T/bin/app-a"; return ;;
+		*":$TORNET_SOCKS_B") echo "$T/bin/app-b"; return ;;
+		*":$TORNET_SOCKS_D") echo "$T/bin/app-d"; return ;;
+		*":$TORNET_SOCKS_E") echo "$T/bin/app-e"; return ;;
+		esac
+	done
+	echo curl
+}
+
 # bg_curl NAME TARGETPORT PATH CURLARGS...: curl in the background (its pid
-# in $cpid and $T/NAME.pid); body and local port in $T/NAME.out.
+# in $cpid and $T/NAME.pid); body and local port in $T/NAME.out.  The
+# program is $CURL if set, else the App's own (prog_for).
 bg_curl() {
 	name=$1 tport=$2 path=$3
 	shift 3
-	${CURL:-curl} -sS --max-time 60 -w ' %{local_port}' "$@" \
+	${CURL:-$(prog_for "$@")} -sS --max-time 60 -w ' %{local_port}' "$@" \
 	    "http://127.0.0.1:$tport/$path" >"$T/$name.out" 2>"$T/$name.err" &
 	cpid=$!
 	echo "$cpid" >"$T/$name.pid"
@@ -198,13 +216,14 @@ assert len(sc) == 1, ("one SHARED_CIRCUIT", sc)
 f = sc[0]
 assert f["severity"] == "critical", f
 assert sorted(f["apps"]) == ["App D", "App E"], f
-assert sorted(f["identities"]) == ["App D@localhost", "App E@localhost"], f
+assert sorted(f["identities"]) == ["app-d@localhost", "app-e@localhost"], f
 assert isinstance(f["circuit"], str) and f["circuit"] in (str(sd["circ"]), str(se["circ"])), (f, sd, se)
 c = circ(f["circuit"])
 assert "App D" in c["apps"] and "App E" in c["apps"], ("finding's circuit lacks an app", c)
 assert sorted(f["streams"]) == sorted([str(sd["id"]), str(se["id"])]), (f, sd, se)
 pids = sorted(p["pid"] for p in f["processes"])
-assert pids == sorted([sd["pid"], se["pid"]]) and all(p["name"] == "curl" for p in f["processes"]), f
+assert pids == sorted([sd["pid"], se["pid"]]), f
+assert sorted(p["name"] for p in f["processes"]) == ["app-d", "app-e"], f
 assert f["session"] == R["tor_sessions"][0]["id"] and f["listener"] is None, f
 w = [x for x in rules("WEAK_PORT_CONFIG") if "SessionGroup=42" in (x["detail"] or "")]
 assert len(w) == 1, ("one WEAK_PORT_CONFIG about SessionGroup=42", rules("WEAK_PORT_CONFIG"))
@@ -229,7 +248,7 @@ px=$cpid
 CURL="$T/curl-two"
 bg_curl y3 "$TORNET_TARGET" "?sleep=1" --socks5-hostname "127.0.0.1:$TORNET_SOCKS_A"
 py=$cpid
-CURL=curl
+CURL=
 end_curl x3; lx=$lport
 end_curl y3; ly=$lport
 wait_for "$T/mon.3.out" "stream [0-9]+ CLOSED .* from 127\.0\.0\.1:$lx " 20 || fail "3: x not closed"
@@ -246,13 +265,13 @@ assert f["listener"] == "127.0.0.1:" + ARGS[4], f
 assert f["apps"] == ["App A"], f
 assert f["circuit"] is None, f
 assert sorted(p["pid"] for p in f["processes"]) == sorted(int(x) for x in ARGS[2:4]), ("processes", f)
-assert sorted(p["name"] for p in f["processes"]) == ["curl", "curl-two"], f
+assert sorted(p["name"] for p in f["processes"]) == ["app-a", "curl-two"], f
 assert sorted(f["streams"]) == sorted([str(sx["id"]), str(sy["id"])]), f
-assert sorted(f["identities"]) == ["curl-two@localhost", "curl@localhost"], f
+assert sorted(f["identities"]) == ["app-a@localhost", "curl-two@localhost"], f
 # One identity (App A@localhost): no SHARED_CIRCUIT whatever Tor did.
 assert not rules("SHARED_CIRCUIT") and not rules("CONTROLLER_ATTACH"), "pair rules on one identity"
 PY
-done_ok "3: curl and curl-two ($px, $py) on A without credentials: SHARED_PORT_PROCESSES warning names both"
+done_ok "3: app-a and curl-two ($px, $py) on A without credentials: SHARED_PORT_PROCESSES warning names both"
 
 # With distinct SOCKS credentials: Tor keeps them apart (A isolates by SOCKS
 # auth), so no finding.
@@ -599,7 +618,7 @@ assert len(ca) == 1, ("one CONTROLLER_ATTACH", ca)
 f = ca[0]
 assert f["severity"] == "critical" and f["circuit"] == ARGS[2], f
 assert sorted(f["apps"]) == ["App A", "App B"], f
-assert sorted(f["identities"]) == ["App A@localhost", "App B@localhost"], f
+assert sorted(f["identities"]) == ["app-a@localhost", "app-b@localhost"], f
 assert sorted(f["streams"]) == sorted([str(sa["id"]), str(sb["id"])]), f
 assert sb["pid"] in [p["pid"] for p in f["processes"]], ("the attached stream's process", f)
 assert "session group" in f["detail"], f

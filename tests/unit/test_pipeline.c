@@ -58,13 +58,17 @@
 #define STREAM_ON(id, status, circ) "650 STREAM " id " " status " " circ \
 	" 127.0.0.1:20180" ISO42 "\n"
 
-#define HINT(id, port, pid) "attrib stream=" id \
+#define HINTP(id, port, pid, proc) "attrib stream=" id \
 	" listener=\"127.0.0.1:" port "\" host=\"localhost\" uid=1000" \
-	" inode=9500" id " pid=" pid " process=\"curl\" why=\"\""
+	" inode=9500" id " pid=" pid " process=\"" proc "\" why=\"\""
+#define HINT(id, port, pid) HINTP(id, port, pid, "curl")
 
 #define CONF_DE	"App 20104 \"App D\"\nApp 20105 \"App E\"\n"
 #define D_IDENT	"App D@localhost"
 #define E_IDENT	"App E@localhost"
+/* The applications (programs) of D and E where they are two. */
+#define D_APP	"chat@localhost"
+#define E_APP	"irc@localhost"
 #define UNATTRIBUTED "unattributed (open before attach)"
 
 #define ADDRESS	"127.0.0.1:9051"
@@ -823,7 +827,7 @@ test_shared_circuit(void **state)
 {
 	struct tp *t = *state;
 	const struct o_finding *f;
-	const char *detail = D_IDENT " and " E_IDENT " shared exit circuit 25"
+	const char *detail = D_APP " and " E_APP " shared exit circuit 25"
 	    " (exit exit0 $08511103), conflux set 1C7E6686: the exit can"
 	    " link them to one pseudonym";
 	char line[512];
@@ -831,11 +835,11 @@ test_shared_circuit(void **state)
 	tp_open(t, &plain_de);
 	tp_start(t, 1, T(0));
 	tp_feed(t, T(1), CIRC25_BUILT);
-	tp_hint(t, HINT("49", "20104", "5001"));
+	tp_hint(t, HINTP("49", "20104", "5001", "chat"));
 	tp_feed(t, T(2), STREAM_NEW("49", "49188"));
 	tp_feed(t, T(3), STREAM_ON("49", "SENTCONNECT", "25"));
 	assert_int_equal(t->nfnd, 0);
-	tp_hint(t, HINT("50", "20105", "5002"));
+	tp_hint(t, HINTP("50", "20105", "5002", "irc"));
 	tp_feed(t, T(4), STREAM_NEW("50", "33874"));
 	assert_int_equal(t->nfnd, 0);
 	tp_feed(t, T(5), STREAM_ON("50", "SENTCONNECT", "25"));
@@ -846,10 +850,10 @@ test_shared_circuit(void **state)
 	assert_int_equal(f->sev, SEV_CRITICAL);
 	assert_int_equal(f->circ, 25);
 	assert_string_equal(f->listener, "");
-	assert_string_equal(f->a, D_IDENT);
-	assert_string_equal(f->b, E_IDENT);
+	assert_string_equal(f->a, D_APP);
+	assert_string_equal(f->b, E_APP);
 	assert_string_equal(f->apps, "[\"App D\", \"App E\"]");
-	assert_string_equal(f->idents, "[\"" D_IDENT "\", \"" E_IDENT "\"]");
+	assert_string_equal(f->idents, "[\"" D_APP "\", \"" E_APP "\"]");
 	assert_string_equal(f->streams, "[\"49\", \"50\"]");
 	assert_string_equal(f->detail, detail);
 	assert_int_equal(f->count, 1);
@@ -871,7 +875,7 @@ test_shared_circuit(void **state)
 	 * line, no alert.  (Another process on E would be
 	 * SHARED_PORT_PROCESSES besides.)
 	 */
-	tp_hint(t, HINT("51", "20105", "5002"));
+	tp_hint(t, HINTP("51", "20105", "5002", "irc"));
 	tp_feed(t, T(6), STREAM_NEW("51", "33886"));
 	tp_feed(t, T(7), STREAM_ON("51", "SENTCONNECT", "25"));
 	assert_int_equal(t->nfnd, 2);
@@ -900,17 +904,17 @@ test_shared_conflux_set(void **state)
 	    "650 CIRC 30 BUILT $" FP_AUTH0 "~auth0,$" FP_AUTH1 "~auth1,$"
 	    FP_EXIT0 "~exit0 PURPOSE=CONFLUX_LINKED CONFLUX_ID=" CONFLUX_29
 	    "\n");
-	tp_hint(t, HINT("49", "20104", "5001"));
+	tp_hint(t, HINTP("49", "20104", "5001", "chat"));
 	tp_feed(t, T(2), STREAM_NEW("49", "49188"));
 	tp_feed(t, T(3), STREAM_ON("49", "SENTCONNECT", "29"));
-	tp_hint(t, HINT("50", "20105", "5002"));
+	tp_hint(t, HINTP("50", "20105", "5002", "irc"));
 	tp_feed(t, T(4), STREAM_NEW("50", "33874"));
 	tp_feed(t, T(5), STREAM_ON("50", "SENTCONNECT", "30"));
 	assert_int_equal(t->nfnd, 1);
 	assert_int_equal(t->fnd[0].rule, RULE_SHARED_CIRCUIT);
 	assert_int_equal(t->fnd[0].circ, 30);
-	assert_string_equal(t->fnd[0].a, D_IDENT);
-	assert_string_equal(t->fnd[0].b, E_IDENT);
+	assert_string_equal(t->fnd[0].a, D_APP);
+	assert_string_equal(t->fnd[0].b, E_APP);
 	assert_non_null(strstr(t->fnd[0].detail, "conflux set 0D6F1E58"));
 	assert_int_equal(t->nalr, 1);
 }
@@ -937,6 +941,71 @@ test_same_app_no_finding(void **state)
 	assert_int_equal(t->nstr, 5);
 	assert_string_equal(t->str[3].ident, D_IDENT);
 	assert_stats(t, 6, 5, 1, 0, 0, 0, 1);
+}
+
+/*
+ * One program through two listeners (curl on D, then curl on E, one
+ * SessionGroup): one application (SPEC.md 0.2), so no SHARED_CIRCUIT.
+ */
+static void
+test_one_program_two_ports(void **state)
+{
+	struct tp *t = *state;
+
+	tp_open(t, &plain_de);
+	tp_start(t, 1, T(0));
+	tp_feed(t, T(1), CIRC25_BUILT);
+	tp_hint(t, HINT("49", "20104", "5001"));
+	tp_feed(t, T(2), STREAM_NEW("49", "49188"));
+	tp_feed(t, T(3), STREAM_ON("49", "SENTCONNECT", "25"));
+	tp_hint(t, HINT("50", "20105", "5002"));
+	tp_feed(t, T(4), STREAM_NEW("50", "33874"));
+	tp_feed(t, T(5), STREAM_ON("50", "SENTCONNECT", "25"));
+	assert_int_equal(t->nfnd, 0);
+	assert_null(strstr(tp_out(t), "FINDING"));
+	/* The output still names each stream by its listener's App. */
+	assert_non_null(strstr(tp_out(t), "app " D_IDENT));
+	assert_non_null(strstr(tp_out(t), "app " E_IDENT));
+}
+
+#define REMOTE_HINT(id, port) "attrib stream=" id \
+	" listener=\"127.0.0.1:" port "\" host=\"10.152.152.11\" uid=-1" \
+	" inode=0 pid=0 process=\"\" why=\"a remote client\""
+#define STREAM_NEW_CREDS(id, src, user, pass) "650 STREAM " id " NEW 0" \
+	" 127.0.0.1:20180 SOURCE_ADDR=10.152.152.11:" src " PURPOSE=USER" \
+	" SOCKS_USERNAME=\"" user "\" SOCKS_PASSWORD=\"" pass "\"" ISO42 "\n"
+
+/*
+ * Where no process is known (a workstation's programs), a credential
+ * names the application: torsocks' "torsocks-PID:TIME" a pid, Whonix's
+ * "<torS0X>0" with "TOOL_..." the tool.  Two of them on one circuit are
+ * two applications; the same tool twice is one.
+ */
+static void
+test_credential_applications(void **state)
+{
+	struct tp *t = *state;
+
+	tp_open(t, &plain_de);
+	tp_start(t, 1, T(0));
+	tp_feed(t, T(1), CIRC25_BUILT);
+	tp_hint(t, REMOTE_HINT("49", "20104"));
+	tp_feed(t, T(2), STREAM_NEW_CREDS("49", "40001", "<torS0X>0",
+	    "apt-get_8d2f"));
+	tp_feed(t, T(3), STREAM_ON("49", "SENTCONNECT", "25"));
+	tp_hint(t, REMOTE_HINT("50", "20105"));
+	tp_feed(t, T(4), STREAM_NEW_CREDS("50", "40002", "<torS0X>0",
+	    "apt-get_17aa"));
+	tp_feed(t, T(5), STREAM_ON("50", "SENTCONNECT", "25"));
+	assert_int_equal(t->nfnd, 0);
+	tp_hint(t, REMOTE_HINT("51", "20105"));
+	tp_feed(t, T(6), STREAM_NEW_CREDS("51", "40003",
+	    "torsocks-4242:1733212800", "x"));
+	tp_feed(t, T(7), STREAM_ON("51", "SENTCONNECT", "25"));
+	assert_int_equal(t->nfnd, 1);
+	assert_int_equal(t->fnd[0].rule, RULE_SHARED_CIRCUIT);
+	assert_string_equal(t->fnd[0].a, "apt-get@10.152.152.11");
+	assert_string_equal(t->fnd[0].b, "torsocks pid 4242@10.152.152.11");
 }
 
 /*
@@ -1549,6 +1618,8 @@ main(void)
 		TP_TEST(test_shared_circuit),
 		TP_TEST(test_shared_conflux_set),
 		TP_TEST(test_same_app_no_finding),
+		TP_TEST(test_one_program_two_ports),
+		TP_TEST(test_credential_applications),
 		TP_TEST(test_pre_attach),
 		TP_TEST(test_new_session),
 		TP_TEST(test_targets_hash),
