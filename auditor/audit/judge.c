@@ -821,11 +821,19 @@ finding_emit(struct judge *j, struct jfinding *f, const char *detail,
     int is_new)
 {
 	struct judge_finding out;
+	struct buf cause;	/* stub: replaced by the causes judge */
 
 	if (j->cfg->severity[f->rule] == SEV_OFF || j->fn == NULL)
 		return;
 	finding_json(f);
+	buf_init(&cause);
+	buf_printf(&cause, "%s|%s|%s|%s", rule_name(f->rule), f->a ? f->a : "",
+	    f->b ? f->b : "", f->listener ? f->listener : "");
 	memset(&out, 0, sizeof out);
+	out.cause = buf_cstr(&cause);
+	out.exit_fp = "";
+	out.occurrences = 1;
+	out.cause_count = f->count;
 	out.rule = f->rule;
 	out.severity = j->cfg->severity[f->rule];
 	out.circ_id = f->circ;
@@ -842,6 +850,7 @@ finding_emit(struct judge *j, struct jfinding *f, const char *detail,
 	out.detail = detail;
 	out.is_new = is_new;
 	j->fn(&out, j->arg);
+	buf_free(&cause);
 }
 
 /* Describes a circuit's exit: "circuit 25 (exit exit0 $08511103)". */
@@ -1448,12 +1457,13 @@ judge_port_config(struct judge *j, const char *line, int64_t ts)
 }
 
 void
-judge_pre_attach(struct judge *j, unsigned n, int64_t ts)
+judge_pre_attach(struct judge *j, unsigned n, uint64_t session, int64_t ts)
 {
 	struct jfinding *f;
 	char d[160];
 	int is_new;
 
+	(void)session;	/* stub */
 	if (n == 0)
 		return;
 	f = finding_get(j, RULE_PRE_ATTACH, 0, "", NULL, NULL, ts, &is_new);

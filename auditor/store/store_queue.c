@@ -104,10 +104,10 @@ const struct op_stmt store_op_sql[OP__COUNT] = {
 	    "excluded.severity, apps = excluded.apps, identities = "
 	    "excluded.identities, processes = excluded.processes, streams = "
 	    "excluded.streams, detail = excluded.detail" },
-	[OP_ACK] = { 2, 4,
-	    "UPDATE finding SET acknowledged = 1 WHERE session = ?1 AND "
-	    "circ_id = ?2 AND rule = ?3 AND listener = ?4 AND ident_a = ?5 "
-	    "AND ident_b = ?6" },
+	/* stub: the cause key of the stub judge (rule|a|b|listener). */
+	[OP_ACK] = { 0, 1,
+	    "UPDATE finding SET acknowledged = 1 WHERE rule || '|' || "
+	    "ident_a || '|' || ident_b || '|' || listener = ?1" },
 	/*
 	 * A stream whose NEW event is in the op (opened is set) has no row
 	 * yet, almost always: a plain INSERT costs less than the upsert
@@ -568,18 +568,14 @@ store_finding(struct store *s, const struct store_finding *f)
 }
 
 void
-store_ack(struct store *s, const struct store_finding *f)
+store_ack(struct store *s, const char *cause, int64_t at)
 {
 	struct op *o;
 
+	(void)at;	/* stub */
 	if ((o = op_new(s, OP_ACK)) == NULL)
 		return;
-	op_int(o, 0, f->session, 1);
-	op_int(o, 1, (int64_t)f->circ_id, 1);
-	op_str(s, o, 0, f->rule);
-	op_str(s, o, 1, f->listener ? f->listener : "");
-	op_str(s, o, 2, f->ident_a ? f->ident_a : "");
-	op_str(s, o, 3, f->ident_b ? f->ident_b : "");
+	op_str(s, o, 0, cause);
 	store_maybe_flush(s);
 }
 
