@@ -359,7 +359,9 @@ draw_list(struct ui *ui)
 static const char *const help_notes[] = {
 	"",
 	"  !! at the start of a row: two applications on one exit circuit",
-	"  * in the findings: not acknowledged yet",
+	"  * in the findings: not acknowledged yet; one row per cause, xN its",
+	"    occurrences (circuits, Tor sessions); again: it came back after",
+	"    it was acknowledged",
 	"",
 	"  any key closes this help",
 };
