@@ -25,6 +25,8 @@ static const struct column cols[] = {
 	{ "CAUSE",	20, 1, 0 },
 };
 
+#define OCC_STREAMS	8	/* stream ids shown per occurrence */
+
 static const char *const sorts[] = { "newest", "severity" };
 
 static int sort_mode;
@@ -138,6 +140,7 @@ occurrence_text(struct buf *b, const struct voccurrence *o)
 {
 	char a[16], z[16];
 	struct buf streams;
+	size_t n;
 
 	buf_printf(b, "Tor session %u", o->serial);
 	if (o->circ_id != 0)
@@ -152,8 +155,22 @@ occurrence_text(struct buf *b, const struct voccurrence *o)
 	if (strcmp(a, z) != 0)
 		buf_printf(b, "-%s", z);
 	buf_init(&streams);
-	if (json_list_plain(&streams, o->streams) > 0)
-		buf_printf(b, "; streams %s", buf_cstr(&streams));
+	n = json_list_plain(&streams, o->streams);
+	if (n > 0) {
+		const char *p = buf_cstr(&streams);
+		size_t k;
+
+		/* The first OCC_STREAMS of them: 16 occurrences fit. */
+		for (k = 0; k < OCC_STREAMS && p != NULL; k++)
+			if ((p = strstr(p, ", ")) != NULL && k + 1 < OCC_STREAMS)
+				p += 2;
+		if (n > OCC_STREAMS && p != NULL)
+			buf_printf(b, "; streams %.*s, +%zu more",
+			    (int)(p - buf_cstr(&streams)), buf_cstr(&streams),
+			    n - OCC_STREAMS);
+		else
+			buf_printf(b, "; streams %s", buf_cstr(&streams));
+	}
 	buf_free(&streams);
 }
 

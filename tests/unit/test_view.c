@@ -2184,6 +2184,7 @@ test_panel_findings_again(void **state)
 	struct view *v = *state;
 	struct panel_state ps;
 	struct rows r;
+	struct judge_finding jf;
 	char *text, want[64];
 	size_t i, first, n;
 
@@ -2204,6 +2205,15 @@ test_panel_findings_again(void **state)
 	    "circuit 5:"));
 	snprintf(want, sizeof want, "and %d more", 20 - VIEW_CAUSE_OCCS);
 	assert_string_equal(r.v[first + VIEW_CAUSE_OCCS].cells[0] + 17, want);
+	/* At most 8 stream ids an occurrence. */
+	jf_fill(&jf, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 20, "", B_ID, C_ID,
+	    "[]", 2, "d", T(20), T(20));
+	jf.streams = "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]";
+	jf_send(v, &jf);
+	build(&panel_findings, v, &ps, &r);
+	occ_rows(&r, 1, &first, &n);
+	assert_non_null(strstr(r.v[first].cells[0],
+	    "; streams 1, 2, 3, 4, 5, 6, 7, 8, +2 more"));
 
 	/* Acknowledged: no marker; a new circuit: back, marked again. */
 	view_ack(v, view_finding_by_seq(v, 1), T(30));
