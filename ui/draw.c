@@ -359,9 +359,7 @@ draw_list(struct ui *ui)
 static const char *const help_notes[] = {
 	"",
 	"  !! at the start of a row: two applications on one exit circuit",
-	"  * in the findings: not acknowledged yet; one row per cause, xN its",
-	"    occurrences (circuits, Tor sessions); again: it came back after",
-	"    it was acknowledged",
+	"  * in the findings: not acknowledged (again: back after an ack)",
 	"",
 	"  any key closes this help",
 };
