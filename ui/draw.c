@@ -359,7 +359,7 @@ draw_list(struct ui *ui)
 static const char *const help_notes[] = {
 	"",
 	"  !! at the start of a row: two applications on one exit circuit",
-	"  * in the findings: not acknowledged yet",
+	"  * in the findings: not acknowledged (again: back after an ack)",
 	"",
 	"  any key closes this help",
 };

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "store.h"
+#include "timeutil.h"
 #include "ui.h"
 
 static struct panel_view *
@@ -158,24 +159,30 @@ act_details(struct ui *ui, int arg)
 	return UI_NEXT_REBUILD;
 }
 
-/* Acknowledges the selected finding, in the database too. */
+/*
+ * Acknowledges the selected finding's cause, in the database too; a new
+ * occurrence after now brings it back (again).
+ */
 static enum ui_next
 act_ack(struct ui *ui, int arg)
 {
 	const struct row *r = selected(ui);
+	struct store *store = monitor_store(ui->mon);
 	struct vfinding *f;
+	int64_t now = time_now_us();
 
 	(void)arg;
 	if (r == NULL || (r->kind != ROW_FINDING && r->kind != ROW_DETAIL) ||
 	    (f = view_finding_by_seq(&ui->view, r->key)) == NULL)
 		return UI_NEXT_NOTHING;
-	if (!view_ack(&ui->view, f)) {
+	if (!view_ack(&ui->view, f, now)) {
 		ui_message(ui, "already acknowledged");
 		return UI_NEXT_NOTHING;
 	}
-	if (f->store_session != 0)	/* stub until causes-ui lands */
-		store_ack(monitor_store(ui->mon), f->key, 0);
-	log_info("acknowledged %s: %s", rule_name(f->rule), f->detail);
+	if (store != NULL)
+		store_ack(store, f->cause, now);
+	log_info("acknowledged %s (%ld occurrence%s): %s", rule_name(f->rule),
+	    f->occurrences, f->occurrences == 1 ? "" : "s", f->detail);
 	ui_message(ui, "acknowledged (kept in the database)");
 	return UI_NEXT_REBUILD;
 }
@@ -278,7 +285,7 @@ const struct ui_binding ui_bindings[] = {
 	{ ENTER, FINDS, FINDS, "Enter", "details",
 	  "", "findings: details", act_details, 0 },
 	{ { 'a' }, FINDS, FINDS, "a", "acknowledge",
-	  "a", "acknowledge the finding (kept in the database)", act_ack, 0 },
+	  "a", "acknowledge the cause (kept in the database)", act_ack, 0 },
 	{ { '/' }, ALL, ALL, "/", "filter",
 	  "/", "filter (application, exit, target, rule);\n"
 	  "Enter keeps it, Esc drops it", act_filter, 0 },

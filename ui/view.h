@@ -26,7 +26,8 @@ struct pipeline_view_stream;
 #define VIEW_LOG_LINES		500
 #define VIEW_MORE_DISTINCT	256	/* values past a full set told apart */
 #define VIEW_MAX_APPS		4096
-#define VIEW_MAX_FINDINGS	4096
+#define VIEW_MAX_FINDINGS	4096	/* causes */
+#define VIEW_CAUSE_OCCS		16	/* latest occurrences kept per cause */
 
 /*
  * The hashes of values past a full set, so that each is counted once (up
@@ -96,26 +97,45 @@ struct vapp {
 	int		 internal;
 };
 
-struct vfinding {
-	uint64_t	 seq;		/* order of first appearance */
-	int64_t		 store_session;
+/* An occurrence of a cause: where and when it was seen. */
+struct voccurrence {
+	int64_t		 store_session;	/* the store's, 0: none */
 	unsigned	 serial;	/* Tor session */
-	int		 rule;		/* enum rule_id */
-	int		 severity;	/* enum severity */
-	uint64_t	 circ_id;
-	char		*listener;
-	char		*ident_a;
-	char		*ident_b;
-	char		*detail;
-	char		*apps;		/* JSON arrays, as the judge gave */
-	char		*identities;
-	char		*processes;
-	char		*streams;
-	char		*key;		/* serial, rule, circ, listener, a, b */
+	uint64_t	 circ_id;	/* 0: none */
+	char		 exit_fp[41];	/* "" unknown */
+	char		 exit_nick[20];
+	char		*streams;	/* JSON array, as the judge gave */
 	long		 count;
 	int64_t		 first_seen;
 	int64_t		 last_seen;
+};
+
+/*
+ * A finding is a cause (SPEC.md 0.2): one per cause key, across circuits
+ * and Tor sessions, with the latest VIEW_CAUSE_OCCS of its occurrences.
+ */
+struct vfinding {
+	uint64_t	 seq;		/* order of first appearance */
+	char		*cause;		/* the judge's cause key */
+	int		 rule;		/* enum rule_id */
+	int		 severity;	/* enum severity */
+	char		*listener;
+	char		*ident_a;
+	char		*ident_b;
+	char		*detail;	/* the judge's latest */
+	char		*apps;		/* JSON arrays, as the judge gave */
+	char		*identities;
+	char		*processes;
+	struct voccurrence *occ;	/* least recently seen first */
+	size_t		 nocc;
+	long		 occurrences;	/* distinct, kept or not */
+	long		 count;		/* times seen, all occurrences */
+	int64_t		 first_seen;
+	int64_t		 last_seen;
 	int		 acked;
+	int64_t		 acked_at;	/* when, or 0 */
+	int		 again;		/* a new occurrence after an ack */
+	int64_t		 again_at;	/* its first seen */
 };
 
 struct vlog {
@@ -155,7 +175,7 @@ struct view {
 	struct vfinding	**findings;	/* in order of appearance */
 	size_t		 nfindings;
 	uint64_t	 next_seq;
-	struct hindex	 finding_index;	/* findings by key */
+	struct hindex	 finding_index;	/* findings by cause */
 	size_t		 findings_dropped;
 	unsigned	 by_severity[4];	/* SEV_INFO .. SEV_CRITICAL */
 	unsigned	 unacked_critical;
@@ -182,8 +202,16 @@ void	view_uptime(long, int64_t, void *);
 
 /* The finding with this seq, or NULL. */
 struct vfinding *view_finding_by_seq(const struct view *, uint64_t);
-/* Marks it acknowledged; returns 1 if it was not. */
-int	view_ack(struct view *, struct vfinding *);
+/* The finding (cause) with this key, or NULL. */
+struct vfinding *view_finding_by_cause(const struct view *, const char *);
+/* Its most recently seen occurrence, or NULL. */
+const struct voccurrence *view_finding_latest(const struct vfinding *);
+/*
+ * Marks the cause acknowledged at this time (us, the clock of the
+ * events); returns 1 if it was not.  An occurrence first seen after that
+ * (and after the latest the view knew) makes it unacknowledged and again.
+ */
+int	view_ack(struct view *, struct vfinding *, int64_t);
 
 /* isoaudit's own message (level name, text: printable already). */
 void	view_log(struct view *, const char *, const char *, int64_t);

@@ -1,8 +1,12 @@
 /*
- * view_find.c: the findings of the dashboard's model, deduplicated like
- * the judge's (per Tor session, rule, circuit, listener and identity pair)
- * and bounded at VIEW_MAX_FINDINGS; and the verdict on an application that
- * the findings naming it give.
+ * view_find.c: the findings of the dashboard's model.  A finding is a
+ * cause (SPEC.md 0.2): one per cause key the judge gives, across circuits
+ * and Tor sessions, with its occurrence count and the latest
+ * VIEW_CAUSE_OCCS occurrences (Tor session, circuit, exit, streams);
+ * acknowledging acknowledges the cause, and a new occurrence after that
+ * makes it unacknowledged again, marked again.  Bounded at
+ * VIEW_MAX_FINDINGS causes.  Also the verdict on an application that the
+ * findings naming it give.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -10,6 +14,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "idmap.h"
 #include "judge.h"
 #include "view_int.h"
 #include "xmalloc.h"
@@ -17,6 +22,12 @@
 static void
 vfinding_free(struct vfinding *f)
 {
+	size_t i;
+
+	for (i = 0; i < f->nocc; i++)
+		free(f->occ[i].streams);
+	free(f->occ);
+	free(f->cause);
 	free(f->listener);
 	free(f->ident_a);
 	free(f->ident_b);
@@ -24,8 +35,6 @@ vfinding_free(struct vfinding *f)
 	free(f->apps);
 	free(f->identities);
 	free(f->processes);
-	free(f->streams);
-	free(f->key);
 	free(f);
 }
 
@@ -42,24 +51,34 @@ view_find_free(struct view *v)
 	hindex_free(&v->finding_index);
 }
 
-/* The dedup key of a finding (allocated). */
+/*
+ * The cause key (allocated): the judge's; a judge that gives none keys by
+ * rule, pair and listener.
+ */
 static char *
-finding_key(unsigned serial, const struct judge_finding *f)
+cause_key(const struct judge_finding *f)
 {
-	return xasprintf("%u\x1f%d\x1f%llu\x1f%s\x1f%s\x1f%s", serial,
-	    (int)f->rule, (unsigned long long)f->circ_id,
-	    f->listener ? f->listener : "", f->ident_a ? f->ident_a : "",
-	    f->ident_b ? f->ident_b : "");
+	if (f->cause != NULL && f->cause[0] != '\0')
+		return xstrdup(f->cause);
+	return xasprintf("%s|%s|%s|%s", rule_name(f->rule),
+	    f->ident_a ? f->ident_a : "", f->ident_b ? f->ident_b : "",
+	    f->listener ? f->listener : "");
 }
 
-static struct vfinding *
-finding_find(const struct view *v, const char *key)
+struct vfinding *
+view_finding_by_cause(const struct view *v, const char *cause)
 {
 	return view_index_find(&v->finding_index, (void *const *)v->findings,
-	    offsetof(struct vfinding, key), key);
+	    offsetof(struct vfinding, cause), cause);
 }
 
-/* Makes room: the oldest acknowledged finding goes, else the oldest. */
+static int
+counts_unacked(const struct vfinding *f)
+{
+	return f->severity == SEV_CRITICAL && !f->acked;
+}
+
+/* Makes room: the oldest acknowledged cause goes, else the oldest. */
 static void
 findings_drop_one(struct view *v)
 {
@@ -74,7 +93,7 @@ findings_drop_one(struct view *v)
 	f = v->findings[victim];
 	if (f->severity >= 0 && f->severity < 4)
 		v->by_severity[f->severity]--;
-	if (f->severity == SEV_CRITICAL && !f->acked)
+	if (counts_unacked(f))
 		v->unacked_critical--;
 	vfinding_free(f);
 	memmove(v->findings + victim, v->findings + victim + 1,
@@ -82,40 +101,91 @@ findings_drop_one(struct view *v)
 	v->nfindings--;
 	v->findings_dropped++;
 	view_index_rebuild(&v->finding_index, (void *const *)v->findings,
-	    v->nfindings, offsetof(struct vfinding, key));
+	    v->nfindings, offsetof(struct vfinding, cause));
 }
 
-/* A new finding (its strings copied), at the end of the list. */
+/* A new cause (its strings copied, key taken), at the end of the list. */
 static struct vfinding *
-finding_new(struct view *v, const struct judge_finding *jf, char *key,
-    int64_t store_session)
+finding_new(struct view *v, const struct judge_finding *jf, char *key)
 {
 	struct vfinding *f;
 
 	if (v->nfindings == VIEW_MAX_FINDINGS)
 		findings_drop_one(v);
 	f = xcalloc(1, sizeof *f);
-	f->key = key;
+	f->cause = key;
 	f->seq = ++v->next_seq;
-	f->store_session = store_session;
-	f->serial = v->serial;
 	f->rule = (int)jf->rule;
 	f->severity = (int)jf->severity;
-	f->circ_id = jf->circ_id;
 	f->listener = xstrdup(jf->listener ? jf->listener : "");
 	f->ident_a = xstrdup(jf->ident_a ? jf->ident_a : "");
 	f->ident_b = xstrdup(jf->ident_b ? jf->ident_b : "");
 	f->first_seen = jf->first_seen;
+	f->last_seen = jf->last_seen;
 	v->findings = xreallocarray(v->findings, v->nfindings + 1,
 	    sizeof *v->findings);
 	v->findings[v->nfindings++] = f;
 	view_index_add(&v->finding_index, (void *const *)v->findings,
-	    v->nfindings, offsetof(struct vfinding, key));
+	    v->nfindings, offsetof(struct vfinding, cause));
 	if (f->severity >= 0 && f->severity < 4)
 		v->by_severity[f->severity]++;
-	if (f->severity == SEV_CRITICAL)
+	if (counts_unacked(f))
 		v->unacked_critical++;
 	return f;
+}
+
+/* A severity the configuration changed (SIGHUP): the counts follow. */
+static void
+finding_severity(struct view *v, struct vfinding *f, int severity)
+{
+	if (f->severity == severity)
+		return;
+	if (f->severity >= 0 && f->severity < 4)
+		v->by_severity[f->severity]--;
+	if (counts_unacked(f))
+		v->unacked_critical--;
+	f->severity = severity;
+	if (f->severity >= 0 && f->severity < 4)
+		v->by_severity[f->severity]++;
+	if (counts_unacked(f))
+		v->unacked_critical++;
+}
+
+/*
+ * The occurrence this update is about (this Tor session, circuit), moved
+ * to the end (the most recently seen); a new one forgets the least
+ * recently seen when VIEW_CAUSE_OCCS are kept.  *is_new says whether it
+ * was not kept.
+ */
+static struct voccurrence *
+occurrence_get(struct vfinding *f, unsigned serial, uint64_t circ,
+    int *is_new)
+{
+	struct voccurrence o;
+	size_t i;
+
+	for (i = 0; i < f->nocc; i++)
+		if (f->occ[i].serial == serial && f->occ[i].circ_id == circ)
+			break;
+	if (i < f->nocc) {
+		*is_new = 0;
+		o = f->occ[i];
+		memmove(f->occ + i, f->occ + i + 1,
+		    (f->nocc - i - 1) * sizeof *f->occ);
+		f->occ[f->nocc - 1] = o;
+		return &f->occ[f->nocc - 1];
+	}
+	*is_new = 1;
+	if (f->nocc == VIEW_CAUSE_OCCS) {
+		free(f->occ[0].streams);
+		memmove(f->occ, f->occ + 1, (f->nocc - 1) * sizeof *f->occ);
+		f->nocc--;
+	} else
+		f->occ = xreallocarray(f->occ, f->nocc + 1, sizeof *f->occ);
+	memset(&f->occ[f->nocc], 0, sizeof *f->occ);
+	f->occ[f->nocc].serial = serial;
+	f->occ[f->nocc].circ_id = circ;
+	return &f->occ[f->nocc++];
 }
 
 void
@@ -123,14 +193,18 @@ view_finding(const struct judge_finding *jf, int64_t store_session,
     void *arg)
 {
 	struct view *v = arg;
-	char *key = finding_key(v->serial, jf);
-	struct vfinding *f = finding_find(v, key);
+	char *key = cause_key(jf);
+	struct vfinding *f = view_finding_by_cause(v, key);
+	struct voccurrence *o;
+	struct vcirc *c;
+	int is_new;
 
 	v->generation++;
 	if (f == NULL)
-		f = finding_new(v, jf, key, store_session);
+		f = finding_new(v, jf, key);
 	else
 		free(key);
+	finding_severity(v, f, (int)jf->severity);
 	free(f->detail);
 	f->detail = xstrdup(jf->detail ? jf->detail : "");
 	free(f->apps);
@@ -139,10 +213,51 @@ view_finding(const struct judge_finding *jf, int64_t store_session,
 	f->identities = xstrdup_or_null(jf->identities);
 	free(f->processes);
 	f->processes = xstrdup_or_null(jf->processes);
-	free(f->streams);
-	f->streams = xstrdup_or_null(jf->streams);
-	f->count = jf->count;
-	f->last_seen = jf->last_seen;
+
+	o = occurrence_get(f, v->serial, jf->circ_id, &is_new);
+	o->store_session = store_session;
+	if (jf->exit_fp != NULL && jf->exit_fp[0] != '\0')
+		view_copy(o->exit_fp, sizeof o->exit_fp, jf->exit_fp);
+	if (jf->circ_id != 0 &&
+	    (c = idmap_get(&v->circs, jf->circ_id)) != NULL &&
+	    c->exit_fp[0] != '\0' && (o->exit_fp[0] == '\0' ||
+	    strcmp(o->exit_fp, c->exit_fp) == 0)) {
+		/* The view knows the circuit: its exit, with its name. */
+		view_copy(o->exit_fp, sizeof o->exit_fp, c->exit_fp);
+		view_copy(o->exit_nick, sizeof o->exit_nick, c->exit_nick);
+	}
+	free(o->streams);
+	o->streams = xstrdup_or_null(jf->streams);
+	/* The cause's counts: the view's own, or the judge's when more (the
+	 * view dropped the cause, or forgot the occurrence, meanwhile). */
+	if (is_new) {
+		f->occurrences++;
+		f->count += jf->count;
+		o->first_seen = jf->first_seen;
+	} else if (jf->count > o->count)
+		f->count += jf->count - o->count;
+	if (jf->occurrences > f->occurrences)
+		f->occurrences = jf->occurrences;
+	if (jf->cause_count > f->count)
+		f->count = jf->cause_count;
+	o->count = jf->count;
+	if (jf->first_seen < o->first_seen)
+		o->first_seen = jf->first_seen;
+	if (jf->last_seen > o->last_seen)
+		o->last_seen = jf->last_seen;
+	if (jf->first_seen < f->first_seen)
+		f->first_seen = jf->first_seen;
+	if (jf->last_seen > f->last_seen)
+		f->last_seen = jf->last_seen;
+
+	/* Seen again after its acknowledgement: not acknowledged, again. */
+	if (f->acked && jf->first_seen > f->acked_at) {
+		f->acked = 0;
+		f->again = 1;
+		f->again_at = jf->first_seen;
+		if (counts_unacked(f))
+			v->unacked_critical++;
+	}
 }
 
 struct vfinding *
@@ -156,12 +271,21 @@ view_finding_by_seq(const struct view *v, uint64_t seq)
 	return NULL;
 }
 
+const struct voccurrence *
+view_finding_latest(const struct vfinding *f)
+{
+	return f->nocc > 0 ? &f->occ[f->nocc - 1] : NULL;
+}
+
 int
-view_ack(struct view *v, struct vfinding *f)
+view_ack(struct view *v, struct vfinding *f, int64_t at)
 {
 	if (f->acked)
 		return 0;
 	f->acked = 1;
+	f->again = 0;
+	/* What the view knew is covered, whatever the clocks say. */
+	f->acked_at = at > f->last_seen ? at : f->last_seen;
 	if (f->severity == SEV_CRITICAL && v->unacked_critical > 0)
 		v->unacked_critical--;
 	v->generation++;

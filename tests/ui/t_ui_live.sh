@@ -61,7 +61,7 @@ ui_cap -e | grep -a '!!' | grep -aq '31m' || fail "shared row not red"
 ok "D and E: the shared circuit is marked !! and red"
 
 ui_keys 3
-ui_wait '^\* [0-9:]{8} critical SHARED_CIRCUIT +[0-9]+ .*(delta|echo)@localhost' 10 ||
+ui_wait '^\* [0-9:]{8} critical SHARED_CIRCUIT +x[0-9]+ .*(delta|echo)@localhost' 10 ||
     fail "findings panel lacks SHARED_CIRCUIT"
 ui_keys / S H A R E D _ C I R C U I T Enter
 ui_wait '^filter: SHARED_CIRCUIT \(Esc clears\)' 5 || fail "filter not shown"

@@ -15,6 +15,7 @@
 #include "pipeline.h"
 #include "ui.h"
 #include "view.h"
+#include "xmalloc.h"
 
 /* Times are microseconds; T(s) is s seconds into the run. */
 #define T0	1700000000000000LL
@@ -158,6 +159,64 @@ stream_close(struct view *v, uint64_t id, uint64_t circ, const char *ident,
 	stream_ev(v, id, circ, "CLOSED", ident, TARGET, ts);
 }
 
+/*
+ * The cause key the judge gives (judge.h): the rule, the unordered pair,
+ * the listener (allocated).  The view only compares keys.
+ */
+static char *
+cause_of(enum rule_id rule, const char *listener, const char *a,
+    const char *b)
+{
+	if (strcmp(a, b) > 0) {
+		const char *t = a;
+
+		a = b;
+		b = t;
+	}
+	return xasprintf("%s|%s|%s|%s", rule_name(rule), a, b, listener);
+}
+
+/*
+ * An update of one occurrence (this circuit, the view's Tor session) of
+ * the cause of (rule, listener, a, b), as the stub judge gives it: one
+ * occurrence, the cause's count the occurrence's.
+ */
+static void
+jf_fill(struct judge_finding *f, enum rule_id rule, enum severity sev,
+    uint64_t circ, const char *listener, const char *a, const char *b,
+    const char *identities, long count, const char *detail, int64_t first,
+    int64_t last)
+{
+	memset(f, 0, sizeof *f);
+	f->rule = rule;
+	f->severity = sev;
+	f->cause = cause_of(rule, listener, a, b);
+	f->circ_id = circ;
+	f->exit_fp = "";
+	f->listener = listener;
+	f->ident_a = a;
+	f->ident_b = b;
+	f->apps = "[\"chat\", \"irc\"]";
+	f->identities = identities;
+	f->processes = "[{\"pid\": 4242, \"name\": \"curl\"}]";
+	f->streams = "[10, 11]";
+	f->count = count;
+	f->occurrences = 1;
+	f->cause_count = count;
+	f->first_seen = first;
+	f->last_seen = last;
+	f->detail = detail;
+	f->is_new = count == 1;
+}
+
+static void
+jf_send(struct view *v, struct judge_finding *f)
+{
+	view_finding(f, STORE_SESSION, v);
+	free((char *)(uintptr_t)f->cause);
+	f->cause = NULL;
+}
+
 static void
 finding_full(struct view *v, enum rule_id rule, enum severity sev,
     uint64_t circ, const char *listener, const char *a, const char *b,
@@ -166,23 +225,9 @@ finding_full(struct view *v, enum rule_id rule, enum severity sev,
 {
 	struct judge_finding f;
 
-	memset(&f, 0, sizeof f);
-	f.rule = rule;
-	f.severity = sev;
-	f.circ_id = circ;
-	f.listener = listener;
-	f.ident_a = a;
-	f.ident_b = b;
-	f.apps = "[\"chat\", \"irc\"]";
-	f.identities = identities;
-	f.processes = "[{\"pid\": 4242, \"name\": \"curl\"}]";
-	f.streams = "[10, 11]";
-	f.count = count;
-	f.first_seen = first;
-	f.last_seen = last;
-	f.detail = detail;
-	f.is_new = count == 1;
-	view_finding(&f, STORE_SESSION, v);
+	jf_fill(&f, rule, sev, circ, listener, a, b, identities, count, detail,
+	    first, last);
+	jf_send(v, &f);
 }
 
 /* A SHARED_CIRCUIT finding between a and b on circ. */
@@ -427,7 +472,7 @@ test_session_lifecycle(void **state)
 	assert_int_equal(a->open, 0);
 	assert_int_equal(a->circuits, 1);
 	assert_int_equal(v->nfindings, 1);
-	assert_int_equal(v->findings[0]->serial, 1);
+	assert_int_equal(view_finding_latest(v->findings[0])->serial, 1);
 	assert_int_equal(v->nlog, 2);
 }
 
@@ -929,84 +974,175 @@ test_circ_shared_conflux(void **state)
 
 /* --- 5. findings ---------------------------------------------------------- */
 
+/* The occurrence of f on circ in Tor session serial, or NULL. */
+static const struct voccurrence *
+occ_of(const struct vfinding *f, unsigned serial, uint64_t circ)
+{
+	size_t i;
+
+	for (i = 0; i < f->nocc; i++)
+		if (f->occ[i].serial == serial && f->occ[i].circ_id == circ)
+			return &f->occ[i];
+	return NULL;
+}
+
 static void
-test_findings_dedup(void **state)
+test_findings_causes(void **state)
 {
 	struct view *v = *state;
 	struct vfinding *f;
+	const struct voccurrence *o;
 	const char *ids = "[\"" A_ID "\", \"" B_ID "\"]";
+	char *key;
 
 	session(v, PIPELINE_START, 1, T(0));
+	circ_built(v, 5, FP1, "exitA", T(0));
 	finding_full(v, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 5, "", A_ID, B_ID,
 	    ids, 1, "d1", T(1), T(1));
 	assert_int_equal(v->nfindings, 1);
 	f = v->findings[0];
+	key = cause_of(RULE_SHARED_CIRCUIT, "", A_ID, B_ID);
+	assert_string_equal(f->cause, key);
+	assert_ptr_equal(view_finding_by_cause(v, key), f);
+	free(key);
 	assert_int_equal(f->seq, 1);
-	assert_int_equal(f->serial, 1);
-	assert_int_equal(f->store_session, STORE_SESSION);
 	assert_int_equal(f->rule, RULE_SHARED_CIRCUIT);
 	assert_int_equal(f->severity, SEV_CRITICAL);
-	assert_int_equal(f->circ_id, 5);
 	assert_string_equal(f->listener, "");
 	assert_string_equal(f->ident_a, A_ID);
 	assert_string_equal(f->ident_b, B_ID);
 	assert_string_equal(f->identities, ids);
 	assert_string_equal(f->processes, "[{\"pid\": 4242, \"name\": \"curl\"}]");
 	assert_string_equal(f->detail, "d1");
+	assert_int_equal(f->occurrences, 1);
 	assert_int_equal(f->count, 1);
 	assert_int_equal(f->first_seen, T(1));
 	assert_int_equal(f->last_seen, T(1));
 	assert_int_equal(f->acked, 0);
+	assert_int_equal(f->again, 0);
+	assert_int_equal(f->nocc, 1);
+	o = view_finding_latest(f);
+	assert_int_equal(o->serial, 1);
+	assert_int_equal(o->store_session, STORE_SESSION);
+	assert_int_equal(o->circ_id, 5);
+	/* The judge gave no exit: the view's circuit has it. */
+	assert_string_equal(o->exit_fp, FP1);
+	assert_string_equal(o->exit_nick, "exitA");
+	assert_string_equal(o->streams, "[10, 11]");
 	assert_int_equal(v->by_severity[SEV_CRITICAL], 1);
 	assert_int_equal(v->unacked_critical, 1);
 
-	/* The same finding again: updated in place. */
+	/* The same occurrence again: updated in place. */
 	finding_full(v, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 5, "", A_ID, B_ID,
 	    ids, 2, "d2", T(1), T(5));
 	assert_int_equal(v->nfindings, 1);
 	assert_ptr_equal(v->findings[0], f);
-	assert_int_equal(f->seq, 1);
+	assert_int_equal(f->occurrences, 1);
+	assert_int_equal(f->nocc, 1);
 	assert_int_equal(f->count, 2);
 	assert_int_equal(f->last_seen, T(5));
 	assert_int_equal(f->first_seen, T(1));
 	assert_string_equal(f->detail, "d2");
+
+	/* Two updates of one cause on two circuits: one row, 2 occurrences;
+	 * the pair in the other order is the same cause. */
+	finding_full(v, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 6, "", B_ID, A_ID,
+	    ids, 3, "circ 6", T(6), T(7));
+	assert_int_equal(v->nfindings, 1);
+	assert_int_equal(f->occurrences, 2);
+	assert_int_equal(f->nocc, 2);
+	assert_int_equal(f->count, 5);
+	assert_int_equal(f->first_seen, T(1));
+	assert_int_equal(f->last_seen, T(7));
+	assert_string_equal(f->detail, "circ 6");
+	assert_int_equal(view_finding_latest(f)->circ_id, 6);
+	assert_string_equal(view_finding_latest(f)->exit_fp, "");
+	assert_int_equal(occ_of(f, 1, 5)->count, 2);
+	assert_int_equal(occ_of(f, 1, 6)->count, 3);
+	assert_int_equal(occ_of(f, 1, 6)->first_seen, T(6));
+	/* An update of the older one makes it the latest. */
+	finding_full(v, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 5, "", A_ID, B_ID,
+	    ids, 4, "d4", T(1), T(8));
+	assert_int_equal(f->occurrences, 2);
+	assert_int_equal(f->count, 7);
+	assert_int_equal(view_finding_latest(f)->circ_id, 5);
 	assert_int_equal(v->by_severity[SEV_CRITICAL], 1);
 	assert_int_equal(v->unacked_critical, 1);
 
-	/* Any part of the key differing: another finding. */
-	finding_full(v, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 6, "", A_ID, B_ID,
-	    ids, 1, "circ", T(6), T(6));
-	assert_int_equal(v->nfindings, 2);
+	/* Another cause: another pair, another rule, another listener of a
+	 * rule whose cause has one. */
 	finding_full(v, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 5, "", A_ID, C_ID,
-	    ids, 1, "b", T(6), T(6));
-	assert_int_equal(v->nfindings, 3);
-	finding_full(v, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 5, LISTENER, A_ID,
-	    B_ID, ids, 1, "listener", T(6), T(6));
-	assert_int_equal(v->nfindings, 4);
+	    ids, 1, "b", T(9), T(9));
+	assert_int_equal(v->nfindings, 2);
 	finding_full(v, RULE_SHARED_EXIT, SEV_NOTICE, 5, "", A_ID, B_ID, ids, 1,
-	    "rule", T(6), T(6));
+	    "rule", T(9), T(9));
+	assert_int_equal(v->nfindings, 3);
+	finding_full(v, RULE_SHARED_PORT_PROCESSES, SEV_WARNING, 0, LISTENER,
+	    A_ID, B_ID, ids, 1, "port 1", T(9), T(9));
+	finding_full(v, RULE_SHARED_PORT_PROCESSES, SEV_WARNING, 0,
+	    "127.0.0.1:9050", A_ID, B_ID, ids, 1, "port 2", T(9), T(9));
 	assert_int_equal(v->nfindings, 5);
-	finding_full(v, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 5, "", B_ID, B_ID,
-	    ids, 1, "a", T(6), T(6));
-	assert_int_equal(v->nfindings, 6);
-	/* Another Tor session. */
+
+	/* Another Tor session, the same circuit id: the same cause, another
+	 * occurrence. */
 	session(v, PIPELINE_START, 2, T(10));
 	finding_full(v, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 5, "", A_ID, B_ID,
 	    ids, 1, "session 2", T(11), T(11));
-	assert_int_equal(v->nfindings, 7);
-	assert_int_equal(v->findings[6]->serial, 2);
-	assert_int_equal(v->findings[6]->seq, 7);
-	assert_string_equal(v->findings[0]->detail, "d2");
-	assert_int_equal(v->by_severity[SEV_CRITICAL], 6);
+	assert_int_equal(v->nfindings, 5);
+	assert_int_equal(f->occurrences, 3);
+	assert_int_equal(f->count, 8);
+	assert_int_equal(view_finding_latest(f)->serial, 2);
+	assert_int_equal(occ_of(f, 1, 5)->count, 4);
+	assert_int_equal(occ_of(f, 2, 5)->count, 1);
+	assert_int_equal(v->by_severity[SEV_CRITICAL], 2);
+	assert_int_equal(v->by_severity[SEV_WARNING], 2);
 	assert_int_equal(v->by_severity[SEV_NOTICE], 1);
-	assert_int_equal(v->unacked_critical, 6);
+	assert_int_equal(v->unacked_critical, 2);
 	assert_finding_counts(v);
 
 	assert_ptr_equal(view_finding_by_seq(v, 1), f);
-	assert_ptr_equal(view_finding_by_seq(v, 3), v->findings[2]);
-	assert_string_equal(view_finding_by_seq(v, 3)->ident_b, C_ID);
+	assert_string_equal(view_finding_by_seq(v, 2)->ident_b, C_ID);
 	assert_null(view_finding_by_seq(v, 0));
 	assert_null(view_finding_by_seq(v, 99));
+	assert_null(view_finding_by_cause(v, "no such cause"));
+}
+
+/* The judge's counts win when they are more than the view saw. */
+static void
+test_findings_judge_counts(void **state)
+{
+	struct view *v = *state;
+	struct judge_finding jf;
+	struct vfinding *f;
+
+	session(v, PIPELINE_START, 1, T(0));
+	jf_fill(&jf, RULE_UNISOLATED_PORT, SEV_WARNING, 0, LISTENER, "", "",
+	    "[]", 2, "port", T(1), T(2));
+	jf.occurrences = 5;
+	jf.cause_count = 12;
+	jf_send(v, &jf);
+	f = v->findings[0];
+	assert_int_equal(f->occurrences, 5);
+	assert_int_equal(f->count, 12);
+	assert_int_equal(f->nocc, 1);
+	/* Its occurrence again: the view adds what it saw. */
+	jf_fill(&jf, RULE_UNISOLATED_PORT, SEV_WARNING, 0, LISTENER, "", "",
+	    "[]", 3, "port", T(1), T(3));
+	jf.occurrences = 5;
+	jf.cause_count = 13;
+	jf.exit_fp = FP2;
+	jf_send(v, &jf);
+	assert_int_equal(f->occurrences, 5);
+	assert_int_equal(f->count, 13);
+	assert_string_equal(view_finding_latest(f)->exit_fp, FP2);
+	/* A severity changed by the configuration: the counts follow. */
+	jf_fill(&jf, RULE_UNISOLATED_PORT, SEV_CRITICAL, 0, LISTENER, "", "",
+	    "[]", 4, "port", T(1), T(4));
+	jf_send(v, &jf);
+	assert_int_equal(f->severity, SEV_CRITICAL);
+	assert_int_equal(v->by_severity[SEV_WARNING], 0);
+	assert_int_equal(v->unacked_critical, 1);
+	assert_finding_counts(v);
 }
 
 static void
@@ -1014,6 +1150,7 @@ test_findings_ack(void **state)
 {
 	struct view *v = *state;
 	struct vfinding *crit, *warn;
+	uint64_t gen;
 
 	session(v, PIPELINE_START, 1, T(0));
 	shared_finding(v, 1, A_ID, B_ID, 1, T(1));
@@ -1026,22 +1163,60 @@ test_findings_ack(void **state)
 	assert_int_equal(v->unacked_critical, 1);
 	assert_int_equal(v->by_severity[SEV_WARNING], 1);
 
-	assert_int_equal(view_ack(v, crit), 1);
+	gen = v->generation;
+	assert_int_equal(view_ack(v, crit, T(3)), 1);
+	assert_true(v->generation > gen);
 	assert_int_equal(crit->acked, 1);
+	assert_int_equal(crit->acked_at, T(3));
 	assert_int_equal(v->unacked_critical, 0);
-	assert_int_equal(view_ack(v, crit), 0);
+	assert_int_equal(view_ack(v, crit, T(3)), 0);
 	assert_int_equal(v->unacked_critical, 0);
-	assert_int_equal(view_ack(v, warn), 1);
-	assert_int_equal(view_ack(v, warn), 0);
+	assert_int_equal(view_ack(v, warn, T(3)), 1);
+	assert_int_equal(view_ack(v, warn, T(3)), 0);
 	assert_int_equal(v->unacked_critical, 0);
 	assert_int_equal(v->by_severity[SEV_CRITICAL], 1);
 	assert_int_equal(v->by_severity[SEV_WARNING], 1);
 
-	shared_finding(v, 2, A_ID, C_ID, 1, T(3));
+	shared_finding(v, 2, A_ID, C_ID, 1, T(4));
 	assert_int_equal(v->unacked_critical, 1);
-	/* An update of the acknowledged one keeps the counts consistent. */
-	shared_finding(v, 1, A_ID, B_ID, 2, T(4));
+	/* More of an occurrence known before the acknowledgement: still
+	 * acknowledged (its first seen is before). */
+	finding_full(v, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 1, "", A_ID, B_ID,
+	    "[]", 2, "more", T(1), T(5));
+	assert_int_equal(crit->acked, 1);
+	assert_int_equal(crit->again, 0);
+	assert_int_equal(crit->count, 2);
 	assert_int_equal(v->nfindings, 3);
+	assert_int_equal(v->unacked_critical, 1);
+	assert_finding_counts(v);
+
+	/* A new occurrence after the acknowledgement: unacknowledged again,
+	 * marked again, and the header's count follows. */
+	shared_finding(v, 7, A_ID, B_ID, 1, T(6));
+	assert_int_equal(v->nfindings, 3);
+	assert_int_equal(crit->occurrences, 2);
+	assert_int_equal(crit->acked, 0);
+	assert_int_equal(crit->again, 1);
+	assert_int_equal(crit->again_at, T(6));
+	assert_int_equal(v->unacked_critical, 2);
+	assert_finding_counts(v);
+	/* So in a new Tor session for a cause without circuits. */
+	session(v, PIPELINE_START, 2, T(10));
+	finding_full(v, RULE_UNISOLATED_PORT, SEV_WARNING, 0, LISTENER, "", "",
+	    "[\"" TRANS_ID "\"]", 1, "w", T(11), T(11));
+	assert_int_equal(warn->acked, 0);
+	assert_int_equal(warn->again, 1);
+	assert_int_equal(warn->occurrences, 2);
+	assert_int_equal(v->unacked_critical, 2);
+
+	/* Acknowledged again: no longer again; the acknowledgement covers
+	 * what the view knew even when the clock lags. */
+	assert_int_equal(view_ack(v, crit, T(5)), 1);
+	assert_int_equal(crit->again, 0);
+	assert_int_equal(crit->acked_at, T(6));
+	assert_int_equal(v->unacked_critical, 1);
+	shared_finding(v, 7, A_ID, B_ID, 1, T(6));
+	assert_int_equal(crit->acked, 1);
 	assert_finding_counts(v);
 }
 
@@ -1114,23 +1289,27 @@ static void
 test_findings_bounded(void **state)
 {
 	struct view *v = *state;
+	char listener[32];
 	size_t i;
 
+	/* A flood of distinct causes (one listener each). */
 	session(v, PIPELINE_START, 1, T(0));
-	for (i = 0; i < VIEW_MAX_FINDINGS; i++)
+	for (i = 0; i < VIEW_MAX_FINDINGS; i++) {
+		snprintf(listener, sizeof listener, "127.0.0.1:%zu", i + 1);
 		finding_full(v, RULE_UNISOLATED_PORT, (enum severity)(i % 4),
-		    i + 1, "", "", "", "[]", 1, "x", T(i), T(i));
+		    0, listener, "", "", "[]", 1, "x", T(i), T(i));
+	}
 	assert_int_equal(v->nfindings, VIEW_MAX_FINDINGS);
 	assert_int_equal(v->findings_dropped, 0);
 	assert_finding_counts(v);
 	/* seq 10 is a notice, seq 20 a critical. */
-	assert_int_equal(view_ack(v, view_finding_by_seq(v, 10)), 1);
-	assert_int_equal(view_ack(v, view_finding_by_seq(v, 20)), 1);
+	assert_int_equal(view_ack(v, view_finding_by_seq(v, 10), T(5000)), 1);
+	assert_int_equal(view_ack(v, view_finding_by_seq(v, 20), T(5000)), 1);
 	assert_int_equal(view_finding_by_seq(v, 20)->severity, SEV_CRITICAL);
 
 	/* Acknowledged ones go first, oldest first... */
-	finding_full(v, RULE_UNISOLATED_PORT, SEV_CRITICAL, 5000, "", "", "",
-	    "[]", 1, "y", T(5000), T(5000));
+	finding_full(v, RULE_UNISOLATED_PORT, SEV_CRITICAL, 0, "new:5000", "",
+	    "", "[]", 1, "y", T(5000), T(5000));
 	assert_int_equal(v->nfindings, VIEW_MAX_FINDINGS);
 	assert_int_equal(v->findings_dropped, 1);
 	assert_null(view_finding_by_seq(v, 10));
@@ -1139,34 +1318,72 @@ test_findings_bounded(void **state)
 	assert_non_null(view_finding_by_seq(v, VIEW_MAX_FINDINGS + 1));
 	assert_finding_counts(v);
 
-	finding_full(v, RULE_UNISOLATED_PORT, SEV_INFO, 5001, "", "", "",
+	finding_full(v, RULE_UNISOLATED_PORT, SEV_INFO, 0, "new:5001", "", "",
 	    "[]", 1, "y", T(5001), T(5001));
 	assert_null(view_finding_by_seq(v, 20));
 	assert_non_null(view_finding_by_seq(v, 1));
 	assert_finding_counts(v);
 
 	/* ...then the oldest. */
-	finding_full(v, RULE_UNISOLATED_PORT, SEV_INFO, 5002, "", "", "",
-	    "[]", 1, "y", T(5002), T(5002));
+	for (i = 0; i < 3 * VIEW_MAX_FINDINGS; i++) {
+		snprintf(listener, sizeof listener, "flood:%zu", i);
+		finding_full(v, RULE_UNISOLATED_PORT, SEV_INFO, 0, listener,
+		    "", "", "[]", 1, "y", T(6000 + i), T(6000 + i));
+		assert_true(v->nfindings <= VIEW_MAX_FINDINGS);
+	}
 	assert_null(view_finding_by_seq(v, 1));
-	assert_non_null(view_finding_by_seq(v, 2));
-	assert_int_equal(v->findings_dropped, 3);
+	assert_int_equal(v->findings_dropped, 3 * VIEW_MAX_FINDINGS + 2);
 	assert_int_equal(v->nfindings, VIEW_MAX_FINDINGS);
 	assert_finding_counts(v);
 
-	/* The dedup still finds the rest. */
-	finding_full(v, RULE_UNISOLATED_PORT, SEV_CRITICAL, 3, "", "", "",
-	    "[]", 2, "again", T(3), T(6000));
+	/* The index still finds the rest: an update is no new row. */
+	finding_full(v, RULE_UNISOLATED_PORT, SEV_INFO, 0, "flood:10000", "", "",
+	    "[]", 2, "again", T(6000 + 10000), T(20000));
 	assert_int_equal(v->nfindings, VIEW_MAX_FINDINGS);
-	assert_int_equal(v->findings_dropped, 3);
-	assert_int_equal(view_finding_by_seq(v, 3)->count, 2);
-	assert_string_equal(view_finding_by_seq(v, 3)->detail, "again");
-	finding_full(v, RULE_UNISOLATED_PORT, SEV_INFO, 5002, "", "", "",
-	    "[]", 2, "again", T(5002), T(6001));
-	assert_int_equal(v->nfindings, VIEW_MAX_FINDINGS);
-	assert_int_equal(view_finding_by_seq(v, VIEW_MAX_FINDINGS + 3)->count,
-	    2);
+	assert_int_equal(v->findings_dropped, 3 * VIEW_MAX_FINDINGS + 2);
+	assert_string_equal(v->findings[10000 - 2 * VIEW_MAX_FINDINGS]->detail,
+	    "again");
+	assert_int_equal(v->findings[10000 - 2 * VIEW_MAX_FINDINGS]->count, 2);
 	assert_finding_counts(v);
+}
+
+/* One cause seen on many circuits keeps the latest VIEW_CAUSE_OCCS. */
+static void
+test_findings_occurrences_bounded(void **state)
+{
+	struct view *v = *state;
+	struct vfinding *f;
+	size_t i;
+
+	session(v, PIPELINE_START, 1, T(0));
+	for (i = 1; i <= 40; i++)
+		shared_finding(v, i, A_ID, B_ID, 1, T(i));
+	assert_int_equal(v->nfindings, 1);
+	f = v->findings[0];
+	assert_int_equal(f->nocc, VIEW_CAUSE_OCCS);
+	assert_int_equal(f->occurrences, 40);
+	assert_int_equal(f->count, 40);
+	assert_int_equal(f->first_seen, T(1));
+	assert_int_equal(f->last_seen, T(40));
+	for (i = 0; i < VIEW_CAUSE_OCCS; i++)
+		assert_int_equal(f->occ[i].circ_id, 40 - VIEW_CAUSE_OCCS + 1 + i);
+	assert_null(occ_of(f, 1, 1));
+	/* A kept one updated is not another occurrence. */
+	finding_full(v, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 30, "", A_ID, B_ID,
+	    "[]", 2, "more", T(30), T(41));
+	assert_int_equal(f->occurrences, 40);
+	assert_int_equal(f->count, 41);
+	assert_int_equal(f->nocc, VIEW_CAUSE_OCCS);
+	assert_int_equal(view_finding_latest(f)->circ_id, 30);
+	/* Across Tor sessions too. */
+	for (i = 2; i < 50; i++) {
+		session(v, PIPELINE_START, (unsigned)i, T(100 + i));
+		shared_finding(v, 1, A_ID, B_ID, 1, T(100 + i));
+	}
+	assert_int_equal(f->nocc, VIEW_CAUSE_OCCS);
+	assert_int_equal(f->occurrences, 40 + 48);
+	assert_int_equal(view_finding_latest(f)->serial, 49);
+	assert_int_equal(v->nfindings, 1);
 }
 
 /* --- 6. log ------------------------------------------------------------- */
@@ -1787,6 +2004,32 @@ detail_text(const struct rows *r, uint64_t seq, const char *label)
 	return out;
 }
 
+/*
+ * The rows of seq's "occurrences:" (one per occurrence when the width
+ * does not wrap them, then "and N more"): *first, *n.
+ */
+static void
+occ_rows(const struct rows *r, uint64_t seq, size_t *first, size_t *n)
+{
+	size_t i;
+
+	*first = 0;
+	*n = 0;
+	for (i = 0; i < r->n; i++) {
+		const char *c = r->v[i].cells[0];
+
+		if (r->v[i].kind != ROW_DETAIL || r->v[i].key != seq)
+			continue;
+		if (*n == 0 && strncmp(c, "    occurrences: ", 17) == 0) {
+			*first = i;
+			*n = 1;
+		} else if (*n > 0 && strncmp(c, "                 ", 17) == 0)
+			(*n)++;
+		else if (*n > 0)
+			break;
+	}
+}
+
 static void
 test_panel_findings(void **state)
 {
@@ -1795,7 +2038,8 @@ test_panel_findings(void **state)
 	struct rows r;
 	char *text;
 	long at;
-	size_t i;
+	size_t i, first_occ, nocc_rows;
+	char c1[16], c2[16], want[128];
 	int width;
 
 	session(v, PIPELINE_START, 1, T(0));
@@ -1819,8 +2063,9 @@ test_panel_findings(void **state)
 	}
 	assert_string_equal(r.v[1].cells[2], "warning");
 	assert_string_equal(r.v[1].cells[3], "UNISOLATED_PORT");
-	assert_string_equal(r.v[1].cells[4], "4");
-	assert_string_equal(r.v[1].cells[5], "port");
+	assert_string_equal(r.v[1].cells[4], "x1");	/* occurrences */
+	assert_string_equal(r.v[1].cells[5], "port");	/* no pair: detail */
+	assert_string_equal(r.v[2].cells[5], B_ID " and " C_ID);
 	assert_int_equal(r.v[1].severity, SEV_WARNING);
 	assert_int_equal(r.v[2].severity, SEV_CRITICAL);
 
@@ -1832,7 +2077,7 @@ test_panel_findings(void **state)
 	assert_int_equal(r.v[2].key, 2);
 
 	/* Acknowledged. */
-	view_ack(v, view_finding_by_seq(v, 3));
+	view_ack(v, view_finding_by_seq(v, 3), T(31));
 	ps.sort = 0;
 	build(&panel_findings, v, &ps, &r);
 	assert_int_equal(r.v[1].key, 3);
@@ -1841,12 +2086,13 @@ test_panel_findings(void **state)
 	assert_string_equal(r.v[0].cells[0], "*");
 	assert_false(r.v[0].flags & ROW_ACKED);
 
-	/* A newer occurrence moves it up. */
-	finding_full(v, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 2, "", B_ID, C_ID,
-	    "[\"" B_ID "\", \"" C_ID "\"]", 2, LONG_DETAIL, T(10), T(40));
+	/* A newer occurrence (another circuit) moves it up: one row, x2. */
+	finding_full(v, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 3, "", B_ID, C_ID,
+	    "[\"" B_ID "\", \"" C_ID "\"]", 2, LONG_DETAIL, T(35), T(40));
 	build(&panel_findings, v, &ps, &r);
+	assert_int_equal(r.n, 3);
 	assert_int_equal(r.v[0].key, 1);
-	assert_string_equal(r.v[0].cells[4], "2");
+	assert_string_equal(r.v[0].cells[4], "x2");
 
 	/* Opened: its details under it, wrapped to the width. */
 	ps.open_finding = 1;
@@ -1881,21 +2127,34 @@ test_panel_findings(void **state)
 	text = detail_text(&r, 1, "processes:");
 	assert_string_equal(text, "curl[4242]");
 	free(text);
-	text = detail_text(&r, 1, "circuit:");
-	assert_string_equal(text, "2");
-	free(text);
-	text = detail_text(&r, 1, "Tor session:");
-	assert_string_equal(text, "1");
-	free(text);
 	text = detail_text(&r, 1, "seen:");
-	assert_non_null(strstr(text, ", 2 times"));
+	assert_non_null(strstr(text, ", 3 times in 2 occurrences"));
 	free(text);
+	text = detail_text(&r, 1, "state:");
+	assert_string_equal(text, "not acknowledged");
+	free(text);
+	/* Its occurrences, the latest first, one line each. */
+	ps.width = 200;
+	build(&panel_findings, v, &ps, &r);
+	at = row_find(&r, ROW_FINDING, 1);
+	occ_rows(&r, 1, &first_occ, &nocc_rows);
+	assert_int_equal(nocc_rows, 2);
+	ui_clock(T(35), c1, sizeof c1);
+	ui_clock(T(40), c2, sizeof c2);
+	snprintf(want, sizeof want, "Tor session 1, circuit 3: 2 times, %s-%s; "
+	    "streams 10, 11", c1, c2);
+	assert_string_equal(r.v[first_occ].cells[0] + 17, want);
+	assert_int_equal(strncmp(r.v[first_occ + 1].cells[0] + 4, "            ",
+	    12), 0);
+	assert_non_null(strstr(r.v[first_occ + 1].cells[0],
+	    "Tor session 1, circuit 2: 1 time, "));
+	ps.width = 80;
 
 	/* The acknowledged one says so. */
 	ps.open_finding = 3;
 	build(&panel_findings, v, &ps, &r);
-	text = detail_text(&r, 3, "Tor session:");
-	assert_string_equal(text, "1 (acknowledged)");
+	text = detail_text(&r, 3, "state:");
+	assert_int_equal(strncmp(text, "acknowledged (", 14), 0);
 	free(text);
 	at = row_find(&r, ROW_FINDING, 3);
 	assert_int_equal(r.v[at + 1].kind, ROW_DETAIL);
@@ -1915,6 +2174,67 @@ test_panel_findings(void **state)
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.v[0].kind, ROW_NOTE);
 	assert_string_equal(r.v[0].cells[0], "(no finding matches the filter)");
+	rows_clear(&r);
+}
+
+/* A cause seen on many circuits, acknowledged, then back. */
+static void
+test_panel_findings_again(void **state)
+{
+	struct view *v = *state;
+	struct panel_state ps;
+	struct rows r;
+	struct judge_finding jf;
+	char *text, want[64];
+	size_t i, first, n;
+
+	session(v, PIPELINE_START, 1, T(0));
+	for (i = 1; i <= 20; i++)
+		shared_finding(v, i, B_ID, C_ID, 1, T(i));
+	rows_init(&r);
+	ps_init(&ps, NULL, T(61));
+	ps.width = 200;
+	ps.open_finding = 1;
+	build(&panel_findings, v, &ps, &r);
+	assert_int_equal(row_count(&r, ROW_FINDING), 1);
+	assert_string_equal(r.v[0].cells[4], "x20");
+	occ_rows(&r, 1, &first, &n);
+	assert_int_equal(n, VIEW_CAUSE_OCCS + 1);
+	assert_non_null(strstr(r.v[first].cells[0], "circuit 20:"));
+	assert_non_null(strstr(r.v[first + VIEW_CAUSE_OCCS - 1].cells[0],
+	    "circuit 5:"));
+	snprintf(want, sizeof want, "and %d more", 20 - VIEW_CAUSE_OCCS);
+	assert_string_equal(r.v[first + VIEW_CAUSE_OCCS].cells[0] + 17, want);
+	/* At most 8 stream ids an occurrence. */
+	jf_fill(&jf, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 20, "", B_ID, C_ID,
+	    "[]", 2, "d", T(20), T(20));
+	jf.streams = "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]";
+	jf_send(v, &jf);
+	build(&panel_findings, v, &ps, &r);
+	occ_rows(&r, 1, &first, &n);
+	assert_non_null(strstr(r.v[first].cells[0],
+	    "; streams 1, 2, 3, 4, 5, 6, 7, 8, +2 more"));
+
+	/* Acknowledged: no marker; a new circuit: back, marked again. */
+	view_ack(v, view_finding_by_seq(v, 1), T(30));
+	build(&panel_findings, v, &ps, &r);
+	assert_string_equal(r.v[0].cells[0], "");
+	assert_true(r.v[0].flags & ROW_ACKED);
+	shared_finding(v, 21, B_ID, C_ID, 1, T(31));
+	build(&panel_findings, v, &ps, &r);
+	assert_int_equal(row_count(&r, ROW_FINDING), 1);
+	assert_string_equal(r.v[0].cells[0], "*");
+	assert_false(r.v[0].flags & ROW_ACKED);
+	assert_string_equal(r.v[0].cells[4], "x21");
+	assert_string_equal(r.v[0].cells[5], "again: " B_ID " and " C_ID);
+	text = detail_text(&r, 1, "state:");
+	assert_int_equal(strncmp(text, "again: seen at ", 15), 0);
+	free(text);
+	assert_int_equal(v->unacked_critical, 1);
+	ps.open_finding = 0;
+	ps.filter = "again";
+	build(&panel_findings, v, &ps, &r);
+	assert_int_equal(row_count(&r, ROW_FINDING), 1);
 	rows_clear(&r);
 }
 
@@ -2204,10 +2524,12 @@ main(void)
 		VT_TEST(test_stream_reattach),
 		VT_TEST(test_circ_shared),
 		VT_TEST(test_circ_shared_conflux),
-		VT_TEST(test_findings_dedup),
+		VT_TEST(test_findings_causes),
+		VT_TEST(test_findings_judge_counts),
 		VT_TEST(test_findings_ack),
 		VT_TEST(test_app_verdict),
 		VT_TEST(test_findings_bounded),
+		VT_TEST(test_findings_occurrences_bounded),
 		VT_TEST(test_log_ring),
 		VT_TEST(test_app_sets_bounded),
 		VT_TEST(test_app_sets_overflow_distinct),
@@ -2221,6 +2543,7 @@ main(void)
 		VT_TEST(test_panel_circuits_filter_unattached),
 		VT_TEST(test_panel_apps),
 		VT_TEST(test_panel_findings),
+		VT_TEST(test_panel_findings_again),
 		VT_TEST(test_panel_log),
 		VT_TEST(test_ui_match),
 		VT_TEST(test_ui_age),
