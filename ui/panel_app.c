@@ -107,7 +107,7 @@ build(const struct view *v, const struct panel_state *ps, struct rows *out)
 			continue;
 		items[n].a = v->apps[i];
 		items[n].idx = i;
-		items[n].with = view_app_verdict(v, v->apps[i]->ident,
+		items[n].with = view_app_verdict(v, v->apps[i],
 		    &items[n].rules);
 		n++;
 	}

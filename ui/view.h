@@ -220,10 +220,11 @@ const struct vlog *view_log_line(const struct view *, size_t);
 
 /* The application with this identity, or NULL. */
 struct vapp *view_app(const struct view *, const char *);
-/* Applications that shared an exit circuit with ident (SHARED_CIRCUIT
- * findings): "a, b" (allocated), or NULL; *rules gets the other rules
- * whose findings name it ("SHARED_EXIT, UNISOLATED_PORT"), or NULL. */
-char	*view_app_verdict(const struct view *, const char *, char **);
+/* Applications that shared an exit circuit with this row's (SHARED_CIRCUIT
+ * findings naming it or one of its programs on its host): "a, b"
+ * (allocated), or NULL; *rules gets the other rules whose findings name
+ * it ("SHARED_EXIT, UNISOLATED_PORT"), or NULL. */
+char	*view_app_verdict(const struct view *, const struct vapp *, char **);
 /* Whether the circuit (or another leg of its conflux set) carries streams
  * of two different attributed identities. */
 int	view_circ_shared(const struct view *, const struct vcirc *);

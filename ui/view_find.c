@@ -294,7 +294,7 @@ view_ack(struct view *v, struct vfinding *f, int64_t at)
 
 /* Whether a finding's identities (a JSON array) name ident. */
 static int
-finding_names(const struct vfinding *f, const char *ident)
+names_ident(const struct vfinding *f, const char *ident)
 {
 	struct buf q;
 	int found;
@@ -308,6 +308,38 @@ finding_names(const struct vfinding *f, const char *ident)
 	found = strstr(f->identities, buf_cstr(&q)) != NULL;
 	buf_free(&q);
 	return found;
+}
+
+/*
+ * The identity by which a finding names an application row, or NULL: the
+ * row's own ("label@host[/sub]", where no process is known), else one of
+ * its programs on its host ("curl@localhost": the judge's applications
+ * are programs).
+ */
+static const char *
+finding_names(const struct vfinding *f, const struct vapp *a, struct buf *b)
+{
+	const char *host = strrchr(a->ident, '@'), *sub;
+	size_t i, n;
+
+	if (names_ident(f, a->ident))
+		return a->ident;
+	if (host == NULL)
+		return NULL;
+	for (i = 0; i < a->processes.n; i++) {
+		/* "name[pid]" -> "name@host" (without the row's "/sub"). */
+		n = strcspn(a->processes.v[i], "[");
+		buf_reset(b);
+		buf_add(b, a->processes.v[i], n);
+		sub = strchr(host, '/');
+		buf_add(b, host, sub != NULL ? (size_t)(sub - host) :
+		    strlen(host));
+		if (sub != NULL)
+			buf_adds(b, sub);
+		if (names_ident(f, buf_cstr(b)))
+			return b->p;
+	}
+	return NULL;
 }
 
 /* Adds s to a ", "-separated list unless it is an item already. */
@@ -329,18 +361,20 @@ list_add_once(struct buf *b, const char *s)
 }
 
 char *
-view_app_verdict(const struct view *v, const char *ident, char **rules)
+view_app_verdict(const struct view *v, const struct vapp *a, char **rules)
 {
-	struct buf with, other;
+	struct buf with, other, who;
+	const char *ident;
 	size_t i;
 	char *out = NULL;
 
 	buf_init(&with);
 	buf_init(&other);
+	buf_init(&who);
 	for (i = 0; i < v->nfindings; i++) {
 		const struct vfinding *f = v->findings[i];
 
-		if (!finding_names(f, ident))
+		if ((ident = finding_names(f, a, &who)) == NULL)
 			continue;
 		/* One exit circuit is sharing; one exit relay at once on
 		 * two circuits (SHARED_EXIT) is a weaker signal, a rule. */
@@ -356,5 +390,6 @@ view_app_verdict(const struct view *v, const char *ident, char **rules)
 	*rules = other.len > 0 ? xstrdup(buf_cstr(&other)) : NULL;
 	buf_free(&with);
 	buf_free(&other);
+	buf_free(&who);
 	return out;
 }

@@ -65,9 +65,11 @@ wait_for() {
 }
 
 # fetch PORT [PATH]: curl the target through SocksPort PORT; prints curl's
-# local port (the SOURCE_ADDR port Tor sees), fails on a wrong body.
+# local port (the SOURCE_ADDR port Tor sees), fails on a wrong body.  The
+# program is $CURL if set (a copy of curl under another name is another
+# application), else curl.
 fetch() {
-	out=$(curl -sS --max-time 60 --socks5-hostname "127.0.0.1:$1" \
+	out=$(${CURL:-curl} -sS --max-time 60 --socks5-hostname "127.0.0.1:$1" \
 	    -w ' %{local_port}' "http://127.0.0.1:$TORNET_TARGET/${2:-}") ||
 	    fail "curl through 127.0.0.1:$1 failed"
 	case $out in

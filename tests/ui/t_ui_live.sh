@@ -45,10 +45,14 @@ ok "applications panel: alpha and bravo with listener and process"
 # D's circuit for E the first time (a fresh preemptive circuit is as
 # good), so D and E go again, up to three rounds, until it does.  What is
 # tested is that the screen shows it when it happens.
+# Two applications are two programs: curl under the names delta and echo.
+mkdir -p "$T/bin"
+cp "$(command -v curl)" "$T/bin/delta"
+cp "$(command -v curl)" "$T/bin/echo"
 round=0
 while :; do
-	fetch "$TORNET_SOCKS_D" >/dev/null
-	fetch "$TORNET_SOCKS_E" >/dev/null
+	CURL="$T/bin/delta" fetch "$TORNET_SOCKS_D" >/dev/null
+	CURL="$T/bin/echo" fetch "$TORNET_SOCKS_E" >/dev/null
 	ui_wait '^!! +(delta|echo)@localhost .*SHARED with' 8 >"$T/wait" && break
 	round=$((round + 1))
 	[ "$round" -lt 3 ] || { cat "$T/wait"; fail "D/E not SHARED in applications after 3 rounds"; }

@@ -1220,6 +1220,22 @@ test_findings_ack(void **state)
 	assert_finding_counts(v);
 }
 
+/* view_app_verdict for a row with this identity and, if given, one
+ * process ("name[pid]"). */
+static char *
+verdict(struct view *v, const char *ident, const char *proc, char **rules)
+{
+	struct vapp a;
+
+	memset(&a, 0, sizeof a);
+	a.ident = (char *)(uintptr_t)ident;
+	if (proc != NULL) {
+		a.processes.v[0] = (char *)(uintptr_t)proc;
+		a.processes.n = 1;
+	}
+	return view_app_verdict(v, &a, rules);
+}
+
 static void
 test_app_verdict(void **state)
 {
@@ -1238,7 +1254,7 @@ test_app_verdict(void **state)
 	finding_full(v, RULE_UNISOLATED_PORT, SEV_WARNING, 0, "127.0.0.1:9041",
 	    "", "", "[\"" C_ID "\"]", 1, "port", T(3), T(3));
 
-	with = view_app_verdict(v, B_ID, &rules);
+	with = verdict(v, B_ID, NULL, &rules);
 	assert_non_null(with);
 	assert_string_equal(with, C_ID);
 	assert_non_null(rules);
@@ -1246,7 +1262,7 @@ test_app_verdict(void **state)
 	free(with);
 	free(rules);
 
-	with = view_app_verdict(v, C_ID, &rules);
+	with = verdict(v, C_ID, NULL, &rules);
 	assert_non_null(with);
 	assert_string_equal(with, B_ID);
 	assert_non_null(rules);
@@ -1255,34 +1271,47 @@ test_app_verdict(void **state)
 	free(rules);
 
 	/* SHARED_EXIT is a rule, not a shared circuit (view.h, dashboard.md). */
-	with = view_app_verdict(v, D_ID, &rules);
+	with = verdict(v, D_ID, NULL, &rules);
 	assert_null(with);
 	assert_non_null(rules);
 	assert_string_equal(rules, "SHARED_EXIT");
 	free(rules);
 
-	with = view_app_verdict(v, TRANS_ID, &rules);
+	with = verdict(v, TRANS_ID, NULL, &rules);
 	assert_null(with);
 	assert_non_null(rules);
 	assert_string_equal(rules, "UNISOLATED_PORT");
 	free(rules);
 
 	/* Named as a whole JSON string only. */
-	with = view_app_verdict(v, "trans@local", &rules);
+	with = verdict(v, "trans@local", NULL, &rules);
 	assert_null(with);
 	assert_null(rules);
-	with = view_app_verdict(v, A_ID, &rules);
+	with = verdict(v, A_ID, NULL, &rules);
 	assert_null(with);
 	assert_null(rules);
 
 	/* Several partners, each once; a prefix of one is another. */
 	shared_finding(v, 4, B_ID, D_ID, 1, T(4));
 	shared_finding(v, 5, "irc@local", B_ID, 1, T(4));
-	with = view_app_verdict(v, B_ID, &rules);
+	with = verdict(v, B_ID, NULL, &rules);
 	assert_non_null(with);
 	assert_string_equal(with, C_ID ", " D_ID ", irc@local");
 	free(with);
 	free(rules);
+
+	/* The judge names programs: a row ("App X@h") is named through a
+	 * program it saw ("chat[42]" -> "chat@h"), not through a prefix. */
+	shared_finding(v, 6, "chat@h", "irc@h", 1, T(5));
+	with = verdict(v, "App X@h", "chat[42]", &rules);
+	assert_non_null(with);
+	assert_string_equal(with, "irc@h");
+	free(with);
+	free(rules);
+	with = verdict(v, "App X@h", "cha[42]", &rules);
+	assert_null(with);
+	with = verdict(v, "App X@other", "chat[42]", &rules);
+	assert_null(with);
 }
 
 static void
