@@ -268,8 +268,12 @@ assert sorted(p["pid"] for p in f["processes"]) == sorted(int(x) for x in ARGS[2
 assert sorted(p["name"] for p in f["processes"]) == ["app-a", "curl-two"], f
 assert sorted(f["streams"]) == sorted([str(sx["id"]), str(sy["id"])]), f
 assert sorted(f["identities"]) == ["app-a@localhost", "curl-two@localhost"], f
-# One identity (App A@localhost): no SHARED_CIRCUIT whatever Tor did.
-assert not rules("SHARED_CIRCUIT") and not rules("CONTROLLER_ATTACH"), "pair rules on one identity"
+# Two programs: when Tor did put them on one exit circuit (it may: their
+# isolation keys are equal), that is SHARED_CIRCUIT; never
+# CONTROLLER_ATTACH (Tor's own rule allowed it).
+together = exit_key(sx) == exit_key(sy)
+assert bool(rules("SHARED_CIRCUIT")) == together, ("SHARED_CIRCUIT iff on one exit circuit", together, rules("SHARED_CIRCUIT"))
+assert not rules("CONTROLLER_ATTACH"), "CONTROLLER_ATTACH without a controller"
 PY
 done_ok "3: app-a and curl-two ($px, $py) on A without credentials: SHARED_PORT_PROCESSES warning names both"
 

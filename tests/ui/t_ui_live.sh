@@ -74,7 +74,7 @@ ui_keys g Enter
 ui_wait '^    detail: .*shared exit' 5 || fail "no details on Enter"
 grep -Eq '^    identities: +(delta|echo)@localhost, (delta|echo)@localhost' "$T/screen" ||
     fail "details lack identities"
-grep -Eq '^    processes: +curl\[[0-9]+\], curl\[[0-9]+\]' "$T/screen" ||
+grep -Eq '^    processes: +(delta|echo)\[[0-9]+\], (delta|echo)\[[0-9]+\]' "$T/screen" ||
     fail "details lack processes"
 ui_keys a
 ui_wait 'acknowledged \(kept in the database\)' 5 || fail "no ack message"
