@@ -8,6 +8,7 @@
  */
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -15,7 +16,9 @@
 #include "log.h"
 #include "monitor.h"
 #include "store.h"
+#include "timeutil.h"
 #include "ui.h"
+#include "xmalloc.h"
 
 static struct panel_view *
 cur(struct ui *ui)
@@ -164,7 +167,6 @@ act_ack(struct ui *ui, int arg)
 {
 	const struct row *r = selected(ui);
 	struct vfinding *f;
-	struct store_finding sf;
 
 	(void)arg;
 	if (r == NULL || (r->kind != ROW_FINDING && r->kind != ROW_DETAIL) ||
@@ -175,14 +177,12 @@ act_ack(struct ui *ui, int arg)
 		return UI_NEXT_NOTHING;
 	}
 	if (f->store_session != 0) {
-		memset(&sf, 0, sizeof sf);
-		sf.session = f->store_session;
-		sf.rule = rule_name(f->rule);
-		sf.circ_id = f->circ_id;
-		sf.listener = f->listener;
-		sf.ident_a = f->ident_a;
-		sf.ident_b = f->ident_b;
-		store_ack(monitor_store(ui->mon), &sf);
+		/* Interim: the judge's cause key (the 0.2 view carries it). */
+		char *key = xasprintf("%s|%s|%s|%s", rule_name(f->rule),
+		    f->ident_a, f->ident_b, f->listener);
+
+		store_ack(monitor_store(ui->mon), key, time_now_us());
+		free(key);
 	}
 	log_info("acknowledged %s: %s", rule_name(f->rule), f->detail);
 	ui_message(ui, "acknowledged (kept in the database)");

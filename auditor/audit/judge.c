@@ -821,12 +821,21 @@ finding_emit(struct judge *j, struct jfinding *f, const char *detail,
     int is_new)
 {
 	struct judge_finding out;
+	struct buf cause;
 
 	if (j->cfg->severity[f->rule] == SEV_OFF || j->fn == NULL)
 		return;
 	finding_json(f);
+	/* Interim cause key (the 0.2 judge replaces this). */
+	buf_init(&cause);
+	buf_printf(&cause, "%s|%s|%s|%s", rule_name(f->rule), f->a, f->b,
+	    f->listener);
 	memset(&out, 0, sizeof out);
 	out.rule = f->rule;
+	out.cause = buf_cstr(&cause);
+	out.exit_fp = "";
+	out.occurrences = 1;
+	out.cause_count = f->count;
 	out.severity = j->cfg->severity[f->rule];
 	out.circ_id = f->circ;
 	out.listener = f->listener;
@@ -842,6 +851,7 @@ finding_emit(struct judge *j, struct jfinding *f, const char *detail,
 	out.detail = detail;
 	out.is_new = is_new;
 	j->fn(&out, j->arg);
+	buf_free(&cause);
 }
 
 /* Describes a circuit's exit: "circuit 25 (exit exit0 $08511103)". */
@@ -1448,12 +1458,13 @@ judge_port_config(struct judge *j, const char *line, int64_t ts)
 }
 
 void
-judge_pre_attach(struct judge *j, unsigned n, int64_t ts)
+judge_pre_attach(struct judge *j, unsigned n, uint64_t session, int64_t ts)
 {
 	struct jfinding *f;
 	char d[160];
 	int is_new;
 
+	(void)session;
 	if (n == 0)
 		return;
 	f = finding_get(j, RULE_PRE_ATTACH, 0, "", NULL, NULL, ts, &is_new);

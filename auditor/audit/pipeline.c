@@ -1473,6 +1473,8 @@ on_finding(const struct judge_finding *f, void *arg)
 
 		memset(&sf, 0, sizeof sf);
 		sf.session = p->session_id;
+		sf.cause = f->cause;
+		sf.exit_fp = f->exit_fp;
 		sf.rule = rule_name(f->rule);
 		sf.severity = sev;
 		sf.circ_id = f->circ_id;
@@ -1564,7 +1566,8 @@ pipeline_command_reply(struct pipeline *p, const struct reply *r)
 			    r->ts_us, initial_stream);
 			if (p->judge != NULL)
 				judge_pre_attach(p->judge,
-				    p->pre_attach_streams - before, r->ts_us);
+				    p->pre_attach_streams - before,
+				    (uint64_t)p->session_id, r->ts_us);
 		} else if (klen == 9 && strncmp(l->text, "SocksPort", 9) == 0 &&
 		    p->judge != NULL) {
 			char *v = escape_dup(eq + 1, l->textlen - klen - 1);
