@@ -393,6 +393,77 @@ test_migrate_newer_refused(void **state)
 	assert_q_int(e->db, "PRAGMA user_version", latest + 1);
 }
 
+extern const char *const schema_steps[];
+
+/*
+ * A 0.1 database (schema step 1) with findings, one acknowledged, one on a
+ * circuit, and a check cursor: each finding becomes a cause of its own
+ * with one occurrence, nothing lost, the cursor's last finding id its last
+ * seq.
+ */
+static void
+test_migrate_v1_findings(void **state)
+{
+	struct env *e = *state;
+	struct store *s;
+	char p[192];
+	FILE *f;
+
+	snprintf(p, sizeof p, "%s/v1.db", e->dir);
+	assert_non_null(f = fopen(p, "w"));
+	fclose(f);
+	db_exec(p, schema_steps[0]);
+	db_exec(p, "PRAGMA user_version = 1");
+	db_exec(p, "INSERT INTO tor_session(id, control, started) VALUES "
+	    "(1, 'c', 100), (2, 'c', 200)");
+	db_exec(p, "INSERT INTO circuit(session, circ_id, exit_fp) VALUES "
+	    "(1, 7, 'EXIT7')");
+	db_exec(p, "INSERT INTO finding(id, rule, severity, session, circ_id, "
+	    "listener, ident_a, ident_b, apps, identities, processes, streams, "
+	    "count, first_seen, last_seen, detail, acknowledged) VALUES "
+	    "(3, 'SHARED_CIRCUIT', 'critical', 1, 7, '', 'a', 'b', '[\"A\"]', "
+	    "'[\"a\"]', '[]', '[\"1\", \"2\"]', 5, 110, 150, 'd1', 1), "
+	    "(5, 'SHARED_CIRCUIT', 'critical', 2, 7, '', 'a', 'b', '[\"A\"]', "
+	    "'[\"a\"]', '[]', '[\"9\"]', 2, 210, 220, 'd2', 0), "
+	    "(6, 'UNISOLATED_PORT', 'warning', 2, 0, '127.0.0.1:9040', 'a', "
+	    "'', '[\"A\"]', '[\"a\"]', '[{\"pid\": 1, \"name\": \"x\"}]', "
+	    "'[]', 1, 230, 230, 'd3', 0)");
+	db_exec(p, "INSERT INTO check_cursor(name, last_finding, updated) "
+	    "VALUES ('default', 5, 300)");
+
+	s = open_w(p);
+	assert_int_equal(store_schema_version(s), store_schema_latest());
+	store_close(s);
+	assert_q_int(p, "SELECT count(*) FROM sqlite_master WHERE name = "
+	    "'finding'", 0);
+	assert_q_int(p, "SELECT count(*) FROM cause", 3);
+	assert_q_int(p, "SELECT count(*) FROM occurrence", 3);
+	/* Every finding: a cause 'v1:ID' of its own, ids and order kept. */
+	assert_q_text(p, "SELECT group_concat(id || ':' || key || ':' || seq "
+	    "|| ':' || acknowledged || ':' || again, ' ') FROM (SELECT * FROM "
+	    "cause ORDER BY id)", "3:v1:3:3:1:0 5:v1:5:5:0:0 6:v1:6:6:0:0");
+	assert_q_text(p, "SELECT group_concat(rule || ':' || severity || ':' "
+	    "|| listener || ':' || ident_a || ':' || ident_b || ':' || apps || "
+	    "':' || identities || ':' || processes || ':' || detail || ':' || "
+	    "first_seen || ':' || last_seen, ' ') FROM (SELECT * FROM cause "
+	    "ORDER BY id)", "SHARED_CIRCUIT:critical::a:b:[\"A\"]:[\"a\"]:[]:"
+	    "d1:110:150 SHARED_CIRCUIT:critical::a:b:[\"A\"]:[\"a\"]:[]:d2:210:"
+	    "220 UNISOLATED_PORT:warning:127.0.0.1:9040:a::[\"A\"]:[\"a\"]:"
+	    "[{\"pid\": 1, \"name\": \"x\"}]:d3:230:230");
+	assert_q_text(p, "SELECT group_concat(cause || ':' || session || ':' "
+	    "|| circ_id || ':' || coalesce(exit_fp, '-') || ':' || streams || "
+	    "':' || count || ':' || first_seen || ':' || last_seen, ' ') FROM "
+	    "(SELECT * FROM occurrence ORDER BY cause)",
+	    "3:1:7:EXIT7:[\"1\", \"2\"]:5:110:150 5:2:7:-:[\"9\"]:2:210:220 "
+	    "6:2:0:-:[]:1:230:230");
+	assert_q_int(p, "SELECT ack_at FROM cause WHERE id = 3", 150);
+	/* The cursor: the same place, under its new name. */
+	assert_q_text(p, "SELECT name || ':' || last_seq || ':' || updated "
+	    "FROM check_cursor", "default:5:300");
+	assert_q_text(p, "PRAGMA integrity_check", "ok");
+	assert_q_int(p, "SELECT count(*) FROM pragma_foreign_key_check", 0);
+}
+
 static void
 test_read_missing(void **state)
 {
@@ -2146,6 +2217,97 @@ test_read_findings(void **state)
 	assert_non_null(strstr(c.buf, "o=1/1 [1/10 FP"));
 }
 
+static int
+coll_check(const struct store_finding_row *r, void *arg)
+{
+	collect_add(arg, "%s%s(%zu) ", r->cause, r->again ? "+again" : "",
+	    r->noccurrences);
+	return 0;
+}
+
+static void
+run_check(struct env *e, const char *cursor, int64_t since, struct collect *c)
+{
+	struct store_check sc;
+	struct store *s = open_r(e->db);
+	char *cause = NULL;
+
+	memset(&sc, 0, sizeof sc);
+	memset(c, 0, sizeof *c);
+	sc.cursor = cursor;
+	sc.since = since;
+	sc.now = T0 + DAY;
+	sc.finding = coll_check;
+	sc.arg = c;
+	if (store_check(s, &sc, &cause) == -1)
+		fail_msg("store_check: %s", cause);
+	store_close(s);
+}
+
+/* check: a cause once when new, again only after an acknowledgement. */
+static void
+test_check_causes(void **state)
+{
+	struct env *e = *state;
+	struct store_finding f;
+	struct collect c;
+	struct store *s;
+	int64_t s1, s2;
+
+	s = open_w(e->db);
+	s1 = store_session_begin(s, "c", NULL, NULL, T0);
+	occ_init(&f, s1, 7, 1, T0, T0);
+	store_finding(s, &f);
+	occ_init(&f, s1, 8, 1, T0 + SEC, T0 + SEC);
+	store_finding(s, &f);
+	occ_init(&f, s1, 0, 1, T0 + SEC, T0 + SEC);
+	f.cause = "L";
+	store_finding(s, &f);
+	store_close(s);
+
+	run_check(e, "default", 0, &c);
+	assert_string_equal(c.buf, "K(2) L(1) ");
+	run_check(e, "default", 0, &c);
+	assert_string_equal(c.buf, "");
+
+	/* More occurrences of a cause already told: nothing new. */
+	s = open_w(e->db);
+	s2 = store_session_begin(s, "c", NULL, NULL, T0 + 100 * SEC);
+	occ_init(&f, s2, 7, 1, T0 + 100 * SEC, T0 + 100 * SEC);
+	store_finding(s, &f);
+	store_close(s);
+	run_check(e, "default", 0, &c);
+	assert_string_equal(c.buf, "");
+
+	/* Acknowledged, then back: told again, once. */
+	s = open_w(e->db);
+	s2 = store_session_begin(s, "c", NULL, NULL, T0 + 200 * SEC);
+	store_ack(s, "K", T0 + 150 * SEC);
+	occ_init(&f, s2, 9, 1, T0 + 200 * SEC, T0 + 200 * SEC);
+	store_finding(s, &f);
+	store_close(s);
+	run_check(e, "default", 0, &c);
+	assert_string_equal(c.buf, "K+again(4) ");
+	run_check(e, "default", 0, &c);
+	assert_string_equal(c.buf, "");
+	/* Acknowledged and not back: nothing. */
+	s = open_w(e->db);
+	store_ack(s, "L", T0 + 300 * SEC);
+	store_close(s);
+	run_check(e, "default", 0, &c);
+	assert_string_equal(c.buf, "");
+	/* A new cursor starts from the beginning. */
+	run_check(e, "new", 0, &c);
+	assert_string_equal(c.buf, "L(1) K+again(4) ");
+	/* By time: new since then, or back since then. */
+	run_check(e, NULL, T0 + SEC, &c);
+	assert_string_equal(c.buf, "L(1) K+again(4) ");
+	run_check(e, NULL, T0 + 250 * SEC, &c);
+	assert_string_equal(c.buf, "");
+	run_check(e, NULL, T0 + 180 * SEC, &c);
+	assert_string_equal(c.buf, "K+again(4) ");
+}
+
 int
 main(void)
 {
@@ -2154,6 +2316,7 @@ main(void)
 		T(test_fresh_database),
 		T(test_migrate_empty_file),
 		T(test_migrate_newer_refused),
+		T(test_migrate_v1_findings),
 		T(test_read_missing),
 		T(test_read_writes_nothing),
 		T(test_batching),
@@ -2176,6 +2339,7 @@ main(void)
 		T(test_read_circuits),
 		T(test_read_streams),
 		T(test_read_findings),
+		T(test_check_causes),
 	};
 #undef T
 
