@@ -1,10 +1,12 @@
 /*
- * check.c: `isoaudit check`, for cron: the findings that are new since the
+ * check.c: `isoaudit check`, for cron: the causes that are new since the
  * last check under a cursor name (or first seen since a time), one line
- * each, and nothing at all when there is nothing new.  The database is
+ * each, and nothing at all when there is nothing new.  A cause is printed
+ * once when it appears, and again (marked "again") only when it came back
+ * after it was acknowledged.  The database is
  * read, apart from the cursor (and the memory of a reported silence),
  * which moves in the same transaction as the read: two checks under one
- * name never report a finding twice.
+ * name never report one appearance of a cause twice.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -70,14 +72,17 @@ check_text(struct buf *b, const struct store_finding_row *f)
 	const char *d = f->detail != NULL ? f->detail : "";
 
 	time_rfc3339(f->last_seen, when);
-	buf_printf(b, "%s %s %s (session %" PRId64, when, f->severity,
-	    f->rule, f->session);
+	/* A cause: where it was last seen, and how often. */
+	buf_printf(b, "%s %s%s %s (session %" PRId64, when, f->severity,
+	    f->again ? " again" : "", f->rule, f->session);
 	if (f->circ_id != 0)
 		buf_printf(b, ", circuit %" PRIu64, f->circ_id);
 	if (f->listener != NULL && f->listener[0] != '\0') {
 		buf_adds(b, ", listener ");
 		buf_escape(b, f->listener, strlen(f->listener));
 	}
+	if (f->noccurrences_total > 1)
+		buf_printf(b, ", %zu occurrences", f->noccurrences_total);
 	buf_adds(b, "): ");
 	buf_escape(b, d, strlen(d));
 }
@@ -255,7 +260,9 @@ const struct cmd_entry cmd_check_entry = {
 "\n"
 "New findings since the last check under NAME (default \"default\"), at or\n"
 "above SEV (default warning), one line each; nothing at all when there is\n"
-"nothing new, so that cron mails only on news.  Exit 1 when it printed\n"
+"nothing new, so that cron mails only on news.  A finding is a cause: it is\n"
+"printed once when it first appears, and again (marked \"again\") only when\n"
+"it came back after it was acknowledged.  Exit 1 when it printed\n"
 "something.  Reads the database; only the cursor is written.\n"
 "\n"
 "options:\n"

@@ -62,12 +62,14 @@ cmd_report_exec(const struct cmd_entry *self, struct opts *o)
 			    "--format csv");
 		if (report_table_parse(o->table, &q.table) == -1)
 			return cmd_usage_error(self, "--table: unknown table %s "
-			    "(sessions, apps, circuits, streams or findings)",
+			    "(sessions, apps, circuits, streams, findings or "
+			    "occurrences)",
 			    o->table);
 	}
 	if (q.format == FMT_CSV && q.table < 0 && o->output == NULL)
-		return cmd_usage_error(self, "--format csv writes five tables "
-		    "(sessions, apps, circuits, streams, findings): give "
+		return cmd_usage_error(self, "--format csv writes six tables "
+		    "(sessions, apps, circuits, streams, findings, "
+		    "occurrences): give "
 		    "--table NAME for one on standard output, or -o DIR for "
 		    "all of them");
 	if (o->all && o->session != 0)
@@ -99,8 +101,9 @@ const struct cmd_entry cmd_report_entry = {
 "                       --since WHEN [--until WHEN]] [-o FILE] [--table T]\n"
 "\n"
 "What happened, from the database: Tor sessions, applications, circuits,\n"
-"who shared what, and the findings, most severe first.  Default range: the\n"
-"most recent Tor session.  Read-only.\n"
+"who shared what, and the findings, most severe first: each finding is a\n"
+"cause, shown once with its occurrences (Tor session, circuit, exit) in the\n"
+"range.  Default range: the most recent Tor session.  Read-only.\n"
 "\n"
 "options:\n"
 "  --format FORMAT        text (default), json (SPEC.md's report), csv, html\n"
@@ -111,7 +114,8 @@ const struct cmd_entry cmd_report_entry = {
 "  --all                  everything in the database\n"
 "  -o, --output FILE      write FILE (mode 0600) instead of standard output;\n"
 "                         with --format csv and no --table, a directory\n"
-"  --table T              csv: sessions, apps, circuits, streams or findings\n"
+"  --table T              csv: sessions, apps, circuits, streams, findings or\n"
+"                         occurrences\n"
 "  --db PATH              database (default: $XDG_STATE_HOME/isoaudit/isoaudit.db)\n"
 "  -c, --config FILE      config file (its Database)\n"
 "  -v, --verbose          more detail\n"

@@ -296,6 +296,7 @@ load_finding(const struct store_finding_row *row, void *arg)
 {
 	struct report *r = arg;
 	struct rep_finding *f;
+	size_t i;
 
 	r->findings = grow(r->findings, r->nfindings, &r->cfindings,
 	    sizeof *r->findings);
@@ -316,6 +317,19 @@ load_finding(const struct store_finding_row *row, void *arg)
 	f->last_seen = row->last_seen;
 	f->detail = xstrdup_or_null(row->detail);
 	f->acknowledged = row->acknowledged;
+	f->cause = xstrdup_or_null(row->cause);
+	f->again = row->again;
+	f->nocc = row->noccurrences;
+	f->nocc_total = row->noccurrences_total > row->noccurrences ?
+	    row->noccurrences_total : row->noccurrences;
+	f->occ = xcalloc(f->nocc == 0 ? 1 : f->nocc, sizeof *f->occ);
+	for (i = 0; i < f->nocc; i++) {
+		f->occ[i] = row->occurrences[i];
+		f->occ[i].exit_fp = empty(row->occurrences[i].exit_fp) ? NULL :
+		    xstrdup(row->occurrences[i].exit_fp);
+		f->occ[i].streams =
+		    xstrdup_or_null(row->occurrences[i].streams);
+	}
 	if (f->sev != REPORT_SEV_OTHER)
 		r->sev[f->sev]++;
 }
@@ -516,7 +530,7 @@ report_load(struct report *r, int64_t since, int64_t until, char **cause)
 static void
 report_free(struct report *r)
 {
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < r->nsessions; i++) {
 		struct rep_session *s = &r->sessions[i];
@@ -566,6 +580,12 @@ report_free(struct report *r)
 		free(f->processes);
 		free(f->streams);
 		free(f->detail);
+		free(f->cause);
+		for (j = 0; j < f->nocc; j++) {
+			free((char *)f->occ[j].exit_fp);
+			free((char *)f->occ[j].streams);
+		}
+		free(f->occ);
 	}
 	free(r->findings);
 	free(r->share);
@@ -609,6 +629,66 @@ report_finding_where(struct buf *b, const struct rep_finding *f)
 		buf_printf(b, " circuit %" PRIu64, f->circ_id);
 	if (f->listener != NULL)
 		buf_printf(b, " listener %s", f->listener);
+}
+
+/*
+ * A cause's occurrences for a person: "1 occurrence", or "3 occurrences:
+ * session 1 circuits 79, 81; session 2 circuit 5" (raw), naming at most
+ * max circuits (then "and N more").
+ */
+void
+report_occurrences(struct buf *b, const struct rep_finding *f, size_t max)
+{
+	size_t i, k, n;
+
+	buf_printf(b, "%zu occurrence%s", f->nocc_total,
+	    f->nocc_total == 1 ? "" : "s");
+	for (i = 0; i < f->nocc && i < max; i = k) {
+		int64_t session = f->occ[i].session;
+
+		/* A run of occurrences in one session: its circuits. */
+		for (k = i, n = 0; k < f->nocc && k < max &&
+		    f->occ[k].session == session; k++)
+			if (f->occ[k].circ_id != 0)
+				n++;
+		buf_printf(b, "%s session %" PRId64, i == 0 ? ":" : ";",
+		    session);
+		if (n > 0)
+			buf_printf(b, " circuit%s", n == 1 ? "" : "s");
+		for (n = 0; i < k; i++)
+			if (f->occ[i].circ_id != 0)
+				buf_printf(b, "%s %" PRIu64, n++ ? "," : "",
+				    f->occ[i].circ_id);
+	}
+	if (f->nocc_total > i)
+		buf_printf(b, " and %zu more", f->nocc_total - i);
+}
+
+/* A finding as check and the JSON report write it (pointers into f). */
+void
+report_finding_row(const struct rep_finding *f, struct store_finding_row *row)
+{
+	memset(row, 0, sizeof *row);
+	row->id = f->id;
+	row->cause = f->cause;
+	row->rule = f->rule;
+	row->severity = f->severity;
+	row->session = f->session;
+	row->circ_id = f->circ_id;
+	row->listener = f->listener;
+	row->apps = f->apps;
+	row->identities = f->identities;
+	row->processes = f->processes;
+	row->streams = f->streams;
+	row->count = f->count;
+	row->first_seen = f->first_seen;
+	row->last_seen = f->last_seen;
+	row->detail = f->detail;
+	row->acknowledged = f->acknowledged;
+	row->again = f->again;
+	row->occurrences = f->occ;
+	row->noccurrences = f->nocc;
+	row->noccurrences_total = f->nocc_total;
 }
 
 /* The title of the range (raw). */

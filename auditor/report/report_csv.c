@@ -1,7 +1,10 @@
 /*
  * report_csv.c: the report as CSV, one table a file (sessions, apps,
- * circuits, streams, findings): all five into a directory, or one with
- * --table.  The streams table is written as the store reads it.
+ * circuits, streams, findings, occurrences): all six into a directory, or
+ * one with --table.  The streams table is written as the store reads it.
+ * A finding is a cause (0.2): the findings table has a row a cause, its
+ * occurrences in the range are the occurrences table's rows (cause = the
+ * finding's id).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -23,10 +26,10 @@
 
 enum csv_table {
 	CSV_SESSIONS, CSV_APPS, CSV_CIRCUITS, CSV_STREAMS, CSV_FINDINGS,
-	CSV_NTABLES
+	CSV_OCCURRENCES, CSV_NTABLES
 };
 static const char *const csv_table_names[CSV_NTABLES] = {
-	"sessions", "apps", "circuits", "streams", "findings"
+	"sessions", "apps", "circuits", "streams", "findings", "occurrences"
 };
 
 /*
@@ -258,7 +261,7 @@ csv_findings(const struct report *r, struct out *o)
 	static const char *const cols[] = { "id", "rule", "severity",
 	    "session", "circ_id", "listener", "apps", "identities",
 	    "processes", "streams", "count", "first_seen", "last_seen",
-	    "detail", "acknowledged", NULL };
+	    "detail", "acknowledged", "cause", "occurrences", NULL };
 	struct buf *b = &o->b;
 	size_t i;
 
@@ -289,8 +292,43 @@ csv_findings(const struct report *r, struct out *o)
 		csv_time(b, f->last_seen);
 		buf_addc(b, ',');
 		csv_str(b, f->detail);
-		buf_printf(b, ",%d\r\n", f->acknowledged ? 1 : 0);
+		buf_printf(b, ",%d,", f->acknowledged ? 1 : 0);
+		csv_str(b, f->cause);
+		buf_printf(b, ",%zu\r\n", f->nocc_total);
 		out_maybe_flush(o);
+	}
+}
+
+static void
+csv_occurrences(const struct report *r, struct out *o)
+{
+	static const char *const cols[] = { "cause", "session", "circ_id",
+	    "exit_fp", "streams", "count", "first_seen", "last_seen", NULL };
+	struct buf *b = &o->b;
+	size_t i, j;
+
+	csv_head(b, cols);
+	for (i = 0; i < r->nfindings; i++) {
+		const struct rep_finding *f = &r->findings[i];
+
+		for (j = 0; j < f->nocc; j++) {
+			const struct store_occurrence_row *c = &f->occ[j];
+
+			buf_printf(b, "%" PRId64 ",%" PRId64 ",", f->id,
+			    c->session);
+			if (c->circ_id != 0)
+				buf_printf(b, "%" PRIu64, c->circ_id);
+			buf_addc(b, ',');
+			csv_str(b, c->exit_fp);
+			buf_addc(b, ',');
+			csv_str(b, c->streams);
+			buf_printf(b, ",%ld,", c->count);
+			csv_time(b, c->first_seen);
+			buf_addc(b, ',');
+			csv_time(b, c->last_seen);
+			buf_adds(b, "\r\n");
+			out_maybe_flush(o);
+		}
 	}
 }
 
@@ -313,13 +351,16 @@ report_csv_write(const struct report *r, int table, struct out *o,
 	case CSV_FINDINGS:
 		csv_findings(r, o);
 		break;
+	case CSV_OCCURRENCES:
+		csv_occurrences(r, o);
+		break;
 	case CSV_NTABLES:
 		break;
 	}
 	return 0;
 }
 
-/* Writes the five tables as NAME.csv into dir (created 0700). */
+/* Writes the six tables as NAME.csv into dir (created 0700). */
 int
 report_csv_write_dir(const struct report *r, const char *dir, char **cause)
 {
@@ -335,7 +376,7 @@ report_csv_write_dir(const struct report *r, const char *dir, char **cause)
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd == -1) {
 		*cause = xasprintf("-o %s: %s (csv without --table writes "
-		    "five files into a directory)", dir, strerror(errno));
+		    "six files into a directory)", dir, strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < CSV_NTABLES && rc == 0; i++) {

@@ -213,6 +213,9 @@ html_sharing(const struct report *r, struct out *o)
 	buf_adds(b, "</table>\n");
 }
 
+/* The circuits a finding's row names (then "and N more"). */
+#define HTML_MAX_CIRCUITS	50
+
 static void
 html_findings(const struct report *r, struct out *o)
 {
@@ -227,7 +230,8 @@ html_findings(const struct report *r, struct out *o)
 	}
 	buf_init(&v);
 	buf_adds(b, "<table>\n<tr><th>severity</th><th>rule</th>"
-	    "<th>count</th><th>where</th><th>first seen</th>"
+	    "<th>count</th><th>occurrences</th><th>where (latest)</th>"
+	    "<th>first seen</th>"
 	    "<th>last seen</th><th>who</th><th>processes</th>"
 	    "<th>streams</th><th>detail</th></tr>\n");
 	for (k = 0; k < REPORT_NORDER; k++)
@@ -245,9 +249,15 @@ html_findings(const struct report *r, struct out *o)
 			}
 			if (f->acknowledged)
 				buf_adds(b, " (acknowledged)");
+			else if (f->again)
+				buf_adds(b, " (again)");
 			buf_adds(b, "</td>");
 			html_td(b, "mono", f->rule);
 			html_td_num(b, f->count);
+			/* A cause: its occurrences, then the latest. */
+			buf_reset(&v);
+			report_occurrences(&v, f, HTML_MAX_CIRCUITS);
+			html_td(b, NULL, buf_cstr(&v));
 			buf_reset(&v);
 			report_finding_where(&v, f);
 			html_td(b, NULL, buf_cstr(&v));

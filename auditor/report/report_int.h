@@ -97,6 +97,14 @@ struct rep_finding {
 	int64_t		 last_seen;
 	char		*detail;
 	int		 acknowledged;
+	/* 0.2: a finding is a cause (session, circ_id and streams above
+	 * are its latest occurrence's in the range, count their sum). */
+	char		*cause;		/* the key */
+	int		 again;		/* came back after an acknowledgement */
+	struct store_occurrence_row *occ;	/* in range, oldest first;
+						   strings owned */
+	size_t		 nocc;
+	size_t		 nocc_total;	/* in range (nocc: the newest held) */
 };
 
 struct report {
@@ -167,6 +175,12 @@ size_t	report_list_plain(struct buf *, const char *);
 void	report_session_values(const struct report *, struct buf *, size_t);
 /* "session 1 circuit 79 listener X", raw. */
 void	report_finding_where(struct buf *, const struct rep_finding *);
+/* "3 occurrences: session 1 circuits 79, 81; session 2 circuit 5", raw;
+ * at most max circuits named, then "and N more". */
+void	report_occurrences(struct buf *, const struct rep_finding *, size_t);
+/* A finding as check and the JSON report write it (pointers into f). */
+void	report_finding_row(const struct rep_finding *,
+	    struct store_finding_row *);
 /* "Tor session 3", "2 Tor sessions", "all 5 Tor sessions", raw. */
 void	report_range_title(const struct report *, struct buf *);
 /* "nick $ABCDEF01", raw, '?' when unknown. */
@@ -179,7 +193,7 @@ void	report_json_write(const struct report *, struct out *);
 void	report_html_write(const struct report *, struct out *);
 /* One CSV table (enum csv_table of report_csv.c).  0, or -1 with *cause. */
 int	report_csv_write(const struct report *, int, struct out *, char **);
-/* The five tables as NAME.csv into a directory.  0, or -1 with *cause. */
+/* The six tables as NAME.csv into a directory.  0, or -1 with *cause. */
 int	report_csv_write_dir(const struct report *, const char *, char **);
 
 #endif

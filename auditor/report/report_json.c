@@ -55,6 +55,8 @@ json_array_or_empty(struct buf *b, const char *s)
 void
 report_json_finding(struct buf *b, const struct store_finding_row *f)
 {
+	size_t i;
+
 	buf_adds(b, "{\"rule\": ");
 	buf_json_strz(b, f->rule);
 	buf_adds(b, ", \"severity\": ");
@@ -81,8 +83,39 @@ report_json_finding(struct buf *b, const struct store_finding_row *f)
 	json_time(b, f->last_seen);
 	buf_adds(b, ", \"detail\": ");
 	buf_json_strz(b, f->detail);
-	buf_printf(b, ", \"id\": %" PRId64 ", \"acknowledged\": %s}",
+	buf_printf(b, ", \"id\": %" PRId64 ", \"acknowledged\": %s",
 	    f->id, f->acknowledged ? "true" : "false");
+	/* 0.2: the cause, and its occurrences. */
+	buf_adds(b, ", \"cause\": ");
+	buf_json_strz(b, f->cause);
+	buf_printf(b, ", \"again\": %s, \"occurrences\": [",
+	    f->again ? "true" : "false");
+	for (i = 0; i < f->noccurrences; i++) {
+		const struct store_occurrence_row *o = &f->occurrences[i];
+
+		buf_printf(b, "%s{\"session\": %" PRId64 ", \"circuit\": ",
+		    i > 0 ? ", " : "", o->session);
+		if (o->circ_id != 0)
+			buf_printf(b, "\"%" PRIu64 "\"", o->circ_id);
+		else
+			buf_adds(b, "null");
+		buf_adds(b, ", \"exit\": ");
+		buf_json_strz(b, o->exit_fp != NULL && o->exit_fp[0] != '\0' ?
+		    o->exit_fp : NULL);
+		buf_adds(b, ", \"streams\": ");
+		json_array_or_empty(b, o->streams);
+		buf_printf(b, ", \"count\": %ld, \"first_seen\": ", o->count);
+		json_time(b, o->first_seen);
+		buf_adds(b, ", \"last_seen\": ");
+		json_time(b, o->last_seen);
+		buf_adds(b, "}");
+	}
+	buf_adds(b, "]");
+	/* Only the newest are held (store.h): say how many are left out. */
+	if (f->noccurrences_total > f->noccurrences)
+		buf_printf(b, ", \"occurrences_omitted\": %zu",
+		    f->noccurrences_total - f->noccurrences);
+	buf_adds(b, "}");
 }
 
 /* Sorted distinct labels of a circuit's applications (pointers into r). */
@@ -315,24 +348,7 @@ json_findings(const struct report *r, struct out *o)
 	size_t i;
 
 	for (i = 0; i < r->nfindings; i++) {
-		const struct rep_finding *f = &r->findings[i];
-
-		memset(&row, 0, sizeof row);
-		row.id = f->id;
-		row.rule = f->rule;
-		row.severity = f->severity;
-		row.session = f->session;
-		row.circ_id = f->circ_id;
-		row.listener = f->listener;
-		row.apps = f->apps;
-		row.identities = f->identities;
-		row.processes = f->processes;
-		row.streams = f->streams;
-		row.count = f->count;
-		row.first_seen = f->first_seen;
-		row.last_seen = f->last_seen;
-		row.detail = f->detail;
-		row.acknowledged = f->acknowledged;
+		report_finding_row(&r->findings[i], &row);
 		buf_adds(&o->b, i > 0 ? ",\n    " : "\n    ");
 		report_json_finding(&o->b, &row);
 		out_maybe_flush(o);

@@ -264,6 +264,9 @@ text_wrap(struct buf *b, const char *s, size_t indent, size_t width)
 		buf_addc(b, '\n');
 }
 
+/* The occurrences a finding's block names (then "and N more"). */
+#define TEXT_MAX_CIRCUITS	20
+
 /* Appends "label: " and an escaped, wrapped value for a finding block. */
 static void
 text_field(struct buf *b, const char *label, const char *raw)
@@ -522,7 +525,14 @@ text_findings(const struct report *r, struct out *o)
 				buf_printf(b, "  %s .. %s", x, y);
 			if (f->acknowledged)
 				buf_adds(b, "  (acknowledged)");
+			else if (f->again)
+				buf_adds(b, "  (again after an "
+				    "acknowledgement)");
 			buf_addc(b, '\n');
+			/* A cause: where it occurred. */
+			buf_reset(&v);
+			report_occurrences(&v, f, TEXT_MAX_CIRCUITS);
+			text_field(b, "", buf_cstr(&v));
 			buf_reset(&v);
 			if (report_list_plain(&v, f->identities) > 0 ||
 			    report_list_plain(&v, f->apps) > 0)

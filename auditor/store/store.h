@@ -271,6 +271,9 @@ struct store_finding_row {
 	int		 again;		/* it came back after an acknowledgement */
 	const struct store_occurrence_row *occurrences;
 	size_t		 noccurrences;
+	/* How many it has in the range: noccurrences holds the newest
+	 * STORE_MAX_OCCURRENCES (1000) of them (memory stays bounded). */
+	size_t		 noccurrences_total;
 };
 
 /*

@@ -112,15 +112,27 @@ done:
 	return r;
 }
 
+/*
+ * The causes after the cursor's seq, in seq order: a cause has a seq when
+ * it is made and a new one when it comes back after an acknowledgement,
+ * so each appears once per appearance.  A new seq is always above every
+ * cursor (store_queue.c), so a cursor never has to start again.  Without
+ * a cursor: the causes first seen since c->since, and those that came
+ * back after an acknowledgement and were seen since.  Each with all its
+ * occurrences.
+ */
 int
 store_check(struct store *s, const struct store_check *c, char **cause)
 {
+	static const struct store_range everything;
 	struct store_finding_row row;
+	struct cause_reader cr;
 	sqlite3_stmt *st = NULL, *up;
-	int64_t last = 0, maxid = 0;
+	int64_t last = 0, maxseq = 0;
 	char *ignored = NULL;
 	int rc;
 
+	memset(&cr, 0, sizeof cr);
 	/*
 	 * One write transaction from reading the cursor to moving it: a
 	 * second check under the same name waits here, then starts after
@@ -129,29 +141,37 @@ store_check(struct store *s, const struct store_check *c, char **cause)
 	if (store_exec(s, c->cursor != NULL ? "BEGIN IMMEDIATE" : "BEGIN",
 	    cause) == -1)
 		return -1;
+	if (store_cause_reader_init(s, &cr, cause) == -1)
+		goto fail;
 	if (c->cursor != NULL) {
-		if (check_int(s, "SELECT last_finding FROM check_cursor WHERE "
+		if (check_int(s, "SELECT last_seq FROM check_cursor WHERE "
 		    "name = ?1", c->cursor, 0, &last, cause) == -1 ||
-		    check_int(s, "SELECT max(id) FROM finding", NULL, 0, &maxid,
+		    check_int(s, "SELECT max(seq) FROM cause", NULL, 0, &maxseq,
 		    cause) == -1)
 			goto fail;
-		/* Every finding deleted since: the ids start again. */
-		if (maxid < last)
-			last = 0;
-		st = check_prepare(s, "SELECT " FINDING_COLS " FROM finding "
-		    "WHERE id > ?1 ORDER BY id", cause);
+		if (maxseq < last)
+			maxseq = last;
+		st = check_prepare(s, "SELECT " CAUSE_COLS " FROM cause c JOIN "
+		    "occurrence o ON o.cause = c.id WHERE c.seq > ?1 GROUP BY "
+		    "c.id ORDER BY c.seq", cause);
 		if (st == NULL)
 			goto fail;
 		sqlite3_bind_int64(st, 1, last);
 	} else {
-		st = check_prepare(s, "SELECT " FINDING_COLS " FROM finding "
-		    "WHERE first_seen >= ?1 ORDER BY first_seen, id", cause);
+		st = check_prepare(s, "SELECT " CAUSE_COLS " FROM cause c JOIN "
+		    "occurrence o ON o.cause = c.id WHERE c.first_seen >= ?1 OR "
+		    "(c.again > 0 AND c.acknowledged = 0 AND c.last_seen >= ?1) "
+		    "GROUP BY c.id ORDER BY c.seq", cause);
 		if (st == NULL)
 			goto fail;
 		sqlite3_bind_int64(st, 1, c->since);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_finding_row(st, &row);
+		if (store_cause_row(s, &cr, st, &everything, &row, cause) == -1)
+			goto fail;
+		/* New since: "again" only for one that came back since. */
+		if (c->cursor == NULL && row.first_seen >= c->since)
+			row.again = 0;
 		if (c->finding(&row, c->arg) == -1) {
 			*cause = xstrdup("cannot write the report");
 			goto fail;
@@ -166,22 +186,24 @@ store_check(struct store *s, const struct store_check *c, char **cause)
 		goto fail;
 	if (c->cursor != NULL) {
 		up = check_prepare(s, "INSERT INTO check_cursor(name, "
-		    "last_finding, updated) VALUES (?1, ?2, ?3) ON CONFLICT(name) "
-		    "DO UPDATE SET last_finding = excluded.last_finding, "
+		    "last_seq, updated) VALUES (?1, ?2, ?3) ON CONFLICT(name) "
+		    "DO UPDATE SET last_seq = excluded.last_seq, "
 		    "updated = excluded.updated", cause);
 		if (up == NULL)
 			goto fail;
 		sqlite3_bind_text(up, 1, c->cursor, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(up, 2, maxid);
+		sqlite3_bind_int64(up, 2, maxseq);
 		sqlite3_bind_int64(up, 3, c->now);
 		if (store_range_done(s, up, sqlite3_step(up), cause) == -1)
 			goto fail;
 	}
+	store_cause_reader_free(&cr);
 	if (store_exec(s, "COMMIT", cause) == -1)
-		goto fail;
+		return -1;
 	return 0;
 fail:
 	sqlite3_finalize(st);
+	store_cause_reader_free(&cr);
 	store_exec(s, "ROLLBACK", &ignored);
 	free(ignored);
 	return -1;

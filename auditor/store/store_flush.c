@@ -61,19 +61,44 @@ op_exec(struct store *s, const struct op *o, int t)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Runs one queued operation. */
+/* Whether the last statement failed on a constraint (a refused row). */
+static int
+refused(struct store *s)
+{
+	return (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_CONSTRAINT;
+}
+
+/*
+ * Runs one queued operation: 0, -1 (the database failed), or -2 (the
+ * schema refused the row; s->refusal says why).
+ */
 static int
 op_run(struct store *s, const struct op *o)
 {
 	if (o->type == OP_STREAM && !(o->nulls & (1u << 9))) {
 		if (op_exec(s, o, OP_STREAM_INSERT) == 0)
 			return 0;
-		if ((sqlite3_extended_errcode(s->db) & 0xff) !=
-		    SQLITE_CONSTRAINT)
+		if (!refused(s))
 			return -1;
 		/* There is a row (or the schema refuses it): upsert. */
 	}
-	return op_exec(s, o, o->type);
+	if (o->type == OP_FINDING) {
+		/* The cause, then its occurrence; a cause left alone goes. */
+		if (op_exec(s, o, OP_FINDING) == 0 &&
+		    op_exec(s, o, OP_OCCURRENCE) == 0)
+			return 0;
+		if (!refused(s))
+			return -1;
+		snprintf(s->refusal, sizeof s->refusal, "%s",
+		    sqlite3_errmsg(s->db));
+		return op_exec(s, o, OP_CAUSE_UNDO) == 0 ? -2 : -1;
+	}
+	if (op_exec(s, o, o->type) == 0)
+		return 0;
+	if (!refused(s))
+		return -1;
+	snprintf(s->refusal, sizeof s->refusal, "%s", sqlite3_errmsg(s->db));
+	return -2;
 }
 
 static void
@@ -140,21 +165,20 @@ store_flush(struct store *s)
 		goto rollback;
 	}
 	for (i = 0; i < s->nops; i++) {
-		if (op_run(s, &s->ops[i]) == -1) {
-			int ext = sqlite3_extended_errcode(s->db);
-
-			if ((ext & 0xff) == SQLITE_CONSTRAINT) {
-				/* One row the schema refuses must not hold
-				 * up the rest: drop it, count it, say so. */
-				s->st.rows_dropped++;
-				s->st.rows_refused++;
-				if (s->st.rows_refused == 1)
-					log_error("database %s: a row was "
-					    "refused (%s); dropped and "
-					    "counted", s->path,
-					    sqlite3_errmsg(s->db));
-				continue;
-			}
+		switch (op_run(s, &s->ops[i])) {
+		case 0:
+			break;
+		case -2:
+			/* One row the schema refuses must not hold up the
+			 * rest: drop it, count it, say so. */
+			s->st.rows_dropped++;
+			s->st.rows_refused++;
+			if (s->st.rows_refused == 1)
+				log_error("database %s: a row was refused "
+				    "(%s); dropped and counted", s->path,
+				    s->refusal);
+			break;
+		default:
 			store_set_error(s, "cannot write");
 			goto rollback;
 		}

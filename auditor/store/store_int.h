@@ -17,7 +17,7 @@
  *	store_read.c	the read iterators report uses
  *	store_agg.c	the one pass over a range's streams behind
  *			store_each_app and store_each_circuit
- *	store_check.c	check's findings after a cursor
+ *	store_check.c	check's causes after a cursor
  *	store_prune.c	prune
  */
 #ifndef ISOAUDIT_STORE_INT_H
@@ -45,9 +45,11 @@ enum op_type {
 	OP_ATTACH,
 	OP_RELAY,
 	OP_APP,
-	OP_FINDING,
+	OP_FINDING,		/* a cause's upsert, then OP_OCCURRENCE */
 	OP_ACK,
 	OP_STREAM_INSERT,	/* not queued: how op_run writes a new stream */
+	OP_OCCURRENCE,		/* not queued: an OP_FINDING's occurrence */
+	OP_CAUSE_UNDO,		/* not queued: a cause left without one */
 	OP__COUNT
 };
 
@@ -123,6 +125,7 @@ struct store {
 	int		 data_version;
 	struct store_stats st;
 	uint64_t	 dropped_reported;
+	char		 refusal[256];	/* why the last row was refused */
 };
 
 /* The hash of the in-memory indexes: v mixed into h. */
@@ -144,9 +147,25 @@ mix_str(uint64_t h, const char *str)
 #define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
 #define COL_I64(st, i) sqlite3_column_int64((st), (i))
 
-#define FINDING_COLS "id, rule, severity, session, circ_id, listener, apps, " \
-	"identities, processes, streams, count, first_seen, last_seen, " \
-	"detail, acknowledged"
+/*
+ * A cause with its occurrences summed (alias c for cause, o for the
+ * occurrences taken): what store_cause_row reads.
+ */
+#define CAUSE_COLS "c.id, c.key, c.rule, c.severity, c.listener, c.apps, " \
+	"c.identities, c.processes, c.detail, c.acknowledged, c.again, " \
+	"sum(o.count), min(o.first_seen), max(o.last_seen), count(*)"
+
+/* The occurrences held per cause row; the newest are kept. */
+#define STORE_MAX_OCCURRENCES	1000
+
+/* Reads causes' occurrences into rows (store_read.c). */
+struct cause_reader {
+	sqlite3_stmt		*occ;
+	struct buf		 arena;
+	struct store_occurrence_row *occs;
+	size_t			 cap;
+	size_t			*offs;	/* exit_fp, streams: arena offsets */
+};
 
 /* store.c */
 /* Runs sql; -1 with *cause allocated. */
@@ -180,8 +199,17 @@ sqlite3_stmt *store_range_stmt(struct store *, const char *,
 int	store_range_done(struct store *, sqlite3_stmt *, int, char **);
 /* WHERE for streams (alias x) in the range, parameters ?1..?3. */
 void	store_range_where(char *, size_t, const struct store_range *);
-/* A row of FINDING_COLS (valid until the next step). */
-void	store_finding_row(sqlite3_stmt *, struct store_finding_row *);
+/* Prepares r's occurrence statement; 0, or -1 with *cause. */
+int	store_cause_reader_init(struct store *, struct cause_reader *, char **);
+/* Frees what r holds; takes a zeroed one. */
+void	store_cause_reader_free(struct cause_reader *);
+/*
+ * A row of CAUSE_COLS, with its occurrences in the range (the newest
+ * STORE_MAX_OCCURRENCES, oldest first) read into r: valid until the
+ * next step or the next call.  0, or -1 with *cause.
+ */
+int	store_cause_row(struct store *, struct cause_reader *, sqlite3_stmt *,
+	    const struct store_range *, struct store_finding_row *, char **);
 
 /* store_agg.c */
 struct agg;

@@ -28,6 +28,11 @@ store_prune(struct store *s, int64_t cutoff, char **cause)
 	}
 	n = sqlite3_changes(s->db);
 	sqlite3_finalize(st);
+	/* Occurrences went with their sessions; a cause left without any
+	 * goes too, one that keeps some stays. */
+	if (store_exec(s, "DELETE FROM cause WHERE NOT EXISTS (SELECT 1 FROM "
+	    "occurrence o WHERE o.cause = cause.id)", cause) == -1)
+		goto fail_quiet;
 	if (store_exec(s, "DELETE FROM app WHERE id NOT IN (SELECT app FROM "
 	    "stream WHERE app IS NOT NULL)", cause) == -1)
 		goto fail_quiet;

@@ -87,27 +87,62 @@ const struct op_stmt store_op_sql[OP__COUNT] = {
 	    "INSERT OR IGNORE INTO app(id, label, host, sub) "
 	    "VALUES (?1, ?2, ?3, ?4)" },
 	/*
-	 * ?3 is the judge's count, ?6 how many occurrences this op carries
-	 * (updates folded together).  The judge forgets findings not seen
-	 * for long when it holds too many; one that comes back starts from
-	 * 1 again, and is then added to what the row counted already.
+	 * A finding is a cause with occurrences (schema/002-causes.sql).
+	 * Integers: ?1 session, ?2 circ_id, ?3 the judge's count of the
+	 * occurrence, ?4 first_seen, ?5 last_seen, ?6 how many updates this
+	 * op carries (folded together); strings: ?7 the cause's key, ?8 rule,
+	 * ?9 severity, ?10 listener, ?11 ident_a, ?12 ident_b, ?13 apps, ?14
+	 * identities, ?15 processes, ?16 detail, ?17 exit_fp, ?18 streams.
+	 * This statement upserts the cause; OP_OCCURRENCE (run right after
+	 * it with the same op) its occurrence.  An occurrence seen after the
+	 * cause was acknowledged brings it back: unacknowledged, again + 1,
+	 * and a new seq (check shows it once more).  A new seq is above every
+	 * seq and every check cursor, so that no cursor ever passes over it.
 	 */
-	[OP_FINDING] = { 6, 10,
-	    "INSERT INTO finding(session, circ_id, count, first_seen, "
-	    "last_seen, rule, severity, listener, ident_a, ident_b, apps, "
-	    "identities, processes, streams, detail) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
-	    "ON CONFLICT(rule, session, circ_id, listener, ident_a, ident_b) "
-	    "DO UPDATE SET count = CASE WHEN excluded.count > count THEN "
-	    "excluded.count ELSE count + ?6 END, last_seen = "
-	    "max(last_seen, excluded.last_seen), severity = "
-	    "excluded.severity, apps = excluded.apps, identities = "
-	    "excluded.identities, processes = excluded.processes, streams = "
-	    "excluded.streams, detail = excluded.detail" },
-	[OP_ACK] = { 2, 4,
-	    "UPDATE finding SET acknowledged = 1 WHERE session = ?1 AND "
-	    "circ_id = ?2 AND rule = ?3 AND listener = ?4 AND ident_a = ?5 "
-	    "AND ident_b = ?6" },
+	[OP_FINDING] = { 6, 12,
+	    "INSERT INTO cause(key, rule, severity, listener, ident_a, "
+	    "ident_b, apps, identities, processes, detail, first_seen, "
+	    "last_seen, seq) VALUES (?7, ?8, ?9, coalesce(?10, ''), "
+	    "coalesce(?11, ''), coalesce(?12, ''), ?13, ?14, ?15, ?16, ?4, ?5, "
+	    "max((SELECT coalesce(max(seq), 0) FROM cause), "
+	    "(SELECT coalesce(max(last_seq), 0) FROM check_cursor)) + 1) "
+	    "ON CONFLICT(key) DO UPDATE SET rule = excluded.rule, "
+	    "severity = excluded.severity, listener = excluded.listener, "
+	    "ident_a = excluded.ident_a, ident_b = excluded.ident_b, "
+	    "apps = coalesce(excluded.apps, apps), "
+	    "identities = coalesce(excluded.identities, identities), "
+	    "processes = coalesce(excluded.processes, processes), "
+	    "detail = coalesce(excluded.detail, detail), "
+	    "first_seen = min(first_seen, excluded.first_seen), "
+	    "last_seen = max(last_seen, excluded.last_seen), "
+	    "acknowledged = CASE WHEN acknowledged != 0 AND excluded.last_seen "
+	    "> coalesce(ack_at, 0) THEN 0 ELSE acknowledged END, "
+	    "again = again + (acknowledged != 0 AND excluded.last_seen > "
+	    "coalesce(ack_at, 0)), "
+	    "seq = CASE WHEN acknowledged != 0 AND excluded.last_seen > "
+	    "coalesce(ack_at, 0) THEN excluded.seq ELSE seq END" },
+	/*
+	 * The occurrence of the op's cause.  The judge forgets occurrences
+	 * not seen for long when it holds too many; one that comes back
+	 * starts from 1 again, and is then added to what the row counted.
+	 */
+	[OP_OCCURRENCE] = { 6, 12,
+	    "INSERT INTO occurrence(cause, session, circ_id, exit_fp, streams, "
+	    "count, first_seen, last_seen) VALUES ((SELECT id FROM cause "
+	    "WHERE key = ?7), ?1, ?2, nullif(?17, ''), ?18, ?3, ?4, ?5) "
+	    "ON CONFLICT(cause, session, circ_id) DO UPDATE SET "
+	    "exit_fp = coalesce(excluded.exit_fp, exit_fp), "
+	    "streams = coalesce(excluded.streams, streams), "
+	    "count = CASE WHEN excluded.count > count THEN excluded.count "
+	    "ELSE count + ?6 END, "
+	    "first_seen = min(first_seen, excluded.first_seen), "
+	    "last_seen = max(last_seen, excluded.last_seen)" },
+	/* A cause that could not get its occurrence: not kept alone. */
+	[OP_CAUSE_UNDO] = { 6, 12,
+	    "DELETE FROM cause WHERE key = ?7 AND NOT EXISTS (SELECT 1 FROM "
+	    "occurrence o WHERE o.cause = cause.id)" },
+	[OP_ACK] = { 1, 1,
+	    "UPDATE cause SET acknowledged = 1, ack_at = ?1 WHERE key = ?2" },
 	/*
 	 * A stream whose NEW event is in the op (opened is set) has no row
 	 * yet, almost always: a plain INSERT costs less than the upsert
@@ -519,30 +554,35 @@ store_relay(struct store *s, const char *fp, const char *nick, int64_t ts)
 void
 store_finding(struct store *s, const struct store_finding *f)
 {
-	static const int keypos[4] = { 0, 2, 3, 4 };
+	static const int keypos[1] = { 0 };
 	int64_t key[2] = { f->session, (int64_t)f->circ_id };
-	const char *sk[4] = { f->rule, f->listener ? f->listener : "",
-	    f->ident_a ? f->ident_a : "", f->ident_b ? f->ident_b : "" };
+	const char *sk[1] = { f->cause };
 	struct op *o;
 	size_t slot = 0;
 
-	if ((o = row_find(s, OP_FINDING, key, 2, sk, 4, keypos, &slot)) !=
+	if (f->cause == NULL || f->rule == NULL || f->severity == NULL)
+		return;
+	if ((o = row_find(s, OP_FINDING, key, 2, sk, 1, keypos, &slot)) !=
 	    NULL) {
 		s->nfolded++;
-		/* count, severity, lists, detail: the latest; first_seen:
-		 * the first; last_seen: the larger. */
-		/* A count that starts again (the judge forgot the finding
+		/* count, severity, lists, detail, exit, streams: the latest;
+		 * first_seen: the smaller; last_seen: the larger. */
+		/* A count that starts again (the judge forgot the occurrence
 		 * and met it again) goes on from the folded one. */
 		o->i[2] = f->count > o->i[2] ? f->count : o->i[2] + 1;
+		if (f->first_seen < o->i[3])
+			o->i[3] = f->first_seen;
 		if (f->last_seen > o->i[4])
 			o->i[4] = f->last_seen;
 		o->i[5]++;
-		fold_str(s, o, 1, f->severity, 1);
-		fold_str(s, o, 5, f->apps, 1);
-		fold_str(s, o, 6, f->identities, 1);
-		fold_str(s, o, 7, f->processes, 1);
-		fold_str(s, o, 8, f->streams, 1);
+		fold_str(s, o, 2, f->severity, 1);
+		fold_str(s, o, 6, f->apps, 1);
+		fold_str(s, o, 7, f->identities, 1);
+		fold_str(s, o, 8, f->processes, 1);
 		fold_str(s, o, 9, f->detail, 1);
+		if (f->exit_fp != NULL && f->exit_fp[0] != '\0')
+			fold_str(s, o, 10, f->exit_fp, 1);
+		fold_str(s, o, 11, f->streams, 1);
 		return;
 	}
 	if ((o = op_new(s, OP_FINDING)) == NULL)
@@ -554,26 +594,39 @@ store_finding(struct store *s, const struct store_finding *f)
 	op_int(o, 3, f->first_seen, 1);
 	op_int(o, 4, f->last_seen, 1);
 	op_int(o, 5, 1, 1);
-	op_str(s, o, 0, f->rule);
-	op_str(s, o, 1, f->severity);
-	op_str(s, o, 2, f->listener ? f->listener : "");
-	op_str(s, o, 3, f->ident_a ? f->ident_a : "");
-	op_str(s, o, 4, f->ident_b ? f->ident_b : "");
-	op_str(s, o, 5, f->apps);
-	op_str(s, o, 6, f->identities);
-	op_str(s, o, 7, f->processes);
-	op_str(s, o, 8, f->streams);
+	op_str(s, o, 0, f->cause);
+	op_str(s, o, 1, f->rule);
+	op_str(s, o, 2, f->severity);
+	op_str(s, o, 3, f->listener ? f->listener : "");
+	op_str(s, o, 4, f->ident_a ? f->ident_a : "");
+	op_str(s, o, 5, f->ident_b ? f->ident_b : "");
+	op_str(s, o, 6, f->apps);
+	op_str(s, o, 7, f->identities);
+	op_str(s, o, 8, f->processes);
 	op_str(s, o, 9, f->detail);
+	op_str(s, o, 10, f->exit_fp);
+	op_str(s, o, 11, f->streams);
 	store_maybe_flush(s);
 }
 
 void
 store_ack(struct store *s, const char *cause, int64_t at)
 {
-	/* stub until the causes' store lands (branch causes-db) */
-	(void)s;
-	(void)cause;
-	(void)at;
+	struct op *o;
+
+	if (cause == NULL)
+		return;
+	if ((o = op_new(s, OP_ACK)) == NULL)
+		return;
+	op_int(o, 0, at, 1);
+	op_str(s, o, 0, cause);
+	/*
+	 * Nothing queued before the acknowledgement takes a later write:
+	 * an occurrence after it must reach the database after it (and
+	 * bring the cause back), not fold into an op that runs before.
+	 */
+	hindex_clear(&s->rowidx);
+	store_maybe_flush(s);
 }
 
 /* The index of the app with this key in s->apps, or -1. */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store_int.h"
 #include "xmalloc.h"
@@ -212,25 +213,155 @@ store_each_stream(struct store *s, const struct store_range *r,
 	return store_range_done(s, st, rc, cause);
 }
 
-/* A row of FINDING_COLS (valid until the next step). */
-void
-store_finding_row(sqlite3_stmt *st, struct store_finding_row *row)
+/*
+ * Causes.  A cause row sums its occurrences in the range (one GROUP BY
+ * over the occurrences); its occurrences are then read by the cause's key
+ * in the UNIQUE (cause, session, circ_id) index.  Memory per row is
+ * bounded: at most STORE_MAX_OCCURRENCES occurrences are held (the newest
+ * by last seen; the row's count, first/last seen and noccurrences_total
+ * cover all of them), their strings in one arena reused from row to row.
+ */
+int
+store_cause_reader_init(struct store *s, struct cause_reader *r, char **cause)
 {
+	memset(r, 0, sizeof *r);
+	buf_init(&r->arena);
+	if (sqlite3_prepare_v2(s->db, "SELECT session, circ_id, exit_fp, "
+	    "streams, count, first_seen, last_seen FROM occurrence WHERE "
+	    "cause = ?4 AND (?1 = 0 OR session = ?1) AND (?2 = 0 OR "
+	    "last_seen >= ?2) AND (?3 = 0 OR first_seen < ?3) ORDER BY "
+	    "last_seen DESC, session DESC, circ_id DESC LIMIT ?5", -1, &r->occ,
+	    NULL) != SQLITE_OK) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_cause_reader_free(struct cause_reader *r)
+{
+	sqlite3_finalize(r->occ);
+	r->occ = NULL;
+	buf_free(&r->arena);
+	free(r->occs);
+	free(r->offs);
+	r->occs = NULL;
+	r->offs = NULL;
+	r->cap = 0;
+}
+
+static size_t
+arena_put(struct buf *b, const unsigned char *str)
+{
+	size_t at = b->len;
+
+	if (str == NULL)
+		return SIZE_MAX;
+	buf_add(b, str, strlen((const char *)str) + 1);
+	return at;
+}
+
+/* Oldest first: first seen, then session and circuit. */
+static int
+occ_cmp(const void *x, const void *y)
+{
+	const struct store_occurrence_row *a = x, *b = y;
+
+	if (a->first_seen != b->first_seen)
+		return a->first_seen < b->first_seen ? -1 : 1;
+	if (a->session != b->session)
+		return a->session < b->session ? -1 : 1;
+	if (a->circ_id != b->circ_id)
+		return a->circ_id < b->circ_id ? -1 : 1;
+	return 0;
+}
+
+int
+store_cause_row(struct store *s, struct cause_reader *r, sqlite3_stmt *st,
+    const struct store_range *range, struct store_finding_row *row,
+    char **cause)
+{
+	const struct store_occurrence_row *latest = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	memset(row, 0, sizeof *row);
 	row->id = COL_I64(st, 0);
-	row->rule = COL_TEXT(st, 1);
-	row->severity = COL_TEXT(st, 2);
-	row->session = COL_I64(st, 3);
-	row->circ_id = (uint64_t)COL_I64(st, 4);
-	row->listener = COL_TEXT(st, 5);
-	row->apps = COL_TEXT(st, 6);
-	row->identities = COL_TEXT(st, 7);
-	row->processes = COL_TEXT(st, 8);
-	row->streams = COL_TEXT(st, 9);
-	row->count = (long)COL_I64(st, 10);
-	row->first_seen = COL_I64(st, 11);
-	row->last_seen = COL_I64(st, 12);
-	row->detail = COL_TEXT(st, 13);
-	row->acknowledged = (int)COL_I64(st, 14);
+	row->cause = COL_TEXT(st, 1);
+	row->rule = COL_TEXT(st, 2);
+	row->severity = COL_TEXT(st, 3);
+	row->listener = COL_TEXT(st, 4);
+	row->apps = COL_TEXT(st, 5);
+	row->identities = COL_TEXT(st, 6);
+	row->processes = COL_TEXT(st, 7);
+	row->detail = COL_TEXT(st, 8);
+	row->acknowledged = COL_I64(st, 9) != 0;
+	row->again = COL_I64(st, 10) > 0;
+	row->count = (long)COL_I64(st, 11);
+	row->first_seen = COL_I64(st, 12);
+	row->last_seen = COL_I64(st, 13);
+	row->noccurrences_total = (size_t)COL_I64(st, 14);
+
+	buf_reset(&r->arena);
+	r->arena.len = 0;
+	sqlite3_reset(r->occ);
+	sqlite3_bind_int64(r->occ, 1, range->session);
+	sqlite3_bind_int64(r->occ, 2, range->from);
+	sqlite3_bind_int64(r->occ, 3, range->to);
+	sqlite3_bind_int64(r->occ, 4, row->id);
+	sqlite3_bind_int64(r->occ, 5, STORE_MAX_OCCURRENCES);
+	while ((rc = sqlite3_step(r->occ)) == SQLITE_ROW) {
+		struct store_occurrence_row *o;
+
+		if (n == r->cap) {
+			r->cap = r->cap ? r->cap * 2 : 16;
+			r->occs = xreallocarray(r->occs, r->cap,
+			    sizeof *r->occs);
+			r->offs = xreallocarray(r->offs, r->cap,
+			    2 * sizeof *r->offs);
+		}
+		o = &r->occs[n];
+		o->session = COL_I64(r->occ, 0);
+		o->circ_id = (uint64_t)COL_I64(r->occ, 1);
+		r->offs[2 * n] = arena_put(&r->arena,
+		    sqlite3_column_text(r->occ, 2));
+		r->offs[2 * n + 1] = arena_put(&r->arena,
+		    sqlite3_column_text(r->occ, 3));
+		o->count = (long)COL_I64(r->occ, 4);
+		o->first_seen = COL_I64(r->occ, 5);
+		o->last_seen = COL_I64(r->occ, 6);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		sqlite3_reset(r->occ);
+		return -1;
+	}
+	sqlite3_reset(r->occ);
+	/* The arena has stopped moving: point into it. */
+	for (i = 0; i < n; i++) {
+		r->occs[i].exit_fp = r->offs[2 * i] == SIZE_MAX ? NULL :
+		    r->arena.p + r->offs[2 * i];
+		r->occs[i].streams = r->offs[2 * i + 1] == SIZE_MAX ? NULL :
+		    r->arena.p + r->offs[2 * i + 1];
+	}
+	qsort(r->occs, n, sizeof *r->occs, occ_cmp);
+	for (i = 0; i < n; i++)
+		if (latest == NULL || r->occs[i].last_seen > latest->last_seen ||
+		    (r->occs[i].last_seen == latest->last_seen &&
+		    occ_cmp(&r->occs[i], latest) > 0))
+			latest = &r->occs[i];
+	if (latest != NULL) {
+		row->session = latest->session;
+		row->circ_id = latest->circ_id;
+		row->streams = latest->streams;
+	}
+	row->occurrences = r->occs;
+	row->noccurrences = n;
+	return 0;
 }
 
 int
@@ -239,19 +370,32 @@ store_each_finding(struct store *s, const struct store_range *r,
     char **cause)
 {
 	struct store_finding_row row;
+	struct cause_reader cr;
 	sqlite3_stmt *st;
 	int rc;
 
-	st = store_range_stmt(s, "SELECT " FINDING_COLS " FROM finding WHERE "
-	    "(?1 = 0 OR session = ?1) AND (?2 = 0 OR last_seen >= ?2) AND "
-	    "(?3 = 0 OR first_seen < ?3) ORDER BY CASE severity WHEN "
-	    "'critical' THEN 0 WHEN 'warning' THEN 1 WHEN 'notice' THEN 2 "
-	    "ELSE 3 END, first_seen, id", r, cause);
-	if (st == NULL)
+	if (store_cause_reader_init(s, &cr, cause) == -1) {
+		store_cause_reader_free(&cr);
 		return -1;
+	}
+	st = store_range_stmt(s, "SELECT " CAUSE_COLS " FROM occurrence o "
+	    "JOIN cause c ON c.id = o.cause WHERE (?1 = 0 OR o.session = ?1) "
+	    "AND (?2 = 0 OR o.last_seen >= ?2) AND (?3 = 0 OR o.first_seen < "
+	    "?3) GROUP BY c.id ORDER BY CASE c.severity WHEN 'critical' THEN "
+	    "0 WHEN 'warning' THEN 1 WHEN 'notice' THEN 2 ELSE 3 END, "
+	    "min(o.first_seen), c.id", r, cause);
+	if (st == NULL) {
+		store_cause_reader_free(&cr);
+		return -1;
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_finding_row(st, &row);
+		if (store_cause_row(s, &cr, st, r, &row, cause) == -1) {
+			sqlite3_finalize(st);
+			store_cause_reader_free(&cr);
+			return -1;
+		}
 		fn(&row, arg);
 	}
+	store_cause_reader_free(&cr);
 	return store_range_done(s, st, rc, cause);
 }

@@ -17,6 +17,12 @@
 #   --max-silence and MONITOR_STOPPED once per silence per cursor name;
 #   exit 3 for a missing database (not created), a newer schema and a
 #   database locked past the busy timeout; usage errors exit 2 with one line.
+# 0.2, a finding is a cause: rows inserted by hand go through a view
+# (compat) that makes each a cause of its own; a replay's finding that is
+# already a cause is a new occurrence, not news; a cause is printed once,
+# and again (marked "again", "again": true in JSON) only when it came back
+# after an acknowledgement.  The cursor across the 0.1 -> 0.2 migration is
+# t_migrate.sh's.
 . "$(dirname "$0")/lib.sh"
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI not installed"; exit 77; }
 command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
@@ -74,9 +80,12 @@ one_err() {
 	one_line "$T/$1.err"
 }
 
-# text_lines NAME: every stdout line is a finding line of the contract.
+# text_lines NAME: every stdout line is a finding line of the contract (a
+# cause: "again" after the severity when it came back after an
+# acknowledgement; where it was last seen, and how often when more than
+# once).
 RE_TIME='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
-RE_LINE="^$RE_TIME (critical|warning|notice|info) [A-Z_]+ \\(session [0-9]+(, circuit [0-9]+)?(, listener [^)]+)?\\): ."
+RE_LINE="^$RE_TIME (critical|warning|notice|info)( again)? [A-Z_]+ \\(session [0-9]+(, circuit [0-9]+)?(, listener [^)]+)?(, [0-9]+ occurrences)?\\): ."
 text_lines() {
 	grep -Evq "$RE_LINE" "$T/$1.out" && {
 		grep -Ev "$RE_LINE" "$T/$1.out" | sed 's/^/  | /'
@@ -91,12 +100,48 @@ want_rules() {
 	name=$1
 	shift
 	text_lines "$name"
-	got=$(awk '{ print $3 }' "$T/$name.out" | sort | tr '\n' ' ')
+	got=$(awk '{ print ($3 == "again") ? $4 : $3 }' "$T/$name.out" | sort | tr '\n' ' ')
 	exp=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
 	[ "$got" = "$exp" ] || {
 		sed 's/^/  | /' "$T/$name.out"
 		fail "$name: printed rules [$got], want [$exp]"
 	}
+}
+
+# compat DB: 0.2 keeps findings as causes with occurrences (cause,
+# occurrence).  This test adds findings by hand in 0.1's shape: a view
+# "finding" over them in DB, where an insert makes a cause of its own
+# (key 't:ID', the next seq above every cursor, as the store would) with
+# one occurrence.  The view is the test's; isoaudit never reads it.
+compat() {
+	sqlite3 "$1" <<'SQL' || fail "cannot add the finding view to $1"
+CREATE VIEW IF NOT EXISTS finding AS SELECT c.id AS id, c.rule AS rule,
+    c.severity AS severity, o.session AS session, o.circ_id AS circ_id,
+    c.listener AS listener, c.ident_a AS ident_a, c.ident_b AS ident_b,
+    c.apps AS apps, c.identities AS identities, c.processes AS processes,
+    o.streams AS streams, o.count AS count, o.first_seen AS first_seen,
+    o.last_seen AS last_seen, c.detail AS detail,
+    c.acknowledged AS acknowledged
+    FROM cause c JOIN occurrence o ON o.cause = c.id;
+CREATE TRIGGER IF NOT EXISTS finding_insert INSTEAD OF INSERT ON finding
+BEGIN
+    INSERT INTO cause(key, rule, severity, listener, ident_a, ident_b, apps,
+        identities, processes, detail, first_seen, last_seen, acknowledged,
+        ack_at, seq)
+    VALUES ('t:' || (SELECT coalesce(max(id), 0) + 1 FROM cause), NEW.rule,
+        NEW.severity, coalesce(NEW.listener, ''), coalesce(NEW.ident_a, ''),
+        coalesce(NEW.ident_b, ''), NEW.apps, NEW.identities, NEW.processes,
+        NEW.detail, NEW.first_seen, NEW.last_seen,
+        coalesce(NEW.acknowledged, 0),
+        CASE WHEN NEW.acknowledged THEN NEW.last_seen END,
+        max((SELECT coalesce(max(seq), 0) FROM cause),
+            (SELECT coalesce(max(last_seq), 0) FROM check_cursor)) + 1);
+    INSERT INTO occurrence(cause, session, circ_id, streams, count,
+        first_seen, last_seen)
+    VALUES (last_insert_rowid(), NEW.session, coalesce(NEW.circ_id, 0),
+        NEW.streams, coalesce(NEW.count, 1), NEW.first_seen, NEW.last_seen);
+END;
+SQL
 }
 
 # data_of DB: the dump of every table but check_cursor and meta.
@@ -105,7 +150,7 @@ data_of() {
 }
 
 cursors_of() {
-	sqlite3 "$1" 'SELECT name, last_finding, updated FROM check_cursor ORDER BY name'
+	sqlite3 "$1" 'SELECT name, last_seq, updated FROM check_cursor ORDER BY name'
 }
 
 rfc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
@@ -140,6 +185,7 @@ for f in 01_ports_A_then_B 04_sessiongroup42_D_and_E 09_getinfo_tcp; do
 	replay "$db" "$T/fx/$f.txt"
 done
 [ "$(sqlite3 "$db" 'SELECT count(*) FROM tor_session')" -eq 3 ] || fail "three sessions"
+compat "$db"
 sqlite3 "$db" <<SQL || fail "cannot add findings"
 INSERT INTO finding(rule, severity, session, circ_id, listener, ident_a,
     ident_b, apps, identities, processes, streams, count, first_seen,
@@ -274,30 +320,35 @@ quiet below_info2
 ok "findings below the severity and acknowledged ones: nothing, and not brought back by --min-severity info"
 
 # Another capture replayed into the same database, with WEAK_PORT_CONFIG
-# raised to critical by its config: a new session, its finding printed once.
+# raised to critical by its config: a new session, but the same causes (a
+# finding is a cause, 0.2): a new occurrence of each, and nothing new to
+# tell, whatever its severity now.
 printf 'Rule WEAK_PORT_CONFIG critical\n' >"$T/crit.conf"
 replay "$db" "$T/fx/09_getinfo_tcp.txt" "$T/crit.conf"
-chk 1 replayed --db "$db"
-want_rules replayed WEAK_PORT_CONFIG
-grep -q '^[^ ]* critical WEAK_PORT_CONFIG (session 4, listener 127\.0\.0\.1:20105): SocksPort 127\.0\.0\.1:20105: SessionGroup=42' "$T/replayed.out" ||
-    fail "replayed finding: $(cat "$T/replayed.out")"
-chk 0 replayed_again --db "$db"
-quiet replayed_again
-ok "a finding from another replay: printed once, then nothing"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM occurrence o JOIN cause c ON c.id = o.cause WHERE c.rule = 'WEAK_PORT_CONFIG'")" -eq 2 ] ||
+    fail "replayed: WEAK_PORT_CONFIG is not one cause with two occurrences"
+[ "$(sqlite3 "$db" "SELECT severity FROM cause WHERE rule = 'WEAK_PORT_CONFIG'")" = critical ] ||
+    fail "replayed: the cause's severity is not the latest"
+chk 0 replayed --db "$db"
+quiet replayed
+ok "a cause already passed, again in another replay: a second occurrence, nothing to tell"
 data_of "$db" >"$T/data.2"
 
 # --- cursor names and --min-severity ----------------------------------------------------
 chk 1 all --db "$db" --since-last all --min-severity info
 no_err all
+# Each cause once: 09's WEAK_PORT_CONFIG and PRE_ATTACH of sessions 3 and 4.
 want_rules all SHARED_CIRCUIT SHARED_CIRCUIT SHARED_PORT_PROCESSES NYM_EPOCH_REUSE SHARED_EXIT \
-    WEAK_PORT_CONFIG PRE_ATTACH PRE_ATTACH WEAK_PORT_CONFIG PRE_ATTACH
+    WEAK_PORT_CONFIG PRE_ATTACH PRE_ATTACH
+grep -q ' WEAK_PORT_CONFIG (session 4, listener 127\.0\.0\.1:20105, 2 occurrences): ' "$T/all.out" ||
+    fail "all: WEAK_PORT_CONFIG not once, at its latest occurrence, with its count"
 grep -q 'acknowledged' "$T/all.out" && fail "an acknowledged finding was printed"
 chk 1 crit --db "$db" --since-last crit --min-severity critical
 want_rules crit SHARED_CIRCUIT SHARED_CIRCUIT WEAK_PORT_CONFIG
 grep -q ' critical WEAK_PORT_CONFIG (session 4' "$T/crit.out" || fail "crit: not session 4's WEAK_PORT_CONFIG"
 chk 1 notice --db "$db" --since-last notice --min-severity notice
 want_rules notice SHARED_CIRCUIT SHARED_CIRCUIT SHARED_PORT_PROCESSES NYM_EPOCH_REUSE SHARED_EXIT \
-    WEAK_PORT_CONFIG WEAK_PORT_CONFIG
+    WEAK_PORT_CONFIG
 chk 1 cron1 --db "$db" --since-last cron
 want_rules cron1 SHARED_CIRCUIT SHARED_CIRCUIT SHARED_PORT_PROCESSES NYM_EPOCH_REUSE WEAK_PORT_CONFIG
 chk 0 cron2 --db "$db" --since-last=cron
@@ -311,7 +362,7 @@ quiet default3
 ok "cursor names (--since-last NAME, --since-last=NAME) are independent; --min-severity info, notice, critical"
 chk 1 ack_since --db "$db" --since 7d --min-severity info
 grep -q 'acknowledged' "$T/ack_since.out" && fail "--since printed an acknowledged finding"
-[ "$(grep -c . "$T/ack_since.out")" -eq "$(sqlite3 "$db" 'SELECT count(*) FROM finding WHERE acknowledged = 0')" ] ||
+[ "$(grep -c . "$T/ack_since.out")" -eq "$(sqlite3 "$db" 'SELECT count(*) FROM cause WHERE acknowledged = 0')" ] ||
     fail "--since 7d --min-severity info: $(grep -c . "$T/ack_since.out") lines"
 ok "acknowledged findings are never printed"
 
@@ -345,7 +396,7 @@ for o in objs:
 ids = [o["id"] for o in objs]
 assert len(ids) == len(set(ids)), ids
 want = {r[0] for r in sqlite3.connect(db).execute(
-    "SELECT id FROM finding WHERE acknowledged = 0")}
+    "SELECT id FROM cause WHERE acknowledged = 0")}
 assert set(ids) == want, (sorted(ids), sorted(want))
 by = {o["id"]: o for o in objs}
 a, b, d = by[idA], by[idB], by[idD]
@@ -376,6 +427,7 @@ ok "still read-only apart from check_cursor after all these checks"
 # finding is printed exactly once between them all.
 cdb="$T/conc.db"
 replay "$cdb" "$T/fx/09_getinfo_tcp.txt"
+compat "$cdb"
 add_race() {
 	sqlite3 -cmd '.timeout 10000' "$cdb" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30)
 	    INSERT INTO finding(rule, severity, session, circ_id, ident_a, apps,
@@ -432,7 +484,7 @@ for f in sys.argv[2:]:
 dup = {i: n for i, n in seen.items() if n > 1}
 assert not dup, "printed more than once: %s" % dup
 want = {r[0] for r in sqlite3.connect(sys.argv[1]).execute(
-    "SELECT id FROM finding WHERE acknowledged = 0")}
+    "SELECT id FROM cause WHERE acknowledged = 0")}
 assert set(seen) == want, ("missing", sorted(want - set(seen)), "extra", sorted(set(seen) - want))
 print("race ok: %d findings over %d checks, per check %s" % (len(want), len(per), per))
 PY
@@ -500,12 +552,65 @@ for f in sys.argv[2:]:
 dup = {i: n for i, n in seen.items() if n > 1}
 assert not dup, "printed more than once: %s" % dup
 want = {r[0] for r in sqlite3.connect(sys.argv[1]).execute(
-    "SELECT id FROM finding WHERE acknowledged = 0")}
+    "SELECT id FROM cause WHERE acknowledged = 0")}
 assert want, "the burst gave no findings"
 assert set(seen) == want, ("missing", sorted(want - set(seen)), "extra", sorted(set(seen) - want))
 print("live ok: %d findings" % len(want))
 PY
 ok "$during checks while a monitor wrote $streams streams: exit 0 or 1, each finding once, no MONITOR_STOPPED"
+
+# --- a cause: once, and again only after an acknowledgement -------------------------
+# 09 replayed: WEAK_PORT_CONFIG (notice) is told once, by text and by JSON.
+# Replayed again: a second occurrence, nothing told.  Acknowledged (before
+# the next replay's time), then replayed: told once more, marked again
+# (text: "again" after the severity; JSON: "again": true, the same cause,
+# its three occurrences).  Acknowledged after the next replay's time: that
+# replay does not bring it back.
+adb="$T/again.db"
+replay "$adb" "$T/fx/09_getinfo_tcp.txt"
+chk 1 again1 --db "$adb" --since-last t --min-severity notice
+want_rules again1 WEAK_PORT_CONFIG
+grep -q ' notice WEAK_PORT_CONFIG (session 1, listener 127\.0\.0\.1:20105): ' "$T/again1.out" ||
+    fail "again1: $(cat "$T/again1.out")"
+chk 1 againj1 --db "$adb" --since-last j --min-severity notice --format json
+replay "$adb" "$T/fx/09_getinfo_tcp.txt"
+chk 0 again2 --db "$adb" --since-last t --min-severity notice
+quiet again2
+chk 0 againj2 --db "$adb" --since-last j --min-severity notice --format json
+quiet againj2
+ok "a cause is told once: its next occurrence is not news"
+sqlite3 "$adb" "UPDATE cause SET acknowledged = 1, ack_at = $(us $((old - 60))) WHERE rule = 'WEAK_PORT_CONFIG'" ||
+    fail "acknowledge"
+chk 0 again3 --db "$adb" --since-last t --min-severity notice
+quiet again3
+replay "$adb" "$T/fx/09_getinfo_tcp.txt"
+chk 1 again4 --db "$adb" --since-last t --min-severity notice
+want_rules again4 WEAK_PORT_CONFIG
+grep -q '^[^ ]* notice again WEAK_PORT_CONFIG (session 3, listener 127\.0\.0\.1:20105, 3 occurrences): ' "$T/again4.out" ||
+    fail "again4: $(cat "$T/again4.out")"
+chk 1 againj4 --db "$adb" --since-last j --min-severity notice --format json
+python3 - "$T/againj1.out" "$T/againj4.out" <<'PY' || fail "JSON again"
+import json, sys
+first, = [json.loads(l) for l in open(sys.argv[1])]
+back, = [json.loads(l) for l in open(sys.argv[2])]
+assert first["again"] is False and back["again"] is True, (first, back)
+assert first["cause"] == back["cause"] and first["id"] == back["id"], (first, back)
+assert first["rule"] == back["rule"] == "WEAK_PORT_CONFIG"
+assert len(first["occurrences"]) == 1 and len(back["occurrences"]) == 3, back
+assert [o["session"] for o in back["occurrences"]] == [1, 2, 3], back
+assert back["session"] == 3 and back["acknowledged"] is False, back
+PY
+chk 0 again5 --db "$adb" --since-last t --min-severity notice
+quiet again5
+[ "$(sqlite3 "$adb" "SELECT again FROM cause WHERE rule = 'WEAK_PORT_CONFIG'")" = 1 ] || fail "again count"
+sqlite3 "$adb" "UPDATE cause SET acknowledged = 1, ack_at = $(us "$now") WHERE rule = 'WEAK_PORT_CONFIG'" ||
+    fail "acknowledge"
+replay "$adb" "$T/fx/09_getinfo_tcp.txt"
+chk 0 again6 --db "$adb" --since-last t --min-severity notice
+quiet again6
+[ "$(sqlite3 "$adb" "SELECT acknowledged FROM cause WHERE rule = 'WEAK_PORT_CONFIG'")" = 1 ] ||
+    fail "an occurrence from before the acknowledgement brought the cause back"
+ok "acknowledged and back: told once more, marked again (text and JSON); not back from before the acknowledgement"
 
 # --- --syslog ------------------------------------------------------------------------------------
 # glibc's syslog() writes to /dev/log, which may be missing (or be the real

@@ -13,7 +13,9 @@ command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
 schema=$(cd "$(dirname "$0")/../../schema" && pwd)/001-init.sql
 [ -f "$schema" ] || fail "no $schema"
 
-# mkdb FILE: a database at schema step 1 with a hash key and no rows.
+# mkdb FILE: a database at schema step 1 (release 0.1) with a hash key and
+# no rows; isoaudit migrates it to causes (schema step 2) when it first
+# opens it, so every check below is also one of that migration.
 mkdb() {
 	sqlite3 "$1" <"$schema" || fail "sqlite3 could not create $1"
 	sqlite3 "$1" "PRAGMA user_version = 1;
@@ -221,6 +223,19 @@ assert u["circuit"] is None and u["listener"] == "127.0.0.1:9040"
 assert u["apps"] == [] and u["identities"] == [] and u["processes"] == [] and u["streams"] == []
 assert u["detail"] == "traffic on a TransPort \u00ffA", repr(u["detail"])
 assert f[3]["acknowledged"] is True and f[3]["severity"] == "info"
+# 0.2: each 0.1 finding migrated to a cause of its own with one occurrence.
+for x, fid in zip(f, (1, 2, 3, 4)):
+    assert x["id"] == fid and x["cause"] == "v1:%d" % fid, x
+    assert x["again"] is False, x
+    o, = x["occurrences"]
+    assert list(o) == ["session", "circuit", "exit", "streams", "count",
+        "first_seen", "last_seen"], list(o)
+    assert o["session"] == x["session"] and o["circuit"] == x["circuit"], o
+    assert o["count"] == x["count"] and o["streams"] == x["streams"], o
+    assert o["first_seen"] == x["first_seen"] and o["last_seen"] == x["last_seen"], o
+# The exit of a migrated occurrence: its circuit's.
+assert a["occurrences"][0]["exit"] == "B" * 40, a["occurrences"]
+assert u["occurrences"][0]["exit"] is None and u["occurrences"][0]["circuit"] is None
 assert r["summary"] == {"streams": 8, "circuits": 5, "apps": 6,
     "findings": {"critical": 2, "warning": 1, "notice": 0, "info": 1}}, r["summary"]
 PY
@@ -328,13 +343,13 @@ PY
 ok "HTML: well-formed, escaped, no script"
 
 # --- CSV ------------------------------------------------------------------------
-for tbl in sessions apps circuits streams findings; do
+for tbl in sessions apps circuits streams findings occurrences; do
 	expect_rc 0 "csv_$tbl" "$ISOAUDIT" report --db "$db" --format csv --table "$tbl"
 done
 umask 022
 expect_rc 0 csvdir "$ISOAUDIT" report --db "$db" --format csv -o "$T/csv"
 [ "$(stat -c %a "$T/csv")" = 700 ] || fail "csv dir mode $(stat -c %a "$T/csv")"
-for tbl in sessions apps circuits streams findings; do
+for tbl in sessions apps circuits streams findings occurrences; do
 	[ "$(stat -c %a "$T/csv/$tbl.csv")" = 600 ] || fail "$tbl.csv not 0600"
 	cmp -s "$T/csv/$tbl.csv" "$T/csv_$tbl.out" || fail "$tbl.csv differs from --table $tbl"
 done
@@ -363,13 +378,23 @@ assert by["105"]["target"] == "'@evil" and by["104"]["target"] == "'-2+3"
 assert by["106"]["app"] == "" and by["107"]["circ_id"] == ""
 assert by["100"]["opened"] == "2025-11-24T18:01:40Z"
 f = rows("findings")
-assert len(f) == 5 and f[0][-1] == "acknowledged"
+assert len(f) == 5 and f[0][-3:] == ["acknowledged", "cause", "occurrences"], f[0]
 assert f[3][13] == "traffic on a TransPort \\xffA", repr(f[3][13])
-for t in (s, a, c, st, f):
+assert [r[15] for r in f[1:]] == ["v1:1", "v1:2", "v1:3", "v1:4"], f
+assert [r[16] for r in f[1:]] == ["1", "1", "1", "1"], f
+o = rows("occurrences")
+assert o[0] == ["cause", "session", "circ_id", "exit_fp", "streams", "count",
+    "first_seen", "last_seen"], o[0]
+assert len(o) == 5, o
+oc = {r[0]: r for r in o[1:]}
+assert oc["1"][1:] == ["2", "11", "B" * 40, '["102", "103"]', "2",
+    "2025-11-24T18:03:21Z", oc["1"][7]], oc["1"]
+assert oc["3"][2] == "" and oc["3"][3] == "", oc["3"]
+for t in (s, a, c, st, f, o):
     assert all(len(r) == len(t[0]) for r in t), "ragged table"
 PY
 grep -q "$(printf '\033')" "$T/csv/streams.csv" && fail "raw ESC in a CSV table"
-ok "CSV: five tables, RFC 4180, escaped, formula injection neutralised, 0600 in 0700"
+ok "CSV: six tables, RFC 4180, escaped, formula injection neutralised, 0600 in 0700"
 
 # -o: 0600 whatever the umask, never through a symlink.
 expect_rc 0 ofile "$ISOAUDIT" report --db "$db" --format json -o "$T/r.json"
@@ -393,7 +418,7 @@ expect_rc 2 baduntil "$ISOAUDIT" report --db "$db" --until 2025-13-45
 one_line "$T/baduntil.err"
 expect_rc 2 csvnoout "$ISOAUDIT" report --db "$db" --format csv
 one_line "$T/csvnoout.err"
-grep -q 'sessions, apps, circuits, streams, findings' "$T/csvnoout.err" || fail "csv: tables not named"
+grep -q 'sessions, apps, circuits, streams, findings, occurrences' "$T/csvnoout.err" || fail "csv: tables not named"
 expect_rc 2 allsess "$ISOAUDIT" report --db "$db" --all --session 1
 one_line "$T/allsess.err"
 expect_rc 2 badfmt "$ISOAUDIT" report --db "$db" --format xml

@@ -103,6 +103,7 @@ add_finding(struct store *s, int64_t sid, const char *rule,
 
 	memset(&f, 0, sizeof f);
 	f.session = sid;
+	f.cause = rule;		/* one cause a rule here */
 	f.rule = rule;
 	f.severity = severity;
 	f.circ_id = circ;
@@ -117,7 +118,20 @@ add_finding(struct store *s, int64_t sid, const char *rule,
 		f.processes = "[{\"pid\": 4242, \"name\": \"curl\"}]";
 		f.streams = "[\"144\", \"145\"]";
 		f.count = 2;
+		f.exit_fp = "FP79";
 		f.detail = "two applications on one exit circuit";
+		/* An earlier occurrence of the cause, on circuit 80. */
+		{
+			struct store_finding g = f;
+
+			g.circ_id = 80;
+			g.exit_fp = "FP80";
+			g.streams = "[\"146\"]";
+			g.count = 3;
+			g.first_seen = T0 + 2 * SEC;
+			g.last_seen = T0 + 3 * SEC;
+			store_finding(s, &g);
+		}
 	} else if (strcmp(rule, "WEAK_PORT_CONFIG") == 0) {
 		f.listener = "127.0.0.1:9050";
 		f.apps = f.identities = f.processes = f.streams = "[]";
@@ -338,7 +352,9 @@ test_report_json(void **state)
 	static const char *const finding_keys[] = { "rule", "severity",
 	    "session", "circuit", "listener", "apps", "identities",
 	    "processes", "streams", "count", "first_seen", "last_seen",
-	    "detail" };
+	    "detail", "id", "acknowledged", "cause", "again", "occurrences" };
+	static const char *const occ_keys[] = { "session", "circuit", "exit",
+	    "streams", "count", "first_seen", "last_seen" };
 	struct env *e = *state;
 	struct jv doc, v, f, sum;
 	char t[TIME_RFC3339_LEN];
@@ -393,10 +409,37 @@ test_report_json(void **state)
 	assert_jtext(jget(f, "listener"), "null");
 	assert_jtext(jget(f, "processes"), "[{\"pid\": 4242, \"name\": \"curl\"}]");
 	assert_jstr(jat(jget(f, "identities"), 0), LABEL_XSS "@localhost");
-	assert_jtext(jget(f, "count"), "2");
+	/* A cause: the latest occurrence's circuit and streams, the
+	 * counts summed, every occurrence oldest first. */
+	assert_jtext(jget(f, "count"), "5");
+	assert_jtext(jget(f, "streams"), "[\"144\", \"145\"]");
+	assert_jstr(jget(f, "cause"), "SHARED_CIRCUIT");
+	assert_jtext(jget(f, "again"), "false");
+	time_rfc3339(T0 + 2 * SEC, t);
+	assert_jstr(jget(f, "first_seen"), t);
+	v = jget(f, "occurrences");
+	assert_int_equal(jlen(v), 2);
+	for (i = 0; i < jlen(v); i++)
+		for (j = 0; j < TU_NELEM(occ_keys); j++)
+			(void)jget(jat(v, i), occ_keys[j]);
+	assert_jtext(jget(jat(v, 0), "session"), "1");
+	assert_jstr(jget(jat(v, 0), "circuit"), "80");
+	assert_jstr(jget(jat(v, 0), "exit"), "FP80");
+	assert_jtext(jget(jat(v, 0), "streams"), "[\"146\"]");
+	assert_jtext(jget(jat(v, 0), "count"), "3");
+	assert_jstr(jget(jat(v, 0), "first_seen"), t);
+	time_rfc3339(T0 + 3 * SEC, t);
+	assert_jstr(jget(jat(v, 0), "last_seen"), t);
+	assert_jstr(jget(jat(v, 1), "circuit"), "79");
+	assert_jstr(jget(jat(v, 1), "exit"), "FP79");
+	assert_jtext(jget(jat(v, 1), "count"), "2");
 	f = jfinding(doc, "WEAK_PORT_CONFIG");
 	assert_jstr(jget(f, "listener"), "127.0.0.1:9050");
 	assert_jtext(jget(f, "circuit"), "null");
+	v = jget(f, "occurrences");
+	assert_int_equal(jlen(v), 1);
+	assert_jtext(jget(jat(v, 0), "circuit"), "null");
+	assert_jtext(jget(jat(v, 0), "exit"), "null");
 	/* A stored list that is not one JSON array is written as []. */
 	f = jfinding(doc, "ODD_RULE");
 	assert_jstr(jget(f, "severity"), "bogus");
@@ -453,7 +496,51 @@ test_report_json_finding(void **state)
 	assert_jstr(jget(v, "detail"), "quote \" and \x01");
 	assert_jtext(jget(v, "id"), "7");
 	assert_jtext(jget(v, "acknowledged"), "false");
+	assert_jtext(jget(v, "cause"), "null");
+	assert_jtext(jget(v, "again"), "false");
+	assert_jtext(jget(v, "occurrences"), "[]");
 	buf_free(&b);
+
+	/* check's "again", and the occurrences. */
+	{
+		struct store_occurrence_row occ[2];
+
+		memset(occ, 0, sizeof occ);
+		occ[0].session = 1;
+		occ[0].circ_id = 5;
+		occ[0].exit_fp = "AB\"CD";
+		occ[0].streams = "[\"1\"]";
+		occ[0].count = 4;
+		occ[0].first_seen = T0;
+		occ[0].last_seen = T0 + SEC;
+		occ[1].session = 2;
+		occ[1].streams = "oops";
+		occ[1].count = 1;
+		row.cause = "SHARED_EXIT|a|b";
+		row.again = 1;
+		row.occurrences = occ;
+		row.noccurrences = 2;
+		row.noccurrences_total = 5;
+		buf_init(&b);
+		report_json_finding(&b, &row);
+		assert_true(json_valid(b.p, b.len));
+		v.p = b.p;
+		v.n = b.len;
+		assert_jstr(jget(v, "cause"), "SHARED_EXIT|a|b");
+		assert_jtext(jget(v, "again"), "true");
+		assert_jstr(jget(jat(jget(v, "occurrences"), 0), "exit"),
+		    "AB\"CD");
+		assert_jstr(jget(jat(jget(v, "occurrences"), 0), "circuit"),
+		    "5");
+		assert_jtext(jget(jat(jget(v, "occurrences"), 1), "circuit"),
+		    "null");
+		assert_jtext(jget(jat(jget(v, "occurrences"), 1), "streams"),
+		    "[]");
+		assert_jtext(jget(jat(jget(v, "occurrences"), 1), "exit"),
+		    "null");
+		assert_jtext(jget(v, "occurrences_omitted"), "3");
+		buf_free(&b);
+	}
 }
 
 /* --- report: CSV, HTML, text ------------------------------------------------- */
@@ -488,7 +575,9 @@ test_report_csv(void **state)
 		    "target_port,opened,closed,reason\r\n", 4 },
 		{ "findings", "id,rule,severity,session,circ_id,listener,apps,"
 		    "identities,processes,streams,count,first_seen,last_seen,"
-		    "detail,acknowledged\r\n", 3 },
+		    "detail,acknowledged,cause,occurrences\r\n", 3 },
+		{ "occurrences", "cause,session,circ_id,exit_fp,streams,count,"
+		    "first_seen,last_seen\r\n", 4 },
 	};
 	struct env *e = *state;
 	struct report_request q;
@@ -511,7 +600,7 @@ test_report_csv(void **state)
 	assert_int_equal(stat(e->out, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 
-	/* Without --table: the five into a directory. */
+	/* Without --table: the six into a directory. */
 	unlink(e->out);
 	memset(&q, 0, sizeof q);
 	q.db = e->db;
@@ -531,8 +620,14 @@ test_report_csv(void **state)
 			assert_null(strstr(text, "," LABEL_FORMULA ","));
 			(void)at(text, ",evil\\nname,");
 		}
-		if (strcmp(tables[i].name, "findings") == 0)
+		if (strcmp(tables[i].name, "findings") == 0) {
 			(void)at(text, ",bogus,");
+			(void)at(text, ",0,SHARED_CIRCUIT,2\r\n");
+		}
+		if (strcmp(tables[i].name, "occurrences") == 0) {
+			(void)at(text, "\r\n1,1,80,FP80,\"[\"\"146\"\"]\",3,");
+			(void)at(text, "\r\n1,1,79,FP79,");
+		}
 		free(text);
 	}
 }
@@ -557,6 +652,9 @@ test_report_html(void **state)
 	assert_true(at(text, "<td class=\"sev-notice\">notice") <
 	    at(text, "<tr><td>bogus</td>"));
 	(void)at(text, "<td>curl[4242]</td>");
+	/* A cause once, with its occurrences. */
+	(void)at(text, "<td>2 occurrences: session 1 circuits 80, 79</td>");
+	(void)at(text, "<td>1 occurrence: session 1</td>");
 	(void)at(text, "<td>session 1 listener evil\\x1b[0m</td>");
 	assert_null(strstr(text, "\x1b"));
 	assert_null(strstr(text, "partial@localhost"));
@@ -577,13 +675,16 @@ test_report_text(void **state)
 	(void)at(text, "  findings  1 critical, 0 warning, 1 notice, 0 info\n");
 	(void)at(text, "\nFINDINGS (3)\n");
 	/* By severity, most severe first, the unknown one last. */
-	assert_true(at(text, "  critical (1)\n    SHARED_CIRCUIT  x2  "
+	assert_true(at(text, "  critical (1)\n    SHARED_CIRCUIT  x5  "
 	    "session 1 circuit 79") < at(text, "  notice (1)\n    "
 	    "WEAK_PORT_CONFIG  x1  session 1 listener 127.0.0.1:9050"));
 	assert_true(at(text, "  notice (1)\n") <
 	    at(text, "  other severity\n    ODD_RULE [bogus]  x1  session 1 "
 	    "listener evil\\x1b[0m  at "));
 	(void)at(text, "      processes: curl[4242]\n");
+	/* A cause once, with its occurrences. */
+	(void)at(text, "      2 occurrences: session 1 circuits 80, 79\n");
+	(void)at(text, "      1 occurrence: session 1\n");
 	(void)at(text, "      streams: 144, 145\n");
 	/* The cut identities are not shown, not even in part: the apps. */
 	(void)at(text, "      who: " LABEL_FORMULA "\n");

@@ -283,7 +283,10 @@ test_fresh_database(void **state)
 	assert_q_int(e->db, "SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'table' AND name IN ('meta', 'check_cursor', "
 	    "'tor_session', 'relay', 'circuit', 'app', 'stream', 'attach', "
-	    "'finding')", 9);
+	    "'cause', 'occurrence')", 10);
+	/* 0.2: the finding table is gone (one truth). */
+	assert_q_int(e->db, "SELECT count(*) FROM sqlite_master WHERE "
+	    "name = 'finding'", 0);
 
 	store_hash_key(s, k1);
 	memset(zero, 0, sizeof zero);
@@ -352,7 +355,7 @@ test_migrate_empty_file(void **state)
 	store_close(s);
 	assert_q_int(p, "PRAGMA user_version", store_schema_latest());
 	assert_q_int(p, "SELECT count(*) FROM sqlite_master WHERE type = "
-	    "'table' AND name = 'finding'", 1);
+	    "'table' AND name IN ('cause', 'occurrence')", 2);
 	assert_q_int(p, "SELECT count(*) FROM meta WHERE key = 'hash_key'", 1);
 	/* The reader sees it up to date and with its key. */
 	s = open_r(p);
@@ -388,6 +391,77 @@ test_migrate_newer_refused(void **state)
 	}
 	/* Refused, not downgraded. */
 	assert_q_int(e->db, "PRAGMA user_version", latest + 1);
+}
+
+extern const char *const schema_steps[];
+
+/*
+ * A 0.1 database (schema step 1) with findings, one acknowledged, one on a
+ * circuit, and a check cursor: each finding becomes a cause of its own
+ * with one occurrence, nothing lost, the cursor's last finding id its last
+ * seq.
+ */
+static void
+test_migrate_v1_findings(void **state)
+{
+	struct env *e = *state;
+	struct store *s;
+	char p[192];
+	FILE *f;
+
+	snprintf(p, sizeof p, "%s/v1.db", e->dir);
+	assert_non_null(f = fopen(p, "w"));
+	fclose(f);
+	db_exec(p, schema_steps[0]);
+	db_exec(p, "PRAGMA user_version = 1");
+	db_exec(p, "INSERT INTO tor_session(id, control, started) VALUES "
+	    "(1, 'c', 100), (2, 'c', 200)");
+	db_exec(p, "INSERT INTO circuit(session, circ_id, exit_fp) VALUES "
+	    "(1, 7, 'EXIT7')");
+	db_exec(p, "INSERT INTO finding(id, rule, severity, session, circ_id, "
+	    "listener, ident_a, ident_b, apps, identities, processes, streams, "
+	    "count, first_seen, last_seen, detail, acknowledged) VALUES "
+	    "(3, 'SHARED_CIRCUIT', 'critical', 1, 7, '', 'a', 'b', '[\"A\"]', "
+	    "'[\"a\"]', '[]', '[\"1\", \"2\"]', 5, 110, 150, 'd1', 1), "
+	    "(5, 'SHARED_CIRCUIT', 'critical', 2, 7, '', 'a', 'b', '[\"A\"]', "
+	    "'[\"a\"]', '[]', '[\"9\"]', 2, 210, 220, 'd2', 0), "
+	    "(6, 'UNISOLATED_PORT', 'warning', 2, 0, '127.0.0.1:9040', 'a', "
+	    "'', '[\"A\"]', '[\"a\"]', '[{\"pid\": 1, \"name\": \"x\"}]', "
+	    "'[]', 1, 230, 230, 'd3', 0)");
+	db_exec(p, "INSERT INTO check_cursor(name, last_finding, updated) "
+	    "VALUES ('default', 5, 300)");
+
+	s = open_w(p);
+	assert_int_equal(store_schema_version(s), store_schema_latest());
+	store_close(s);
+	assert_q_int(p, "SELECT count(*) FROM sqlite_master WHERE name = "
+	    "'finding'", 0);
+	assert_q_int(p, "SELECT count(*) FROM cause", 3);
+	assert_q_int(p, "SELECT count(*) FROM occurrence", 3);
+	/* Every finding: a cause 'v1:ID' of its own, ids and order kept. */
+	assert_q_text(p, "SELECT group_concat(id || ':' || key || ':' || seq "
+	    "|| ':' || acknowledged || ':' || again, ' ') FROM (SELECT * FROM "
+	    "cause ORDER BY id)", "3:v1:3:3:1:0 5:v1:5:5:0:0 6:v1:6:6:0:0");
+	assert_q_text(p, "SELECT group_concat(rule || ':' || severity || ':' "
+	    "|| listener || ':' || ident_a || ':' || ident_b || ':' || apps || "
+	    "':' || identities || ':' || processes || ':' || detail || ':' || "
+	    "first_seen || ':' || last_seen, ' ') FROM (SELECT * FROM cause "
+	    "ORDER BY id)", "SHARED_CIRCUIT:critical::a:b:[\"A\"]:[\"a\"]:[]:"
+	    "d1:110:150 SHARED_CIRCUIT:critical::a:b:[\"A\"]:[\"a\"]:[]:d2:210:"
+	    "220 UNISOLATED_PORT:warning:127.0.0.1:9040:a::[\"A\"]:[\"a\"]:"
+	    "[{\"pid\": 1, \"name\": \"x\"}]:d3:230:230");
+	assert_q_text(p, "SELECT group_concat(cause || ':' || session || ':' "
+	    "|| circ_id || ':' || coalesce(exit_fp, '-') || ':' || streams || "
+	    "':' || count || ':' || first_seen || ':' || last_seen, ' ') FROM "
+	    "(SELECT * FROM occurrence ORDER BY cause)",
+	    "3:1:7:EXIT7:[\"1\", \"2\"]:5:110:150 5:2:7:-:[\"9\"]:2:210:220 "
+	    "6:2:0:-:[]:1:230:230");
+	assert_q_int(p, "SELECT ack_at FROM cause WHERE id = 3", 150);
+	/* The cursor: the same place, under its new name. */
+	assert_q_text(p, "SELECT name || ':' || last_seq || ':' || updated "
+	    "FROM check_cursor", "default:5:300");
+	assert_q_text(p, "PRAGMA integrity_check", "ok");
+	assert_q_int(p, "SELECT count(*) FROM pragma_foreign_key_check", 0);
 }
 
 static void
@@ -739,49 +813,201 @@ test_upsert_stream(void **state)
 	}
 }
 
-/* A finding upserted twice is one row; store_ack marks that row only. */
+/* An occurrence of the cause "K" (SHARED_CIRCUIT a/b) on circuit circ. */
 static void
-test_finding_ack(void **state)
+occ_init(struct store_finding *f, int64_t session, uint64_t circ, long count,
+    int64_t first, int64_t last)
+{
+	memset(f, 0, sizeof *f);
+	f->session = session;
+	f->cause = "K";
+	f->rule = "SHARED_CIRCUIT";
+	f->severity = "critical";
+	f->ident_a = "a@localhost";
+	f->ident_b = "b@localhost";
+	f->apps = "[\"a\", \"b\"]";
+	f->identities = "[\"a@localhost\", \"b@localhost\"]";
+	f->processes = "[]";
+	f->detail = "a and b";
+	f->circ_id = circ;
+	f->exit_fp = circ != 0 ? "EXITFP" : "";
+	f->streams = "[\"1\"]";
+	f->count = count;
+	f->first_seen = first;
+	f->last_seen = last;
+}
+
+/*
+ * A cause is one row across circuits and Tor sessions, each occurrence a
+ * row under it; updates of one occurrence in a batch fold into one
+ * statement.
+ */
+static void
+test_cause_upsert(void **state)
+{
+	struct env *e = *state;
+	struct store_finding f;
+	struct store_stats st;
+	struct store *s;
+	int64_t s1, s2;
+
+	s = e->s = open_w(e->db);
+	s1 = store_session_begin(s, "c", NULL, NULL, T0);
+	s2 = store_session_begin(s, "c", NULL, NULL, T0 + DAY);
+	occ_init(&f, s1, 7, 1, T0, T0);
+	store_finding(s, &f);
+	occ_init(&f, s1, 7, 2, T0, T0 + SEC);	/* folds */
+	f.streams = "[\"1\", \"2\"]";
+	store_finding(s, &f);
+	occ_init(&f, s1, 7, 3, T0, T0 + 2 * SEC);	/* folds */
+	f.streams = "[\"1\", \"2\", \"3\"]";
+	f.detail = "a and b, later";
+	store_finding(s, &f);
+	occ_init(&f, s1, 8, 1, T0 + 5 * SEC, T0 + 5 * SEC);
+	store_finding(s, &f);
+	store_stats(s, &st);
+	assert_int_equal(st.rows_queued, 2 + 2);	/* 2 sessions, 2 occ */
+	flush_ok(s);
+	occ_init(&f, s2, 7, 1, T0 + DAY, T0 + DAY + SEC);
+	store_finding(s, &f);
+	flush_ok(s);
+	/* Again the first occurrence, in a later batch: an upsert. */
+	occ_init(&f, s1, 7, 4, T0, T0 + 3 * SEC);
+	store_finding(s, &f);
+	flush_ok(s);
+
+	assert_q_int(e->db, "SELECT count(*) FROM cause", 1);
+	assert_q_int(e->db, "SELECT count(*) FROM occurrence", 3);
+	assert_q_text(e->db, "SELECT key || ' ' || rule || ' ' || ident_a || "
+	    "' ' || ident_b || ' ' || detail FROM cause",
+	    "K SHARED_CIRCUIT a@localhost b@localhost a and b");
+	assert_q_int(e->db, "SELECT first_seen FROM cause", T0);
+	assert_q_int(e->db, "SELECT last_seen FROM cause", T0 + DAY + SEC);
+	assert_q_int(e->db, "SELECT seq FROM cause", 1);
+	assert_q_int(e->db, "SELECT count FROM occurrence WHERE circ_id = 7 "
+	    "AND session = 1", 4);
+	assert_q_int(e->db, "SELECT last_seen FROM occurrence WHERE circ_id = "
+	    "7 AND session = 1", T0 + 3 * SEC);
+	assert_q_text(e->db, "SELECT streams FROM occurrence WHERE circ_id = "
+	    "7 AND session = 1", "[\"1\"]");
+	assert_q_text(e->db, "SELECT exit_fp FROM occurrence WHERE circ_id = "
+	    "8", "EXITFP");
+	/* The batch's three updates of one occurrence were one row. */
+	assert_q_int(e->db, "SELECT count(*) FROM occurrence WHERE circ_id = "
+	    "7", 2);
+	/* An occurrence without a circuit or an exit. */
+	occ_init(&f, s2, 0, 1, T0 + DAY, T0 + DAY);
+	store_finding(s, &f);
+	flush_ok(s);
+	assert_q_text(e->db, "SELECT coalesce(exit_fp, 'null') FROM "
+	    "occurrence WHERE circ_id = 0", "null");
+	/* Another cause gets the next seq. */
+	occ_init(&f, s2, 0, 1, T0 + DAY, T0 + DAY);
+	f.cause = "L";
+	store_finding(s, &f);
+	flush_ok(s);
+	assert_q_int(e->db, "SELECT seq FROM cause WHERE key = 'L'", 2);
+}
+
+/*
+ * store_ack acknowledges the cause; an occurrence after the
+ * acknowledgement brings it back (unacknowledged, again, a new seq); an
+ * update from before it does not.
+ */
+static void
+test_cause_ack_again(void **state)
 {
 	struct env *e = *state;
 	struct store_finding f;
 	struct store *s;
-	int64_t sid;
+	int64_t s1;
 
 	s = e->s = open_w(e->db);
-	sid = store_session_begin(s, "c", NULL, NULL, T0);
-	memset(&f, 0, sizeof f);
-	f.session = sid;
-	f.rule = "SHARED_CIRCUIT";
-	f.severity = "critical";
-	f.circ_id = 7;
-	f.ident_a = "a@localhost";
-	f.ident_b = "b@localhost";
-	f.count = 1;
-	f.first_seen = f.last_seen = T0;
-	f.detail = "a and b";
+	s1 = store_session_begin(s, "c", NULL, NULL, T0);
+	occ_init(&f, s1, 7, 1, T0, T0);
 	store_finding(s, &f);
-	f.circ_id = 8;		/* another circuit: another finding */
+	occ_init(&f, s1, 9, 1, T0, T0);
+	f.cause = "OTHER";
 	store_finding(s, &f);
-	f.circ_id = 7;
-	f.count = 2;
-	f.last_seen = T0 + SEC;
-	store_finding(s, &f);
-	/* Queued after the upserts: applies to the row they made. */
-	store_ack(s, &f);
+	/* Queued after the upserts: applies to the row they make. */
+	store_ack(s, "K", T0 + 10 * SEC);
 	flush_ok(s);
-	assert_q_int(e->db, "SELECT count(*) FROM finding", 2);
-	assert_q_int(e->db, "SELECT count FROM finding WHERE circ_id = 7", 2);
-	assert_q_int(e->db, "SELECT acknowledged FROM finding WHERE "
-	    "circ_id = 7", 1);
-	assert_q_int(e->db, "SELECT acknowledged FROM finding WHERE "
-	    "circ_id = 8", 0);
-	/* A later update of the finding keeps the acknowledgement. */
-	f.count = 3;
+	assert_q_int(e->db, "SELECT acknowledged FROM cause WHERE key = 'K'",
+	    1);
+	assert_q_int(e->db, "SELECT ack_at FROM cause WHERE key = 'K'",
+	    T0 + 10 * SEC);
+	assert_q_int(e->db, "SELECT acknowledged FROM cause WHERE key = "
+	    "'OTHER'", 0);
+	assert_q_int(e->db, "SELECT seq FROM cause WHERE key = 'K'", 1);
+	assert_q_int(e->db, "SELECT seq FROM cause WHERE key = 'OTHER'", 2);
+
+	/* Seen before the acknowledgement (a late update): stays. */
+	occ_init(&f, s1, 7, 2, T0, T0 + 5 * SEC);
 	store_finding(s, &f);
 	flush_ok(s);
-	assert_q_int(e->db, "SELECT acknowledged FROM finding WHERE "
-	    "circ_id = 7 AND count = 3", 1);
+	assert_q_int(e->db, "SELECT acknowledged FROM cause WHERE key = 'K'",
+	    1);
+	assert_q_int(e->db, "SELECT again FROM cause WHERE key = 'K'", 0);
+
+	/* Seen after it, on another circuit: back, again, last in seq. */
+	occ_init(&f, s1, 8, 1, T0 + 20 * SEC, T0 + 20 * SEC);
+	store_finding(s, &f);
+	flush_ok(s);
+	assert_q_int(e->db, "SELECT acknowledged FROM cause WHERE key = 'K'",
+	    0);
+	assert_q_int(e->db, "SELECT again FROM cause WHERE key = 'K'", 1);
+	assert_q_int(e->db, "SELECT seq FROM cause WHERE key = 'K'", 3);
+	assert_q_int(e->db, "SELECT count(*) FROM occurrence o JOIN cause c "
+	    "ON c.id = o.cause WHERE c.key = 'K'", 2);
+	/* Later occurrences of an unacknowledged cause change nothing. */
+	occ_init(&f, s1, 8, 2, T0 + 20 * SEC, T0 + 30 * SEC);
+	store_finding(s, &f);
+	flush_ok(s);
+	assert_q_int(e->db, "SELECT again FROM cause WHERE key = 'K'", 1);
+	assert_q_int(e->db, "SELECT seq FROM cause WHERE key = 'K'", 3);
+
+	/*
+	 * Acknowledged, then seen again within one batch: the update after
+	 * the acknowledgement must not fold into the op before it.
+	 */
+	occ_init(&f, s1, 8, 3, T0 + 20 * SEC, T0 + 40 * SEC);
+	store_finding(s, &f);
+	store_ack(s, "K", T0 + 45 * SEC);
+	occ_init(&f, s1, 8, 4, T0 + 20 * SEC, T0 + 50 * SEC);
+	store_finding(s, &f);
+	flush_ok(s);
+	assert_q_int(e->db, "SELECT acknowledged FROM cause WHERE key = 'K'",
+	    0);
+	assert_q_int(e->db, "SELECT again FROM cause WHERE key = 'K'", 2);
+	assert_q_int(e->db, "SELECT seq FROM cause WHERE key = 'K'", 4);
+	assert_q_int(e->db, "SELECT count FROM occurrence WHERE circ_id = 8",
+	    4);
+	/* An acknowledgement of no cause changes nothing. */
+	store_ack(s, "nothing", T0 + 60 * SEC);
+	flush_ok(s);
+	assert_q_int(e->db, "SELECT count(*) FROM cause WHERE acknowledged",
+	    0);
+}
+
+/* A new seq is above every check cursor, even when the causes that had
+ * the highest seqs were pruned. */
+static void
+test_cause_seq_above_cursor(void **state)
+{
+	struct env *e = *state;
+	struct store_finding f;
+	struct store *s;
+	int64_t s1;
+
+	s = e->s = open_w(e->db);
+	s1 = store_session_begin(s, "c", NULL, NULL, T0);
+	flush_ok(s);
+	db_exec(e->db, "INSERT INTO check_cursor(name, last_seq) VALUES "
+	    "('cron', 41)");
+	occ_init(&f, s1, 7, 1, T0, T0);
+	store_finding(s, &f);
+	flush_ok(s);
+	assert_q_int(e->db, "SELECT seq FROM cause", 42);
 }
 
 static void
@@ -1230,19 +1456,29 @@ test_replaced_database(void **state)
 
 /* --- prune ---------------------------------------------------------------- */
 
+/*
+ * An occurrence of the cause keyed by its rule (made when new; its seq the
+ * next), written with sqlite directly.
+ */
 static void
 add_finding(const char *db, int64_t session, uint64_t circ, const char *rule,
     const char *sev, int64_t first, int64_t last)
 {
-	char sql[512];
+	char sql[1024];
 
-	snprintf(sql, sizeof sql, "INSERT INTO finding(rule, severity, "
-	    "session, circ_id, ident_a, ident_b, apps, identities, processes, "
-	    "streams, count, first_seen, last_seen, detail) VALUES ('%s', "
-	    "'%s', %" PRId64 ", %" PRIu64 ", 'a', 'b', '[\"App A\", \"App B\"]', "
-	    "'[\"App A@localhost\", \"App B@localhost\"]', '[]', "
-	    "'[\"1\", \"2\"]', 2, %" PRId64 ", %" PRId64 ", 'detail %s')",
-	    rule, sev, session, circ, first, last, rule);
+	snprintf(sql, sizeof sql, "INSERT OR IGNORE INTO cause(key, rule, "
+	    "severity, ident_a, ident_b, apps, identities, processes, "
+	    "first_seen, last_seen, detail, seq) VALUES ('%s', '%s', '%s', "
+	    "'a', 'b', '[\"App A\", \"App B\"]', "
+	    "'[\"App A@localhost\", \"App B@localhost\"]', '[]', %" PRId64
+	    ", %" PRId64 ", 'detail %s', (SELECT coalesce(max(seq), 0) + 1 "
+	    "FROM cause)); "
+	    "INSERT INTO occurrence(cause, session, circ_id, exit_fp, streams, "
+	    "count, first_seen, last_seen) VALUES ((SELECT id FROM cause "
+	    "WHERE key = '%s'), %" PRId64 ", %" PRIu64 ", %s, "
+	    "'[\"1\", \"2\"]', 2, %" PRId64 ", %" PRId64 ")",
+	    rule, rule, sev, first, last, rule, rule, session, circ,
+	    circ ? "'FP'" : "NULL", first, last);
 	db_exec(db, sql);
 }
 
@@ -1307,6 +1543,11 @@ test_prune(void **state)
 	    T0 + DAY);
 	add_finding(e->db, s3, 21, "SHARED_EXIT", "notice", T0 + 40 * DAY,
 	    T0 + 40 * DAY);
+	/* A cause seen in the old and the new session. */
+	add_finding(e->db, s3, 20, "SHARED_CIRCUIT", "critical",
+	    T0 + 40 * DAY, T0 + 40 * DAY);
+	assert_q_int(e->db, "SELECT count(*) FROM cause", 3);
+	assert_q_int(e->db, "SELECT count(*) FROM occurrence", 4);
 	assert_q_int(e->db, "SELECT count(*) FROM stream", 6);
 	assert_q_int(e->db, "SELECT count(*) FROM app", 4);
 
@@ -1322,14 +1563,19 @@ test_prune(void **state)
 	    0);
 	assert_q_int(e->db, "SELECT count(*) FROM attach WHERE session <> 3",
 	    0);
-	assert_q_int(e->db, "SELECT count(*) FROM finding WHERE session <> 3",
-	    0);
+	assert_q_int(e->db, "SELECT count(*) FROM occurrence WHERE "
+	    "session <> 3", 0);
 	/* The newer session is whole. */
 	assert_q_int(e->db, "SELECT count(*) FROM circuit", 2);
 	assert_q_int(e->db, "SELECT count(*) FROM stream", 2);
 	assert_q_int(e->db, "SELECT count(*) FROM attach", 2);
-	assert_q_int(e->db, "SELECT count(*) FROM finding", 1);
-	assert_q_text(e->db, "SELECT rule FROM finding", "SHARED_EXIT");
+	assert_q_int(e->db, "SELECT count(*) FROM occurrence", 2);
+	/* A cause left without occurrences is gone; one that keeps some
+	 * stays, with its history (first seen). */
+	assert_q_text(e->db, "SELECT group_concat(rule, ',') FROM (SELECT "
+	    "rule FROM cause ORDER BY rule)", "SHARED_CIRCUIT,SHARED_EXIT");
+	assert_q_int(e->db, "SELECT first_seen FROM cause WHERE rule = "
+	    "'SHARED_CIRCUIT'", T0);
 	/* Apps no stream refers to any more are gone. */
 	assert_q_text(e->db, "SELECT group_concat(label, ',') FROM (SELECT "
 	    "label FROM app ORDER BY label)", "new,shared");
@@ -1540,12 +1786,26 @@ coll_stream(const struct store_stream_row *r, void *arg)
 static void
 coll_finding(const struct store_finding_row *r, void *arg)
 {
+	size_t i;
+
 	collect_add(arg, "%s %s s=%" PRId64 " c=%" PRIu64 " l=%s %s %s %s %s "
-	    "n=%ld %" PRId64 "..%" PRId64 " %s ack=%d\n", r->rule,
-	    r->severity, r->session, r->circ_id, r->listener, NS(r->apps),
-	    NS(r->identities), NS(r->processes), NS(r->streams), r->count,
-	    (r->first_seen - T0) / SEC, (r->last_seen - T0) / SEC,
-	    NS(r->detail), r->acknowledged);
+	    "n=%ld %" PRId64 "..%" PRId64 " %s ack=%d k=%s again=%d o=%zu/%zu",
+	    r->rule, r->severity, r->session, r->circ_id, r->listener,
+	    NS(r->apps), NS(r->identities), NS(r->processes), NS(r->streams),
+	    r->count, (r->first_seen - T0) / SEC, (r->last_seen - T0) / SEC,
+	    NS(r->detail), r->acknowledged, NS(r->cause), r->again,
+	    r->noccurrences, r->noccurrences_total);
+	for (i = 0; i < r->noccurrences; i++) {
+		const struct store_occurrence_row *o = &r->occurrences[i];
+
+		((struct collect *)arg)->n--;
+		collect_add(arg, " [%" PRId64 "/%" PRIu64 " %s %s x%ld %" PRId64
+		    "..%" PRId64 "]", o->session, o->circ_id, NS(o->exit_fp),
+		    NS(o->streams), o->count, (o->first_seen - T0) / SEC,
+		    (o->last_seen - T0) / SEC);
+	}
+	((struct collect *)arg)->n--;
+	collect_add(arg, "\n");
 }
 
 static void
@@ -1644,6 +1904,11 @@ build_dataset(const char *db, int64_t *a, int64_t *b, int64_t *c)
 	    T0 + 4 * SEC);
 	add_finding(db, s2, 0, "UNISOLATED_PORT", "warning", T0 + 3700 * SEC,
 	    T0 + 3700 * SEC);
+	/* The SHARED_CIRCUIT cause again, in the second session. */
+	add_finding(db, s2, 10, "SHARED_CIRCUIT", "critical", T0 + 3650 * SEC,
+	    T0 + 3660 * SEC);
+	db_exec(db, "UPDATE occurrence SET streams = '[\"7\"]', count = 5 "
+	    "WHERE session = 2 AND circ_id = 10");
 }
 
 static void
@@ -1900,24 +2165,34 @@ test_read_findings(void **state)
 	memset(&c, 0, sizeof c);
 	assert_int_equal(store_each_finding(s, &r, coll_finding, &c, &cause),
 	    0);
-	/* Most severe first. */
+	/* Most severe first; a cause once, its occurrences oldest first,
+	 * session, circuit and streams of the latest, counts summed. */
 	assert_string_equal(c.buf,
-	    "SHARED_CIRCUIT critical s=1 c=10 l= [\"App A\", \"App B\"] "
-	    "[\"App A@localhost\", \"App B@localhost\"] [] [\"1\", \"2\"] "
-	    "n=2 3..4 detail SHARED_CIRCUIT ack=0\n"
+	    "SHARED_CIRCUIT critical s=2 c=10 l= [\"App A\", \"App B\"] "
+	    "[\"App A@localhost\", \"App B@localhost\"] [] [\"7\"] "
+	    "n=7 3..3660 detail SHARED_CIRCUIT ack=0 k=SHARED_CIRCUIT again=0 "
+	    "o=2/2 [1/10 FP [\"1\", \"2\"] x2 3..4] [2/10 FP [\"7\"] x5 "
+	    "3650..3660]\n"
 	    "UNISOLATED_PORT warning s=2 c=0 l= [\"App A\", \"App B\"] "
 	    "[\"App A@localhost\", \"App B@localhost\"] [] [\"1\", \"2\"] "
-	    "n=2 3700..3700 detail UNISOLATED_PORT ack=0\n"
+	    "n=2 3700..3700 detail UNISOLATED_PORT ack=0 k=UNISOLATED_PORT "
+	    "again=0 o=1/1 [2/0 - [\"1\", \"2\"] x2 3700..3700]\n"
 	    "SHARED_EXIT notice s=1 c=10 l= [\"App A\", \"App B\"] "
 	    "[\"App A@localhost\", \"App B@localhost\"] [] [\"1\", \"2\"] "
-	    "n=2 7..8 detail SHARED_EXIT ack=0\n");
+	    "n=2 7..8 detail SHARED_EXIT ack=0 k=SHARED_EXIT again=0 "
+	    "o=1/1 [1/10 FP [\"1\", \"2\"] x2 7..8]\n");
+	assert_int_equal(c.n, 3);
 
+	/* Session 1 only: the cause with its occurrence there. */
 	memset(&r, 0, sizeof r);
 	r.session = 1;
 	memset(&c, 0, sizeof c);
 	assert_int_equal(store_each_finding(s, &r, coll_finding, &c, &cause),
 	    0);
-	assert_int_equal(c.n, 2);
+	assert_true(strncmp(c.buf, "SHARED_CIRCUIT critical s=1 c=10 ", 33)
+	    == 0);
+	assert_non_null(strstr(c.buf, "n=2 3..4 "));
+	assert_non_null(strstr(c.buf, "o=1/1 [1/10 FP"));
 
 	/* Overlapping the range: last seen at or after from, first seen
 	 * before to. */
@@ -1926,15 +2201,111 @@ test_read_findings(void **state)
 	memset(&c, 0, sizeof c);
 	assert_int_equal(store_each_finding(s, &r, coll_finding, &c, &cause),
 	    0);
-	assert_int_equal(c.n, 2);
-	assert_true(strncmp(c.buf, "UNISOLATED_PORT", 15) == 0);
+	/* The cause by its occurrence in range (session 2's) only. */
+	assert_int_equal(c.n, 3);
+	assert_true(strncmp(c.buf, "SHARED_CIRCUIT critical s=2 ", 28) == 0);
+	assert_non_null(strstr(c.buf, "n=5 3650..3660 "));
+	assert_non_null(strstr(c.buf, "o=1/1 [2/10 FP"));
+	assert_non_null(strstr(c.buf, "\nUNISOLATED_PORT"));
 	memset(&r, 0, sizeof r);
 	r.to = T0 + 7 * SEC;
 	memset(&c, 0, sizeof c);
 	assert_int_equal(store_each_finding(s, &r, coll_finding, &c, &cause),
 	    0);
 	assert_int_equal(c.n, 1);
-	assert_true(strncmp(c.buf, "SHARED_CIRCUIT", 14) == 0);
+	assert_true(strncmp(c.buf, "SHARED_CIRCUIT critical s=1 ", 28) == 0);
+	assert_non_null(strstr(c.buf, "o=1/1 [1/10 FP"));
+}
+
+static int
+coll_check(const struct store_finding_row *r, void *arg)
+{
+	collect_add(arg, "%s%s(%zu) ", r->cause, r->again ? "+again" : "",
+	    r->noccurrences);
+	return 0;
+}
+
+static void
+run_check(struct env *e, const char *cursor, int64_t since, struct collect *c)
+{
+	struct store_check sc;
+	struct store *s = open_r(e->db);
+	char *cause = NULL;
+
+	memset(&sc, 0, sizeof sc);
+	memset(c, 0, sizeof *c);
+	sc.cursor = cursor;
+	sc.since = since;
+	sc.now = T0 + DAY;
+	sc.finding = coll_check;
+	sc.arg = c;
+	if (store_check(s, &sc, &cause) == -1)
+		fail_msg("store_check: %s", cause);
+	store_close(s);
+}
+
+/* check: a cause once when new, again only after an acknowledgement. */
+static void
+test_check_causes(void **state)
+{
+	struct env *e = *state;
+	struct store_finding f;
+	struct collect c;
+	struct store *s;
+	int64_t s1, s2;
+
+	s = open_w(e->db);
+	s1 = store_session_begin(s, "c", NULL, NULL, T0);
+	occ_init(&f, s1, 7, 1, T0, T0);
+	store_finding(s, &f);
+	occ_init(&f, s1, 8, 1, T0 + SEC, T0 + SEC);
+	store_finding(s, &f);
+	occ_init(&f, s1, 0, 1, T0 + SEC, T0 + SEC);
+	f.cause = "L";
+	store_finding(s, &f);
+	store_close(s);
+
+	run_check(e, "default", 0, &c);
+	assert_string_equal(c.buf, "K(2) L(1) ");
+	run_check(e, "default", 0, &c);
+	assert_string_equal(c.buf, "");
+
+	/* More occurrences of a cause already told: nothing new. */
+	s = open_w(e->db);
+	s2 = store_session_begin(s, "c", NULL, NULL, T0 + 100 * SEC);
+	occ_init(&f, s2, 7, 1, T0 + 100 * SEC, T0 + 100 * SEC);
+	store_finding(s, &f);
+	store_close(s);
+	run_check(e, "default", 0, &c);
+	assert_string_equal(c.buf, "");
+
+	/* Acknowledged, then back: told again, once. */
+	s = open_w(e->db);
+	s2 = store_session_begin(s, "c", NULL, NULL, T0 + 200 * SEC);
+	store_ack(s, "K", T0 + 150 * SEC);
+	occ_init(&f, s2, 9, 1, T0 + 200 * SEC, T0 + 200 * SEC);
+	store_finding(s, &f);
+	store_close(s);
+	run_check(e, "default", 0, &c);
+	assert_string_equal(c.buf, "K+again(4) ");
+	run_check(e, "default", 0, &c);
+	assert_string_equal(c.buf, "");
+	/* Acknowledged and not back: nothing. */
+	s = open_w(e->db);
+	store_ack(s, "L", T0 + 300 * SEC);
+	store_close(s);
+	run_check(e, "default", 0, &c);
+	assert_string_equal(c.buf, "");
+	/* A new cursor starts from the beginning. */
+	run_check(e, "new", 0, &c);
+	assert_string_equal(c.buf, "L(1) K+again(4) ");
+	/* By time: new since then, or back since then. */
+	run_check(e, NULL, T0 + SEC, &c);
+	assert_string_equal(c.buf, "L(1) K+again(4) ");
+	run_check(e, NULL, T0 + 250 * SEC, &c);
+	assert_string_equal(c.buf, "");
+	run_check(e, NULL, T0 + 180 * SEC, &c);
+	assert_string_equal(c.buf, "K+again(4) ");
 }
 
 int
@@ -1945,13 +2316,16 @@ main(void)
 		T(test_fresh_database),
 		T(test_migrate_empty_file),
 		T(test_migrate_newer_refused),
+		T(test_migrate_v1_findings),
 		T(test_read_missing),
 		T(test_read_writes_nothing),
 		T(test_batching),
 		T(test_tick_flushes),
 		T(test_upsert_stream),
 		T(test_upsert_circuit),
-		T(test_finding_ack),
+		T(test_cause_upsert),
+		T(test_cause_ack_again),
+		T(test_cause_seq_above_cursor),
 		T(test_app_ids),
 		T(test_locked_database),
 		T(test_removed_database),
@@ -1965,6 +2339,7 @@ main(void)
 		T(test_read_circuits),
 		T(test_read_streams),
 		T(test_read_findings),
+		T(test_check_causes),
 	};
 #undef T
 
