@@ -108,7 +108,7 @@ grep -qF '\x1b[2J\x07\x9b<b>'"'"'"&x[' "$T/mon.out" || fail "the hostile process
 grep -q 'SHARED_PORT_PROCESSES' "$T/mon.err" || fail "no SHARED_PORT_PROCESSES alert: the two named processes were not found"
 grep -q 'SHARED_CIRCUIT' "$T/mon.err" || fail "no SHARED_CIRCUIT alert between the SOCKS-username identities"
 ok "monitor: stdout $(wc -c <"$T/mon.out") bytes, stderr $(wc -c <"$T/mon.err") bytes, all printable ASCII; hostile strings escaped"
-findings=$(sq "$T/db" 'SELECT group_concat(rule, " ") FROM finding')
+findings=$(sq "$T/db" 'SELECT group_concat(rule, " ") FROM cause')
 ok "findings: $findings"
 # Streams 4 and 5 came with different SOCKS usernames (64 KiB each, the
 # last byte differs): under IsolateBy socks-username they are two

@@ -40,11 +40,16 @@ BGPIDS="$mon"
 
 # traffic K: curls through A, B, D and E at once; each completed one is
 # "K PORTNAME LOCALPORT" in $T/curls.
+# Each App's client is a program of its own (two runs of one program are
+# one application): curl under the names app-A, app-B, app-D, app-E.
+mkdir -p "$T/bin"
+for n in A B D E; do cp "$(command -v curl)" "$T/bin/app-$n"; done
+
 traffic() {
 	pids=""
 	for pn in A:$TORNET_SOCKS_A B:$TORNET_SOCKS_B D:$TORNET_SOCKS_D E:$TORNET_SOCKS_E; do
 		(
-			out=$(curl -sS --max-time 60 --socks5-hostname "127.0.0.1:${pn#*:}" \
+			out=$("$T/bin/app-${pn%%:*}" -sS --max-time 60 --socks5-hostname "127.0.0.1:${pn#*:}" \
 			    -w ' %{local_port}' "http://127.0.0.1:$TORNET_TARGET/" 2>&1)
 			echo "$? $(printf '%s' "$out" | tr '\n' ' ')" >"$T/curl.$1.${pn%%:*}"
 		) &
@@ -135,14 +140,16 @@ for k, name, port in curls:
 for sid, (started, ended) in span.items():
     for what, sql in (("stream opened", "SELECT stream_id, opened FROM stream WHERE session = ? AND opened IS NOT NULL"),
                       ("attachment", "SELECT stream_id, at FROM attach WHERE session = ?"),
-                      ("finding first seen", "SELECT id, first_seen FROM finding WHERE session = ?"),
-                      ("finding last seen", "SELECT id, last_seen FROM finding WHERE session = ?")):
+                      ("occurrence first seen", "SELECT rowid, first_seen FROM occurrence WHERE session = ?"),
+                      ("occurrence last seen", "SELECT rowid, last_seen FROM occurrence WHERE session = ?")):
         for ident, t in q(sql, sid):
             if not started <= t <= ended:
                 bad.append("session %d: %s %s at %d, outside %d..%d" % (sid, what, ident, t, started, ended))
 
-# Findings: their streams exist in their session.
-findings = q("SELECT id, rule, session, circ_id, streams, identities FROM finding")
+# Findings are causes; each occurrence's streams exist in its session and
+# are of the cause's applications (the programs, app-A ... app-E).
+findings = q("SELECT o.rowid, c.rule, o.session, o.circ_id, o.streams, c.identities "
+             "FROM occurrence o JOIN cause c ON c.id = o.cause")
 shared = set()
 def conflux_of(sid, circ):
     r = q("SELECT conflux_id FROM circuit WHERE session = ? AND circ_id = ?", sid, circ)
@@ -150,9 +157,9 @@ def conflux_of(sid, circ):
 for fid, rule, sid, circ, streams, idents in findings:
     idents = set(json.loads(idents or "[]"))
     seen = set()
-    last = q("SELECT last_seen FROM finding WHERE id = ?", fid)[0][0]
+    last = q("SELECT last_seen FROM occurrence WHERE rowid = ?", fid)[0][0]
     for s in json.loads(streams or "[]"):
-        r = q("SELECT s.opened, a.label || '@' || a.host || CASE a.sub WHEN '' THEN '' "
+        r = q("SELECT s.opened, coalesce(s.process, a.label) || '@' || a.host || CASE a.sub WHEN '' THEN '' "
               "ELSE '/' || a.sub END FROM stream s JOIN app a ON a.id = s.app "
               "WHERE s.session = ? AND s.stream_id = ?", sid, int(s))
         if not r:

@@ -337,9 +337,11 @@ data_of "$db" >"$T/data.2"
 # --- cursor names and --min-severity ----------------------------------------------------
 chk 1 all --db "$db" --since-last all --min-severity info
 no_err all
-# Each cause once: 09's WEAK_PORT_CONFIG and PRE_ATTACH of sessions 3 and 4.
+# Each cause once: 09's WEAK_PORT_CONFIG (one cause, two occurrences), and
+# PRE_ATTACH, whose cause is the Tor session: sessions 3 and 4, and the one
+# written by hand.
 want_rules all SHARED_CIRCUIT SHARED_CIRCUIT SHARED_PORT_PROCESSES NYM_EPOCH_REUSE SHARED_EXIT \
-    WEAK_PORT_CONFIG PRE_ATTACH PRE_ATTACH
+    WEAK_PORT_CONFIG PRE_ATTACH PRE_ATTACH PRE_ATTACH
 grep -q ' WEAK_PORT_CONFIG (session 4, listener 127\.0\.0\.1:20105, 2 occurrences): ' "$T/all.out" ||
     fail "all: WEAK_PORT_CONFIG not once, at its latest occurrence, with its count"
 grep -q 'acknowledged' "$T/all.out" && fail "an acknowledged finding was printed"

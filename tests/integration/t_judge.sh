@@ -718,29 +718,38 @@ def ekey(session, cid):
     r = DB.execute("SELECT conflux_id FROM circuit WHERE session = ? AND circ_id = ?", (session, cid)).fetchone()
     assert r is not None, ("no circuit", session, cid)
     return r[0] or "circ %d" % cid
+# A finding is a cause: every occurrence lies within its own session.
 for f in F:
-    assert f["session"] in (s1, s2), f
-    lo, hi = bounds[f["session"]]
-    for sid in f["streams"]:
-        rows = DB.execute("SELECT session, circ_id, opened FROM stream WHERE stream_id = ?", (int(sid),)).fetchall()
-        here = [r for r in rows if r[0] == f["session"]]
-        assert len(here) == 1, ("finding names stream %s, which is not of its session" % sid, f, rows)
-        assert lo <= here[0][2] <= hi, ("stream opened outside its session", f, here, bounds)
-        if f["circuit"] is not None:
-            assert ekey(f["session"], here[0][1]) == ekey(f["session"], int(f["circuit"])), \
-                ("stream %s not on the finding's circuit in that session" % sid, f)
+    occs = f["occurrences"]
+    assert occs, ("a cause without occurrences", f)
+    assert (f["session"], f["circuit"]) == (occs[-1]["session"], occs[-1]["circuit"]), \
+        ("session and circuit are not the latest occurrence's", f)
+    for o in occs:
+        assert o["session"] in (s1, s2), (o, f)
+        lo, hi = bounds[o["session"]]
+        for sid in o["streams"]:
+            rows = DB.execute("SELECT session, circ_id, opened FROM stream WHERE stream_id = ?", (int(sid),)).fetchall()
+            here = [r for r in rows if r[0] == o["session"]]
+            assert len(here) == 1, ("occurrence names stream %s, which is not of its session" % sid, o, f, rows)
+            assert lo <= here[0][2] <= hi, ("stream opened outside its session", o, here, bounds)
+            if o["circuit"] is not None:
+                assert ekey(o["session"], here[0][1]) == ekey(o["session"], int(o["circuit"])), \
+                    ("stream %s not on the occurrence's circuit in that session" % sid, o, f)
+# D and E shared in both sessions: one cause, an occurrence in each.
+sc = rules("SHARED_CIRCUIT")
+assert len(sc) == 1 and sorted(sc[0]["apps"]) == ["App D", "App E"], ("one D+E SHARED_CIRCUIT cause", sc)
+assert sorted({o["session"] for o in sc[0]["occurrences"]}) == sorted([s1, s2]), ("an occurrence a session", sc)
+w = [x for x in rules("WEAK_PORT_CONFIG") if "SessionGroup=42" in x["detail"]]
+assert len(w) == 1, ("one SessionGroup=42 WEAK_PORT_CONFIG cause", w)
+assert sorted({o["session"] for o in w[0]["occurrences"]}) == sorted([s1, s2]), ("an occurrence a session", w)
 for s in (s1, s2):
-    sc = rules("SHARED_CIRCUIT", session=s)
-    assert len(sc) == 1 and sorted(sc[0]["apps"]) == ["App D", "App E"], ("one D+E SHARED_CIRCUIT in session %d" % s, sc)
-    w = [x for x in rules("WEAK_PORT_CONFIG", session=s) if "SessionGroup=42" in x["detail"]]
-    assert len(w) == 1, ("one SessionGroup=42 WEAK_PORT_CONFIG in session %d" % s, w)
     n = DB.execute("SELECT count(*) FROM stream s JOIN app a ON a.id = s.app WHERE s.session = ? AND a.label = 'App A'", (s,)).fetchone()[0]
     assert n == 1, ("one App A stream in session %d" % s, n)
 # One curl on A per session: two across sessions would be a mix.
 assert not rules("SHARED_PORT_PROCESSES"), "SHARED_PORT_PROCESSES across sessions"
-print("sessions", s1, s2, "findings", [(f["rule"], f["session"], f["circuit"], f["streams"]) for f in F])
+print("sessions", s1, s2, "causes", [(f["rule"], [(o["session"], o["circuit"]) for o in f["occurrences"]]) for f in F])
 PY
-done_ok "9: the client restarted: two Tor sessions, every finding within its own"
+done_ok "9: the client restarted: two Tor sessions, one cause each rule with an occurrence in each, every occurrence within its own"
 
 echo "t_judge: $(( $(date +%s) - t_start )) s"
 [ -s "$T/bugs" ] && fail "product bugs found:

@@ -151,7 +151,7 @@ grep -Eq 'dashboard: [0-9]+ repaints \(at most ([0-9]|1[0-9]|20) in one second\)
     { cat "$T/err"; fail "repaint counter missing or over 20 per second"; }
 ok "q: exit 0, terminal restored; $(grep 'repaints' "$T/err" | sed 's/^isoaudit: //')"
 
-ack=$(sqlite3 "$db" "select group_concat(acknowledged) from finding where rule = 'SHARED_CIRCUIT'")
+ack=$(sqlite3 "$db" "select group_concat(acknowledged) from cause where rule = 'SHARED_CIRCUIT'")
 [ "$ack" = 1 ] || fail "acknowledgement not stored (got '$ack')"
 n=$(sqlite3 "$db" "select count(*) from stream s join app a on a.id = s.app where a.label in ('alpha','bravo','delta','echo')")
 [ "$n" -ge 4 ] || fail "only $n of the 4 streams stored"
