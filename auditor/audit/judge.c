@@ -267,10 +267,8 @@ judge_reset(struct judge *j)
 	idmap_free(&j->exits);
 	for (i = 0; i < j->nports; i++) {
 		for (k = 0; k < j->ports[i].n; k++) {
-			free(j->ports[i].users[k].host);
-			free(j->ports[i].users[k].process);
-			free(j->ports[i].users[k].ident);
-			free(j->ports[i].users[k].creds);
+			jstream_free(j->ports[i].users[k].s);
+			free(j->ports[i].users[k].who);
 		}
 		free(j->ports[i].listener);
 	}
@@ -433,23 +431,25 @@ str_eq(const char *a, const char *b)
 }
 
 /*
- * Would Tor have put stream s on a circuit whose first stream was f?
- * Returns NULL when yes, else the name of the value that differs.
+ * The first value of the fields iso names (session group and nym epoch
+ * always) in which s differs from f, as Tor compares them
+ * (docs/isolation.md), or NULL.
  */
 static const char *
-isolation_refuses(const struct jstream *s, const struct jstream *f)
+isolation_differs(const struct jstream *s, const struct jstream *f,
+    unsigned iso)
 {
-	unsigned iso = s->iso | ISO_SESSION_GROUP | ISO_NYM_EPOCH;
-
-	if (!s->has_iso)
-		return NULL;
+	iso |= ISO_SESSION_GROUP | ISO_NYM_EPOCH;
 	if ((iso & ISO_SESSION_GROUP) && s->group != f->group)
 		return "session group";
 	if ((iso & ISO_NYM_EPOCH) && s->epoch != f->epoch)
 		return "nym epoch";
 	if ((iso & ISO_DESTPORT) && s->target_port != f->target_port)
 		return "destination port";
-	if ((iso & ISO_DESTADDR) && !str_eq(s->target_addr, f->target_addr))
+	/* Tor compares the address a client gave without case. */
+	if ((iso & ISO_DESTADDR) && (s->target_addr == NULL ||
+	    f->target_addr == NULL ? s->target_addr != f->target_addr :
+	    strcasecmp(s->target_addr, f->target_addr) != 0))
 		return "destination address";
 	if ((iso & ISO_SOCKS_USERNAME) &&
 	    !bytes_eq(s->user, s->ulen, f->user, f->ulen))
@@ -464,34 +464,60 @@ isolation_refuses(const struct jstream *s, const struct jstream *f)
 	return NULL;
 }
 
+/*
+ * Would Tor have put stream s on a circuit whose first stream was f?
+ * Returns NULL when yes (or when s's ISO_FIELDS are unknown: no finding
+ * on a guess), else the name of the value that differs.
+ */
+static const char *
+isolation_refuses(const struct jstream *s, const struct jstream *f)
+{
+	return s->has_iso ? isolation_differs(s, f, s->iso) : NULL;
+}
+
 /* --- rules on streams --------------------------------------------------------- */
 
-static void
-rule_unisolated(struct judge *j, const struct jstream *s, int64_t ts)
+/*
+ * Whether Tor may put s and t on one circuit as far as their isolation
+ * goes: each field the listener isolates by (ISO_FIELDS) equal, compared
+ * as Tor compares them (docs/isolation.md).  Unknown flags (no ISO_FIELDS)
+ * isolate nothing isoaudit can see: equal.
+ */
+static int
+iso_key_equal(const struct jstream *s, const struct jstream *t)
 {
-	struct jocc *f;
-	struct buf d;
-	int is_new;
+	/* Unknown flags: a SocksPort's defaults (tor(1)). */
+	unsigned dflt = ISO_CLIENTADDR | ISO_SOCKS_USERNAME |
+	    ISO_SOCKS_PASSWORD;
 
-	if (!s->shared_port && !(s->protocol != NULL &&
+	return isolation_differs(s, t, s->has_iso ? s->iso : dflt) == NULL &&
+	    isolation_differs(t, s, t->has_iso ? t->iso : dflt) == NULL;
+}
+
+/*
+ * The application of a stream for the port rules: its program on its
+ * host where the process is known ("curl@localhost"), else the identity
+ * the pipeline gave (what a credential names, or the listener's label).
+ */
+static void
+port_who(struct buf *b, const struct jstream *s)
+{
+	if (s->pid > 0 && s->process != NULL) {
+		buf_adds(b, s->process);
+		buf_addc(b, '@');
+		buf_adds(b, s->host ? s->host : "?");
+	} else
+		buf_adds(b, s->ident);
+}
+
+/* Whether a listener cannot tell its programs apart (SPEC.md). */
+static int
+shared_listener(const struct jstream *s)
+{
+	return s->shared_port || (s->protocol != NULL &&
 	    (strcmp(s->protocol, "TRANS") == 0 ||
 	    strcmp(s->protocol, "NATD") == 0 ||
-	    strcmp(s->protocol, "DNS") == 0)))
-		return;
-	f = judge_occ(j, RULE_UNISOLATED_PORT, 0,
-	    s->listener ? s->listener : s->protocol, NULL, NULL, NULL, ts,
-	    &is_new);
-	judge_list_add(&f->cause->apps, s->label);
-	judge_list_add(&f->cause->idents, s->ident);
-	judge_occ_stream(f, s->id);
-	judge_occ_proc(f, s->pid, s->process);
-	buf_init(&d);
-	buf_printf(&d, "%s traffic on %s %s, which every program shares: "
-	    "their streams can be linked", s->protocol ? s->protocol : "",
-	    s->shared_port ? "shared listener" : "listener",
-	    s->listener ? s->listener : "?");
-	judge_emit(j, f, buf_cstr(&d), is_new);
-	buf_free(&d);
+	    strcmp(s->protocol, "DNS") == 0));
 }
 
 static struct jport *
@@ -508,105 +534,127 @@ port_get(struct judge *j, const char *listener)
 	return &j->ports[j->nports++];
 }
 
-/* "name@host" of a listener's user: who a SHARED_PORT_PROCESSES names. */
+/* Remembers s as a user of p (the oldest makes room). */
 static void
-port_who(struct buf *b, const char *process, const char *host)
+port_remember(struct jport *p, const struct jstream *s, const char *who,
+    int64_t ts)
 {
-	buf_adds(b, process ? process : "?");
-	buf_addc(b, '@');
-	buf_adds(b, host ? host : "?");
-}
-
-static void
-rule_port_processes(struct judge *j, const struct jstream *s, int64_t ts)
-{
-	struct jport *p;
-	struct buf creds;
-	size_t i;
-
-	if (s->listener == NULL || s->unattributed || s->by_process ||
-	    (s->pid <= 0 && s->host == NULL))
-		return;
-	buf_init(&creds);
-	if (s->user != NULL)
-		buf_add(&creds, s->user, s->ulen);
-	buf_addc(&creds, '\x1f');
-	if (s->pass != NULL)
-		buf_add(&creds, s->pass, s->plen);
-	buf_cstr(&creds);
-	p = port_get(j, s->listener);
-	for (i = 0; i < p->n; i++) {
-		struct jocc *f;
-		struct buf d, ia, ib;
-		int is_new, same;
-
-		if (ts - p->users[i].ts > JUDGE_PORT_WINDOW_US ||
-		    p->users[i].credslen != creds.len ||
-		    memcmp(p->users[i].creds, creds.p, creds.len) != 0)
-			continue;
-		/*
-		 * One program is one application however often it runs
-		 * (apt-get, a curl loop, two curls at once): only two
-		 * different programs on a host make a pair.
-		 */
-		if (p->users[i].pid > 0 && s->pid > 0)
-			same = p->users[i].pid == s->pid ||
-			    (str_eq(p->users[i].process, s->process) &&
-			    str_eq(p->users[i].host, s->host));
-		else
-			same = str_eq(p->users[i].host, s->host);
-		if (same)
-			continue;
-		buf_init(&ia);
-		buf_init(&ib);
-		buf_init(&d);
-		/*
-		 * The cause is the pair of programs ("curl@localhost"), not
-		 * of processes: a program run again is the same application.
-		 */
-		port_who(&ia, p->users[i].process, p->users[i].host);
-		port_who(&ib, s->process, s->host);
-		f = judge_occ(j, RULE_SHARED_PORT_PROCESSES, 0, s->listener,
-		    NULL, buf_cstr(&ia), buf_cstr(&ib), ts, &is_new);
-		judge_list_add(&f->cause->apps, s->label);
-		judge_occ_stream(f, p->users[i].stream);
-		judge_occ_stream(f, s->id);
-		judge_occ_proc(f, p->users[i].pid, p->users[i].process);
-		judge_occ_proc(f, s->pid, s->process);
-		buf_printf(&d, "%s[%ld]@%s and %s[%ld]@%s used listener %s (%s) "
-		    "without distinct SOCKS credentials: Tor may put them on "
-		    "one circuit; give each program its own SocksPort or its "
-		    "own credentials", p->users[i].process ?
-		    p->users[i].process : "?", p->users[i].pid,
-		    p->users[i].host ? p->users[i].host : "?",
-		    s->process ? s->process : "?", s->pid,
-		    s->host ? s->host : "?", s->listener, s->label);
-		judge_emit(j, f, buf_cstr(&d), is_new);
-		buf_free(&ia);
-		buf_free(&ib);
-		buf_free(&d);
-		break;
-	}
-	/* Remember this user (the oldest entry makes room). */
 	if (p->n == JUDGE_PORT_USERS) {
-		free(p->users[0].host);
-		free(p->users[0].process);
-		free(p->users[0].ident);
-		free(p->users[0].creds);
+		jstream_free(p->users[0].s);
+		free(p->users[0].who);
 		memmove(&p->users[0], &p->users[1],
 		    (p->n - 1) * sizeof p->users[0]);
 		p->n--;
 	}
-	p->users[p->n].pid = s->pid;
-	p->users[p->n].host = xstrdup_or_null(s->host);
-	p->users[p->n].process = xstrdup_or_null(s->process);
-	p->users[p->n].ident = xstrdup(s->ident);
-	p->users[p->n].creds = xstrndup(creds.p, creds.len);
-	p->users[p->n].credslen = creds.len;
-	p->users[p->n].stream = s->id;
+	p->users[p->n].s = jstream_clone(s);
+	p->users[p->n].who = xstrdup(who);
 	p->users[p->n].ts = ts;
 	p->n++;
-	buf_free(&creds);
+}
+
+/*
+ * UNISOLATED_PORT: on a listener that cannot tell programs apart (a
+ * TransPort, NATDPort or SharedPort), a second application whose
+ * isolation key equals another's (a port where programs use distinct
+ * SOCKS credentials, as Whonix's 9050 with torsocks' IsolatePID, keeps
+ * them apart).  A DNSPort query shows no program at all: any use.
+ */
+static void
+port_unisolated(struct judge *j, const struct jstream *s,
+    const struct jstream *o, int64_t ts)
+{
+	struct jocc *f;
+	struct buf d;
+	int is_new;
+
+	f = judge_occ(j, RULE_UNISOLATED_PORT, 0,
+	    s->listener ? s->listener : s->protocol, NULL, NULL, NULL, ts,
+	    &is_new);
+	judge_list_add(&f->cause->apps, s->label);
+	judge_list_add(&f->cause->idents, s->ident);
+	judge_occ_stream(f, s->id);
+	judge_occ_proc(f, s->pid, s->process);
+	if (o != NULL) {
+		judge_list_add(&f->cause->apps, o->label);
+		judge_list_add(&f->cause->idents, o->ident);
+		judge_occ_stream(f, o->id);
+		judge_occ_proc(f, o->pid, o->process);
+	}
+	buf_init(&d);
+	buf_printf(&d, "%s traffic on %s %s, which every program shares: "
+	    "their streams can be linked", s->protocol ? s->protocol : "",
+	    s->shared_port ? "shared listener" : "listener",
+	    s->listener ? s->listener : "?");
+	judge_emit(j, f, buf_cstr(&d), is_new);
+	buf_free(&d);
+}
+
+/* SHARED_PORT_PROCESSES: two applications with equal keys on one port. */
+static void
+port_processes(struct judge *j, const struct jstream *s,
+    const struct jstream *o, const char *a, const char *b, int64_t ts)
+{
+	struct jocc *f;
+	struct buf d;
+	int is_new;
+
+	f = judge_occ(j, RULE_SHARED_PORT_PROCESSES, 0, s->listener, NULL, a,
+	    b, ts, &is_new);
+	judge_list_add(&f->cause->apps, s->label);
+	judge_occ_stream(f, o->id);
+	judge_occ_stream(f, s->id);
+	judge_occ_proc(f, o->pid, o->process);
+	judge_occ_proc(f, s->pid, s->process);
+	buf_init(&d);
+	buf_printf(&d, "%s[%ld]@%s and %s[%ld]@%s used listener %s (%s) "
+	    "without distinct SOCKS credentials: Tor may put them on one "
+	    "circuit; give each program its own SocksPort or its own "
+	    "credentials", o->process ? o->process : "?", o->pid,
+	    o->host ? o->host : "?", s->process ? s->process : "?", s->pid,
+	    s->host ? s->host : "?", s->listener, s->label);
+	judge_emit(j, f, buf_cstr(&d), is_new);
+	buf_free(&d);
+}
+
+/*
+ * The port rules: who else used s's listener within the window
+ * (MaxCircuitDirtiness) with an isolation key equal to s's, as another
+ * application (a program run again is the same one).  The pair named is
+ * the one whose keys were equal.
+ */
+static void
+rule_ports(struct judge *j, const struct jstream *s, int64_t ts)
+{
+	struct jport *p;
+	struct buf who;
+	int shared = shared_listener(s);
+	size_t i;
+
+	if (s->protocol != NULL && strcmp(s->protocol, "DNS") == 0) {
+		port_unisolated(j, s, NULL, ts);
+		return;
+	}
+	if (s->listener == NULL || s->unattributed || s->by_process ||
+	    (s->pid <= 0 && s->host == NULL))
+		return;
+	buf_init(&who);
+	port_who(&who, s);
+	p = port_get(j, s->listener);
+	for (i = 0; i < p->n; i++) {
+		const struct jstream *o = p->users[i].s;
+
+		if (ts - p->users[i].ts > JUDGE_PORT_WINDOW_US ||
+		    strcmp(p->users[i].who, buf_cstr(&who)) == 0 ||
+		    !iso_key_equal(o, s))
+			continue;
+		if (shared)
+			port_unisolated(j, s, o, ts);
+		else
+			port_processes(j, s, o, p->users[i].who, who.p, ts);
+		break;
+	}
+	port_remember(p, s, buf_cstr(&who), ts);
+	buf_free(&who);
 }
 
 void
@@ -620,8 +668,7 @@ judge_stream_new(struct judge *j, const struct judge_stream *in, int64_t ts)
 	}
 	if (s->unattributed)
 		return;
-	rule_unisolated(j, s, ts);
-	rule_port_processes(j, s, ts);
+	rule_ports(j, s, ts);
 }
 
 void

@@ -100,14 +100,9 @@ struct jexit {
 struct jport {				/* who used a listener lately */
 	char		*listener;
 	struct {
-		long	 pid;
-		char	*host;
-		char	*process;
-		char	*ident;
-		char	*creds;		/* user \x1f pass, raw bytes */
-		size_t	 credslen;
-		uint64_t stream;
-		int64_t	 ts;
+		struct jstream	*s;	/* a copy: its isolation values */
+		char		*who;	/* its application */
+		int64_t		 ts;
 	}		 users[JUDGE_PORT_USERS];
 	size_t		 n;
 };

@@ -367,12 +367,20 @@ PY
 done_ok "4: Browser site1 twice (one curl): same circuit, no finding"
 
 # --- 5: UNISOLATED_PORT: a SharedPort and the DNSPort ----------------------------------
+# Two programs through the shared tunnel (one alone mixes with nobody).
 { base_conf; echo "SharedPort $TORNET_HTTPTUNNEL \"http tunnel\""; } >"$T/conf5"
+cp "$(command -v curl)" "$T/bin/tunnel-two"
 mon_start 5 "$T/conf5"
-bg_curl h5 "$TORNET_TARGET" "" -p -x "http://127.0.0.1:$TORNET_HTTPTUNNEL"
+bg_curl h5 "$TORNET_TARGET" "?sleep=1" -p -x "http://127.0.0.1:$TORNET_HTTPTUNNEL"
 hpid=$cpid
+CURL="$T/bin/tunnel-two"
+bg_curl g5 "$TORNET_TARGET" "?sleep=1" -p -x "http://127.0.0.1:$TORNET_HTTPTUNNEL"
+gpid=$cpid
+CURL=
 end_curl h5; lh=$lport
+end_curl g5; lg=$lport
 wait_for "$T/mon.5.out" "stream [0-9]+ CLOSED .* from 127\.0\.0\.1:$lh " 20 || fail "5: tunnel stream not closed"
+wait_for "$T/mon.5.out" "stream [0-9]+ CLOSED .* from 127\.0\.0\.1:$lg " 20 || fail "5: second tunnel stream not closed"
 # DNSPort (UDP): a stdlib DNS client asks for A "example".  Nothing resolves
 # on this network, but Tor opens a NEWRESOLVE stream (CLIENT_PROTOCOL=DNS,
 # PURPOSE=DNS_REQUEST) for it.  Whether Tor did is seen independently of
@@ -416,15 +424,17 @@ read -r ldns _ _ _ dns_stream <"$T/dns.out"
 [ -z "$dns_stream" ] ||
     wait_for "$T/mon.5.out" "stream $dns_stream CLOSED " 10 || fail "5: DNS stream $dns_stream not closed"
 mon_stop
-pycheck 5 "$lh" "$hpid" "$TORNET_HTTPTUNNEL" "$ldns" "$dns_stream" <<'PY' || fail "scenario 5"
-sh = by_client(ARGS[0])
+pycheck 5 "$lh" "$hpid" "$TORNET_HTTPTUNNEL" "$ldns" "$dns_stream" "$lg" "$gpid" <<'PY' || fail "scenario 5"
+sh, sg = by_client(ARGS[0]), by_client(ARGS[5])
 assert sh["label"] == "http tunnel" and sh["protocol"] == "HTTPCONNECT" and sh["pid"] == int(ARGS[1]), sh
+assert sg["label"] == "http tunnel" and sg["pid"] == int(ARGS[6]), sg
 u = rules("UNISOLATED_PORT", listener="127.0.0.1:" + ARGS[2])
 assert len(u) == 1, ("one UNISOLATED_PORT on the tunnel", rules("UNISOLATED_PORT"))
 u = u[0]
 assert u["severity"] == "warning" and u["apps"] == ["http tunnel"] and u["circuit"] is None, u
-assert u["streams"] == [str(sh["id"])], u
-assert [p["pid"] for p in u["processes"]] == [int(ARGS[1])], u
+assert sorted(u["streams"]) == sorted([str(sh["id"]), str(sg["id"])]), u
+assert sorted(p["pid"] for p in u["processes"]) == sorted([int(ARGS[1]), int(ARGS[6])]), u
+assert not rules("SHARED_PORT_PROCESSES"), ("the shared port is the cause, not the pair", rules("SHARED_PORT_PROCESSES"))
 if ARGS[4]:
     sd = by_client(ARGS[3])
     assert str(sd["id"]) == ARGS[4], ("the DNS stream Tor announced", sd, ARGS[4])
@@ -451,7 +461,7 @@ assert sd["listener"] == want, ("stream row listener", sd["listener"], "want", w
 assert d["listener"] == want and want in d["detail"], ("finding listener/detail", d["listener"], d["detail"])
 PY
 fi
-done_ok "5: SharedPort tunnel${dns_stream:+ and DNSPort}: UNISOLATED_PORT warning"
+done_ok "5: two programs on the SharedPort tunnel${dns_stream:+, and the DNSPort}: UNISOLATED_PORT warning"
 
 # --- 6: NEWNYM between two fetches on B ----------------------------------------------
 mon_start 6

@@ -1301,12 +1301,51 @@ test_port_processes_rerun(void **state)
 }
 
 /* Two hosts (no pid: the client is elsewhere) on one listener. */
+/*
+ * IsolateDestAddr: programs going to different destinations are never
+ * mixed; the finding names the pair whose keys were equal, not the first
+ * older user of the port.
+ */
+static void
+test_port_processes_dest(void **state)
+{
+	struct jt *t = *state;
+	struct judge_stream s;
+
+	s = port_user(1, 200, "wget");
+	with_iso(&s, iso_default() | ISO_DESTADDR);
+	s.target_addr = "other.example";
+	judge_stream_new(t->j, &s, T(1));
+	s = port_user(2, 100, "curl");
+	with_iso(&s, iso_default() | ISO_DESTADDR);
+	s.target_addr = "example.com";
+	judge_stream_new(t->j, &s, T(2));
+	assert_findings(t, 0);
+	/* The same destination in other case: equal, as Tor compares. */
+	s = port_user(3, 300, "aria2c");
+	with_iso(&s, iso_default() | ISO_DESTADDR);
+	s.target_addr = "EXAMPLE.com";
+	judge_stream_new(t->j, &s, T(3));
+	assert_findings(t, 1);
+	assert_string_equal(t->c.g[0].a, "aria2c@localhost");
+	assert_string_equal(t->c.g[0].b, "curl@localhost");
+	assert_string_equal(t->c.g[0].streams, "[\"2\", \"3\"]");
+	/* IsolateDestPort: another port, another key. */
+	s = port_user(4, 400, "git");
+	with_iso(&s, iso_default() | ISO_DESTADDR | ISO_DESTPORT);
+	s.target_addr = "example.com";
+	s.target_port = 22;
+	judge_stream_new(t->j, &s, T(4));
+	assert_findings(t, 1);
+}
+
 static void
 test_port_processes_hosts(void **state)
 {
 	struct jt *t = *state;
 	struct judge_stream s;
 
+	/* Two hosts: Tor isolates by client address by default. */
 	s = js_make(1, "custom 9152@workstation", "custom 9152",
 	    "10.152.152.10:9152", 0, NULL);
 	s.host = "workstation";
@@ -1317,15 +1356,31 @@ test_port_processes_hosts(void **state)
 	s.host = "10.152.152.12";
 	s.client_addr = "10.152.152.12";
 	judge_stream_new(t->j, &s, T(2));
+	assert_findings(t, 0);
+	/* NoIsolateClientAddr: their keys are equal, Tor may mix them. */
+	judge_reset(t->j);
+	s = js_make(3, "custom 9152@workstation", "custom 9152",
+	    "10.152.152.10:9152", 0, NULL);
+	s.host = "workstation";
+	s.client_addr = "10.152.152.11";
+	with_iso(&s, ISO_SOCKS_USERNAME | ISO_SOCKS_PASSWORD);
+	judge_stream_new(t->j, &s, T(3));
+	s = js_make(4, "custom 9152@10.152.152.12", "custom 9152",
+	    "10.152.152.10:9152", 0, NULL);
+	s.host = "10.152.152.12";
+	s.client_addr = "10.152.152.12";
+	with_iso(&s, ISO_SOCKS_USERNAME | ISO_SOCKS_PASSWORD);
+	judge_stream_new(t->j, &s, T(4));
 	assert_findings(t, 1);
 	check(&t->c.g[0], &(struct want){
 	    .rule = RULE_SHARED_PORT_PROCESSES, .sev = SEV_WARNING, .circ = 0,
 	    .listener = "10.152.152.10:9152",
-	    .a = "?@10.152.152.12", .b = "?@workstation",
+	    .a = "custom 9152@10.152.152.12", .b = "custom 9152@workstation",
 	    .apps = "[\"custom 9152\"]",
-	    .idents = "[\"?@10.152.152.12\", \"?@workstation\"]",
-	    .procs = "[]", .streams = "[\"1\", \"2\"]",
-	    .count = 1, .first = T(2), .last = T(2), .is_new = 1,
+	    .idents = "[\"custom 9152@10.152.152.12\", "
+	    "\"custom 9152@workstation\"]",
+	    .procs = "[]", .streams = "[\"3\", \"4\"]",
+	    .count = 1, .first = T(4), .last = T(4), .is_new = 1,
 	    .detail = "?[0]@workstation and ?[0]@10.152.152.12 used listener "
 	    "10.152.152.10:9152 (custom 9152) without distinct SOCKS "
 	    "credentials: Tor may put them on one circuit; give each program "
@@ -1341,95 +1396,115 @@ test_unisolated_port(void **state)
 	struct judge_stream s;
 	const struct got *g;
 
+	/* One program on a TransPort, again and again: nobody to mix. */
 	s = js_make(1, "TransPort@localhost", "TransPort", "127.0.0.1:9040",
-	    0, NULL);
+	    66, "curl");
 	s.protocol = "TRANS";
 	judge_stream_new(t->j, &s, T(1));
+	s.id = 2;
+	s.pid = 67;
+	judge_stream_new(t->j, &s, T(2));
+	assert_findings(t, 0);
+	/* A second program with the same key: that port mixes them. */
+	s.id = 3;
+	s.pid = 77;
+	s.process = "git";
+	judge_stream_new(t->j, &s, T(3));
 	assert_findings(t, 1);
 	check(&t->c.g[0], &(struct want){
 	    .rule = RULE_UNISOLATED_PORT, .sev = SEV_WARNING, .circ = 0,
 	    .listener = "127.0.0.1:9040", .a = "", .b = "",
 	    .apps = "[\"TransPort\"]", .idents = "[\"TransPort@localhost\"]",
-	    .procs = "[]", .streams = "[\"1\"]",
-	    .count = 1, .first = T(1), .last = T(1), .is_new = 1,
+	    .procs = "[{\"pid\": 77, \"name\": \"git\"}, "
+	    "{\"pid\": 66, \"name\": \"curl\"}]",
+	    .streams = "[\"3\", \"1\"]",
+	    .count = 1, .first = T(3), .last = T(3), .is_new = 1,
 	    .detail = "TRANS traffic on listener 127.0.0.1:9040, which every "
 	    "program shares: their streams can be linked" });
-	/* Another host, then a known process: one finding, growing. */
-	s.id = 2;
+	assert_string_equal(t->c.g[0].cause, "UNISOLATED_PORT|127.0.0.1:9040|||");
+	/* Another host: Tor keeps client addresses apart by default. */
+	s.id = 4;
 	s.ident = "TransPort@workstation";
 	s.host = "workstation";
-	judge_stream_new(t->j, &s, T(2));
-	s.id = 3;
-	s.ident = "TransPort@localhost";
-	s.host = "localhost";
-	s.pid = 77;
-	s.process = "git";
-	judge_stream_new(t->j, &s, T(3));
-	assert_int_equal(nrule(&t->c, RULE_UNISOLATED_PORT), 3);
-	check(nth(&t->c, RULE_UNISOLATED_PORT, 2), &(struct want){
-	    .rule = RULE_UNISOLATED_PORT, .sev = SEV_WARNING, .circ = 0,
-	    .listener = "127.0.0.1:9040", .a = "", .b = "",
-	    .apps = "[\"TransPort\"]",
-	    .idents = "[\"TransPort@localhost\", \"TransPort@workstation\"]",
-	    .procs = "[{\"pid\": 77, \"name\": \"git\"}]",
-	    .streams = "[\"1\", \"2\", \"3\"]",
-	    .count = 3, .first = T(1), .last = T(3), .is_new = 0,
-	    .detail = "TRANS traffic on listener 127.0.0.1:9040, which every "
-	    "program shares: their streams can be linked" });
-	/* Two hosts (and then git beside the other host) on one listener
-	 * are also SHARED_PORT_PROCESSES. */
-	assert_int_equal(nrule(&t->c, RULE_SHARED_PORT_PROCESSES), 2);
+	s.client_addr = "10.152.152.11";
+	s.pid = 0;
+	s.process = NULL;
+	judge_stream_new(t->j, &s, T(4));
+	assert_findings(t, 1);
+	/* Not SHARED_PORT_PROCESSES besides: the port is the cause. */
+	assert_int_equal(nrule(&t->c, RULE_SHARED_PORT_PROCESSES), 0);
 
-	/* A DNSPort: its own finding. */
-	s = js_make(4, "DNSPort@localhost", "DNSPort", "127.0.0.1:9053", 0,
+	/* A DNSPort query shows no program: any use. */
+	s = js_make(5, "DNSPort@localhost", "DNSPort", "127.0.0.1:9053", 0,
 	    NULL);
 	s.protocol = "DNS";
-	judge_stream_new(t->j, &s, T(4));
-	g = nth(&t->c, RULE_UNISOLATED_PORT, 3);
+	judge_stream_new(t->j, &s, T(5));
+	g = nth(&t->c, RULE_UNISOLATED_PORT, 1);
 	check(g, &(struct want){
 	    .rule = RULE_UNISOLATED_PORT, .sev = SEV_WARNING, .circ = 0,
 	    .listener = "127.0.0.1:9053", .a = "", .b = "",
 	    .apps = "[\"DNSPort\"]", .idents = "[\"DNSPort@localhost\"]",
-	    .procs = "[]", .streams = "[\"4\"]",
-	    .count = 1, .first = T(4), .last = T(4), .is_new = 1,
+	    .procs = "[]", .streams = "[\"5\"]",
+	    .count = 1, .first = T(5), .last = T(5), .is_new = 1,
 	    .detail = "DNS traffic on listener 127.0.0.1:9053, which every "
 	    "program shares: their streams can be linked" });
-	/* A SharedPort SocksPort (9050): any use. */
-	s = js_make(5, "default@localhost", "default", "127.0.0.1:9050", 0,
-	    NULL);
+
+	/*
+	 * A SharedPort SocksPort (Whonix's 9050) where programs use distinct
+	 * credentials (torsocks' IsolatePID): Tor keeps them apart, not
+	 * unisolated.
+	 */
+	s = js_make(6, "default@localhost", "default", "127.0.0.1:9050", 100,
+	    "apt-get");
 	s.shared_port = 1;
-	judge_stream_new(t->j, &s, T(5));
-	s.id = 6;
-	s.ident = "default@workstation";
-	s.label = "default";
+	with_iso(&s, iso_default());
+	s.socks_user = "torsocks-100:1700000000";
+	s.socks_user_len = strlen(s.socks_user);
 	judge_stream_new(t->j, &s, T(6));
-	g = nth(&t->c, RULE_UNISOLATED_PORT, 5);
+	s.id = 7;
+	s.pid = 200;
+	s.process = "git";
+	s.socks_user = "torsocks-200:1700000001";
+	judge_stream_new(t->j, &s, T(7));
+	assert_int_equal(nrule(&t->c, RULE_UNISOLATED_PORT), 2);
+	/* Two programs without credentials there: unisolated. */
+	s.id = 8;
+	s.pid = 300;
+	s.process = "wget";
+	s.socks_user = NULL;
+	s.socks_user_len = 0;
+	judge_stream_new(t->j, &s, T(8));
+	s.id = 9;
+	s.pid = 400;
+	s.process = "curl";
+	judge_stream_new(t->j, &s, T(9));
+	g = nth(&t->c, RULE_UNISOLATED_PORT, 2);
 	check(g, &(struct want){
 	    .rule = RULE_UNISOLATED_PORT, .sev = SEV_WARNING, .circ = 0,
 	    .listener = "127.0.0.1:9050", .a = "", .b = "",
-	    .apps = "[\"default\"]",
-	    .idents = "[\"default@localhost\", \"default@workstation\"]",
-	    .procs = "[]", .streams = "[\"5\", \"6\"]",
-	    .count = 2, .first = T(5), .last = T(6), .is_new = 0,
+	    .apps = "[\"default\"]", .idents = "[\"default@localhost\"]",
+	    .procs = "[{\"pid\": 400, \"name\": \"curl\"}, "
+	    "{\"pid\": 300, \"name\": \"wget\"}]",
+	    .streams = "[\"9\", \"8\"]",
+	    .count = 1, .first = T(9), .last = T(9), .is_new = 1,
 	    .detail = "SOCKS5 traffic on shared listener 127.0.0.1:9050, which "
 	    "every program shares: their streams can be linked" });
-	/* NATD too; no listener known: keyed by the protocol. */
-	s = js_make(7, "unknown listener@localhost", "unknown listener", NULL,
+	/* NATD too; no listener known: keyed by the protocol (DNS-like:
+	 * nothing to tell its programs by). */
+	s = js_make(10, "unknown listener@localhost", "unknown listener", NULL,
 	    0, NULL);
-	s.protocol = "NATD";
-	judge_stream_new(t->j, &s, T(7));
-	g = nth(&t->c, RULE_UNISOLATED_PORT, 6);
-	assert_string_equal(g->listener, "NATD");
+	s.protocol = "DNS";
+	judge_stream_new(t->j, &s, T(10));
+	g = nth(&t->c, RULE_UNISOLATED_PORT, 3);
+	assert_string_equal(g->listener, "DNS");
 	assert_int_equal(g->is_new, 1);
-	assert_string_equal(g->detail, "NATD traffic on listener ?, which "
-	    "every program shares: their streams can be linked");
-	/* An ordinary SocksPort stream: not this rule. */
-	s = port_user(8, 100, "curl");
-	judge_stream_new(t->j, &s, T(8));
+	/* An ordinary SocksPort: not this rule. */
+	s = port_user(11, 100, "curl");
+	judge_stream_new(t->j, &s, T(11));
 	s.protocol = "HTTPCONNECT";
-	s.id = 9;
-	judge_stream_new(t->j, &s, T(9));
-	assert_int_equal(nrule(&t->c, RULE_UNISOLATED_PORT), 7);
+	s.id = 12;
+	judge_stream_new(t->j, &s, T(12));
+	assert_int_equal(nrule(&t->c, RULE_UNISOLATED_PORT), 4);
 	/* Only the port rules run on NEW: no circuit needed, none used. */
 	assert_int_equal(nrule(&t->c, RULE_SHARED_CIRCUIT), 0);
 }
@@ -2071,9 +2146,9 @@ test_long_run(void **state)
 			s = app_e(i + 1);
 			with_iso(&s, iso_default());
 			break;
-		case 2:		/* the TransPort */
+		case 2:		/* two programs taking turns on the TransPort */
 			s = js_make(i + 1, "TransPort@localhost", "TransPort",
-			    "127.0.0.1:9040", 0, NULL);
+			    "127.0.0.1:9040", 500 + who, who ? "git" : "ssh");
 			s.protocol = "TRANS";
 			s.target_port = (int)(i % 60000);
 			break;
@@ -2106,8 +2181,8 @@ test_long_run(void **state)
 	if (t->c.nnew != 3 || t->c.count_jumps != 0)
 		fail_msg("%zu new findings (want 3), %zu count jumps",
 		    t->c.nnew, t->c.count_jumps);
-	assert_int_equal(t->c.per_rule[RULE_UNISOLATED_PORT], n / 4);
-	assert_int_equal(t->c.last_count[RULE_UNISOLATED_PORT], n / 4);
+	assert_int_equal(t->c.per_rule[RULE_UNISOLATED_PORT], n / 4 - 1);
+	assert_int_equal(t->c.last_count[RULE_UNISOLATED_PORT], n / 4 - 1);
 	assert_int_equal(t->c.per_rule[RULE_SHARED_PORT_PROCESSES], n / 4 - 1);
 	assert_int_equal(t->c.last_count[RULE_SHARED_PORT_PROCESSES],
 	    n / 4 - 1);
@@ -2313,7 +2388,10 @@ test_flood_circuits(void **state)
 	if (t->c.bad[0] != '\0')
 		fail_msg("%s", t->c.bad);
 	assert_int_equal(t->c.per_rule[RULE_SHARED_CIRCUIT], n);
-	assert_int_equal(t->c.nnew, n);
+	/* Each pair a cause of its own, new once (their ports' pairs too:
+	 * A0 beside each Ai, with equal keys, is SHARED_PORT_PROCESSES). */
+	assert_true(t->c.nnew >= n);
+	assert_int_equal(t->c.nnew, t->c.total);
 }
 
 int
@@ -2339,6 +2417,7 @@ main(void)
 		JT_TEST(test_port_processes),
 		JT_TEST(test_port_processes_none),
 		JT_TEST(test_port_processes_hosts),
+		JT_TEST(test_port_processes_dest),
 		JT_TEST(test_port_processes_rerun),
 		JT_TEST(test_unisolated_port),
 		JT_TEST(test_shared_exit),
