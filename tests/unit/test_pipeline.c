@@ -1001,11 +1001,19 @@ test_credential_applications(void **state)
 	tp_hint(t, REMOTE_HINT("51", "20105"));
 	tp_feed(t, T(6), STREAM_NEW_CREDS("51", "40003",
 	    "torsocks-4242:1733212800", "x"));
+	/*
+	 * E does not isolate by SOCKS credentials (NoIsolateSOCKSAuth: no
+	 * SOCKS_* in ISO_FIELDS), so the two tools on it had equal keys:
+	 * SHARED_PORT_PROCESSES at NEW, then SHARED_CIRCUIT on 25.
+	 */
 	tp_feed(t, T(7), STREAM_ON("51", "SENTCONNECT", "25"));
-	assert_int_equal(t->nfnd, 1);
-	assert_int_equal(t->fnd[0].rule, RULE_SHARED_CIRCUIT);
+	assert_int_equal(t->nfnd, 2);
+	assert_int_equal(t->fnd[0].rule, RULE_SHARED_PORT_PROCESSES);
 	assert_string_equal(t->fnd[0].a, "apt-get@10.152.152.11");
 	assert_string_equal(t->fnd[0].b, "torsocks pid 4242@10.152.152.11");
+	assert_int_equal(t->fnd[1].rule, RULE_SHARED_CIRCUIT);
+	assert_string_equal(t->fnd[1].a, "apt-get@10.152.152.11");
+	assert_string_equal(t->fnd[1].b, "torsocks pid 4242@10.152.152.11");
 }
 
 /*
