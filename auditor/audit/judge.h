@@ -113,6 +113,15 @@ void	judge_port_config(struct judge *, const char *, int64_t);
  */
 void	judge_pre_attach(struct judge *, unsigned, uint64_t, int64_t);
 
+/*
+ * CONTROL_INJECTION: a SOCKS client smuggled lines into Tor's event stream
+ * through a hostname (docs/isolation.md); listener is where it came in
+ * (or "", or a "group N" when only the session group is known), client
+ * its address where Tor said it (or NULL), stream the id Tor gave it.
+ */
+void	judge_control_injection(struct judge *, const char *, const char *,
+	    uint64_t, unsigned, int64_t);
+
 /* Parses ISO_FIELDS names into ISO_* bits. */
 unsigned judge_iso_bits(const char *const *, size_t);
 

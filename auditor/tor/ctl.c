@@ -390,6 +390,8 @@ ctl_parse_error(const char *what, const char *s, size_t n, void *arg)
 	struct ctl *c = arg;
 	char *esc;
 
+	if (c->cbs.malformed != NULL && strcmp(what, "malformed line") == 0)
+		c->cbs.malformed(s, n, c->arg);
 	c->malformed++;
 	if (c->malformed > CTL_MALFORMED_SHOWN)
 		return;

@@ -53,6 +53,9 @@ struct ctl_cbs {
 	 * refused); the message names the address and the method.
 	 */
 	void	(*fatal)(const char *, void *);
+	/* A line that is no reply line (the rest of an event a line break
+	 * cut: CONTROL_INJECTION), as it came; or NULL. */
+	void	(*malformed)(const char *, size_t, void *);
 };
 
 struct ctl;
