@@ -127,6 +127,13 @@ void	pipeline_reply(struct pipeline *, const struct reply *);
 
 /* Replay: an "attrib ..." annotation, for the event that comes next. */
 void	pipeline_hint(struct pipeline *, const char *, size_t);
+/*
+ * A line of Tor's that is no reply line.  After a STREAM event a line
+ * break cut (a SOCKS hostname with CR LF in it: CONTROL_INJECTION), it is
+ * the rest of that event: what it says of the listener and the client
+ * names the finding, and the lines smuggled in between are over.
+ */
+void	pipeline_not_reply(struct pipeline *, const char *, size_t);
 
 /* Counters, for tests and the closing summary. */
 struct pipeline_stats {
@@ -134,6 +141,7 @@ struct pipeline_stats {
 	uint64_t	stream_events;
 	uint64_t	circ_events;
 	uint64_t	malformed;
+	uint64_t	smuggled;	/* lines ignored after a cut event */
 	uint64_t	findings;	/* updates included */
 	uint64_t	new_findings;
 	unsigned	sessions;

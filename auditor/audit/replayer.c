@@ -55,6 +55,9 @@ replayer_problem(const char *what, const char *s, size_t n, void *arg)
 	struct replayer *rp = arg;
 	char *esc;
 
+	/* The rest of an event a line break cut: the pipeline decides. */
+	if (strcmp(what, "malformed line") == 0)
+		pipeline_not_reply(rp->pipe, s, n);
 	if (++rp->problems > 10)
 		return;
 	esc = escape_dup(s, n > 200 ? 200 : n);

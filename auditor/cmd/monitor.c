@@ -115,6 +115,15 @@ mon_session_end(unsigned serial, const char *why, int64_t ts, void *arg)
 	pipeline_session_end(m->pipe, serial, why, ts);
 }
 
+/* The rest of an event a line break cut: the pipeline decides. */
+static void
+mon_malformed(const char *s, size_t n, void *arg)
+{
+	struct monitor *m = arg;
+
+	pipeline_not_reply(m->pipe, s, n);
+}
+
 static void
 mon_reply(const struct reply *r, void *arg)
 {
@@ -210,6 +219,7 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 		.session_ready = mon_session_ready,
 		.session_end = mon_session_end,
 		.fatal = mon_fatal,
+		.malformed = mon_malformed,
 	};
 	struct timeval tick_tv = { 0, STORE_FLUSH_MS * 1000 };
 	enum store_err serr;

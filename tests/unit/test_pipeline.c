@@ -493,6 +493,28 @@ tp_feed(struct tp *t, int64_t ts, const char *text)
 	reply_parser_free(rp);
 }
 
+/* As monitor and replay do: a line that is no reply line goes to the
+ * pipeline. */
+static void
+tp_not_reply(const char *what, const char *s, size_t n, void *arg)
+{
+	struct tp *t = arg;
+
+	if (strcmp(what, "malformed line") == 0)
+		pipeline_not_reply(t->p, s, n);
+}
+
+/* tp_feed of Tor's own text, which may hold lines that are no reply. */
+static void
+tp_feed_raw(struct tp *t, int64_t ts, const char *text)
+{
+	struct reply_parser *rp;
+
+	rp = reply_parser_new(tp_reply, tp_not_reply, t);
+	reply_parser_feed(rp, text, strlen(text), ts);
+	reply_parser_free(rp);
+}
+
 /* An "# attrib" note of a transcript, without the "#". */
 static void
 tp_hint(struct tp *t, const char *text)
@@ -1014,6 +1036,69 @@ test_credential_applications(void **state)
 	assert_int_equal(t->fnd[1].rule, RULE_SHARED_CIRCUIT);
 	assert_string_equal(t->fnd[1].a, "apt-get@10.152.152.11");
 	assert_string_equal(t->fnd[1].b, "torsocks pid 4242@10.152.152.11");
+}
+
+/*
+ * CONTROL_INJECTION, as Tor 0.4.9.11 sent it (docs/isolation.md): a
+ * hostname with CR LF cut stream 42's CLOSED event; a fake STREAM NEW and
+ * a fake CIRC BUILT followed in the same read, then the rest of Tor's line
+ * (no reply line) with the listener's session group.  Nothing smuggled
+ * changes the state; the finding names the listener; the next read is
+ * processed again.
+ */
+#define INJECTED "650 STREAM 42 CLOSED 0 bad\r\n" \
+	"650 STREAM 999 NEW 0 injected.example:80 SOURCE_ADDR=6.6.6.6:1" \
+	" PURPOSE=USER\r\n" \
+	"650 CIRC 4242 BUILT $" FP_EXIT0 "~evil PURPOSE=GENERAL\r\n" \
+	"x SESSION_GROUP=7:443 REASON=SOCKS_PROTOCOL CLIENT_PROTOCOL=SOCKS5" \
+	" NYM_EPOCH=0 SESSION_GROUP=42 ISO_FIELDS=SOCKS_USERNAME,SESSION_GROUP\r\n"
+
+static void
+test_control_injection(void **state)
+{
+	struct tp *t = *state;
+	struct pipeline_stats st;
+
+	tp_open(t, &plain_de);
+	tp_start(t, 1, T(0));
+	/* A stream of D teaches the group 42 -> D's listener. */
+	tp_hint(t, HINT("49", "20104", "5001"));
+	tp_feed(t, T(1), STREAM_NEW("49", "49188"));
+	tp_feed_raw(t, T(2), INJECTED);
+	assert_int_equal(t->nfnd, 1);
+	assert_int_equal(t->fnd[0].rule, RULE_CONTROL_INJECTION);
+	assert_int_equal(t->fnd[0].sev, SEV_CRITICAL);
+	/* The last SESSION_GROUP is Tor's; the client's "7" is not. */
+	assert_string_equal(t->fnd[0].listener, "127.0.0.1:20104");
+	assert_string_equal(t->fnd[0].streams, "[\"42\"]");
+	assert_non_null(strstr(t->fnd[0].detail, "2 lines after it"));
+	assert_null(strstr(tp_out(t), "999"));
+	assert_null(strstr(tp_out(t), "4242"));
+	assert_null(strstr(tp_out(t), "injected"));
+	pipeline_stats(t->p, &st);
+	assert_int_equal(st.smuggled, 2);
+	/* The next read is Tor's again. */
+	tp_feed(t, T(3), STREAM_ON("49", "SENTCONNECT", "25"));
+	assert_non_null(strstr(tp_out(t), "stream 49 SENTCONNECT"));
+	/* Without a tail (the client made it a reply line of its own), the
+	 * next read ends the injection; the group unknown: named so. */
+	tp_feed_raw(t, T(4), "650 STREAM 43 CLOSED 0 bad\r\n"
+	    "650 CIRC 4243 BUILT $" FP_EXIT0 "~evil PURPOSE=GENERAL\r\n");
+	tp_feed(t, T(5), STREAM_ON("49", "SUCCEEDED", "25"));
+	assert_int_equal(t->nfnd, 2);
+	assert_int_equal(t->fnd[1].rule, RULE_CONTROL_INJECTION);
+	assert_string_equal(t->fnd[1].listener, "unknown listener");
+	assert_null(strstr(tp_out(t), "4243"));
+	assert_non_null(strstr(tp_out(t), "stream 49 SUCCEEDED"));
+	/* A target cut at Tor's limit (255 bytes) is no injection. */
+	{
+		char line[400];
+
+		snprintf(line, sizeof line, "650 STREAM 44 CLOSED 0 %0255d\n",
+		    0);
+		tp_feed(t, T(6), line);
+		assert_int_equal(t->nfnd, 2);
+	}
 }
 
 /*
@@ -1628,6 +1713,7 @@ main(void)
 		TP_TEST(test_same_app_no_finding),
 		TP_TEST(test_one_program_two_ports),
 		TP_TEST(test_credential_applications),
+		TP_TEST(test_control_injection),
 		TP_TEST(test_pre_attach),
 		TP_TEST(test_new_session),
 		TP_TEST(test_targets_hash),
