@@ -172,6 +172,36 @@ struct judge {
 	size_t			 ngroups;
 };
 
+/* --- judge.c -------------------------------------------------------------------- */
+
+/* A copy of a stream's values (allocated); free with judge_jstream_free. */
+struct jstream *judge_jstream_clone(const struct jstream *);
+void	judge_jstream_free(struct jstream *);
+/* The circuit with this id, made when new; never NULL. */
+struct jcirc *judge_circ_get(struct judge *, uint64_t);
+/* How many exit keys have open circuits ending at exit fp. */
+size_t	judge_fp_keys(struct judge *, const char *);
+/* Appends "circuit 25 (exit exit0 $08511103), conflux set ...". */
+void	judge_describe_circ(struct judge *, struct buf *, uint64_t);
+
+/* --- judge_iso.c ---------------------------------------------------------------- */
+
+/* Equal C strings, or both NULL. */
+int	judge_str_eq(const char *, const char *);
+/*
+ * Would Tor have put stream s on a circuit whose first stream was f?
+ * NULL when yes (or s's ISO_FIELDS unknown), else what differs.
+ */
+const char *judge_isolation_refuses(const struct jstream *,
+	    const struct jstream *);
+/* Whether Tor may mix s and t as far as their isolation keys go. */
+int	judge_iso_key_equal(const struct jstream *, const struct jstream *);
+
+/* --- judge_ports.c -------------------------------------------------------------- */
+
+/* SHARED_PORT_PROCESSES and UNISOLATED_PORT for a new stream. */
+void	judge_rule_ports(struct judge *, const struct jstream *, int64_t);
+
 /* --- judge_cause.c ------------------------------------------------------------ */
 
 /* Adds s to a \x1f-separated list, once, up to JUDGE_FINDING_LIST. */

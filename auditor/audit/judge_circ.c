@@ -1,0 +1,192 @@
+/*
+ * judge_circ.c: the rules about exit circuits, when a stream is attached:
+ * SHARED_CIRCUIT, CONTROLLER_ATTACH, NYM_EPOCH_REUSE and SHARED_EXIT.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "idmap.h"
+#include "judge.h"
+#include "judge_int.h"
+#include "xmalloc.h"
+
+/* SHARED_EXIT: another identity on the same exit relay, other circuit. */
+static void
+rule_shared_exit(struct judge *j, const struct jstream *s, int64_t ts)
+{
+	struct jcirc *c = idmap_get(&j->circs, s->circ), *oc;
+	size_t pos = 0;
+	uint64_t id;
+	void *v;
+
+	if (c == NULL || c->exit_fp[0] == '\0')
+		return;
+	/* Only circuits of c's key end there: no stream to look at. */
+	if (judge_fp_keys(j, c->exit_fp) == 1)
+		return;
+	while (idmap_next(&j->streams, &pos, &id, &v)) {
+		struct jstream *o = v;
+		struct jocc *f;
+		struct buf d;
+		int is_new;
+
+		/* The circuits' keys now: a leg moves to its conflux set's
+		 * key when CONFLUX_ID comes after streams were attached. */
+		if (o == s || o->circ == 0 || o->unattributed ||
+		    (o->ihash == s->ihash && strcmp(o->ident, s->ident) == 0) ||
+		    (oc = idmap_get(&j->circs, o->circ)) == NULL ||
+		    oc->key == c->key || strcmp(oc->exit_fp, c->exit_fp) != 0)
+			continue;
+		f = judge_occ(j, RULE_SHARED_EXIT, 0, "", c->exit_fp,
+		    o->ident, s->ident, ts, &is_new);
+		/* One occurrence a Tor session, on that exit. */
+		memcpy(f->exit_fp, c->exit_fp, sizeof f->exit_fp);
+		judge_list_add(&f->cause->apps, o->label);
+		judge_list_add(&f->cause->apps, s->label);
+		judge_occ_stream(f, o->id);
+		judge_occ_stream(f, s->id);
+		judge_occ_proc(f, o->pid, o->process);
+		judge_occ_proc(f, s->pid, s->process);
+		buf_init(&d);
+		buf_printf(&d, "%s and %s used exit %s $%.8s at the same time, "
+		    "on circuits %" PRIu64 " and %" PRIu64, o->ident, s->ident,
+		    c->exit_nick, c->exit_fp, o->circ, s->circ);
+		judge_emit(j, f, buf_cstr(&d), is_new);
+		buf_free(&d);
+		break;
+	}
+}
+
+/* CONTROLLER_ATTACH: Tor's own rule would have refused s on circ (why). */
+static void
+rule_controller_attach(struct judge *j, const struct jstream *s,
+    const struct jstream *first, uint64_t circ, const char *why, int64_t ts)
+{
+	struct jocc *f;
+	struct buf d;
+	int is_new;
+
+	f = judge_occ(j, RULE_CONTROLLER_ATTACH, circ, "", NULL, first->ident,
+	    s->ident, ts, &is_new);
+	judge_list_add(&f->cause->apps, first->label);
+	judge_list_add(&f->cause->apps, s->label);
+	judge_occ_stream(f, first->id);
+	judge_occ_stream(f, s->id);
+	judge_occ_proc(f, first->pid, first->process);
+	judge_occ_proc(f, s->pid, s->process);
+	buf_init(&d);
+	buf_printf(&d, "stream %" PRIu64 " of %s is on ", s->id, s->ident);
+	judge_describe_circ(j, &d, circ);
+	buf_printf(&d, ", which Tor's own isolation would have refused it "
+	    "(its %s differs from the circuit's first stream, of %s): a "
+	    "controller attached it", why, first->ident);
+	judge_emit(j, f, buf_cstr(&d), is_new);
+	buf_free(&d);
+}
+
+/* NYM_EPOCH_REUSE: s, of a later epoch, on a circuit first used before. */
+static void
+rule_nym_epoch(struct judge *j, const struct jstream *s,
+    const struct jstream *first, uint64_t circ, int64_t ts)
+{
+	struct jocc *f;
+	struct buf d;
+	int is_new;
+
+	f = judge_occ(j, RULE_NYM_EPOCH_REUSE, circ, "", NULL, s->ident, NULL,
+	    ts, &is_new);
+	judge_list_add(&f->cause->apps, s->label);
+	judge_occ_stream(f, s->id);
+	judge_occ_proc(f, s->pid, s->process);
+	buf_init(&d);
+	buf_printf(&d, "stream %" PRIu64 " of %s (nym epoch %" PRIu64 ") is "
+	    "on ", s->id, s->ident, s->epoch);
+	judge_describe_circ(j, &d, circ);
+	buf_printf(&d, ", first used in epoch %" PRIu64 ": NEWNYM did not "
+	    "separate it from earlier activity", first->epoch);
+	judge_emit(j, f, buf_cstr(&d), is_new);
+	buf_free(&d);
+}
+
+/* SHARED_CIRCUIT: another application already on this exit circuit. */
+static void
+rule_shared_circuit(struct judge *j, const struct jstream *s,
+    const struct jexit *e, uint64_t circ, int64_t ts)
+{
+	size_t i;
+
+	for (i = 0; i < e->nusers; i++) {
+		const struct juser *u = &e->users[i];
+		struct jocc *f;
+		struct buf d;
+		int is_new;
+
+		if (u->ihash == s->ihash && strcmp(u->ident, s->ident) == 0)
+			continue;
+		f = judge_occ(j, RULE_SHARED_CIRCUIT, circ, "", NULL,
+		    u->ident, s->ident, ts, &is_new);
+		judge_list_add(&f->cause->apps, u->label);
+		judge_list_add(&f->cause->apps, s->label);
+		judge_occ_stream(f, u->stream);
+		judge_occ_stream(f, s->id);
+		judge_occ_proc(f, u->pid, u->process);
+		judge_occ_proc(f, s->pid, s->process);
+		buf_init(&d);
+		buf_printf(&d, "%s and %s shared exit ", u->ident, s->ident);
+		judge_describe_circ(j, &d, circ);
+		buf_adds(&d, ": the exit can link them to one pseudonym");
+		judge_emit(j, f, buf_cstr(&d), is_new);
+		buf_free(&d);
+	}
+}
+
+/* Remembers s's application among the exit key's users (once). */
+static void
+exit_add_user(struct jexit *e, const struct jstream *s)
+{
+	size_t i;
+
+	for (i = 0; i < e->nusers; i++)
+		if (e->users[i].ihash == s->ihash &&
+		    strcmp(e->users[i].ident, s->ident) == 0)
+			return;
+	e->users = xreallocarray(e->users, e->nusers + 1, sizeof *e->users);
+	e->users[e->nusers].ident = xstrdup(s->ident);
+	e->users[e->nusers].ihash = s->ihash;
+	e->users[e->nusers].label = xstrdup(s->label);
+	e->users[e->nusers].pid = s->pid;
+	e->users[e->nusers].process = xstrdup_or_null(s->process);
+	e->users[e->nusers].stream = s->id;
+	e->nusers++;
+}
+
+void
+judge_attach(struct judge *j, uint64_t stream, uint64_t circ, int64_t ts)
+{
+	struct jstream *s = idmap_get(&j->streams, stream);
+	struct jcirc *c;
+	struct jexit *e;
+	const char *why;
+
+	if (s == NULL || circ == 0 || s->circ == circ)
+		return;
+	c = judge_circ_get(j, circ);
+	s->circ = circ;
+	s->key = c->key;
+	if (s->unattributed)
+		return;
+	e = idmap_get(&j->exits, c->key);
+	if (e->first == NULL)
+		e->first = judge_jstream_clone(s);
+	else if ((why = judge_isolation_refuses(s, e->first)) != NULL)
+		rule_controller_attach(j, s, e->first, circ, why, ts);
+	if (s->epoch > e->first->epoch)
+		rule_nym_epoch(j, s, e->first, circ, ts);
+	rule_shared_circuit(j, s, e, circ, ts);
+	exit_add_user(e, s);
+	rule_shared_exit(j, s, ts);
+}
