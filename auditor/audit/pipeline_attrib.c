@@ -1,0 +1,395 @@
+/*
+ * pipeline_attrib.c: who opened a stream: attribution (live, or a
+ * transcript's "# attrib" notes), labels, sub-identities, and the
+ * application the judge compares.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "attrib.h"
+#include "buf.h"
+#include "config.h"
+#include "fnv.h"
+#include "idmap.h"
+#include "judge.h"
+#include "log.h"
+#include "pipeline.h"
+#include "reply.h"
+#include "store.h"
+#include "timeutil.h"
+#include "torev.h"
+#include "xmalloc.h"
+#include "pipeline_int.h"
+
+/* --- attribution ----------------------------------------------------------- */
+
+/* snprintf(dst, size, "%s", s) without the printf. */
+static void
+copy_str(char *dst, size_t size, const char *s)
+{
+	size_t n = strnlen(s, size - 1);
+
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+void
+pipeline_hint(struct pipeline *p, const char *text, size_t len)
+{
+	struct kvlist kv = { 0 };
+	const struct kv *k, *stream = NULL, *listener = NULL, *host = NULL;
+	const struct kv *why = NULL, *uid = NULL, *inode = NULL, *pid = NULL;
+	const struct kv *process = NULL;
+	char *cause = NULL;
+	struct hint *h = &p->hint;
+	size_t i;
+
+	h->valid = 0;
+	/* A dump attributes nothing. */
+	if (p->cfg.output == PIPELINE_DUMP)
+		return;
+	if (reply_kv_parse(text, len, &kv, &cause) == -1) {
+		free(cause);
+		reply_kv_free(&kv);
+		return;
+	}
+	/* One walk for what reply_kv_get() would give: the last of each. */
+	for (i = 0; i < kv.n; i++) {
+		const char *key = kv.v[i].key;
+
+		if (key == NULL)
+			continue;
+		k = &kv.v[i];
+		switch (key[0]) {
+		case 's':
+			if (strcmp(key, "stream") == 0)
+				stream = k;
+			break;
+		case 'l':
+			if (strcmp(key, "listener") == 0)
+				listener = k;
+			break;
+		case 'h':
+			if (strcmp(key, "host") == 0)
+				host = k;
+			break;
+		case 'w':
+			if (strcmp(key, "why") == 0)
+				why = k;
+			break;
+		case 'u':
+			if (strcmp(key, "uid") == 0)
+				uid = k;
+			break;
+		case 'i':
+			if (strcmp(key, "inode") == 0)
+				inode = k;
+			break;
+		case 'p':
+			if (strcmp(key, "pid") == 0)
+				pid = k;
+			else if (strcmp(key, "process") == 0)
+				process = k;
+			break;
+		}
+	}
+	if (kv.n == 0 || kv.v[0].key != NULL ||
+	    strcmp(kv.v[0].val, "attrib") != 0 || stream == NULL ||
+	    torev_parse_id(stream->val, &h->stream) == -1) {
+		reply_kv_free(&kv);
+		return;
+	}
+	memset(&h->res, 0, sizeof h->res);
+	h->res.uid = -1;
+	if (listener != NULL)
+		copy_str(h->res.listener, sizeof h->res.listener,
+		    listener->val);
+	if (host != NULL)
+		copy_str(h->res.host, sizeof h->res.host, host->val);
+	if (why != NULL)
+		copy_str(h->res.why, sizeof h->res.why, why->val);
+	if (uid != NULL)
+		h->res.uid = strtol(uid->val, NULL, 10);
+	if (inode != NULL)
+		h->res.inode = strtoull(inode->val, NULL, 10);
+	if (pid != NULL)
+		h->res.pid = strtol(pid->val, NULL, 10);
+	if (process != NULL)
+		copy_str(h->res.process, sizeof h->res.process, process->val);
+	h->valid = 1;
+	reply_kv_free(&kv);
+}
+
+/*
+ * The sub-identity an App asks for: IsolateBy socks-username (Tor Browser
+ * puts the first-party site there: shown hashed unless LogTargets plain),
+ * IsolateBy process (the pid; torsocks' "torsocks-PID:TIME" usernames
+ * name it even for a remote client).
+ */
+static void
+sub_identity(struct pipeline *p, const struct config_app *app,
+    const struct stream_ev *e, const struct attrib_result *r, char *out,
+    size_t len)
+{
+	struct buf b;
+
+	out[0] = '\0';
+	if (app == NULL)
+		return;
+	if (app->isolate_by == ISOLATE_BY_SOCKS_USERNAME) {
+		if (e->socks_username.p == NULL)
+			return;
+		buf_init(&b);
+		if (p->cfg.privacy.mode == LOG_TARGETS_PLAIN)
+			buf_escape(&b, e->socks_username.p,
+			    e->socks_username.n);
+		if (p->cfg.privacy.mode != LOG_TARGETS_PLAIN || b.len >= len) {
+			/*
+			 * Too long to show whole: a prefix and the keyed
+			 * hash, so that two names differing at the end stay
+			 * two identities.
+			 */
+			size_t keep = b.len >= len && len > 24 ? len - 24 : 0;
+
+			snprintf(out, len, "%.*s%s%s", (int)keep,
+			    b.len ? b.p : "", keep ? "..." : "",
+			    pl_hash_of(p, e->socks_username.p,
+			    e->socks_username.n));
+		} else
+			snprintf(out, len, "%s", buf_cstr(&b));
+		buf_free(&b);
+	} else if (app->isolate_by == ISOLATE_BY_PROCESS) {
+		long pid = 0;
+
+		if (e->socks_username.p != NULL &&
+		    e->socks_username.n > 9 &&
+		    memcmp(e->socks_username.p, "torsocks-", 9) == 0)
+			pid = strtol(e->socks_username.p + 9, NULL, 10);
+		if (pid <= 0)
+			pid = r->pid;
+		if (pid > 0)
+			snprintf(out, len, "pid %ld", pid);
+	}
+}
+
+/* Whether a listener is one every program shares. */
+static int
+shared_listener(struct pipeline *p, const char *listener,
+    const struct config_app *app, const struct stream_ev *e)
+{
+	const char *q;
+
+	if (app != NULL && app->shared)
+		return 1;
+	if (e->client_protocol != NULL &&
+	    (strcmp(e->client_protocol, "TRANS") == 0 ||
+	    strcmp(e->client_protocol, "NATD") == 0 ||
+	    strcmp(e->client_protocol, "DNS") == 0))
+		return 1;
+	for (q = p->shared.p; listener != NULL && q != NULL &&
+	    q < p->shared.p + p->shared.len; q += strlen(q) + 1)
+		if (strcmp(q, listener) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Who a SOCKS credential names where no process is known: torsocks'
+ * "torsocks-PID:TIME" username names a pid, Whonix's uwt wrappers send
+ * the username "<torS0X>0" with a password "TOOL_..." that names the tool.
+ * Appends the name (made printable) and returns 1, else 0.
+ */
+static int
+credential_names(const struct stream_ev *e, struct buf *b)
+{
+	const struct torev_str *u = &e->socks_username, *pw = &e->socks_password;
+	size_t n;
+
+	if (u->p != NULL && u->n > 9 && memcmp(u->p, "torsocks-", 9) == 0) {
+		n = strspn(u->p + 9, "0123456789");
+		if (n == 0 || n > 10)
+			return 0;
+		buf_adds(b, "torsocks pid ");
+		buf_add(b, u->p + 9, n);
+		return 1;
+	}
+	if (u->p != NULL && u->n == 9 && memcmp(u->p, "<torS0X>0", 9) == 0 &&
+	    pw->p != NULL && (n = strcspn(pw->p, "_")) > 0 && n < pw->n &&
+	    n <= 32) {
+		buf_escape(b, pw->p, n);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The application a stream belongs to (SPEC.md 0.2): the program on its
+ * host ("curl@localhost": two runs of one program are one application),
+ * else what a SOCKS credential names, else the listener's App label; with
+ * the App's sub-identity ("/site") where it asks for one.  The judge's
+ * pair rules compare applications.  Appends it to b.
+ */
+static void
+application_of(const struct stream_ev *e, const struct stream *s,
+    const char *label, const char *host, const char *sub, struct buf *b)
+{
+	if (!s->internal && s->pid > 0 && s->process[0] != '\0')
+		buf_escape(b, s->process, strlen(s->process));
+	else if (s->internal || !credential_names(e, b))
+		buf_adds(b, label);
+	buf_addc(b, '@');
+	buf_adds(b, host);
+	if (sub[0] != '\0') {
+		buf_addc(b, '/');
+		buf_adds(b, sub);
+	}
+}
+
+static void
+judge_new_stream(struct pipeline *p, const struct stream_ev *e,
+    const struct stream *s, const char *label, const char *host,
+    const char *sub, const struct config_app *app, int64_t ts)
+{
+	struct judge_stream js;
+	struct buf who;
+	char client[80];
+	const char *colon;
+
+	memset(&js, 0, sizeof js);
+	buf_init(&who);
+	application_of(e, s, label, host, sub, &who);
+	js.id = e->id;
+	js.ident = buf_cstr(&who);
+	js.label = label;
+	js.listener = s->listener;
+	js.pid = s->pid;
+	js.process = s->process[0] != '\0' ? s->process : NULL;
+	js.host = host;
+	js.shared_port = shared_listener(p, s->listener, app, e);
+	js.isolate_by_process = app != NULL &&
+	    app->isolate_by == ISOLATE_BY_PROCESS;
+	js.has_iso = e->iso_fields != NULL;
+	js.iso = judge_iso_bits(e->iso_fields, e->n_iso_fields);
+	js.target_addr = e->target_address;
+	js.target_port = e->target_port;
+	js.socks_user = e->socks_username.p;
+	js.socks_user_len = e->socks_username.n;
+	js.socks_pass = e->socks_password.p;
+	js.socks_pass_len = e->socks_password.n;
+	js.protocol = e->client_protocol;
+	if (e->source_addr != NULL) {
+		colon = strrchr(e->source_addr, ':');
+		snprintf(client, sizeof client, "%.*s", colon ?
+		    (int)(colon - e->source_addr) : (int)strlen(e->source_addr),
+		    e->source_addr);
+		js.client_addr = client;
+	}
+	js.session_group = e->session_group;
+	js.nym_epoch = e->nym_epoch;
+	/* Not an application: no rule about applications applies. */
+	js.unattributed = s->internal;
+	judge_stream_new(p->judge, &js, ts);
+	buf_free(&who);
+}
+
+/* Works out who opened a new stream; fills s->app and s->ident. */
+void
+pl_attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
+    int64_t ts)
+{
+	struct attrib_result r;
+	const struct config_app *app;
+	char label[96], sub[64];
+
+	if (p->cfg.live && e->client_protocol != NULL &&
+	    strcmp(e->client_protocol, "DNS") == 0) {
+		/* A DNSPort query came over UDP: no connection to look up
+		 * (that was a netlink request for every listener). */
+		attrib_resolve("/nonexistent", e->source_addr, &r);
+		snprintf(r.why, sizeof r.why, "a DNS query over UDP: no "
+		    "connection to look up");
+		pl_annotate_attrib(p, e->id, &r, ts);
+	} else if (p->cfg.live) {
+		/* Tor numbers the groups it gives listeners from -4 down,
+		 * one each; SessionGroup=N (N >= 0) may join several. */
+		attrib_lookup_hint(p->attrib, e->source_addr,
+		    e->has_session_group ? pl_groups_find(p, e->session_group) :
+		    NULL, e->has_session_group && e->session_group < 0, &r);
+		pl_annotate_attrib(p, e->id, &r, ts);
+	} else if (p->hint.valid && p->hint.stream == e->id) {
+		r = p->hint.res;
+	} else {
+		/* A capture without annotations: what SOURCE_ADDR says. */
+		attrib_resolve("/nonexistent", e->source_addr, &r);
+		snprintf(r.why, sizeof r.why, "listener not recorded in "
+		    "this capture");
+		if (strncmp(r.listener, "unix:", 5) == 0)
+			r.why[0] = '\0';
+	}
+	p->hint.valid = 0;
+	if (e->has_session_group && r.listener[0] != '\0')
+		pl_groups_learn(p, e->session_group, r.listener);
+	else if (e->has_session_group && r.listener[0] == '\0' &&
+	    pl_groups_find(p, e->session_group) != NULL) {
+		snprintf(r.listener, sizeof r.listener, "%s",
+		    pl_groups_find(p, e->session_group));
+		snprintf(r.why, sizeof r.why, "listener by session group %"
+		    PRId64 ": the socket itself was gone", e->session_group);
+	}
+	if (r.listener[0] == '\0' && p->ndns == 1 &&
+	    e->client_protocol != NULL &&
+	    strcmp(e->client_protocol, "DNS") == 0) {
+		/* UDP has no connection to look up; Tor has one DNSPort. */
+		snprintf(r.listener, sizeof r.listener, "%s", p->dns.p);
+		snprintf(r.why, sizeof r.why, "Tor's only DNSPort");
+	}
+	if (r.host[0] != '\0' && strcmp(r.host, "localhost") != 0 &&
+	    p->cfg.config != NULL) {
+		const char *h = config_host_for(p->cfg.config, r.host);
+
+		if (h != NULL)
+			snprintf(r.host, sizeof r.host, "%s", h);
+	}
+	/* config_app_for takes NULL and "" as "no listener". */
+	app = p->cfg.config != NULL ?
+	    config_app_for(p->cfg.config, r.listener) : NULL;
+	/* Tor's own directory streams come from no client at all. */
+	s->internal = e->source_addr == NULL && r.listener[0] == '\0' &&
+	    e->purpose != NULL && strncmp(e->purpose, "DIR_", 4) == 0;
+	if (s->internal) {
+		snprintf(label, sizeof label, "%s", TOR_INTERNAL_LABEL);
+		snprintf(r.host, sizeof r.host, "localhost");
+		r.why[0] = '\0';
+	} else if (app != NULL)
+		snprintf(label, sizeof label, "%s", app->label);
+	else if (r.listener[0] != '\0')
+		attrib_default_label(r.listener, label, sizeof label);
+	else if (e->has_session_group)
+		snprintf(label, sizeof label, "group %" PRId64,
+		    e->session_group);
+	else
+		snprintf(label, sizeof label, "unknown listener");
+	if (r.host[0] == '\0')
+		snprintf(r.host, sizeof r.host, "unknown");
+	sub_identity(p, app, e, &r, sub, sizeof sub);
+	if (sub[0] != '\0')
+		s->ident = xasprintf("%s@%s/%s", label, r.host, sub);
+	else
+		s->ident = xasprintf("%s@%s", label, r.host);
+	if (p->cfg.store != NULL)
+		s->app = store_app(p->cfg.store, label, r.host, sub);
+	if (r.listener[0] != '\0')
+		s->listener = xstrdup(r.listener);
+	s->pid = r.pid;
+	s->uid = r.uid;
+	memcpy(s->process, r.process, sizeof s->process);
+	if (r.why[0] != '\0')
+		s->why = xstrdup(r.why);
+	if (e->source_addr != NULL)
+		s->source_addr = xstrdup(e->source_addr);
+	if (p->judge != NULL)
+		judge_new_stream(p, e, s, label, r.host, sub, app, ts);
+}
