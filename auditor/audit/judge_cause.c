@@ -367,6 +367,15 @@ judge_occ_stream(struct jocc *o, uint64_t id)
 }
 
 void
+judge_occ_who(struct jocc *o, const char *label, uint64_t stream, long pid,
+    const char *process)
+{
+	judge_list_add(&o->cause->apps, label);
+	judge_occ_stream(o, stream);
+	judge_occ_proc(o, pid, process);
+}
+
+void
 judge_occ_proc(struct jocc *o, long pid, const char *name)
 {
 	char one[96];

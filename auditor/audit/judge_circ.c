@@ -45,12 +45,8 @@ rule_shared_exit(struct judge *j, const struct jstream *s, int64_t ts)
 		    o->ident, s->ident, ts, &is_new);
 		/* One occurrence a Tor session, on that exit. */
 		memcpy(f->exit_fp, c->exit_fp, sizeof f->exit_fp);
-		judge_list_add(&f->cause->apps, o->label);
-		judge_list_add(&f->cause->apps, s->label);
-		judge_occ_stream(f, o->id);
-		judge_occ_stream(f, s->id);
-		judge_occ_proc(f, o->pid, o->process);
-		judge_occ_proc(f, s->pid, s->process);
+		judge_occ_who(f, o->label, o->id, o->pid, o->process);
+		judge_occ_who(f, s->label, s->id, s->pid, s->process);
 		buf_init(&d);
 		buf_printf(&d, "%s and %s used exit %s $%.8s at the same time, "
 		    "on circuits %" PRIu64 " and %" PRIu64, o->ident, s->ident,
@@ -72,12 +68,8 @@ rule_controller_attach(struct judge *j, const struct jstream *s,
 
 	f = judge_occ(j, RULE_CONTROLLER_ATTACH, circ, "", NULL, first->ident,
 	    s->ident, ts, &is_new);
-	judge_list_add(&f->cause->apps, first->label);
-	judge_list_add(&f->cause->apps, s->label);
-	judge_occ_stream(f, first->id);
-	judge_occ_stream(f, s->id);
-	judge_occ_proc(f, first->pid, first->process);
-	judge_occ_proc(f, s->pid, s->process);
+	judge_occ_who(f, first->label, first->id, first->pid, first->process);
+	judge_occ_who(f, s->label, s->id, s->pid, s->process);
 	buf_init(&d);
 	buf_printf(&d, "stream %" PRIu64 " of %s is on ", s->id, s->ident);
 	judge_describe_circ(j, &d, circ);
@@ -129,12 +121,8 @@ rule_shared_circuit(struct judge *j, const struct jstream *s,
 			continue;
 		f = judge_occ(j, RULE_SHARED_CIRCUIT, circ, "", NULL,
 		    u->ident, s->ident, ts, &is_new);
-		judge_list_add(&f->cause->apps, u->label);
-		judge_list_add(&f->cause->apps, s->label);
-		judge_occ_stream(f, u->stream);
-		judge_occ_stream(f, s->id);
-		judge_occ_proc(f, u->pid, u->process);
-		judge_occ_proc(f, s->pid, s->process);
+		judge_occ_who(f, u->label, u->stream, u->pid, u->process);
+		judge_occ_who(f, s->label, s->id, s->pid, s->process);
 		buf_init(&d);
 		buf_printf(&d, "%s and %s shared exit ", u->ident, s->ident);
 		judge_describe_circ(j, &d, circ);

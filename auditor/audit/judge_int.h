@@ -216,6 +216,9 @@ struct jocc *judge_occ(struct judge *, enum rule_id, uint64_t, const char *,
 	    const char *, const char *, const char *, int64_t, int *);
 void	judge_occ_stream(struct jocc *, uint64_t);
 void	judge_occ_proc(struct jocc *, long, const char *);
+/* One party of an occurrence: its App label, stream and process. */
+void	judge_occ_who(struct jocc *, const char *, uint64_t, long,
+	    const char *);
 /* Hands the occurrence and its cause to the callback, with detail. */
 void	judge_emit(struct judge *, struct jocc *, const char *, int);
 /* A circuit closed: its occurrences are final. */

@@ -93,15 +93,11 @@ port_unisolated(struct judge *j, const struct jstream *s,
 	f = judge_occ(j, RULE_UNISOLATED_PORT, 0,
 	    s->listener ? s->listener : s->protocol, NULL, NULL, NULL, ts,
 	    &is_new);
-	judge_list_add(&f->cause->apps, s->label);
+	judge_occ_who(f, s->label, s->id, s->pid, s->process);
 	judge_list_add(&f->cause->idents, s->ident);
-	judge_occ_stream(f, s->id);
-	judge_occ_proc(f, s->pid, s->process);
 	if (o != NULL) {
-		judge_list_add(&f->cause->apps, o->label);
+		judge_occ_who(f, o->label, o->id, o->pid, o->process);
 		judge_list_add(&f->cause->idents, o->ident);
-		judge_occ_stream(f, o->id);
-		judge_occ_proc(f, o->pid, o->process);
 	}
 	buf_init(&d);
 	buf_printf(&d, "%s traffic on %s %s, which every program shares: "
@@ -123,11 +119,8 @@ port_processes(struct judge *j, const struct jstream *s,
 
 	f = judge_occ(j, RULE_SHARED_PORT_PROCESSES, 0, s->listener, NULL, a,
 	    b, ts, &is_new);
-	judge_list_add(&f->cause->apps, s->label);
-	judge_occ_stream(f, o->id);
-	judge_occ_stream(f, s->id);
-	judge_occ_proc(f, o->pid, o->process);
-	judge_occ_proc(f, s->pid, s->process);
+	judge_occ_who(f, o->label, o->id, o->pid, o->process);
+	judge_occ_who(f, s->label, s->id, s->pid, s->process);
 	buf_init(&d);
 	buf_printf(&d, "%s[%ld]@%s and %s[%ld]@%s used listener %s (%s) "
 	    "without distinct SOCKS credentials: Tor may put them on one "
