@@ -295,6 +295,64 @@ judge_new_stream(struct pipeline *p, const struct stream_ev *e,
 	buf_free(&who);
 }
 
+/* Where a new stream came from (listener, process, host) into *r:
+ * looked up live, from the capture's annotation, or from SOURCE_ADDR;
+ * the session group and Tor's only DNSPort fill a listener left unknown. */
+static void
+find_origin(struct pipeline *p, const struct stream_ev *e,
+    struct attrib_result *r, int64_t ts)
+{
+	if (p->cfg.live && e->client_protocol != NULL &&
+	    strcmp(e->client_protocol, "DNS") == 0) {
+		/* A DNSPort query came over UDP: no connection to look up
+		 * (that was a netlink request for every listener). */
+		attrib_resolve("/nonexistent", e->source_addr, r);
+		snprintf(r->why, sizeof r->why, "a DNS query over UDP: no "
+		    "connection to look up");
+		pl_annotate_attrib(p, e->id, r, ts);
+	} else if (p->cfg.live) {
+		/* Tor numbers the groups it gives listeners from -4 down,
+		 * one each; SessionGroup=N (N >= 0) may join several. */
+		attrib_lookup_hint(p->attrib, e->source_addr,
+		    e->has_session_group ? pl_groups_find(p, e->session_group) :
+		    NULL, e->has_session_group && e->session_group < 0, r);
+		pl_annotate_attrib(p, e->id, r, ts);
+	} else if (p->hint.valid && p->hint.stream == e->id) {
+		*r = p->hint.res;
+	} else {
+		/* A capture without annotations: what SOURCE_ADDR says. */
+		attrib_resolve("/nonexistent", e->source_addr, r);
+		snprintf(r->why, sizeof r->why, "listener not recorded in "
+		    "this capture");
+		if (strncmp(r->listener, "unix:", 5) == 0)
+			r->why[0] = '\0';
+	}
+	p->hint.valid = 0;
+	if (e->has_session_group && r->listener[0] != '\0')
+		pl_groups_learn(p, e->session_group, r->listener);
+	else if (e->has_session_group && r->listener[0] == '\0' &&
+	    pl_groups_find(p, e->session_group) != NULL) {
+		snprintf(r->listener, sizeof r->listener, "%s",
+		    pl_groups_find(p, e->session_group));
+		snprintf(r->why, sizeof r->why, "listener by session group %"
+		    PRId64 ": the socket itself was gone", e->session_group);
+	}
+	if (r->listener[0] == '\0' && p->ndns == 1 &&
+	    e->client_protocol != NULL &&
+	    strcmp(e->client_protocol, "DNS") == 0) {
+		/* UDP has no connection to look up; Tor has one DNSPort. */
+		snprintf(r->listener, sizeof r->listener, "%s", p->dns.p);
+		snprintf(r->why, sizeof r->why, "Tor's only DNSPort");
+	}
+	if (r->host[0] != '\0' && strcmp(r->host, "localhost") != 0 &&
+	    p->cfg.config != NULL) {
+		const char *h = config_host_for(p->cfg.config, r->host);
+
+		if (h != NULL)
+			snprintf(r->host, sizeof r->host, "%s", h);
+	}
+}
+
 /* Works out who opened a new stream; fills s->app and s->ident. */
 void
 pl_attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
@@ -304,55 +362,7 @@ pl_attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 	const struct config_app *app;
 	char label[96], sub[64];
 
-	if (p->cfg.live && e->client_protocol != NULL &&
-	    strcmp(e->client_protocol, "DNS") == 0) {
-		/* A DNSPort query came over UDP: no connection to look up
-		 * (that was a netlink request for every listener). */
-		attrib_resolve("/nonexistent", e->source_addr, &r);
-		snprintf(r.why, sizeof r.why, "a DNS query over UDP: no "
-		    "connection to look up");
-		pl_annotate_attrib(p, e->id, &r, ts);
-	} else if (p->cfg.live) {
-		/* Tor numbers the groups it gives listeners from -4 down,
-		 * one each; SessionGroup=N (N >= 0) may join several. */
-		attrib_lookup_hint(p->attrib, e->source_addr,
-		    e->has_session_group ? pl_groups_find(p, e->session_group) :
-		    NULL, e->has_session_group && e->session_group < 0, &r);
-		pl_annotate_attrib(p, e->id, &r, ts);
-	} else if (p->hint.valid && p->hint.stream == e->id) {
-		r = p->hint.res;
-	} else {
-		/* A capture without annotations: what SOURCE_ADDR says. */
-		attrib_resolve("/nonexistent", e->source_addr, &r);
-		snprintf(r.why, sizeof r.why, "listener not recorded in "
-		    "this capture");
-		if (strncmp(r.listener, "unix:", 5) == 0)
-			r.why[0] = '\0';
-	}
-	p->hint.valid = 0;
-	if (e->has_session_group && r.listener[0] != '\0')
-		pl_groups_learn(p, e->session_group, r.listener);
-	else if (e->has_session_group && r.listener[0] == '\0' &&
-	    pl_groups_find(p, e->session_group) != NULL) {
-		snprintf(r.listener, sizeof r.listener, "%s",
-		    pl_groups_find(p, e->session_group));
-		snprintf(r.why, sizeof r.why, "listener by session group %"
-		    PRId64 ": the socket itself was gone", e->session_group);
-	}
-	if (r.listener[0] == '\0' && p->ndns == 1 &&
-	    e->client_protocol != NULL &&
-	    strcmp(e->client_protocol, "DNS") == 0) {
-		/* UDP has no connection to look up; Tor has one DNSPort. */
-		snprintf(r.listener, sizeof r.listener, "%s", p->dns.p);
-		snprintf(r.why, sizeof r.why, "Tor's only DNSPort");
-	}
-	if (r.host[0] != '\0' && strcmp(r.host, "localhost") != 0 &&
-	    p->cfg.config != NULL) {
-		const char *h = config_host_for(p->cfg.config, r.host);
-
-		if (h != NULL)
-			snprintf(r.host, sizeof r.host, "%s", h);
-	}
+	find_origin(p, e, &r, ts);
 	/* config_app_for takes NULL and "" as "no listener". */
 	app = p->cfg.config != NULL ?
 	    config_app_for(p->cfg.config, r.listener) : NULL;
