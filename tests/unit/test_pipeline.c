@@ -1,5 +1,5 @@
 /*
- * test_pipeline.c: the pipeline (pipeline.c) driven through its public API
+ * test_pipeline.c: the pipeline (auditor/audit/pipeline*.c) driven through its public API
  * the way `isoaudit replay` drives it: control-port text through a reply
  * parser into pipeline_reply(), "# attrib" notes through pipeline_hint()
  * ahead of their NEW event, and the session start/ready/end calls.  No
@@ -1588,7 +1588,7 @@ test_hostile_bytes(void **state)
  * listener and the host (from attribution or a transcript's note) reach
  * the observer's stream view and, through the identities, the finding's
  * detail unescaped.  The output line and alert_emit() escape them; the
- * viewer does not get that.  A bug in pipeline.c (observe_stream, and the
+ * viewer does not get that.  A bug in pipeline_out.c (pl_observe_stream, and the
  * identities it gives the judge): skipped until it is fixed.
  */
 static void
