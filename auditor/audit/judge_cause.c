@@ -175,8 +175,7 @@ evict(struct judge *j, const struct jocc *keep)
 		want = j->noccs - JUDGE_MAX_OCCS * 3 / 4;
 		for (i = 0; i < j->noccs && want > 0; i++)
 			if (by[i] != keep) {
-				by[i]->hash = 0;	/* marks it to go */
-				by[i]->seq = 0;
+				by[i]->seq = 0;	/* marks it to go */
 				want--;
 			}
 		for (i = 0, n = 0; i < j->noccs; i++) {
