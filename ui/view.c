@@ -233,6 +233,7 @@ view_free(struct view *v)
 		free(v->apps[i]->ident);
 		vset_free(&v->apps[i]->listeners);
 		vset_free(&v->apps[i]->processes);
+		vset_free(&v->apps[i]->applications);
 		vset_free(&v->apps[i]->exits);
 		free(v->apps[i]);
 	}
@@ -605,6 +606,8 @@ view_stream(const struct pipeline_view_stream *e, void *arg)
 			a->open++;
 			a->total++;
 			a->last_seen = e->ts;
+			if (e->application != NULL)
+				vset_add(&a->applications, e->application);
 		}
 	}
 	a = view_app(v, s->ident);

@@ -87,6 +87,8 @@ struct vapp {
 	char		*ident;
 	struct vset	 listeners;
 	struct vset	 processes;	/* "name[pid]" */
+	struct vset	 applications;	/* the judge's names of its streams'
+					   applications (SPEC.md 0.2) */
 	struct vset	 exits;		/* "nick $FPREFIX" */
 	unsigned	 open;
 	unsigned	 total;

@@ -312,33 +312,20 @@ names_ident(const struct vfinding *f, const char *ident)
 
 /*
  * The identity by which a finding names an application row, or NULL: the
- * row's own ("label@host[/sub]", where no process is known), else one of
- * its programs on its host ("curl@localhost": the judge's applications
- * are programs).
+ * row's own ("label@host[/sub]"), else one of the applications its
+ * streams belonged to ("/usr/bin/curl (uid 1000)@localhost": the judge's
+ * applications are programs, named by the pipeline).
  */
 static const char *
-finding_names(const struct vfinding *f, const struct vapp *a, struct buf *b)
+finding_names(const struct vfinding *f, const struct vapp *a)
 {
-	const char *host = strrchr(a->ident, '@'), *sub;
-	size_t i, n;
+	size_t i;
 
 	if (names_ident(f, a->ident))
 		return a->ident;
-	if (host == NULL)
-		return NULL;
-	for (i = 0; i < a->processes.n; i++) {
-		/* "name[pid]" -> "name@host" (without the row's "/sub"). */
-		n = strcspn(a->processes.v[i], "[");
-		buf_reset(b);
-		buf_add(b, a->processes.v[i], n);
-		sub = strchr(host, '/');
-		buf_add(b, host, sub != NULL ? (size_t)(sub - host) :
-		    strlen(host));
-		if (sub != NULL)
-			buf_adds(b, sub);
-		if (names_ident(f, buf_cstr(b)))
-			return b->p;
-	}
+	for (i = 0; i < a->applications.n; i++)
+		if (names_ident(f, a->applications.v[i]))
+			return a->applications.v[i];
 	return NULL;
 }
 
@@ -363,18 +350,17 @@ list_add_once(struct buf *b, const char *s)
 char *
 view_app_verdict(const struct view *v, const struct vapp *a, char **rules)
 {
-	struct buf with, other, who;
+	struct buf with, other;
 	const char *ident;
 	size_t i;
 	char *out = NULL;
 
 	buf_init(&with);
 	buf_init(&other);
-	buf_init(&who);
 	for (i = 0; i < v->nfindings; i++) {
 		const struct vfinding *f = v->findings[i];
 
-		if ((ident = finding_names(f, a, &who)) == NULL)
+		if ((ident = finding_names(f, a)) == NULL)
 			continue;
 		/* One exit circuit is sharing; one exit relay at once on
 		 * two circuits (SHARED_EXIT) is a weaker signal, a rule. */
@@ -390,6 +376,5 @@ view_app_verdict(const struct view *v, const struct vapp *a, char **rules)
 	*rules = other.len > 0 ? xstrdup(buf_cstr(&other)) : NULL;
 	buf_free(&with);
 	buf_free(&other);
-	buf_free(&who);
 	return out;
 }

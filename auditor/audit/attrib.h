@@ -17,6 +17,8 @@ struct attrib_result {
 	uint64_t inode;		/* of the client socket, or 0 */
 	long	pid;		/* the process holding it, or 0 */
 	char	process[32];	/* its name (comm), or "" */
+	char	exe[256];	/* its executable ("/usr/bin/curl"), or ""
+				   where it cannot be read */
 	char	why[96];	/* when listener is "": why not */
 };
 

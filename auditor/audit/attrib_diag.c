@@ -240,8 +240,7 @@ attrib_diag_lookup(struct attrib *a, const char *source_addr,
 		    q.local ? "localhost" : host);
 		a->by_netlink++;
 		if (res->inode != 0)
-			attrib_process(a, res->inode, res->uid, &res->pid,
-			    res->process, sizeof res->process);
+			attrib_process(a, res);
 		return 1;
 	}
 	/*

@@ -99,11 +99,11 @@ void	attrib_proc_lookup(struct attrib *, const char *,
 
 /* attrib_process.c */
 /*
- * The process holding a socket inode (owned by uid, -1 if unknown): scans
+ * The process holding res->inode (owned by res->uid, -1 if unknown): scans
  * /proc/PID/fd of that user's processes, newest first.  Returns 0 with
- * *pid and name filled, -1 when none is found (gone already, or not ours
- * to see).
+ * res->pid, process and exe filled, -1 when none is found (gone already,
+ * or not ours to see).
  */
-int	attrib_process(struct attrib *, uint64_t, long, long *, char *, size_t);
+int	attrib_process(struct attrib *, struct attrib_result *);
 
 #endif

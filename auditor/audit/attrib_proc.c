@@ -257,8 +257,7 @@ attrib_proc_lookup(struct attrib *a, const char *source_addr,
 	}
 	if (res->listener[0] != '\0') {
 		if (res->inode != 0)
-			attrib_process(a, res->inode, res->uid, &res->pid,
-			    res->process, sizeof res->process);
+			attrib_process(a, res);
 		return;
 	}
 	if (!a->snap_ok)

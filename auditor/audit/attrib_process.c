@@ -341,19 +341,48 @@ process_list(struct attrib *a, size_t *np)
 	return pids;
 }
 
-int
-attrib_process(struct attrib *a, uint64_t inode, long uid, long *pid,
+/*
+ * The executable a process runs ("/usr/bin/curl"), or "" where it cannot
+ * be read (another user's process when not root, a kernel thread).  A
+ * binary replaced since it started (an upgrade) is the same program: the
+ * kernel's " (deleted)" is dropped.
+ */
+static void
+process_exe(struct attrib *a, long p, char *exe, size_t len)
+{
+	static const char deleted[] = " (deleted)";
+	char path[512];
+	ssize_t n;
+
+	exe[0] = '\0';
+	if (len < 2)
+		return;
+	snprintf(path, sizeof path, "%s/%ld/exe", a->procdir, p);
+	n = readlink(path, exe, len - 1);
+	if (n <= 0 || exe[0] != '/') {
+		exe[0] = '\0';
+		return;
+	}
+	exe[n] = '\0';
+	if ((size_t)n == len - 1) {
+		/* Cut: a prefix would name another program. */
+		exe[0] = '\0';
+		return;
+	}
+	if ((size_t)n > sizeof deleted - 1 &&
+	    strcmp(exe + n - (sizeof deleted - 1), deleted) == 0)
+		exe[n - (sizeof deleted - 1)] = '\0';
+}
+
+/* The process holding a socket: its pid, name and executable. */
+static int
+process_find(struct attrib *a, uint64_t inode, long uid, long *pid,
     char *name, size_t namelen)
 {
 	long *pids;
 	size_t n = 0, i;
 	int rc = -1;
 
-	*pid = 0;
-	if (namelen > 0)
-		name[0] = '\0';
-	if (inode == 0)
-		return -1;
 	/* A process walked before: one readlink says whether it still is. */
 	if (process_cached(a, inode, pid, name, namelen)) {
 		recent_add(a, *pid);
@@ -382,4 +411,17 @@ attrib_process(struct attrib *a, uint64_t inode, long uid, long *pid,
 		}
 	free(pids);
 	return rc;
+}
+
+int
+attrib_process(struct attrib *a, struct attrib_result *res)
+{
+	res->pid = 0;
+	res->process[0] = '\0';
+	res->exe[0] = '\0';
+	if (res->inode == 0 || process_find(a, res->inode, res->uid, &res->pid,
+	    res->process, sizeof res->process) == -1)
+		return -1;
+	process_exe(a, res->pid, res->exe, sizeof res->exe);
+	return 0;
 }

@@ -44,6 +44,7 @@ judge_jstream_free(struct jstream *s)
 	if (s == NULL)
 		return;
 	free(s->ident);
+	free(s->app);
 	free(s->label);
 	free(s->listener);
 	free(s->process);
@@ -64,6 +65,7 @@ jstream_copy(const struct judge_stream *in)
 	s->id = in->id;
 	s->ident = xstrdup(in->ident ? in->ident : "?");
 	s->ihash = str_hash(s->ident);
+	s->app = xstrdup(in->app ? in->app : s->ident);
 	s->label = xstrdup(in->label ? in->label : "?");
 	s->listener = xstrdup_or_null(in->listener);
 	/* A process names itself: escaped, so that the detail stays
@@ -99,6 +101,7 @@ judge_jstream_clone(const struct jstream *in)
 	memset(&js, 0, sizeof js);
 	js.id = in->id;
 	js.ident = in->ident;
+	js.app = in->app;
 	js.label = in->label;
 	js.listener = in->listener;
 	js.pid = in->pid;
@@ -243,7 +246,6 @@ judge_reset(struct judge *j)
 	for (i = 0; i < j->nports; i++) {
 		for (k = 0; k < j->ports[i].n; k++) {
 			judge_jstream_free(j->ports[i].users[k].s);
-			free(j->ports[i].users[k].who);
 		}
 		free(j->ports[i].listener);
 	}

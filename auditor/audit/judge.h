@@ -36,7 +36,9 @@
 /* What the judge is told about a stream when it is opened. */
 struct judge_stream {
 	uint64_t	 id;
-	const char	*ident;		/* "label@host[/sub]" */
+	const char	*app;		/* the application: "program@host",
+					   "TOOL@host", "label@host" */
+	const char	*ident;		/* app, or "app/sub" */
 	const char	*label;		/* App label */
 	const char	*listener;	/* or NULL when unknown */
 	long		 pid;		/* 0: unknown */

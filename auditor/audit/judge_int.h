@@ -36,6 +36,8 @@ struct jstream {
 	uint64_t	 id;
 	char		*ident;
 	uint64_t	 ihash;		/* str_hash(ident) */
+	char		*app;		/* the application (ident without
+					   a sub-identity) */
 	char		*label;
 	char		*listener;
 	char		*process;
@@ -100,8 +102,7 @@ struct jexit {
 struct jport {				/* who used a listener lately */
 	char		*listener;
 	struct {
-		struct jstream	*s;	/* a copy: its isolation values */
-		char		*who;	/* its application */
+		struct jstream	*s;	/* a copy: application, isolation */
 		int64_t		 ts;
 	}		 users[JUDGE_PORT_USERS];
 	size_t		 n;

@@ -17,22 +17,6 @@
 #include "judge_int.h"
 #include "xmalloc.h"
 
-/*
- * The application of a stream for the port rules: its program on its
- * host where the process is known ("curl@localhost"), else the identity
- * the pipeline gave (what a credential names, or the listener's label).
- */
-static void
-port_who(struct buf *b, const struct jstream *s)
-{
-	if (s->pid > 0 && s->process != NULL) {
-		buf_adds(b, s->process);
-		buf_addc(b, '@');
-		buf_adds(b, s->host ? s->host : "?");
-	} else
-		buf_adds(b, s->ident);
-}
-
 /* Whether a listener cannot tell its programs apart (SPEC.md). */
 static int
 shared_listener(const struct jstream *s)
@@ -59,18 +43,15 @@ port_get(struct judge *j, const char *listener)
 
 /* Remembers s as a user of p (the oldest makes room). */
 static void
-port_remember(struct jport *p, const struct jstream *s, const char *who,
-    int64_t ts)
+port_remember(struct jport *p, const struct jstream *s, int64_t ts)
 {
 	if (p->n == JUDGE_PORT_USERS) {
 		judge_jstream_free(p->users[0].s);
-		free(p->users[0].who);
 		memmove(&p->users[0], &p->users[1],
 		    (p->n - 1) * sizeof p->users[0]);
 		p->n--;
 	}
 	p->users[p->n].s = judge_jstream_clone(s);
-	p->users[p->n].who = xstrdup(who);
 	p->users[p->n].ts = ts;
 	p->n++;
 }
@@ -111,23 +92,21 @@ port_unisolated(struct judge *j, const struct jstream *s,
 /* SHARED_PORT_PROCESSES: two applications with equal keys on one port. */
 static void
 port_processes(struct judge *j, const struct jstream *s,
-    const struct jstream *o, const char *a, const char *b, int64_t ts)
+    const struct jstream *o, int64_t ts)
 {
 	struct jocc *f;
 	struct buf d;
 	int is_new;
 
-	f = judge_occ(j, RULE_SHARED_PORT_PROCESSES, 0, s->listener, NULL, a,
-	    b, ts, &is_new);
+	f = judge_occ(j, RULE_SHARED_PORT_PROCESSES, 0, s->listener, NULL,
+	    o->app, s->app, ts, &is_new);
 	judge_occ_who(f, o->label, o->id, o->pid, o->process);
 	judge_occ_who(f, s->label, s->id, s->pid, s->process);
 	buf_init(&d);
-	buf_printf(&d, "%s[%ld]@%s and %s[%ld]@%s used listener %s (%s) "
-	    "without distinct SOCKS credentials: Tor may put them on one "
-	    "circuit; give each program its own SocksPort or its own "
-	    "credentials", o->process ? o->process : "?", o->pid,
-	    o->host ? o->host : "?", s->process ? s->process : "?", s->pid,
-	    s->host ? s->host : "?", s->listener, s->label);
+	buf_printf(&d, "%s and %s used listener %s (%s) with equal "
+	    "isolation keys: Tor may put them on one circuit; give each "
+	    "program its own SocksPort or its own SOCKS credentials",
+	    o->app, s->app, s->listener, s->label);
 	judge_emit(j, f, buf_cstr(&d), is_new);
 	buf_free(&d);
 }
@@ -142,7 +121,6 @@ void
 judge_rule_ports(struct judge *j, const struct jstream *s, int64_t ts)
 {
 	struct jport *p;
-	struct buf who;
 	int shared = shared_listener(s);
 	size_t i;
 
@@ -153,24 +131,20 @@ judge_rule_ports(struct judge *j, const struct jstream *s, int64_t ts)
 	if (s->listener == NULL || s->unattributed || s->by_process ||
 	    (s->pid <= 0 && s->host == NULL))
 		return;
-	buf_init(&who);
-	port_who(&who, s);
 	p = port_get(j, s->listener);
 	for (i = 0; i < p->n; i++) {
 		const struct jstream *o = p->users[i].s;
 
 		if (ts - p->users[i].ts > JUDGE_PORT_WINDOW_US ||
-		    strcmp(p->users[i].who, buf_cstr(&who)) == 0 ||
-		    !judge_iso_key_equal(o, s))
+		    strcmp(o->app, s->app) == 0 || !judge_iso_key_equal(o, s))
 			continue;
 		if (shared)
 			port_unisolated(j, s, o, ts);
 		else
-			port_processes(j, s, o, p->users[i].who, who.p, ts);
+			port_processes(j, s, o, ts);
 		break;
 	}
-	port_remember(p, s, buf_cstr(&who), ts);
-	buf_free(&who);
+	port_remember(p, s, ts);
 }
 
 /* --- configuration rules ---------------------------------------------------------- */

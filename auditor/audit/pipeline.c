@@ -59,6 +59,8 @@ pl_stream_free(struct stream *s)
 	free(s->listener);
 	free(s->source_addr);
 	free(s->why);
+	free(s->exe);
+	free(s->application);
 	free(s);
 }
 

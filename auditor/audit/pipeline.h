@@ -70,6 +70,8 @@ struct pipeline_view_stream {
 	const char	*status;
 	const char	*target;	/* "host:port" as LogTargets allows */
 	const char	*ident;		/* "label@host[/sub]" */
+	const char	*application;	/* the judge's: "program (uid N)@host
+					   [/sub]", or NULL */
 	const char	*listener;	/* or NULL */
 	const char	*process;	/* or NULL */
 	long		 pid;

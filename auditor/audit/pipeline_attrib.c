@@ -42,7 +42,7 @@ pipeline_hint(struct pipeline *p, const char *text, size_t len)
 	struct kvlist kv = { 0 };
 	const struct kv *k, *stream = NULL, *listener = NULL, *host = NULL;
 	const struct kv *why = NULL, *uid = NULL, *inode = NULL, *pid = NULL;
-	const struct kv *process = NULL;
+	const struct kv *process = NULL, *exe = NULL;
 	char *cause = NULL;
 	struct hint *h = &p->hint;
 	size_t i;
@@ -75,6 +75,10 @@ pipeline_hint(struct pipeline *p, const char *text, size_t len)
 		case 'h':
 			if (strcmp(key, "host") == 0)
 				host = k;
+			break;
+		case 'e':
+			if (strcmp(key, "exe") == 0)
+				exe = k;
 			break;
 		case 'w':
 			if (strcmp(key, "why") == 0)
@@ -119,6 +123,10 @@ pipeline_hint(struct pipeline *p, const char *text, size_t len)
 		h->res.pid = strtol(pid->val, NULL, 10);
 	if (process != NULL)
 		copy_str(h->res.process, sizeof h->res.process, process->val);
+	/* Only a whole path names a program (a cut one could name another). */
+	if (exe != NULL && exe->val[0] == '/' &&
+	    strlen(exe->val) < sizeof h->res.exe)
+		copy_str(h->res.exe, sizeof h->res.exe, exe->val);
 	h->valid = 1;
 	reply_kv_free(&kv);
 }
@@ -227,42 +235,44 @@ credential_names(const struct stream_ev *e, struct buf *b)
 
 /*
  * The application a stream belongs to (SPEC.md 0.2): the program on its
- * host ("curl@localhost": two runs of one program are one application),
- * else what a SOCKS credential names, else the listener's App label; with
- * the App's sub-identity ("/site") where it asks for one.  The judge's
- * pair rules compare applications.  Appends it to b.
+ * host, its executable (its name where the path could not be read) and
+ * uid ("/usr/bin/curl (uid 1000)@localhost": two runs of one program are
+ * one application), else what a SOCKS credential names, else the
+ * listener's App label.  The judge's rules compare applications.  Appends
+ * it to b.
  */
 static void
 application_of(const struct stream_ev *e, const struct stream *s,
-    const char *label, const char *host, const char *sub, struct buf *b)
+    const char *label, const char *host, struct buf *b)
 {
-	if (!s->internal && s->pid > 0 && s->process[0] != '\0')
-		buf_escape(b, s->process, strlen(s->process));
-	else if (s->internal || !credential_names(e, b))
+	if (!s->internal && s->pid > 0 &&
+	    (s->exe != NULL || s->process[0] != '\0')) {
+		const char *prog = s->exe != NULL ? s->exe : s->process;
+
+		buf_escape(b, prog, strlen(prog));
+		if (s->uid >= 0)
+			buf_printf(b, " (uid %ld)", s->uid);
+	} else if (s->internal || !credential_names(e, b))
 		buf_adds(b, label);
 	buf_addc(b, '@');
 	buf_adds(b, host);
-	if (sub[0] != '\0') {
-		buf_addc(b, '/');
-		buf_adds(b, sub);
-	}
 }
 
+/* Tells the judge of a new stream of application (s->application is it
+ * with its sub-identity). */
 static void
 judge_new_stream(struct pipeline *p, const struct stream_ev *e,
     const struct stream *s, const char *label, const char *host,
-    const char *sub, const struct config_app *app, int64_t ts)
+    const char *application, const struct config_app *app, int64_t ts)
 {
 	struct judge_stream js;
-	struct buf who;
 	char client[80];
 	const char *colon;
 
 	memset(&js, 0, sizeof js);
-	buf_init(&who);
-	application_of(e, s, label, host, sub, &who);
 	js.id = e->id;
-	js.ident = buf_cstr(&who);
+	js.app = application;
+	js.ident = s->application;
 	js.label = label;
 	js.listener = s->listener;
 	js.pid = s->pid;
@@ -292,7 +302,6 @@ judge_new_stream(struct pipeline *p, const struct stream_ev *e,
 	/* Not an application: no rule about applications applies. */
 	js.unattributed = s->internal;
 	judge_stream_new(p->judge, &js, ts);
-	buf_free(&who);
 }
 
 /* Where a new stream came from (listener, process, host) into *r:
@@ -360,7 +369,8 @@ pl_attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 {
 	struct attrib_result r;
 	const struct config_app *app;
-	char label[96], sub[64];
+	char label[96], sub[64], *application;
+	struct buf who;
 
 	find_origin(p, e, &r, ts);
 	/* config_app_for takes NULL and "" as "no listener". */
@@ -396,10 +406,23 @@ pl_attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 	s->pid = r.pid;
 	s->uid = r.uid;
 	memcpy(s->process, r.process, sizeof s->process);
+	if (r.pid > 0 && r.exe[0] != '\0')
+		s->exe = xstrdup(r.exe);
 	if (r.why[0] != '\0')
 		s->why = xstrdup(r.why);
 	if (e->source_addr != NULL)
 		s->source_addr = xstrdup(e->source_addr);
+	/* The application, then with the App's sub-identity ("/site"). */
+	buf_init(&who);
+	application_of(e, s, label, r.host, &who);
+	application = xstrdup(buf_cstr(&who));
+	if (sub[0] != '\0') {
+		buf_addc(&who, '/');
+		buf_adds(&who, sub);
+	}
+	s->application = xstrdup(buf_cstr(&who));
+	buf_free(&who);
 	if (p->judge != NULL)
-		judge_new_stream(p, e, s, label, r.host, sub, app, ts);
+		judge_new_stream(p, e, s, label, r.host, application, app, ts);
+	free(application);
 }

@@ -69,12 +69,15 @@ struct stream {
 	struct hcache	 h_pass;
 	int64_t		 app;		/* store id, 0 unknown */
 	char		*ident;		/* "label@host", for output */
+	char		*application;	/* what the judge compares (SPEC.md
+					   0.2), or NULL */
 	char		*listener;
 	char		*source_addr;
 	char		*why;		/* when attribution fell short */
 	long		 pid;
 	long		 uid;
 	char		 process[32];
+	char		*exe;		/* its executable, or NULL */
 	int		 internal;	/* Tor's own (DIR_FETCH ...) */
 };
 

@@ -188,6 +188,10 @@ pl_annotate_attrib(struct pipeline *p, uint64_t id, const struct attrib_result *
 	buf_printf(&b, " uid=%ld inode=%" PRIu64 " pid=%ld process=", r->uid,
 	    r->inode, r->pid);
 	buf_quote(&b, r->process, strlen(r->process));
+	if (r->exe[0] != '\0') {
+		buf_adds(&b, " exe=");
+		buf_quote(&b, r->exe, strlen(r->exe));
+	}
 	buf_adds(&b, " why=");
 	buf_quote(&b, r->why, strlen(r->why));
 	p->cfg.annotate(ts, buf_cstr(&b), p->cfg.annotate_arg);
@@ -280,6 +284,7 @@ pl_observe_stream(struct pipeline *p, const struct stream_ev *e,
 	vs.unattributed = s->ident == NULL ||
 	    strcmp(s->ident, UNATTRIBUTED_LABEL) == 0;
 	vs.internal = s->internal;
+	vs.application = s->application;
 	vs.listener = s->listener;
 	vs.process = s->process[0] != '\0' ? s->process : NULL;
 	vs.pid = s->pid;

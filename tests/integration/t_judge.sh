@@ -104,8 +104,13 @@ end_curl() {
 # Common Python prelude: R (the report), DB (sqlite3), helpers; on an
 # assertion the findings and circuits are printed.
 cat >"$T/jc.py" <<'PY'
-import json, sqlite3, sys, traceback
+import json, os, sqlite3, sys, traceback
 R = json.load(open(sys.argv[1]))
+T = os.path.dirname(sys.argv[1])
+def prog(rel):
+    """The application SPEC.md 0.2 names for a program run here: its
+    executable (the kernel's path) and uid, on this host."""
+    return "%s (uid %d)@localhost" % (os.path.realpath(os.path.join(T, rel)), os.getuid())
 DB = sqlite3.connect(sys.argv[2])
 ARGS = sys.argv[3:]
 F = R["findings"]
@@ -216,7 +221,7 @@ assert len(sc) == 1, ("one SHARED_CIRCUIT", sc)
 f = sc[0]
 assert f["severity"] == "critical", f
 assert sorted(f["apps"]) == ["App D", "App E"], f
-assert sorted(f["identities"]) == ["app-d@localhost", "app-e@localhost"], f
+assert sorted(f["identities"]) == sorted([prog("bin/app-d"), prog("bin/app-e")]), f
 assert isinstance(f["circuit"], str) and f["circuit"] in (str(sd["circ"]), str(se["circ"])), (f, sd, se)
 c = circ(f["circuit"])
 assert "App D" in c["apps"] and "App E" in c["apps"], ("finding's circuit lacks an app", c)
@@ -267,7 +272,7 @@ assert f["circuit"] is None, f
 assert sorted(p["pid"] for p in f["processes"]) == sorted(int(x) for x in ARGS[2:4]), ("processes", f)
 assert sorted(p["name"] for p in f["processes"]) == ["app-a", "curl-two"], f
 assert sorted(f["streams"]) == sorted([str(sx["id"]), str(sy["id"])]), f
-assert sorted(f["identities"]) == ["app-a@localhost", "curl-two@localhost"], f
+assert sorted(f["identities"]) == sorted([prog("bin/app-a"), prog("curl-two")]), f
 # Two programs: when Tor did put them on one exit circuit (it may: their
 # isolation keys are equal), that is SHARED_CIRCUIT; never
 # CONTROLLER_ATTACH (Tor's own rule allowed it).
@@ -632,7 +637,7 @@ assert len(ca) == 1, ("one CONTROLLER_ATTACH", ca)
 f = ca[0]
 assert f["severity"] == "critical" and f["circuit"] == ARGS[2], f
 assert sorted(f["apps"]) == ["App A", "App B"], f
-assert sorted(f["identities"]) == ["app-a@localhost", "app-b@localhost"], f
+assert sorted(f["identities"]) == sorted([prog("bin/app-a"), prog("bin/app-b")]), f
 assert sorted(f["streams"]) == sorted([str(sa["id"]), str(sb["id"])]), f
 assert sb["pid"] in [p["pid"] for p in f["processes"]], ("the attached stream's process", f)
 assert "session group" in f["detail"], f

@@ -167,7 +167,7 @@ newnym() {
 # Common Python prelude: R (the report), DB (sqlite3), C (the clients: name
 # -> local port), helpers; on an assertion the findings are printed.
 cat >"$T/jc.py" <<'PY'
-import json, sqlite3, sys, traceback
+import json, os, sqlite3, sys, traceback
 R = json.load(open(sys.argv[1]))
 DB = sqlite3.connect(sys.argv[2])
 C = dict(l.split() for l in open(sys.argv[3]))
@@ -323,7 +323,10 @@ fi
 sed 's/^/  check| /' "$T/check2"
 pycheck 2 "$P9111" "$T/check2" <<'PY' || fail "scenario 2"
 L = "127.0.0.1:" + ARGS[0]
-PAIR = ["bitcoin-qt@localhost", "electrum@localhost"]
+# Applications are executables with their uid (SPEC.md 0.2).
+T = os.path.dirname(sys.argv[1])
+PAIR = sorted("%s (uid %d)@localhost" % (os.path.realpath(os.path.join(T, "bin", x)), os.getuid())
+              for x in ("bitcoin-qt", "electrum"))
 checked = [l for l in open(ARGS[1]).read().splitlines() if l.strip()]
 S = {c: stream_of(c) for c in C}
 for c, s in S.items():

@@ -587,6 +587,91 @@ test_lookup_proc(void **state)
 	attrib_free(NULL);
 }
 
+/* A process of the fake procdir: its name, executable and one socket. */
+static void
+fake_process(const struct fake_proc *fp, long pid, const char *comm,
+    const char *exe, unsigned long inode)
+{
+	char path[192], link[64];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%ld", fp->dir, pid);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/%ld/fd", fp->dir, pid);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/%ld/fd/3", fp->dir, pid);
+	snprintf(link, sizeof link, "socket:[%lu]", inode);
+	assert_int_equal(symlink(link, path), 0);
+	snprintf(path, sizeof path, "%s/%ld/comm", fp->dir, pid);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, "%s\n", comm);
+	assert_int_equal(fclose(f), 0);
+	if (exe != NULL) {
+		snprintf(path, sizeof path, "%s/%ld/exe", fp->dir, pid);
+		assert_int_equal(symlink(exe, path), 0);
+	}
+}
+
+/*
+ * The process holding a socket names its executable (SPEC.md 0.2: the
+ * application is the executable and uid): a binary replaced by an upgrade
+ * ("(deleted)") is the same program; no readable path leaves the name.
+ */
+static void
+test_process_exe(void **state)
+{
+	static const struct {
+		const char	*exe;		/* the link, NULL none */
+		const char	*want;
+	} cases[] = {
+		{ "/usr/bin/curl", "/usr/bin/curl" },
+		{ "/usr/bin/curl (deleted)", "/usr/bin/curl" },
+		{ "/opt/my app/bin/x\ny", "/opt/my app/bin/x\ny" },
+		{ NULL, "" },
+		{ "relative/path", "" },
+		{ "/", "/" },
+	};
+	struct fake_proc fp;
+	struct attrib_result r;
+	struct attrib *a;
+	char src[32], longexe[400];
+	unsigned uid = (unsigned)getuid();
+	size_t i;
+
+	(void)state;
+	fake_open(&fp, 1, 0);
+	for (i = 0; i < TU_NELEM(cases) + 1; i++)
+		fake_sock(&fp, "127.0.0.1", (unsigned)(42000 + i), "127.0.0.1",
+		    9050, ST_ESTABLISHED, uid, 7000 + i);
+	fake_close(&fp);
+	for (i = 0; i < TU_NELEM(cases); i++)
+		fake_process(&fp, (long)(100 + i), "curl", cases[i].exe,
+		    7000 + i);
+	/* A path longer than the result holds: never a cut one. */
+	memset(longexe, 'x', sizeof longexe - 1);
+	longexe[0] = '/';
+	longexe[sizeof longexe - 1] = '\0';
+	fake_process(&fp, (long)(100 + i), "curl", longexe, 7000 + i);
+
+	a = attrib_new(fp.dir);
+	attrib_set_listeners(a, NULL, 0);
+	for (i = 0; i < TU_NELEM(cases) + 1; i++) {
+		snprintf(src, sizeof src, "127.0.0.1:%u", (unsigned)(42000 + i));
+		attrib_lookup(a, src, &r);
+		assert_int_equal(r.pid, (long)(100 + i));
+		assert_string_equal(r.process, "curl");
+		assert_string_equal(r.exe,
+		    i < TU_NELEM(cases) ? cases[i].want : "");
+		/* Asked again (the cached owner): the same answer. */
+		attrib_lookup(a, src, &r);
+		assert_int_equal(r.pid, (long)(100 + i));
+		assert_string_equal(r.exe,
+		    i < TU_NELEM(cases) ? cases[i].want : "");
+	}
+	attrib_free(a);
+	rm_rf(fp.dir);
+}
+
 /*
  * Real loopback sockets (nothing leaves the host): with Tor's listener
  * known, the lookup finds the client's socket and its owner, by netlink
@@ -638,6 +723,16 @@ test_lookup_live_socket(void **state)
 	attrib_lookup(a, source, &r);
 	assert_string_equal(r.listener, listener);
 	assert_int_equal(r.uid, (long)getuid());
+	{
+		char self[256];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+		/* This process holds the client socket: its executable. */
+		assert_true(n > 0);
+		self[n] = '\0';
+		assert_int_equal(r.pid, (long)getpid());
+		assert_string_equal(r.exe, self);
+	}
 	assert_int_equal(r.inode, (uint64_t)sb.st_ino);
 	assert_string_equal(r.host, "localhost");
 	assert_string_equal(r.why, "");
@@ -851,6 +946,7 @@ main(void)
 		cmocka_unit_test(test_default_label),
 		cmocka_unit_test(test_is_loopback),
 		cmocka_unit_test(test_lookup_proc),
+		cmocka_unit_test(test_process_exe),
 		cmocka_unit_test(test_lookup_live_socket),
 		cmocka_unit_test_teardown(test_lookup_latency_idle_processes,
 		    kids_teardown),

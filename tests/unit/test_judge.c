@@ -11,6 +11,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
 #include "judge.h"
 
@@ -341,6 +342,36 @@ jt_config(struct jt *t, const char *text)
 	t->j = judge_new(&t->cfg, collect, &t->c);
 }
 
+/*
+ * The application the pipeline names for a local process: its program on
+ * its host, escaped (the pipeline's own test shows the executable and
+ * uid; here the name stands for them).  Kept in a ring: judge_stream_new
+ * copies it.
+ */
+static const char *
+app_of(const char *process)
+{
+	static char ring[16][64];
+	static unsigned k;
+	char *r = ring[k++ % 16];
+	struct buf b;
+
+	buf_init(&b);
+	buf_escape(&b, process, strlen(process));
+	snprintf(r, sizeof ring[0], "%s@localhost", buf_cstr(&b));
+	buf_free(&b);
+	return r;
+}
+
+/* The stream comes from another process (pid 0: none known). */
+static void
+set_prog(struct judge_stream *s, long pid, const char *process)
+{
+	s->pid = pid;
+	s->process = process;
+	s->app = process != NULL && pid > 0 ? app_of(process) : NULL;
+}
+
 /* A stream of label on listener from a local process. */
 static struct judge_stream
 js_make(uint64_t id, const char *ident, const char *label,
@@ -353,8 +384,7 @@ js_make(uint64_t id, const char *ident, const char *label,
 	s.ident = ident;
 	s.label = label;
 	s.listener = listener;
-	s.pid = pid;
-	s.process = process;
+	set_prog(&s, pid, process);
 	s.host = "localhost";
 	s.protocol = "SOCKS5";
 	s.client_addr = "127.0.0.1";
@@ -1093,10 +1123,10 @@ test_port_processes(void **state)
 	    "{\"pid\": 200, \"name\": \"wget\"}]",
 	    .streams = "[\"1\", \"2\"]",
 	    .count = 1, .first = T(5), .last = T(5), .is_new = 1,
-	    .detail = "curl[100]@localhost and wget[200]@localhost used "
-	    "listener 127.0.0.1:9152 (custom 9152) without distinct SOCKS "
-	    "credentials: Tor may put them on one circuit; give each program "
-	    "its own SocksPort or its own credentials" });
+	    .detail = "curl@localhost and wget@localhost used "
+	    "listener 127.0.0.1:9152 (custom 9152) with equal isolation "
+	    "keys: Tor may put them on one circuit; give each program its "
+	    "own SocksPort or its own SOCKS credentials" });
 
 	/* A third process: its own pair, sorted (aria2c < curl). */
 	s = port_user(3, 300, "aria2c");
@@ -1112,10 +1142,10 @@ test_port_processes(void **state)
 	    "{\"pid\": 300, \"name\": \"aria2c\"}]",
 	    .streams = "[\"1\", \"3\"]",
 	    .count = 1, .first = T(6), .last = T(6), .is_new = 1,
-	    .detail = "curl[100]@localhost and aria2c[300]@localhost used "
-	    "listener 127.0.0.1:9152 (custom 9152) without distinct SOCKS "
-	    "credentials: Tor may put them on one circuit; give each program "
-	    "its own SocksPort or its own credentials" });
+	    .detail = "curl@localhost and aria2c@localhost used "
+	    "listener 127.0.0.1:9152 (custom 9152) with equal isolation "
+	    "keys: Tor may put them on one circuit; give each program its "
+	    "own SocksPort or its own SOCKS credentials" });
 	/* wget again: the first pair, counted. */
 	s = port_user(4, 200, "wget");
 	judge_stream_new(t->j, &s, T(7));
@@ -1130,10 +1160,10 @@ test_port_processes(void **state)
 	    "{\"pid\": 200, \"name\": \"wget\"}]",
 	    .streams = "[\"1\", \"2\", \"4\"]",
 	    .count = 2, .first = T(5), .last = T(7), .is_new = 0,
-	    .detail = "curl[100]@localhost and wget[200]@localhost used "
-	    "listener 127.0.0.1:9152 (custom 9152) without distinct SOCKS "
-	    "credentials: Tor may put them on one circuit; give each program "
-	    "its own SocksPort or its own credentials" });
+	    .detail = "curl@localhost and wget@localhost used "
+	    "listener 127.0.0.1:9152 (custom 9152) with equal isolation "
+	    "keys: Tor may put them on one circuit; give each program its "
+	    "own SocksPort or its own SOCKS credentials" });
 	/* Another listener has its own memory. */
 	s = js_make(5, "custom 9153@localhost", "custom 9153",
 	    "127.0.0.1:9153", 200, "wget");
@@ -1148,8 +1178,7 @@ test_port_processes(void **state)
 	s.socks_pass_len = 1;
 	judge_stream_new(t->j, &s, T(9));
 	s.id = 7;
-	s.pid = 200;
-	s.process = "wget";
+	set_prog(&s, 200, "wget");
 	judge_stream_new(t->j, &s, T(10));
 	assert_findings(t, 4);
 	assert_int_equal(t->c.g[3].rule, RULE_SHARED_PORT_PROCESSES);
@@ -1381,10 +1410,10 @@ test_port_processes_hosts(void **state)
 	    "\"custom 9152@workstation\"]",
 	    .procs = "[]", .streams = "[\"3\", \"4\"]",
 	    .count = 1, .first = T(4), .last = T(4), .is_new = 1,
-	    .detail = "?[0]@workstation and ?[0]@10.152.152.12 used listener "
-	    "10.152.152.10:9152 (custom 9152) without distinct SOCKS "
-	    "credentials: Tor may put them on one circuit; give each program "
-	    "its own SocksPort or its own credentials" });
+	    .detail = "custom 9152@workstation and custom 9152@10.152.152.12 "
+	    "used listener 10.152.152.10:9152 (custom 9152) with equal "
+	    "isolation keys: Tor may put them on one circuit; give each "
+	    "program its own SocksPort or its own SOCKS credentials" });
 }
 
 /* --- UNISOLATED_PORT ----------------------------------------------------- */
@@ -1407,8 +1436,7 @@ test_unisolated_port(void **state)
 	assert_findings(t, 0);
 	/* A second program with the same key: that port mixes them. */
 	s.id = 3;
-	s.pid = 77;
-	s.process = "git";
+	set_prog(&s, 77, "git");
 	judge_stream_new(t->j, &s, T(3));
 	assert_findings(t, 1);
 	check(&t->c.g[0], &(struct want){
@@ -1427,8 +1455,7 @@ test_unisolated_port(void **state)
 	s.ident = "TransPort@workstation";
 	s.host = "workstation";
 	s.client_addr = "10.152.152.11";
-	s.pid = 0;
-	s.process = NULL;
+	set_prog(&s, 0, NULL);
 	judge_stream_new(t->j, &s, T(4));
 	assert_findings(t, 1);
 	/* Not SHARED_PORT_PROCESSES besides: the port is the cause. */
@@ -1462,21 +1489,18 @@ test_unisolated_port(void **state)
 	s.socks_user_len = strlen(s.socks_user);
 	judge_stream_new(t->j, &s, T(6));
 	s.id = 7;
-	s.pid = 200;
-	s.process = "git";
+	set_prog(&s, 200, "git");
 	s.socks_user = "torsocks-200:1700000001";
 	judge_stream_new(t->j, &s, T(7));
 	assert_int_equal(nrule(&t->c, RULE_UNISOLATED_PORT), 2);
 	/* Two programs without credentials there: unisolated. */
 	s.id = 8;
-	s.pid = 300;
-	s.process = "wget";
+	set_prog(&s, 300, "wget");
 	s.socks_user = NULL;
 	s.socks_user_len = 0;
 	judge_stream_new(t->j, &s, T(8));
 	s.id = 9;
-	s.pid = 400;
-	s.process = "curl";
+	set_prog(&s, 400, "curl");
 	judge_stream_new(t->j, &s, T(9));
 	g = nth(&t->c, RULE_UNISOLATED_PORT, 2);
 	check(g, &(struct want){
@@ -2099,7 +2123,7 @@ test_hostile_process_name(void **state)
 	with_iso(&s, iso_default());
 	open_on(t, &s, 10, T(3));
 	s = app_e(4);
-	s.process = "\x7f\x1f";
+	set_prog(&s, s.pid, "\x7f\x1f");
 	with_iso(&s, iso_default());
 	open_on(t, &s, 10, T(4));
 	g = nth(&t->c, RULE_CONTROLLER_ATTACH, 0);

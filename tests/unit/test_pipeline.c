@@ -67,8 +67,8 @@
 #define D_IDENT	"App D@localhost"
 #define E_IDENT	"App E@localhost"
 /* The applications (programs) of D and E where they are two. */
-#define D_APP	"chat@localhost"
-#define E_APP	"irc@localhost"
+#define D_APP	"chat (uid 1000)@localhost"
+#define E_APP	"irc (uid 1000)@localhost"
 #define UNATTRIBUTED "unattributed (open before attach)"
 
 #define ADDRESS	"127.0.0.1:9051"
@@ -990,6 +990,65 @@ test_one_program_two_ports(void **state)
 	assert_non_null(strstr(tp_out(t), "app " E_IDENT));
 }
 
+/* A hint with the executable and uid the live lookup read. */
+#define HINTX(id, port, pid, uid, exe) "attrib stream=" id \
+	" listener=\"127.0.0.1:" port "\" host=\"localhost\" uid=" uid \
+	" inode=9500" id " pid=" pid " process=\"curl\" exe=\"" exe \
+	"\" why=\"\""
+
+/*
+ * An application is the executable and uid on a host (SPEC.md 0.2): two
+ * runs of /usr/bin/curl by one user are one application; the same binary
+ * run by another user is another; a name that is not a whole path (cut,
+ * or never a path) is not taken for one, and the process's name stands.
+ */
+static void
+test_application_exe_uid(void **state)
+{
+	struct tp *t = *state;
+	const char *a = "/usr/bin/curl (uid 1000)@localhost";
+	const char *b = "/usr/bin/curl (uid 1001)@localhost";
+	char detail[512];
+
+	tp_open(t, &plain_de);
+	tp_start(t, 1, T(0));
+	tp_feed(t, T(1), CIRC25_BUILT);
+	tp_hint(t, HINTX("49", "20104", "5001", "1000", "/usr/bin/curl"));
+	tp_feed(t, T(2), STREAM_NEW("49", "49188"));
+	tp_feed(t, T(3), STREAM_ON("49", "SENTCONNECT", "25"));
+	/* The same program again (another pid) through E: one application. */
+	tp_hint(t, HINTX("50", "20105", "5002", "1000", "/usr/bin/curl"));
+	tp_feed(t, T(4), STREAM_NEW("50", "33874"));
+	tp_feed(t, T(5), STREAM_ON("50", "SENTCONNECT", "25"));
+	assert_int_equal(t->nfnd, 0);
+	/* The same binary run by uid 1001: another application. */
+	tp_hint(t, HINTX("51", "20105", "5003", "1001", "/usr/bin/curl"));
+	tp_feed(t, T(6), STREAM_NEW("51", "33886"));
+	tp_feed(t, T(7), STREAM_ON("51", "SENTCONNECT", "25"));
+	/* Both on E with equal keys, then on one circuit. */
+	assert_int_equal(t->nfnd, 2);
+	assert_int_equal(t->fnd[0].rule, RULE_SHARED_PORT_PROCESSES);
+	assert_int_equal(t->fnd[1].rule, RULE_SHARED_CIRCUIT);
+	assert_string_equal(t->fnd[1].a, a);
+	assert_string_equal(t->fnd[1].b, b);
+	snprintf(detail, sizeof detail, "[\"%s\", \"%s\"]", a, b);
+	assert_string_equal(t->fnd[1].idents, detail);
+	assert_string_equal(t->fnd[0].a, a);
+	assert_string_equal(t->fnd[0].b, b);
+	snprintf(detail, sizeof detail, "%s and %s used listener "
+	    "127.0.0.1:20105 (App E) with equal isolation keys: Tor may put "
+	    "them on one circuit; give each program its own SocksPort or its "
+	    "own SOCKS credentials", a, b);
+	assert_string_equal(t->fnd[0].detail, detail);
+
+	/* Not a whole path: the process's name, never a made-up path. */
+	tp_hint(t, HINTX("52", "20104", "5004", "1002", "usr/bin/wget"));
+	tp_feed(t, T(8), STREAM_NEW("52", "33890"));
+	tp_feed(t, T(9), STREAM_ON("52", "SENTCONNECT", "25"));
+	assert_non_null(strstr(t->fnd[t->nfnd - 1].idents,
+	    "\"curl (uid 1002)@localhost\""));
+}
+
 #define REMOTE_HINT(id, port) "attrib stream=" id \
 	" listener=\"127.0.0.1:" port "\" host=\"10.152.152.11\" uid=-1" \
 	" inode=0 pid=0 process=\"\" why=\"a remote client\""
@@ -1712,6 +1771,7 @@ main(void)
 		TP_TEST(test_shared_conflux_set),
 		TP_TEST(test_same_app_no_finding),
 		TP_TEST(test_one_program_two_ports),
+		TP_TEST(test_application_exe_uid),
 		TP_TEST(test_credential_applications),
 		TP_TEST(test_control_injection),
 		TP_TEST(test_pre_attach),

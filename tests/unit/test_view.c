@@ -1221,17 +1221,17 @@ test_findings_ack(void **state)
 }
 
 /* view_app_verdict for a row with this identity and, if given, one
- * process ("name[pid]"). */
+ * application its streams belonged to (the judge's name for it). */
 static char *
-verdict(struct view *v, const char *ident, const char *proc, char **rules)
+verdict(struct view *v, const char *ident, const char *app, char **rules)
 {
 	struct vapp a;
 
 	memset(&a, 0, sizeof a);
 	a.ident = (char *)(uintptr_t)ident;
-	if (proc != NULL) {
-		a.processes.v[0] = (char *)(uintptr_t)proc;
-		a.processes.n = 1;
+	if (app != NULL) {
+		a.applications.v[0] = (char *)(uintptr_t)app;
+		a.applications.n = 1;
 	}
 	return view_app_verdict(v, &a, rules);
 }
@@ -1300,18 +1300,49 @@ test_app_verdict(void **state)
 	free(with);
 	free(rules);
 
-	/* The judge names programs: a row ("App X@h") is named through a
-	 * program it saw ("chat[42]" -> "chat@h"), not through a prefix. */
-	shared_finding(v, 6, "chat@h", "irc@h", 1, T(5));
-	with = verdict(v, "App X@h", "chat[42]", &rules);
+	/* The judge names applications (programs): a row ("App X@h") is
+	 * named through the applications its streams belonged to, whole,
+	 * never through a prefix. */
+	shared_finding(v, 6, "/usr/bin/chat (uid 1000)@h", "irc@h", 1, T(5));
+	with = verdict(v, "App X@h", "/usr/bin/chat (uid 1000)@h", &rules);
 	assert_non_null(with);
 	assert_string_equal(with, "irc@h");
 	free(with);
 	free(rules);
-	with = verdict(v, "App X@h", "cha[42]", &rules);
+	with = verdict(v, "App X@h", "/usr/bin/chat (uid 100)@h", &rules);
 	assert_null(with);
-	with = verdict(v, "App X@other", "chat[42]", &rules);
+	with = verdict(v, "App X@h", "/usr/bin/chat@h", &rules);
 	assert_null(with);
+
+	/* From the stream events: the row learns its streams' applications
+	 * (the pipeline's names), so the verdict follows them. */
+	{
+		struct pipeline_view_stream e;
+		const struct vapp *row = NULL;
+		size_t i;
+
+		memset(&e, 0, sizeof e);
+		e.id = 77;
+		e.status = "NEW";
+		e.target = TARGET;
+		e.ident = "App X@h";
+		e.application = "/usr/bin/chat (uid 1000)@h";
+		e.process = "chat";
+		e.pid = 42;
+		e.is_new = 1;
+		e.ts = T(6);
+		view_stream(&e, v);
+		for (i = 0; i < v->napps; i++)
+			if (strcmp(v->apps[i]->ident, "App X@h") == 0)
+				row = v->apps[i];
+		assert_non_null(row);
+		assert_int_equal(row->applications.n, 1);
+		with = view_app_verdict(v, row, &rules);
+		assert_non_null(with);
+		assert_string_equal(with, "irc@h");
+		free(with);
+		free(rules);
+	}
 }
 
 static void
