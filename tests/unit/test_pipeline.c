@@ -1097,6 +1097,49 @@ test_credential_applications(void **state)
 	assert_string_equal(t->fnd[1].b, "torsocks pid 4242@10.152.152.11");
 }
 
+/* A workstation's program, as an agent names it (SPEC.md "Who opened a
+ * stream"): its host, pid, name and executable. */
+#define AGENT_HINT(id, port, pid, exe) "attrib stream=" id \
+	" listener=\"127.0.0.1:" port "\" host=\"10.152.152.11\" uid=1000" \
+	" inode=0 pid=" pid " process=\"x\" exe=\"" exe "\" why=\"\""
+#define STREAM_NEW_WS(id, src) "650 STREAM " id " NEW 0 127.0.0.1:20180" \
+	" SOURCE_ADDR=10.152.152.11:" src " PURPOSE=USER" ISO42 "\n"
+
+/*
+ * Two programs of one remote host on one port without credentials: two
+ * applications once their processes are known, so the pair with equal
+ * keys is named; without them the host is one application (the label),
+ * and nothing can be said.  The same program again is the same one.
+ */
+static void
+test_remote_programs(void **state)
+{
+	struct tp *t = *state;
+	const char *hex = "/usr/bin/hexchat (uid 1000)@10.152.152.11";
+	const char *git = "/usr/bin/git (uid 1000)@10.152.152.11";
+
+	tp_open(t, &plain_de);
+	tp_start(t, 1, T(0));
+	tp_hint(t, AGENT_HINT("49", "20104", "301", "/usr/bin/hexchat"));
+	tp_feed(t, T(2), STREAM_NEW_WS("49", "40001"));
+	tp_hint(t, AGENT_HINT("50", "20104", "302", "/usr/bin/hexchat"));
+	tp_feed(t, T(3), STREAM_NEW_WS("50", "40002"));
+	assert_int_equal(t->nfnd, 0);
+	tp_hint(t, AGENT_HINT("51", "20104", "303", "/usr/bin/git"));
+	tp_feed(t, T(4), STREAM_NEW_WS("51", "40003"));
+	assert_int_equal(t->nfnd, 1);
+	assert_int_equal(t->fnd[0].rule, RULE_SHARED_PORT_PROCESSES);
+	assert_string_equal(t->fnd[0].listener, "127.0.0.1:20104");
+	assert_string_equal(t->fnd[0].a, git);
+	assert_string_equal(t->fnd[0].b, hex);
+	/* Unknown programs of that host: one application, no pair. */
+	tp_hint(t, REMOTE_HINT("52", "20105"));
+	tp_feed(t, T(5), STREAM_NEW_WS("52", "40004"));
+	tp_hint(t, REMOTE_HINT("53", "20105"));
+	tp_feed(t, T(6), STREAM_NEW_WS("53", "40005"));
+	assert_int_equal(t->nfnd, 1);
+}
+
 /*
  * CONTROL_INJECTION, as Tor 0.4.9.11 sent it (docs/isolation.md): a
  * hostname with CR LF cut stream 42's CLOSED event; a fake STREAM NEW and
@@ -1772,6 +1815,7 @@ main(void)
 		TP_TEST(test_same_app_no_finding),
 		TP_TEST(test_one_program_two_ports),
 		TP_TEST(test_application_exe_uid),
+		TP_TEST(test_remote_programs),
 		TP_TEST(test_credential_applications),
 		TP_TEST(test_control_injection),
 		TP_TEST(test_pre_attach),
