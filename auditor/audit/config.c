@@ -4,6 +4,9 @@
  * FILE:LINE.  User App lines are looked up before the built-in map.
  */
 #define ISOAUDIT_PRIVATE	/* defines what config.h keeps for tests */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "profile.h"
 #include "reply.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -33,43 +37,6 @@ static const struct {
 	[RULE_WEAK_PORT_CONFIG] = { "WEAK_PORT_CONFIG", SEV_NOTICE },
 	[RULE_PRE_ATTACH] = { "PRE_ATTACH", SEV_INFO },
 	[RULE_CONTROL_INJECTION] = { "CONTROL_INJECTION", SEV_CRITICAL },
-};
-
-/* The Whonix-Gateway map (SPEC.md). */
-static const struct {
-	int		 lo, hi;
-	const char	*label;		/* "%d" in it: one app per port */
-	enum isolate_by	 by;
-	int		 shared;
-} builtin_apps[] = {
-	{ 9050, 9050, "default", ISOLATE_BY_NONE, 1 },
-	{ 9100, 9100, "legacy/Tor Browser", ISOLATE_BY_NONE, 0 },
-	{ 9101, 9101, "IRC", ISOLATE_BY_NONE, 0 },
-	{ 9102, 9102, "mail", ISOLATE_BY_NONE, 0 },
-	{ 9103, 9103, "instant messenger", ISOLATE_BY_NONE, 0 },
-	{ 9104, 9104, "apt-get", ISOLATE_BY_NONE, 0 },
-	{ 9105, 9105, "gpg", ISOLATE_BY_NONE, 0 },
-	{ 9106, 9106, "ssh", ISOLATE_BY_NONE, 0 },
-	{ 9107, 9107, "git", ISOLATE_BY_NONE, 0 },
-	{ 9108, 9108, "sdwdate", ISOLATE_BY_NONE, 0 },
-	{ 9109, 9109, "wget", ISOLATE_BY_NONE, 0 },
-	{ 9110, 9110, "systemcheck", ISOLATE_BY_NONE, 0 },
-	{ 9111, 9111, "bitcoin", ISOLATE_BY_NONE, 0 },
-	{ 9112, 9113, "privoxy", ISOLATE_BY_NONE, 0 },
-	{ 9114, 9114, "news", ISOLATE_BY_NONE, 0 },
-	{ 9115, 9115, "Tor Browser download", ISOLATE_BY_NONE, 0 },
-	{ 9117, 9117, "curl", ISOLATE_BY_NONE, 0 },
-	{ 9118, 9118, "RSS", ISOLATE_BY_NONE, 0 },
-	{ 9122, 9122, "KDE-wide proxy", ISOLATE_BY_NONE, 1 },
-	{ 9123, 9123, "GNOME-wide proxy", ISOLATE_BY_NONE, 1 },
-	{ 9124, 9124, "aptitude", ISOLATE_BY_NONE, 0 },
-	{ 9125, 9125, "yum", ISOLATE_BY_NONE, 0 },
-	{ 9150, 9150, "Tor Browser", ISOLATE_BY_SOCKS_USERNAME, 0 },
-	{ 9152, 9159, "custom %d", ISOLATE_BY_NONE, 0 },
-	{ 9160, 9169, "custom %d (IsolateDestAddr)", ISOLATE_BY_NONE, 0 },
-	{ 9170, 9179, "custom %d (IsolateDestPort)", ISOLATE_BY_NONE, 0 },
-	{ 9180, 9189, "custom %d (IsolateDestAddr IsolateDestPort)",
-	    ISOLATE_BY_NONE, 0 },
 };
 
 const char *
@@ -124,59 +91,160 @@ severity_parse(const char *s, enum severity *out)
 	return -1;
 }
 
-static void
+static struct config_app *
 config_add_app(struct config *c, const char *addr, int lo, int hi,
-    const char *label, enum isolate_by by, int shared, int builtin,
-    unsigned line)
+    const char *label, enum isolate_by by, int shared, unsigned line)
 {
 	struct config_app *a;
 
 	c->apps = xreallocarray(c->apps, c->napps + 1, sizeof *c->apps);
 	a = &c->apps[c->napps++];
+	memset(a, 0, sizeof *a);
 	a->addr = xstrdup_or_null(addr);
 	a->port_lo = lo;
 	a->port_hi = hi;
 	a->label = xstrdup(label);
 	a->isolate_by = by;
+	a->kind = shared ? PORT_SHARED : by == ISOLATE_BY_SOCKS_USERNAME ?
+	    PORT_BROWSER : PORT_PLAIN;
 	a->shared = shared;
-	a->builtin = builtin;
 	a->line = line;
+	return a;
+}
+
+/*
+ * Parses a Host address: "10.0.0.5", "fd19::11", "[fd19::11]",
+ * "10.152.152.0/18", "fd19:c33d:88bc::/64".  Returns 0 or -1.
+ */
+static int
+parse_net(const char *s, int *family, unsigned char *net, int *prefix)
+{
+	char buf[64], *slash, *end;
+	size_t n = strlen(s);
+	long bits;
+	int i;
+
+	if (n >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n + 1);
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	n = strlen(buf);
+	if (n >= 2 && buf[0] == '[' && buf[n - 1] == ']') {
+		memmove(buf, buf + 1, n - 2);
+		buf[n - 2] = '\0';
+	}
+	memset(net, 0, 16);
+	if (inet_pton(AF_INET, buf, net) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, net) == 1)
+		*family = AF_INET6;
+	else
+		return -1;
+	*prefix = *family == AF_INET ? 32 : 128;
+	if (slash != NULL) {
+		bits = strtol(slash, &end, 10);
+		if (end == slash || *end != '\0' || bits < 0 ||
+		    bits > *prefix)
+			return -1;
+		*prefix = (int)bits;
+	}
+	/* The network itself: no host bits (10.152.152.11/18 is the /18). */
+	for (i = *prefix; i < (*family == AF_INET ? 32 : 128); i++)
+		net[i / 8] &= (unsigned char)~(0x80u >> (i % 8));
+	return 0;
+}
+
+static int
+config_add_host(struct config *c, const char *addr, const char *label,
+    int builtin, const char *source)
+{
+	struct config_host h;
+
+	memset(&h, 0, sizeof h);
+	if (parse_net(addr, &h.family, h.net, &h.prefix) == -1)
+		return -1;
+	h.addr = xstrdup(addr);
+	h.label = xstrdup(label);
+	h.builtin = builtin;
+	h.source = source;
+	c->hosts = xreallocarray(c->hosts, c->nhosts + 1, sizeof *c->hosts);
+	c->hosts[c->nhosts++] = h;
+	return 0;
 }
 
 void
 config_defaults(struct config *c)
 {
-	size_t i;
 	int r;
 
 	memset(c, 0, sizeof *c);
 	c->log_targets = LOG_TARGETS_HASH;
 	c->alert = ALERT_STDERR;
+	c->profile = PROFILE_AUTO;
 	for (r = 0; r < RULE__COUNT; r++)
 		c->severity[r] = rules[r].sev;
-	for (i = 0; i < sizeof builtin_apps / sizeof builtin_apps[0]; i++) {
-		int port;
+}
 
-		if (strstr(builtin_apps[i].label, "%d") == NULL) {
-			config_add_app(c, NULL, builtin_apps[i].lo,
-			    builtin_apps[i].hi, builtin_apps[i].label,
-			    builtin_apps[i].by, builtin_apps[i].shared, 1, 0);
+void
+config_use_profile(struct config *c, int id, const char *why)
+{
+	const struct profile *pf = profile_get((enum profile_id)id);
+	size_t i, k;
+
+	/* The previous profile's lines go; the config's own stay first. */
+	for (i = k = 0; i < c->napps; i++) {
+		if (c->apps[i].builtin) {
+			free(c->apps[i].addr);
+			free(c->apps[i].label);
+		} else
+			c->apps[k++] = c->apps[i];
+	}
+	c->napps = k;
+	for (i = k = 0; i < c->nhosts; i++) {
+		if (c->hosts[i].builtin) {
+			free(c->hosts[i].addr);
+			free(c->hosts[i].label);
+		} else
+			c->hosts[k++] = c->hosts[i];
+	}
+	c->nhosts = k;
+	c->profile = id;
+	free(c->profile_why);
+	c->profile_why = xstrdup(why != NULL ? why : "");
+	if (pf == NULL)
+		return;
+	for (i = 0; i < pf->nports; i++) {
+		const struct profile_port *pp = &pf->ports[i];
+		int shared = pp->kind == PORT_SHARED, port;
+		struct config_app *a;
+
+		if (strstr(pp->label, "%d") == NULL) {
+			a = config_add_app(c, pp->addr, pp->lo, pp->hi,
+			    pp->label, pp->by, shared, 0);
+			a->kind = pp->kind;
+			a->builtin = 1;
+			a->source = pp->source;
 			continue;
 		}
-		for (port = builtin_apps[i].lo; port <= builtin_apps[i].hi;
-		    port++) {
+		for (port = pp->lo; port <= pp->hi; port++) {
 			char label[96];
 
 			/* The format is one of the table's own literals. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-			snprintf(label, sizeof label, builtin_apps[i].label,
-			    port);
+			snprintf(label, sizeof label, pp->label, port);
 #pragma GCC diagnostic pop
-			config_add_app(c, NULL, port, port, label,
-			    builtin_apps[i].by, builtin_apps[i].shared, 1, 0);
+			a = config_add_app(c, pp->addr, port, port, label,
+			    pp->by, shared, 0);
+			a->kind = pp->kind;
+			a->builtin = 1;
+			a->source = pp->source;
 		}
 	}
+	for (i = 0; i < pf->nhosts; i++)
+		config_add_host(c, pf->hosts[i].net, pf->hosts[i].label, 1,
+		    pf->hosts[i].source);
 }
 
 void
@@ -199,6 +267,7 @@ config_free(struct config *c)
 	free(c->cookie_file);
 	free(c->password_file);
 	free(c->database);
+	free(c->profile_why);
 	memset(c, 0, sizeof *c);
 }
 
@@ -232,6 +301,9 @@ config_reload(struct config *dst, struct config *src)
 		out = xstrdup(buf_cstr(&b) + 1);
 	buf_free(&b);
 
+	/* A profile detected while running stays, unless src names one. */
+	if (!src->profile_set && dst->profile != PROFILE_AUTO)
+		config_use_profile(src, dst->profile, dst->profile_why);
 	/* What takes effect now moves over; the old goes with src. */
 	old = *dst;
 	dst->retention = src->retention;
@@ -241,6 +313,15 @@ config_reload(struct config *dst, struct config *src)
 	dst->napps = src->napps;
 	dst->hosts = src->hosts;
 	dst->nhosts = src->nhosts;
+	dst->profile = src->profile;
+	dst->profile_set = src->profile_set;
+	dst->profile_line = src->profile_line;
+	{
+		char *why = dst->profile_why;
+
+		dst->profile_why = src->profile_why;
+		src->profile_why = why;
+	}
 	src->apps = old.apps;
 	src->napps = old.napps;
 	src->hosts = old.hosts;
@@ -461,11 +542,39 @@ config_directive(struct config *c, char **w, int n, unsigned line,
 	}
 	if (strcasecmp(d, "Host") == 0) {
 		NEED(3);
-		c->hosts = xreallocarray(c->hosts, c->nhosts + 1,
-		    sizeof *c->hosts);
-		c->hosts[c->nhosts].addr = xstrdup(w[1]);
-		c->hosts[c->nhosts].label = xstrdup(w[2]);
-		c->nhosts++;
+		if (w[2][0] == '\0') {
+			*why = xasprintf("Host: empty label");
+			return -1;
+		}
+		if (config_add_host(c, w[1], w[2], 0, NULL) == -1) {
+			*why = xasprintf("Host: %s is not an IPv4 or IPv6 "
+			    "address or network (10.152.152.0/18, "
+			    "fd19:c33d:88bc::/64)", w[1]);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcasecmp(d, "Profile") == 0) {
+		enum profile_id id;
+		struct buf names;
+		int i;
+
+		NEED(2);
+		if (profile_parse(w[1], &id) == -1) {
+			buf_init(&names);
+			for (i = 1; i < PROFILE__COUNT; i++) {
+				buf_adds(&names, profile_name(
+				    (enum profile_id)i));
+				buf_adds(&names, ", ");
+			}
+			*why = xasprintf("Profile is %snone or auto, not %s",
+			    buf_cstr(&names), w[1]);
+			buf_free(&names);
+			return -1;
+		}
+		c->profile = id;
+		c->profile_set = id != PROFILE_AUTO;
+		c->profile_line = line;
 		return 0;
 	}
 	if (strcasecmp(d, "App") == 0 || strcasecmp(d, "SharedPort") == 0) {
@@ -502,7 +611,7 @@ config_directive(struct config *c, char **w, int n, unsigned line,
 			free(addr);
 			return -1;
 		}
-		config_add_app(c, addr, lo, hi, w[2], by, shared, 0, line);
+		config_add_app(c, addr, lo, hi, w[2], by, shared, line);
 		free(addr);
 		return 0;
 	}
@@ -571,6 +680,18 @@ config_line(struct config *c, const char *name, unsigned lineno, char *line,
 	return 0;
 }
 
+/* After the last line: a Profile line's map. */
+static void
+config_finish(struct config *c)
+{
+	char why[48];
+
+	if (!c->profile_set)
+		return;
+	snprintf(why, sizeof why, "Profile line %u", c->profile_line);
+	config_use_profile(c, c->profile, why);
+}
+
 int
 config_load(struct config *c, const char *path, char **cause)
 {
@@ -600,6 +721,7 @@ config_load(struct config *c, const char *path, char **cause)
 	}
 	fclose(f);
 	free(line);
+	config_finish(c);
 	return 0;
 fail:
 	fclose(f);
@@ -635,6 +757,7 @@ config_load_buf(struct config *c, const char *name, const char *buf,
 		}
 	}
 	free(line);
+	config_finish(c);
 	return 0;
 }
 
@@ -701,14 +824,47 @@ config_app_for(const struct config *c, const char *listener)
 	return first[1] != NULL ? first[1] : first[2];
 }
 
-const char *
-config_host_for(const struct config *c, const char *addr)
+/* Whether the first bits of a and b are equal. */
+static int
+prefix_equal(const unsigned char *a, const unsigned char *b, int bits)
 {
-	size_t i;
+	int full = bits / 8, rest = bits % 8;
+	unsigned char mask;
 
-	for (i = 0; i < c->nhosts; i++)
-		if (strcmp(c->hosts[i].addr, addr) == 0)
-			return c->hosts[i].label;
+	if (memcmp(a, b, (size_t)full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	mask = (unsigned char)(0xffu << (8 - rest));
+	return (a[full] & mask) == (b[full] & mask);
+}
+
+const char *
+config_host_for(const struct config *c, const char *addr, char *out,
+    size_t len)
+{
+	unsigned char a[16];
+	int family, prefix;
+	size_t i;
+	const char *l, *pct;
+
+	if (len == 0 || parse_net(addr, &family, a, &prefix) == -1 ||
+	    strchr(addr, '/') != NULL)
+		return NULL;
+	for (i = 0; i < c->nhosts; i++) {
+		const struct config_host *h = &c->hosts[i];
+
+		if (h->family != family || !prefix_equal(h->net, a, h->prefix))
+			continue;
+		/* "%a": the address, so one range keeps its hosts apart. */
+		l = h->label;
+		if ((pct = strstr(l, "%a")) != NULL)
+			snprintf(out, len, "%.*s%s%s", (int)(pct - l), l, addr,
+			    pct + 2);
+		else
+			snprintf(out, len, "%s", l);
+		return out;
+	}
 	return NULL;
 }
 
@@ -759,6 +915,15 @@ config_print(const struct config *c, FILE *f)
 		fprintf(f, "Retention forever\n");
 	fprintf(f, "Alert %s\n", c->alert == ALERT_SYSLOG ? "syslog" :
 	    c->alert == ALERT_NONE ? "none" : "stderr");
+	fprintf(f, "\n# system profile\n");
+	if (c->profile == PROFILE_AUTO)
+		fprintf(f, "Profile auto   # detected when attached, from "
+		    "Tor's listeners%s%s\n", c->profile_why ? ": " : "",
+		    c->profile_why ? c->profile_why : "");
+	else
+		fprintf(f, "Profile %s   # %s\n",
+		    profile_name((enum profile_id)c->profile),
+		    c->profile_why ? c->profile_why : "");
 	fprintf(f, "\n# rules\n");
 	for (r = 0; r < RULE__COUNT; r++)
 		fprintf(f, "Rule %-22s %s%s\n", rules[r].name,
@@ -769,6 +934,8 @@ config_print(const struct config *c, FILE *f)
 	for (i = 0; i < c->nhosts; i++) {
 		fprintf(f, "Host %s ", c->hosts[i].addr);
 		print_quoted(f, c->hosts[i].label);
+		if (c->hosts[i].builtin)
+			fprintf(f, "   # profile: %s", c->hosts[i].source);
 		fputc('\n', f);
 	}
 	fprintf(f, "\n# application map, in lookup order (user lines first)\n");
@@ -795,7 +962,10 @@ config_print(const struct config *c, FILE *f)
 			else if (a->isolate_by == ISOLATE_BY_PROCESS)
 				fprintf(f, " IsolateBy process");
 			if (a->builtin)
-				fprintf(f, "   # built-in");
+				fprintf(f, "   # profile%s: %s",
+				    a->kind == PORT_CREDENTIALS ?
+				    " (credentials)" : a->kind == PORT_BROWSER ?
+				    " (browser)" : "", a->source);
 			else
 				fprintf(f, "   # line %u", a->line);
 			fputc('\n', f);

@@ -44,6 +44,18 @@ enum alert_sink {
 	ALERT_NONE
 };
 
+/*
+ * What a listener's programs rely on to be kept apart, which decides what
+ * WEAK_PORT_CONFIG expects of its flags (judge_ports.c).
+ */
+enum port_kind {
+	PORT_PLAIN = 0,		/* a port for one program (or one group) */
+	PORT_CREDENTIALS,	/* programs told apart by SOCKS credentials
+				   (torsocks' IsolatePID, Whonix's <torS0X>0) */
+	PORT_BROWSER,		/* per-site SOCKS usernames (Tor Browser) */
+	PORT_SHARED		/* every program shares it by design */
+};
+
 /* An App line: a listener (port on any address, one address:port, or a
  * unix socket) and its label. */
 struct config_app {
@@ -52,14 +64,22 @@ struct config_app {
 	int		 port_hi;
 	char		*label;
 	enum isolate_by	 isolate_by;
+	enum port_kind	 kind;
 	int		 shared;	/* a shared port (9050, TransPort...) */
-	int		 builtin;
+	int		 builtin;	/* from the profile */
+	const char	*source;	/* the profile's source, or NULL */
 	unsigned	 line;
 };
 
+/* A Host line: an address or a network (CIDR), IPv4 or IPv6. */
 struct config_host {
-	char		*addr;
-	char		*label;
+	char		*addr;		/* as written */
+	char		*label;		/* "%a" in it: the client's address */
+	int		 family;	/* AF_INET, AF_INET6 */
+	unsigned char	 net[16];
+	int		 prefix;	/* bits; 32 or 128 for one address */
+	int		 builtin;
+	const char	*source;
 };
 
 struct config {
@@ -77,6 +97,11 @@ struct config {
 	size_t		 napps;
 	struct config_host *hosts;
 	size_t		 nhosts;
+	/* The system profile (profile.h): PROFILE_AUTO until chosen. */
+	int		 profile;
+	int		 profile_set;	/* by a Profile line */
+	unsigned	 profile_line;
+	char		*profile_why;	/* how it was chosen */
 };
 
 /*
@@ -90,8 +115,20 @@ void	config_free(struct config *);
 
 /* The App matching a listener ("127.0.0.1:9050", "unix:/p"), or NULL. */
 const struct config_app *config_app_for(const struct config *, const char *);
-/* The Host label of a client address, or NULL. */
-const char *config_host_for(const struct config *, const char *);
+/*
+ * The Host label of a client address ("10.152.152.11", "[fd19::11]"),
+ * written into out (a label's "%a" becomes the address); NULL when no Host
+ * line covers it.  The first matching line wins: the config's own, then
+ * the profile's.
+ */
+const char *config_host_for(const struct config *, const char *, char *,
+	    size_t);
+/*
+ * Uses a system profile (profile.h: an enum profile_id): its App, Host and
+ * SharedPort lines replace the built-in ones (the config's own lines stay
+ * first).  why says how it was chosen ("Profile line", "detected: ...").
+ */
+void	config_use_profile(struct config *, int, const char *);
 
 const char *rule_name(enum rule_id);
 const char *severity_name(enum severity);

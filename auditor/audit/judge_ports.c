@@ -170,6 +170,26 @@ weak(struct judge *j, const char *listener, const char *label, int64_t ts,
 	buf_free(&d);
 }
 
+/* Whether flags (a SocksPort line's words) has word, whole. */
+static int
+has_flag(const char *flags, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = flags;
+
+	while ((p = strstr(p, word)) != NULL) {
+		if ((p == flags || p[-1] == ' ') &&
+		    (p[n] == '\0' || p[n] == ' '))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/*
+ * WEAK_PORT_CONFIG from what the listener's programs rely on (its App's
+ * kind, from the profile or the App line), never from its label.
+ */
 void
 judge_port_config(struct judge *j, const char *line, int64_t ts)
 {
@@ -177,7 +197,8 @@ judge_port_config(struct judge *j, const char *line, int64_t ts)
 	const struct config_app *app;
 	const char *label = NULL;
 	long group = 0;
-	int has_group = 0, browser;
+	int has_group = 0;
+	enum port_kind kind;
 	size_t n, i, k;
 
 	n = strcspn(line, " ");
@@ -196,15 +217,18 @@ judge_port_config(struct judge *j, const char *line, int64_t ts)
 	app = config_app_for(j->cfg, listener);
 	if (app != NULL)
 		label = app->label;
-	browser = app != NULL && (app->isolate_by == ISOLATE_BY_SOCKS_USERNAME
-	    || strcasestr(app->label, "browser") != NULL);
-	if (app != NULL && app->isolate_by == ISOLATE_BY_SOCKS_USERNAME &&
-	    strstr(flags, "NoIsolateSOCKSAuth") != NULL)
+	kind = app != NULL ? app->kind : PORT_PLAIN;
+	if (kind == PORT_BROWSER && has_flag(flags, "NoIsolateSOCKSAuth"))
 		weak(j, listener, label, ts, "NoIsolateSOCKSAuth",
 		    "Tor Browser's port without "
 		    "IsolateSOCKSAuth: every site shares circuits");
-	if (browser && strstr(flags, "IsolateDestAddr") != NULL &&
-	    strstr(flags, "NoIsolateDestAddr") == NULL)
+	else if (kind == PORT_CREDENTIALS &&
+	    has_flag(flags, "NoIsolateSOCKSAuth"))
+		weak(j, listener, label, ts, "NoIsolateSOCKSAuth",
+		    "a port whose programs are told apart by their SOCKS "
+		    "credentials (torsocks' IsolatePID, Whonix's <torS0X>0), "
+		    "without IsolateSOCKSAuth: they all share circuits");
+	if (kind == PORT_BROWSER && has_flag(flags, "IsolateDestAddr"))
 		weak(j, listener, label, ts, "IsolateDestAddr",
 		    "IsolateDestAddr on a browser "
 		    "port: one page's parts leave through many exits");
@@ -215,7 +239,7 @@ judge_port_config(struct judge *j, const char *line, int64_t ts)
 		snprintf(host, sizeof host, "%.*s", (int)(colon ?
 		    colon - listener : (long)strlen(listener)), listener);
 		if (!attrib_is_loopback(host) &&
-		    strstr(flags, "NoIsolateClientAddr") != NULL)
+		    has_flag(flags, "NoIsolateClientAddr"))
 			weak(j, listener, label, ts, "NoIsolateClientAddr",
 			    "a non-loopback listener "
 			    "without IsolateClientAddr: other hosts' programs "

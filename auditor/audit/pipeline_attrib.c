@@ -355,10 +355,11 @@ find_origin(struct pipeline *p, const struct stream_ev *e,
 	}
 	if (r->host[0] != '\0' && strcmp(r->host, "localhost") != 0 &&
 	    p->cfg.config != NULL) {
-		const char *h = config_host_for(p->cfg.config, r->host);
+		char label[sizeof r->host];
 
-		if (h != NULL)
-			snprintf(r->host, sizeof r->host, "%s", h);
+		if (config_host_for(p->cfg.config, r->host, label,
+		    sizeof label) != NULL)
+			snprintf(r->host, sizeof r->host, "%s", label);
 	}
 }
 

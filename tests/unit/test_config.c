@@ -101,6 +101,15 @@ app_for(const struct config *c, const char *listener)
 	return config_app_for(c, listener);
 }
 
+/* config_host_for into a static buffer. */
+static const char *
+host_of(const struct config *c, const char *addr)
+{
+	static char label[128];
+
+	return config_host_for(c, addr, label, sizeof label);
+}
+
 static void
 assert_label(const struct config *c, const char *listener, const char *label)
 {
@@ -194,7 +203,7 @@ test_defaults(void **state)
 	assert_null(config_app_for(&c, NULL));
 	assert_int_equal(app_for(&c, "127.0.0.1:9122")->shared, 1);
 	assert_int_equal(app_for(&c, "127.0.0.1:9123")->shared, 1);
-	assert_null(config_host_for(&c, "10.152.152.11"));
+	assert_null(host_of(&c, "10.152.152.11"));
 	config_free(&c);
 }
 
@@ -301,10 +310,10 @@ test_spec_example(void **state)
 	assert_int_equal(a->line, 12);
 
 	assert_int_equal(c.nhosts, 1);
-	assert_string_equal(config_host_for(&c, "10.152.152.11"),
+	assert_string_equal(host_of(&c, "10.152.152.11"),
 	    "workstation");
-	assert_null(config_host_for(&c, "10.152.152.12"));
-	assert_null(config_host_for(&c, "10.152.152.1"));
+	assert_null(host_of(&c, "10.152.152.12"));
+	assert_null(host_of(&c, "10.152.152.1"));
 
 	/* The rest of the built-in map is still there. */
 	assert_label(&c, "127.0.0.1:9050", "default");
@@ -457,7 +466,7 @@ test_quoting(void **state)
 	assert_label(&c, "127.0.0.1:9205", "  spaces  ");
 	assert_label(&c, "127.0.0.1:9206", "tabs");
 	assert_label(&c, "127.0.0.1:9207", "\n");
-	assert_string_equal(config_host_for(&c, "10.0.0.5"), "lab \"pc\"");
+	assert_string_equal(host_of(&c, "10.0.0.5"), "lab \"pc\"");
 	config_free(&c);
 }
 
@@ -473,14 +482,14 @@ test_host_for(void **state)
 	    "Host fe80::1 \"v6 box\"\n"
 	    "Host 10.152.152.11 \"duplicate\"\n", &c);
 	assert_int_equal(c.nhosts, 4);
-	assert_string_equal(config_host_for(&c, "10.152.152.11"),
+	assert_string_equal(host_of(&c, "10.152.152.11"),
 	    "workstation");
-	assert_string_equal(config_host_for(&c, "10.152.152.12"),
+	assert_string_equal(host_of(&c, "10.152.152.12"),
 	    "second ws");
-	assert_string_equal(config_host_for(&c, "fe80::1"), "v6 box");
-	assert_null(config_host_for(&c, "10.152.152.1"));
-	assert_null(config_host_for(&c, "10.152.152.111"));
-	assert_null(config_host_for(&c, ""));
+	assert_string_equal(host_of(&c, "fe80::1"), "v6 box");
+	assert_null(host_of(&c, "10.152.152.1"));
+	assert_null(host_of(&c, "10.152.152.111"));
+	assert_null(host_of(&c, ""));
 	config_free(&c);
 }
 
