@@ -70,7 +70,10 @@ cause_who(struct buf *b, const struct vfinding *f)
 		buf_adds(b, f->detail);
 		return;
 	}
-	buf_printf(b, "%s and %s", f->ident_a, f->ident_b);
+	/* The programs' names: their directories are in the details. */
+	view_app_short(b, f->ident_a);
+	buf_adds(b, " and ");
+	view_app_short(b, f->ident_b);
 	if (f->rule == RULE_SHARED_PORT_PROCESSES && f->listener[0] != '\0')
 		buf_printf(b, " on %s", f->listener);
 	if (f->rule == RULE_SHARED_EXIT) {

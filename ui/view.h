@@ -14,6 +14,8 @@
 #include "hindex.h"
 #include "idmap.h"
 
+struct buf;
+
 struct judge_finding;
 struct pipeline_session_info;
 struct pipeline_view_circ;
@@ -227,6 +229,12 @@ struct vapp *view_app(const struct view *, const char *);
  * (allocated), or NULL; *rules gets the other rules whose findings name
  * it ("SHARED_EXIT, UNISOLATED_PORT"), or NULL. */
 char	*view_app_verdict(const struct view *, const struct vapp *, char **);
+/*
+ * An application's name for a row, where a line has no room for its
+ * executable's directory: "/usr/bin/curl (uid 1000)@localhost" ->
+ * "curl (uid 1000)@localhost"; other names as they are.  Appends to b.
+ */
+void	view_app_short(struct buf *, const char *);
 /* Whether the circuit (or another leg of its conflux set) carries streams
  * of two different attributed identities. */
 int	view_circ_shared(const struct view *, const struct vcirc *);

@@ -329,6 +329,26 @@ finding_names(const struct vfinding *f, const struct vapp *a)
 	return NULL;
 }
 
+void
+view_app_short(struct buf *b, const char *ident)
+{
+	const char *end, *base;
+
+	if (ident[0] != '/') {
+		buf_adds(b, ident);
+		return;
+	}
+	/* The path ends where the pipeline put " (uid N)", else at '@'. */
+	if ((end = strstr(ident, " (uid ")) == NULL &&
+	    (end = strchr(ident, '@')) == NULL) {
+		buf_adds(b, ident);
+		return;
+	}
+	for (base = end; base > ident && base[-1] != '/'; base--)
+		;
+	buf_adds(b, base);
+}
+
 /* Adds s to a ", "-separated list unless it is an item already. */
 static void
 list_add_once(struct buf *b, const char *s)
@@ -350,13 +370,14 @@ list_add_once(struct buf *b, const char *s)
 char *
 view_app_verdict(const struct view *v, const struct vapp *a, char **rules)
 {
-	struct buf with, other;
+	struct buf with, other, partner;
 	const char *ident;
 	size_t i;
 	char *out = NULL;
 
 	buf_init(&with);
 	buf_init(&other);
+	buf_init(&partner);
 	for (i = 0; i < v->nfindings; i++) {
 		const struct vfinding *f = v->findings[i];
 
@@ -366,8 +387,11 @@ view_app_verdict(const struct view *v, const struct vapp *a, char **rules)
 		 * two circuits (SHARED_EXIT) is a weaker signal, a rule. */
 		if (f->rule == RULE_SHARED_CIRCUIT && f->ident_a[0] != '\0' &&
 		    f->ident_b[0] != '\0') {
-			list_add_once(&with, strcmp(f->ident_a, ident) == 0 ?
+			/* Its program's name: a row has no room for more. */
+			buf_reset(&partner);
+			view_app_short(&partner, strcmp(f->ident_a, ident) == 0 ?
 			    f->ident_b : f->ident_a);
+			list_add_once(&with, buf_cstr(&partner));
 		} else
 			list_add_once(&other, rule_name(f->rule));
 	}
@@ -376,5 +400,6 @@ view_app_verdict(const struct view *v, const struct vapp *a, char **rules)
 	*rules = other.len > 0 ? xstrdup(buf_cstr(&other)) : NULL;
 	buf_free(&with);
 	buf_free(&other);
+	buf_free(&partner);
 	return out;
 }

@@ -234,12 +234,30 @@ credential_names(const struct stream_ev *e, struct buf *b)
 }
 
 /*
+ * Whether a process's name (comm: the kernel keeps 15 bytes of it) is its
+ * executable's.  It is not for a script (the interpreter is the
+ * executable, the script names the process) or a process that renamed
+ * itself.
+ */
+static int
+named_as_exe(const char *exe, const char *comm)
+{
+	const char *base = strrchr(exe, '/');
+
+	base = base != NULL ? base + 1 : exe;
+	return strncmp(base, comm, 15) == 0 &&
+	    (strlen(comm) >= 15 || strlen(base) == strlen(comm));
+}
+
+/*
  * The application a stream belongs to (SPEC.md 0.2): the program on its
  * host, its executable (its name where the path could not be read) and
  * uid ("/usr/bin/curl (uid 1000)@localhost": two runs of one program are
- * one application), else what a SOCKS credential names, else the
- * listener's App label.  The judge's rules compare applications.  Appends
- * it to b.
+ * one application); where the process's name is not its executable's (a
+ * script under /usr/bin/python3), with that name too, so that two scripts
+ * stay two applications ("/usr/bin/python3.11 (electrum, uid 1000)@...").
+ * Else what a SOCKS credential names, else the listener's App label.  The
+ * judge's rules compare applications.  Appends it to b.
  */
 static void
 application_of(const struct stream_ev *e, const struct stream *s,
@@ -248,10 +266,19 @@ application_of(const struct stream_ev *e, const struct stream *s,
 	if (!s->internal && s->pid > 0 &&
 	    (s->exe != NULL || s->process[0] != '\0')) {
 		const char *prog = s->exe != NULL ? s->exe : s->process;
+		int named = s->exe != NULL && s->process[0] != '\0' &&
+		    !named_as_exe(s->exe, s->process);
 
 		buf_escape(b, prog, strlen(prog));
+		if (named) {
+			buf_adds(b, " (");
+			buf_escape(b, s->process, strlen(s->process));
+		}
 		if (s->uid >= 0)
-			buf_printf(b, " (uid %ld)", s->uid);
+			buf_printf(b, "%suid %ld)", named ? ", " : " (",
+			    s->uid);
+		else if (named)
+			buf_addc(b, ')');
 	} else if (s->internal || !credential_names(e, b))
 		buf_adds(b, label);
 	buf_addc(b, '@');

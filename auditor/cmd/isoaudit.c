@@ -52,6 +52,7 @@ static const struct option options[] = {
 	{ "table", required_argument, NULL, OPT_TABLE },
 	{ "older-than", required_argument, NULL, OPT_OLDER_THAN },
 	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "profiles", no_argument, NULL, OPT_PROFILES },
 	{ "since-last", optional_argument, NULL, OPT_SINCE_LAST },
 	{ "min-severity", required_argument, NULL, OPT_MIN_SEVERITY },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
@@ -292,6 +293,9 @@ set_option(const struct cmd_entry *c, struct opts *o, int id, char *arg)
 		break;
 	case OPT_CHECK:
 		break;	/* config --check: checking is what it does */
+	case OPT_PROFILES:
+		o->profiles = 1;
+		break;
 	case OPT_SINCE_LAST:
 		o->since_last = 1;
 		o->cursor = arg;

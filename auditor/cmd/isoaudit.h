@@ -22,7 +22,7 @@ enum opt {
 	OPT_RECORD, OPT_LOG_TARGETS, OPT_DURATION, OPT_EXIT_AFTER, OPT_VERSION,
 	OPT_DUMP, OPT_FORMAT, OPT_SESSION, OPT_SINCE, OPT_UNTIL, OPT_ALL,
 	OPT_TABLE, OPT_OLDER_THAN, OPT_CHECK, OPT_SINCE_LAST, OPT_MIN_SEVERITY,
-	OPT_SYSLOG, OPT_MAX_SILENCE
+	OPT_SYSLOG, OPT_MAX_SILENCE, OPT_PROFILES
 };
 
 struct opts {
@@ -53,6 +53,7 @@ struct opts {
 	const char	*min_severity;	/* check */
 	int		 syslog;	/* check --syslog */
 	const char	*max_silence;	/* check --max-silence AGE */
+	int		 profiles;	/* config --profiles */
 	int		 argc;		/* operands after the options */
 	char		**argv;
 };

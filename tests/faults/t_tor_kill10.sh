@@ -104,7 +104,7 @@ ok "the monitor ran through all of it (each loss and reconnection said once) and
 raw_bytes "$T/mon.out" "$T/mon.err"
 
 python3 - "$T" "$KILLS" <<'PY' || fail "the database (see above)"
-import datetime, json, sqlite3, sys
+import datetime, json, os, sqlite3, sys
 T, kills = sys.argv[1], int(sys.argv[2])
 db = sqlite3.connect("file:%s/db?mode=ro" % T, uri=True)
 q = lambda sql, *a: db.execute(sql, a).fetchall()
@@ -159,14 +159,17 @@ for fid, rule, sid, circ, streams, idents in findings:
     seen = set()
     last = q("SELECT last_seen FROM occurrence WHERE rowid = ?", fid)[0][0]
     for s in json.loads(streams or "[]"):
-        r = q("SELECT s.opened, coalesce(s.process, a.label) || '@' || a.host || CASE a.sub WHEN '' THEN '' "
-              "ELSE '/' || a.sub END FROM stream s JOIN app a ON a.id = s.app "
+        r = q("SELECT s.opened, s.process, s.uid, a.label, a.host, a.sub FROM stream s JOIN app a ON a.id = s.app "
               "WHERE s.session = ? AND s.stream_id = ?", sid, int(s))
         if not r:
             bad.append("finding %d (%s, session %d) lists stream %s, not in session %d"
                        % (fid, rule, sid, s, sid))
             continue
-        opened, ident = r[0]
+        opened, proc, uid, label, host, sub = r[0]
+        # The application (SPEC.md 0.2): the executable ($T/bin/app-X,
+        # named as its process) and uid, else the App label.
+        ident = ("%s (uid %d)" % (os.path.realpath(os.path.join(T, "bin", proc)), uid)
+                 if proc else label) + "@" + host + ("/" + sub if sub else "")
         seen.add(ident)
         if ident not in idents:
             bad.append("finding %d (%s, session %d): stream %s of that session is %s, not one of %s"

@@ -25,7 +25,7 @@ ui_wait '^!! +[0-9]+ .*(chat|irc)@localhost' 60 ||
     fail "no red shared circuit within a minute"
 ui_cap -e | grep -a '^.*!!' | grep -aq '31m' || fail "the shared row is not red"
 ui_keys 3
-ui_wait 'critical SHARED_CIRCUIT .*/(chat|irc) \(uid [0-9]+\)@localhost and .*/(chat|irc) ' 10 ||
+ui_wait 'critical SHARED_CIRCUIT +x[0-9]+ (chat|irc) \(uid [0-9]+\)@localhost and (chat|irc) ' 10 ||
     fail "no SHARED_CIRCUIT finding for chat and irc"
 ok "demo: chat and irc on one red circuit, SHARED_CIRCUIT listed"
 ui_keys q

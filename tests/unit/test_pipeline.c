@@ -991,10 +991,11 @@ test_one_program_two_ports(void **state)
 }
 
 /* A hint with the executable and uid the live lookup read. */
-#define HINTX(id, port, pid, uid, exe) "attrib stream=" id \
+#define HINTN(id, port, pid, uid, name, exe) "attrib stream=" id \
 	" listener=\"127.0.0.1:" port "\" host=\"localhost\" uid=" uid \
-	" inode=9500" id " pid=" pid " process=\"curl\" exe=\"" exe \
+	" inode=9500" id " pid=" pid " process=\"" name "\" exe=\"" exe \
 	"\" why=\"\""
+#define HINTX(id, port, pid, uid, exe) HINTN(id, port, pid, uid, "curl", exe)
 
 /*
  * An application is the executable and uid on a host (SPEC.md 0.2): two
@@ -1049,6 +1050,41 @@ test_application_exe_uid(void **state)
 	    "\"curl (uid 1002)@localhost\""));
 }
 
+/*
+ * Scripts: the interpreter is the executable, the script names the
+ * process (comm).  Two scripts are two applications; a name the kernel
+ * cut to 15 bytes is still the executable's.
+ */
+static void
+test_application_scripts(void **state)
+{
+	struct tp *t = *state;
+
+	tp_open(t, &plain_de);
+	tp_start(t, 1, T(0));
+	tp_feed(t, T(1), CIRC25_BUILT);
+	tp_hint(t, HINTN("49", "20104", "5001", "1000", "electrum",
+	    "/usr/bin/python3.11"));
+	tp_feed(t, T(2), STREAM_NEW("49", "49188"));
+	tp_feed(t, T(3), STREAM_ON("49", "SENTCONNECT", "25"));
+	tp_hint(t, HINTN("50", "20105", "5002", "1000", "monero-wallet-g",
+	    "/usr/bin/monero-wallet-gui"));
+	tp_feed(t, T(4), STREAM_NEW("50", "33874"));
+	tp_feed(t, T(5), STREAM_ON("50", "SENTCONNECT", "25"));
+	assert_int_equal(t->nfnd, 1);
+	assert_string_equal(t->fnd[0].a,
+	    "/usr/bin/monero-wallet-gui (uid 1000)@localhost");
+	assert_string_equal(t->fnd[0].b,
+	    "/usr/bin/python3.11 (electrum, uid 1000)@localhost");
+	/* Another script under the same interpreter: a third application. */
+	tp_hint(t, HINTN("51", "20105", "5003", "1000", "onionshare",
+	    "/usr/bin/python3.11"));
+	tp_feed(t, T(6), STREAM_NEW("51", "33886"));
+	tp_feed(t, T(7), STREAM_ON("51", "SENTCONNECT", "25"));
+	assert_non_null(strstr(t->fnd[t->nfnd - 1].idents,
+	    "/usr/bin/python3.11 (onionshare, uid 1000)@localhost"));
+}
+
 #define REMOTE_HINT(id, port) "attrib stream=" id \
 	" listener=\"127.0.0.1:" port "\" host=\"10.152.152.11\" uid=-1" \
 	" inode=0 pid=0 process=\"\" why=\"a remote client\""
@@ -1099,9 +1135,10 @@ test_credential_applications(void **state)
 
 /* A workstation's program, as an agent names it (SPEC.md "Who opened a
  * stream"): its host, pid, name and executable. */
-#define AGENT_HINT(id, port, pid, exe) "attrib stream=" id \
+#define AGENT_HINT(id, port, pid, name, exe) "attrib stream=" id \
 	" listener=\"127.0.0.1:" port "\" host=\"10.152.152.11\" uid=1000" \
-	" inode=0 pid=" pid " process=\"x\" exe=\"" exe "\" why=\"\""
+	" inode=0 pid=" pid " process=\"" name "\" exe=\"" exe "\"" \
+	" why=\"\""
 #define STREAM_NEW_WS(id, src) "650 STREAM " id " NEW 0 127.0.0.1:20180" \
 	" SOURCE_ADDR=10.152.152.11:" src " PURPOSE=USER" ISO42 "\n"
 
@@ -1120,12 +1157,12 @@ test_remote_programs(void **state)
 
 	tp_open(t, &plain_de);
 	tp_start(t, 1, T(0));
-	tp_hint(t, AGENT_HINT("49", "20104", "301", "/usr/bin/hexchat"));
+	tp_hint(t, AGENT_HINT("49", "20104", "301", "hexchat", "/usr/bin/hexchat"));
 	tp_feed(t, T(2), STREAM_NEW_WS("49", "40001"));
-	tp_hint(t, AGENT_HINT("50", "20104", "302", "/usr/bin/hexchat"));
+	tp_hint(t, AGENT_HINT("50", "20104", "302", "hexchat", "/usr/bin/hexchat"));
 	tp_feed(t, T(3), STREAM_NEW_WS("50", "40002"));
 	assert_int_equal(t->nfnd, 0);
-	tp_hint(t, AGENT_HINT("51", "20104", "303", "/usr/bin/git"));
+	tp_hint(t, AGENT_HINT("51", "20104", "303", "git", "/usr/bin/git"));
 	tp_feed(t, T(4), STREAM_NEW_WS("51", "40003"));
 	assert_int_equal(t->nfnd, 1);
 	assert_int_equal(t->fnd[0].rule, RULE_SHARED_PORT_PROCESSES);
@@ -1815,6 +1852,7 @@ main(void)
 		TP_TEST(test_same_app_no_finding),
 		TP_TEST(test_one_program_two_ports),
 		TP_TEST(test_application_exe_uid),
+		TP_TEST(test_application_scripts),
 		TP_TEST(test_remote_programs),
 		TP_TEST(test_credential_applications),
 		TP_TEST(test_control_injection),

@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 
+#include "buf.h"
 #include "config.h"
 #include "idmap.h"
 #include "judge.h"
@@ -1237,6 +1238,34 @@ verdict(struct view *v, const char *ident, const char *app, char **rules)
 }
 
 static void
+test_app_short(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "/usr/bin/curl (uid 1000)@localhost",
+		    "curl (uid 1000)@localhost" },
+		{ "/usr/bin/curl@localhost", "curl@localhost" },
+		{ "/opt/a b/x (uid 0)@ws/site", "x (uid 0)@ws/site" },
+		{ "curl (uid 1000)@localhost", "curl (uid 1000)@localhost" },
+		{ "torsocks pid 42@ws", "torsocks pid 42@ws" },
+		{ "App D@localhost", "App D@localhost" },
+		{ "/no-host", "/no-host" },
+		{ "/", "/" },
+		{ "", "" },
+	};
+	struct buf b;
+	size_t i;
+
+	(void)state;
+	buf_init(&b);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		buf_reset(&b);
+		view_app_short(&b, cases[i][0]);
+		assert_string_equal(buf_cstr(&b), cases[i][1]);
+	}
+	buf_free(&b);
+}
+
+static void
 test_app_verdict(void **state)
 {
 	struct view *v = *state;
@@ -1304,9 +1333,12 @@ test_app_verdict(void **state)
 	 * named through the applications its streams belonged to, whole,
 	 * never through a prefix. */
 	shared_finding(v, 6, "/usr/bin/chat (uid 1000)@h", "irc@h", 1, T(5));
+	/* A partner is named by its program, without the directory. */
+	shared_finding(v, 7, "/usr/bin/chat (uid 1000)@h",
+	    "/opt/x/bin/pidgin (uid 1000)@h", 1, T(5));
 	with = verdict(v, "App X@h", "/usr/bin/chat (uid 1000)@h", &rules);
 	assert_non_null(with);
-	assert_string_equal(with, "irc@h");
+	assert_string_equal(with, "irc@h, pidgin (uid 1000)@h");
 	free(with);
 	free(rules);
 	with = verdict(v, "App X@h", "/usr/bin/chat (uid 100)@h", &rules);
@@ -1339,7 +1371,7 @@ test_app_verdict(void **state)
 		assert_int_equal(row->applications.n, 1);
 		with = view_app_verdict(v, row, &rules);
 		assert_non_null(with);
-		assert_string_equal(with, "irc@h");
+		assert_string_equal(with, "irc@h, pidgin (uid 1000)@h");
 		free(with);
 		free(rules);
 	}
@@ -2587,6 +2619,7 @@ main(void)
 		VT_TEST(test_findings_causes),
 		VT_TEST(test_findings_judge_counts),
 		VT_TEST(test_findings_ack),
+		cmocka_unit_test(test_app_short),
 		VT_TEST(test_app_verdict),
 		VT_TEST(test_findings_bounded),
 		VT_TEST(test_findings_occurrences_bounded),
