@@ -4,9 +4,7 @@
  * FILE:LINE.  User App lines are looked up before the built-in map.
  */
 #define ISOAUDIT_PRIVATE	/* defines what config.h keeps for tests */
-#include <sys/socket.h>
-
-#include <arpa/inet.h>
+#include <arpa/inet.h>		/* inet_pton: Host lines (no sockets) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

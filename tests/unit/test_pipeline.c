@@ -22,6 +22,7 @@
 #include "judge.h"
 #include "log.h"
 #include "pipeline.h"
+#include "profile.h"
 #include "privacy.h"
 #include "store.h"
 
@@ -1133,6 +1134,68 @@ test_credential_applications(void **state)
 	assert_string_equal(t->fnd[1].b, "torsocks pid 4242@10.152.152.11");
 }
 
+/*
+ * Without a Profile line, Tor's own listeners choose the system profile
+ * (once), the pipeline says so, and the map applies from then on: the
+ * SocksPort lines of GETCONF are judged by it (9115 is no browser port).
+ */
+#define WHONIX_LISTENERS "250-net/listeners/socks=\"127.0.0.1:9050\"" \
+	" \"127.0.0.1:9100\" \"127.0.0.1:9101\" \"127.0.0.1:9102\"" \
+	" \"127.0.0.1:9103\" \"127.0.0.1:9104\" \"127.0.0.1:9108\"" \
+	" \"127.0.0.1:9110\" \"127.0.0.1:9115\" \"127.0.0.1:9150\"" \
+	" \"10.152.152.10:9152\" \"unix:/run/tor/socks\"\n" \
+	"250-net/listeners/trans=\"127.0.0.1:9040\"\n" \
+	"250-net/listeners/dns=\"127.0.0.1:5300\" \"127.0.0.1:5400\"\n" \
+	"250 OK\n"
+
+static const struct tp_opts auto_profile = {
+	PIPELINE_LINES, LOG_TARGETS_PLAIN, 0, "", 0
+};
+
+static void
+test_profile_from_listeners(void **state)
+{
+	struct tp *t = *state;
+
+	tp_open(t, &auto_profile);
+	assert_int_equal(t->cfg.profile, PROFILE_AUTO);
+	tp_start(t, 1, T(0));
+	tp_feed(t, T(1), WHONIX_LISTENERS);
+	assert_int_equal(t->cfg.profile, PROFILE_WHONIX_GATEWAY);
+	assert_non_null(strstr(tp_out(t), W("001") "profile whonix-gateway: "
+	    "detected from Tor's listeners: Tor listens on 9050 and 10 of "
+	    "Whonix-Gateway's ports\n"));
+	assert_string_equal(config_app_for(&t->cfg, "127.0.0.1:9150")->label,
+	    "Tor Browser");
+	/* Judged by the map: tb-updater's port is fine, 9150 is not. */
+	tp_feed(t, T(2), "250-SocksPort=127.0.0.1:9115 IsolateDestAddr "
+	    "IsolateDestPort\n250 SocksPort=127.0.0.1:9150 "
+	    "NoIsolateSOCKSAuth\n");
+	assert_int_equal(t->nfnd, 1);
+	assert_string_equal(t->fnd[0].listener, "127.0.0.1:9150");
+	/* Once: a second reply (a reconnection) changes nothing. */
+	tp_feed(t, T(3), "250-net/listeners/socks=\"127.0.0.1:31101\"\n"
+	    "250 OK\n");
+	assert_int_equal(t->cfg.profile, PROFILE_WHONIX_GATEWAY);
+	assert_int_equal(count_of(tp_out(t), " profile "), 1);
+}
+
+/* The private network's listeners are no known system: said, no map. */
+static void
+test_profile_none_from_listeners(void **state)
+{
+	struct tp *t = *state;
+
+	tp_open(t, &auto_profile);
+	tp_start(t, 1, T(0));
+	tp_feed(t, T(1), "250-net/listeners/socks=\"127.0.0.1:31101\""
+	    " \"127.0.0.1:31102\"\n250 OK\n");
+	assert_int_equal(t->cfg.profile, PROFILE_NONE);
+	assert_non_null(strstr(tp_out(t), "profile none: detected from "
+	    "Tor's listeners: Tor's listeners match no known system\n"));
+	assert_int_equal(t->cfg.napps, 0);
+}
+
 /* A workstation's program, as an agent names it (SPEC.md "Who opened a
  * stream"): its host, pid, name and executable. */
 #define AGENT_HINT(id, port, pid, name, exe) "attrib stream=" id \
@@ -1852,6 +1915,8 @@ main(void)
 		TP_TEST(test_same_app_no_finding),
 		TP_TEST(test_one_program_two_ports),
 		TP_TEST(test_application_exe_uid),
+		TP_TEST(test_profile_from_listeners),
+		TP_TEST(test_profile_none_from_listeners),
 		TP_TEST(test_application_scripts),
 		TP_TEST(test_remote_programs),
 		TP_TEST(test_credential_applications),
