@@ -77,6 +77,11 @@ size_t	attrib_dns_candidates(const char *, const char *, size_t, char *,
 /* Lookups answered by netlink and by the /proc scan (for tests, bench). */
 void	attrib_counts(const struct attrib *, unsigned long *, unsigned long *);
 
+#ifdef ISOAUDIT_PRIVATE
+/* Every lookup from procdir, never netlink (the tests' fake /proc). */
+void	attrib_no_netlink(struct attrib *);
+#endif
+
 /* "port 9050", "unix:/path" (the default App label of a listener). */
 void	attrib_default_label(const char *, char *, size_t);
 /* Whether an address (without port) is a loopback address. */
