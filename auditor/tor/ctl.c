@@ -335,9 +335,8 @@ ctl_handle_failure(struct ctl *c, const char *why, int kind)
 			c->saw_filter = 1;
 		if (kind != CTL_FAIL_FATAL &&
 		    c->candidate + 1 < c->ncandidates) {
-			if (kind == CTL_FAIL_FILTER)
-				log_info("%s %s; trying the next address",
-				    ctl_address(c), msg);
+			log_debug("%s: %s; trying the next address",
+			    ctl_address(c), msg);
 			buf_printf(&c->tried, "%s: %s; ", ctl_address(c), msg);
 			c->candidate++;
 			free(msg);
@@ -588,6 +587,9 @@ ctl_session_begin(struct ctl *c, const struct reply *r)
 	if (c->ever_attached)
 		log_info("reconnected to Tor at %s (Tor session %u)", addr,
 		    c->serial);
+	else if (c->saw_filter && c->tried.len >= 2)
+		log_info("using Tor's own control port at %s (tried %.*s)",
+		    addr, (int)(c->tried.len - 2), buf_cstr(&c->tried));
 	c->ever_attached = 1;
 	if (c->cbs.session_start != NULL)
 		c->cbs.session_start(c->serial, addr,
