@@ -107,3 +107,17 @@ one_line "$T/err5"
 grep -qF "isoaudit: cannot reach Tor's control port at 127.0.0.1:$S: no answer within 10 s" "$T/err5" ||
     fail "the timeout line"
 ok "a port that never answers is given up after 10 s"
+
+# 6. With the private Tor network (run-all brings it up): the filter, then
+#    Tor's own control socket: attached to the real Tor.
+if [ -n "${TORNET_CONTROL_SOCK:-}" ]; then
+	printf 'ControlPort 127.0.0.1:%s unix:%s\n' "$G" "$TORNET_CONTROL_SOCK" >"$T/conf6"
+	"$ISOAUDIT" monitor -c "$T/conf6" --db "$T/6.db" --duration 3 \
+	    >"$T/out6" 2>"$T/err6"
+	rc=$?
+	cat "$T/out6" "$T/err6"
+	[ "$rc" -eq 0 ] || fail "discovery to the real Tor: exit $rc"
+	grep -q "attached to Tor .* at unix:$TORNET_CONTROL_SOCK with SAFECOOKIE, Tor session 1:" "$T/out6" ||
+	    fail "not attached to the real Tor as session 1"
+	ok "discovery skips onion-grater and attaches to the real Tor"
+fi
