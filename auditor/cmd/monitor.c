@@ -307,6 +307,7 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 
 	memset(&cc, 0, sizeof cc);
 	cc.address = o->control;
+	cc.candidates = (const char *const *)o->cfg.control_try;
 	cc.cookie_file = o->cookie;
 	cc.password_file = o->password_file;
 	cc.auth = o->auth;

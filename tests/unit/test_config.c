@@ -475,6 +475,21 @@ test_directive_values(void **state)
 	/* No newline at the end. */
 	load_ok(e, "ControlPort 127.0.0.1:9051", &c);
 	assert_string_equal(c.control, "127.0.0.1:9051");
+	assert_null(c.control_try);
+	config_free(&c);
+	/* Several addresses: tried in order; the last ControlPort wins. */
+	load_ok(e, "ControlPort 127.0.0.1:9051\nControlPort "
+	    "unix:/run/tor/control 127.0.0.1:9052 \"127.0.0.1:9051\"\n", &c);
+	assert_null(c.control);
+	assert_non_null(c.control_try);
+	assert_string_equal(c.control_try[0], "unix:/run/tor/control");
+	assert_string_equal(c.control_try[1], "127.0.0.1:9052");
+	assert_string_equal(c.control_try[2], "127.0.0.1:9051");
+	assert_null(c.control_try[3]);
+	config_free(&c);
+	load_ok(e, "ControlPort a b\nControlPort c\n", &c);
+	assert_string_equal(c.control, "c");
+	assert_null(c.control_try);
 	config_free(&c);
 }
 
@@ -612,8 +627,8 @@ test_errors(void **state)
 
 	load_err(e, "# a comment\n\nFrobnicate 1\n", 3,
 	    "unknown directive Frobnicate");
-	load_err(e, "ControlPort\n", 1, "ControlPort takes 1 argument");
-	load_err(e, "ControlPort a b\n", 1, "ControlPort takes 1 argument");
+	load_err(e, "ControlPort\n", 1,
+	    "ControlPort takes an address, or addresses to try in order");
 	load_err(e, "CookieAuthFile\n", 1, "CookieAuthFile takes 1 argument");
 	load_err(e, "PasswordFile\n", 1, "PasswordFile takes 1 argument");
 	load_err(e, "Database\n", 1, "Database takes 1 argument");
