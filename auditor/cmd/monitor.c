@@ -308,6 +308,12 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	memset(&cc, 0, sizeof cc);
 	cc.address = o->control;
 	cc.candidates = (const char *const *)o->cfg.control_try;
+	/* A system's own control port (never its filter) before the rest. */
+	if (cc.candidates == NULL && profile_get(
+	    (enum profile_id)o->cfg.profile) != NULL &&
+	    o->cfg.profile != PROFILE_NONE)
+		cc.candidates = profile_get(
+		    (enum profile_id)o->cfg.profile)->control;
 	cc.cookie_file = o->cookie;
 	cc.password_file = o->password_file;
 	cc.auth = o->auth;
