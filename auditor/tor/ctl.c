@@ -354,6 +354,9 @@ ctl_attach(struct ctl *c, const struct reply *r)
 	    ctl_setup_done);
 	ctl_send(c, "GETCONF SocksPort TransPort DNSPort HTTPTunnelPort",
 	    ctl_setup_done);
+	/* The onion services added with ADD_ONION Flags=Detach (the
+	 * pipeline's, by its key); not part of the start-up. */
+	ctl_send(c, "GETINFO onions/detached", NULL);
 }
 
 static void
