@@ -228,7 +228,7 @@ void	report_json_write(const struct report *, struct out *);
 void	report_html_write(const struct report *, struct out *);
 /* One CSV table (enum csv_table of report_csv.c).  0, or -1 with *cause. */
 int	report_csv_write(const struct report *, int, struct out *, char **);
-/* The six tables as NAME.csv into a directory.  0, or -1 with *cause. */
+/* The eight tables as NAME.csv into a directory.  0, or -1 with *cause. */
 int	report_csv_write_dir(const struct report *, const char *, char **);
 
 #endif
