@@ -247,8 +247,7 @@ services_rows(const struct view *v, const struct panel_state *ps,
 			ui_age(ps->now - sv->last_rend, age, sizeof age);
 			buf_printf(&b, ", last %s ago", age);
 		}
-		buf_printf(&b, "; %u intro circuit%s", sv->intro_open,
-		    sv->intro_open == 1 ? "" : "s");
+		buf_printf(&b, ", %u intro", sv->intro_open);
 		cells[0] = buf_cstr(&b);
 		rows_add(out, ROW_NOTE, 0, ROW_SPAN, cells, 1);
 		shown++;
