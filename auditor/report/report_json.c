@@ -451,17 +451,19 @@ report_json_write(const struct report *r, struct out *o)
 	buf_adds(b, ",\n  \"findings\": [");
 	json_findings(r, o);
 	json_list_end(b, r->nfindings);
+	buf_printf(b, ",\n  \"summary\": {\"streams\": %ld, \"circuits\": %zu, "
+	    "\"apps\": %zu, \"findings\": {\"critical\": %ld, \"warning\": "
+	    "%ld, \"notice\": %ld, \"info\": %ld}, \"services\": %zu, "
+	    "\"onion_streams\": %ld}", r->nstreams,
+	    r->ncircs, r->napps, r->sev[SEV_CRITICAL], r->sev[SEV_WARNING],
+	    r->sev[SEV_NOTICE], r->sev[SEV_INFO], r->nservices,
+	    r->onion_streams);
+	/* 0.2 (onion services): after 0.1's keys, which keep their places. */
 	buf_adds(b, ",\n  \"services\": [");
 	json_services(r, o);
 	json_list_end(b, r->nservices);
 	buf_adds(b, ",\n  \"onion_targets\": [");
 	json_onions(r, o);
 	json_list_end(b, r->nonions);
-	buf_printf(b, ",\n  \"summary\": {\"streams\": %ld, \"circuits\": %zu, "
-	    "\"apps\": %zu, \"findings\": {\"critical\": %ld, \"warning\": "
-	    "%ld, \"notice\": %ld, \"info\": %ld}, \"services\": %zu, "
-	    "\"onion_streams\": %ld}\n}\n", r->nstreams,
-	    r->ncircs, r->napps, r->sev[SEV_CRITICAL], r->sev[SEV_WARNING],
-	    r->sev[SEV_NOTICE], r->sev[SEV_INFO], r->nservices,
-	    r->onion_streams);
+	buf_adds(b, "\n}\n");
 }
