@@ -9,6 +9,10 @@ end in "\\n" only) in odd-sized chunks (or as FAKECTOR_CHUNK and
 FAKECTOR_PAUSE_MS say), interleaving a 650 event between a
 command's reply lines, and closes after the client has been idle 1 s.
 Everything sent and received is appended to PORTFILE.log.
+FAKECTOR_LISTENERS=FILE adds FILE's lines (net/listeners/KIND="ADDR" ...,
+one a line) to the GETINFO reply, as a system's Tor would list its
+listeners; FAKECTOR_GETCONF=FILE answers GETCONF with FILE's lines
+(SocksPort=... one a line) instead of one SocksPort=127.0.0.1:9050.
 
 fakector.py PORTFILE --grater [PROFILE]: behaves instead as onion-grater
 (github.com/Whonix/onion-grater, usr/lib/onion-grater) does with a profile:
@@ -155,11 +159,21 @@ while True:
     elif cmd == b"GETINFO":
         # A 650 event between the lines of a command's reply.
         send(b"250-version=0.4.9.11 (git-fake)\r\n250-process/pid=4242\r\n")
+        if os.environ.get("FAKECTOR_LISTENERS"):
+            for l in open(os.environ["FAKECTOR_LISTENERS"], "rb"):
+                if l.strip():
+                    send(b"250-" + l.rstrip(b"\r\n") + b"\r\n")
         send(b"650 CIRC 9 BUILT $085111030DA53A4D7B7C635A7B82B21F30E847C3"
              b"~exit0 PURPOSE=GENERAL\r\n")
         send(STATUS + b"250+stream-status=\r\n.\r\n250 OK\r\n")
     elif cmd == b"GETCONF":
-        send(b"250 SocksPort=127.0.0.1:9050\r\n")
+        if os.environ.get("FAKECTOR_GETCONF"):
+            ls = [l.rstrip(b"\r\n") for l in
+                  open(os.environ["FAKECTOR_GETCONF"], "rb") if l.strip()]
+            send(b"".join((b"250 " if i == len(ls) - 1 else b"250-") + l +
+                          b"\r\n" for i, l in enumerate(ls)))
+        else:
+            send(b"250 SocksPort=127.0.0.1:9050\r\n")
         break
     else:
         send(b"510 Unrecognized command\r\n")
