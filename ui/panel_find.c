@@ -191,6 +191,7 @@ details(struct rows *out, const struct vfinding *f, const struct panel_state *ps
 	    z, f->count, f->count == 1 ? "" : "s", f->occurrences,
 	    f->occurrences == 1 ? "" : "s");
 	detail_row(out, f->seq, "detail:", f->detail, ps->width);
+	detail_row(out, f->seq, "what to do:", f->remedy, ps->width);
 	detail_row(out, f->seq, "seen:", buf_cstr(&b), ps->width);
 	buf_reset(&b);
 	if (f->acked) {

@@ -127,6 +127,7 @@ struct vfinding {
 	char		*ident_a;
 	char		*ident_b;
 	char		*detail;	/* the judge's latest */
+	char		*remedy;	/* what to do (the profile's), or NULL */
 	char		*apps;		/* JSON arrays, as the judge gave */
 	char		*identities;
 	char		*processes;

@@ -32,6 +32,7 @@ vfinding_free(struct vfinding *f)
 	free(f->ident_a);
 	free(f->ident_b);
 	free(f->detail);
+	free(f->remedy);
 	free(f->apps);
 	free(f->identities);
 	free(f->processes);
@@ -207,6 +208,8 @@ view_finding(const struct judge_finding *jf, int64_t store_session,
 	finding_severity(v, f, (int)jf->severity);
 	free(f->detail);
 	f->detail = xstrdup(jf->detail ? jf->detail : "");
+	free(f->remedy);
+	f->remedy = xstrdup_or_null(jf->remedy);
 	free(f->apps);
 	f->apps = xstrdup_or_null(jf->apps);
 	free(f->identities);

@@ -6,6 +6,7 @@
  * (attrib_process.c).  A unix-socket listener is named by SOURCE_ADDR
  * itself.  Here: the context, the endpoints, the labels.
  */
+#define ISOAUDIT_PRIVATE	/* defines what attrib.h keeps for tests */
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -161,6 +162,13 @@ attrib_set_listeners(struct attrib *a, const char *const *addrs, size_t n)
 				a->wildcard = 1;
 			a->nlisteners++;
 		}
+}
+
+void
+attrib_no_netlink(struct attrib *a)
+{
+	a->nl_broken = 1;
+	a->udp_nl_broken = 1;
 }
 
 void

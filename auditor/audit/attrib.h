@@ -19,7 +19,7 @@ struct attrib_result {
 	char	process[32];	/* its name (comm), or "" */
 	char	exe[256];	/* its executable ("/usr/bin/curl"), or ""
 				   where it cannot be read */
-	char	why[96];	/* when listener is "": why not */
+	char	why[192];	/* when listener is "": why not */
 };
 
 /*
@@ -49,8 +49,38 @@ void	attrib_lookup(struct attrib *, const char *, struct attrib_result *);
  */
 void	attrib_lookup_hint(struct attrib *, const char *, const char *, int,
 	    struct attrib_result *);
+/*
+ * A DNSPort query (UDP, CLIENT_PROTOCOL=DNS): SOURCE_ADDR is the client's
+ * own UDP socket, looked up by its local address (NETLINK_SOCK_DIAG, else
+ * /proc/net/udp{,6}).  A resolver that connect()ed it (glibc, dig) has the
+ * DNSPort as its peer: res->listener names it, as dns lists it.  An
+ * unconnected socket gives the owner (uid, inode, process) and no
+ * listener.  dns: Tor's DNSPort listeners, ndns strings one after the
+ * other, each ended by its NUL (GETINFO net/listeners/dns).  Always fills
+ * res.
+ */
+void	attrib_lookup_dns(struct attrib *, const char *, const char *, size_t,
+	    struct attrib_result *);
+/* DNS queries whose socket was found, and not (for tests, measuring). */
+void	attrib_dns_counts(const struct attrib *, unsigned long *,
+	    unsigned long *);
+/*
+ * The DNSPorts of dns (as for attrib_lookup_dns) a query from SOURCE_ADDR
+ * may have come in on: one of the client's address family (or a wildcard
+ * of the other), and one bound to loopback only for a loopback client
+ * (the kernel delivers nothing else there); all of them for a NULL one.
+ * Writes them to out ("A, B", cut at len with "...", bytes that are not
+ * printable as "?") and returns how many; no I/O.
+ */
+size_t	attrib_dns_candidates(const char *, const char *, size_t, char *,
+	    size_t);
 /* Lookups answered by netlink and by the /proc scan (for tests, bench). */
 void	attrib_counts(const struct attrib *, unsigned long *, unsigned long *);
+
+#ifdef ISOAUDIT_PRIVATE
+/* Every lookup from procdir, never netlink (the tests' fake /proc). */
+void	attrib_no_netlink(struct attrib *);
+#endif
 
 /* "port 9050", "unix:/path" (the default App label of a listener). */
 void	attrib_default_label(const char *, char *, size_t);

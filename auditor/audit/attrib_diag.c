@@ -20,6 +20,21 @@
 
 #include "attrib_int.h"
 
+int
+attrib_diag_open(struct attrib *a)
+{
+	struct timeval tv = { 0, 200000 };
+
+	if (a->nl != -1)
+		return 0;
+	a->nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+	    NETLINK_SOCK_DIAG);
+	if (a->nl == -1)
+		return -1;
+	setsockopt(a->nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	return 0;
+}
+
 /*
  * Asks the kernel for the one TCP socket src -> dst.  Returns 1 with *uid
  * and *inode, 0 when there is none, -1 when netlink does not work here.
@@ -42,15 +57,8 @@ diag_exact(struct attrib *a, const struct sockaddr_pair *src,
 	size_t alen = src->family == AF_INET ? 4 : 16;
 	ssize_t got;
 
-	if (a->nl == -1) {
-		struct timeval tv = { 0, 200000 };
-
-		a->nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
-		    NETLINK_SOCK_DIAG);
-		if (a->nl == -1)
-			return -1;
-		setsockopt(a->nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	}
+	if (attrib_diag_open(a) == -1)
+		return -1;
 	memset(&req, 0, sizeof req);
 	req.nlh.nlmsg_len = sizeof req;
 	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;

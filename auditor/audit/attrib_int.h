@@ -20,7 +20,7 @@ struct sockaddr_pair {
 	unsigned	port;
 };
 
-/* One row of /proc/net/tcp{,6}. */
+/* One row of /proc/net/tcp{,6} (or udp{,6}: the same columns). */
 struct proc_sock {
 	struct sockaddr_pair	local;
 	struct sockaddr_pair	remote;
@@ -55,6 +55,12 @@ struct attrib {
 	unsigned long		*lhits;		/* streams found on each */
 	size_t			 nlisteners;
 	int			 wildcard;	/* a listener on 0.0.0.0 or :: */
+	int			 udp_nl_broken;	/* the kernel has no UDP
+						   sock_diag (attrib_udp.c) */
+	int			 udp_nl_ok;	/* it found a UDP socket once */
+	unsigned long		 dns_found;	/* DNS queries whose socket was
+						   found; and gone */
+	unsigned long		 dns_gone;
 
 	/* attrib_proc.c */
 	struct proc_sock	*snap;		/* /proc/net/tcp{,6} */
@@ -84,6 +90,8 @@ int	attrib_same_endpoint(const struct sockaddr_pair *,
 void	attrib_format_endpoint(const struct sockaddr_pair *, char *, size_t);
 
 /* attrib_diag.c */
+/* Opens the NETLINK_SOCK_DIAG socket (kept in a) unless open; 0 or -1. */
+int	attrib_diag_open(struct attrib *);
 /*
  * The netlink lookup of attrib_lookup_hint for a parsed SOURCE_ADDR.
  * Returns 1 when it answered (res filled), 0 when the /proc snapshot must.
@@ -93,6 +101,11 @@ int	attrib_diag_lookup(struct attrib *, const char *,
 	    struct attrib_result *);
 
 /* attrib_proc.c */
+/* Parses a row of /proc/net/{tcp,udp}{,6}; returns 0 or -1 (the header,
+ * or junk). */
+int	attrib_proc_parse_line(const char *, int, struct proc_sock *);
+/* An IPv4 endpoint as the v4-mapped IPv6 one tcp6 and udp6 show. */
+struct sockaddr_pair attrib_v4_mapped(const struct sockaddr_pair *);
 /* The /proc/net/tcp snapshot's answer for a parsed SOURCE_ADDR. */
 void	attrib_proc_lookup(struct attrib *, const char *,
 	    const struct sockaddr_pair *, struct attrib_result *);

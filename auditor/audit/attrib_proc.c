@@ -54,9 +54,8 @@ parse_proc_endpoint(const char *s, int family, struct sockaddr_pair *out)
 	return 0;
 }
 
-/* Parses a row; returns 0 or -1 (the header, or junk). */
-static int
-parse_proc_line(const char *line, int family, struct proc_sock *ps)
+int
+attrib_proc_parse_line(const char *line, int family, struct proc_sock *ps)
 {
 	char local[64], remote[64];
 	unsigned long uid;
@@ -71,9 +70,8 @@ parse_proc_line(const char *line, int family, struct proc_sock *ps)
 	return 0;
 }
 
-/* An IPv4 endpoint as the v4-mapped IPv6 one tcp6 shows it as. */
-static struct sockaddr_pair
-v4_mapped(const struct sockaddr_pair *v4)
+struct sockaddr_pair
+attrib_v4_mapped(const struct sockaddr_pair *v4)
 {
 	struct sockaddr_pair m = *v4;
 
@@ -124,7 +122,7 @@ scan_proc(const char *path, int family, const struct sockaddr_pair *src,
 	if (f == NULL)
 		return -1;
 	while (found < 2 && fgets(line, sizeof line, f) != NULL)
-		if (parse_proc_line(line, family, &ps) == 0 &&
+		if (attrib_proc_parse_line(line, family, &ps) == 0 &&
 		    match_sock(&ps, src, res) > found)
 			found = match_sock(&ps, src, res);
 	fclose(f);
@@ -172,7 +170,7 @@ attrib_resolve(const char *procdir, const char *source_addr,
 	rc = scan_proc(path, src.family, &src, res);
 	if (rc <= 0 && src.family == AF_INET) {
 		/* v4 clients of a dual-stack listener appear in tcp6. */
-		struct sockaddr_pair mapped = v4_mapped(&src);
+		struct sockaddr_pair mapped = attrib_v4_mapped(&src);
 
 		snprintf(path, sizeof path, "%s/net/tcp6", procdir);
 		rc6 = scan_proc(path, AF_INET6, &mapped, res);
@@ -205,7 +203,7 @@ snap_file(struct attrib *a, const char *name, int family)
 			a->snap = xreallocarray(a->snap, a->snapcap,
 			    sizeof *a->snap);
 		}
-		if (parse_proc_line(line, family, &a->snap[a->nsnap]) == 0)
+		if (attrib_proc_parse_line(line, family, &a->snap[a->nsnap]) == 0)
 			a->nsnap++;
 	}
 	fclose(f);
@@ -231,7 +229,7 @@ snap_find(struct attrib *a, const struct sockaddr_pair *src,
 	size_t i;
 
 	if (src->family == AF_INET)
-		mapped = v4_mapped(src);
+		mapped = attrib_v4_mapped(src);
 	for (i = 0; i < a->nsnap && best < 2; i++) {
 		const struct sockaddr_pair *want =
 		    a->snap[i].local.family == src->family ? src : &mapped;

@@ -4,9 +4,7 @@
  * FILE:LINE.  User App lines are looked up before the built-in map.
  */
 #define ISOAUDIT_PRIVATE	/* defines what config.h keeps for tests */
-#include <sys/socket.h>
-
-#include <arpa/inet.h>
+#include <arpa/inet.h>		/* inet_pton: Host lines (no sockets) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,6 +245,31 @@ config_use_profile(struct config *c, int id, const char *why)
 		    pf->hosts[i].source);
 }
 
+/* Frees a NULL-terminated list of strings; takes NULL. */
+static void
+free_list(char **l)
+{
+	size_t i;
+
+	for (i = 0; l != NULL && l[i] != NULL; i++)
+		free(l[i]);
+	free(l);
+}
+
+/* Whether two NULL-terminated lists (or NULLs) differ. */
+static int
+list_differs(char **a, char **b)
+{
+	size_t i;
+
+	if (a == NULL || b == NULL)
+		return a != b;
+	for (i = 0; a[i] != NULL && b[i] != NULL; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 1;
+	return a[i] != b[i];
+}
+
 void
 config_free(struct config *c)
 {
@@ -264,6 +287,7 @@ config_free(struct config *c)
 	free(c->hosts);
 	free(c->path);
 	free(c->control);
+	free_list(c->control_try);
 	free(c->cookie_file);
 	free(c->password_file);
 	free(c->database);
@@ -287,7 +311,8 @@ config_reload(struct config *dst, struct config *src)
 	char *out = NULL;
 
 	buf_init(&b);
-	if (str_differs(dst->control, src->control))
+	if (str_differs(dst->control, src->control) ||
+	    list_differs(dst->control_try, src->control_try))
 		buf_adds(&b, " ControlPort");
 	if (str_differs(dst->cookie_file, src->cookie_file))
 		buf_adds(&b, " CookieAuthFile");
@@ -465,8 +490,24 @@ config_directive(struct config *c, char **w, int n, unsigned line,
 } while (0)
 
 	if (strcasecmp(d, "ControlPort") == 0) {
-		NEED(2);
-		return set_string(&c->control, w[1]);
+		/* One address: that one; several: tried in order. */
+		int i;
+
+		if (n < 2) {
+			*why = xasprintf("%s takes an address, or addresses "
+			    "to try in order", d);
+			return -1;
+		}
+		free(c->control);
+		c->control = NULL;
+		free_list(c->control_try);
+		c->control_try = NULL;
+		if (n == 2)
+			return set_string(&c->control, w[1]);
+		c->control_try = xcalloc((size_t)n, sizeof *c->control_try);
+		for (i = 1; i < n; i++)
+			c->control_try[i - 1] = xstrdup(w[i]);
+		return 0;
 	}
 	if (strcasecmp(d, "CookieAuthFile") == 0) {
 		NEED(2);
@@ -889,6 +930,12 @@ config_print(const struct config *c, FILE *f)
 	    c->path ? c->path : "built-in defaults only");
 	if (c->control)
 		fprintf(f, "ControlPort %s\n", c->control);
+	if (c->control_try) {
+		fprintf(f, "ControlPort");
+		for (i = 0; c->control_try[i] != NULL; i++)
+			fprintf(f, " %s", c->control_try[i]);
+		fprintf(f, "\n");
+	}
 	if (c->cookie_file)
 		fprintf(f, "CookieAuthFile %s\n", c->cookie_file);
 	if (c->password_file)

@@ -84,7 +84,9 @@ struct config_host {
 
 struct config {
 	char		*path;		/* the file read, or NULL */
-	char		*control;
+	char		*control;	/* ControlPort with one address */
+	char		**control_try;	/* ControlPort with several: the
+					   addresses to try, NULL-terminated */
 	char		*cookie_file;
 	char		*password_file;
 	char		*database;

@@ -75,6 +75,8 @@ struct judge_finding {
 	const char	*identities;	/* JSON array */
 	const char	*processes;	/* JSON array of {pid, name} */
 	const char	*detail;	/* one line, printable */
+	const char	*remedy;	/* what to do on this system (the
+					   config's profile), or NULL */
 	long		 occurrences;	/* the cause's, as this judge knows */
 	long		 cause_count;	/* its occurrences' counts summed */
 	int		 is_new;	/* the cause is new: alert */

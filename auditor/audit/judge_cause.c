@@ -11,6 +11,7 @@
 #include "fnv.h"
 #include "hindex.h"
 #include "judge.h"
+#include "profile.h"
 #include "judge_int.h"
 #include "xmalloc.h"
 
@@ -509,6 +510,7 @@ judge_emit(struct judge *j, struct jocc *o, const char *detail, int is_new)
 	out.identities = buf_cstr(&c->jidents);
 	out.processes = buf_cstr(&c->jprocs);
 	out.detail = detail;
+	out.remedy = profile_remedy((enum profile_id)j->cfg->profile, c->rule);
 	out.occurrences = c->occurrences;
 	out.cause_count = c->count;
 	out.is_new = is_new;

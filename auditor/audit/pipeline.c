@@ -17,6 +17,7 @@
 #include "judge.h"
 #include "log.h"
 #include "pipeline.h"
+#include "profile.h"
 #include "reply.h"
 #include "store.h"
 #include "timeutil.h"
@@ -468,6 +469,58 @@ take_listeners(struct pipeline *p, const struct reply *r)
 	buf_free(&all);
 }
 
+/*
+ * A config without a system profile takes the one Tor's own listeners
+ * name (every net/listeners/... line of the reply), once, and says so.
+ */
+static void
+detect_profile(struct pipeline *p, const struct reply *r)
+{
+	struct kvlist kv = { 0 };
+	const char **v = NULL;
+	char *cause = NULL, why[160];
+	size_t i, j, n = 0, cap = 0;
+	enum profile_id id;
+	struct buf line;
+
+	if (p->cfg.config == NULL || p->cfg.config->profile != PROFILE_AUTO)
+		return;
+	for (i = 0; i < r->nlines; i++) {
+		const struct reply_line *l = &r->lines[i];
+
+		if (strncmp(l->text, "net/listeners/", 14) != 0)
+			continue;
+		if (reply_kv_parse(l->text, l->textlen, &kv, &cause) == -1) {
+			FREE(cause);
+			continue;
+		}
+		for (j = 0; j < kv.n && n < 4096; j++) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 32;
+				v = xreallocarray(v, cap, sizeof *v);
+			}
+			v[n++] = xstrdup(kv.v[j].val);
+		}
+	}
+	reply_kv_free(&kv);
+	if (n == 0)
+		return;		/* a reply without them: not this one */
+	id = profile_detect_listeners(v, n, why, sizeof why);
+	for (i = 0; i < n; i++)
+		free((char *)(uintptr_t)v[i]);
+	free(v);
+	buf_init(&line);
+	buf_printf(&line, "detected from Tor's listeners: %s", why);
+	config_use_profile(p->cfg.config, id, buf_cstr(&line));
+	if (pl_output_lines(p)) {
+		pl_line_begin(p, r->ts_us);
+		buf_printf(&p->line, "profile %s: ", profile_name(id));
+		buf_escape(&p->line, buf_cstr(&line), line.len);
+		pl_line_end(p);
+	}
+	buf_free(&line);
+}
+
 /* TransPort and DNSPort listeners: every program shares them. */
 static void
 shared_listeners(struct pipeline *p, const struct reply_line *l)
@@ -504,6 +557,7 @@ pipeline_command_reply(struct pipeline *p, const struct reply *r)
 	if (r->code != 250)
 		return;
 	take_listeners(p, r);
+	detect_profile(p, r);
 	for (i = 0; i < r->nlines; i++) {
 		const struct reply_line *l = &r->lines[i];
 		const char *eq = memchr(l->text, '=', l->textlen);

@@ -28,7 +28,9 @@ struct pipeline_config {
 	struct privacy		 privacy;
 	int			 verbose;	/* also LAUNCHED/EXTENDED */
 	struct store		*store;		/* or NULL */
-	const struct config	*config;	/* App and Host labels, or NULL */
+	/* App and Host labels, or NULL; its profile, when not chosen yet, is
+	 * chosen from Tor's listeners (profile.h). */
+	struct config		*config;
 	const char		*source;	/* "live", "replay:FILE" */
 	/*
 	 * Live: resolve who opened each stream from procdir ("/proc") and

@@ -286,11 +286,13 @@ application_of(const struct stream_ev *e, const struct stream *s,
 }
 
 /* Tells the judge of a new stream of application (s->application is it
- * with its sub-identity). */
+ * with its sub-identity) that came in on listener (s->listener, or the
+ * DNSPorts a query may have come in on: "one of A, B"). */
 static void
 judge_new_stream(struct pipeline *p, const struct stream_ev *e,
     const struct stream *s, const char *label, const char *host,
-    const char *application, const struct config_app *app, int64_t ts)
+    const char *application, const struct config_app *app,
+    const char *listener, int64_t ts)
 {
 	struct judge_stream js;
 	char client[80];
@@ -301,7 +303,7 @@ judge_new_stream(struct pipeline *p, const struct stream_ev *e,
 	js.app = application;
 	js.ident = s->application;
 	js.label = label;
-	js.listener = s->listener;
+	js.listener = listener;
 	js.pid = s->pid;
 	js.process = s->process[0] != '\0' ? s->process : NULL;
 	js.host = host;
@@ -331,20 +333,72 @@ judge_new_stream(struct pipeline *p, const struct stream_ev *e,
 	judge_stream_new(p->judge, &js, ts);
 }
 
+static int
+is_dns(const struct stream_ev *e)
+{
+	return e->client_protocol != NULL &&
+	    strcmp(e->client_protocol, "DNS") == 0;
+}
+
+/* Whether listener l is one of Tor's DNSPorts. */
+static int
+dns_listener(const struct pipeline *p, const char *l)
+{
+	const char *q;
+	size_t i;
+
+	for (i = 0, q = p->dns.p; i < p->ndns; i++, q += strlen(q) + 1)
+		if (strcmp(q, l) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A DNS query no socket named the DNSPort of: the DNSPorts it may have
+ * come in on.  One: that is it.  More: the listener stays unknown, the why
+ * names them, and so does *cand ("one of A, B", for the judge's finding).
+ */
+static void
+dns_candidates(struct pipeline *p, const struct stream_ev *e,
+    struct attrib_result *r, char *cand, size_t candlen)
+{
+	char list[112];
+	size_t n;
+
+	/* Tor's only DNSPort is it, whatever the client's address says. */
+	n = attrib_dns_candidates(p->ndns == 1 ? NULL : e->source_addr,
+	    p->dns.p, p->ndns, list, sizeof list);
+	if (n == 1) {
+		copy_str(r->listener, sizeof r->listener, list);
+		snprintf(r->why, sizeof r->why, "%s", p->ndns == 1 ?
+		    "Tor's only DNSPort" : "the only DNSPort this client "
+		    "can reach");
+	} else if (n > 1) {
+		snprintf(cand, candlen, "one of %s", list);
+		snprintf(r->why, sizeof r->why, "%s: one of %s",
+		    r->inode != 0 ?
+		    "the query's socket is not connected to a DNSPort" :
+		    "no socket for the query here (closed already, or on "
+		    "another host)", list);
+	}
+}
+
 /* Where a new stream came from (listener, process, host) into *r:
  * looked up live, from the capture's annotation, or from SOURCE_ADDR;
- * the session group and Tor's only DNSPort fill a listener left unknown. */
+ * the session group and Tor's DNSPorts fill a listener left unknown
+ * (*cand then names the DNSPorts it may be, for the judge, or is ""). */
 static void
 find_origin(struct pipeline *p, const struct stream_ev *e,
-    struct attrib_result *r, int64_t ts)
+    struct attrib_result *r, char *cand, size_t candlen, int64_t ts)
 {
-	if (p->cfg.live && e->client_protocol != NULL &&
-	    strcmp(e->client_protocol, "DNS") == 0) {
-		/* A DNSPort query came over UDP: no connection to look up
-		 * (that was a netlink request for every listener). */
-		attrib_resolve("/nonexistent", e->source_addr, r);
-		snprintf(r->why, sizeof r->why, "a DNS query over UDP: no "
-		    "connection to look up");
+	const char *g;
+
+	cand[0] = '\0';
+	if (p->cfg.live && is_dns(e)) {
+		/* A DNSPort query came over UDP: the client's own socket
+		 * (its peer names the DNSPort where it was connected). */
+		attrib_lookup_dns(p->attrib, e->source_addr, p->dns.p, p->ndns,
+		    r);
 		pl_annotate_attrib(p, e->id, r, ts);
 	} else if (p->cfg.live) {
 		/* Tor numbers the groups it gives listeners from -4 down,
@@ -364,22 +418,24 @@ find_origin(struct pipeline *p, const struct stream_ev *e,
 			r->why[0] = '\0';
 	}
 	p->hint.valid = 0;
+	g = e->has_session_group && r->listener[0] == '\0' ?
+	    pl_groups_find(p, e->session_group) : NULL;
 	if (e->has_session_group && r->listener[0] != '\0')
 		pl_groups_learn(p, e->session_group, r->listener);
-	else if (e->has_session_group && r->listener[0] == '\0' &&
-	    pl_groups_find(p, e->session_group) != NULL) {
-		snprintf(r->listener, sizeof r->listener, "%s",
-		    pl_groups_find(p, e->session_group));
+	else if (g != NULL && !is_dns(e)) {
+		snprintf(r->listener, sizeof r->listener, "%s", g);
 		snprintf(r->why, sizeof r->why, "listener by session group %"
 		    PRId64 ": the socket itself was gone", e->session_group);
+	} else if (g != NULL && dns_listener(p, g)) {
+		/* A DNSPort's group, learnt from a query whose socket
+		 * named it. */
+		snprintf(r->listener, sizeof r->listener, "%s", g);
+		snprintf(r->why, sizeof r->why, "DNSPort by session group %"
+		    PRId64 ": the query's socket did not name it",
+		    e->session_group);
 	}
-	if (r->listener[0] == '\0' && p->ndns == 1 &&
-	    e->client_protocol != NULL &&
-	    strcmp(e->client_protocol, "DNS") == 0) {
-		/* UDP has no connection to look up; Tor has one DNSPort. */
-		snprintf(r->listener, sizeof r->listener, "%s", p->dns.p);
-		snprintf(r->why, sizeof r->why, "Tor's only DNSPort");
-	}
+	if (r->listener[0] == '\0' && p->ndns > 0 && is_dns(e))
+		dns_candidates(p, e, r, cand, candlen);
 	if (r->host[0] != '\0' && strcmp(r->host, "localhost") != 0 &&
 	    p->cfg.config != NULL) {
 		char label[sizeof r->host];
@@ -397,10 +453,10 @@ pl_attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 {
 	struct attrib_result r;
 	const struct config_app *app;
-	char label[96], sub[64], *application;
+	char label[96], sub[64], cand[120], *application;
 	struct buf who;
 
-	find_origin(p, e, &r, ts);
+	find_origin(p, e, &r, cand, sizeof cand, ts);
 	/* config_app_for takes NULL and "" as "no listener". */
 	app = p->cfg.config != NULL ?
 	    config_app_for(p->cfg.config, r.listener) : NULL;
@@ -451,6 +507,7 @@ pl_attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 	s->application = xstrdup(buf_cstr(&who));
 	buf_free(&who);
 	if (p->judge != NULL)
-		judge_new_stream(p, e, s, label, r.host, application, app, ts);
+		judge_new_stream(p, e, s, label, r.host, application, app,
+		    cand[0] != '\0' ? cand : s->listener, ts);
 	free(application);
 }

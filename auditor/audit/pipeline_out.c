@@ -379,6 +379,7 @@ pl_on_finding(const struct judge_finding *f, void *arg)
 		sf.identities = f->identities;
 		sf.processes = f->processes;
 		sf.detail = f->detail;
+		sf.remedy = f->remedy;
 		sf.circ_id = f->circ_id;
 		sf.exit_fp = f->exit_fp;
 		sf.streams = f->streams;

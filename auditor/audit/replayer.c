@@ -45,6 +45,10 @@ replayer_reply(const struct reply *r, void *arg)
 			return;
 		}
 		rp->pending--;
+		/* Before a session (PROTOCOLINFO, AUTHENTICATE, ctl's probe)
+		 * ctl keeps the replies to itself. */
+		if (!rp->in_session)
+			return;
 	}
 	pipeline_reply(rp->pipe, r);
 }

@@ -85,6 +85,11 @@ check_text(struct buf *b, const struct store_finding_row *f)
 		buf_printf(b, ", %zu occurrences", f->noccurrences_total);
 	buf_adds(b, "): ");
 	buf_escape(b, d, strlen(d));
+	/* What to do on this system, on the same line (one a cause). */
+	if (f->remedy != NULL && f->remedy[0] != '\0') {
+		buf_adds(b, "; what to do: ");
+		buf_escape(b, f->remedy, strlen(f->remedy));
+	}
 }
 
 static int

@@ -80,7 +80,8 @@ struct cmd_entry {
 extern const enum opt cmd_live_options[];
 #define CMD_LIVE_USAGE \
 "  --control ADDR         unix:/path or host:port (default: unix:/run/tor/control,\n" \
-"                         then 127.0.0.1:9051)\n" \
+"                         then 127.0.0.1:9052, then 127.0.0.1:9051; a filtering\n" \
+"                         proxy such as onion-grater is skipped)\n" \
 "  --cookie FILE          cookie file, when PROTOCOLINFO's path is not readable\n" \
 "  --password-file FILE   control password (never on the command line)\n" \
 "  --auth METHOD          force safecookie, cookie, password or null\n" \

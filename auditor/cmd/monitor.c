@@ -15,6 +15,7 @@
 #include "monitor.h"
 #include "alert.h"
 #include "config.h"
+#include "profile.h"
 #include "log.h"
 #include "pipeline.h"
 #include "record.h"
@@ -207,6 +208,34 @@ alert_cb(int sev, const char *rule, const char *detail, int64_t ts, void *arg)
 	alert_emit(o->cfg.alert, sev, rule, detail, ts);
 }
 
+/*
+ * Without a Profile line, this system's marker files name it (a
+ * Whonix-Gateway, Qubes-Whonix, Tails); else the pipeline asks Tor's
+ * listeners once attached.  Says which.
+ */
+static void
+monitor_profile(struct opts *o)
+{
+	enum profile_id id;
+	char why[160], *w;
+
+	if (o->cfg.profile != PROFILE_AUTO) {
+		log_info("profile %s (%s)", profile_name(
+		    (enum profile_id)o->cfg.profile), o->cfg.profile_why ?
+		    o->cfg.profile_why : "");
+		return;
+	}
+	id = profile_detect_markers("/", why, sizeof why);
+	if (id == PROFILE_AUTO) {
+		log_info("profile: %s; Tor's listeners will tell", why);
+		return;
+	}
+	w = xasprintf("detected: %s", why);
+	config_use_profile(&o->cfg, id, w);
+	log_info("profile %s (%s)", profile_name(id), w);
+	free(w);
+}
+
 struct monitor *
 monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 {
@@ -253,6 +282,7 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 		return NULL;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	monitor_profile(o);
 
 	pc = &m->pc;
 	pc->output = PIPELINE_LINES;
@@ -277,6 +307,13 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 
 	memset(&cc, 0, sizeof cc);
 	cc.address = o->control;
+	cc.candidates = (const char *const *)o->cfg.control_try;
+	/* A system's own control port (never its filter) before the rest. */
+	if (cc.candidates == NULL && profile_get(
+	    (enum profile_id)o->cfg.profile) != NULL &&
+	    o->cfg.profile != PROFILE_NONE)
+		cc.candidates = profile_get(
+		    (enum profile_id)o->cfg.profile)->control;
 	cc.cookie_file = o->cookie;
 	cc.password_file = o->password_file;
 	cc.auth = o->auth;

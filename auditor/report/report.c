@@ -316,6 +316,7 @@ load_finding(const struct store_finding_row *row, void *arg)
 	f->first_seen = row->first_seen;
 	f->last_seen = row->last_seen;
 	f->detail = xstrdup_or_null(row->detail);
+	f->remedy = xstrdup_or_null(row->remedy);
 	f->acknowledged = row->acknowledged;
 	f->cause = xstrdup_or_null(row->cause);
 	f->again = row->again;
@@ -580,6 +581,7 @@ report_free(struct report *r)
 		free(f->processes);
 		free(f->streams);
 		free(f->detail);
+		free(f->remedy);
 		free(f->cause);
 		for (j = 0; j < f->nocc; j++) {
 			free((char *)f->occ[j].exit_fp);

@@ -261,7 +261,7 @@ csv_findings(const struct report *r, struct out *o)
 	static const char *const cols[] = { "id", "rule", "severity",
 	    "session", "circ_id", "listener", "apps", "identities",
 	    "processes", "streams", "count", "first_seen", "last_seen",
-	    "detail", "acknowledged", "cause", "occurrences", NULL };
+	    "detail", "acknowledged", "cause", "occurrences", "remedy", NULL };
 	struct buf *b = &o->b;
 	size_t i;
 
@@ -294,7 +294,9 @@ csv_findings(const struct report *r, struct out *o)
 		csv_str(b, f->detail);
 		buf_printf(b, ",%d,", f->acknowledged ? 1 : 0);
 		csv_str(b, f->cause);
-		buf_printf(b, ",%zu\r\n", f->nocc_total);
+		buf_printf(b, ",%zu,", f->nocc_total);
+		csv_str(b, f->remedy);
+		buf_adds(b, "\r\n");
 		out_maybe_flush(o);
 	}
 }

@@ -233,7 +233,7 @@ html_findings(const struct report *r, struct out *o)
 	    "<th>count</th><th>occurrences</th><th>where (latest)</th>"
 	    "<th>first seen</th>"
 	    "<th>last seen</th><th>who</th><th>processes</th>"
-	    "<th>streams</th><th>detail</th></tr>\n");
+	    "<th>streams</th><th>detail</th><th>what to do</th></tr>\n");
 	for (k = 0; k < REPORT_NORDER; k++)
 		for (i = 0; i < r->nfindings; i++) {
 			const struct rep_finding *f = &r->findings[i];
@@ -274,6 +274,7 @@ html_findings(const struct report *r, struct out *o)
 			report_list_plain(&v, f->streams);
 			html_td(b, "mono", buf_cstr(&v));
 			html_td(b, "detail", f->detail);
+			html_td(b, "detail", f->remedy);
 			buf_adds(b, "</tr>\n");
 			out_maybe_flush(o);
 		}

@@ -96,6 +96,7 @@ struct rep_finding {
 	int64_t		 first_seen;
 	int64_t		 last_seen;
 	char		*detail;
+	char		*remedy;	/* what to do, or NULL */
 	int		 acknowledged;
 	/* 0.2: a finding is a cause (session, circ_id and streams above
 	 * are its latest occurrence's in the range, count their sum). */

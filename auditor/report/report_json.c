@@ -83,6 +83,9 @@ report_json_finding(struct buf *b, const struct store_finding_row *f)
 	json_time(b, f->last_seen);
 	buf_adds(b, ", \"detail\": ");
 	buf_json_strz(b, f->detail);
+	/* 0.2: what to do on this system (its profile), or null. */
+	buf_adds(b, ", \"remedy\": ");
+	buf_json_strz(b, f->remedy);
 	buf_printf(b, ", \"id\": %" PRId64 ", \"acknowledged\": %s",
 	    f->id, f->acknowledged ? "true" : "false");
 	/* 0.2: the cause, and its occurrences. */

@@ -119,6 +119,7 @@ report_finding_row(const struct rep_finding *f, struct store_finding_row *row)
 	row->first_seen = f->first_seen;
 	row->last_seen = f->last_seen;
 	row->detail = f->detail;
+	row->remedy = f->remedy;
 	row->acknowledged = f->acknowledged;
 	row->again = f->again;
 	row->occurrences = f->occ;

@@ -545,6 +545,8 @@ text_findings(const struct report *r, struct out *o)
 				text_field(b, "streams: ", buf_cstr(&v));
 			if (!empty(f->detail))
 				text_field(b, "", f->detail);
+			if (!empty(f->remedy))
+				text_field(b, "what to do: ", f->remedy);
 			out_maybe_flush(o);
 		}
 	}

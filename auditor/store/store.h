@@ -121,6 +121,7 @@ struct store_finding {
 	const char	*identities;
 	const char	*processes;
 	const char	*detail;
+	const char	*remedy;	/* what to do, or NULL */
 	uint64_t	 circ_id;	/* the occurrence's circuit, 0: none */
 	const char	*exit_fp;	/* its exit relay, NULL or "": unknown */
 	const char	*streams;	/* its streams, a JSON array */
@@ -267,6 +268,7 @@ struct store_finding_row {
 	int64_t		 first_seen;	/* over the occurrences in range */
 	int64_t		 last_seen;
 	const char	*detail;
+	const char	*remedy;	/* what to do, or NULL */
 	int		 acknowledged;
 	int		 again;		/* it came back after an acknowledgement */
 	const struct store_occurrence_row *occurrences;

@@ -153,7 +153,8 @@ mix_str(uint64_t h, const char *str)
  */
 #define CAUSE_COLS "c.id, c.key, c.rule, c.severity, c.listener, c.apps, " \
 	"c.identities, c.processes, c.detail, c.acknowledged, c.again, " \
-	"sum(o.count), min(o.first_seen), max(o.last_seen), count(*)"
+	"sum(o.count), min(o.first_seen), max(o.last_seen), count(*), " \
+	"c.remedy"
 
 /* The occurrences held per cause row; the newest are kept. */
 #define STORE_MAX_OCCURRENCES	1000

@@ -92,18 +92,20 @@ const struct op_stmt store_op_sql[OP__COUNT] = {
 	 * occurrence, ?4 first_seen, ?5 last_seen, ?6 how many updates this
 	 * op carries (folded together); strings: ?7 the cause's key, ?8 rule,
 	 * ?9 severity, ?10 listener, ?11 ident_a, ?12 ident_b, ?13 apps, ?14
-	 * identities, ?15 processes, ?16 detail, ?17 exit_fp, ?18 streams.
+	 * identities, ?15 processes, ?16 detail, ?17 exit_fp, ?18 streams, ?19
+	 * remedy.
 	 * This statement upserts the cause; OP_OCCURRENCE (run right after
 	 * it with the same op) its occurrence.  An occurrence seen after the
 	 * cause was acknowledged brings it back: unacknowledged, again + 1,
 	 * and a new seq (check shows it once more).  A new seq is above every
 	 * seq and every check cursor, so that no cursor ever passes over it.
 	 */
-	[OP_FINDING] = { 6, 12,
+	[OP_FINDING] = { 6, 13,
 	    "INSERT INTO cause(key, rule, severity, listener, ident_a, "
-	    "ident_b, apps, identities, processes, detail, first_seen, "
+	    "ident_b, apps, identities, processes, detail, remedy, first_seen, "
 	    "last_seen, seq) VALUES (?7, ?8, ?9, coalesce(?10, ''), "
-	    "coalesce(?11, ''), coalesce(?12, ''), ?13, ?14, ?15, ?16, ?4, ?5, "
+	    "coalesce(?11, ''), coalesce(?12, ''), ?13, ?14, ?15, ?16, ?19, "
+	    "?4, ?5, "
 	    "max((SELECT coalesce(max(seq), 0) FROM cause), "
 	    "(SELECT coalesce(max(last_seq), 0) FROM check_cursor)) + 1) "
 	    "ON CONFLICT(key) DO UPDATE SET rule = excluded.rule, "
@@ -113,6 +115,7 @@ const struct op_stmt store_op_sql[OP__COUNT] = {
 	    "identities = coalesce(excluded.identities, identities), "
 	    "processes = coalesce(excluded.processes, processes), "
 	    "detail = coalesce(excluded.detail, detail), "
+	    "remedy = coalesce(excluded.remedy, remedy), "
 	    "first_seen = min(first_seen, excluded.first_seen), "
 	    "last_seen = max(last_seen, excluded.last_seen), "
 	    "acknowledged = CASE WHEN acknowledged != 0 AND excluded.last_seen "
@@ -583,6 +586,7 @@ store_finding(struct store *s, const struct store_finding *f)
 		if (f->exit_fp != NULL && f->exit_fp[0] != '\0')
 			fold_str(s, o, 10, f->exit_fp, 1);
 		fold_str(s, o, 11, f->streams, 1);
+		fold_str(s, o, 12, f->remedy, 1);
 		return;
 	}
 	if ((o = op_new(s, OP_FINDING)) == NULL)
@@ -606,6 +610,7 @@ store_finding(struct store *s, const struct store_finding *f)
 	op_str(s, o, 9, f->detail);
 	op_str(s, o, 10, f->exit_fp);
 	op_str(s, o, 11, f->streams);
+	op_str(s, o, 12, f->remedy);
 	store_maybe_flush(s);
 }
 

@@ -303,6 +303,7 @@ store_cause_row(struct store *s, struct cause_reader *r, sqlite3_stmt *st,
 	row->first_seen = COL_I64(st, 12);
 	row->last_seen = COL_I64(st, 13);
 	row->noccurrences_total = (size_t)COL_I64(st, 14);
+	row->remedy = COL_TEXT(st, 15);
 
 	buf_reset(&r->arena);
 	r->arena.len = 0;

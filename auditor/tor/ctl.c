@@ -5,7 +5,8 @@
  * straight to the application.  Anything that ends a connection from
  * inside a read callback is only noted there and acted on once the
  * callback has finished with the buffer.  PROTOCOLINFO and authentication
- * are ctl_auth.c's; the session starts at ctl_attach.
+ * are ctl_auth.c's; ctl_attach probes that the far end is Tor itself and
+ * not a filtering proxy, and only then does the session start.
  */
 #define ISOAUDIT_PRIVATE
 
@@ -38,9 +39,44 @@
 
 #define CTL_BACKOFF_MAX		30	/* seconds */
 #define CTL_MALFORMED_SHOWN	10	/* malformed lines logged a session */
+#define CTL_ANSWER_TIMEOUT	10	/* seconds for a connect or an answer
+					   until the session is set up */
+#define CTL_SHOWN_MAX		200	/* bytes of a reply in a message */
+
+/*
+ * Discovery, when no control address is named (December 2026 sources):
+ *
+ * - Debian's tor package (/usr/share/tor/tor-service-defaults-torrc, the
+ *   tor@default unit): "ControlSocket /run/tor/control GroupWritable
+ *   RelaxDirModeCheck", CookieAuthentication with CookieAuthFile
+ *   /run/tor/control.authcookie, group-readable; no TCP ControlPort.
+ * - Whonix-Gateway (github.com/Whonix/anon-gw-anonymizer-config,
+ *   etc/torrc.d/65_gateway.conf): "ControlPort 9052" and
+ *   CookieAuthentication 1 beside Debian's socket above.  127.0.0.1:9051
+ *   is onion-grater (github.com/Whonix/onion-grater, usr/lib/onion-grater,
+ *   which itself talks to Tor at 127.0.0.1:9052), whose default profile
+ *   (anon-gw-anonymizer-config, etc/onion-grater-merger.d/
+ *   30_whonix-default.yml) accepts SETEVENTS STREAM CIRC SIGNAL
+ *   CONF_CHANGED and suppresses those events, and refuses any GETINFO but
+ *   a few single keys with "510 Command filtered".
+ * - Tails (config/chroot_local-includes/etc/tor/torrc in the Tails tree):
+ *   "ControlPort 127.0.0.1:9052", no ControlSocket; applications reach
+ *   Tor through Tails' onion-grater (its own unit: port 951, on 0.0.0.0).
+ *
+ * So Tor's own socket first, then Tor's own port on these systems, then
+ * the port Tor's documentation names.  Whatever answers is probed
+ * (CTL_PROBE) before a session starts: a filter is skipped.
+ */
+const char *const ctl_default_candidates[] = {
+	"unix:/run/tor/control",
+	"127.0.0.1:9052",
+	"127.0.0.1:9051",
+	NULL
+};
 
 static void	ctl_connect(struct ctl *);
 static void	ctl_teardown(struct ctl *);
+static void	ctl_arm_timeout(struct ctl *);
 
 struct ctl *
 ctl_new(struct event_base *base, const struct ctl_config *cfg,
@@ -54,9 +90,13 @@ ctl_new(struct event_base *base, const struct ctl_config *cfg,
 	if (cfg->address != NULL) {
 		c->candidates[c->ncandidates++] = xstrdup(cfg->address);
 	} else {
-		c->candidates[c->ncandidates++] =
-		    xstrdup("unix:/run/tor/control");
-		c->candidates[c->ncandidates++] = xstrdup("127.0.0.1:9051");
+		const char *const *list = cfg->candidates != NULL &&
+		    cfg->candidates[0] != NULL ? cfg->candidates :
+		    ctl_default_candidates;
+
+		c->discovering = 1;
+		while (*list != NULL && c->ncandidates < CTL_MAX_CANDIDATES)
+			c->candidates[c->ncandidates++] = xstrdup(*list++);
 	}
 	if (cfg->cookie_file != NULL)
 		c->cookie_file = xstrdup(cfg->cookie_file);
@@ -104,6 +144,8 @@ ctl_teardown(struct ctl *c)
 		c->bev = NULL;
 	}
 	ctl_queue_clear(c);
+	if (c->timeout_ev != NULL)
+		evtimer_del(c->timeout_ev);
 	if (c->parser != NULL)
 		reply_parser_reset(c->parser);
 	ctl_auth_reset(c);
@@ -130,6 +172,8 @@ ctl_free(struct ctl *c)
 	ctl_teardown(c);
 	if (c->retry_ev != NULL)
 		event_free(c->retry_ev);
+	if (c->timeout_ev != NULL)
+		event_free(c->timeout_ev);
 	reply_parser_free(c->parser);
 	for (i = 0; i < c->ncandidates; i++)
 		free(c->candidates[i]);
@@ -153,6 +197,10 @@ ctl_send(struct ctl *c, const char *line, ctl_done_fn done)
 	evbuffer_add(out, line, strlen(line));
 	evbuffer_add(out, "\r\n", 2);
 	record_to_tor(c->record, line, strlen(line), time_now_us());
+	/* Until the session is set up, each command has its time to be
+	 * answered (also after a password prompt held the loop). */
+	if (c->setup_pending > 0 || c->state != CTL_ATTACHED)
+		ctl_arm_timeout(c);
 }
 
 int
@@ -205,12 +253,51 @@ ctl_schedule_retry(struct ctl *c)
 }
 
 /*
+ * Where else Tor's own control port may be, for the advice after a filter
+ * at addr: the default candidates but addr, " or " between them
+ * (allocated).
+ */
+static char *
+ctl_alternatives(const char *addr)
+{
+	struct buf b;
+	const char *const *p;
+	char *out;
+
+	buf_init(&b);
+	for (p = ctl_default_candidates; *p != NULL; p++) {
+		if (strcmp(*p, addr) == 0)
+			continue;
+		if (b.len > 0)
+			buf_adds(&b, " or ");
+		buf_adds(&b, *p);
+	}
+	out = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return out;
+}
+
+/* A filter at the current address ends it all: the one line to show. */
+static char *
+ctl_filter_message(struct ctl *c, const char *msg)
+{
+	char *alt = ctl_alternatives(ctl_address(c)), *m;
+
+	m = xasprintf("%s %s; point isoaudit at Tor's own control port: "
+	    "--control %s", ctl_address(c), msg, alt);
+	free(alt);
+	return m;
+}
+
+/*
  * The connection ended (or never got going).  Before the first session:
  * try the next candidate address, else report a fatal error.  After it:
- * end the session and reconnect with backoff.
+ * end the session and reconnect with backoff.  A filtering proxy (kind
+ * CTL_FAIL_FILTER) is never reconnected to: discovery skips it, a named
+ * address is an error.
  */
 static void
-ctl_handle_failure(struct ctl *c, const char *why, int fatal)
+ctl_handle_failure(struct ctl *c, const char *why, int kind)
 {
 	int was_attached = c->state == CTL_ATTACHED;
 	int64_t now = time_now_us();
@@ -220,27 +307,57 @@ ctl_handle_failure(struct ctl *c, const char *why, int fatal)
 	if (was_attached) {
 		if (c->cbs.session_end != NULL)
 			c->cbs.session_end(c->serial, msg, now, c->arg);
-		log_warnx("lost the control connection to Tor at %s (%s); "
-		    "reconnecting in %d s", ctl_address(c), msg, c->backoff);
-		c->attempts = 0;
-		ctl_schedule_retry(c);
+		if (kind != CTL_FAIL_FILTER) {
+			log_warnx("lost the control connection to Tor at %s "
+			    "(%s); reconnecting in %d s", ctl_address(c), msg,
+			    c->backoff);
+			c->attempts = 0;
+			ctl_schedule_retry(c);
+			free(msg);
+			return;
+		}
+		/* A session that never got its events does not count. */
+		if (!c->ever_ready)
+			c->ever_attached = 0;
+	}
+	if (kind == CTL_FAIL_FILTER && (c->ever_ready || !c->discovering ||
+	    c->ncandidates == 1)) {
+		char *m = ctl_filter_message(c, msg);
+
+		if (c->cbs.fatal != NULL)
+			c->cbs.fatal(m, c->arg);
+		free(m);
 		free(msg);
 		return;
 	}
 	if (!c->ever_attached) {
-		if (!fatal && c->candidate + 1 < c->ncandidates) {
+		if (kind == CTL_FAIL_FILTER)
+			c->saw_filter = 1;
+		if (kind != CTL_FAIL_FATAL &&
+		    c->candidate + 1 < c->ncandidates) {
+			log_debug("%s: %s; trying the next address",
+			    ctl_address(c), msg);
 			buf_printf(&c->tried, "%s: %s; ", ctl_address(c), msg);
 			c->candidate++;
 			free(msg);
 			ctl_connect(c);
 			return;
 		}
-		if (c->tried.len == 0 && !fatal) {
+		if (c->tried.len == 0 && kind == CTL_FAIL_RETRY) {
 			char *one = xasprintf("cannot reach Tor's control port "
 			    "at %s: %s", ctl_address(c), msg);
 
 			free(msg);
 			msg = one;
+		} else if (c->tried.len > 0 && c->saw_filter) {
+			char *all = xasprintf("cannot reach Tor's own control "
+			    "port (tried %s%s: %s); point isoaudit at Tor's "
+			    "ControlPort or ControlSocket, not at a filter, with "
+			    "--control", buf_cstr(&c->tried), ctl_address(c),
+			    msg);
+
+			free(msg);
+			msg = all;
 		} else if (c->tried.len > 0) {
 			char *all = xasprintf("cannot reach Tor's control port "
 			    "(tried %s%s: %s); start Tor with ControlPort or "
@@ -266,13 +383,37 @@ ctl_handle_failure(struct ctl *c, const char *why, int fatal)
 		free(msg);
 		return;
 	}
-	if (fatal)
+	if (kind == CTL_FAIL_FATAL)
 		log_warnx("%s; retrying in %d s", msg, c->backoff);
 	else
 		log_warnx("cannot reach Tor at %s: %s; retrying in %d s",
 		    ctl_address(c), msg, c->backoff);
 	ctl_schedule_retry(c);
 	free(msg);
+}
+
+static void
+ctl_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl *c = arg;
+	char *why;
+
+	(void)fd;
+	(void)what;
+	why = xasprintf("no answer within %d s", CTL_ANSWER_TIMEOUT);
+	ctl_handle_failure(c, why, CTL_FAIL_RETRY);
+	free(why);
+}
+
+/* (Re)starts the clock for an answer while connecting and setting up. */
+static void
+ctl_arm_timeout(struct ctl *c)
+{
+	struct timeval tv = { CTL_ANSWER_TIMEOUT, 0 };
+
+	if (c->timeout_ev == NULL)
+		c->timeout_ev = evtimer_new(c->base, ctl_timeout_cb, c);
+	evtimer_add(c->timeout_ev, &tv);
 }
 
 static void
@@ -288,40 +429,153 @@ ctl_after_read(struct ctl *c)
 	free(why);
 }
 
-static void
-ctl_setup_done(struct ctl *c, const struct reply *r)
+/* The first line of a reply, escaped and cut for a message (allocated). */
+static char *
+ctl_reply_text(const struct reply *r)
 {
+	size_t n;
+
+	if (r->nlines == 0)
+		return xstrdup("");
+	n = r->lines[0].textlen;
+	if (n <= CTL_SHOWN_MAX)
+		return escape_dup(r->lines[0].text, n);
+	{
+		char *esc = escape_dup(r->lines[0].text, CTL_SHOWN_MAX);
+		char *m = xasprintf("%s...", esc);
+
+		free(esc);
+		return m;
+	}
+}
+
+int
+ctl_reply_filtered(const struct reply *r)
+{
+	return !r->async && r->code == 510;
+}
+
+/* Notes a filter's refusal of cmd. */
+static void
+ctl_fail_filtered(struct ctl *c, const char *cmd, const struct reply *r)
+{
+	char *esc = ctl_reply_text(r);
+
+	ctl_fail(c, CTL_FAIL_FILTER, "filters the control protocol "
+	    "(onion-grater?): %s refused (%d %s)", cmd, r->code, esc);
+	free(esc);
+}
+
+/* A reply to one of the session's start-up commands (cmd). */
+static void
+ctl_setup_reply(struct ctl *c, const char *cmd, const struct reply *r)
+{
+	if (ctl_reply_filtered(r)) {
+		ctl_fail_filtered(c, cmd, r);
+		return;
+	}
 	if (c->cbs.reply != NULL)
 		c->cbs.reply(r, c->arg);
 	if (r->code != 250) {
-		char *esc = r->nlines ? escape_dup(r->lines[0].text,
-		    r->lines[0].textlen) : xstrdup("");
+		char *esc = ctl_reply_text(r);
 
 		log_warnx("Tor at %s: a start-up query failed: %d %s",
 		    ctl_address(c), r->code, esc);
 		free(esc);
 	}
-	if (--c->setup_pending == 0 && c->cbs.session_ready != NULL)
-		c->cbs.session_ready(c->serial, r->ts_us, c->arg);
+	if (--c->setup_pending == 0) {
+		c->ever_ready = 1;
+		if (c->timeout_ev != NULL)
+			evtimer_del(c->timeout_ev);
+		if (c->cbs.session_ready != NULL)
+			c->cbs.session_ready(c->serial, r->ts_us, c->arg);
+	}
+}
+
+static void
+ctl_getinfo_done(struct ctl *c, const struct reply *r)
+{
+	ctl_setup_reply(c, "GETINFO", r);
+}
+
+static void
+ctl_getconf_done(struct ctl *c, const struct reply *r)
+{
+	ctl_setup_reply(c, "GETCONF", r);
 }
 
 static void
 ctl_setevents_done(struct ctl *c, const struct reply *r)
 {
+	if (ctl_reply_filtered(r)) {
+		ctl_fail_filtered(c, "SETEVENTS STREAM CIRC", r);
+		return;
+	}
 	if (r->code != 250) {
-		char *esc = r->nlines ? escape_dup(r->lines[0].text,
-		    r->lines[0].textlen) : xstrdup("");
+		char *esc = ctl_reply_text(r);
 
-		ctl_fail(c, 1, "Tor at %s refused SETEVENTS: %d %s",
-		    ctl_address(c), r->code, esc);
+		ctl_fail(c, CTL_FAIL_FATAL, "Tor at %s refused SETEVENTS: "
+		    "%d %s", ctl_address(c), r->code, esc);
 		free(esc);
 		return;
 	}
-	ctl_setup_done(c, r);
+	ctl_setup_reply(c, "SETEVENTS", r);
 }
 
-void
-ctl_attach(struct ctl *c, const struct reply *r)
+/* Whether s[0..n) is "KEY=" followed by what ok accepts. */
+static int
+ctl_probe_line(const struct reply_line *l, const char *key, int digits)
+{
+	size_t k = strlen(key), i;
+
+	if (l->textlen <= k + 1 || strncmp(l->text, key, k) != 0 ||
+	    l->text[k] != '=')
+		return 0;
+	if (!digits)
+		return 1;
+	if (l->textlen - k - 1 > 19)
+		return 0;
+	for (i = k + 1; i < l->textlen; i++)
+		if (l->text[i] < '0' || l->text[i] > '9')
+			return 0;
+	return 1;
+}
+
+int
+ctl_probe_check(const struct reply *r, const char *what, char **why,
+    int *filtered)
+{
+	int version = 0, pid = 0;
+	size_t i;
+	char *esc;
+
+	*filtered = 0;
+	if (r->code != 250) {
+		esc = ctl_reply_text(r);
+		*filtered = ctl_reply_filtered(r);
+		*why = xasprintf("%s%s refused (%d %s)", *filtered ?
+		    "filters the control protocol (onion-grater?): " :
+		    "does not answer like Tor: ", what, r->code, esc);
+		free(esc);
+		return -1;
+	}
+	for (i = 0; i + 1 < r->nlines; i++) {
+		if (r->lines[i].code != 250)
+			continue;
+		version |= ctl_probe_line(&r->lines[i], "version", 0);
+		pid |= ctl_probe_line(&r->lines[i], "process/pid", 1);
+	}
+	if (!version || !pid) {
+		*why = xasprintf("does not answer like Tor: %s answered "
+		    "without %s", what, !version ? "version" : "process/pid");
+		return -1;
+	}
+	return 0;
+}
+
+/* The session: announced, then events and the initial state asked for. */
+static void
+ctl_session_begin(struct ctl *c, const struct reply *r)
 {
 	const char *addr = ctl_address(c);
 
@@ -333,6 +587,9 @@ ctl_attach(struct ctl *c, const struct reply *r)
 	if (c->ever_attached)
 		log_info("reconnected to Tor at %s (Tor session %u)", addr,
 		    c->serial);
+	else if (c->saw_filter && c->tried.len >= 2)
+		log_info("using Tor's own control port at %s (tried %.*s)",
+		    addr, (int)(c->tried.len - 2), buf_cstr(&c->tried));
 	c->ever_attached = 1;
 	if (c->cbs.session_start != NULL)
 		c->cbs.session_start(c->serial, addr,
@@ -351,9 +608,31 @@ ctl_attach(struct ctl *c, const struct reply *r)
 	ctl_send(c, "GETINFO version process/pid status/bootstrap-phase "
 	    "circuit-status stream-status net/listeners/socks "
 	    "net/listeners/trans net/listeners/dns net/listeners/httptunnel",
-	    ctl_setup_done);
+	    ctl_getinfo_done);
 	ctl_send(c, "GETCONF SocksPort TransPort DNSPort HTTPTunnelPort",
-	    ctl_setup_done);
+	    ctl_getconf_done);
+}
+
+/* The probe's answer: Tor's own port starts a session, a filter not. */
+static void
+ctl_probe_done(struct ctl *c, const struct reply *r)
+{
+	char *why = NULL;
+	int filtered;
+
+	if (ctl_probe_check(r, CTL_PROBE, &why, &filtered) == -1) {
+		ctl_fail(c, CTL_FAIL_FILTER, "%s", why);
+		free(why);
+		return;
+	}
+	ctl_session_begin(c, r);
+}
+
+void
+ctl_attach(struct ctl *c, const struct reply *r)
+{
+	(void)r;
+	ctl_send(c, CTL_PROBE, ctl_probe_done);
 }
 
 static void
@@ -577,6 +856,7 @@ ctl_connect(struct ctl *c)
 	bufferevent_setcb(c->bev, ctl_read_cb, NULL, ctl_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	c->state = CTL_CONNECTING;
+	ctl_arm_timeout(c);
 	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss,
 	    (int)len) == -1) {
 		int err = EVUTIL_SOCKET_ERROR();

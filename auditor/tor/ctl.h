@@ -23,10 +23,22 @@ enum ctl_auth {
 	CTL_AUTH_NULL
 };
 
+/*
+ * Where Tor's own control port is looked for when none is named: a
+ * NULL-terminated list, tried in order (see ctl.c for the systems' sources).
+ */
+extern const char *const ctl_default_candidates[];
+
+/* At most this many addresses are tried; the rest are ignored. */
+#define CTL_MAX_CANDIDATES	16
+
 struct ctl_config {
-	const char	*address;	/* unix:/path, /path, host:port; NULL:
-					   unix:/run/tor/control then
-					   127.0.0.1:9051 */
+	const char	*address;	/* unix:/path, /path, host:port: this
+					   one only; a filtering proxy there
+					   is an error.  NULL: discovery */
+	const char *const *candidates;	/* discovery: NULL-terminated list
+					   tried in order, a filtering proxy
+					   skipped; NULL: the default list */
 	const char	*cookie_file;	/* overrides PROTOCOLINFO's path */
 	const char	*password_file;
 	enum ctl_auth	 auth;		/* force a method */
@@ -75,6 +87,14 @@ int64_t	ctl_retry_at(const struct ctl *);
 /* Parses a method name ("safecookie", ...); returns 0 or -1. */
 int	ctl_auth_parse(const char *, enum ctl_auth *);
 
+/*
+ * The probe sent after authenticating and before a session starts: a
+ * question Tor's own control port answers and a filtering proxy such as
+ * onion-grater refuses (its rules match a GETINFO's whole argument string,
+ * and no shipped profile allows this pair).
+ */
+#define CTL_PROBE		"GETINFO version process/pid"
+
 #ifdef ISOAUDIT_PRIVATE
 /* For ctl's own files and the unit tests. */
 /* The method's name as Tor spells it ("SAFECOOKIE"); static storage. */
@@ -86,6 +106,16 @@ const char *ctl_auth_name(enum ctl_auth);
 void	ctl_safecookie_hash(int, const unsigned char *, size_t,
 	    const unsigned char *, const unsigned char *, size_t,
 	    unsigned char *);
+/*
+ * Whether a reply to CTL_PROBE (what) comes from Tor itself: 250 with
+ * version= and a decimal process/pid=.  Returns 0; or -1 with *why
+ * (allocated, escaped, bounded) saying what was wrong, and *filtered set
+ * when the reply is a filter's refusal (510: onion-grater's "510 Command
+ * filtered"; Tor itself answers 510 only to a command it does not know).
+ */
+int	ctl_probe_check(const struct reply *, const char *, char **, int *);
+/* Whether a reply to a start-up command is a filter's refusal (510). */
+int	ctl_reply_filtered(const struct reply *);
 #endif
 
 #endif

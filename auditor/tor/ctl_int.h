@@ -28,6 +28,14 @@ enum ctl_state {
 	CTL_ATTACHED
 };
 
+/* How a failure noted with ctl_fail ends the connection. */
+enum ctl_fail_kind {
+	CTL_FAIL_RETRY = 0,	/* try again (the next address, or later) */
+	CTL_FAIL_FATAL = 1,	/* stop: authentication and the like */
+	CTL_FAIL_FILTER = 2	/* a filtering proxy, not Tor: the next
+				   address when discovering, else stop */
+};
+
 typedef void (*ctl_done_fn)(struct ctl *, const struct reply *);
 
 struct ctl_cmd {
@@ -41,9 +49,10 @@ struct ctl {
 	struct ctl_cbs		 cbs;
 	void			*arg;
 
-	char			*candidates[2];
+	char			*candidates[CTL_MAX_CANDIDATES];
 	int			 ncandidates;
 	int			 candidate;
+	int			 discovering;	/* no address was named */
 	char			*cookie_file;
 	char			*password_file;
 	enum ctl_auth		 auth;
@@ -56,13 +65,16 @@ struct ctl {
 	struct ctl_cmds		 queue;
 	enum ctl_state		 state;
 	int			 ever_attached;
+	int			 ever_ready;	/* a session's setup succeeded */
+	int			 saw_filter;	/* discovery met a filter */
+	struct event		*timeout_ev;	/* connecting never hangs */
 	unsigned		 serial;
 	int			 backoff;
 	int64_t			 retry_at;
 	char			*events;
 	int			 attempts;
 	char			*failure;	/* set inside callbacks */
-	int			 failure_fatal;
+	int			 failure_fatal;	/* enum ctl_fail_kind */
 	struct buf		 tried;		/* auto-discovery failures */
 
 	enum ctl_auth		 method;
@@ -84,7 +96,8 @@ void	ctl_send(struct ctl *, const char *, ctl_done_fn);
 /* Notes a failure from inside a callback (the message is allocated). */
 void	ctl_fail(struct ctl *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
-/* Authentication accepted: starts the session and asks for its state. */
+/* Authentication accepted: probes (CTL_PROBE), then starts the session
+ * and asks for its state. */
 void	ctl_attach(struct ctl *, const struct reply *);
 
 /* ctl_auth.c */

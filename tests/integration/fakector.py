@@ -9,6 +9,20 @@ end in "\\n" only) in odd-sized chunks (or as FAKECTOR_CHUNK and
 FAKECTOR_PAUSE_MS say), interleaving a 650 event between a
 command's reply lines, and closes after the client has been idle 1 s.
 Everything sent and received is appended to PORTFILE.log.
+
+fakector.py PORTFILE --grater [PROFILE]: behaves instead as onion-grater
+(github.com/Whonix/onion-grater, usr/lib/onion-grater) does with a profile:
+PROTOCOLINFO answered by itself (METHODS=NULL, Tor's version), AUTHENTICATE
+always 250 OK, QUIT "250 closing connection", TAKEOWNERSHIP and RESETCONF a
+no-op 250 OK; SETEVENTS "510 Command filtered" unless every event is in the
+profile (then 250 OK, and a suppressed event never comes); any other command
+"510 Command filtered" unless a rule's pattern matches its whole argument
+string.  PROFILE "whonix" (the default) is Whonix's 30_whonix-default.yml
+(anon-gw-anonymizer-config): STREAM, CIRC, SIGNAL, CONF_CHANGED and
+STATUS_SERVER allowed but suppressed, GETINFO of a few single keys.
+"noevents" allows any GETINFO and GETCONF and no event at all (a profile that
+lets the probe through and refuses SETEVENTS STREAM).  Serves connections one
+after another until killed.
 """
 import os
 import socket
@@ -17,6 +31,79 @@ import time
 
 portfile, script = sys.argv[1], sys.argv[2]
 log = open(portfile + ".log", "ab")
+
+GRATER_PROFILES = {
+    # 30_whonix-default.yml: events allowed (True: suppressed), GETINFO
+    # patterns, GETCONF patterns (regular expressions, whole argument).
+    "whonix": ({"STREAM": True, "SIGNAL": True, "CONF_CHANGED": True,
+                "STATUS_SERVER": True, "CIRC": True},
+               ["status/circuit-established", "version", "net/listeners/socks",
+                "consensus/valid-after", "consensus/valid-until",
+                "consensus/fresh-until"],
+               ["(?i:__owningcontrollerprocess)"]),
+    "noevents": ({}, [".*"], [".*"]),
+}
+
+
+def grater(srv, profile):
+    """One connection after another, filtered as onion-grater filters."""
+    import re
+    events, getinfo, getconf = GRATER_PROFILES[profile]
+    rules = {b"GETINFO": getinfo, b"GETCONF": getconf}
+    srv.settimeout(None)
+    while True:
+        conn, _ = srv.accept()
+        conn.settimeout(30)
+        f = conn.makefile("rb")
+        try:
+            for raw in f:
+                log.write(b"R " + raw.rstrip(b"\r\n") + b"\n")
+                m = re.match(rb"(\S+)\s*([^\r\n]*)\r?\n$", raw)
+                if not m:
+                    continue
+                cmd, arg = m.group(1).upper(), m.group(2)
+                if cmd == b"PROTOCOLINFO":
+                    out = (b"250-PROTOCOLINFO 1\r\n250-AUTH METHODS=NULL\r\n"
+                           b"250-VERSION Tor=\"0.4.9.11\"\r\n250 OK\r\n")
+                elif cmd in (b"AUTHENTICATE", b"TAKEOWNERSHIP", b"RESETCONF"):
+                    out = b"250 OK\r\n"
+                elif cmd == b"QUIT":
+                    conn.sendall(b"250 closing connection\r\n")
+                    break
+                elif cmd == b"SETEVENTS":
+                    asked = arg.upper().split()
+                    if all(e.decode() in events for e in asked):
+                        out = b"250 OK\r\n"   # suppressed: never sent
+                    else:
+                        out = b"510 Command filtered\r\n"
+                elif cmd in rules and any(
+                        re.match(p + "$", arg.decode()) for p in rules[cmd]):
+                    if cmd == b"GETINFO":
+                        vals = {b"version": b"0.4.9.11", b"process/pid": b"4242"}
+                        out = b"".join(b"250-%s=%s\r\n" % (k, vals.get(k, b""))
+                                       for k in arg.split()) + b"250 OK\r\n"
+                    else:
+                        out = b"250 OK\r\n"
+                else:
+                    out = b"510 Command filtered\r\n"
+                log.write(b"S " + out + b"\n")
+                log.flush()
+                conn.sendall(out)
+        except (OSError, ValueError):
+            pass
+        conn.close()
+
+
+if script == "--grater":
+    gsrv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    gsrv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    gsrv.bind(("127.0.0.1", 0))
+    gsrv.listen(4)
+    with open(portfile, "w") as f:
+        f.write("%d\n" % gsrv.getsockname()[1])
+    log.flush()
+    grater(gsrv, sys.argv[3] if len(sys.argv) > 3 else "whonix")
+    sys.exit(0)
 srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.bind(("127.0.0.1", 0))
@@ -61,6 +148,10 @@ while True:
         send(b"250 OK\r\n")
     elif cmd == b"SETEVENTS":
         send(b"250 OK\r\n")
+    elif line == b"GETINFO version process/pid":
+        # isoaudit's probe, before its session starts.
+        send(b"250-version=0.4.9.11 (git-fake)\r\n250-process/pid=4242\r\n"
+             b"250 OK\r\n")
     elif cmd == b"GETINFO":
         # A 650 event between the lines of a command's reply.
         send(b"250-version=0.4.9.11 (git-fake)\r\n250-process/pid=4242\r\n")

@@ -417,7 +417,10 @@ u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.settimeout(20)
 u.bind(("127.0.0.1", 0))
 port = u.getsockname()[1]
-u.sendto(q, ("127.0.0.1", int(sys.argv[3])))
+# Connected, as glibc's resolver does: the socket names the DNSPort (tornet
+# has three, so no "only DNSPort" names it).
+u.connect(("127.0.0.1", int(sys.argv[3])))
+u.send(q)
 data = u.recv(4096)
 rid, flags = struct.unpack(">HH", data[:4])
 assert rid == qid and flags & 0x8000, data
@@ -454,9 +457,9 @@ else:
     print("skipped the DNSPort half: Tor sent no STREAM event for the DNS query")
 PY
 [ -n "$dns_stream" ] || echo "note: DNSPort half skipped: Tor emitted no STREAM event (NEWRESOLVE) for our DNSPort query"
-# The DNSPort stream came in on the DNSPort (CLIENT_PROTOCOL=DNS; Tor has
-# exactly one, in net/listeners/dns): SPEC records the listener of every
-# stream, DNSPort included, and the finding is keyed by it.
+# The DNSPort stream came in on the DNSPort (CLIENT_PROTOCOL=DNS; the
+# query's connected socket names it among tornet's three): SPEC records the
+# listener of every stream, DNSPort included, and the finding is keyed by it.
 if [ -n "$dns_stream" ]; then
 	pycheck 5 "$ldns" "$TORNET_DNS" <<'PY' || bug "5: DNSPort stream not attributed to its listener 127.0.0.1:$TORNET_DNS (see above)"
 sd = by_client(ARGS[0])

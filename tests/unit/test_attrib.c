@@ -2,6 +2,7 @@
  * test_attrib.c: who opened a stream (attrib.c), against a fake procdir
  * whose net/tcp and net/tcp6 are written in the kernel's format.
  */
+#define ISOAUDIT_PRIVATE	/* attrib_no_netlink */
 #include "testutil.h"
 
 #include <sys/prctl.h>
@@ -30,11 +31,13 @@
 
 #define ST_ESTABLISHED	0x01
 #define ST_LISTEN	0x0A
+#define ST_CLOSE	0x07	/* an unconnected UDP socket */
 
 struct fake_proc {
 	char	dir[64];
 	FILE	*tcp;
 	FILE	*tcp6;
+	FILE	*udp, *udp6;
 	int	 n4, n6;
 };
 
@@ -135,7 +138,11 @@ fake_close(struct fake_proc *fp)
 		assert_int_equal(fclose(fp->tcp), 0);
 	if (fp->tcp6 != NULL)
 		assert_int_equal(fclose(fp->tcp6), 0);
-	fp->tcp = fp->tcp6 = NULL;
+	if (fp->udp != NULL)
+		assert_int_equal(fclose(fp->udp), 0);
+	if (fp->udp6 != NULL)
+		assert_int_equal(fclose(fp->udp6), 0);
+	fp->tcp = fp->tcp6 = fp->udp = fp->udp6 = NULL;
 }
 
 static void
@@ -744,6 +751,306 @@ test_lookup_live_socket(void **state)
 	close(lfd);
 }
 
+/* --- DNSPort queries: the client's UDP socket ------------------------------ */
+
+/* Opens net/udp and net/udp6 of a fake procdir (fake_open made it). */
+static void
+fake_udp_open(struct fake_proc *fp)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "%s/net/udp", fp->dir);
+	assert_non_null(fp->udp = fopen(path, "w"));
+	fputs(TCP_HEADER, fp->udp);
+	snprintf(path, sizeof path, "%s/net/udp6", fp->dir);
+	assert_non_null(fp->udp6 = fopen(path, "w"));
+	fputs(TCP6_HEADER, fp->udp6);
+}
+
+/* One UDP socket row, as the kernel writes net/udp{,6}. */
+static void
+fake_udp(struct fake_proc *fp, const char *lip, unsigned lport,
+    const char *rip, unsigned rport, unsigned uid, unsigned long inode)
+{
+	char l[64], r[64];
+	int v6 = strchr(lip, ':') != NULL;
+
+	proc_addr(l, sizeof l, lip, lport);
+	proc_addr(r, sizeof r, rip, rport);
+	fprintf(v6 ? fp->udp6 : fp->udp, "%5d: %s %s %02X 00000000:00000000"
+	    " 00:00000000 00000000 %5u        0 %lu 2 0000000000000000 0\n",
+	    v6 ? fp->n6++ : fp->n4++, l, r, rport ? ST_ESTABLISHED : ST_CLOSE,
+	    uid, inode);
+}
+
+/* Tor's DNSPorts as attrib_lookup_dns takes them: NUL after each. */
+static const char dns_ports[] = "127.0.0.1:5300\0" "127.0.0.1:5400\0"
+    "10.152.152.10:5300\0" "[::1]:5300\0" "[::]:5353";
+#define NDNS	5
+
+/*
+ * The DNSPorts a query may have come in on: the client's family (IPv6's
+ * wildcard takes IPv4 too), loopback ones only from loopback; the list
+ * cut with "..." where it does not fit; Tor's bytes printable.
+ */
+static void
+test_dns_candidates(void **state)
+{
+	char out[128], small[40];
+
+	(void)state;
+	assert_int_equal(attrib_dns_candidates("127.0.0.1:4000", dns_ports,
+	    NDNS, out, sizeof out), 4);
+	assert_string_equal(out, "127.0.0.1:5300, 127.0.0.1:5400, "
+	    "10.152.152.10:5300, [::]:5353");
+	assert_int_equal(attrib_dns_candidates("10.152.152.11:4000",
+	    dns_ports, NDNS, out, sizeof out), 2);
+	assert_string_equal(out, "10.152.152.10:5300, [::]:5353");
+	assert_int_equal(attrib_dns_candidates("[::1]:4000", dns_ports, NDNS,
+	    out, sizeof out), 2);
+	assert_string_equal(out, "[::1]:5300, [::]:5353");
+	assert_int_equal(attrib_dns_candidates("[fd19::11]:4000", dns_ports,
+	    NDNS, out, sizeof out), 1);
+	assert_string_equal(out, "[::]:5353");
+	/* A v4-mapped client is an IPv4 one. */
+	assert_int_equal(attrib_dns_candidates("[::ffff:10.152.152.11]:4000",
+	    dns_ports, NDNS, out, sizeof out), 2);
+	/* Nothing known of the client: every DNSPort. */
+	assert_int_equal(attrib_dns_candidates(NULL, dns_ports, NDNS, out,
+	    sizeof out), 5);
+	assert_int_equal(attrib_dns_candidates("garbage", dns_ports, NDNS,
+	    out, sizeof out), 5);
+	assert_int_equal(attrib_dns_candidates("127.0.0.1:1", dns_ports, 0,
+	    out, sizeof out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(attrib_dns_candidates("127.0.0.1:1", NULL, 0, out,
+	    sizeof out), 0);
+	/* Cut: as many whole ones as fit, then "...". */
+	assert_int_equal(attrib_dns_candidates(NULL, dns_ports, NDNS, small,
+	    sizeof small), 5);
+	assert_string_equal(small, "127.0.0.1:5300, 127.0.0.1:5400...");
+	/* A listener Tor wrote with control bytes stays a candidate, printable. */
+	assert_int_equal(attrib_dns_candidates("127.0.0.1:1", "a\x1b[2J:1\0"
+	    "127.0.0.1:5300", 2, out, sizeof out), 2);
+	assert_string_equal(out, "a?[2J:1, 127.0.0.1:5300");
+}
+
+/*
+ * From a fake /proc/net/udp{,6}: a connected socket names the DNSPort
+ * (as Tor lists it; a wildcard one by its port), an unconnected one
+ * (bound to the wildcard, as a resolver's is) its owner only; an IPv4
+ * client of a dual-stack socket; a gone socket; a remote client whose
+ * port a local wildcard socket happens to use is not that socket's.
+ */
+static void
+test_dns_proc(void **state)
+{
+	struct fake_proc fp;
+	struct attrib_result r;
+	struct attrib *a;
+	unsigned long found, gone;
+	unsigned uid = (unsigned)getuid();
+
+	(void)state;
+	fake_open(&fp, 1, 1);
+	fake_udp_open(&fp);
+	/* Tor's own DNSPort sockets. */
+	fake_udp(&fp, "127.0.0.1", 5300, "0.0.0.0", 0, 110, 100);
+	fake_udp(&fp, "127.0.0.1", 5400, "0.0.0.0", 0, 110, 101);
+	/* Clients. */
+	fake_udp(&fp, "127.0.0.1", 41000, "127.0.0.1", 5400, uid, 8001);
+	fake_udp(&fp, "0.0.0.0", 41001, "0.0.0.0", 0, uid, 8002);
+	fake_udp(&fp, "::ffff:127.0.0.1", 41002, "::ffff:127.0.0.1", 5353,
+	    uid, 8003);
+	fake_udp(&fp, "127.0.0.1", 41003, "127.0.0.1", 53, uid, 8004);
+	fake_udp(&fp, "0.0.0.0", 41005, "0.0.0.0", 0, uid, 8005);
+	fake_udp(&fp, "::1", 41006, "::1", 5300, uid, 8006);
+	fake_close(&fp);
+	fake_process(&fp, 300, "dig", "/usr/bin/dig", 8001);
+
+	a = attrib_new(fp.dir);
+	attrib_no_netlink(a);
+	attrib_lookup_dns(a, "127.0.0.1:41000", dns_ports, NDNS, &r);
+	assert_string_equal(r.listener, "127.0.0.1:5400");
+	assert_int_equal(r.uid, (long)uid);
+	assert_int_equal(r.inode, 8001);
+	assert_int_equal(r.pid, 300);
+	assert_string_equal(r.process, "dig");
+	assert_string_equal(r.exe, "/usr/bin/dig");
+	assert_string_equal(r.host, "localhost");
+	assert_string_equal(r.why, "");
+
+	attrib_lookup_dns(a, "127.0.0.1:41001", dns_ports, NDNS, &r);
+	assert_string_equal(r.listener, "");
+	assert_int_equal(r.inode, 8002);
+	assert_int_equal(r.uid, (long)uid);
+	assert_string_equal(r.why, "the query's socket is not connected: it "
+	    "does not name the DNSPort");
+
+	/* Dual-stack socket, v4-mapped in udp6; the wildcard DNSPort. */
+	attrib_lookup_dns(a, "127.0.0.1:41002", dns_ports, NDNS, &r);
+	assert_string_equal(r.listener, "[::]:5353");
+	assert_int_equal(r.inode, 8003);
+
+	attrib_lookup_dns(a, "127.0.0.1:41003", dns_ports, NDNS, &r);
+	assert_string_equal(r.listener, "");
+	assert_int_equal(r.inode, 8004);
+	assert_string_equal(r.why, "the query's socket is connected to no "
+	    "DNSPort of Tor's");
+
+	attrib_lookup_dns(a, "127.0.0.1:41004", dns_ports, NDNS, &r);
+	assert_string_equal(r.listener, "");
+	assert_int_equal(r.inode, 0);
+	assert_int_equal(r.uid, -1);
+	assert_int_equal(r.pid, 0);
+	assert_string_equal(r.why, "no socket for 127.0.0.1:41004 here "
+	    "(closed already, or the client is on another host)");
+
+	/* 10.152.152.11 is no address of this host: the wildcard socket
+	 * on 41005 is somebody else's. */
+	attrib_lookup_dns(a, "10.152.152.11:41005", dns_ports, NDNS, &r);
+	assert_int_equal(r.inode, 0);
+	assert_string_equal(r.host, "10.152.152.11");
+	assert_non_null(strstr(r.why, "no socket for 10.152.152.11:41005"));
+
+	attrib_lookup_dns(a, "[::1]:41006", dns_ports, NDNS, &r);
+	assert_string_equal(r.listener, "[::1]:5300");
+	assert_int_equal(r.inode, 8006);
+
+	attrib_lookup_dns(a, NULL, dns_ports, NDNS, &r);
+	assert_string_equal(r.why, "no SOURCE_ADDR");
+	attrib_lookup_dns(a, "nonsense", dns_ports, NDNS, &r);
+	assert_string_equal(r.why, "cannot read SOURCE_ADDR");
+	attrib_dns_counts(a, &found, &gone);
+	assert_int_equal(found, 5);
+	assert_int_equal(gone, 2);
+	attrib_free(a);
+
+	/* No net/udp to read. */
+	a = attrib_new("/nonexistent");
+	attrib_no_netlink(a);
+	attrib_lookup_dns(a, "127.0.0.1:41000", dns_ports, NDNS, &r);
+	assert_string_equal(r.listener, "");
+	assert_string_equal(r.why, "cannot read /nonexistent/net");
+	attrib_free(a);
+	rm_rf(fp.dir);
+}
+
+/* A bound UDP socket on 127.0.0.1 (port 0: any); returns it, its port. */
+static int
+udp_bound(unsigned *port)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	assert_true(fd != -1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* Sends a byte from fd to 127.0.0.1:port (sendto); returns fd's port. */
+static unsigned
+udp_send(int fd, unsigned port)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	assert_int_equal(sendto(fd, "q", 1, 0, (struct sockaddr *)&sin,
+	    sizeof sin), 1);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	return ntohs(sin.sin_port);
+}
+
+/*
+ * Real loopback UDP sockets, two "DNSPorts": a client connected to the
+ * second names it and this process; an unconnected one (autobound to the
+ * wildcard, as a resolver's) this process only; a closed one nothing.
+ * By netlink where the kernel has UDP sock_diag, else the real /proc.
+ */
+static void
+test_dns_live_socket(void **state)
+{
+	struct sockaddr_in sin;
+	struct attrib_result r;
+	struct attrib *a;
+	struct stat sb;
+	char dns[64], src[32], self[256];
+	unsigned p1, p2, port;
+	unsigned long found, gone, nl, proc;
+	ssize_t n;
+	size_t off;
+	int d1, d2, conn, unconn, closed;
+
+	(void)state;
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	d1 = udp_bound(&p1);
+	d2 = udp_bound(&p2);
+	off = (size_t)snprintf(dns, sizeof dns, "127.0.0.1:%u", p1) + 1;
+	snprintf(dns + off, sizeof dns - off, "127.0.0.1:%u", p2);
+
+	conn = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(conn != -1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)p2);
+	assert_int_equal(connect(conn, (struct sockaddr *)&sin, sizeof sin), 0);
+	port = udp_send(conn, p2);
+	a = attrib_new("/proc");
+	snprintf(src, sizeof src, "127.0.0.1:%u", port);
+	attrib_lookup_dns(a, src, dns, 2, &r);
+	assert_string_equal(r.listener, dns + off);
+	assert_int_equal(fstat(conn, &sb), 0);
+	assert_int_equal(r.inode, (uint64_t)sb.st_ino);
+	assert_int_equal(r.uid, (long)getuid());
+	assert_int_equal(r.pid, (long)getpid());
+	assert_string_equal(r.exe, self);
+	assert_string_equal(r.why, "");
+
+	unconn = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(unconn != -1);
+	port = udp_send(unconn, p1);
+	snprintf(src, sizeof src, "127.0.0.1:%u", port);
+	attrib_lookup_dns(a, src, dns, 2, &r);
+	assert_string_equal(r.listener, "");
+	assert_int_equal(fstat(unconn, &sb), 0);
+	assert_int_equal(r.inode, (uint64_t)sb.st_ino);
+	assert_int_equal(r.pid, (long)getpid());
+
+	closed = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(closed != -1);
+	port = udp_send(closed, p1);
+	close(closed);
+	snprintf(src, sizeof src, "127.0.0.1:%u", port);
+	attrib_lookup_dns(a, src, dns, 2, &r);
+	assert_string_equal(r.listener, "");
+	assert_int_equal(r.inode, 0);
+	assert_int_equal(r.pid, 0);
+	attrib_dns_counts(a, &found, &gone);
+	assert_int_equal(found, 2);
+	assert_int_equal(gone, 1);
+	attrib_counts(a, &nl, &proc);
+	print_message("UDP lookups: %lu by netlink, %lu from /proc\n", nl,
+	    proc);
+	attrib_free(a);
+	close(unconn);
+	close(conn);
+	close(d1);
+	close(d2);
+}
+
 /* --- latency with many idle processes ------------------------------------- */
 
 #define IDLE_PROCS	500
@@ -948,6 +1255,9 @@ main(void)
 		cmocka_unit_test(test_lookup_proc),
 		cmocka_unit_test(test_process_exe),
 		cmocka_unit_test(test_lookup_live_socket),
+		cmocka_unit_test(test_dns_candidates),
+		cmocka_unit_test(test_dns_proc),
+		cmocka_unit_test(test_dns_live_socket),
 		cmocka_unit_test_teardown(test_lookup_latency_idle_processes,
 		    kids_teardown),
 	};

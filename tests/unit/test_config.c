@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "profile.h"
 
 /* One temporary directory per test (the state), removed by the teardown. */
 struct cfg_env {
@@ -134,7 +135,6 @@ static void
 test_defaults(void **state)
 {
 	struct config c;
-	const struct config_app *a;
 	int r;
 
 	(void)state;
@@ -157,19 +157,43 @@ test_defaults(void **state)
 	assert_int_equal(c.severity[RULE_SHARED_EXIT], SEV_NOTICE);
 	assert_int_equal(c.severity[RULE_PRE_ATTACH], SEV_INFO);
 
+	/* No system chosen yet: no map until a profile is (SPEC.md 0.2). */
+	assert_int_equal(c.profile, PROFILE_AUTO);
+	assert_int_equal(c.profile_set, 0);
+	assert_int_equal(c.napps, 0);
+	assert_null(app_for(&c, "127.0.0.1:9050"));
+	assert_null(host_of(&c, "10.152.152.11"));
+	config_free(&c);
+}
+
+/* Profile whonix-gateway: today's Whonix-Gateway map, not 2012's. */
+static void
+test_profile_whonix(void **state)
+{
+	struct cfg_env *e = *state;
+	struct config c;
+	const struct config_app *a;
+
+	load_ok(e, "Profile whonix-gateway\n", &c);
+	assert_int_equal(c.profile, PROFILE_WHONIX_GATEWAY);
+	assert_int_equal(c.profile_set, 1);
+	assert_string_equal(c.profile_why, "Profile line 1");
+
 	a = app_for(&c, "127.0.0.1:9050");
 	assert_non_null(a);
-	assert_string_equal(a->label, "default");
-	assert_int_equal(a->shared, 1);
+	assert_string_equal(a->label, "default (torsocks, uwt)");
+	assert_int_equal(a->shared, 0);
+	assert_int_equal(a->kind, PORT_CREDENTIALS);
 	assert_int_equal(a->builtin, 1);
 	assert_int_equal(a->isolate_by, ISOLATE_BY_NONE);
 	assert_null(a->addr);
+	assert_non_null(strstr(a->source, "tor-service-defaults-torrc"));
 
 	a = app_for(&c, "127.0.0.1:9150");
 	assert_non_null(a);
 	assert_string_equal(a->label, "Tor Browser");
 	assert_int_equal(a->isolate_by, ISOLATE_BY_SOCKS_USERNAME);
-	assert_int_equal(a->shared, 0);
+	assert_int_equal(a->kind, PORT_BROWSER);
 
 	a = app_for(&c, "10.152.152.10:9152");
 	assert_non_null(a);
@@ -177,34 +201,118 @@ test_defaults(void **state)
 	assert_int_equal(a->port_lo, 9152);
 	assert_int_equal(a->port_hi, 9152);
 
-	a = app_for(&c, "127.0.0.1:9104");
-	assert_non_null(a);
-	assert_string_equal(a->label, "apt-get");
-	assert_int_equal(a->shared, 0);
-
 	/* Any address, v6 too. */
-	assert_label(&c, "[::1]:9104", "apt-get");
-	assert_label(&c, "0.0.0.0:9050", "default");
-	assert_label(&c, "127.0.0.1:9100", "legacy/Tor Browser");
-	assert_label(&c, "127.0.0.1:9112", "privoxy");
-	assert_label(&c, "127.0.0.1:9113", "privoxy");
-	assert_label(&c, "127.0.0.1:9115", "Tor Browser download");
+	assert_label(&c, "[::1]:9104", "apt-get (legacy)");
+	assert_label(&c, "[fd19:c33d:88bc::10]:9108", "sdwdate");
+	assert_label(&c, "127.0.0.1:9100", "legacy");
+	assert_label(&c, "127.0.0.1:9112", NULL);	/* commented out */
+	assert_label(&c, "127.0.0.1:9113", NULL);
+	assert_label(&c, "127.0.0.1:9114", "Whonix news (systemcheck's "
+	    "canary)");
+	assert_label(&c, "127.0.0.1:9115", "Tor Browser download "
+	    "(tb-updater)");
+	assert_int_equal(app_for(&c, "127.0.0.1:9115")->kind, PORT_PLAIN);
 	assert_label(&c, "127.0.0.1:9116", NULL);
-	assert_label(&c, "127.0.0.1:9125", "yum");
+	assert_label(&c, "127.0.0.1:9125", "yum (legacy)");
 	assert_label(&c, "127.0.0.1:9159", "custom 9159");
 	assert_label(&c, "127.0.0.1:9160", "custom 9160 (IsolateDestAddr)");
 	assert_label(&c, "127.0.0.1:9179", "custom 9179 (IsolateDestPort)");
 	assert_label(&c, "127.0.0.1:9189",
 	    "custom 9189 (IsolateDestAddr IsolateDestPort)");
-	assert_label(&c, "127.0.0.1:9190", NULL);
-	assert_label(&c, "127.0.0.1:9040", NULL);
-	assert_label(&c, "unix:/run/tor/socks", NULL);
+	assert_label(&c, "127.0.0.1:9190", "http tunnel 9190");
+	assert_label(&c, "127.0.0.1:9229",
+	    "http tunnel 9229 (IsolateDestAddr IsolateDestPort)");
+	assert_label(&c, "127.0.0.1:9230", NULL);
+	assert_label(&c, "127.0.0.1:9040", "TransPort (workstation)");
+	assert_label(&c, "127.0.0.1:5300", "DNS (workstation)");
+	assert_label(&c, "127.0.0.1:5400", "DNS (gateway)");
+	assert_label(&c, "unix:/run/tor/socks", "default (unix socket)");
 	assert_label(&c, "", NULL);
 	assert_null(config_app_for(&c, NULL));
+	assert_int_equal(app_for(&c, "127.0.0.1:9040")->shared, 1);
 	assert_int_equal(app_for(&c, "127.0.0.1:9122")->shared, 1);
 	assert_int_equal(app_for(&c, "127.0.0.1:9123")->shared, 1);
+	/* Hosts: the internal network, each address its own host. */
+	assert_string_equal(host_of(&c, "10.152.152.11"),
+	    "workstation 10.152.152.11");
+	assert_string_equal(host_of(&c, "10.152.152.12"),
+	    "workstation 10.152.152.12");
+	assert_string_equal(host_of(&c, "fd19:c33d:88bc::11"),
+	    "workstation fd19:c33d:88bc::11");
+	assert_null(host_of(&c, "10.152.192.1"));
+	assert_null(host_of(&c, "10.137.0.5"));
+	config_free(&c);
+
+	/* Qubes-Whonix: 9104 is every template's update proxy; qubes. */
+	load_ok(e, "profile QUBES-WHONIX\n", &c);
+	assert_label(&c, "127.0.0.1:9104",
+	    "Qubes template updates (tinyproxy)");
+	assert_string_equal(host_of(&c, "10.137.0.23"), "qube 10.137.0.23");
+	assert_string_equal(host_of(&c, "10.138.7.1"),
+	    "disposable qube 10.138.7.1");
 	assert_null(host_of(&c, "10.152.152.11"));
 	config_free(&c);
+
+	/* Profile none: no map at all; auto: chosen later. */
+	load_ok(e, "Profile none\n", &c);
+	assert_int_equal(c.profile, PROFILE_NONE);
+	assert_int_equal(c.napps, 0);
+	config_free(&c);
+	load_ok(e, "Profile auto\n", &c);
+	assert_int_equal(c.profile, PROFILE_AUTO);
+	assert_int_equal(c.profile_set, 0);
+	assert_int_equal(c.napps, 0);
+	config_free(&c);
+}
+
+/* Host: one address, or a network (CIDR) of IPv4 or IPv6. */
+static void
+test_host_cidr(void **state)
+{
+	struct cfg_env *e = *state;
+	struct config c;
+
+	load_ok(e,
+	    "Host 10.152.152.11 \"main ws\"\n"
+	    "Host 10.152.152.0/18 \"ws %a\"\n"
+	    "Host 192.168.0.0/16 lan\n"
+	    "Host 0.0.0.0/0 anywhere-v4\n"
+	    "Host [fd19::11] \"v6 one\"\n"
+	    "Host fd19::/16 \"v6 %a net\"\n"
+	    "Host 10.1.2.3/8 \"host bits dropped\"\n", &c);
+	/* The first line that covers the address wins. */
+	assert_string_equal(host_of(&c, "10.152.152.11"), "main ws");
+	assert_string_equal(host_of(&c, "10.152.152.12"), "ws 10.152.152.12");
+	assert_string_equal(host_of(&c, "10.152.191.255"),
+	    "ws 10.152.191.255");
+	assert_string_equal(host_of(&c, "10.152.192.1"), "anywhere-v4");
+	assert_string_equal(host_of(&c, "192.168.44.2"), "lan");
+	assert_string_equal(host_of(&c, "fd19::11"), "v6 one");
+	assert_string_equal(host_of(&c, "[fd19::11]"), "v6 one");
+	assert_string_equal(host_of(&c, "fd19:1::2"), "v6 fd19:1::2 net");
+	assert_null(host_of(&c, "fe80::1"));
+	/* Not addresses: no host (never a label for garbage). */
+	assert_null(host_of(&c, "localhost"));
+	assert_null(host_of(&c, "10.152.152.0/18"));
+	assert_null(host_of(&c, ""));
+	config_free(&c);
+
+	load_err(e, "Host 10.152.152.0/33 x\n", 1, "Host: 10.152.152.0/33 is "
+	    "not an IPv4 or IPv6 address or network (10.152.152.0/18, "
+	    "fd19:c33d:88bc::/64)");
+	load_err(e, "Host fd19::/129 x\n", 1, "Host: fd19::/129 is not an "
+	    "IPv4 or IPv6 address or network (10.152.152.0/18, "
+	    "fd19:c33d:88bc::/64)");
+	load_err(e, "Host workstation x\n", 1, "Host: workstation is not an "
+	    "IPv4 or IPv6 address or network (10.152.152.0/18, "
+	    "fd19:c33d:88bc::/64)");
+	load_err(e, "Host 10.0.0.1/ x\n", 1, "Host: 10.0.0.1/ is not an IPv4 "
+	    "or IPv6 address or network (10.152.152.0/18, "
+	    "fd19:c33d:88bc::/64)");
+	load_err(e, "Host 10.0.0.1 \"\"\n", 1, "Host: empty label");
+	load_err(e, "Profile whonix\n", 1, "Profile is whonix-gateway, "
+	    "qubes-whonix, tails, debian, none or auto, not whonix");
+	load_err(e, "Profile\n", 1, "Profile takes 1 argument");
 }
 
 /* Without -c: $XDG_CONFIG_HOME/isoaudit/isoaudit.conf, else defaults. */
@@ -221,7 +329,8 @@ test_default_path(void **state)
 	if (access("/etc/isoaudit/isoaudit.conf", F_OK) != 0) {
 		assert_int_equal(config_load(&c, NULL, &cause), 0);
 		assert_null(c.path);
-		assert_label(&c, "127.0.0.1:9150", "Tor Browser");
+		/* Defaults only: no map until a profile is chosen. */
+		assert_label(&c, "127.0.0.1:9150", NULL);
 		config_free(&c);
 	}
 	assert_int_equal(mkdir(sub, 0700), 0);
@@ -291,9 +400,8 @@ test_spec_example(void **state)
 	assert_string_equal(a->label, "custom-1");
 	assert_string_equal(a->addr, "127.0.0.1");
 	assert_int_equal(a->line, 9);
-	/* Only on that address: elsewhere the built-in map. */
-	assert_label(&c, "10.152.152.10:9180",
-	    "custom 9180 (IsolateDestAddr IsolateDestPort)");
+	/* Only on that address: elsewhere nothing (no profile chosen). */
+	assert_label(&c, "10.152.152.10:9180", NULL);
 
 	a = app_for(&c, "unix:/run/tor/socks.sock");
 	assert_non_null(a);
@@ -315,9 +423,9 @@ test_spec_example(void **state)
 	assert_null(host_of(&c, "10.152.152.12"));
 	assert_null(host_of(&c, "10.152.152.1"));
 
-	/* The rest of the built-in map is still there. */
-	assert_label(&c, "127.0.0.1:9050", "default");
-	assert_label(&c, "127.0.0.1:9101", "IRC");
+	/* No profile: nothing else is mapped. */
+	assert_label(&c, "127.0.0.1:9050", NULL);
+	assert_label(&c, "127.0.0.1:9101", NULL);
 	config_free(&c);
 }
 
@@ -354,7 +462,8 @@ test_directive_values(void **state)
 
 	/* Empty, only comments and blanks, CRLF line ends. */
 	load_ok(e, "", &c);
-	assert_label(&c, "127.0.0.1:9050", "default");
+	assert_int_equal(c.napps, 0);
+	assert_int_equal(c.profile, PROFILE_AUTO);
 	config_free(&c);
 	load_ok(e, "# nothing\n\n   \t\n\t# indented comment\n", &c);
 	assert_null(c.control);
@@ -366,6 +475,21 @@ test_directive_values(void **state)
 	/* No newline at the end. */
 	load_ok(e, "ControlPort 127.0.0.1:9051", &c);
 	assert_string_equal(c.control, "127.0.0.1:9051");
+	assert_null(c.control_try);
+	config_free(&c);
+	/* Several addresses: tried in order; the last ControlPort wins. */
+	load_ok(e, "ControlPort 127.0.0.1:9051\nControlPort "
+	    "unix:/run/tor/control 127.0.0.1:9052 \"127.0.0.1:9051\"\n", &c);
+	assert_null(c.control);
+	assert_non_null(c.control_try);
+	assert_string_equal(c.control_try[0], "unix:/run/tor/control");
+	assert_string_equal(c.control_try[1], "127.0.0.1:9052");
+	assert_string_equal(c.control_try[2], "127.0.0.1:9051");
+	assert_null(c.control_try[3]);
+	config_free(&c);
+	load_ok(e, "ControlPort a b\nControlPort c\n", &c);
+	assert_string_equal(c.control, "c");
+	assert_null(c.control_try);
 	config_free(&c);
 }
 
@@ -503,8 +627,8 @@ test_errors(void **state)
 
 	load_err(e, "# a comment\n\nFrobnicate 1\n", 3,
 	    "unknown directive Frobnicate");
-	load_err(e, "ControlPort\n", 1, "ControlPort takes 1 argument");
-	load_err(e, "ControlPort a b\n", 1, "ControlPort takes 1 argument");
+	load_err(e, "ControlPort\n", 1,
+	    "ControlPort takes an address, or addresses to try in order");
 	load_err(e, "CookieAuthFile\n", 1, "CookieAuthFile takes 1 argument");
 	load_err(e, "PasswordFile\n", 1, "PasswordFile takes 1 argument");
 	load_err(e, "Database\n", 1, "Database takes 1 argument");
@@ -701,12 +825,21 @@ test_print(void **state)
 		"App 9150 \"Tor Browser\" IsolateBy socks-username   # line 7\n",
 		"SharedPort 9040 \"TransPort\"   # line 12\n",
 		"App unix:/run/tor/socks.sock \"unix clients\"   # line 10\n",
-		"SharedPort 9050 \"default\"   # built-in\n",
-		"App 9112-9113 \"privoxy\"   # built-in\n",
+		"Profile whonix-gateway   # Profile line 15\n",
+		"App 9050 \"default (torsocks, uwt)\"   # profile (credentials): "
+		    "anon-gw-anonymizer-config tor-service-defaults-torrc."
+		    "anondist.base, 0e39ae92ac6e (2026-03-27), read 2026-12; "
+		    "uwt, torsocks.conf.anondist (IsolatePID 1), read 2026-12\n",
+		"App 9152 \"custom 9152\"   # profile: anon-gw-anonymizer-config",
+		"SharedPort 9040 \"TransPort (workstation)\"   # profile: ",
+		"Host 10.152.152.0/18 \"workstation %a\"   # profile: ",
 	};
 	size_t i;
+	char text[sizeof spec_example + 32];
 
-	load_ok(e, spec_example, &c);
+	snprintf(text, sizeof text, "%sProfile whonix-gateway\n",
+	    spec_example);
+	load_ok(e, text, &c);
 	f = open_memstream(&out, &len);
 	assert_non_null(f);
 	config_print(&c, f);
@@ -716,7 +849,8 @@ test_print(void **state)
 			fail_msg("config_print lacks \"%s\":\n%s", want[i], out);
 	/* Address-specific user lines come first, as looked up. */
 	assert_true(strstr(out, "custom-1") < strstr(out, "\"apt-get\"   # line"));
-	assert_true(strstr(out, "# line 8") < strstr(out, "# built-in"));
+	assert_true(strstr(out, "# line 8") <
+	    strstr(out, "\"default (torsocks, uwt)\""));
 	free(out);
 	config_free(&c);
 }
@@ -768,6 +902,10 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test_setup_teardown(test_profile_whonix, env_setup,
+		    env_teardown),
+		cmocka_unit_test_setup_teardown(test_host_cidr, env_setup,
+		    env_teardown),
 		cmocka_unit_test_setup_teardown(test_default_path, env_setup,
 		    env_teardown),
 		cmocka_unit_test_setup_teardown(test_spec_example, env_setup,

@@ -1,6 +1,7 @@
 /*
- * test_ctl.c: the pure parts of the control client: SAFECOOKIE hashes and
- * the names of the authentication methods.
+ * test_ctl.c: the pure parts of the control client: SAFECOOKIE hashes, the
+ * names of the authentication methods, the probe that tells Tor's own
+ * control port from a filtering proxy, the default discovery order.
  */
 #define ISOAUDIT_PRIVATE
 
@@ -9,6 +10,7 @@
 #include <sodium.h>
 
 #include "ctl.h"
+#include "reply.h"
 
 static const char server_key[] =
     "Tor safe cookie authentication server-to-controller hash";
@@ -159,6 +161,143 @@ test_auth_names(void **state)
 	}
 }
 
+/* A reply of n lines (codes, separators and texts as given). */
+static struct reply *
+mkreply(struct reply *r, struct reply_line *l, size_t n, const int *code,
+    const char *const *text)
+{
+	size_t i;
+
+	memset(r, 0, sizeof *r);
+	for (i = 0; i < n; i++) {
+		memset(&l[i], 0, sizeof l[i]);
+		l[i].code = code[i];
+		l[i].sep = i + 1 < n ? '-' : ' ';
+		l[i].text = (char *)(uintptr_t)text[i];
+		l[i].textlen = strlen(text[i]);
+	}
+	r->lines = l;
+	r->nlines = n;
+	r->code = code[n - 1];
+	return r;
+}
+
+/* The probe's answer: Tor's, a filter's refusal, or not like Tor. */
+static void
+test_probe_check(void **state)
+{
+	static const int ok3[] = { 250, 250, 250 };
+	static const int one510[] = { 510 };
+	static const int one552[] = { 552 };
+	struct reply r;
+	struct reply_line l[4];
+	char *why = NULL, big[400];
+	int filtered = -1;
+
+	(void)state;
+	/* Tor itself. */
+	{
+		static const char *const t[] = { "version=0.4.9.11",
+		    "process/pid=4242", "OK" };
+
+		mkreply(&r, l, 3, ok3, t);
+		assert_int_equal(ctl_probe_check(&r, CTL_PROBE, &why,
+		    &filtered), 0);
+		assert_int_equal(filtered, 0);
+		assert_null(why);
+	}
+	/* onion-grater: the command refused. */
+	{
+		static const char *const t[] = { "Command filtered" };
+
+		mkreply(&r, l, 1, one510, t);
+		assert_int_equal(ctl_probe_check(&r, CTL_PROBE, &why,
+		    &filtered), -1);
+		assert_int_equal(filtered, 1);
+		assert_string_equal(why, "filters the control protocol "
+		    "(onion-grater?): GETINFO version process/pid refused "
+		    "(510 Command filtered)");
+		free(why);
+		why = NULL;
+		assert_int_equal(ctl_reply_filtered(&r), 1);
+		r.async = 1;
+		assert_int_equal(ctl_reply_filtered(&r), 0);
+	}
+	/* Another refusal: not a filter's word, still not Tor's answer. */
+	{
+		static const char *const t[] = { "Unrecognized key" };
+
+		mkreply(&r, l, 1, one552, t);
+		assert_int_equal(ctl_probe_check(&r, CTL_PROBE, &why,
+		    &filtered), -1);
+		assert_int_equal(filtered, 0);
+		assert_int_equal(ctl_reply_filtered(&r), 0);
+		assert_string_equal(why, "does not answer like Tor: GETINFO "
+		    "version process/pid refused (552 Unrecognized key)");
+		free(why);
+		why = NULL;
+	}
+	/* 250 without the keys, or a pid that is no number. */
+	{
+		static const char *const t[] = { "version=0.4.9.11",
+		    "process/pid=fake", "OK" };
+
+		mkreply(&r, l, 3, ok3, t);
+		assert_int_equal(ctl_probe_check(&r, "P", &why, &filtered), -1);
+		assert_string_equal(why, "does not answer like Tor: P answered "
+		    "without process/pid");
+		free(why);
+		why = NULL;
+	}
+	{
+		static const char *const t[] = { "OK" };
+		static const int c1[] = { 250 };
+
+		mkreply(&r, l, 1, c1, t);
+		assert_int_equal(ctl_probe_check(&r, "P", &why, &filtered), -1);
+		assert_string_equal(why, "does not answer like Tor: P answered "
+		    "without version");
+		free(why);
+		why = NULL;
+	}
+	{
+		/* A key's prefix is not the key; 20 digits are too many. */
+		static const char *const t[] = { "versionx=1",
+		    "process/pid=12345678901234567890", "OK" };
+
+		mkreply(&r, l, 3, ok3, t);
+		assert_int_equal(ctl_probe_check(&r, "P", &why, &filtered), -1);
+		free(why);
+		why = NULL;
+	}
+	/* What a hostile far end says is escaped and cut. */
+	memset(big, 'A', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	big[3] = '\033';
+	{
+		const char *t[] = { big };
+
+		mkreply(&r, l, 1, one510, t);
+		assert_int_equal(ctl_probe_check(&r, "P", &why, &filtered), -1);
+		assert_null(strchr(why, '\033'));
+		assert_true(strlen(why) < 300);
+		assert_non_null(strstr(why, "..."));
+		free(why);
+	}
+}
+
+/* The default discovery order (ctl.c names the systems' sources). */
+static void
+test_default_candidates(void **state)
+{
+	(void)state;
+	assert_string_equal(ctl_default_candidates[0],
+	    "unix:/run/tor/control");
+	assert_string_equal(ctl_default_candidates[1], "127.0.0.1:9052");
+	assert_string_equal(ctl_default_candidates[2], "127.0.0.1:9051");
+	assert_null(ctl_default_candidates[3]);
+}
+
 int
 main(void)
 {
@@ -167,6 +306,8 @@ main(void)
 		cmocka_unit_test(test_safecookie_matches_hmac),
 		cmocka_unit_test(test_safecookie_sides_differ),
 		cmocka_unit_test(test_auth_names),
+		cmocka_unit_test(test_probe_check),
+		cmocka_unit_test(test_default_candidates),
 	};
 
 	if (sodium_init() < 0)

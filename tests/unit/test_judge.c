@@ -1632,6 +1632,8 @@ test_weak_port_config(void **state)
 {
 	struct jt *t = *state;
 
+	/* Whonix-Gateway's map: what each port's programs rely on. */
+	jt_config(t, "Profile whonix-gateway\n");
 	judge_port_config(t->j, "127.0.0.1:9150 NoIsolateSOCKSAuth", T(1));
 	assert_findings(t, 1);
 	check(&t->c.g[0], &(struct want){
@@ -1664,10 +1666,10 @@ test_weak_port_config(void **state)
 	check(&t->c.g[2], &(struct want){
 	    .rule = RULE_WEAK_PORT_CONFIG, .sev = SEV_NOTICE, .circ = 0,
 	    .listener = "10.0.0.1:9100", .a = "NoIsolateClientAddr", .b = "",
-	    .apps = "[\"legacy/Tor Browser\"]", .idents = "[]", .procs = "[]",
+	    .apps = "[\"legacy\"]", .idents = "[]", .procs = "[]",
 	    .streams = "[]",
 	    .count = 1, .first = T(5), .last = T(5), .is_new = 1,
-	    .detail = "SocksPort 10.0.0.1:9100 (legacy/Tor Browser): a "
+	    .detail = "SocksPort 10.0.0.1:9100 (legacy): a "
 	    "non-loopback listener without IsolateClientAddr: other hosts' "
 	    "programs share circuits" });
 	/* No App for the port: no label. */
@@ -1681,13 +1683,37 @@ test_weak_port_config(void **state)
 	    .detail = "SocksPort 10.0.0.1:7000: a non-loopback listener "
 	    "without IsolateClientAddr: other hosts' programs share "
 	    "circuits" });
-	/* A browser by its label; several complaints on one line. */
-	judge_port_config(t->j, "10.0.0.2:9100 IsolateDestAddr "
+	/* Several complaints on one line. */
+	judge_port_config(t->j, "10.0.0.2:9150 IsolateDestAddr "
 	    "NoIsolateClientAddr", T(7));
 	assert_findings(t, 6);
 	assert_string_equal(t->c.g[4].a, "IsolateDestAddr");
 	assert_string_equal(t->c.g[5].a, "NoIsolateClientAddr");
-	assert_string_equal(t->c.g[5].listener, "10.0.0.2:9100");
+	assert_string_equal(t->c.g[5].listener, "10.0.0.2:9150");
+	/*
+	 * Never by a label: 9115 "Tor Browser download (tb-updater)" ships
+	 * with IsolateDestAddr IsolateDestPort and is no browser port.
+	 */
+	judge_port_config(t->j, "127.0.0.1:9115 IsolateDestAddr "
+	    "IsolateDestPort", T(7));
+	assert_findings(t, 6);
+	/* 9050's programs are told apart by credentials (torsocks). */
+	judge_port_config(t->j, "127.0.0.1:9050 NoIsolateSOCKSAuth", T(7));
+	assert_findings(t, 7);
+	check(&t->c.g[6], &(struct want){
+	    .rule = RULE_WEAK_PORT_CONFIG, .sev = SEV_NOTICE, .circ = 0,
+	    .listener = "127.0.0.1:9050", .a = "NoIsolateSOCKSAuth", .b = "",
+	    .apps = "[\"default (torsocks, uwt)\"]", .idents = "[]",
+	    .procs = "[]", .streams = "[]",
+	    .count = 1, .first = T(7), .last = T(7), .is_new = 1,
+	    .detail = "SocksPort 127.0.0.1:9050 (default (torsocks, uwt)): a "
+	    "port whose programs are told apart by their SOCKS credentials "
+	    "(torsocks' IsolatePID, Whonix's <torS0X>0), without "
+	    "IsolateSOCKSAuth: they all share circuits" });
+	/* A flag is a whole word: NoIsolateDestAddr is not IsolateDestAddr. */
+	judge_port_config(t->j, "127.0.0.1:9150 NoIsolateDestAddr "
+	    "XIsolateDestAddr IsolateDestAddrX", T(7));
+	assert_findings(t, 7);
 
 	/* Fine lines. */
 	judge_port_config(t->j, "[::1]:9150 NoIsolateDestAddr", T(8));
@@ -1701,16 +1727,16 @@ test_weak_port_config(void **state)
 	judge_port_config(t->j, "0", T(8));
 	judge_port_config(t->j, "", T(8));
 	judge_port_config(t->j, " NoIsolateSOCKSAuth", T(8));
-	assert_findings(t, 6);
+	assert_findings(t, 7);
 
 	/* A bare port listens on 127.0.0.1. */
 	judge_reset(t->j);
 	judge_port_config(t->j, "9150 NoIsolateSOCKSAuth", T(9));
-	assert_findings(t, 7);
-	assert_string_equal(t->c.g[6].listener, "127.0.0.1:9150");
-	assert_string_equal(t->c.g[6].apps, "[\"Tor Browser\"]");
+	assert_findings(t, 8);
+	assert_string_equal(t->c.g[7].listener, "127.0.0.1:9150");
+	assert_string_equal(t->c.g[7].apps, "[\"Tor Browser\"]");
 	/* Said again in the new Tor session, of a cause already known. */
-	assert_int_equal(t->c.g[6].is_new, 0);
+	assert_int_equal(t->c.g[7].is_new, 0);
 }
 
 /* The App map of a config file decides which port is a browser. */
@@ -1747,6 +1773,7 @@ test_weak_session_group(void **state)
 {
 	struct jt *t = *state;
 
+	jt_config(t, "Profile whonix-gateway\n");
 	judge_port_config(t->j, "127.0.0.1:9152 SessionGroup=42", T(1));
 	assert_findings(t, 0);
 	judge_port_config(t->j, "127.0.0.1:9153 IsolateDestPort "

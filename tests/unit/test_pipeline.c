@@ -22,6 +22,7 @@
 #include "judge.h"
 #include "log.h"
 #include "pipeline.h"
+#include "profile.h"
 #include "privacy.h"
 #include "store.h"
 
@@ -1133,6 +1134,68 @@ test_credential_applications(void **state)
 	assert_string_equal(t->fnd[1].b, "torsocks pid 4242@10.152.152.11");
 }
 
+/*
+ * Without a Profile line, Tor's own listeners choose the system profile
+ * (once), the pipeline says so, and the map applies from then on: the
+ * SocksPort lines of GETCONF are judged by it (9115 is no browser port).
+ */
+#define WHONIX_LISTENERS "250-net/listeners/socks=\"127.0.0.1:9050\"" \
+	" \"127.0.0.1:9100\" \"127.0.0.1:9101\" \"127.0.0.1:9102\"" \
+	" \"127.0.0.1:9103\" \"127.0.0.1:9104\" \"127.0.0.1:9108\"" \
+	" \"127.0.0.1:9110\" \"127.0.0.1:9115\" \"127.0.0.1:9150\"" \
+	" \"10.152.152.10:9152\" \"unix:/run/tor/socks\"\n" \
+	"250-net/listeners/trans=\"127.0.0.1:9040\"\n" \
+	"250-net/listeners/dns=\"127.0.0.1:5300\" \"127.0.0.1:5400\"\n" \
+	"250 OK\n"
+
+static const struct tp_opts auto_profile = {
+	PIPELINE_LINES, LOG_TARGETS_PLAIN, 0, "", 0
+};
+
+static void
+test_profile_from_listeners(void **state)
+{
+	struct tp *t = *state;
+
+	tp_open(t, &auto_profile);
+	assert_int_equal(t->cfg.profile, PROFILE_AUTO);
+	tp_start(t, 1, T(0));
+	tp_feed(t, T(1), WHONIX_LISTENERS);
+	assert_int_equal(t->cfg.profile, PROFILE_WHONIX_GATEWAY);
+	assert_non_null(strstr(tp_out(t), W("001") "profile whonix-gateway: "
+	    "detected from Tor's listeners: Tor listens on 9050 and 10 of "
+	    "Whonix-Gateway's ports\n"));
+	assert_string_equal(config_app_for(&t->cfg, "127.0.0.1:9150")->label,
+	    "Tor Browser");
+	/* Judged by the map: tb-updater's port is fine, 9150 is not. */
+	tp_feed(t, T(2), "250-SocksPort=127.0.0.1:9115 IsolateDestAddr "
+	    "IsolateDestPort\n250 SocksPort=127.0.0.1:9150 "
+	    "NoIsolateSOCKSAuth\n");
+	assert_int_equal(t->nfnd, 1);
+	assert_string_equal(t->fnd[0].listener, "127.0.0.1:9150");
+	/* Once: a second reply (a reconnection) changes nothing. */
+	tp_feed(t, T(3), "250-net/listeners/socks=\"127.0.0.1:31101\"\n"
+	    "250 OK\n");
+	assert_int_equal(t->cfg.profile, PROFILE_WHONIX_GATEWAY);
+	assert_int_equal(count_of(tp_out(t), " profile "), 1);
+}
+
+/* The private network's listeners are no known system: said, no map. */
+static void
+test_profile_none_from_listeners(void **state)
+{
+	struct tp *t = *state;
+
+	tp_open(t, &auto_profile);
+	tp_start(t, 1, T(0));
+	tp_feed(t, T(1), "250-net/listeners/socks=\"127.0.0.1:31101\""
+	    " \"127.0.0.1:31102\"\n250 OK\n");
+	assert_int_equal(t->cfg.profile, PROFILE_NONE);
+	assert_non_null(strstr(tp_out(t), "profile none: detected from "
+	    "Tor's listeners: Tor's listeners match no known system\n"));
+	assert_int_equal(t->cfg.napps, 0);
+}
+
 /* A workstation's program, as an agent names it (SPEC.md "Who opened a
  * stream"): its host, pid, name and executable. */
 #define AGENT_HINT(id, port, pid, name, exe) "attrib stream=" id \
@@ -1838,6 +1901,147 @@ test_malformed_counted(void **state)
 	assert_stats(t, 1, 1, 0, 14, 0, 0, 2);
 }
 
+/* --- DNSPort queries ------------------------------------------------------- */
+
+/* A DNSPort query as Tor 0.4.9 reports it (group -8: Tor's numbering). */
+#define DNS_NEW(id, src, group) "650 STREAM " id " NEWRESOLVE 0" \
+	" example.com:0 SOURCE_ADDR=" src " PURPOSE=DNS_REQUEST" \
+	" CLIENT_PROTOCOL=DNS NYM_EPOCH=0 SESSION_GROUP=" group \
+	" ISO_FIELDS=CLIENTADDR,SESSION_GROUP,NYM_EPOCH\n"
+/* Tor's DNSPorts as a Whonix-Gateway has them (5300 for the workstation,
+ * 5400 for the gateway), in GETINFO's form. */
+#define DNS_PORTS "250-net/listeners/dns=\"127.0.0.1:5300\"" \
+	" \"127.0.0.1:5400\" \"10.152.152.10:5300\" \"10.152.152.10:5400\"" \
+	" \"[::1]:5300\"\n250 OK\n"
+
+/* The finding of rule about listener, or NULL. */
+static const struct o_finding *
+finding_on(struct tp *t, enum rule_id rule, const char *listener)
+{
+	size_t i;
+
+	for (i = 0; i < t->nfnd; i++)
+		if (t->fnd[i].rule == rule && t->fnd[i].listener != NULL &&
+		    strcmp(t->fnd[i].listener, listener) == 0)
+			return &t->fnd[i];
+	return NULL;
+}
+
+/*
+ * Several DNSPorts: a query whose socket was connected to one (the note
+ * names it, with the program) is on that listener and teaches its session
+ * group; a later query of that group whose socket was not connected gets
+ * the listener by the group; one whose socket was gone, or a capture
+ * without notes, names the DNSPorts its client can reach, in the why and
+ * in the UNISOLATED_PORT finding (never listener "?"); a remote client
+ * cannot have reached a loopback DNSPort.
+ */
+static void
+test_dns_ports(void **state)
+{
+	struct tp *t = *state;
+	const struct o_finding *f;
+	const char *out;
+
+	tp_open(t, &plain_de);
+	tp_start(t, 1, T(0));
+	tp_feed(t, T(1), DNS_PORTS);
+	/* Gone: the candidates of a loopback client (not [::1]). */
+	tp_hint(t, "attrib stream=60 listener=\"\" host=\"localhost\""
+	    " uid=-1 inode=0 pid=0 process=\"\" why=\"no socket for"
+	    " 127.0.0.1:40000 here (closed already, or the client is on"
+	    " another host)\"");
+	tp_feed(t, T(2), DNS_NEW("60", "127.0.0.1:40000", "-20"));
+	out = tp_out(t);
+	assert_non_null(strstr(out, "stream 60 NEWRESOLVE example.com:0 from"
+	    " 127.0.0.1:40000 DNS group -20 epoch 0 purpose DNS_REQUEST"
+	    " app group -20@localhost (no socket for the query here (closed"
+	    " already, or on another host): one of 127.0.0.1:5300,"
+	    " 127.0.0.1:5400, 10.152.152.10:5300, 10.152.152.10:5400)\n"));
+	assert_null(t->str[t->nstr - 1].listener);
+	f = finding_on(t, RULE_UNISOLATED_PORT, "one of 127.0.0.1:5300,"
+	    " 127.0.0.1:5400, 10.152.152.10:5300, 10.152.152.10:5400");
+	assert_non_null(f);
+	assert_non_null(strstr(f->detail, "listener one of 127.0.0.1:5300,"));
+	assert_null(strstr(f->detail, "?"));
+
+	/* A connected socket named 5300, and the program (dig). */
+	tp_hint(t, "attrib stream=61 listener=\"127.0.0.1:5300\""
+	    " host=\"localhost\" uid=1000 inode=777 pid=4321"
+	    " process=\"dig\" exe=\"/usr/bin/dig\" why=\"\"");
+	tp_feed(t, T(3), DNS_NEW("61", "127.0.0.1:40001", "-8"));
+	assert_string_equal(t->str[t->nstr - 1].listener, "127.0.0.1:5300");
+	assert_int_equal(t->str[t->nstr - 1].pid, 4321);
+	assert_non_null(strstr(tp_out(t), "stream 61 NEWRESOLVE example.com:0"
+	    " from 127.0.0.1:40001 DNS group -8 epoch 0 purpose DNS_REQUEST"
+	    " app port 5300@localhost dig[4321]\n"));
+	f = finding_on(t, RULE_UNISOLATED_PORT, "127.0.0.1:5300");
+	assert_non_null(f);
+	/* The program that asked, as for a TCP stream. */
+	assert_string_equal(f->idents, "[\"/usr/bin/dig (uid 1000)@localhost\"]");
+
+	/* Not connected, same group: the listener by the group. */
+	tp_hint(t, "attrib stream=62 listener=\"\" host=\"localhost\""
+	    " uid=1000 inode=778 pid=4322 process=\"python3\""
+	    " why=\"the query's socket is not connected: it does not name"
+	    " the DNSPort\"");
+	tp_feed(t, T(4), DNS_NEW("62", "127.0.0.1:40002", "-8"));
+	assert_string_equal(t->str[t->nstr - 1].listener, "127.0.0.1:5300");
+	assert_non_null(strstr(tp_out(t), "python3[4322] (DNSPort by session"
+	    " group -8: the query's socket did not name it)\n"));
+
+	/* Not connected, a group never named: the owner and candidates. */
+	tp_hint(t, "attrib stream=63 listener=\"\" host=\"localhost\""
+	    " uid=1000 inode=779 pid=4323 process=\"python3\""
+	    " why=\"the query's socket is not connected: it does not name"
+	    " the DNSPort\"");
+	tp_feed(t, T(5), DNS_NEW("63", "127.0.0.1:40003", "-9"));
+	assert_null(t->str[t->nstr - 1].listener);
+	assert_non_null(strstr(tp_out(t), "python3[4323] (the query's socket"
+	    " is not connected to a DNSPort: one of 127.0.0.1:5300,"));
+
+	/* A workstation (no note: a capture without them): not loopback. */
+	tp_feed(t, T(6), DNS_NEW("64", "10.152.152.11:5353", "-9"));
+	assert_null(t->str[t->nstr - 1].listener);
+	assert_non_null(strstr(tp_out(t), "app group -9@10.152.152.11 (no"
+	    " socket for the query here (closed already, or on another"
+	    " host): one of 10.152.152.10:5300, 10.152.152.10:5400)\n"));
+	assert_non_null(finding_on(t, RULE_UNISOLATED_PORT, "one of"
+	    " 10.152.152.10:5300, 10.152.152.10:5400"));
+	/* An IPv6 client: [::1]:5300 alone can have it. */
+	tp_feed(t, T(7), DNS_NEW("65", "[::1]:5353", "-21"));
+	assert_string_equal(t->str[t->nstr - 1].listener, "[::1]:5300");
+	assert_non_null(strstr(tp_out(t), "app port 5300@localhost (the only"
+	    " DNSPort this client can reach)\n"));
+	assert_true(printable(tp_out(t), 1));
+}
+
+/*
+ * One DNSPort: a query whose socket named none is on it (0.1's rule),
+ * whatever its client's address; no DNSPort known: the listener unknown
+ * and the finding as before.
+ */
+static void
+test_dns_one_port(void **state)
+{
+	struct tp *t = *state;
+
+	tp_open(t, &plain_de);
+	tp_start(t, 1, T(0));
+	tp_feed(t, T(1), DNS_NEW("70", "127.0.0.1:40000", "-8"));
+	assert_null(t->str[t->nstr - 1].listener);
+	assert_non_null(finding_on(t, RULE_UNISOLATED_PORT, "DNS"));
+	tp_feed(t, T(2), "250-net/listeners/dns=\"127.0.0.1:20107\"\n"
+	    "250 OK\n");
+	tp_feed(t, T(3), DNS_NEW("71", "127.0.0.1:40001", "-8"));
+	assert_string_equal(t->str[t->nstr - 1].listener, "127.0.0.1:20107");
+	assert_non_null(strstr(tp_out(t), "app port 20107@localhost (Tor's"
+	    " only DNSPort)\n"));
+	tp_feed(t, T(4), DNS_NEW("72", "10.152.152.11:40001", "-8"));
+	assert_string_equal(t->str[t->nstr - 1].listener, "127.0.0.1:20107");
+	assert_non_null(finding_on(t, RULE_UNISOLATED_PORT, "127.0.0.1:20107"));
+}
+
 int
 main(void)
 {
@@ -1852,6 +2056,8 @@ main(void)
 		TP_TEST(test_same_app_no_finding),
 		TP_TEST(test_one_program_two_ports),
 		TP_TEST(test_application_exe_uid),
+		TP_TEST(test_profile_from_listeners),
+		TP_TEST(test_profile_none_from_listeners),
 		TP_TEST(test_application_scripts),
 		TP_TEST(test_remote_programs),
 		TP_TEST(test_credential_applications),
@@ -1867,6 +2073,8 @@ main(void)
 		TP_TEST(test_observer_escapes_attribution),
 		TP_TEST(test_viewer_extras),
 		TP_TEST(test_malformed_counted),
+		TP_TEST(test_dns_ports),
+		TP_TEST(test_dns_one_port),
 	};
 
 	if (sodium_init() == -1)
