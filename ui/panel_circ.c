@@ -2,7 +2,8 @@
  * panel_circ.c: the circuits panel: one row per circuit of the current Tor
  * session (open, and the last closed ones that carried streams), its
  * streams folded under it.  A circuit carrying two applications is marked
- * "!!" and drawn red.
+ * "!!" and drawn red.  A local onion service's circuits come last, under
+ * a line of their service: its rendezvous circuits (clients served).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -99,7 +100,7 @@ circ_matches(const struct vcirc *c, const char *f)
 	snprintf(id, sizeof id, "%" PRIu64, c->id);
 	if (strcmp(id, f) == 0 || ui_match(c->exit_nick, f) ||
 	    ui_match(c->exit_fp, f) || ui_match(c->purpose, f) ||
-	    ui_match(c->conflux, f))
+	    ui_match(c->conflux, f) || ui_match(c->onion, f))
 		return 1;
 	for (i = 0; i < c->nidents; i++)
 		if (ui_match(c->idents[i], f))
@@ -147,29 +148,145 @@ streams_rows(struct rows *out, const struct vstream *list,
 		stream_row(out, s, s->next == NULL, ps);
 }
 
+/* A circuit's row, then its streams unless it is folded. */
+static void
+circ_row(struct rows *out, const struct vcirc *c, int shared,
+    const struct panel_state *ps, struct buf *apps, struct buf *exit)
+{
+	int flags = 0, folded = ps->folded != NULL &&
+	    idmap_get(ps->folded, c->id) != NULL;
+	char sid[24], age[16], conflux[12];
+	const char *cells[8];
+	size_t k;
+
+	buf_reset(apps);
+	for (k = 0; k < c->nidents; k++) {
+		if (k > 0)
+			buf_adds(apps, ", ");
+		buf_adds(apps, c->idents[k]);
+	}
+	if (c->more_idents > 0)
+		buf_printf(apps, ", +%zu more", c->more_idents);
+	/* An onion service's circuit: which (as LogTargets allows). */
+	if (c->onion[0] != '\0')
+		buf_printf(apps, "%s%s %s", c->nidents > 0 ? "  " : "",
+		    c->service ? "service" : "onion", c->onion);
+	if (apps->len == 0)
+		buf_adds(apps, "-");
+	buf_reset(exit);
+	if (c->exit_fp[0] != '\0')
+		buf_printf(exit, "%s%s$%.8s", c->exit_nick,
+		    c->exit_nick[0] ? " " : "", c->exit_fp);
+	else
+		buf_adds(exit, "-");
+	snprintf(sid, sizeof sid, "%" PRIu64, c->id);
+	ui_age((c->closed ? c->closed : ps->now) - c->created, age,
+	    sizeof age);
+	snprintf(conflux, sizeof conflux, "%.8s",
+	    c->conflux[0] ? c->conflux : "-");
+	if (shared)
+		flags |= ROW_SHARED;
+	if (c->closed != 0)
+		flags |= ROW_CLOSED;
+	if (folded && c->streams != NULL)
+		flags |= ROW_FOLDED;
+	cells[0] = shared ? "!!" : folded && c->streams ? "+" : "";
+	cells[1] = sid;
+	cells[2] = c->closed ? "CLOSED" : c->status;
+	cells[3] = age;
+	cells[4] = purpose_shown(c->purpose);
+	cells[5] = buf_cstr(exit);
+	cells[6] = conflux;
+	cells[7] = buf_cstr(apps);
+	rows_add(out, ROW_CIRC, c->id, flags, cells, 8);
+	if (!folded)
+		streams_rows(out, c->streams, ps);
+}
+
+/* A local onion service's circuit: shown under its service. */
+static int
+is_service_circ(const struct view *v, const struct vcirc *c)
+{
+	return c->service && c->onion[0] != '\0' &&
+	    view_service_find(v, c->onion) != NULL;
+}
+
+/*
+ * The local onion services: a line each (rendezvous circuits: clients
+ * served; open now; the last one), their open circuits under it.
+ */
+static size_t
+services_rows(const struct view *v, const struct panel_state *ps,
+    struct citem *items, size_t n, struct rows *out, struct buf *apps,
+    struct buf *exit)
+{
+	const char *cells[1];
+	struct buf b;
+	char age[16];
+	size_t i, k, shown = 0;
+	int all = ps->filter == NULL || ps->filter[0] == '\0';
+
+	buf_init(&b);
+	for (k = 0; k < v->nservices; k++) {
+		const struct vservice *sv = &v->services[k];
+		int any = 0;
+
+		for (i = 0; i < n; i++)
+			if (strcmp(items[i].c->onion, sv->name) == 0)
+				any = 1;
+		if (!any && !all && !ui_match(sv->name, ps->filter))
+			continue;
+		buf_reset(&b);
+		buf_printf(&b, "onion service %s (%s): %u rendezvous "
+		    "circuit%s (clients served), %u open", sv->name,
+		    strcmp(sv->source, "circuits") == 0 ? "seen on its circuits" :
+		    strcmp(sv->source, "detached") == 0 ? "ADD_ONION, detached" :
+		    "ADD_ONION", sv->rend_total, sv->rend_total == 1 ? "" : "s",
+		    sv->rend_open);
+		if (sv->last_rend != 0) {
+			ui_age(ps->now - sv->last_rend, age, sizeof age);
+			buf_printf(&b, ", last %s ago", age);
+		}
+		buf_printf(&b, ", %u intro", sv->intro_open);
+		cells[0] = buf_cstr(&b);
+		rows_add(out, ROW_NOTE, 0, ROW_SPAN, cells, 1);
+		shown++;
+		for (i = 0; i < n; i++)
+			if (strcmp(items[i].c->onion, sv->name) == 0)
+				circ_row(out, items[i].c, 0, ps, apps, exit);
+	}
+	buf_free(&b);
+	return shown;
+}
+
 static void
 build(const struct view *v, const struct panel_state *ps, struct rows *out)
 {
-	struct citem *items;
-	size_t n = 0, pos = 0, i, k;
+	struct citem *items, *svc;
+	size_t n = 0, nsvc = 0, pos = 0, i;
 	uint64_t id;
 	void *p;
 	struct buf apps, exit;
-	char sid[24], age[16], conflux[12];
 	const char *cells[8];
 
 	items = xcalloc(v->circs.n + 1, sizeof *items);
+	svc = xcalloc(v->circs.n + 1, sizeof *svc);
 	while (idmap_next(&v->circs, &pos, &id, &p)) {
 		const struct vcirc *c = p;
 
 		if (!circ_matches(c, ps->filter))
 			continue;
+		if (is_service_circ(v, c)) {
+			svc[nsvc++].c = c;
+			continue;
+		}
 		items[n].c = c;
 		items[n].shared = view_circ_shared(v, c);
 		n++;
 	}
 	sort_mode = ps->sort;
 	qsort(items, n, sizeof *items, cmp_items);
+	qsort(svc, nsvc, sizeof *svc, cmp_items);
 
 	if (v->unattached != NULL && (ps->filter == NULL ||
 	    ps->filter[0] == '\0')) {
@@ -179,54 +296,12 @@ build(const struct view *v, const struct panel_state *ps, struct rows *out)
 	}
 	buf_init(&apps);
 	buf_init(&exit);
-	for (i = 0; i < n; i++) {
-		const struct vcirc *c = items[i].c;
-		int flags = 0, folded = ps->folded != NULL &&
-		    idmap_get(ps->folded, c->id) != NULL;
-
-		buf_reset(&apps);
-		for (k = 0; k < c->nidents; k++) {
-			if (k > 0)
-				buf_adds(&apps, ", ");
-			buf_adds(&apps, c->idents[k]);
-		}
-		if (c->more_idents > 0)
-			buf_printf(&apps, ", +%zu more", c->more_idents);
-		if (c->nidents == 0)
-			buf_adds(&apps, "-");
-		buf_reset(&exit);
-		if (c->exit_fp[0] != '\0')
-			buf_printf(&exit, "%s%s$%.8s", c->exit_nick,
-			    c->exit_nick[0] ? " " : "", c->exit_fp);
-		else
-			buf_adds(&exit, "-");
-		snprintf(sid, sizeof sid, "%" PRIu64, c->id);
-		ui_age((c->closed ? c->closed : ps->now) - c->created, age,
-		    sizeof age);
-		snprintf(conflux, sizeof conflux, "%.8s",
-		    c->conflux[0] ? c->conflux : "-");
-		if (items[i].shared)
-			flags |= ROW_SHARED;
-		if (c->closed != 0)
-			flags |= ROW_CLOSED;
-		if (folded && c->streams != NULL)
-			flags |= ROW_FOLDED;
-		cells[0] = items[i].shared ? "!!" : folded && c->streams ?
-		    "+" : "";
-		cells[1] = sid;
-		cells[2] = c->closed ? "CLOSED" : c->status;
-		cells[3] = age;
-		cells[4] = purpose_shown(c->purpose);
-		cells[5] = buf_cstr(&exit);
-		cells[6] = conflux;
-		cells[7] = buf_cstr(&apps);
-		rows_add(out, ROW_CIRC, c->id, flags, cells, 8);
-		if (!folded)
-			streams_rows(out, c->streams, ps);
-	}
+	for (i = 0; i < n; i++)
+		circ_row(out, items[i].c, items[i].shared, ps, &apps, &exit);
+	nsvc = services_rows(v, ps, svc, nsvc, out, &apps, &exit);
 	/* (With a filter, the streams not on a circuit are not shown.) */
-	if (n == 0 && (v->unattached == NULL || (ps->filter != NULL &&
-	    ps->filter[0] != '\0'))) {
+	if (n == 0 && nsvc == 0 && (v->unattached == NULL ||
+	    (ps->filter != NULL && ps->filter[0] != '\0'))) {
 		cells[0] = ps->filter && ps->filter[0] ?
 		    "(no circuit matches the filter)" : v->attached ?
 		    "(no circuits yet)" : "(not attached to Tor)";
@@ -235,6 +310,7 @@ build(const struct view *v, const struct panel_state *ps, struct rows *out)
 	buf_free(&apps);
 	buf_free(&exit);
 	free(items);
+	free(svc);
 }
 
 const struct panel panel_circuits = {

@@ -307,6 +307,15 @@ obs_bootstrap(int progress, const char *summary, int64_t ts, void *arg)
 }
 
 static void
+obs_service(const char *name, const char *source, int64_t ts, void *arg)
+{
+	struct ui *ui = arg;
+
+	view_service(name, source, ts, &ui->view);
+	ui_dirty(ui, 1);
+}
+
+static void
 obs_uptime(long secs, int64_t ts, void *arg)
 {
 	struct ui *ui = arg;
@@ -421,6 +430,7 @@ ui_main(struct opts *o)
 	obs.tor_log = obs_tor_log;
 	obs.bootstrap = obs_bootstrap;
 	obs.uptime = obs_uptime;
+	obs.service = obs_service;
 	obs.arg = &ui;
 	memset(&setup, 0, sizeof setup);
 	setup.observer = &obs;

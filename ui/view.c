@@ -219,6 +219,88 @@ view_forget_session(struct view *v)
 	v->streams_open = 0;
 	for (i = 0; i < v->napps; i++)
 		v->apps[i]->open = 0;
+	v->nservices = 0;	/* the pipeline tells them again */
+}
+
+static struct vservice *
+service_get(struct view *v, const char *name, int64_t ts)
+{
+	struct vservice *sv;
+	size_t i;
+
+	for (i = 0; i < v->nservices; i++)
+		if (strcmp(v->services[i].name, name) == 0)
+			return &v->services[i];
+	if (v->nservices >= VIEW_MAX_SERVICES)
+		return NULL;
+	sv = &v->services[v->nservices++];
+	memset(sv, 0, sizeof *sv);
+	view_copy(sv->name, sizeof sv->name, name);
+	snprintf(sv->source, sizeof sv->source, "circuits");
+	sv->first_seen = ts;
+	return sv;
+}
+
+const struct vservice *
+view_service_find(const struct view *v, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < v->nservices; i++)
+		if (strcmp(v->services[i].name, name) == 0)
+			return &v->services[i];
+	return NULL;
+}
+
+void
+view_service(const char *name, const char *source, int64_t ts, void *arg)
+{
+	struct view *v = arg;
+	struct vservice *sv;
+
+	v->generation++;
+	if ((sv = service_get(v, name, ts)) != NULL)
+		view_copy(sv->source, sizeof sv->source, source);
+}
+
+/*
+ * A local service's circuit: a rendezvous circuit counts once, when Tor
+ * names its service (it is built then), and is open until it closes.
+ */
+static void
+service_circ(struct view *v, struct vcirc *c, const struct pipeline_view_circ *e)
+{
+	struct vservice *sv;
+	int rend = strcmp(c->purpose, "HS_SERVICE_REND") == 0;
+	int intro = strcmp(c->purpose, "HS_SERVICE_INTRO") == 0;
+
+	if (c->rend_counted != 0 && (e->closing || (!rend && !intro) ||
+	    strcmp(c->onion, e->onion) != 0)) {
+		/* Closed, or no longer that service's: uncounted. */
+		if ((sv = service_get(v, c->onion, e->ts)) != NULL) {
+			if (c->rend_counted == 1 && sv->rend_open > 0)
+				sv->rend_open--;
+			if (c->rend_counted == 2 && sv->intro_open > 0)
+				sv->intro_open--;
+		}
+		c->rend_counted = 0;
+	}
+	view_copy(c->onion, sizeof c->onion, e->onion);
+	c->service = e->service;
+	if (e->closing || !e->service || e->onion[0] == '\0' ||
+	    c->rend_counted != 0 || (!rend && !intro))
+		return;
+	if ((sv = service_get(v, e->onion, e->ts)) == NULL)
+		return;
+	if (rend) {
+		sv->rend_total++;
+		sv->rend_open++;
+		sv->last_rend = e->ts;
+		c->rend_counted = 1;
+	} else {
+		sv->intro_open++;
+		c->rend_counted = 2;
+	}
 }
 
 void
@@ -396,6 +478,8 @@ view_circ(const struct pipeline_view_circ *e, void *arg)
 		view_copy(c->conflux, sizeof c->conflux, e->conflux);
 	if (e->created != 0)
 		c->created = e->created;
+	if (e->onion != NULL)
+		service_circ(v, c, e);
 	if (e->closing && c->closed == 0) {
 		c->closed = e->ts;
 		if (c->streams_total == 0) {

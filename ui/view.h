@@ -30,6 +30,8 @@ struct pipeline_view_stream;
 #define VIEW_MAX_APPS		4096
 #define VIEW_MAX_FINDINGS	4096	/* causes */
 #define VIEW_CAUSE_OCCS		16	/* latest occurrences kept per cause */
+#define VIEW_MAX_SERVICES	64	/* local onion services */
+#define VIEW_ONION_NAME		80
 
 /*
  * The hashes of values past a full set, so that each is counted once (up
@@ -65,6 +67,10 @@ struct vcirc {
 	char		 conflux[33];
 	int64_t		 created;	/* TIME_CREATED or first seen */
 	int64_t		 closed;	/* 0: open */
+	char		 onion[VIEW_ONION_NAME];	/* REND_QUERY as LogTargets
+						   allows, or "" */
+	int		 service;	/* onion is a local service */
+	int		 rend_counted;	/* counted as its service's rendezvous */
 	char		*idents[VIEW_CIRC_IDENTS];
 	size_t		 nidents;
 	size_t		 more_idents;	/* distinct, beyond VIEW_CIRC_IDENTS */
@@ -143,6 +149,20 @@ struct vfinding {
 	int64_t		 again_at;	/* its first seen */
 };
 
+/*
+ * A local onion service of the Tor session: its rendezvous circuits
+ * (HS_SERVICE_REND: a client served each) counted as they are built.
+ */
+struct vservice {
+	char		 name[VIEW_ONION_NAME];	/* as LogTargets allows */
+	char		 source[12];	/* detached, current, circuits */
+	unsigned	 rend_total;
+	unsigned	 rend_open;
+	unsigned	 intro_open;
+	int64_t		 first_seen;
+	int64_t		 last_rend;	/* 0: none yet */
+};
+
 struct vlog {
 	int64_t		 ts;
 	char		 level[8];	/* "error", "warn", "info", "NOTICE"... */
@@ -171,6 +191,9 @@ struct view {
 	size_t		 nclosed;
 	struct vstream	*unattached;	/* streams on no circuit yet */
 	unsigned	 streams_open;
+
+	struct vservice	 services[VIEW_MAX_SERVICES];
+	size_t		 nservices;
 
 	struct vapp	**apps;
 	size_t		 napps;
@@ -201,6 +224,9 @@ void	view_session(const struct pipeline_session_info *, void *);
 void	view_circ(const struct pipeline_view_circ *, void *);
 void	view_stream(const struct pipeline_view_stream *, void *);
 void	view_finding(const struct judge_finding *, int64_t, void *);
+void	view_service(const char *, const char *, int64_t, void *);
+/* The local service of this name, or NULL. */
+const struct vservice *view_service_find(const struct view *, const char *);
 void	view_tor_log(const char *, const char *, int64_t, void *);
 void	view_bootstrap(int, const char *, int64_t, void *);
 void	view_uptime(long, int64_t, void *);

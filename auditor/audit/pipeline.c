@@ -140,6 +140,8 @@ pl_target_out(struct pipeline *p, struct buf *b, struct stream *s,
 	}
 	buf_add(b, hash_cached(p, &s->h_target, addr, strlen(addr)),
 	    PRIVACY_HASH_LEN);
+	if (privacy_is_onion(addr))
+		buf_adds(b, ".onion");
 	if (port >= 0) {
 		buf_addc(b, ':');
 		buf_add_u64(b, (uint64_t)port);
@@ -243,6 +245,7 @@ pipeline_free(struct pipeline *p)
 	buf_free(&p->tmp);
 	hslots_clear(p);
 	privacy_hasher_free(p->hasher);
+	free(p->onions);
 	free(p);
 }
 
@@ -613,6 +616,12 @@ pipeline_command_reply(struct pipeline *p, const struct reply *r)
 
 			judge_port_config(p->judge, v, r->ts_us);
 			free(v);
+		} else if (klen == 15 &&
+		    strncmp(l->text, "onions/detached", 15) == 0) {
+			pl_onion_info(p, "detached", val, vlen, r->ts_us);
+		} else if (klen == 14 &&
+		    strncmp(l->text, "onions/current", 14) == 0) {
+			pl_onion_info(p, "current", val, vlen, r->ts_us);
 		} else if ((klen == 17 &&
 		    strncmp(l->text, "net/listeners/dns", 17) == 0) ||
 		    (klen == 19 &&

@@ -64,6 +64,9 @@ struct pipeline_view_circ {
 	int64_t		 created;	/* TIME_CREATED, else 0 */
 	int64_t		 ts;
 	int		 closing;
+	const char	*onion;		/* REND_QUERY as LogTargets allows
+					   ("h:….onion"), or "" */
+	int		 service;	/* onion is a local service's */
 };
 
 struct pipeline_view_stream {
@@ -108,6 +111,9 @@ struct pipeline_observer {
 	void	(*tor_log)(const char *, const char *, int64_t, void *);
 	/* Bootstrap progress (0-100) and Tor's summary of it. */
 	void	(*bootstrap)(int, const char *, int64_t, void *);
+	/* A local onion service learnt: its name as LogTargets allows and
+	 * how ("detached", "current", "circuits"). */
+	void	(*service)(const char *, const char *, int64_t, void *);
 	/* GETINFO uptime: Tor's uptime in seconds when the reply came. */
 	void	(*uptime)(long, int64_t, void *);
 	void	*arg;

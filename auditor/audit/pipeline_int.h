@@ -25,6 +25,9 @@ struct judge_finding;
 #define PIPELINE_MALFORMED_SHOWN	10
 #define UNATTRIBUTED_LABEL		"unattributed (open before attach)"
 #define TOR_INTERNAL_LABEL		"Tor itself (directory)"
+#define PIPELINE_ONION_NAME		80	/* a service's name, shown */
+#define PIPELINE_MAX_SERVICES		64	/* local services kept */
+#define PIPELINE_ONION_MAX		64	/* longest address taken */
 
 struct circ {
 	int64_t	 created;	/* TIME_CREATED parsed (once), or 0 */
@@ -33,6 +36,24 @@ struct circ {
 	char	 exit_fp[41];
 	char	 exit_nick[20];
 	char	 conflux[33];
+	char	 rend[PIPELINE_ONION_NAME];	/* REND_QUERY as LogTargets
+						   allows, or "" */
+	int	 service;	/* rend is a local service (HS_SERVICE_*) */
+};
+
+/*
+ * A local onion service (pipeline_onion.c): known by the keyed hash of
+ * its address (the address itself is not kept), shown as LogTargets
+ * allows; numbered in the order learnt, which is its name with
+ * LogTargets none.
+ */
+struct onion_svc {
+	char		 key[PRIVACY_HASH_LEN + 1];
+	char		 name[PIPELINE_ONION_NAME];
+	char		 source[12];	/* detached, current, circuits */
+	int64_t		 stored;	/* the store session it was written
+					   for, 0: none yet */
+	unsigned	 session;	/* the Tor session it was told in */
 };
 
 /*
@@ -128,6 +149,8 @@ struct pipeline {
 	size_t			 ndns;
 	struct group_listener	*groups;	/* session group -> listener */
 	size_t			 ngroups;
+	struct onion_svc	*onions;	/* local services, for the run */
+	size_t			 nonions;
 	struct {			/* after a STREAM event a line break cut */
 		int		 active;
 		int64_t		 ts;	/* of the read that brought it */
@@ -163,6 +186,8 @@ int	pl_inject_begins(struct pipeline *p, const struct torev *ev, const struct re
 void	pl_inject_end(struct pipeline *p, const char *tail, size_t n, int64_t ts);
 int	pl_inject_smuggled(struct pipeline *p, const struct reply *r);
 void	pl_on_finding(const struct judge_finding *f, void *arg);
+void	pl_onion_circ(struct pipeline *p, const struct circ_ev *e, struct circ *c, int64_t ts);
+void	pl_onion_info(struct pipeline *p, const char *source, const char *v, size_t n, int64_t ts);
 void	pl_observe_session(struct pipeline *p, enum pipeline_phase phase, unsigned serial, const char *why, int64_t ts);
 
 #endif

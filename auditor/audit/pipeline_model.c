@@ -116,6 +116,7 @@ pl_on_circ(struct pipeline *p, const struct torev *ev, int initial)
 	    strcmp(e->status, "EXTENDED") == 0;
 	int closing = circ_update(p, e, &c);
 
+	pl_onion_circ(p, e, c, ev->ts_us);
 	if (!noisy || initial)
 		pl_store_circ_event(p, e, c, ev->ts_us);
 	if (p->judge != NULL)
@@ -137,6 +138,11 @@ pl_on_circ(struct pipeline *p, const struct torev *ev, int initial)
 			buf_adds(&p->line, " conflux ");
 			buf_add(&p->line, c->conflux, strnlen(c->conflux, 8));
 		}
+		if (c->rend[0] != '\0') {
+			buf_adds(&p->line, c->service ? " service " :
+			    " onion ");
+			buf_adds(&p->line, c->rend);
+		}
 		pl_line_word(p, "reason", e->reason);
 		pl_line_word(p, "remote", e->remote_reason);
 		pl_line_end(p);
@@ -153,6 +159,8 @@ pl_on_circ(struct pipeline *p, const struct torev *ev, int initial)
 		vc.created = e->created != NULL ? c->created : 0;
 		vc.ts = ev->ts_us;
 		vc.closing = closing;
+		vc.onion = c->rend;
+		vc.service = c->service;
 		p->cfg.observer->circ(&vc, p->cfg.observer->arg);
 	}
 	if (closing)

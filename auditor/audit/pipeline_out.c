@@ -167,6 +167,7 @@ pl_store_circ_event(struct pipeline *p, const struct circ_ev *e,
 		sc.closed = ts;
 	sc.reason = e->reason;
 	sc.remote_reason = e->remote_reason;
+	sc.rend_query = c->rend[0] != '\0' ? c->rend : NULL;
 	store_circuit(p->cfg.store, &sc);
 	buf_free(&path);
 	buf_free(&flags);
@@ -246,7 +247,8 @@ pl_store_stream_event(struct pipeline *p, const struct stream_ev *e,
 	if (p->cfg.privacy.mode != LOG_TARGETS_NONE) {
 		pl_target_out(p, &target, s, e->target_address, -1);
 		r.target = buf_cstr(&target);
-	}
+	} else if (privacy_is_onion(e->target_address))
+		r.target = "onion";	/* which one is not kept */
 	r.target_port = e->target_port;
 	if (strcmp(st, "NEW") == 0 || strcmp(st, "NEWRESOLVE") == 0 || pre)
 		r.opened = ts;

@@ -106,6 +106,14 @@ privacy_hasher_hash(const struct privacy_hasher *h, char *out, const char *s,
 	hash_format(out, mac);
 }
 
+int
+privacy_is_onion(const char *addr)
+{
+	size_t n = addr != NULL ? strlen(addr) : 0;
+
+	return n > 6 && strcasecmp(addr + n - 6, ".onion") == 0;
+}
+
 void
 privacy_target(const struct privacy *p, struct buf *b, const char *addr,
     int port)
@@ -121,12 +129,15 @@ privacy_target(const struct privacy *p, struct buf *b, const char *addr,
 			buf_escape(b, addr, strlen(addr));
 		break;
 	case LOG_TARGETS_NONE:
-		buf_adds(b, "port");
+		/* That it is an onion service says nothing of which. */
+		buf_adds(b, privacy_is_onion(addr) ? "onion port" : "port");
 		if (port >= 0)
 			buf_printf(b, " %d", port);
 		return;
 	default:
 		privacy_hash(p, b, addr, strlen(addr));
+		if (privacy_is_onion(addr))
+			buf_adds(b, ".onion");
 		break;
 	}
 	if (port >= 0)

@@ -40,9 +40,12 @@ void	privacy_hasher_free(struct privacy_hasher *);
  * PRIVACY_HASH_LEN + 1 bytes). */
 void	privacy_hasher_hash(const struct privacy_hasher *, char *,
 	    const char *, size_t);
+/* Whether a destination is an onion service ("….onion"). */
+int	privacy_is_onion(const char *);
 /*
  * Appends a destination as the mode allows: hash "h:…:port", plain
- * "addr:port" (escaped), none "port N".
+ * "addr:port" (escaped), none "port N".  An onion service stays one:
+ * "h:….onion:port", "onion port N".
  */
 void	privacy_target(const struct privacy *, struct buf *, const char *,
 	    int);

@@ -62,14 +62,14 @@ cmd_report_exec(const struct cmd_entry *self, struct opts *o)
 			    "--format csv");
 		if (report_table_parse(o->table, &q.table) == -1)
 			return cmd_usage_error(self, "--table: unknown table %s "
-			    "(sessions, apps, circuits, streams, findings or "
-			    "occurrences)",
+			    "(sessions, apps, circuits, streams, findings, "
+			    "occurrences, services or onions)",
 			    o->table);
 	}
 	if (q.format == FMT_CSV && q.table < 0 && o->output == NULL)
-		return cmd_usage_error(self, "--format csv writes six tables "
+		return cmd_usage_error(self, "--format csv writes eight tables "
 		    "(sessions, apps, circuits, streams, findings, "
-		    "occurrences): give "
+		    "occurrences, services, onions): give "
 		    "--table NAME for one on standard output, or -o DIR for "
 		    "all of them");
 	if (o->all && o->session != 0)

@@ -292,6 +292,46 @@ load_circuit(const struct store_circ_row *row, void *arg)
 }
 
 static void
+load_service(const struct store_service_row *row, void *arg)
+{
+	struct report *r = arg;
+	struct rep_service *v;
+
+	r->services = grow(r->services, r->nservices, &r->cservices,
+	    sizeof *r->services);
+	v = &r->services[r->nservices++];
+	v->session = row->session;
+	v->address = xstrdup(row->address != NULL ? row->address : "?");
+	v->source = xstrdup(row->source != NULL ? row->source : "?");
+	v->first_seen = row->first_seen;
+	v->rend_circuits = row->rend_circuits;
+	v->rend_open = row->rend_open;
+	v->intro_circuits = row->intro_circuits;
+	v->first_rend = row->first_rend;
+	v->last_rend = row->last_rend;
+}
+
+static void
+load_onion(const struct store_onion_row *row, void *arg)
+{
+	struct report *r = arg;
+	struct rep_onion *v;
+
+	r->onions = grow(r->onions, r->nonions, &r->conions,
+	    sizeof *r->onions);
+	v = &r->onions[r->nonions++];
+	memset(v, 0, sizeof *v);
+	v->target = xstrdup(row->target != NULL ? row->target : "?");
+	v->port = row->target_port;
+	v->streams = row->streams;
+	v->circuits = row->circuits;
+	v->first_seen = row->first_seen;
+	v->last_seen = row->last_seen;
+	v->apps_raw = xstrdup_or_null(row->apps);
+	r->onion_streams += row->streams;
+}
+
+static void
 load_finding(const struct store_finding_row *row, void *arg)
 {
 	struct report *r = arg;
@@ -366,41 +406,96 @@ set_add(size_t *a, size_t *n, size_t v)
 	return a;
 }
 
-/* Turns each circuit's comma-separated app ids into app indexes. */
-static void
-resolve_circuit_apps(struct report *r)
+/* The app ids in r by id, to look a stored id up (allocated). */
+static struct app_key *
+app_keys(const struct report *r)
 {
-	struct app_key *keys, want, *hit;
-	struct rep_circ *c;
-	const char *p;
-	char *end;
+	struct app_key *keys = xcalloc(r->napps + 1, sizeof *keys);
 	size_t i;
 
-	keys = xcalloc(r->napps, sizeof *keys);
 	for (i = 0; i < r->napps; i++) {
 		keys[i].id = r->apps[i].id;
 		keys[i].idx = i;
 	}
 	qsort(keys, r->napps, sizeof *keys, app_key_cmp);
-	for (i = 0; i < r->ncircs; i++) {
-		c = &r->circs[i];
-		for (p = c->apps_raw; p != NULL && *p != '\0'; p = end) {
-			want.id = strtoll(p, &end, 10);
-			if (end == p) {
-				end = strchr(p, ',');
-				if (end == NULL)
-					break;
-			}
-			while (*end == ',' || *end == ' ')
-				end++;
-			hit = r->napps == 0 ? NULL : bsearch(&want, keys,
-			    r->napps, sizeof *keys, app_key_cmp);
-			if (hit != NULL)
-				c->apps = set_add(c->apps, &c->napps,
-				    hit->idx);
+	return keys;
+}
+
+/* Adds the app indexes of comma-separated app ids to the set *apps. */
+static void
+apps_from_ids(const struct report *r, const struct app_key *keys,
+    const char *raw, size_t **apps, size_t *napps)
+{
+	struct app_key want, *hit;
+	const char *p;
+	char *end;
+
+	for (p = raw; p != NULL && *p != '\0'; p = end) {
+		want.id = strtoll(p, &end, 10);
+		if (end == p) {
+			end = strchr(p, ',');
+			if (end == NULL)
+				break;
 		}
+		while (*end == ',' || *end == ' ')
+			end++;
+		hit = r->napps == 0 ? NULL : bsearch(&want, keys, r->napps,
+		    sizeof *keys, app_key_cmp);
+		if (hit != NULL)
+			*apps = set_add(*apps, napps, hit->idx);
 	}
+}
+
+/* Turns each circuit's comma-separated app ids into app indexes. */
+static void
+resolve_circuit_apps(struct report *r)
+{
+	struct app_key *keys = app_keys(r);
+	size_t i;
+
+	for (i = 0; i < r->ncircs; i++)
+		apps_from_ids(r, keys, r->circs[i].apps_raw, &r->circs[i].apps,
+		    &r->circs[i].napps);
 	free(keys);
+}
+
+/* The same for the onion destinations. */
+static void
+resolve_onion_apps(struct report *r)
+{
+	struct app_key *keys = app_keys(r);
+	size_t i;
+
+	for (i = 0; i < r->nonions; i++)
+		apps_from_ids(r, keys, r->onions[i].apps_raw,
+		    &r->onions[i].apps, &r->onions[i].napps);
+	free(keys);
+}
+
+size_t
+report_onion_labels(const struct report *r, const struct rep_onion *v,
+    const char ***out)
+{
+	const char **l = xcalloc(v->napps + 1, sizeof *l);
+	size_t i, j, n = 0;
+
+	for (i = 0; i < v->napps; i++) {
+		const char *label = r->apps[v->apps[i]].label;
+
+		for (j = 0; j < n && strcmp(l[j], label) != 0; j++)
+			;
+		if (j == n)
+			l[n++] = label;
+	}
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(l[j - 1], l[j]) > 0; j--) {
+			const char *t = l[j];
+
+			l[j] = l[j - 1];
+			l[j - 1] = t;
+		}
+	*out = l;
+	return n;
 }
 
 static int
@@ -520,9 +615,14 @@ report_load(struct report *r, int64_t since, int64_t until, char **cause)
 	    store_each_finding(r->store, &r->range, load_finding, r,
 	    cause) == -1 ||
 	    store_count_streams(r->store, &r->range, &r->nstreams,
+	    cause) == -1 ||
+	    store_each_service(r->store, &r->range, load_service, r,
+	    cause) == -1 ||
+	    store_each_onion_target(r->store, &r->range, load_onion, r,
 	    cause) == -1)
 		return -1;
 	resolve_circuit_apps(r);
+	resolve_onion_apps(r);
 	build_units(r);
 	report_span(r, since, until);
 	return 0;
@@ -590,6 +690,17 @@ report_free(struct report *r)
 		free(f->occ);
 	}
 	free(r->findings);
+	for (i = 0; i < r->nservices; i++) {
+		free(r->services[i].address);
+		free(r->services[i].source);
+	}
+	free(r->services);
+	for (i = 0; i < r->nonions; i++) {
+		free(r->onions[i].target);
+		free(r->onions[i].apps_raw);
+		free(r->onions[i].apps);
+	}
+	free(r->onions);
 	free(r->share);
 }
 

@@ -1,7 +1,7 @@
 /*
  * report_csv.c: the report as CSV, one table a file (sessions, apps,
- * circuits, streams, findings, occurrences): all six into a directory, or
- * one with --table.  The streams table is written as the store reads it.
+ * circuits, streams, findings, occurrences, services, onions): all eight
+ * into a directory, or one with --table.  The streams table is written as the store reads it.
  * A finding is a cause (0.2): the findings table has a row a cause, its
  * occurrences in the range are the occurrences table's rows (cause = the
  * finding's id).
@@ -26,10 +26,11 @@
 
 enum csv_table {
 	CSV_SESSIONS, CSV_APPS, CSV_CIRCUITS, CSV_STREAMS, CSV_FINDINGS,
-	CSV_OCCURRENCES, CSV_NTABLES
+	CSV_OCCURRENCES, CSV_SERVICES, CSV_ONIONS, CSV_NTABLES
 };
 static const char *const csv_table_names[CSV_NTABLES] = {
-	"sessions", "apps", "circuits", "streams", "findings", "occurrences"
+	"sessions", "apps", "circuits", "streams", "findings", "occurrences",
+	"services", "onions"
 };
 
 /*
@@ -334,6 +335,64 @@ csv_occurrences(const struct report *r, struct out *o)
 	}
 }
 
+/* The local onion services (schema/003). */
+static void
+csv_services(const struct report *r, struct out *o)
+{
+	static const char *const cols[] = { "session", "service", "source",
+	    "first_seen", "rend_circuits", "rend_open", "intro_circuits",
+	    "first_rend", "last_rend", NULL };
+	struct buf *b = &o->b;
+	size_t i;
+
+	csv_head(b, cols);
+	for (i = 0; i < r->nservices; i++) {
+		const struct rep_service *v = &r->services[i];
+
+		buf_printf(b, "%" PRId64 ",", v->session);
+		csv_str(b, v->address);
+		buf_addc(b, ',');
+		csv_str(b, v->source);
+		buf_addc(b, ',');
+		csv_time(b, v->first_seen);
+		buf_printf(b, ",%ld,%ld,%ld,", v->rend_circuits, v->rend_open,
+		    v->intro_circuits);
+		csv_time(b, v->first_rend);
+		buf_addc(b, ',');
+		csv_time(b, v->last_rend);
+		buf_adds(b, "\r\n");
+		out_maybe_flush(o);
+	}
+}
+
+/* The onion destinations the applications reached. */
+static void
+csv_onions(const struct report *r, struct out *o)
+{
+	static const char *const cols[] = { "target", "target_port",
+	    "streams", "circuits", "first_seen", "last_seen", "apps", NULL };
+	struct buf *b = &o->b;
+	size_t i;
+
+	csv_head(b, cols);
+	for (i = 0; i < r->nonions; i++) {
+		const struct rep_onion *v = &r->onions[i];
+
+		csv_str(b, v->target);
+		buf_addc(b, ',');
+		if (v->port >= 0)
+			buf_printf(b, "%d", v->port);
+		buf_printf(b, ",%ld,%ld,", v->streams, v->circuits);
+		csv_time(b, v->first_seen);
+		buf_addc(b, ',');
+		csv_time(b, v->last_seen);
+		buf_addc(b, ',');
+		csv_str(b, v->apps_raw);
+		buf_adds(b, "\r\n");
+		out_maybe_flush(o);
+	}
+}
+
 int
 report_csv_write(const struct report *r, int table, struct out *o,
     char **cause)
@@ -356,13 +415,19 @@ report_csv_write(const struct report *r, int table, struct out *o,
 	case CSV_OCCURRENCES:
 		csv_occurrences(r, o);
 		break;
+	case CSV_SERVICES:
+		csv_services(r, o);
+		break;
+	case CSV_ONIONS:
+		csv_onions(r, o);
+		break;
 	case CSV_NTABLES:
 		break;
 	}
 	return 0;
 }
 
-/* Writes the six tables as NAME.csv into dir (created 0700). */
+/* Writes the eight tables as NAME.csv into dir (created 0700). */
 int
 report_csv_write_dir(const struct report *r, const char *dir, char **cause)
 {
@@ -378,7 +443,7 @@ report_csv_write_dir(const struct report *r, const char *dir, char **cause)
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd == -1) {
 		*cause = xasprintf("-o %s: %s (csv without --table writes "
-		    "six files into a directory)", dir, strerror(errno));
+		    "eight files into a directory)", dir, strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < CSV_NTABLES && rc == 0; i++) {

@@ -108,6 +108,32 @@ struct rep_finding {
 	size_t		 nocc_total;	/* in range (nocc: the newest held) */
 };
 
+/* A local onion service (schema/003), its address as LogTargets kept it. */
+struct rep_service {
+	int64_t		 session;
+	char		*address;
+	char		*source;
+	int64_t		 first_seen;
+	long		 rend_circuits;
+	long		 rend_open;
+	long		 intro_circuits;
+	int64_t		 first_rend;
+	int64_t		 last_rend;
+};
+
+/* An onion destination of the applications (client side). */
+struct rep_onion {
+	char		*target;	/* as LogTargets kept it */
+	int		 port;		/* -1: unknown */
+	long		 streams;
+	long		 circuits;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+	char		*apps_raw;	/* app ids as stored */
+	size_t		*apps;		/* indexes into report.apps, sorted */
+	size_t		 napps;
+};
+
 struct report {
 	struct store		*store;
 	struct store_range	 range;
@@ -127,6 +153,11 @@ struct report {
 	size_t			 nunits;
 	struct rep_finding	*findings;
 	size_t			 nfindings, cfindings;
+	struct rep_service	*services;
+	size_t			 nservices, cservices;
+	struct rep_onion	*onions;
+	size_t			 nonions, conions;
+	long			 onion_streams;
 	long			 nstreams;
 	long			 sev[REPORT_NSEV];	/* by enum severity */
 	long			*share;		/* napps x napps, units shared */
@@ -184,6 +215,10 @@ void	report_finding_row(const struct rep_finding *,
 	    struct store_finding_row *);
 /* "Tor session 3", "2 Tor sessions", "all 5 Tor sessions", raw. */
 void	report_range_title(const struct report *, struct buf *);
+/* An onion destination's application labels (allocated array of
+ * pointers into r, sorted, one label once); returns how many. */
+size_t	report_onion_labels(const struct report *, const struct rep_onion *,
+	    const char ***);
 /* "nick $ABCDEF01", raw, '?' when unknown. */
 void	report_exit_name(struct buf *, const struct rep_circ *);
 
@@ -194,7 +229,7 @@ void	report_json_write(const struct report *, struct out *);
 void	report_html_write(const struct report *, struct out *);
 /* One CSV table (enum csv_table of report_csv.c).  0, or -1 with *cause. */
 int	report_csv_write(const struct report *, int, struct out *, char **);
-/* The six tables as NAME.csv into a directory.  0, or -1 with *cause. */
+/* The eight tables as NAME.csv into a directory.  0, or -1 with *cause. */
 int	report_csv_write_dir(const struct report *, const char *, char **);
 
 #endif

@@ -358,6 +358,70 @@ json_findings(const struct report *r, struct out *o)
 	}
 }
 
+/* The local onion services (schema/003). */
+static void
+json_services(const struct report *r, struct out *o)
+{
+	struct buf *b = &o->b;
+	size_t i;
+
+	for (i = 0; i < r->nservices; i++) {
+		const struct rep_service *v = &r->services[i];
+
+		buf_printf(b, "%s\n    {\"session\": %" PRId64 ", \"service\": ",
+		    i > 0 ? "," : "", v->session);
+		buf_json_strz(b, v->address);
+		buf_adds(b, ", \"source\": ");
+		buf_json_strz(b, v->source);
+		buf_adds(b, ", \"first_seen\": ");
+		json_time(b, v->first_seen);
+		buf_printf(b, ", \"rend_circuits\": %ld, \"rend_open\": %ld, "
+		    "\"intro_circuits\": %ld, \"first_rend\": ",
+		    v->rend_circuits, v->rend_open, v->intro_circuits);
+		json_time(b, v->first_rend);
+		buf_adds(b, ", \"last_rend\": ");
+		json_time(b, v->last_rend);
+		buf_addc(b, '}');
+		out_maybe_flush(o);
+	}
+}
+
+/* The onion destinations the applications reached. */
+static void
+json_onions(const struct report *r, struct out *o)
+{
+	struct buf *b = &o->b;
+	const char **labels;
+	size_t i, j, n;
+
+	for (i = 0; i < r->nonions; i++) {
+		const struct rep_onion *v = &r->onions[i];
+
+		buf_adds(b, i > 0 ? ",\n    {\"target\": " : "\n    {\"target\": ");
+		buf_json_strz(b, v->target);
+		buf_adds(b, ", \"port\": ");
+		if (v->port >= 0)
+			buf_printf(b, "%d", v->port);
+		else
+			buf_adds(b, "null");
+		buf_adds(b, ", \"apps\": [");
+		n = report_onion_labels(r, v, &labels);
+		for (j = 0; j < n; j++) {
+			if (j > 0)
+				buf_adds(b, ", ");
+			buf_json_strz(b, labels[j]);
+		}
+		free(labels);
+		buf_printf(b, "], \"streams\": %ld, \"circuits\": %ld, "
+		    "\"first_seen\": ", v->streams, v->circuits);
+		json_time(b, v->first_seen);
+		buf_adds(b, ", \"last_seen\": ");
+		json_time(b, v->last_seen);
+		buf_addc(b, '}');
+		out_maybe_flush(o);
+	}
+}
+
 /* Ends a list of n elements: on a line of its own unless it is empty. */
 static void
 json_list_end(struct buf *b, size_t n)
@@ -392,7 +456,17 @@ report_json_write(const struct report *r, struct out *o)
 	json_list_end(b, r->nfindings);
 	buf_printf(b, ",\n  \"summary\": {\"streams\": %ld, \"circuits\": %zu, "
 	    "\"apps\": %zu, \"findings\": {\"critical\": %ld, \"warning\": "
-	    "%ld, \"notice\": %ld, \"info\": %ld}}\n}\n", r->nstreams,
+	    "%ld, \"notice\": %ld, \"info\": %ld}, \"services\": %zu, "
+	    "\"onion_streams\": %ld}", r->nstreams,
 	    r->ncircs, r->napps, r->sev[SEV_CRITICAL], r->sev[SEV_WARNING],
-	    r->sev[SEV_NOTICE], r->sev[SEV_INFO]);
+	    r->sev[SEV_NOTICE], r->sev[SEV_INFO], r->nservices,
+	    r->onion_streams);
+	/* 0.2 (onion services): after 0.1's keys, which keep their places. */
+	buf_adds(b, ",\n  \"services\": [");
+	json_services(r, o);
+	json_list_end(b, r->nservices);
+	buf_adds(b, ",\n  \"onion_targets\": [");
+	json_onions(r, o);
+	json_list_end(b, r->nonions);
+	buf_adds(b, "\n}\n");
 }

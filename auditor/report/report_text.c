@@ -607,6 +607,82 @@ text_shared_circuits(const struct report *r, struct out *o)
 	table_print(&t, o);
 }
 
+/* The local onion services and the onion destinations, when there are. */
+static void
+text_onions(const struct report *r, struct out *o)
+{
+	static const struct text_col scols[] = {
+		{ "SESSION", 1, 0 }, { "SERVICE", 0, 0 }, { "LEARNT FROM", 0, 0 },
+		{ "REND", 1, 0 }, { "OPEN", 1, 0 }, { "INTRO", 1, 0 },
+		{ "FIRST REND", 0, 0 }, { "LAST REND", 0, 0 }
+	};
+	static const struct text_col ocols[] = {
+		{ "TARGET", 0, 0 }, { "STREAMS", 1, 0 }, { "CIRCUITS", 1, 0 },
+		{ "FIRST", 0, 0 }, { "LAST", 0, 0 }, { "APPLICATIONS", 0, 0 }
+	};
+	struct text_table t;
+	char x[TIME_RFC3339_LEN];
+	const char **labels;
+	struct buf v;
+	size_t i, j, n, c0;
+
+	if (r->nservices > 0) {
+		buf_adds(&o->b, "\nONION SERVICES OF THIS TOR (rendezvous "
+		    "circuits: clients served)\n");
+		c0 = r->nsessions > 1 ? 0 : 1;
+		table_init(&t, scols + c0, sizeof scols / sizeof scols[0] - c0);
+		for (i = 0; i < r->nservices; i++) {
+			const struct rep_service *sv = &r->services[i];
+
+			table_row(&t);
+			if (c0 == 0)
+				table_set(&t, 0, "%" PRId64, sv->session);
+			table_set_esc(&t, 1 - c0, sv->address);
+			table_set_esc(&t, 2 - c0, sv->source);
+			table_set(&t, 3 - c0, "%ld", sv->rend_circuits);
+			table_set(&t, 4 - c0, "%ld", sv->rend_open);
+			table_set(&t, 5 - c0, "%ld", sv->intro_circuits);
+			tshort(r, sv->first_rend, x);
+			table_set(&t, 6 - c0, "%s", x);
+			tshort(r, sv->last_rend, x);
+			table_set(&t, 7 - c0, "%s", x);
+		}
+		table_print(&t, o);
+	}
+	if (r->nonions == 0)
+		return;
+	buf_adds(&o->b, "\nONION SERVICES REACHED\n");
+	table_init(&t, ocols, sizeof ocols / sizeof ocols[0]);
+	buf_init(&v);
+	for (i = 0; i < r->nonions; i++) {
+		const struct rep_onion *ov = &r->onions[i];
+
+		table_row(&t);
+		buf_reset(&v);
+		buf_adds(&v, ov->target);
+		if (ov->port >= 0)
+			buf_printf(&v, ":%d", ov->port);
+		table_set_esc(&t, 0, buf_cstr(&v));
+		table_set(&t, 1, "%ld", ov->streams);
+		table_set(&t, 2, "%ld", ov->circuits);
+		tshort(r, ov->first_seen, x);
+		table_set(&t, 3, "%s", x);
+		tshort(r, ov->last_seen, x);
+		table_set(&t, 4, "%s", x);
+		buf_reset(&v);
+		n = report_onion_labels(r, ov, &labels);
+		for (j = 0; j < n; j++) {
+			if (j > 0)
+				buf_adds(&v, ", ");
+			buf_adds(&v, labels[j]);
+		}
+		free(labels);
+		table_set_esc(&t, 5, n > 0 ? buf_cstr(&v) : NULL);
+	}
+	buf_free(&v);
+	table_print(&t, o);
+}
+
 void
 report_text_write(const struct report *r, struct out *o)
 {
@@ -617,4 +693,5 @@ report_text_write(const struct report *r, struct out *o)
 	text_sharing(r, o);
 	text_findings(r, o);
 	text_shared_circuits(r, o);
+	text_onions(r, o);
 }

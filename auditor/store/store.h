@@ -70,6 +70,8 @@ struct store_circ {
 	int64_t		 closed;
 	const char	*reason;
 	const char	*remote_reason;
+	const char	*rend_query;	/* the onion address it works for, as
+					   LogTargets allows, or NULL */
 };
 /* Inserts or updates; NULL strings and 0 times leave what is stored. */
 void	store_circuit(struct store *, const struct store_circ *);
@@ -106,6 +108,13 @@ struct store_stream {
 void	store_stream(struct store *, const struct store_stream *);
 void	store_attach(struct store *, int64_t, uint64_t, uint64_t, int64_t);
 void	store_relay(struct store *, const char *, const char *, int64_t);
+/*
+ * A local onion service of the session (its address as LogTargets
+ * allows) and how it was learnt: "detached", "current" (GETINFO
+ * onions/...) or "circuits" (REND_QUERY on an HS_SERVICE_* circuit).
+ */
+void	store_service(struct store *, int64_t, const char *, const char *,
+	    int64_t);
 /* The id of an application identity (created when new). */
 int64_t	store_app(struct store *, const char *, const char *, const char *);
 /* An update of an occurrence of a cause (judge.h: a finding is a cause). */
@@ -293,6 +302,37 @@ int	store_each_stream(struct store *, const struct store_range *,
 /* The causes with an occurrence in the range, most severe first. */
 int	store_each_finding(struct store *, const struct store_range *,
 	    void (*)(const struct store_finding_row *, void *), void *, char **);
+/* A local onion service (schema/003) with its circuits in the range. */
+struct store_service_row {
+	int64_t		 session;
+	const char	*address;	/* as LogTargets allowed */
+	const char	*source;	/* detached, current, circuits */
+	int64_t		 first_seen;
+	long		 rend_circuits;	/* HS_SERVICE_REND */
+	long		 rend_open;	/* of them, open (session not ended) */
+	long		 intro_circuits;	/* HS_SERVICE_INTRO */
+	int64_t		 first_rend;	/* 0: none */
+	int64_t		 last_rend;
+};
+/* The local onion services of the sessions in range. */
+int	store_each_service(struct store *, const struct store_range *,
+	    void (*)(const struct store_service_row *, void *), void *,
+	    char **);
+
+/* An onion destination the applications reached (client side). */
+struct store_onion_row {
+	const char	*target;	/* "h:….onion", "….onion", "onion" */
+	int		 target_port;	/* -1: unknown */
+	long		 streams;
+	long		 circuits;	/* distinct */
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+	const char	*apps;		/* app ids, comma separated, or NULL */
+};
+/* The streams in range to onion targets, by target and port. */
+int	store_each_onion_target(struct store *, const struct store_range *,
+	    void (*)(const struct store_onion_row *, void *), void *,
+	    char **);
 /* How many streams the range holds: 0 or -1 with *cause. */
 int	store_count_streams(struct store *, const struct store_range *,
 	    long *, char **);

@@ -47,6 +47,7 @@ enum op_type {
 	OP_APP,
 	OP_FINDING,		/* a cause's upsert, then OP_OCCURRENCE */
 	OP_ACK,
+	OP_SERVICE,		/* a local onion service (schema/003) */
 	OP_STREAM_INSERT,	/* not queued: how op_run writes a new stream */
 	OP_OCCURRENCE,		/* not queued: an OP_FINDING's occurrence */
 	OP_CAUSE_UNDO,		/* not queued: a cause left without one */

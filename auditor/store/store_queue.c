@@ -24,11 +24,11 @@ const struct op_stmt store_op_sql[OP__COUNT] = {
 	[OP_SESSION_TOUCH] = { 2, 0,
 	    "UPDATE tor_session SET last_event = max(coalesce(last_event, 0), "
 	    "?2) WHERE id = ?1" },
-	[OP_CIRCUIT] = { 5, 9,
+	[OP_CIRCUIT] = { 5, 10,
 	    "INSERT INTO circuit(session, circ_id, created, built, closed, "
 	    "status, purpose, build_flags, path, exit_fp, exit_nick, "
-	    "conflux_id, reason, remote_reason) VALUES (?1, ?2, ?3, ?4, ?5, "
-	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+	    "conflux_id, reason, remote_reason, rend_query) VALUES (?1, ?2, "
+	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
 	    "ON CONFLICT(session, circ_id) DO UPDATE SET "
 	    "status = coalesce(excluded.status, status), "
 	    "purpose = coalesce(excluded.purpose, purpose), "
@@ -41,7 +41,8 @@ const struct op_stmt store_op_sql[OP__COUNT] = {
 	    "built = coalesce(built, excluded.built), "
 	    "closed = coalesce(excluded.closed, closed), "
 	    "reason = coalesce(excluded.reason, reason), "
-	    "remote_reason = coalesce(excluded.remote_reason, remote_reason)" },
+	    "remote_reason = coalesce(excluded.remote_reason, remote_reason), "
+	    "rend_query = coalesce(excluded.rend_query, rend_query)" },
 	[OP_STREAM] = { 13, 12,
 	    "INSERT INTO stream(session, stream_id, circ_id, app, pid, uid, "
 	    "nym_epoch, session_group, target_port, opened, succeeded, closed, "
@@ -146,6 +147,14 @@ const struct op_stmt store_op_sql[OP__COUNT] = {
 	    "occurrence o WHERE o.cause = cause.id)" },
 	[OP_ACK] = { 1, 1,
 	    "UPDATE cause SET acknowledged = 1, ack_at = ?1 WHERE key = ?2" },
+	/* A local onion service: what said so first stays, unless a
+	 * GETINFO names it later (then that is its source). */
+	[OP_SERVICE] = { 2, 2,
+	    "INSERT INTO onion_service(session, first_seen, address, source) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(session, address) DO UPDATE "
+	    "SET first_seen = min(first_seen, excluded.first_seen), "
+	    "source = CASE WHEN excluded.source = 'circuits' THEN source "
+	    "ELSE excluded.source END" },
 	/*
 	 * A stream whose NEW event is in the op (opened is set) has no row
 	 * yet, almost always: a plain INSERT costs less than the upsert
@@ -414,6 +423,7 @@ store_circuit(struct store *s, const struct store_circ *c)
 		fold_str(s, o, 6, c->conflux_id, 1);
 		fold_str(s, o, 7, c->reason, 1);
 		fold_str(s, o, 8, c->remote_reason, 1);
+		fold_str(s, o, 9, c->rend_query, 1);
 		return;
 	}
 	if ((o = op_new(s, OP_CIRCUIT)) == NULL)
@@ -433,6 +443,23 @@ store_circuit(struct store *s, const struct store_circ *c)
 	op_str(s, o, 6, c->conflux_id);
 	op_str(s, o, 7, c->reason);
 	op_str(s, o, 8, c->remote_reason);
+	op_str(s, o, 9, c->rend_query);
+	store_maybe_flush(s);
+}
+
+void
+store_service(struct store *s, int64_t session, const char *address,
+    const char *source, int64_t ts)
+{
+	struct op *o;
+
+	if (address == NULL || source == NULL ||
+	    (o = op_new(s, OP_SERVICE)) == NULL)
+		return;
+	op_int(o, 0, session, 1);
+	op_int(o, 1, ts, 1);
+	op_str(s, o, 0, address);
+	op_str(s, o, 1, source);
 	store_maybe_flush(s);
 }
 

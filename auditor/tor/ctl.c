@@ -611,6 +611,9 @@ ctl_session_begin(struct ctl *c, const struct reply *r)
 	    ctl_getinfo_done);
 	ctl_send(c, "GETCONF SocksPort TransPort DNSPort HTTPTunnelPort",
 	    ctl_getconf_done);
+	/* The onion services added with ADD_ONION Flags=Detach (the
+	 * pipeline's, by its key); not part of the start-up. */
+	ctl_send(c, "GETINFO onions/detached", NULL);
 }
 
 /* The probe's answer: Tor's own port starts a session, a filter not. */

@@ -39,9 +39,12 @@ sqlite3 "$db" "SELECT id, rule, severity, session, circ_id, listener, ident_a,
 "$ISOAUDIT" report --db "$db" --all --format json >"$T/report.json" 2>"$T/report.err" ||
     { cat "$T/report.err"; fail "report on the 0.1 database"; }
 [ ! -s "$T/report.err" ] || { cat "$T/report.err"; fail "report wrote to stderr"; }
-# Every step there is (schema/*.sql, run from the top of the tree).
-steps=$(ls schema/[0-9]*.sql | wc -l)
-[ "$(sqlite3 "$db" 'PRAGMA user_version')" = "$steps" ] || fail "not migrated to step $steps"
+# Every step since (schema/*.sql), the onion step included.
+steps=$(ls "$(dirname "$0")"/../../schema/[0-9]*.sql | wc -l)
+[ "$(sqlite3 "$db" 'PRAGMA user_version')" = "$steps" ] ||
+    fail "not migrated to step $steps"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_master WHERE name = 'onion_service'")" = 1 ] ||
+    fail "no onion_service table after the onion step"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_master WHERE name = 'finding'")" = 0 ] ||
     fail "the finding table is still there"
 [ "$(sqlite3 "$db" 'PRAGMA integrity_check')" = ok ] || fail "integrity_check"

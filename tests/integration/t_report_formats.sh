@@ -237,7 +237,9 @@ for x, fid in zip(f, (1, 2, 3, 4)):
 assert a["occurrences"][0]["exit"] == "B" * 40, a["occurrences"]
 assert u["occurrences"][0]["exit"] is None and u["occurrences"][0]["circuit"] is None
 assert r["summary"] == {"streams": 8, "circuits": 5, "apps": 6,
-    "findings": {"critical": 2, "warning": 1, "notice": 0, "info": 1}}, r["summary"]
+    "findings": {"critical": 2, "warning": 1, "notice": 0, "info": 1},
+    "services": 0, "onion_streams": 0}, r["summary"]
+assert r["services"] == [] and r["onion_targets"] == [], list(r)
 PY
 grep -q "$(printf '\033')" "$T/json.out" && fail "raw ESC in the JSON"
 ok "JSON: the SPEC shape, escaped, bad stored arrays as []"

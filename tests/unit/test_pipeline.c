@@ -88,8 +88,9 @@ struct o_session {
 struct o_circ {
 	uint64_t	 id;
 	char		*status, *purpose, *exit_fp, *exit_nick, *conflux;
+	char		*onion;
 	int64_t		 created, ts;
-	int		 closing;
+	int		 closing, service;
 };
 
 struct o_stream {
@@ -201,6 +202,8 @@ ob_circ(const struct pipeline_view_circ *c, void *arg)
 	o->created = c->created;
 	o->ts = c->ts;
 	o->closing = c->closing;
+	o->onion = dup0(c->onion);
+	o->service = c->service;
 }
 
 static void
@@ -382,6 +385,7 @@ tp_teardown(void **state)
 		free(t->circ[i].exit_fp);
 		free(t->circ[i].exit_nick);
 		free(t->circ[i].conflux);
+		free(t->circ[i].onion);
 	}
 	for (i = 0; i < t->nstr; i++) {
 		free(t->str[i].status);
@@ -2042,6 +2046,254 @@ test_dns_one_port(void **state)
 	assert_non_null(finding_on(t, RULE_UNISOLATED_PORT, "127.0.0.1:20107"));
 }
 
+/* --- onion services, both sides -------------------------------------------- */
+
+#define ONION_A	"wc5o5vtfx6rodg2h2csqcgptwtlt5distvvlwiyvkodfvq3p7gynfmqd"
+#define ONION_B	"abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx"
+#define HS_PATH	"$" FP_AUTH1 "~auth1,$" FP_AUTH0 "~auth0,$" FP_MID1 "~mid1"
+#define ONION_ISO " CLIENT_PROTOCOL=SOCKS5 NYM_EPOCH=0 SESSION_GROUP=-4" \
+	" ISO_FIELDS=SOCKS_USERNAME,SOCKS_PASSWORD,CLIENTADDR,SESSION_GROUP," \
+	"NYM_EPOCH"
+
+/*
+ * What Tor 0.4.9.11 sent on the private network when the client reached
+ * its own onion service (tests/integration/t_onion.sh): the service's
+ * intro circuit, the client's stream and rendezvous circuit, the
+ * service's rendezvous circuit (REND_QUERY only once built), an intro
+ * circuit turned HS_VANGUARDS, and a REND_QUERY that is no address.
+ */
+static void
+onion_events(struct tp *t)
+{
+	tp_start(t, 1, T(0));
+	tp_feed(t, T(1), "650 CIRC 38 BUILT " HS_PATH " BUILD_FLAGS=IS_INTERNAL,"
+	    "NEED_UPTIME PURPOSE=HS_SERVICE_INTRO HS_STATE=HSSI_CONNECTING"
+	    " REND_QUERY=" ONION_A " TIME_CREATED=2026-11-24T17:40:00.001\n");
+	tp_feed(t, T(2), "650 STREAM 174 NEW 0 " ONION_A ".onion:80"
+	    " SOURCE_ADDR=127.0.0.1:58614 PURPOSE=USER" ONION_ISO "\n");
+	tp_feed(t, T(3), "650 CIRC 66 BUILT " HS_PATH " BUILD_FLAGS=IS_INTERNAL,"
+	    "NEED_CAPACITY PURPOSE=HS_CLIENT_REND HS_STATE=HSCR_CONNECTING"
+	    " REND_QUERY=" ONION_A "\n");
+	tp_feed(t, T(4), "650 CIRC 67 LAUNCHED BUILD_FLAGS=IS_INTERNAL,"
+	    "NEED_CAPACITY PURPOSE=HS_SERVICE_REND HS_STATE=HSSR_CONNECTING\n");
+	tp_feed(t, T(5), "650 CIRC 67 BUILT " HS_PATH " BUILD_FLAGS=IS_INTERNAL,"
+	    "NEED_CAPACITY PURPOSE=HS_SERVICE_REND HS_STATE=HSSR_CONNECTING"
+	    " REND_QUERY=" ONION_A "\n");
+	tp_feed(t, T(6), "650 STREAM 174 SUCCEEDED 66 " ONION_A ".onion:80"
+	    ONION_ISO "\n");
+	tp_feed(t, T(7), "650 CIRC 38 BUILT " HS_PATH " BUILD_FLAGS=IS_INTERNAL,"
+	    "NEED_UPTIME PURPOSE=HS_VANGUARDS\n");
+	tp_feed(t, T(8), "650 CIRC 70 BUILT " HS_PATH " PURPOSE=HS_SERVICE_REND"
+	    " REND_QUERY=\"bad\\033[31m\\r\\nname\"\n");
+	tp_feed(t, T(9), "250-onions/detached=" ONION_B "\n250 OK\n");
+	tp_feed(t, T(10), "650 CIRC 67 CLOSED " HS_PATH " PURPOSE=HS_SERVICE_REND"
+	    " REND_QUERY=" ONION_A " REASON=FINISHED\n");
+}
+
+/* LogTargets hash: both sides named by the keyed hash, never in clear. */
+static void
+test_onion_hash(void **state)
+{
+	struct tp *t = *state;
+	struct tp_opts o = { PIPELINE_LINES, LOG_TARGETS_HASH, 0, NULL, 1 };
+	struct buf want;
+	char name_a[32], name_b[32], path[160];
+	const char *out;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int rows = 0;
+
+	tp_open(t, &o);
+	onion_events(t);
+	snprintf(name_a, sizeof name_a, "%s.onion", tp_hash(t, ONION_A ".onion"));
+	snprintf(name_b, sizeof name_b, "%s.onion", tp_hash(t, ONION_B ".onion"));
+	out = tp_out(t);
+	assert_null(strstr(out, ONION_A));
+	assert_null(strstr(out, ONION_B));
+	assert_null(strstr(out, "bad"));
+	assert_true(printable(out, 1));
+	buf_init(&want);
+	/* Learnt once, from its first circuit; B from GETINFO. */
+	buf_printf(&want, W("001") "onion service %s (from its circuits)\n",
+	    name_a);
+	assert_non_null(strstr(out, buf_cstr(&want)));
+	assert_int_equal(count_of(out, "onion service "), 2);
+	buf_reset(&want);
+	buf_printf(&want, W("009") "onion service %s (from GETINFO "
+	    "onions/detached)\n", name_b);
+	assert_non_null(strstr(out, buf_cstr(&want)));
+	/* The client's stream: an onion target, its circuit's service. */
+	buf_reset(&want);
+	buf_printf(&want, "stream 174 NEW %s:80 from", name_a);
+	assert_non_null(strstr(out, buf_cstr(&want)));
+	buf_reset(&want);
+	buf_printf(&want, "circ 66 BUILT HS_CLIENT_REND last hop mid1 $203F4F35"
+	    " onion %s\n", name_a);
+	assert_non_null(strstr(out, buf_cstr(&want)));
+	buf_reset(&want);
+	buf_printf(&want, "circ 67 BUILT HS_SERVICE_REND last hop mid1 "
+	    "$203F4F35 service %s\n", name_a);
+	assert_non_null(strstr(out, buf_cstr(&want)));
+	/* An intro circuit turned vanguard works for no service. */
+	assert_non_null(strstr(out, "circ 38 BUILT HS_VANGUARDS last hop mid1 "
+	    "$203F4F35\n"));
+	assert_non_null(strstr(out, "circ 70 BUILT HS_SERVICE_REND last hop "
+	    "mid1 $203F4F35\n"));
+	buf_free(&want);
+
+	/* The viewer is told the same names. */
+	assert_int_equal(t->ncirc, 7);
+	assert_string_equal(t->circ[0].onion, name_a);
+	assert_true(t->circ[0].service);
+	assert_string_equal(t->circ[1].onion, name_a);
+	assert_false(t->circ[1].service);
+	assert_string_equal(t->circ[2].onion, "");	/* LAUNCHED */
+	assert_string_equal(t->circ[3].onion, name_a);
+	assert_true(t->circ[3].service);
+	assert_string_equal(t->circ[4].onion, "");	/* vanguard now */
+	assert_string_equal(t->circ[5].onion, "");	/* no address */
+	assert_true(t->circ[6].closing);
+	assert_string_equal(t->circ[6].onion, name_a);
+
+	/* The store: the services and each circuit's service. */
+	pipeline_session_end(t->p, 1, "done", T(11));
+	snprintf(path, sizeof path, "%s/isoaudit.db", t->dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT address, source, "
+	    "first_seen FROM onion_service ORDER BY first_seen", -1, &st,
+	    NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		const char *src = (const char *)sqlite3_column_text(st, 1);
+
+		assert_string_equal(a, rows == 0 ? name_a : name_b);
+		assert_string_equal(src, rows == 0 ? "circuits" : "detached");
+		assert_int_equal(sqlite3_column_int64(st, 2), rows == 0 ?
+		    T(1) : T(9));
+		rows++;
+	}
+	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
+	assert_int_equal(rows, 2);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT circ_id, rend_query, "
+	    "purpose FROM circuit WHERE rend_query IS NOT NULL ORDER BY circ_id",
+	    -1, &st, NULL), SQLITE_OK);
+	rows = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		static const int64_t ids[] = { 38, 66, 67 };
+
+		assert_int_equal(sqlite3_column_int64(st, 0), ids[rows]);
+		assert_string_equal((const char *)sqlite3_column_text(st, 1),
+		    name_a);
+		rows++;
+	}
+	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
+	assert_int_equal(rows, 3);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT target, target_port "
+	    "FROM stream WHERE stream_id = 174", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), name_a);
+	assert_int_equal(sqlite3_column_int(st, 1), 80);
+	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* A service the report reads back: counts of its circuits (the row's
+ * strings live during the call only: its source is checked there). */
+static void
+svc_row(const struct store_service_row *row, void *arg)
+{
+	struct store_service_row *out = arg;
+
+	if (row->rend_circuits == 0)
+		return;
+	assert_string_equal(row->source, "circuits");
+	*out = *row;
+	out->address = out->source = NULL;
+}
+
+static void
+test_onion_report_rows(void **state)
+{
+	struct tp *t = *state;
+	struct tp_opts o = { PIPELINE_LINES, LOG_TARGETS_HASH, 0, NULL, 1 };
+	struct store_range rg = { 0, 0, 0 };
+	struct store_service_row row;
+	char *cause = NULL;
+
+	tp_open(t, &o);
+	onion_events(t);
+	store_flush(t->pc.store);
+	memset(&row, 0, sizeof row);
+	assert_int_equal(store_each_service(t->pc.store, &rg, svc_row, &row,
+	    &cause), 0);
+	assert_int_equal(row.rend_circuits, 1);
+	assert_int_equal(row.rend_open, 0);	/* 67 closed */
+	/* Its one intro circuit became a vanguard circuit. */
+	assert_int_equal(row.intro_circuits, 0);
+	/* Another rendezvous circuit, open while the session is. */
+	tp_feed(t, T(12), "650 CIRC 71 BUILT " HS_PATH " PURPOSE=HS_SERVICE_REND"
+	    " TIME_CREATED=2026-11-24T17:40:00.012 REND_QUERY=" ONION_A "\n");
+	store_flush(t->pc.store);
+	memset(&row, 0, sizeof row);
+	assert_int_equal(store_each_service(t->pc.store, &rg, svc_row, &row,
+	    &cause), 0);
+	assert_int_equal(row.rend_circuits, 2);
+	assert_int_equal(row.rend_open, 1);
+	assert_int_equal(row.last_rend, T(12));
+}
+
+/* LogTargets none: which service is not kept, that it is one is. */
+static void
+test_onion_none(void **state)
+{
+	struct tp *t = *state;
+	struct tp_opts o = { PIPELINE_LINES, LOG_TARGETS_NONE, 0, NULL, 0 };
+	const char *out;
+
+	tp_open(t, &o);
+	onion_events(t);
+	out = tp_out(t);
+	assert_null(strstr(out, ONION_A));
+	assert_null(strstr(out, ONION_B));
+	assert_null(strstr(out, "h:"));
+	assert_non_null(strstr(out, W("001") "onion service onion service 1 "
+	    "(from its circuits)\n"));
+	assert_non_null(strstr(out, "onion service onion service 2 (from "
+	    "GETINFO onions/detached)\n"));
+	assert_non_null(strstr(out, "stream 174 NEW onion port 80 from"));
+	assert_non_null(strstr(out, "HS_CLIENT_REND last hop mid1 $203F4F35"
+	    " onion onion\n"));
+	assert_non_null(strstr(out, "HS_SERVICE_REND last hop mid1 $203F4F35"
+	    " service onion service 1\n"));
+}
+
+/* LogTargets plain: the addresses; a list of them from GETINFO. */
+static void
+test_onion_plain(void **state)
+{
+	struct tp *t = *state;
+	struct tp_opts o = { PIPELINE_LINES, LOG_TARGETS_PLAIN, 0, NULL, 0 };
+	const char *out;
+
+	tp_open(t, &o);
+	onion_events(t);
+	tp_feed(t, T(20), "250+onions/detached=\n" ONION_A "\n"
+	    "zzzz\033x\n" "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	    "\n.\n250 OK\n");
+	out = tp_out(t);
+	assert_non_null(strstr(out, "onion service " ONION_A ".onion (from "
+	    "its circuits)\n"));
+	/* A's source is better now; the byte that is no address is not. */
+	assert_non_null(strstr(out, "onion service " ONION_A ".onion (from "
+	    "GETINFO onions/detached)\n"));
+	assert_non_null(strstr(out, "onion service bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	    "bbbbbbbbbbbbbbbbbbbbbbbbbb.onion (from GETINFO onions/detached)"));
+	assert_null(strstr(out, "zzzz"));
+	assert_true(printable(out, 1));
+	assert_non_null(strstr(out, "stream 174 NEW " ONION_A ".onion:80"));
+}
+
 int
 main(void)
 {
@@ -2075,6 +2327,10 @@ main(void)
 		TP_TEST(test_malformed_counted),
 		TP_TEST(test_dns_ports),
 		TP_TEST(test_dns_one_port),
+		TP_TEST(test_onion_hash),
+		TP_TEST(test_onion_report_rows),
+		TP_TEST(test_onion_none),
+		TP_TEST(test_onion_plain),
 	};
 
 	if (sodium_init() == -1)

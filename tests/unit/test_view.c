@@ -2599,12 +2599,108 @@ test_hostile_strings(void **state)
 	free(huge_ident);
 }
 
+/* --- onion services -------------------------------------------------------- */
+
+#define SVC	"h:0123456789ab.onion"
+
+static void
+hs_circ(struct view *v, uint64_t id, const char *status, const char *purpose,
+    const char *onion, int service, int64_t ts)
+{
+	struct pipeline_view_circ e;
+
+	memset(&e, 0, sizeof e);
+	e.id = id;
+	e.status = status;
+	e.purpose = purpose;
+	e.exit_fp = FP1;
+	e.exit_nick = "mid1";
+	e.conflux = "";
+	e.ts = ts;
+	e.closing = strcmp(status, "CLOSED") == 0;
+	e.onion = onion;
+	e.service = service;
+	view_circ(&e, v);
+}
+
+/*
+ * A local service's rendezvous circuits are counted once each (when Tor
+ * names the service), open until they close; an intro circuit that turns
+ * vanguard leaves its service; the circuits panel shows them last, under
+ * their service's line, and a client's circuit names the service it
+ * reaches.
+ */
+static void
+test_onion_services(void **state)
+{
+	struct view *v = *state;
+	const struct vservice *sv;
+	struct panel_state ps;
+	struct rows r;
+	long at, head;
+
+	session(v, PIPELINE_START, 1, T(0));
+	view_service(SVC, "detached", T(0), v);
+	hs_circ(v, 38, "BUILT", "HS_SERVICE_INTRO", SVC, 1, T(1));
+	hs_circ(v, 67, "LAUNCHED", "HS_SERVICE_REND", "", 0, T(2));
+	hs_circ(v, 67, "BUILT", "HS_SERVICE_REND", SVC, 1, T(3));
+	hs_circ(v, 67, "BUILT", "HS_SERVICE_REND", SVC, 1, T(3));
+	hs_circ(v, 68, "BUILT", "HS_SERVICE_REND", SVC, 1, T(4));
+	hs_circ(v, 66, "BUILT", "HS_CLIENT_REND", SVC, 0, T(4));
+	circ_built(v, 5, FP1, "exitA", T(4));
+	sv = view_service_find(v, SVC);
+	assert_non_null(sv);
+	assert_string_equal(sv->source, "detached");
+	assert_int_equal(sv->rend_total, 2);
+	assert_int_equal(sv->rend_open, 2);
+	assert_int_equal(sv->intro_open, 1);
+	assert_int_equal(sv->last_rend, T(4));
+	hs_circ(v, 67, "CLOSED", "HS_SERVICE_REND", SVC, 1, T(5));
+	hs_circ(v, 38, "BUILT", "HS_VANGUARDS", "", 0, T(5));
+	assert_int_equal(sv->rend_total, 2);
+	assert_int_equal(sv->rend_open, 1);
+	assert_int_equal(sv->intro_open, 0);
+
+	rows_init(&r);
+	ps_init(&ps, NULL, T(60));
+	build(&panel_circuits, v, &ps, &r);
+	head = -1;
+	for (at = 0; at < (long)r.n; at++)
+		if (r.v[at].kind == ROW_NOTE && strstr(r.v[at].cells[0],
+		    "onion service " SVC) != NULL)
+			head = at;
+	assert_true(head >= 0);
+	assert_non_null(strstr(r.v[head].cells[0], "(ADD_ONION, detached): "
+	    "2 rendezvous circuits (clients served), 1 open"));
+	/* Its open rendezvous circuit comes under it, the rest before. */
+	at = row_find(&r, ROW_CIRC, 68);
+	assert_int_equal(at, head + 1);
+	assert_true(ends_with(r.v[at].cells[7], "service " SVC));
+	assert_true(row_find(&r, ROW_CIRC, 66) < head);
+	assert_true(ends_with(r.v[row_find(&r, ROW_CIRC, 66)].cells[7],
+	    "onion " SVC));
+	assert_true(row_find(&r, ROW_CIRC, 38) < head);
+	assert_true(row_find(&r, ROW_CIRC, 5) < head);
+	/* A filter on the service finds its circuits. */
+	ps.filter = "0123456789ab";
+	build(&panel_circuits, v, &ps, &r);
+	assert_int_equal(row_find(&r, ROW_CIRC, 5), -1);
+	assert_true(row_find(&r, ROW_CIRC, 68) >= 0);
+	assert_true(row_find(&r, ROW_CIRC, 66) >= 0);
+	rows_clear(&r);
+
+	/* A new Tor session: told again by the pipeline. */
+	session(v, PIPELINE_START, 2, T(70));
+	assert_null(view_service_find(v, SVC));
+}
+
 int
 main(void)
 {
 #define VT_TEST(f) cmocka_unit_test_setup_teardown(f, vt_setup, vt_teardown)
 	const struct CMUnitTest tests[] = {
 		VT_TEST(test_session_lifecycle),
+		VT_TEST(test_onion_services),
 		VT_TEST(test_session_end_unattached),
 		VT_TEST(test_circuit_built),
 		VT_TEST(test_circuit_close),

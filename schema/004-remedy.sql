@@ -1,4 +1,4 @@
--- 003-remedy: what to do about a cause, as the system's profile words it
+-- 004-remedy: what to do about a cause, as the system's profile words it
 -- (profile.c; SPEC.md "Profiles").  Set when the cause is made and kept
 -- current; NULL where no profile has advice (the findings table in the
 -- README applies) and for causes from before this step.
