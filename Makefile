@@ -3,6 +3,8 @@
 #   make check      deps, ASan+UBSan build, unit then integration tests
 #   make valgrind   unit tests and replays under valgrind
 #   make demo       a private Tor network on loopback with isoaudit on it
+#   make docs       docs/profiles.md and isoaudit.conf(5)'s profiles, from
+#                   the binary's tables (t_docs checks they are current)
 #   make install PREFIX=/usr/local DESTDIR=
 
 VERSION	 = 0.1.0
@@ -106,6 +108,11 @@ fuzz: deps
 bench: deps isoaudit
 	@sh bench/run
 
+# The system profiles' documentation is generated from `isoaudit config
+# --profiles` (and the titles and marker files of profile.c), never edited.
+docs: isoaudit
+	python3 scripts/gen-profiles ./isoaudit
+
 unit: $(addprefix $(A)/,$(UNITS))
 	@for t in $(UNITS); do $(A)/$$t || exit 1; done
 
@@ -172,7 +179,7 @@ install: isoaudit
 	install -m 0644 docs/isoaudit.1 $(DESTDIR)$(MANDIR)/man1/isoaudit.1
 	install -m 0644 docs/isoaudit.conf.5 $(DESTDIR)$(MANDIR)/man5/isoaudit.conf.5
 	install -m 0644 README.md docs/architecture.md docs/dashboard.md \
-	    docs/schema.md $(DESTDIR)$(DOCDIR)/
+	    docs/profiles.md docs/schema.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
@@ -184,5 +191,5 @@ uninstall:
 clean:
 	rm -rf build isoaudit
 
-.PHONY: all deps check demo unit integration valgrind check-layers install \
+.PHONY: all deps check demo docs unit integration valgrind check-layers install \
 	uninstall clean fuzz bench

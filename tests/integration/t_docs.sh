@@ -75,3 +75,16 @@ grep -q "$T/bad.conf:2: App takes a listener and a label" "$T/err" || { cat "$T/
 "$ISOAUDIT" -c "$T/bad.conf" monitor >/dev/null 2>"$T/err2"
 [ $? -eq 2 ] || fail "monitor with a bad config: want exit 2"
 ok "config errors name FILE:LINE"
+
+# docs/profiles.md and the PROFILES section of isoaudit.conf(5) are exactly
+# what scripts/gen-profiles makes from this binary's `config --profiles`:
+# the documentation cannot drift from the tables (make docs regenerates).
+command -v python3 >/dev/null 2>&1 || fail "python3 is needed for scripts/gen-profiles"
+python3 "$docs/../scripts/gen-profiles" --check "$ISOAUDIT" >"$T/gen.diff" 2>"$T/gen.err" ||
+    { head -40 "$T/gen.diff"; cat "$T/gen.err"; fail "docs/profiles.md or isoaudit.conf.5 differ from the profiles of $ISOAUDIT: run make docs"; }
+for p in $("$ISOAUDIT" config --profiles | cut -f2 | sort -u); do
+	grep -q "^## .*\`Profile $p\`\$" "$docs/profiles.md" || fail "docs/profiles.md has no section for $p"
+	grep -q "^\.SS \"$(printf '%s' "$p" | sed 's/-/\\\\-/g'):" "$docs/isoaudit.conf.5" ||
+	    fail "isoaudit.conf.5 has no section for $p"
+done
+ok "docs/profiles.md and isoaudit.conf(5)'s profiles are generated from the binary"
