@@ -208,8 +208,13 @@ config_use_profile(struct config *c, int id, const char *why)
 	}
 	c->nhosts = k;
 	c->profile = id;
-	free(c->profile_why);
-	c->profile_why = xstrdup(why != NULL ? why : "");
+	{
+		/* why may be the old one itself (a reload passes it on). */
+		char *old = c->profile_why;
+
+		c->profile_why = xstrdup(why != NULL ? why : "");
+		free(old);
+	}
 	if (pf == NULL)
 		return;
 	for (i = 0; i < pf->nports; i++) {

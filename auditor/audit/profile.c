@@ -185,6 +185,8 @@ static const char *const tails_control[] = {
 static const struct profile_port debian_ports[] = {
 	{ "SocksPort", NULL, 9050, 9050, "default", PORT_CREDENTIALS,
 	    ISOLATE_BY_NONE, "", DEBIAN_TOR },
+	{ "SocksPort", "unix:/run/tor/socks", 0, 0, "default (unix socket)",
+	    PORT_CREDENTIALS, ISOLATE_BY_NONE, "WorldWritable", DEBIAN_TOR },
 };
 
 static const char *const debian_control[] = {
@@ -293,21 +295,28 @@ static int
 split_listener(const char *l, char *addr, size_t alen, int *port)
 {
 	const char *colon = strrchr(l, ':');
+	char *end;
+	long v;
 	size_t n;
 
-	if (strncmp(l, "unix:", 5) == 0 || colon == NULL)
+	if (strncmp(l, "unix:", 5) == 0 || colon == NULL || colon == l)
 		return -1;
 	n = (size_t)(colon - l);
 	if (n >= 2 && l[0] == '[' && l[n - 1] == ']') {
 		l++;
 		n -= 2;
 	}
-	if (n >= alen)
+	if (n == 0 || n >= alen)
 		return -1;
 	memcpy(addr, l, n);
 	addr[n] = '\0';
-	*port = atoi(colon + 1);
-	return *port > 0 && *port < 65536 ? 0 : -1;
+	if (colon[1] < '0' || colon[1] > '9')
+		return -1;
+	v = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || v < 1 || v > 65535)
+		return -1;
+	*port = (int)v;
+	return 0;
 }
 
 /* Whether an IPv4 address is in a.b.0.0/16. */
@@ -332,9 +341,12 @@ profile_detect_listeners(const char *const *l, size_t n, char *why,
     size_t len)
 {
 	char addr[64];
+	/* Whonix's distinctive ports seen, each once (9100-9229: 130). */
+	unsigned char seen[130];
 	size_t i, whonix = 0;
 	int port, p9050 = 0, p9062 = 0, tb_netns = 0, qubes = 0;
 
+	memset(seen, 0, sizeof seen);
 	for (i = 0; i < n; i++) {
 		if (l[i] == NULL ||
 		    split_listener(l[i], addr, sizeof addr, &port) == -1)
@@ -345,12 +357,15 @@ profile_detect_listeners(const char *const *l, size_t n, char *why,
 			p9062 = 1;
 		if (port == 9050 && strcmp(addr, "10.200.1.1") == 0)
 			tb_netns = 1;
-		if (whonix_port(port))
+		/* Ports, not listeners: one port on four addresses is one. */
+		if (whonix_port(port) && !seen[port - 9100]) {
+			seen[port - 9100] = 1;
 			whonix++;
+		}
 		if (in_v4_16(addr, 10, 137) || in_v4_16(addr, 10, 138))
 			qubes = 1;
 	}
-	/* Dozens of Whonix's ports; three would be a coincidence. */
+	/* Dozens of Whonix's ports; a few would be a coincidence. */
 	if (p9050 && whonix >= 8) {
 		snprintf(why, len, "Tor listens on 9050 and %zu of "
 		    "Whonix-Gateway's ports%s", whonix, qubes ?

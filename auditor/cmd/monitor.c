@@ -227,7 +227,8 @@ monitor_profile(struct opts *o)
 	}
 	id = profile_detect_markers("/", why, sizeof why);
 	if (id == PROFILE_AUTO) {
-		log_info("profile: %s; Tor's listeners will tell", why);
+		/* Said at -v: the pipeline says what the listeners chose. */
+		log_debug("profile: %s; Tor's listeners will tell", why);
 		return;
 	}
 	w = xasprintf("detected: %s", why);

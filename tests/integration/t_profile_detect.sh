@@ -66,8 +66,7 @@ run() {
 
 # detected PROFILE WHY: the monitor said it, once, and nothing else chose.
 detected() {
-	grep -q "isoaudit: profile: no marker of Whonix, Qubes-Whonix or Tails; Tor's listeners will tell" "$T/$1.err" ||
-	    { cat "$T/$1.err"; fail "$1: the marker check was not said"; }
+	grep -q "profile" "$T/$1.err" && { cat "$T/$1.err"; fail "$1: a marker chose"; }
 	n=$(grep -c " profile $1: detected from Tor's listeners: $2\$" "$T/$1.out")
 	[ "$n" -eq 1 ] || { cat "$T/$1.out"; fail "$1: said $n times, want once: $2"; }
 }
@@ -78,7 +77,7 @@ run whonix-gateway \
     "SocksPort=127.0.0.1:9115 IPv6Traffic IsolateDestAddr IsolateDestPort" \
     "SocksPort=127.0.0.1:9150 IPv6Traffic PreferIPv6 KeepAliveIsolateSOCKSAuth" \
     "SocksPort=10.152.152.10:9180 IPv6Traffic IsolateDestAddr IsolateDestPort"
-detected whonix-gateway "Tor listens on 9050 and 141 of Whonix-Gateway's ports"
+detected whonix-gateway "Tor listens on 9050 and 99 of Whonix-Gateway's ports"
 python3 - "$T/whonix-gateway.json" <<'PY' || fail "whonix-gateway: findings"
 import json, sys
 F = json.load(open(sys.argv[1]))["findings"]
@@ -106,7 +105,7 @@ ok "whonix-gateway: NoIsolateSOCKSAuth on 9050 is one WEAK_PORT_CONFIG cause, wi
 
 # --- Qubes-Whonix: the same ports on a Qubes address ---------------------------
 run qubes-whonix "SocksPort=10.137.0.7:9104 IPv6Traffic"
-detected qubes-whonix "Tor listens on 9050 and 141 of Whonix-Gateway's ports, on a Qubes address"
+detected qubes-whonix "Tor listens on 9050 and 99 of Whonix-Gateway's ports, on a Qubes address"
 ok "qubes-whonix: detected (Whonix's ports on a 10.137.0.0/16 address)"
 
 # --- Tails ------------------------------------------------------------------------

@@ -380,7 +380,9 @@ assert by["105"]["target"] == "'@evil" and by["104"]["target"] == "'-2+3"
 assert by["106"]["app"] == "" and by["107"]["circ_id"] == ""
 assert by["100"]["opened"] == "2025-11-24T18:01:40Z"
 f = rows("findings")
-assert len(f) == 5 and f[0][-3:] == ["acknowledged", "cause", "occurrences"], f[0]
+assert len(f) == 5 and f[0][-4:] == ["acknowledged", "cause", "occurrences", "remedy"], f[0]
+# Causes made without a profile (0.1's, migrated) have no remedy.
+assert [r[17] for r in f[1:]] == ["", "", "", ""], f
 assert f[3][13] == "traffic on a TransPort \\xffA", repr(f[3][13])
 assert [r[15] for r in f[1:]] == ["v1:1", "v1:2", "v1:3", "v1:4"], f
 assert [r[16] for r in f[1:]] == ["1", "1", "1", "1"], f
