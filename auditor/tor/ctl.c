@@ -609,11 +609,13 @@ ctl_session_begin(struct ctl *c, const struct reply *r)
 	    "circuit-status stream-status net/listeners/socks "
 	    "net/listeners/trans net/listeners/dns net/listeners/httptunnel",
 	    ctl_getinfo_done);
+	/* The onion services added with ADD_ONION Flags=Detach (the
+	 * pipeline's, by its key); not part of the start-up (an older Tor
+	 * may not know the key).  Before GETCONF, whose answer ends the
+	 * start-up: a reply after it is never taken for this one's. */
+	ctl_send(c, "GETINFO onions/detached", NULL);
 	ctl_send(c, "GETCONF SocksPort TransPort DNSPort HTTPTunnelPort",
 	    ctl_getconf_done);
-	/* The onion services added with ADD_ONION Flags=Detach (the
-	 * pipeline's, by its key); not part of the start-up. */
-	ctl_send(c, "GETINFO onions/detached", NULL);
 }
 
 /* The probe's answer: Tor's own port starts a session, a filter not. */

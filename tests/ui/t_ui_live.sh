@@ -67,7 +67,7 @@ ok "D and E: the shared circuit is marked !! and red"
 ui_keys 3
 # The cause names the applications: the executables (curl copied as delta
 # and echo) with their uid; the row shows their names, the details all.
-ui_wait '^\* [0-9:]{8} critical SHARED_CIRCUIT +x[0-9]+ (delta|echo) \(uid [0-9]+\)@localhost and (delta|echo) ' 10 ||
+ui_wait '^\* [0-9:]{8} critical SHARED_CIRCUIT +x[0-9]+ (delta|echo) \(uid [0-9]+\)@localhost and (delta|echo)' 10 ||
     fail "findings panel lacks SHARED_CIRCUIT"
 ui_keys / S H A R E D _ C I R C U I T Enter
 ui_wait '^filter: SHARED_CIRCUIT \(Esc clears\)' 5 || fail "filter not shown"
