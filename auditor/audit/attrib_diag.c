@@ -36,13 +36,16 @@ attrib_diag_open(struct attrib *a)
 }
 
 /*
- * Asks the kernel for the one TCP socket src -> dst.  Returns 1 with *uid
- * and *inode, 0 when there is none, -1 when netlink does not work here.
- * Opens the netlink socket (kept in a) on first use.
+ * One NETLINK_SOCK_DIAG question: the socket of protocol proto whose
+ * four-tuple is src -> dst (as the kernel looks one up: for UDP, a packet
+ * from src arriving at dst).  Returns 1 with *out, 0 when there is none,
+ * -1 when netlink does not work here.  Opens the netlink socket (kept in
+ * a) on first use.
  */
-static int
-diag_exact(struct attrib *a, const struct sockaddr_pair *src,
-    const struct sockaddr_pair *dst, uint32_t *uid, uint32_t *inode)
+int
+attrib_diag_query(struct attrib *a, int proto,
+    const struct sockaddr_pair *src, const struct sockaddr_pair *dst,
+    struct inet_diag_msg *out)
 {
 	struct {
 		struct nlmsghdr		nlh;
@@ -64,7 +67,7 @@ diag_exact(struct attrib *a, const struct sockaddr_pair *src,
 	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	req.nlh.nlmsg_flags = NLM_F_REQUEST;
 	req.r.sdiag_family = (uint8_t)src->family;
-	req.r.sdiag_protocol = IPPROTO_TCP;
+	req.r.sdiag_protocol = (uint8_t)proto;
 	req.r.idiag_states = ~0U;
 	req.r.id.idiag_sport = htons((uint16_t)src->port);
 	req.r.id.idiag_dport = htons((uint16_t)dst->port);
@@ -88,21 +91,34 @@ diag_exact(struct attrib *a, const struct sockaddr_pair *src,
 		}
 		if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
 		    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
-			struct inet_diag_msg *m = NLMSG_DATA(h);
-
-			/*
-			 * With no such connection the kernel may answer with
-			 * a listening socket on src: not ours.
-			 */
-			if (m->idiag_state == 10 /* TCP_LISTEN */ ||
-			    m->id.idiag_dport != htons((uint16_t)dst->port))
-				return 0;
-			*uid = m->idiag_uid;
-			*inode = m->idiag_inode;
+			memcpy(out, NLMSG_DATA(h), sizeof *out);
 			return 1;
 		}
 	}
 	return 0;
+}
+
+/*
+ * The TCP connection src -> dst: 1 with its owner's *uid and *inode, 0
+ * when there is none, -1 when netlink does not work here.
+ */
+static int
+diag_exact(struct attrib *a, const struct sockaddr_pair *src,
+    const struct sockaddr_pair *dst, uint32_t *uid, uint32_t *inode)
+{
+	struct inet_diag_msg m;
+	int rc = attrib_diag_query(a, IPPROTO_TCP, src, dst, &m);
+
+	if (rc != 1)
+		return rc;
+	/* With no such connection the kernel may answer with a listening
+	 * socket on src: not ours. */
+	if (m.idiag_state == 10 /* TCP_LISTEN */ ||
+	    m.id.idiag_dport != htons((uint16_t)dst->port))
+		return 0;
+	*uid = m.idiag_uid;
+	*inode = m.idiag_inode;
+	return 1;
 }
 
 /*

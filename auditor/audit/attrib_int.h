@@ -92,6 +92,11 @@ void	attrib_format_endpoint(const struct sockaddr_pair *, char *, size_t);
 /* attrib_diag.c */
 /* Opens the NETLINK_SOCK_DIAG socket (kept in a) unless open; 0 or -1. */
 int	attrib_diag_open(struct attrib *);
+struct inet_diag_msg;
+/* One NETLINK_SOCK_DIAG question (protocol, src, dst): 1 with the answer,
+ * 0 none, -1 netlink does not work here. */
+int	attrib_diag_query(struct attrib *, int, const struct sockaddr_pair *,
+	    const struct sockaddr_pair *, struct inet_diag_msg *);
 /*
  * The netlink lookup of attrib_lookup_hint for a parsed SOURCE_ADDR.
  * Returns 1 when it answered (res filled), 0 when the /proc snapshot must.

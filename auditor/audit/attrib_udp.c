@@ -131,74 +131,28 @@ static int
 udp_exact(struct attrib *a, const struct sockaddr_pair *local,
     const struct sockaddr_pair *peer, struct proc_sock *out)
 {
-	struct {
-		struct nlmsghdr		nlh;
-		struct inet_diag_req_v2	r;
-	} req;
-	union {
-		struct nlmsghdr		nlh;
-		char			buf[1024];
-	} ans;
-	struct sockaddr_nl sa;
-	struct nlmsghdr *h;
-	size_t alen = local->family == AF_INET ? 4 : 16;
-	ssize_t got;
-
-	if (attrib_diag_open(a) == -1)
-		return -1;
-	memset(&req, 0, sizeof req);
-	req.nlh.nlmsg_len = sizeof req;
-	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req.nlh.nlmsg_flags = NLM_F_REQUEST;
-	req.r.sdiag_family = (uint8_t)local->family;
-	req.r.sdiag_protocol = IPPROTO_UDP;
-	req.r.idiag_states = ~0U;
+	struct inet_diag_msg m;
+	size_t n;
 	/*
 	 * The kernel looks a UDP socket up as for a packet arriving from
 	 * src to dst: dst is the socket's own end.
 	 */
-	req.r.id.idiag_sport = htons((uint16_t)peer->port);
-	req.r.id.idiag_dport = htons((uint16_t)local->port);
-	memcpy(req.r.id.idiag_src, peer->addr, alen);
-	memcpy(req.r.id.idiag_dst, local->addr, alen);
-	req.r.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
-	req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-	memset(&sa, 0, sizeof sa);
-	sa.nl_family = AF_NETLINK;
-	if (sendto(a->nl, &req, sizeof req, 0, (struct sockaddr *)&sa,
-	    sizeof sa) != (ssize_t)sizeof req)
-		return -1;
-	got = recv(a->nl, ans.buf, sizeof ans.buf, 0);
-	if (got < (ssize_t)sizeof(struct nlmsghdr))
-		return -1;
-	for (h = &ans.nlh; NLMSG_OK(h, (size_t)got); h = NLMSG_NEXT(h, got)) {
-		if (h->nlmsg_type == NLMSG_ERROR) {
-			struct nlmsgerr *e = NLMSG_DATA(h);
+	int rc = attrib_diag_query(a, IPPROTO_UDP, peer, local, &m);
 
-			return e->error == -ENOENT ? 0 : -1;
-		}
-		if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
-		    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
-			struct inet_diag_msg *m = NLMSG_DATA(h);
-			size_t n;
-
-			if (m->idiag_family != AF_INET &&
-			    m->idiag_family != AF_INET6)
-				return 0;
-			memset(out, 0, sizeof *out);
-			n = m->idiag_family == AF_INET ? 4 : 16;
-			out->local.family = out->remote.family =
-			    m->idiag_family;
-			memcpy(out->local.addr, m->id.idiag_src, n);
-			memcpy(out->remote.addr, m->id.idiag_dst, n);
-			out->local.port = ntohs(m->id.idiag_sport);
-			out->remote.port = ntohs(m->id.idiag_dport);
-			out->uid = (long)m->idiag_uid;
-			out->inode = m->idiag_inode;
-			return 1;
-		}
-	}
-	return 0;
+	if (rc != 1)
+		return rc;
+	if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6)
+		return 0;
+	memset(out, 0, sizeof *out);
+	n = m.idiag_family == AF_INET ? 4 : 16;
+	out->local.family = out->remote.family = m.idiag_family;
+	memcpy(out->local.addr, m.id.idiag_src, n);
+	memcpy(out->remote.addr, m.id.idiag_dst, n);
+	out->local.port = ntohs(m.id.idiag_sport);
+	out->remote.port = ntohs(m.id.idiag_dport);
+	out->uid = (long)m.idiag_uid;
+	out->inode = m.idiag_inode;
+	return 1;
 }
 
 /*

@@ -473,20 +473,21 @@ resolve_onion_apps(struct report *r)
 }
 
 size_t
-report_onion_labels(const struct report *r, const struct rep_onion *v,
+report_labels(const struct report *r, const size_t *apps, size_t napps,
     const char ***out)
 {
-	const char **l = xcalloc(v->napps + 1, sizeof *l);
+	const char **l = xcalloc(napps + 1, sizeof *l);
 	size_t i, j, n = 0;
 
-	for (i = 0; i < v->napps; i++) {
-		const char *label = r->apps[v->apps[i]].label;
+	for (i = 0; i < napps; i++) {
+		const char *label = r->apps[apps[i]].label;
 
 		for (j = 0; j < n && strcmp(l[j], label) != 0; j++)
 			;
 		if (j == n)
 			l[n++] = label;
 	}
+	/* Insertion sort: a circuit or an onion has few labels. */
 	for (i = 1; i < n; i++)
 		for (j = i; j > 0 && strcmp(l[j - 1], l[j]) > 0; j--) {
 			const char *t = l[j];
@@ -495,6 +496,22 @@ report_onion_labels(const struct report *r, const struct rep_onion *v,
 			l[j - 1] = t;
 		}
 	*out = l;
+	return n;
+}
+
+size_t
+report_labels_join(struct buf *b, const struct report *r,
+    const size_t *apps, size_t napps)
+{
+	const char **labels;
+	size_t i, n = report_labels(r, apps, napps, &labels);
+
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_adds(b, ", ");
+		buf_adds(b, labels[i]);
+	}
+	free(labels);
 	return n;
 }
 

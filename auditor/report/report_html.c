@@ -342,8 +342,7 @@ static void
 html_onions(const struct report *r, struct out *o)
 {
 	struct buf *b = &o->b, v;
-	const char **labels;
-	size_t i, j, n;
+	size_t i, n;
 
 	if (r->nservices > 0) {
 		buf_printf(b, "<h2>Onion services of this Tor (%zu)</h2>\n"
@@ -390,13 +389,7 @@ html_onions(const struct report *r, struct out *o)
 		html_td_time(b, ov->first_seen);
 		html_td_time(b, ov->last_seen);
 		buf_reset(&v);
-		n = report_onion_labels(r, ov, &labels);
-		for (j = 0; j < n; j++) {
-			if (j > 0)
-				buf_adds(&v, ", ");
-			buf_adds(&v, labels[j]);
-		}
-		free(labels);
+		n = report_labels_join(&v, r, ov->apps, ov->napps);
 		html_td(b, NULL, n > 0 ? buf_cstr(&v) : NULL);
 		buf_adds(b, "</tr>\n");
 		out_maybe_flush(o);

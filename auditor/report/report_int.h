@@ -215,10 +215,14 @@ void	report_finding_row(const struct rep_finding *,
 	    struct store_finding_row *);
 /* "Tor session 3", "2 Tor sessions", "all 5 Tor sessions", raw. */
 void	report_range_title(const struct report *, struct buf *);
-/* An onion destination's application labels (allocated array of
- * pointers into r, sorted, one label once); returns how many. */
-size_t	report_onion_labels(const struct report *, const struct rep_onion *,
+/* The application labels of apps (indexes into r->apps, as a circuit's or
+ * an onion destination's): an allocated array of pointers into r, sorted,
+ * one label once; returns how many. */
+size_t	report_labels(const struct report *, const size_t *, size_t,
 	    const char ***);
+/* The same, appended to b joined by ", " (raw); returns how many. */
+size_t	report_labels_join(struct buf *, const struct report *,
+	    const size_t *, size_t);
 /* "nick $ABCDEF01", raw, '?' when unknown. */
 void	report_exit_name(struct buf *, const struct rep_circ *);
 

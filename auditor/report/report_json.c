@@ -121,34 +121,6 @@ report_json_finding(struct buf *b, const struct store_finding_row *f)
 	buf_adds(b, "}");
 }
 
-/* Sorted distinct labels of a circuit's applications (pointers into r). */
-static size_t
-circ_labels(const struct report *r, const struct rep_circ *c,
-    const char ***out)
-{
-	const char **l = xcalloc(c->napps == 0 ? 1 : c->napps, sizeof *l);
-	size_t i, j, n = 0;
-
-	for (i = 0; i < c->napps; i++) {
-		const char *label = r->apps[c->apps[i]].label;
-
-		for (j = 0; j < n && strcmp(l[j], label) != 0; j++)
-			;
-		if (j == n)
-			l[n++] = label;
-	}
-	/* Insertion sort: a circuit carries few labels. */
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && strcmp(l[j - 1], l[j]) > 0; j--) {
-			const char *t = l[j];
-
-			l[j] = l[j - 1];
-			l[j - 1] = t;
-		}
-	*out = l;
-	return n;
-}
-
 static void
 json_app_processes(struct buf *b, const char *s)
 {
@@ -321,7 +293,7 @@ json_circuits(const struct report *r, struct out *o)
 		buf_adds(b, ", \"exit\": ");
 		json_exit(b, c);
 		buf_adds(b, ", \"apps\": [");
-		n = circ_labels(r, c, &labels);
+		n = report_labels(r, c->apps, c->napps, &labels);
 		for (j = 0; j < n; j++) {
 			if (j > 0)
 				buf_adds(b, ", ");
@@ -405,7 +377,7 @@ json_onions(const struct report *r, struct out *o)
 		else
 			buf_adds(b, "null");
 		buf_adds(b, ", \"apps\": [");
-		n = report_onion_labels(r, v, &labels);
+		n = report_labels(r, v->apps, v->napps, &labels);
 		for (j = 0; j < n; j++) {
 			if (j > 0)
 				buf_adds(b, ", ");

@@ -622,9 +622,8 @@ text_onions(const struct report *r, struct out *o)
 	};
 	struct text_table t;
 	char x[TIME_RFC3339_LEN];
-	const char **labels;
 	struct buf v;
-	size_t i, j, n, c0;
+	size_t i, n, c0;
 
 	if (r->nservices > 0) {
 		buf_adds(&o->b, "\nONION SERVICES OF THIS TOR (rendezvous "
@@ -670,13 +669,7 @@ text_onions(const struct report *r, struct out *o)
 		tshort(r, ov->last_seen, x);
 		table_set(&t, 4, "%s", x);
 		buf_reset(&v);
-		n = report_onion_labels(r, ov, &labels);
-		for (j = 0; j < n; j++) {
-			if (j > 0)
-				buf_adds(&v, ", ");
-			buf_adds(&v, labels[j]);
-		}
-		free(labels);
+		n = report_labels_join(&v, r, ov->apps, ov->napps);
 		table_set_esc(&t, 5, n > 0 ? buf_cstr(&v) : NULL);
 	}
 	buf_free(&v);
