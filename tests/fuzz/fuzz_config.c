@@ -72,8 +72,14 @@ check_config(const struct config *c)
 		CHECK(c->severity[r] >= SEV_OFF &&
 		    c->severity[r] <= SEV_CRITICAL);
 	for (i = 0; i < c->nhosts; i++) {
+		char addr[64], label[128];
+
 		CHECK(c->hosts[i].addr != NULL && c->hosts[i].label != NULL);
-		CHECK(config_host_for(c, c->hosts[i].addr) != NULL);
+		/* A Host line covers its own address (a network's, without
+		 * the prefix length): some line names it. */
+		snprintf(addr, sizeof addr, "%.*s",
+		    (int)strcspn(c->hosts[i].addr, "/"), c->hosts[i].addr);
+		CHECK(config_host_for(c, addr, label, sizeof label) != NULL);
 	}
 	for (i = 0; i < c->napps; i++) {
 		const struct config_app *a = &c->apps[i], *found;
