@@ -2225,6 +2225,25 @@ test_panel_findings(void **state)
 	text = detail_text(&r, 1, "state:");
 	assert_string_equal(text, "not acknowledged");
 	free(text);
+	/* No profile, no advice: no "what to do:" row. */
+	text = detail_text(&r, 1, "what to do:");
+	assert_string_equal(text, "");
+	free(text);
+	/* The profile's advice, as the judge gave it, under the detail. */
+	{
+		struct judge_finding f;
+
+		jf_fill(&f, RULE_SHARED_CIRCUIT, SEV_CRITICAL, 3, "", B_ID,
+		    C_ID, "[\"" B_ID "\", \"" C_ID "\"]", 2, LONG_DETAIL,
+		    T(35), T(40));
+		f.remedy = "give each program its own port: 9152-9189";
+		jf_send(v, &f);
+	}
+	build(&panel_findings, v, &ps, &r);
+	text = detail_text(&r, 1, "what to do:");
+	assert_non_null(text);
+	assert_string_equal(text, "give each program its own port: 9152-9189");
+	free(text);
 	/* Its occurrences, the latest first, one line each. */
 	ps.width = 200;
 	build(&panel_findings, v, &ps, &r);
