@@ -69,11 +69,19 @@
 #     bitcoin-qt without credentials on the custom port 9152
 #     (SHARED_PORT_PROCESSES); Tails: two applications to one destination on
 #     its shared 9050 (UNISOLATED_PORT); Debian: two programs without
-#     credentials on 9050 (SHARED_PORT_PROCESSES).  Exactly one cause of
-#     that rule, for the right pair and listener, with the system's remedy
-#     in the JSON `remedy` and in check's `what to do:`; SHARED_CIRCUIT once
-#     for the pair if Tor put them on one circuit; no rule twice for a pair;
-#     nothing else at warning or above.
+#     credentials on 9050 (SHARED_PORT_PROCESSES); Qubes-Whonix: a program
+#     beside tinyproxy on 9104 without credentials (SHARED_PORT_PROCESSES).
+#     Exactly one cause of that rule, for the right pair (the programs'
+#     executables) and listener, labelled as the profile names the listener,
+#     with the system's remedy in the JSON `remedy` and in check's `what to
+#     do:` line (check exits 1); SHARED_CIRCUIT once for the pair if Tor put
+#     them on one circuit; no rule twice for a pair; nothing else at warning
+#     or above.
+# Clients from the Workstation, a qube or Tails' browser namespace are
+# another host: isoaudit names them by Host label, and the test does not ask
+# for their process (they are local here only because of the namespace).
+# Every client is `curl -w '%{local_ip}:%{local_port}'`: its stream row is
+# found by that client address.
 # torsocks refuses loopback targets, so torsocks clients fetch
 # $TORNET_MAPPED_ADDR, which the client maps to 127.0.0.1 (MapAddress).
 . "$(dirname "$0")/lib.sh"
@@ -498,6 +506,14 @@ qube-sdwdate - 10.137.0.7:9108 "qube 10.137.0.20" none sdwdate
 tb-site1 - 10.137.0.7:9150 "qube 10.137.0.20" site "Tor Browser"
 EOF
 ok "qubes-whonix: detected (Whonix's ports on 10.137.0.7); 9104 is tinyproxy's template updates, an AppVM is 'qube 10.137.0.20'; nothing at warning"
+
+mon_start qubes-bad qubes-whonix
+pair qubes-bad tinyproxy electrum socks5h://127.0.0.1:9104/ \
+    "http://127.0.0.1:$T0/?sleep=3" "http://127.0.0.1:$T1/?sleep=1"
+mon_stop
+injected qubes-bad SHARED_PORT_PROCESSES 127.0.0.1:9104 "Qubes template updates (tinyproxy)" \
+    tinyproxy electrum "start the program with uwt or torsocks"
+ok "qubes-whonix: electrum beside tinyproxy on 9104 without credentials: one SHARED_PORT_PROCESSES cause with Whonix's remedy"
 
 # --- Tails ----------------------------------------------------------------------------------
 switch tails
