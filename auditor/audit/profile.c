@@ -420,8 +420,10 @@ static const char *const tails_remedy[RULE__COUNT] = {
 	    "127.0.0.1:9052: Tails' own tools reach Tor through onion-grater",
 	[RULE_SHARED_PORT_PROCESSES] = "run the program with torsocks "
 	    "--isolate, so that it has its own SOCKS credentials",
-	[RULE_UNISOLATED_PORT] = "configure the program for 127.0.0.1:9050 "
-	    "(torsocks --isolate) instead of the TransPort or DNSPort",
+	[RULE_UNISOLATED_PORT] = "run each program with torsocks --isolate "
+	    "(its own SOCKS credentials on 127.0.0.1:9050, where programs "
+	    "going to one destination otherwise share circuits); a program on "
+	    "the TransPort or DNSPort: configure it for that SOCKS port",
 	[RULE_WEAK_PORT_CONFIG] = "Tails' torrc was changed in this session "
 	    "(or by Persistent Storage's dotfiles): undo it",
 };

@@ -545,7 +545,7 @@ pair tails-bad thunderbird pidgin socks5h://127.0.0.1:9050/ \
     "http://127.0.0.1:$T0/?sleep=3" "http://127.0.0.1:$T0/?sleep=1"
 mon_stop
 injected tails-bad UNISOLATED_PORT 127.0.0.1:9050 "default (applications)" thunderbird pidgin \
-    "configure the program for 127.0.0.1:9050"
+    "run each program with torsocks --isolate (its own SOCKS credentials on 127.0.0.1:9050"
 ok "tails: two applications to one destination on 9050: one UNISOLATED_PORT cause with Tails' remedy"
 
 # --- Debian ---------------------------------------------------------------------------------
