@@ -726,6 +726,26 @@ config_line(struct config *c, const char *name, unsigned lineno, char *line,
 	return 0;
 }
 
+int
+config_detect_profile(struct config *c, const char *root)
+{
+	char why[160], *w;
+	enum profile_id id;
+
+	if (c->profile != PROFILE_AUTO)
+		return 0;
+	id = profile_detect_markers(root, why, sizeof why);
+	if (id == PROFILE_AUTO) {
+		free(c->profile_why);
+		c->profile_why = xstrdup(why);
+		return 0;
+	}
+	w = xasprintf("detected: %s", why);
+	config_use_profile(c, id, w);
+	free(w);
+	return 1;
+}
+
 /* After the last line: a Profile line's map. */
 static void
 config_finish(struct config *c)

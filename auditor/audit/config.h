@@ -131,6 +131,12 @@ const char *config_host_for(const struct config *, const char *, char *,
  * first).  why says how it was chosen ("Profile line", "detected: ...").
  */
 void	config_use_profile(struct config *, int, const char *);
+/*
+ * Without a Profile line: the marker files below root ("/") of this
+ * system choose the profile ("detected: ..."); returns 1 when they did,
+ * else 0 with why they did not in ->profile_why (Tor's listeners will).
+ */
+int	config_detect_profile(struct config *, const char *);
 
 const char *rule_name(enum rule_id);
 const char *severity_name(enum severity);

@@ -73,7 +73,7 @@ static int
 cmd_config_exec(const struct cmd_entry *self, struct opts *o)
 {
 	const char *path = o->argc > 0 ? o->argv[0] : o->config;
-	char *cause = NULL, why[160];
+	char *cause = NULL;
 
 	if (o->profiles) {
 		if (o->argc > 0)
@@ -90,20 +90,7 @@ cmd_config_exec(const struct cmd_entry *self, struct opts *o)
 		return EXIT_USAGE;
 	}
 	/* As monitor would on this system: its marker files first. */
-	if (o->cfg.profile == PROFILE_AUTO) {
-		enum profile_id id = profile_detect_markers("/", why,
-		    sizeof why);
-
-		if (id != PROFILE_AUTO) {
-			char *w = xasprintf("detected: %s", why);
-
-			config_use_profile(&o->cfg, id, w);
-			free(w);
-		} else {
-			free(o->cfg.profile_why);
-			o->cfg.profile_why = xstrdup(why);
-		}
-	}
+	config_detect_profile(&o->cfg, "/");
 	config_print(&o->cfg, stdout);
 	config_free(&o->cfg);
 	return EXIT_OK;

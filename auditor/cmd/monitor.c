@@ -216,25 +216,16 @@ alert_cb(int sev, const char *rule, const char *detail, int64_t ts, void *arg)
 static void
 monitor_profile(struct opts *o)
 {
-	enum profile_id id;
-	char why[160], *w;
+	int chosen = o->cfg.profile != PROFILE_AUTO;
 
-	if (o->cfg.profile != PROFILE_AUTO) {
-		log_info("profile %s (%s)", profile_name(
-		    (enum profile_id)o->cfg.profile), o->cfg.profile_why ?
-		    o->cfg.profile_why : "");
-		return;
-	}
-	id = profile_detect_markers("/", why, sizeof why);
-	if (id == PROFILE_AUTO) {
+	if (!chosen && !config_detect_profile(&o->cfg, "/")) {
 		/* Said at -v: the pipeline says what the listeners chose. */
-		log_debug("profile: %s; Tor's listeners will tell", why);
+		log_debug("profile: %s; Tor's listeners will tell",
+		    o->cfg.profile_why);
 		return;
 	}
-	w = xasprintf("detected: %s", why);
-	config_use_profile(&o->cfg, id, w);
-	log_info("profile %s (%s)", profile_name(id), w);
-	free(w);
+	log_info("profile %s (%s)", profile_name((enum profile_id)
+	    o->cfg.profile), o->cfg.profile_why ? o->cfg.profile_why : "");
 }
 
 struct monitor *
