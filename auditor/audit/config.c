@@ -479,6 +479,32 @@ set_string(char **dst, const char *v)
 	return 0;
 }
 
+/* Profile NAME: which system's map applies (after the last line). */
+static int
+directive_profile(struct config *c, const char *name, unsigned line,
+    char **why)
+{
+	enum profile_id id;
+	struct buf names;
+	int i;
+
+	if (profile_parse(name, &id) == -1) {
+		buf_init(&names);
+		for (i = 1; i < PROFILE__COUNT; i++) {
+			buf_adds(&names, profile_name((enum profile_id)i));
+			buf_adds(&names, ", ");
+		}
+		*why = xasprintf("Profile is %snone or auto, not %s",
+		    buf_cstr(&names), name);
+		buf_free(&names);
+		return -1;
+	}
+	c->profile = id;
+	c->profile_set = id != PROFILE_AUTO;
+	c->profile_line = line;
+	return 0;
+}
+
 /* Applies one directive; returns 0 or -1 with *why. */
 static int
 config_directive(struct config *c, char **w, int n, unsigned line,
@@ -601,27 +627,8 @@ config_directive(struct config *c, char **w, int n, unsigned line,
 		return 0;
 	}
 	if (strcasecmp(d, "Profile") == 0) {
-		enum profile_id id;
-		struct buf names;
-		int i;
-
 		NEED(2);
-		if (profile_parse(w[1], &id) == -1) {
-			buf_init(&names);
-			for (i = 1; i < PROFILE__COUNT; i++) {
-				buf_adds(&names, profile_name(
-				    (enum profile_id)i));
-				buf_adds(&names, ", ");
-			}
-			*why = xasprintf("Profile is %snone or auto, not %s",
-			    buf_cstr(&names), w[1]);
-			buf_free(&names);
-			return -1;
-		}
-		c->profile = id;
-		c->profile_set = id != PROFILE_AUTO;
-		c->profile_line = line;
-		return 0;
+		return directive_profile(c, w[1], line, why);
 	}
 	if (strcasecmp(d, "App") == 0 || strcasecmp(d, "SharedPort") == 0) {
 		enum isolate_by by = ISOLATE_BY_NONE;
