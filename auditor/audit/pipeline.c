@@ -639,7 +639,8 @@ pipeline_reply(struct pipeline *p, const struct reply *r)
 {
 	if (r->async)
 		pipeline_event(p, r, 0);
-	else
+	/* A "reply" in the read of an injection is the client's too. */
+	else if (!p->inj.active || !pl_inject_smuggled(p, r))
 		pipeline_command_reply(p, r);
 }
 
@@ -681,7 +682,7 @@ pipeline_session_end(struct pipeline *p, unsigned serial, const char *why,
     int64_t ts)
 {
 	if (p->inj.active)
-		pl_inject_end(p, NULL, 0, p->inj.ts);
+		pl_inject_close(p);
 	if (pl_output_lines(p)) {
 		pl_line_begin(p, ts);
 		buf_printf(&p->line, "Tor session %u ended:", serial);

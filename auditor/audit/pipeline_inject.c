@@ -46,6 +46,8 @@ pl_inject_begins(struct pipeline *p, const struct torev *ev,
 	p->inj.ts = r->ts_us;
 	p->inj.stream = e->id;
 	p->inj.lines = 0;
+	p->inj.has_tail = 0;
+	p->inj.tail_len = 0;
 	return 1;
 }
 
@@ -108,7 +110,24 @@ pl_inject_end(struct pipeline *p, const char *tail, size_t n, int64_t ts)
 		    p->inj.stream, p->inj.lines, ts);
 }
 
-/* A reply while an injection is open: smuggled (1) if of the same read. */
+/* Ends an open injection at its last tail (the one Tor wrote). */
+void
+pl_inject_close(struct pipeline *p)
+{
+	if (p->inj.has_tail)
+		pl_inject_end(p, p->inj.tail, p->inj.tail_len, p->inj.ts);
+	else
+		pl_inject_end(p, NULL, 0, p->inj.ts);
+}
+
+/*
+ * A reply (an event, or what looks like a command's reply) while an
+ * injection is open: smuggled (1) if of the same read.  Everything of that
+ * read is: the client chose where its lines end, and may have written a
+ * line that looks like Tor's tail before more lines of its own (so the
+ * first line that is no reply does not end it).  Tor's genuine events of
+ * the same read are lost with them (counted as smuggled).
+ */
 int
 pl_inject_smuggled(struct pipeline *p, const struct reply *r)
 {
@@ -117,13 +136,28 @@ pl_inject_smuggled(struct pipeline *p, const struct reply *r)
 		p->stats.smuggled += r->nlines;
 		return 1;
 	}
-	pl_inject_end(p, NULL, 0, p->inj.ts);
+	pl_inject_close(p);
 	return 0;
 }
 
+/*
+ * A line that is no reply while an injection is open: Tor's tail, or one
+ * the client wrote to look like it; only the last of the read is Tor's.
+ */
 void
 pipeline_not_reply(struct pipeline *p, const char *s, size_t n)
 {
-	if (p->inj.active)
-		pl_inject_end(p, s, n, p->inj.ts);
+	size_t keep;
+
+	if (!p->inj.active)
+		return;
+	if (p->inj.has_tail) {
+		p->inj.lines++;
+		p->stats.smuggled++;
+	}
+	/* Tor's keywords end the line: a long one keeps its end. */
+	keep = n > sizeof p->inj.tail ? sizeof p->inj.tail : n;
+	memcpy(p->inj.tail, s + (n - keep), keep);
+	p->inj.tail_len = keep;
+	p->inj.has_tail = 1;
 }

@@ -156,6 +156,11 @@ struct pipeline {
 		int64_t		 ts;	/* of the read that brought it */
 		uint64_t	 stream;
 		unsigned	 lines;	/* smuggled lines ignored */
+		/* The latest line that was no reply: Tor's tail, unless
+		 * another comes (the client may forge a tail before it). */
+		char		 tail[512];
+		size_t		 tail_len;
+		int		 has_tail;
 	}			 inj;
 	struct pipeline_stats	 stats;
 };
@@ -185,6 +190,7 @@ void	pl_observe_other(struct pipeline *p, const struct torev *ev);
 int	pl_inject_begins(struct pipeline *p, const struct torev *ev, const struct reply *r);
 void	pl_inject_end(struct pipeline *p, const char *tail, size_t n, int64_t ts);
 int	pl_inject_smuggled(struct pipeline *p, const struct reply *r);
+void	pl_inject_close(struct pipeline *p);
 void	pl_on_finding(const struct judge_finding *f, void *arg);
 void	pl_onion_circ(struct pipeline *p, const struct circ_ev *e, struct circ *c, int64_t ts);
 void	pl_onion_info(struct pipeline *p, const char *source, const char *v, size_t n, int64_t ts);

@@ -1200,6 +1200,42 @@ test_profile_none_from_listeners(void **state)
 	assert_int_equal(t->cfg.napps, 0);
 }
 
+/*
+ * The client may write a line that looks like Tor's tail, then more lines
+ * of its own: a forged SocksPort reply, a forged CIRC CLOSED.  Everything
+ * of the read is smuggled; only the read's last tail is Tor's (found by
+ * fuzz_inject: the first line that was no reply used to end it).
+ */
+static void
+test_injection_forged_tail(void **state)
+{
+	struct tp *t = *state;
+	struct pipeline_stats st;
+
+	tp_open(t, &plain_de);
+	tp_start(t, 1, T(0));
+	tp_feed(t, T(1), CIRC25_BUILT);
+	tp_hint(t, HINT("49", "20104", "5001"));
+	tp_feed(t, T(2), STREAM_NEW("49", "49188"));
+	tp_feed_raw(t, T(3), "650 STREAM 42 CLOSED 0 a\r\n"
+	    "x:1 REASON=DONE SESSION_GROUP=7\r\n"
+	    "250-SocksPort=127.0.0.1:20105 SessionGroup=42\r\n250 OK\r\n"
+	    "650 CIRC 25 CLOSED $" FP_EXIT0 "~exit0 REASON=FINISHED\r\n"
+	    "b:443 REASON=SOCKS_PROTOCOL CLIENT_PROTOCOL=SOCKS5 NYM_EPOCH=0"
+	    " SESSION_GROUP=42 ISO_FIELDS=SOCKS_USERNAME,SESSION_GROUP\r\n");
+	tp_feed(t, T(4), STREAM_ON("49", "SENTCONNECT", "25"));
+	/* One finding: the injection, on D's listener (Tor's group 42). */
+	assert_int_equal(t->nfnd, 1);
+	assert_int_equal(t->fnd[0].rule, RULE_CONTROL_INJECTION);
+	assert_string_equal(t->fnd[0].listener, "127.0.0.1:20104");
+	/* Circuit 25 is still open: the stream goes on it, with its exit. */
+	assert_null(strstr(tp_out(t), "circ 25 CLOSED"));
+	assert_non_null(strstr(tp_out(t), "stream 49 SENTCONNECT 127.0.0.1:20180"
+	    " circ 25 exit exit0"));
+	pipeline_stats(t->p, &st);
+	assert_int_equal(st.smuggled, 4);
+}
+
 /* A workstation's program, as an agent names it (SPEC.md "Who opened a
  * stream"): its host, pid, name and executable. */
 #define AGENT_HINT(id, port, pid, name, exe) "attrib stream=" id \
@@ -1249,8 +1285,8 @@ test_remote_programs(void **state)
  * hostname with CR LF cut stream 42's CLOSED event; a fake STREAM NEW and
  * a fake CIRC BUILT followed in the same read, then the rest of Tor's line
  * (no reply line) with the listener's session group.  Nothing smuggled
- * changes the state; the finding names the listener; the next read is
- * processed again.
+ * changes the state; the finding names the listener when the read is over
+ * (the next one comes); the next read is processed again.
  */
 #define INJECTED "650 STREAM 42 CLOSED 0 bad\r\n" \
 	"650 STREAM 999 NEW 0 injected.example:80 SOURCE_ADDR=6.6.6.6:1" \
@@ -1271,6 +1307,11 @@ test_control_injection(void **state)
 	tp_hint(t, HINT("49", "20104", "5001"));
 	tp_feed(t, T(1), STREAM_NEW("49", "49188"));
 	tp_feed_raw(t, T(2), INJECTED);
+	/* Open until the read is over: another tail may still come. */
+	assert_int_equal(t->nfnd, 0);
+	/* The next read is Tor's again. */
+	tp_feed(t, T(3), STREAM_ON("49", "SENTCONNECT", "25"));
+	assert_non_null(strstr(tp_out(t), "stream 49 SENTCONNECT"));
 	assert_int_equal(t->nfnd, 1);
 	assert_int_equal(t->fnd[0].rule, RULE_CONTROL_INJECTION);
 	assert_int_equal(t->fnd[0].sev, SEV_CRITICAL);
@@ -1283,9 +1324,6 @@ test_control_injection(void **state)
 	assert_null(strstr(tp_out(t), "injected"));
 	pipeline_stats(t->p, &st);
 	assert_int_equal(st.smuggled, 2);
-	/* The next read is Tor's again. */
-	tp_feed(t, T(3), STREAM_ON("49", "SENTCONNECT", "25"));
-	assert_non_null(strstr(tp_out(t), "stream 49 SENTCONNECT"));
 	/* Without a tail (the client made it a reply line of its own), the
 	 * next read ends the injection; the group unknown: named so. */
 	tp_feed_raw(t, T(4), "650 STREAM 43 CLOSED 0 bad\r\n"
@@ -2308,6 +2346,7 @@ main(void)
 		TP_TEST(test_same_app_no_finding),
 		TP_TEST(test_one_program_two_ports),
 		TP_TEST(test_application_exe_uid),
+		TP_TEST(test_injection_forged_tail),
 		TP_TEST(test_profile_from_listeners),
 		TP_TEST(test_profile_none_from_listeners),
 		TP_TEST(test_application_scripts),
