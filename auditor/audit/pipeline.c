@@ -263,6 +263,7 @@ pipeline_malformed(struct pipeline *p, const struct reply *r,
 {
 	char *esc;
 	const struct reply_line *l = &r->lines[0];
+	size_t shown, sp;
 
 	p->stats.malformed++;
 	/* The framer has reported a cut or NUL-bearing reply already. */
@@ -270,9 +271,28 @@ pipeline_malformed(struct pipeline *p, const struct reply *r,
 		return;
 	if (++p->malformed_session > PIPELINE_MALFORMED_SHOWN)
 		return;
-	esc = escape_dup(l->text, l->textlen > 200 ? 200 : l->textlen);
-	log_warnx("malformed event from Tor (%s), skipped: %03d%c%s%s", cause,
-	    l->code, l->sep, esc, l->textlen > 200 ? "..." : "");
+	/*
+	 * The line may carry a destination or credentials: in clear only
+	 * with LogTargets plain; else its event and id ("STREAM 42").
+	 */
+	shown = l->textlen > 200 ? 200 : l->textlen;
+	if (p->cfg.privacy.mode != LOG_TARGETS_PLAIN) {
+		sp = strcspn(l->text, " ");
+		if (sp < l->textlen)
+			sp += 1 + strcspn(l->text + sp + 1, " ");
+		if (sp < shown)
+			shown = sp;
+	}
+	esc = escape_dup(l->text, shown);
+	if (shown < l->textlen && p->cfg.privacy.mode != LOG_TARGETS_PLAIN)
+		log_warnx("malformed event from Tor (%s), skipped: %03d%c%s "
+		    "(%zu more bytes withheld: LogTargets %s)", cause, l->code,
+		    l->sep, esc, l->textlen - shown,
+		    privacy_mode_name(p->cfg.privacy.mode));
+	else
+		log_warnx("malformed event from Tor (%s), skipped: %03d%c%s%s",
+		    cause, l->code, l->sep, esc,
+		    l->textlen > shown ? "..." : "");
 	free(esc);
 	if (p->malformed_session == PIPELINE_MALFORMED_SHOWN)
 		log_warnx("further malformed events this session are skipped "

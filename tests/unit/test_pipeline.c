@@ -1236,6 +1236,29 @@ test_injection_forged_tail(void **state)
 	assert_int_equal(st.smuggled, 4);
 }
 
+/* A malformed event may carry a destination: with LogTargets hash the log
+ * says the event and its id, never the rest. */
+static void
+test_malformed_private(void **state)
+{
+	struct tp *t = *state;
+	static const struct tp_opts o = {
+		PIPELINE_LINES, LOG_TARGETS_HASH, 0, NULL, 0
+	};
+
+	tp_open(t, &o);
+	tp_start(t, 1, T(0));
+	tp_feed(t, T(1), "650 STREAM 5 NEW 0 secret.example:1"
+	    " SOURCE_ADDR=127.0.0.1:1 NYM_EPOCH=x SOCKS_USERNAME=\"alice\"\n");
+	assert_int_equal(t->nlog, 1);
+	assert_non_null(strstr(t->log[0].b, "malformed event from Tor (bad "
+	    "NYM_EPOCH), skipped: 650 STREAM 5 ("));
+	assert_non_null(strstr(t->log[0].b, " more bytes withheld: LogTargets "
+	    "hash)"));
+	assert_null(strstr(t->log[0].b, "secret"));
+	assert_null(strstr(t->log[0].b, "alice"));
+}
+
 /* A workstation's program, as an agent names it (SPEC.md "Who opened a
  * stream"): its host, pid, name and executable. */
 #define AGENT_HINT(id, port, pid, name, exe) "attrib stream=" id \
@@ -2346,6 +2369,7 @@ main(void)
 		TP_TEST(test_same_app_no_finding),
 		TP_TEST(test_one_program_two_ports),
 		TP_TEST(test_application_exe_uid),
+		TP_TEST(test_malformed_private),
 		TP_TEST(test_injection_forged_tail),
 		TP_TEST(test_profile_from_listeners),
 		TP_TEST(test_profile_none_from_listeners),
