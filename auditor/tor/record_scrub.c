@@ -286,13 +286,11 @@ rule_conf(const char *k)
 	return SA_PASS;
 }
 
-/* Items from..n of the parsed line; a positional word is withheld
- * (CONF_CHANGED's are an option's flags: kept). */
+/* Items from..n of the parsed line; a positional word is withheld. */
 static void
 scrub_items(struct record_scrub *sc, struct buf *b, size_t from,
     scrub_rule rule)
 {
-	int keep_words = rule == rule_conf;
 	const struct kvlist *l = &sc->kv;
 	size_t i;
 
@@ -302,10 +300,7 @@ scrub_items(struct record_scrub *sc, struct buf *b, size_t from,
 		if (b->len > 0)
 			buf_addc(b, ' ');
 		if (kv->key == NULL) {
-			if (keep_words)
-				add_value(b, kv);
-			else
-				withheld(b, kv->vlen);
+			withheld(b, kv->vlen);
 			continue;
 		}
 		buf_adds(b, kv->key);
@@ -548,13 +543,34 @@ scrub_event(struct record_scrub *sc, struct buf *b, enum scrub_kind kind,
 			withheld(b, n);
 		return 0;
 	}
+	if (kind == SK_CONF && !first) {
+		/* "KEY=VALUE FLAGS" or "KEY": an option that can name
+		 * destinations has all of its value withheld. */
+		size_t k = strcspn(s, "= ");
+		char key[64];
+
+		if (k > n)
+			k = n;
+		buf_add(b, s, k);
+		if (k < n && k < sizeof key) {
+			memcpy(key, s, k);
+			key[k] = '\0';
+			if (rule_conf(key) == SA_WITHHOLD) {
+				buf_addc(b, s[k]);
+				withheld(b, n - k - 1);
+				return 0;
+			}
+		}
+		buf_add(b, s + k, n - k);
+		return 0;
+	}
 	if (parse(sc, s, n) == -1 || sc->kv.n == 0)
 		goto hide;
 	if (!first) {
 		/* A keyword line that goes on an event. */
 		scrub_items(sc, b, 0, kind == SK_STREAM ? rule_stream :
-		    kind == SK_CIRC ? rule_circ : kind == SK_CONF ? rule_conf :
-		    kind == SK_STATUS ? rule_status : rule_hs_desc);
+		    kind == SK_CIRC ? rule_circ : kind == SK_STATUS ?
+		    rule_status : rule_hs_desc);
 		return 0;
 	}
 	switch (kind) {
@@ -586,6 +602,8 @@ scrub_event(struct record_scrub *sc, struct buf *b, enum scrub_kind kind,
 		scrub_items(sc, b, i, rule_status);
 		break;
 	case SK_CONF:
+		/* "CONF_CHANGED" alone; the options come on lines of their
+		 * own. */
 		add_word(sc, b, 0);
 		scrub_items(sc, b, 1, rule_conf);
 		break;
@@ -734,8 +752,12 @@ record_scrub_line(struct record_scrub *sc, const char *s, size_t n,
 	if (n < 4 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' ||
 	    s[2] < '0' || s[2] > '9' || (s[3] != ' ' && s[3] != '-' &&
 	    s[3] != '+')) {
-		if (n == 3 && strspn(s, "0123456789") == 3)
+		if (n == 3 && strspn(s, "0123456789") == 3) {
+			/* A final line without text (reply.c takes it). */
+			if (s[0] == '6')
+				sc->in_event = 0;
 			return s;
+		}
 		sc->inj = 0;
 		scrub_tail(b, s, n);
 		goto done;
