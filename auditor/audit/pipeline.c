@@ -82,6 +82,21 @@ hslots_clear(struct pipeline *p)
 	p->hslots = NULL;
 }
 
+/*
+ * Whether s[0..n) is already a hash to pass through: a transcript
+ * recorded with LogTargets hash holds the hashes the live run printed
+ * (record_scrub.c), and hashing them again would print other ones.  Only
+ * off the live path: live, Tor's bytes are never hashes, and a client that
+ * chose a name looking like one gets it hashed like any other.  A value in
+ * a transcript stands for its hash, so equal ones stay equal and different
+ * ones different for the judge, which compares the raw values.
+ */
+int
+pl_passthrough(const struct pipeline *p, const char *s, size_t n)
+{
+	return !p->cfg.live && privacy_is_hash(s, n);
+}
+
 /* privacy_hash()'s text of s[0..n), from the cache when it is there. */
 const char *
 pl_hash_of(struct pipeline *p, const char *s, size_t n)
@@ -89,6 +104,11 @@ pl_hash_of(struct pipeline *p, const char *s, size_t n)
 	struct hslot *e;
 	uint64_t h;
 
+	if (pl_passthrough(p, s, n)) {
+		memcpy(p->hlong, s, n);
+		p->hlong[n] = '\0';
+		return p->hlong;
+	}
 	if (n > HASH_CACHE_MAX) {
 		privacy_hasher_hash(p->hasher, p->hlong, s, n);
 		return p->hlong;
@@ -128,19 +148,39 @@ hash_cached(struct pipeline *p, struct hcache *c, const char *s, size_t n)
 	return c->hash;
 }
 
-/* privacy_target() (port < 0: none), hashes from the stream's cache. */
+/*
+ * privacy_target() (port < 0: none), hashes from the stream's cache: of
+ * the address in lowercase (privacy_hash_target), or, from a transcript,
+ * the hash it already is.
+ */
 void
 pl_target_out(struct pipeline *p, struct buf *b, struct stream *s,
     const char *addr, int port)
 {
-	if (p->cfg.privacy.mode != LOG_TARGETS_HASH || s == NULL ||
-	    addr == NULL) {
+	size_t i, n;
+	int onion;
+	char *low;
+
+	if (p->cfg.privacy.mode != LOG_TARGETS_HASH || addr == NULL) {
 		privacy_target(&p->cfg.privacy, b, addr, port);
 		return;
 	}
-	buf_add(b, hash_cached(p, &s->h_target, addr, strlen(addr)),
-	    PRIVACY_HASH_LEN);
-	if (privacy_is_onion(addr))
+	n = strlen(addr);
+	onion = privacy_is_onion(addr);
+	if (!p->cfg.live && privacy_is_hashed_target(addr))
+		buf_add(b, addr, PRIVACY_HASH_LEN);
+	else {
+		low = xmalloc(n + 1);
+		for (i = 0; i < n; i++)
+			low[i] = addr[i] >= 'A' && addr[i] <= 'Z' ?
+			    (char)(addr[i] - 'A' + 'a') : addr[i];
+		low[n] = '\0';
+		buf_add(b, s != NULL ? hash_cached(p, &s->h_target, low, n) :
+		    pl_hash_of(p, low, n), PRIVACY_HASH_LEN);
+		sodium_memzero(low, n);
+		free(low);
+	}
+	if (onion)
 		buf_adds(b, ".onion");
 	if (port >= 0) {
 		buf_addc(b, ':');
@@ -153,10 +193,11 @@ void
 pl_secret_out(struct pipeline *p, struct buf *b, struct hcache *c,
     const struct torev_str *v)
 {
-	if (p->cfg.privacy.mode == LOG_TARGETS_PLAIN || c == NULL)
+	if (p->cfg.privacy.mode == LOG_TARGETS_PLAIN)
 		privacy_secret(&p->cfg.privacy, b, v->p, v->n);
 	else
-		buf_add(b, hash_cached(p, c, v->p, v->n), PRIVACY_HASH_LEN);
+		buf_add(b, c != NULL ? hash_cached(p, c, v->p, v->n) :
+		    pl_hash_of(p, v->p, v->n), PRIVACY_HASH_LEN);
 }
 
 static void

@@ -168,6 +168,7 @@ struct pipeline {
 void	pl_stream_free(struct stream *s);
 const char *	pl_hash_of(struct pipeline *p, const char *s, size_t n);
 void	pl_target_out(struct pipeline *p, struct buf *b, struct stream *s, const char *addr, int port);
+int	pl_passthrough(const struct pipeline *, const char *, size_t);
 void	pl_secret_out(struct pipeline *p, struct buf *b, struct hcache *c, const struct torev_str *v);
 void	pl_groups_learn(struct pipeline *p, int64_t group, const char *listener);
 const char *	pl_groups_find(const struct pipeline *p, int64_t group);

@@ -32,13 +32,22 @@ onion_valid(const char *s, size_t n)
 	return 1;
 }
 
-/* The keyed hash of "ADDRESS.onion" (what a target of it hashes to). */
+/*
+ * The keyed hash of "ADDRESS.onion" in lowercase (what a target of it
+ * hashes to), or, from a transcript recorded with LogTargets hash, the
+ * hash it already is (record_scrub.c writes that one).
+ */
 static const char *
 onion_hash(struct pipeline *p, const char *s, size_t n)
 {
 	char full[PIPELINE_ONION_MAX + 7];
+	size_t i;
 
-	memcpy(full, s, n);
+	if (pl_passthrough(p, s, n))
+		return pl_hash_of(p, s, n);
+	for (i = 0; i < n; i++)
+		full[i] = s[i] >= 'A' && s[i] <= 'Z' ?
+		    (char)(s[i] - 'A' + 'a') : s[i];
 	memcpy(full + n, ".onion", 6);
 	return pl_hash_of(p, full, n + 6);
 }
@@ -163,7 +172,8 @@ pl_onion_circ(struct pipeline *p, const struct circ_ev *e, struct circ *c,
 		c->service = 0;
 		return;
 	}
-	if (q == NULL || !onion_valid(q, strlen(q)))
+	if (q == NULL || !(onion_valid(q, strlen(q)) ||
+	    pl_passthrough(p, q, strlen(q))))
 		return;
 	if (service) {
 		if ((o = onion_learn(p, q, strlen(q), "circuits", ts)) != NULL)
@@ -195,7 +205,8 @@ pl_onion_info(struct pipeline *p, const char *source, const char *v,
 		for (k = i; k < n && v[k] != '\n' && v[k] != '\r' &&
 		    v[k] != ' '; k++)
 			;
-		if (k > i && onion_valid(v + i, k - i))
+		if (k > i && (onion_valid(v + i, k - i) ||
+		    pl_passthrough(p, v + i, k - i)))
 			onion_learn(p, v + i, k - i, source, ts);
 		i = k;
 	}

@@ -107,6 +107,47 @@ privacy_hasher_hash(const struct privacy_hasher *h, char *out, const char *s,
 }
 
 int
+privacy_is_hash(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n != PRIVACY_HASH_LEN || s[0] != 'h' || s[1] != ':')
+		return 0;
+	for (i = 2; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+int
+privacy_is_hashed_target(const char *addr)
+{
+	size_t n = strlen(addr);
+
+	return privacy_is_hash(addr, n) || (n == PRIVACY_HASH_LEN + 6 &&
+	    privacy_is_onion(addr) && privacy_is_hash(addr, n - 6));
+}
+
+void
+privacy_hash_target(const struct privacy *p, struct buf *b, const char *addr)
+{
+	size_t i, n = strlen(addr);
+	char small[256], *low = n < sizeof small ? small : xmalloc(n + 1);
+
+	for (i = 0; i < n; i++)
+		low[i] = addr[i] >= 'A' && addr[i] <= 'Z' ?
+		    (char)(addr[i] - 'A' + 'a') : addr[i];
+	low[n] = '\0';
+	privacy_hash(p, b, low, n);
+	if (privacy_is_onion(low))
+		buf_adds(b, ".onion");
+	sodium_memzero(low, n);
+	if (low != small)
+		free(low);
+}
+
+int
 privacy_is_onion(const char *addr)
 {
 	size_t n = addr != NULL ? strlen(addr) : 0;
@@ -120,7 +161,8 @@ privacy_target(const struct privacy *p, struct buf *b, const char *addr,
 {
 	switch (p->mode) {
 	case LOG_TARGETS_PLAIN:
-		if (port >= 0 && strchr(addr, ':') != NULL) {
+		if (port >= 0 && strchr(addr, ':') != NULL &&
+		    !privacy_is_hashed_target(addr)) {
 			/* [v6]:port, as Tor writes it. */
 			buf_addc(b, '[');
 			buf_escape(b, addr, strlen(addr));
@@ -135,9 +177,7 @@ privacy_target(const struct privacy *p, struct buf *b, const char *addr,
 			buf_printf(b, " %d", port);
 		return;
 	default:
-		privacy_hash(p, b, addr, strlen(addr));
-		if (privacy_is_onion(addr))
-			buf_adds(b, ".onion");
+		privacy_hash_target(p, b, addr);
 		break;
 	}
 	if (port >= 0)

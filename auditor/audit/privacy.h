@@ -40,6 +40,18 @@ void	privacy_hasher_free(struct privacy_hasher *);
  * PRIVACY_HASH_LEN + 1 bytes). */
 void	privacy_hasher_hash(const struct privacy_hasher *, char *,
 	    const char *, size_t);
+/* Whether s[0..n) is privacy_hash()'s text: "h:" and 12 lowercase hex. */
+int	privacy_is_hash(const char *, size_t);
+/* Whether a target address is such a hash, or one and ".onion". */
+int	privacy_is_hashed_target(const char *);
+/*
+ * Appends the keyed hash of a destination address as every target is
+ * hashed (output, database, transcripts): of its ASCII-lowercase form, as
+ * host names compare (Tor's IsolateDestAddr compares them so), then
+ * ".onion" for an onion service.  No port.
+ */
+void	privacy_hash_target(const struct privacy *, struct buf *,
+	    const char *);
 /* Whether a destination is an onion service ("….onion"). */
 int	privacy_is_onion(const char *);
 /*

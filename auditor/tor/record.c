@@ -1,6 +1,7 @@
 /*
  * record.c: transcripts of the control connection.  The file is created
- * 0600 whatever the umask; AUTHENTICATE's argument never reaches it.
+ * 0600 whatever the umask; AUTHENTICATE's argument never reaches it; what
+ * Tor sends is written as LogTargets allows (record_scrub.c).
  */
 #define ISOAUDIT_PRIVATE
 
@@ -26,54 +27,16 @@ struct record {
 	FILE		*f;
 	char		*path;
 	int		 failed;
-	const struct privacy *privacy;	/* hashes SOCKS passwords, or NULL */
-	struct buf	 scratch;
+	struct record_scrub *scrub;	/* LogTargets (record_scrub.c) */
 };
 
 void
 record_set_privacy(struct record *r, const struct privacy *p)
 {
-	if (r != NULL)
-		r->privacy = p;
-}
-
-/*
- * A SOCKS password chosen by a program is its secret: in the transcript
- * its quoted value becomes "h:..." (keyed hash, so equal passwords stay
- * equal for a replay's isolation checks).  Returns the line to write.
- */
-static const char *
-record_hide_passwords(struct record *r, const char *s, size_t *n)
-{
-	static const char key[] = "SOCKS_PASSWORD=\"";
-	const char *p, *end = s + *n, *from = s;
-	size_t klen = sizeof key - 1;
-
-	if (r->privacy == NULL || r->privacy->mode == LOG_TARGETS_PLAIN ||
-	    memmem(s, *n, key, klen) == NULL)
-		return s;
-	buf_reset(&r->scratch);
-	while ((p = memmem(from, (size_t)(end - from), key, klen)) != NULL) {
-		char *val;
-		size_t vlen, used;
-
-		p += klen - 1;		/* at the opening quote */
-		val = xmalloc((size_t)(end - p) + 1);
-		if (reply_unquote(p, (size_t)(end - p), val, &vlen,
-		    &used) == -1) {
-			free(val);
-			break;
-		}
-		buf_add(&r->scratch, from, (size_t)(p - from));
-		buf_addc(&r->scratch, '"');
-		privacy_hash(r->privacy, &r->scratch, val, vlen);
-		buf_addc(&r->scratch, '"');
-		free(val);
-		from = p + used;
-	}
-	buf_add(&r->scratch, from, (size_t)(end - from));
-	*n = r->scratch.len;
-	return r->scratch.p;
+	if (r == NULL)
+		return;
+	record_scrub_free(r->scrub);
+	r->scrub = record_scrub_new(p);
 }
 
 struct record *
@@ -123,7 +86,7 @@ record_close(struct record *r)
 	if (fclose(r->f) == EOF && !r->failed)
 		log_error("transcript %s: close failed (%s)", r->path,
 		    strerror(errno));
-	buf_free(&r->scratch);
+	record_scrub_free(r->scrub);
 	free(r->path);
 	free(r);
 }
@@ -150,7 +113,10 @@ record_from_tor(struct record *r, const char *s, size_t n, int64_t ts)
 {
 	if (r == NULL || r->failed)
 		return;
-	s = record_hide_passwords(r, s, &n);
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	if (r->scrub != NULL)
+		s = record_scrub_line(r->scrub, s, n, ts, &n);
 	record_put(r, ts, '<', s, n);
 	record_check(r);
 }

@@ -19,7 +19,12 @@ struct record;
  * NULL with *cause allocated.
  */
 struct record *record_open(const char *, char **);
-/* SOCKS passwords are written as keyed hashes (unless LogTargets plain). */
+/*
+ * From now on lines from Tor are written as LogTargets allows: with hash
+ * destinations, onion addresses and SOCKS credentials as the keyed hashes
+ * the output shows, with none destinations withheld (docs/privacy.md).
+ * The privacy settings must outlive the recorder.
+ */
 void	record_set_privacy(struct record *, const struct privacy *);
 /* Flushes and closes; takes NULL. */
 void	record_close(struct record *);
@@ -40,6 +45,20 @@ int	record_failed(const struct record *);
  * replaced by "[redacted]" (AUTHENTICATE's argument).  Allocated.
  */
 char	*record_redact(const char *, size_t);
+
+/* record_scrub.c: a line from Tor as LogTargets allows. */
+struct record_scrub;
+/* Returns a scrubber (p must outlive it; NULL: lines as they are). */
+struct record_scrub *record_scrub_new(const struct privacy *);
+/* Takes NULL. */
+void	record_scrub_free(struct record_scrub *);
+/*
+ * Returns the text to write for one line from Tor (without its line end)
+ * and sets *outlen; valid until the next call.  Lines must come in order:
+ * data blocks and multi-line events are followed.
+ */
+const char *record_scrub_line(struct record_scrub *, const char *, size_t,
+	    int64_t, size_t *);
 #endif
 
 /* One line of a transcript or capture. */

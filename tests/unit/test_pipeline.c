@@ -24,6 +24,7 @@
 #include "pipeline.h"
 #include "profile.h"
 #include "privacy.h"
+#include "record.h"
 #include "store.h"
 
 /* 2026-11-24T17:40:00Z in microseconds; T(ms) is ms milliseconds later. */
@@ -2355,12 +2356,146 @@ test_onion_plain(void **state)
 	assert_non_null(strstr(out, "stream 174 NEW " ONION_A ".onion:80"));
 }
 
+
+/* --- a transcript recorded under LogTargets replays as the live run ------ */
+
+#define SCRUB_ONION "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx"
+
+/* What the samples do not have: credentials (the SOCKS_PASSWORD= trick
+ * among them), host names in two cases on an IsolateDestAddr port, an
+ * onion service as client and as host, GETINFO onions/detached. */
+static const char scrub_extra[] =
+    "650 CIRC 90 BUILT $16B0637A639FAF85A8992C2B11130BDC9E35FF53~exit1 "
+    "PURPOSE=GENERAL\n"
+    "650 STREAM 900 NEW 0 Marker.Example:80 SOURCE_ADDR=127.0.0.1:50001 "
+    "PURPOSE=USER SOCKS_USERNAME=\"aSOCKS_PASSWORD=\" "
+    "SOCKS_PASSWORD=\"secret\" CLIENT_PROTOCOL=SOCKS5 NYM_EPOCH=0 "
+    "SESSION_GROUP=42 ISO_FIELDS=DESTADDR,SESSION_GROUP,NYM_EPOCH\n"
+    "650 STREAM 900 SUCCEEDED 90 Marker.Example:80 "
+    "SOCKS_USERNAME=\"aSOCKS_PASSWORD=\" SOCKS_PASSWORD=\"secret\"\n"
+    "650 STREAM 901 NEW 0 marker.example:80 SOURCE_ADDR=127.0.0.1:50002 "
+    "PURPOSE=USER SOCKS_USERNAME=\"q\\\"x\\\\y\\r\\n\" CLIENT_PROTOCOL=SOCKS5 "
+    "NYM_EPOCH=0 SESSION_GROUP=42 ISO_FIELDS=DESTADDR,SESSION_GROUP,NYM_EPOCH\n"
+    "650 STREAM 901 SUCCEEDED 90 marker.example:80\n"
+    "650 STREAM 902 NEW 0 other.example:443 SOURCE_ADDR=127.0.0.1:50003 "
+    "PURPOSE=USER SOCKS_USERNAME=\"site-b\" CLIENT_PROTOCOL=SOCKS5 "
+    "NYM_EPOCH=0 SESSION_GROUP=-4 ISO_FIELDS=SOCKS_USERNAME,SESSION_GROUP\n"
+    "650 STREAM 902 SUCCEEDED 90 other.example:443\n"
+    "650 CIRC 91 BUILT $16B0637A639FAF85A8992C2B11130BDC9E35FF53~exit1 "
+    "PURPOSE=HS_CLIENT_REND HS_STATE=HSCR_JOINED REND_QUERY=" SCRUB_ONION "\n"
+    "650 STREAM 903 NEW 0 " SCRUB_ONION ".onion:80 "
+    "SOURCE_ADDR=127.0.0.1:50004 PURPOSE=USER CLIENT_PROTOCOL=SOCKS5\n"
+    "650 STREAM 903 SUCCEEDED 91 " SCRUB_ONION ".onion:80\n"
+    "650 CIRC 92 BUILT $16B0637A639FAF85A8992C2B11130BDC9E35FF53~exit1 "
+    "PURPOSE=HS_SERVICE_REND HS_STATE=HSSR_JOINED REND_QUERY=zyx234\n"
+    "250+onions/detached=\nzyx234\nwvu567\n.\n250 OK\n"
+    "650 STREAM 900 CLOSED 90 Marker.Example:80 REASON=DONE\n"
+    "650 STREAM 901 CLOSED 90 marker.example:80 REASON=DONE\n";
+
+/* Feeds text a line a read, each line first through sc when not NULL. */
+static void
+scrub_feed(struct tp *t, struct record_scrub *sc, const char *text,
+    int64_t *ts, struct buf *kept)
+{
+	struct reply_parser *rp = reply_parser_new(tp_reply, tp_not_reply, t);
+	const char *line = text, *nl, *out;
+	size_t n;
+
+	for (; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		n = (size_t)(nl - line);
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		out = line;
+		if (sc != NULL)
+			out = record_scrub_line(sc, line, n, *ts, &n);
+		if (kept != NULL) {
+			buf_add(kept, out, n);
+			buf_addc(kept, '\n');
+		}
+		reply_parser_line(rp, out, n, (*ts)++);
+	}
+	reply_parser_free(rp);
+}
+
+/*
+ * Tor's lines through a pipeline, and the same lines as --record wrote
+ * them with LogTargets hash through another: the output, findings
+ * included, is the same byte for byte (the second pipeline passes the
+ * hashes through), and the recorded text holds no destination or
+ * credential in clear.
+ */
+static void
+test_scrubbed_replays_the_same(void **state)
+{
+	static const char *const samples[] = { "01_ports_A_then_B.txt",
+	    "02_same_port_A_twice.txt", "04_sessiongroup42_D_and_E.txt",
+	    "06_protocols_socks4_http_unix.txt", "09_getinfo_tcp.txt" };
+	static const struct tp_opts o = { PIPELINE_LINES, LOG_TARGETS_HASH, 0,
+	    "App 20104 \"App D\"\nApp 20105 \"App E\"\n"
+	    "App 20101 \"Browser\" IsolateBy socks-username\n", 0 };
+	struct tp *t = *state, *r = calloc(1, sizeof *r);
+	struct record_scrub *sc;
+	struct buf kept;
+	int64_t ts_live = 1000000, ts_rec = 1000000;
+	size_t i, len;
+	char *text;
+	void *rs = r;
+
+	assert_non_null(r);
+	tp_open(t, &o);
+	tp_open(r, &o);
+	/* Many streams: no observer (its copies are bounded). */
+	pipeline_free(t->p);
+	t->pc.observer = NULL;
+	t->p = pipeline_new(&t->pc);
+	pipeline_free(r->p);
+	r->pc.observer = NULL;
+	r->p = pipeline_new(&r->pc);
+	sc = record_scrub_new(&t->pc.privacy);
+	buf_init(&kept);
+	tp_start(t, 1, ts_live);
+	pipeline_session_start(r->p, 1, ADDRESS, METHOD, ts_rec);
+	for (i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+		text = tu_read_sample(samples[i], &len);
+		assert_non_null(text);
+		scrub_feed(t, NULL, text, &ts_live, NULL);
+		scrub_feed(r, sc, text, &ts_rec, &kept);
+		free(text);
+	}
+	scrub_feed(t, NULL, scrub_extra, &ts_live, NULL);
+	scrub_feed(r, sc, scrub_extra, &ts_rec, &kept);
+	assert_string_equal(tp_out(r), tp_out(t));
+	/* It says something: hashed targets, a finding, the onion. */
+	assert_non_null(strstr(tp_out(t), " h:"));
+	assert_non_null(strstr(tp_out(t), "FINDING "));
+	assert_non_null(strstr(tp_out(t), ".onion:80"));
+	assert_null(strstr(tp_out(t), "xample"));
+	buf_addc(&kept, '\0');
+	assert_null(strstr(kept.p, "xample"));
+	assert_null(strstr(kept.p, "secret"));
+	assert_null(strstr(kept.p, "site-b"));
+	assert_null(strstr(kept.p, SCRUB_ONION));
+	assert_null(strstr(kept.p, "zyx234"));
+	assert_null(strstr(kept.p, "\"alice\""));
+	assert_null(strstr(kept.p, "127.0.0.1:2018"));
+	assert_null(strstr(kept.p, "withheld"));
+	buf_free(&kept);
+	record_scrub_free(sc);
+	log_to = t;
+	tp_teardown(&rs);
+	log_to = t;
+	log_set_sink(log_sink, NULL);
+}
+
 int
 main(void)
 {
 #define TP_TEST(f) cmocka_unit_test_setup_teardown(f, tp_setup, tp_teardown)
 	const struct CMUnitTest tests[] = {
 		TP_TEST(test_stream_life),
+		TP_TEST(test_scrubbed_replays_the_same),
 		TP_TEST(test_hint_other_stream),
 		TP_TEST(test_circuits),
 		TP_TEST(test_circuits_verbose),
