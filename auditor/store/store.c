@@ -301,7 +301,7 @@ store_connect(struct store *s, enum store_err *err, char **cause)
 {
 	struct stat sb;
 	int flags, rc, busy;
-	char *sql;
+	char *sql, *name;
 
 	if (store_resolve(s, err, cause) == -1)
 		return -1;
@@ -313,12 +313,15 @@ store_connect(struct store *s, enum store_err *err, char **cause)
 	} else
 		flags = access(s->real, W_OK) == 0 ? SQLITE_OPEN_READWRITE :
 		    SQLITE_OPEN_READONLY;
+	name = s->mode == STORE_READ ? store_reader_name(s, &flags) :
+	    xstrdup(s->real);
 	/*
 	 * One thread uses a connection: no mutex around every sqlite call
 	 * (locking it showed in a report's time).
 	 */
-	rc = sqlite3_open_v2(s->real, &s->db, flags | SQLITE_OPEN_NOFOLLOW |
+	rc = sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_NOFOLLOW |
 	    SQLITE_OPEN_NOMUTEX, NULL);
+	free(name);
 	if (rc != SQLITE_OK) {
 		*cause = xasprintf("cannot open database %s: %s", s->path,
 		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));

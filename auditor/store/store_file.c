@@ -370,3 +370,44 @@ store_unlock(struct store *s)
 	close(s->lockfd);
 	s->lockfd = -1;
 }
+
+/*
+ * The name a reader hands sqlite (allocated), and its flags.  A WAL
+ * database needs its -shm beside it, which a reader that cannot write the
+ * directory cannot create: when no -wal is there either (no writer is at
+ * work: it would have made one) the file is read as immutable, without
+ * them; else as it is.
+ */
+char *
+store_reader_name(const struct store *s, int *flags)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *dir = dir_of(s->real), *wal = xasprintf("%s-wal", s->real);
+	struct buf b;
+	const char *p;
+	int at_rest;
+
+	at_rest = access(dir, W_OK | X_OK) == -1 && access(wal, F_OK) == -1 &&
+	    errno == ENOENT;
+	free(dir);
+	free(wal);
+	if (!at_rest)
+		return xstrdup(s->real);
+	*flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+	buf_init(&b);
+	buf_add(&b, "file:", 5);
+	for (p = s->real; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("/._-~", c) != NULL)
+			buf_add(&b, p, 1);
+		else {
+			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+			buf_add(&b, e, 3);
+		}
+	}
+	buf_add(&b, "?immutable=1", 13);	/* with its NUL */
+	return b.p;
+}

@@ -222,6 +222,8 @@ int	store_load_next(struct store *, char **);
 int	store_resolve(struct store *, enum store_err *, char **);
 /* A writer's checks of the directory and the files beside the database. */
 int	store_files_check(struct store *, char **);
+/* A reader's name for sqlite (immutable when the directory is shut). */
+char	*store_reader_name(const struct store *, int *);
 /* Takes the writer's lock (PATH.lock) or says who holds it. */
 int	store_lock(struct store *, enum store_err *, char **);
 /* Directory fit for our files: ours or root's, not writable by others. */
