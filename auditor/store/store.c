@@ -452,7 +452,8 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
-	if (s->mode != STORE_READ && s->db != NULL && s->nops > 0 &&
+	if (s->mode != STORE_READ && s->db != NULL &&
+	    (s->nops > 0 || s->napps_unplaced > 0) &&
 	    store_flush(s) == -1)
 		log_error("database %s: %zu rows could not be written before "
 		    "closing (%s)", s->path, s->nops, s->st.last_error);

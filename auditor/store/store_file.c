@@ -183,7 +183,8 @@ store_resolve(struct store *s, enum store_err *err, char **cause)
 		}
 		return 0;
 	}
-	if (errno != ENOENT) {
+	/* ENOTDIR: a writer's mkdirs says which directory is not one. */
+	if (errno != ENOENT && (errno != ENOTDIR || !writer)) {
 		*cause = xasprintf("cannot open database %s: %s", s->path,
 		    strerror(errno));
 		return -1;

@@ -25,7 +25,7 @@ static int	store_ensure_live(struct store *);
 int
 store_pending(const struct store *s)
 {
-	return s->nops > 0;
+	return s->nops > 0 || s->napps_unplaced > 0;
 }
 
 void
@@ -589,7 +589,7 @@ store_tick(struct store *s, int64_t now)
 		}
 		return;
 	}
-	if (s->nops > 0 || store_live_dirty(s)) {
+	if (s->nops > 0 || s->napps_unplaced > 0 || store_live_dirty(s)) {
 		if (now - s->last_flush >= STORE_FLUSH_MS * 1000 ||
 		    s->nops >= STORE_BATCH_ROWS) {
 			s->last_flush = now;
