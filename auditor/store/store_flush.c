@@ -591,7 +591,7 @@ store_tick(struct store *s, int64_t now)
 	}
 	if (s->nops > 0 || s->napps_unplaced > 0 || store_live_dirty(s)) {
 		if (now - s->last_flush >= STORE_FLUSH_MS * 1000 ||
-		    s->nops >= STORE_BATCH_ROWS) {
+		    s->nops + s->napps_unplaced >= STORE_BATCH_ROWS) {
 			s->last_flush = now;
 			if (store_flush(s) == -1)
 				s->retry_at = now + 1000000;

@@ -230,7 +230,9 @@ op_str(struct store *s, struct op *o, int k, const char *str)
 static void
 store_maybe_flush(struct store *s)
 {
-	if (s->nops >= STORE_BATCH_ROWS && !s->st.failing)
+	/* An app to place counts as a row, as when it was an op. */
+	if (s->nops + s->napps_unplaced >= STORE_BATCH_ROWS &&
+	    !s->st.failing)
 		store_flush(s);
 }
 
