@@ -10,6 +10,8 @@
  * counts what it had to drop; the loop's tick retries with backoff.
  *
  *	store.c		open, migrate, connect, the hash key, close
+ *	store_file.c	the path resolved, the files checked, the writer's
+ *			lock (one writer per database)
  *	store_queue.c	the queue: an operation per write, the writes of one
  *			row folded into one operation, and the statements
  *	store_flush.c	flush, and failure: full disk, locked database,
