@@ -38,7 +38,7 @@ cmd_prune_exec(const struct cmd_entry *self, struct opts *o)
 		free(path);
 		return EXIT_OK;
 	}
-	s = store_open(path, STORE_WRITE, &err, &cause);
+	s = store_open(path, STORE_MAINTAIN, &err, &cause);
 	free(path);
 	if (s == NULL) {
 		log_error("%s", cause);

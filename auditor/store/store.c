@@ -27,64 +27,40 @@ extern const int schema_nsteps;
 
 static int	store_prepare(struct store *, char **);
 
+/*
+ * Creates the database file (0600) before sqlite does, or checks that the
+ * one there is ours (made 0600 if it is too open): s->real, resolved.
+ */
 static int
-mkdirs(const char *path, char **cause)
+store_create_file(struct store *s, char **cause)
 {
-	char *p = xstrdup(path), *s;
-
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) == -1 && errno != EEXIST) {
-			*cause = xasprintf("cannot create %s: %s", p,
-			    strerror(errno));
-			free(p);
-			return -1;
-		}
-		*s = '/';
-	}
-	free(p);
-	return 0;
-}
-
-/* Creates the directory (0700) and the file (0600) before sqlite does. */
-static int
-store_create_file(const char *path, char **cause)
-{
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
 	struct stat sb;
 	int fd;
 
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		if (stat(dir, &sb) == -1) {
-			*slash = '/';
-			if (mkdirs(path, cause) == -1) {
-				free(dir);
-				return -1;
-			}
-			*slash = '\0';
-			if (chmod(dir, 0700) == -1) {
-				*cause = xasprintf("cannot chmod %s: %s", dir,
-				    strerror(errno));
-				free(dir);
-				return -1;
-			}
-		}
-	}
-	free(dir);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = open(s->real, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1) {
-		*cause = xasprintf("cannot create database %s: %s", path,
+		*cause = xasprintf("cannot create database %s: %s", s->path,
 		    strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &sb) == 0 && sb.st_size == 0 && fchmod(fd, 0600) == -1) {
-		*cause = xasprintf("cannot chmod %s: %s", path,
+	if (fstat(fd, &sb) == -1) {
+		*cause = xasprintf("cannot create database %s: %s", s->path,
 		    strerror(errno));
 		close(fd);
 		return -1;
+	}
+	switch (store_file_trusted(s->path, &sb, geteuid(), cause)) {
+	case -1:
+		close(fd);
+		return -1;
+	case 1:
+		if (fchmod(fd, 0600) == -1) {
+			*cause = xasprintf("cannot chmod %s: %s", s->path,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		break;
 	}
 	close(fd);
 	return 0;
@@ -208,7 +184,7 @@ store_load_key(struct store *s, char **cause)
 	sqlite3_stmt *st;
 	int rc, have = 0;
 
-	if (s->mode == STORE_WRITE) {
+	if (s->mode != STORE_READ) {
 		unsigned char fresh[STORE_SCHEMA_KEY_LEN];
 
 		randombytes_buf(fresh, sizeof fresh);
@@ -241,29 +217,65 @@ store_load_key(struct store *s, char **cause)
 		have = 1;
 	}
 	sqlite3_finalize(st);
-	if (!have && s->mode == STORE_WRITE) {
+	if (!have && s->mode != STORE_READ) {
 		*cause = xasprintf("database %s: no hash key", s->path);
 		return -1;
 	}
 	return 0;
 }
 
-/* Reads the next session id and the known apps (allocated into s->apps). */
+/* The largest id of a table, or -1 with *cause. */
+static int64_t
+max_id(struct store *s, const char *sql, char **cause)
+{
+	sqlite3_stmt *st;
+	int64_t v = 0;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * Raises the next session and app ids above those in the database (never
+ * lowers them: an id the pipeline holds is never handed out again).
+ */
+int
+store_load_next(struct store *s, char **cause)
+{
+	int64_t v;
+
+	if ((v = max_id(s, "SELECT coalesce(max(id), 0) FROM tor_session",
+	    cause)) == -1)
+		return -1;
+	if (s->next_session < v + 1)
+		s->next_session = v + 1;
+	if ((v = max_id(s, "SELECT coalesce(max(id), 0) FROM app",
+	    cause)) == -1)
+		return -1;
+	if (s->next_app < v + 1)
+		s->next_app = v + 1;
+	return 0;
+}
+
+/* Reads the known apps (into s->apps, placed) and the next ids. */
 int
 store_load_ids(struct store *s, char **cause)
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(id), 0) FROM "
-	    "tor_session", -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		s->next_session = sqlite3_column_int64(st, 0) + 1;
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(s->db, "SELECT id, label, host, sub FROM app",
-	    -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	s->next_app = 1;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, label, host, sub FROM app "
+	    "ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		char *key = xasprintf("%s\x1f%s\x1f%s",
@@ -275,15 +287,12 @@ store_load_ids(struct store *s, char **cause)
 		    sizeof *s->apps);
 		s->apps[s->napps].key = key;
 		s->apps[s->napps].id = id;
+		s->apps[s->napps].db = id;
+		s->apps[s->napps].placed = PLACED_DONE;
 		s->napps++;
-		if (id >= s->next_app)
-			s->next_app = id + 1;
 	}
 	sqlite3_finalize(st);
-	return 0;
-fail:
-	*cause = xasprintf("database %s: %s", s->path, sqlite3_errmsg(s->db));
-	return -1;
+	return store_load_next(s, cause);
 }
 
 /* Opens s->path into s->db with pragmas and schema; keeps s->key if set. */
@@ -292,35 +301,34 @@ store_connect(struct store *s, enum store_err *err, char **cause)
 {
 	struct stat sb;
 	int flags, rc, busy;
-	char *sql;
+	char *sql, *name;
 
-	if (s->mode == STORE_WRITE) {
-		if (store_create_file(s->path, cause) == -1)
+	if (store_resolve(s, err, cause) == -1)
+		return -1;
+	if (s->mode != STORE_READ) {
+		if (store_files_check(s, cause) == -1 ||
+		    store_create_file(s, cause) == -1)
 			return -1;
 		flags = SQLITE_OPEN_READWRITE;
-	} else {
-		if (stat(s->path, &sb) == -1) {
-			*err = STORE_ERR_MISSING;
-			*cause = xasprintf("no database at %s (isoaudit "
-			    "monitor creates it)", s->path);
-			return -1;
-		}
-		flags = access(s->path, W_OK) == 0 ? SQLITE_OPEN_READWRITE :
+	} else
+		flags = access(s->real, W_OK) == 0 ? SQLITE_OPEN_READWRITE :
 		    SQLITE_OPEN_READONLY;
-	}
+	name = s->mode == STORE_READ ? store_reader_name(s, &flags) :
+	    xstrdup(s->real);
 	/*
 	 * One thread uses a connection: no mutex around every sqlite call
 	 * (locking it showed in a report's time).
 	 */
-	rc = sqlite3_open_v2(s->path, &s->db, flags | SQLITE_OPEN_NOFOLLOW |
+	rc = sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_NOFOLLOW |
 	    SQLITE_OPEN_NOMUTEX, NULL);
+	free(name);
 	if (rc != SQLITE_OK) {
 		*cause = xasprintf("cannot open database %s: %s", s->path,
 		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		return -1;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	busy = s->mode == STORE_WRITE ? STORE_BUSY_MS : STORE_READ_BUSY_MS;
+	busy = s->mode != STORE_READ ? STORE_BUSY_MS : STORE_READ_BUSY_MS;
 	sql = xasprintf("PRAGMA busy_timeout = %d; PRAGMA foreign_keys = ON; "
 	    "PRAGMA secure_delete = ON; PRAGMA synchronous = NORMAL", busy);
 	rc = store_exec(s, sql, cause);
@@ -336,22 +344,22 @@ store_connect(struct store *s, enum store_err *err, char **cause)
 	 * A reader's sorts (report's findings, most severe first) stay in
 	 * memory: spilled to a temporary file they slow a report down.
 	 */
-	if (s->mode != STORE_WRITE &&
+	if (s->mode == STORE_READ &&
 	    store_exec(s, "PRAGMA temp_store = MEMORY", cause) == -1)
 		return -1;
-	if (s->mode == STORE_WRITE &&
+	if (s->mode != STORE_READ &&
 	    (store_exec(s, "PRAGMA auto_vacuum = INCREMENTAL", cause) == -1 ||
 	    store_exec(s, "PRAGMA journal_mode = WAL", cause) == -1))
 		return -1;
 	if (store_migrate(s, err, cause) == -1)
 		return -1;
-	if (store_load_key(s, cause) == -1 || store_load_ids(s, cause) == -1)
+	if (store_load_key(s, cause) == -1 || store_load_next(s, cause) == -1)
 		return -1;
 	if (stat(s->path, &sb) == 0) {
 		s->dev = sb.st_dev;
 		s->ino = sb.st_ino;
 	}
-	if (s->mode == STORE_WRITE && store_prepare(s, cause) == -1)
+	if (s->mode != STORE_READ && store_prepare(s, cause) == -1)
 		return -1;
 	return 0;
 }
@@ -372,8 +380,18 @@ store_open(const char *path, enum store_mode mode, enum store_err *err,
 	s->path = xstrdup(path);
 	s->mode = mode;
 	s->backoff_ms = 1000;
+	s->lockfd = -1;
 	buf_init(&s->arena);
-	if (store_connect(s, err, cause) == -1) {
+	/* The writer's lock first: a second writer touches nothing. */
+	if (mode == STORE_WRITE && (store_resolve(s, err, cause) == -1 ||
+	    store_files_check(s, cause) == -1 || store_lock(s, err, cause) == -1)) {
+		if (*err == STORE_OK)
+			*err = STORE_ERR_OTHER;
+		store_close(s);
+		return NULL;
+	}
+	if (store_connect(s, err, cause) == -1 ||
+	    store_load_ids(s, cause) == -1) {
 		if (*err == STORE_OK)
 			*err = STORE_ERR_OTHER;
 		store_close(s);
@@ -434,7 +452,8 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
-	if (s->mode == STORE_WRITE && s->db != NULL && s->nops > 0 &&
+	if (s->mode != STORE_READ && s->db != NULL &&
+	    (s->nops > 0 || s->napps_unplaced > 0) &&
 	    store_flush(s) == -1)
 		log_error("database %s: %zu rows could not be written before "
 		    "closing (%s)", s->path, s->nops, s->st.last_error);
@@ -442,7 +461,7 @@ store_close(struct store *s)
 		log_error("database %s: %" PRIu64 " rows were dropped in all "
 		    "while it could not be written", s->path,
 		    s->st.rows_dropped);
-	if (s->mode == STORE_WRITE && s->db != NULL) {
+	if (s->mode != STORE_READ && s->db != NULL) {
 		char *ignored = NULL;
 
 		/* Leave a compact database: fold the WAL back in. */
@@ -453,6 +472,8 @@ store_close(struct store *s)
 	for (i = 0; i < s->napps; i++)
 		free(s->apps[i].key);
 	free(s->apps);
+	free(s->sdiff);
+	free(s->adiff);
 	hindex_free(&s->appidx);
 	store_agg_free(s->agg);
 	for (i = 0; i < s->nlive; i++) {
@@ -465,6 +486,8 @@ store_close(struct store *s)
 	hindex_free(&s->rowidx);
 	buf_free(&s->arena);
 	sodium_memzero(s->key, sizeof s->key);
+	store_unlock(s);
+	free(s->real);
 	free(s->path);
 	free(s);
 }

@@ -20,8 +20,10 @@
 #define STORE_READ_BUSY_MS	5000
 
 enum store_mode {
-	STORE_WRITE,		/* create if missing, migrate, write */
-	STORE_READ		/* report/check: never write rows */
+	STORE_WRITE,		/* the writer: takes the lock, creates if
+				   missing, migrates, writes */
+	STORE_READ,		/* report/check: no lock, never write rows */
+	STORE_MAINTAIN		/* prune: writes beside the writer, no lock */
 };
 
 /* Why an open failed (decides the exit status and the message). */
@@ -29,6 +31,7 @@ enum store_err {
 	STORE_OK = 0,
 	STORE_ERR_MISSING,	/* STORE_READ and no database there */
 	STORE_ERR_NEWER,	/* schema newer than this binary */
+	STORE_ERR_BUSY,		/* STORE_WRITE and another writer has it */
 	STORE_ERR_OTHER
 };
 
@@ -36,7 +39,10 @@ struct store;
 
 /*
  * Opens (creating with its directory 0700 and file 0600 when writing) and
- * brings the schema up to date.  Returns NULL with *cause allocated and
+ * brings the schema up to date.  STORE_WRITE takes the writer's lock first
+ * (PATH.lock): one writer per database.  A writer refuses a directory or
+ * file of another user's or one others may write, and makes its own files
+ * 0600.  Returns NULL with *cause allocated and
  * *err set on failure.
  */
 struct store *store_open(const char *, enum store_mode, enum store_err *,
@@ -375,6 +381,8 @@ int	store_schema_latest(void);
 int	store_schema_version(const struct store *);
 /* Whether rows are waiting for the next flush. */
 int	store_pending(const struct store *);
+/* Gives the writer's lock up (as if it did not work): a test's 2nd writer. */
+void	store_unlock(struct store *);
 #endif
 
 #endif

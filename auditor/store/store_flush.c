@@ -25,7 +25,7 @@ static int	store_ensure_live(struct store *);
 int
 store_pending(const struct store *s)
 {
-	return s->nops > 0;
+	return s->nops > 0 || s->napps_unplaced > 0;
 }
 
 void
@@ -68,6 +68,162 @@ refused(struct store *s)
 	return (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_CONSTRAINT;
 }
 
+/* The id in the database of what was handed out as local (diffs: few). */
+static int64_t
+id_db(const struct id_pair *d, size_t n, int64_t local)
+{
+	while (n > 0) {
+		n--;
+		if (d[n].local == local)
+			return d[n].db;
+	}
+	return local;
+}
+
+/* Notes that local was placed as db (when they differ), and says so. */
+static void
+id_note(struct store *s, struct id_pair **d, size_t *n, const char *what,
+    int64_t local, int64_t db)
+{
+	if (db == local)
+		return;
+	*d = xreallocarray(*d, *n + 1, sizeof **d);
+	(*d)[*n].local = local;
+	(*d)[*n].db = db;
+	(*n)++;
+	log_warnx("database %s: %s %" PRId64 " was taken by another writer; "
+	    "this one's is %" PRId64 " there", s->path, what, local, db);
+}
+
+/* Places a session (OP_SESSION_NEW); its id in the database in *db. */
+static int
+session_place(struct store *s, const struct op *o, int64_t *db)
+{
+	if (op_exec(s, o, OP_SESSION_NEW) == -1)
+		return -1;
+	*db = sqlite3_last_insert_rowid(s->db);
+	id_note(s, &s->sdiff, &s->nsdiff, "session", o->i[0], *db);
+	return 0;
+}
+
+/* The live session handed out as id, or NULL. */
+static struct live_session *
+live_find(struct store *s, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlive; i++)
+		if (s->live[i].id == id)
+			return &s->live[i];
+	return NULL;
+}
+
+/* An op for a live session's row (OP_SESSION_BEGIN's parameters). */
+static void
+live_op(struct store *s, const struct live_session *ls, struct op *o)
+{
+	memset(o, 0, sizeof *o);
+	o->type = OP_SESSION_BEGIN;
+	o->i[0] = ls->id;
+	o->i[1] = ls->started;
+	o->s[0] = (uint32_t)s->arena.len;
+	buf_add(&s->arena, ls->control, strlen(ls->control) + 1);
+	o->s[1] = (uint32_t)s->arena.len;
+	buf_add(&s->arena, ls->auth, strlen(ls->auth) + 1);
+	o->s[2] = (uint32_t)s->arena.len;
+	buf_add(&s->arena, ls->source, strlen(ls->source) + 1);
+}
+
+/* Places an app (OP_APP_NEW, then OP_APP_ID reads its id back). */
+static int
+app_place(struct store *s, struct app_entry *a)
+{
+	sqlite3_stmt *st;
+	char *label, *host, *sub;
+	int rc;
+
+	if ((label = store_app_key_split(a->key, &host, &sub)) == NULL)
+		return -1;
+	st = s->stmt[OP_APP_NEW];
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_text(st, 2, label, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, sub, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(label);
+		return -1;
+	}
+	st = s->stmt[OP_APP_ID];
+	sqlite3_bind_text(st, 1, label, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sub, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		a->db = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	free(label);
+	if (rc != SQLITE_ROW)
+		return -1;
+	a->placed = PLACED_NOW;
+	s->napps_unplaced--;
+	s->napps_now++;
+	id_note(s, &s->adiff, &s->nadiff, "application", a->id, a->db);
+	return 0;
+}
+
+/*
+ * A session's first row: placed when it is not yet (its id may change),
+ * else written again under its id in the database (OR IGNORE).
+ */
+static int
+op_session_begin(struct store *s, const struct op *o)
+{
+	struct live_session *ls = live_find(s, o->i[0]);
+	struct op tmp;
+	int64_t db;
+
+	if (ls != NULL && ls->placed != PLACED_NOT) {
+		tmp = *o;
+		tmp.i[0] = ls->db;
+		return op_exec(s, &tmp, OP_SESSION_BEGIN);
+	}
+	if (session_place(s, o, &db) == -1)
+		return -1;
+	if (ls != NULL) {
+		ls->db = db;
+		ls->placed = PLACED_NOW;
+	}
+	return 0;
+}
+
+/*
+ * The op with the ids in the database in place of those handed out: o
+ * itself when none differs (always, with one writer), else a copy in tmp.
+ */
+static const struct op *
+op_ids(const struct store *s, const struct op *o, struct op *tmp)
+{
+	if (s->nsdiff == 0 && s->nadiff == 0)
+		return o;
+	switch (o->type) {
+	case OP_RELAY:
+	case OP_APP:
+	case OP_ACK:
+		return o;
+	default:
+		break;
+	}
+	*tmp = *o;
+	if (!(tmp->nulls & 1u))
+		tmp->i[0] = id_db(s->sdiff, s->nsdiff, o->i[0]);
+	/* A stream's app (store_stream: integer 3). */
+	if (o->type == OP_STREAM && !(tmp->nulls & (1u << 3)))
+		tmp->i[3] = id_db(s->adiff, s->nadiff, o->i[3]);
+	return tmp;
+}
+
 /*
  * Runs one queued operation: 0, -1 (the database failed), or -2 (the
  * schema refused the row; s->refusal says why).
@@ -75,6 +231,18 @@ refused(struct store *s)
 static int
 op_run(struct store *s, const struct op *o)
 {
+	struct op tmp;
+
+	if (o->type == OP_SESSION_BEGIN) {
+		if (op_session_begin(s, o) == 0)
+			return 0;
+		if (!refused(s))
+			return -1;
+		snprintf(s->refusal, sizeof s->refusal, "%s",
+		    sqlite3_errmsg(s->db));
+		return -2;
+	}
+	o = op_ids(s, o, &tmp);
 	if (o->type == OP_STREAM && !(o->nulls & (1u << 9))) {
 		if (op_exec(s, o, OP_STREAM_INSERT) == 0)
 			return 0;
@@ -120,6 +288,18 @@ store_live_dirty(const struct store *s)
 	return 0;
 }
 
+/* Whether a live session is not in the database yet. */
+static int
+store_live_unplaced(const struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlive; i++)
+		if (s->live[i].placed == PLACED_NOT)
+			return 1;
+	return 0;
+}
+
 /* Writes the touch of every live session (last event times). */
 static int
 store_touch_live(struct store *s)
@@ -131,7 +311,7 @@ store_touch_live(struct store *s)
 	for (i = 0; i < s->nlive; i++) {
 		if (s->live[i].last_event == s->live[i].written)
 			continue;
-		sqlite3_bind_int64(st, 1, s->live[i].id);
+		sqlite3_bind_int64(st, 1, s->live[i].db);
 		sqlite3_bind_int64(st, 2, s->live[i].last_event);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
@@ -141,15 +321,48 @@ store_touch_live(struct store *s)
 	return 0;
 }
 
+/* After a commit (ok) or a rollback: what was placed stays, or is undone. */
+static void
+placed_settle(struct store *s, int ok, size_t nsdiff, size_t nadiff,
+    size_t *napps_placed)
+{
+	size_t i;
+
+	*napps_placed = 0;
+	for (i = 0; i < s->nlive; i++)
+		if (s->live[i].placed == PLACED_NOW)
+			s->live[i].placed = ok ? PLACED_DONE : PLACED_NOT;
+	/* No app placed in this transaction: the usual case, no loop. */
+	if (s->napps_now > 0) {
+		for (i = 0; i < s->napps; i++) {
+			if (s->apps[i].placed != PLACED_NOW)
+				continue;
+			(*napps_placed)++;
+			if (ok)
+				s->apps[i].placed = PLACED_DONE;
+			else {
+				s->apps[i].placed = PLACED_NOT;
+				s->napps_unplaced++;
+			}
+		}
+		s->napps_now = 0;
+	}
+	if (!ok) {
+		s->nsdiff = nsdiff;
+		s->nadiff = nadiff;
+	}
+}
+
 int
 store_flush(struct store *s)
 {
-	size_t i;
+	size_t i, nsdiff = s->nsdiff, nadiff = s->nadiff, napps_placed;
 	char *ignored = NULL;
 
 	if (s->mode != STORE_WRITE || s->db == NULL)
 		return -1;
-	if (s->nops == 0 && !store_live_dirty(s))
+	if (s->nops == 0 && !store_live_dirty(s) && s->napps_unplaced == 0 &&
+	    !store_live_unplaced(s))
 		return 0;
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
@@ -191,8 +404,9 @@ store_flush(struct store *s)
 		store_set_error(s, "cannot commit");
 		goto rollback;
 	}
+	placed_settle(s, 1, nsdiff, nadiff, &napps_placed);
 	s->st.commits++;
-	s->st.rows_written += s->nops + s->nfolded;
+	s->st.rows_written += s->nops + s->nfolded + napps_placed;
 	s->nfolded = 0;
 	for (i = 0; i < s->nlive; i++)
 		s->live[i].written = s->live[i].last_event;
@@ -214,6 +428,7 @@ store_flush(struct store *s)
 rollback:
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, &ignored);
 	sqlite3_free(ignored);
+	placed_settle(s, 0, nsdiff, nadiff, &napps_placed);
 fail:
 	s->st.failures++;
 	if (!s->st.failing) {
@@ -253,7 +468,7 @@ store_ensure_app(struct store *s, const struct app_entry *a)
 
 	if ((k = store_app_key_split(a->key, &host, &sub)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_int64(st, 1, a->db);
 	sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, host, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, sub, -1, SQLITE_STATIC);
@@ -264,32 +479,37 @@ store_ensure_app(struct store *s, const struct app_entry *a)
 }
 
 /*
- * (Re)creates the rows of this process's live sessions, and, when another
+ * At the start of every write transaction: places the apps and the live
+ * sessions not yet in the database (the rows queued refer to them), and
+ * (re)creates the rows of this process's live sessions and, when another
  * process has written to the database meanwhile, of its known apps.
  */
 static int
 store_ensure_live(struct store *s)
 {
-	sqlite3_stmt *st = s->stmt[OP_SESSION_BEGIN];
-	size_t i;
+	struct op o;
+	size_t i, mark;
 	int rc;
 
 	if (store_changed_elsewhere(s))
 		for (i = 0; i < s->napps; i++)
-			if (store_ensure_app(s, &s->apps[i]) == -1)
+			if (s->apps[i].placed != PLACED_NOT &&
+			    store_ensure_app(s, &s->apps[i]) == -1)
 				return -1;
+	for (i = 0; s->napps_unplaced > 0 && i < s->napps; i++)
+		if (s->apps[i].placed == PLACED_NOT &&
+		    app_place(s, &s->apps[i]) == -1)
+			return -1;
 
 	for (i = 0; i < s->nlive; i++) {
 		struct live_session *ls = &s->live[i];
 
-		sqlite3_bind_int64(st, 1, ls->id);
-		sqlite3_bind_int64(st, 2, ls->started);
-		sqlite3_bind_text(st, 3, ls->control, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, ls->auth, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, ls->source, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
+		/* The strings go to the arena's end, and are gone after. */
+		mark = s->arena.len;
+		live_op(s, ls, &o);
+		rc = op_session_begin(s, &o);
+		s->arena.len = mark;
+		if (rc == -1)
 			return -1;
 	}
 	return 0;
@@ -297,8 +517,9 @@ store_ensure_live(struct store *s)
 
 /*
  * Recreates the database after its file was removed or replaced.  The ids
- * handed out stay valid (the pipeline holds them): live sessions and known
- * applications are written again first, and new ids go on after them.
+ * handed out stay valid (the pipeline holds them): nothing is placed in the
+ * new file, so the next flush places the live sessions and the known
+ * applications first, under the same ids where they are free.
  */
 static void
 store_reopen(struct store *s, const char *why)
@@ -306,33 +527,31 @@ store_reopen(struct store *s, const char *why)
 	enum store_err err;
 	char *cause = NULL;
 	unsigned char key[STORE_SCHEMA_KEY_LEN];
-	struct app_entry *apps = s->apps;
-	size_t napps = s->napps, first, i, j;
-	int64_t next_app = s->next_app, next_session = s->next_session;
 	sqlite3_stmt *st;
+	size_t i;
 
 	log_error("database %s %s; creating it again", s->path, why);
 	memcpy(key, s->key, sizeof key);
 	store_finalize(s);
-	s->apps = NULL;
-	s->napps = 0;
-	hindex_clear(&s->appidx);
+	for (i = 0; i < s->nlive; i++) {
+		s->live[i].placed = PLACED_NOT;
+		s->live[i].written = 0;
+	}
+	for (i = 0; i < s->napps; i++)
+		s->apps[i].placed = PLACED_NOT;
+	s->napps_unplaced = s->napps;
+	s->nsdiff = 0;
+	s->nadiff = 0;
+	s->data_version = 0;
 	if (store_connect(s, &err, &cause) == -1) {
 		snprintf(s->st.last_error, sizeof s->st.last_error, "%s",
 		    cause);
 		free(cause);
 		store_finalize(s);
-		for (i = 0; i < s->napps; i++)
-			free(s->apps[i].key);
-		free(s->apps);
-		s->apps = apps;
-		s->napps = napps;
-		s->next_app = next_app;
-		s->next_session = next_session;
 		s->st.failing = 1;
 		return;
 	}
-	/* Keep the old key (hashes stay comparable) and the live sessions. */
+	/* Keep the old key (hashes stay comparable). */
 	if (sqlite3_prepare_v2(s->db, "UPDATE meta SET value = ?1 WHERE key = "
 	    "'hash_key'", -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_blob(st, 1, key, sizeof key, SQLITE_STATIC);
@@ -341,31 +560,6 @@ store_reopen(struct store *s, const char *why)
 		memcpy(s->key, key, sizeof key);
 	}
 	sodium_memzero(key, sizeof key);
-	if (s->next_app < next_app)
-		s->next_app = next_app;
-	if (s->next_session < next_session)
-		s->next_session = next_session;
-	/* These go first: the rows queued refer to them. */
-	first = s->nops;
-	for (i = 0; i < s->nlive; i++) {
-		s->live[i].written = 0;
-		store_queue_session(s, &s->live[i]);
-	}
-	for (i = 0; i < napps; i++) {
-		for (j = 0; j < s->napps; j++)
-			if (strcmp(s->apps[j].key, apps[i].key) == 0)
-				break;
-		if (j < s->napps) {
-			free(apps[i].key);
-			continue;
-		}
-		store_queue_app(s, &apps[i]);
-		s->apps = xreallocarray(s->apps, s->napps + 1,
-		    sizeof *s->apps);
-		s->apps[s->napps++] = apps[i];
-	}
-	free(apps);
-	store_queue_to_front(s, first);
 }
 
 void
@@ -395,9 +589,9 @@ store_tick(struct store *s, int64_t now)
 		}
 		return;
 	}
-	if (s->nops > 0 || store_live_dirty(s)) {
+	if (s->nops > 0 || s->napps_unplaced > 0 || store_live_dirty(s)) {
 		if (now - s->last_flush >= STORE_FLUSH_MS * 1000 ||
-		    s->nops >= STORE_BATCH_ROWS) {
+		    s->nops + s->napps_unplaced >= STORE_BATCH_ROWS) {
 			s->last_flush = now;
 			if (store_flush(s) == -1)
 				s->retry_at = now + 1000000;

@@ -10,6 +10,8 @@
  * counts what it had to drop; the loop's tick retries with backoff.
  *
  *	store.c		open, migrate, connect, the hash key, close
+ *	store_file.c	the path resolved, the files checked, the writer's
+ *			lock (one writer per database)
  *	store_queue.c	the queue: an operation per write, the writes of one
  *			row folded into one operation, and the statements
  *	store_flush.c	flush, and failure: full disk, locked database,
@@ -23,6 +25,7 @@
 #ifndef ISOAUDIT_STORE_INT_H
 #define ISOAUDIT_STORE_INT_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <stddef.h>
@@ -51,6 +54,9 @@ enum op_type {
 	OP_STREAM_INSERT,	/* not queued: how op_run writes a new stream */
 	OP_OCCURRENCE,		/* not queued: an OP_FINDING's occurrence */
 	OP_CAUSE_UNDO,		/* not queued: a cause left without one */
+	OP_SESSION_NEW,		/* not queued: a session placed (its id) */
+	OP_APP_NEW,		/* not queued: an app placed ... */
+	OP_APP_ID,		/* ... and its id read back */
 	OP__COUNT
 };
 
@@ -76,9 +82,31 @@ struct op_stmt {
 };
 extern const struct op_stmt store_op_sql[OP__COUNT];
 
+/*
+ * Ids.  The pipeline is handed an id at once (a session's, an app's: the
+ * next after those in the database when it was opened), and rows refer to
+ * it; the row itself is placed inside a write transaction, under that id
+ * when it is still free there, else under the one sqlite gives, the
+ * difference kept in a short list and applied to every row written.  So
+ * even a second writer (no lock held, or a lock that does not work on
+ * this filesystem) misfiles nothing.
+ */
+enum placed {
+	PLACED_NOT,		/* not in the database (yet, or any more) */
+	PLACED_NOW,		/* in this transaction: undone by a rollback */
+	PLACED_DONE		/* committed */
+};
+
+struct id_pair {
+	int64_t	 local;		/* handed out */
+	int64_t	 db;		/* in the database */
+};
+
 struct app_entry {
 	char	*key;		/* label \x1f host \x1f sub */
-	int64_t	 id;
+	int64_t	 id;		/* handed out */
+	int64_t	 db;		/* in the database, once placed */
+	uint8_t	 placed;	/* enum placed */
 };
 
 /* Sessions begun by this process and not ended: recreated on reopen. */
@@ -90,12 +118,16 @@ struct live_session {
 	char	*source;
 	int64_t	 last_event;
 	int64_t	 written;	/* last_event as last committed */
+	int64_t	 db;		/* its id in the database, once placed */
+	uint8_t	 placed;	/* enum placed */
 };
 
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[OP__COUNT];
-	char		*path;
+	char		*path;		/* as given: what messages name */
+	char		*real;		/* resolved: what sqlite opens */
+	int		 lockfd;	/* the writer's lock, or -1 */
 	enum store_mode	 mode;
 	dev_t		 dev;
 	ino_t		 ino;
@@ -116,6 +148,12 @@ struct store {
 	struct hindex	 appidx;	/* apps[].key: apps[0..n) are in it */
 	int64_t		 next_app;
 	int64_t		 next_session;
+	size_t		 napps_unplaced;	/* apps[] not placed */
+	size_t		 napps_now;	/* apps[] placed in this transaction */
+	struct id_pair	*sdiff;		/* sessions placed under another id */
+	size_t		 nsdiff;
+	struct id_pair	*adiff;		/* apps placed under another id */
+	size_t		 nadiff;
 	struct live_session *live;
 	size_t		 nlive;
 
@@ -176,22 +214,32 @@ int	store_exec(struct store *, const char *, char **);
 int	store_connect(struct store *, enum store_err *, char **);
 /* Finalizes the statements and closes the connection (s->db NULL). */
 void	store_finalize(struct store *);
-/* Reads the next session id and the known apps (allocated into s->apps). */
+/* Reads the known apps (into s->apps, placed) and the next ids. */
 int	store_load_ids(struct store *, char **);
+/* Raises the next session and app ids above those in the database. */
+int	store_load_next(struct store *, char **);
+
+/* store_file.c */
+/* Resolves s->path into s->real (a writer creates its directory). */
+int	store_resolve(struct store *, enum store_err *, char **);
+/* A writer's checks of the directory and the files beside the database. */
+int	store_files_check(struct store *, char **);
+/* A reader's name for sqlite (immutable when the directory is shut). */
+char	*store_reader_name(const struct store *, int *);
+/* Takes the writer's lock (PATH.lock) or says who holds it. */
+int	store_lock(struct store *, enum store_err *, char **);
+/* Directory fit for our files: ours or root's, not writable by others. */
+int	store_dir_trusted(const char *, const struct stat *, uid_t, char **);
+/* An existing file: 0 fine, 1 ours but too open, -1 refused (*cause). */
+int	store_file_trusted(const char *, const struct stat *, uid_t, char **);
 
 /* store_queue.c */
-/* Queues the row of a live session again. */
-void	store_queue_session(struct store *, const struct live_session *);
-/* Queues an application identity again from its key (label, host, sub). */
-void	store_queue_app(struct store *, const struct app_entry *);
 /*
  * Splits an app key ("label\x1fhost\x1fsub"; a label may hold \x1f, a host
  * or sub never does): returns the allocated label, with *host and *sub
  * pointing into it, or NULL when the key is not one.
  */
 char	*store_app_key_split(const char *, char **, char **);
-/* Moves the operations queued from first on to the front of the queue. */
-void	store_queue_to_front(struct store *, size_t);
 
 /* store_read.c */
 /* Prepares sql and binds the range as ?1 session, ?2 from, ?3 to. */

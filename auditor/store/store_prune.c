@@ -51,7 +51,12 @@ store_prune(struct store *s, int64_t cutoff, char **cause)
 	if (store_exec(s, "PRAGMA incremental_vacuum", cause) == -1 ||
 	    store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", cause) == -1)
 		return -1;
-	{
+	/*
+	 * Forget the apps prune deleted: the known ones are read again (all
+	 * of ours are in the database after the flush above, under the ids
+	 * they were handed out with unless another writer took those).
+	 */
+	if (s->napps_unplaced == 0 && s->nadiff == 0) {
 		size_t i;
 
 		for (i = 0; i < s->napps; i++)

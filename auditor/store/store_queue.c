@@ -88,6 +88,21 @@ const struct op_stmt store_op_sql[OP__COUNT] = {
 	    "INSERT OR IGNORE INTO app(id, label, host, sub) "
 	    "VALUES (?1, ?2, ?3, ?4)" },
 	/*
+	 * Placing a session or an app (store_int.h, "Ids"): under the id
+	 * handed out when it is free, else under the one sqlite gives; an app
+	 * another writer placed already (same label, host, sub) is that one.
+	 */
+	[OP_SESSION_NEW] = { 2, 3,
+	    "INSERT INTO tor_session(id, started, control, auth, source) "
+	    "VALUES ((SELECT CASE WHEN EXISTS (SELECT 1 FROM tor_session "
+	    "WHERE id = ?1) THEN NULL ELSE ?1 END), ?2, ?3, ?4, ?5)" },
+	[OP_APP_NEW] = { 1, 3,
+	    "INSERT INTO app(id, label, host, sub) VALUES ((SELECT CASE WHEN "
+	    "EXISTS (SELECT 1 FROM app WHERE id = ?1) THEN NULL ELSE ?1 END), "
+	    "?2, ?3, ?4) ON CONFLICT(label, host, sub) DO NOTHING" },
+	[OP_APP_ID] = { 0, 3,
+	    "SELECT id FROM app WHERE label = ?1 AND host = ?2 AND sub = ?3" },
+	/*
 	 * A finding is a cause with occurrences (schema/002-causes.sql).
 	 * Integers: ?1 session, ?2 circ_id, ?3 the judge's count of the
 	 * occurrence, ?4 first_seen, ?5 last_seen, ?6 how many updates this
@@ -215,7 +230,9 @@ op_str(struct store *s, struct op *o, int k, const char *str)
 static void
 store_maybe_flush(struct store *s)
 {
-	if (s->nops >= STORE_BATCH_ROWS && !s->st.failing)
+	/* An app to place counts as a row, as when it was an op. */
+	if (s->nops + s->napps_unplaced >= STORE_BATCH_ROWS &&
+	    !s->st.failing)
 		store_flush(s);
 }
 
@@ -339,6 +356,8 @@ store_session_begin(struct store *s, const char *control, const char *auth,
 	ls->source = xstrdup(source ? source : "live");
 	ls->last_event = 0;
 	ls->written = 0;
+	ls->db = 0;
+	ls->placed = PLACED_NOT;
 	if ((o = op_new(s, OP_SESSION_BEGIN)) != NULL) {
 		op_int(o, 0, id, 1);
 		op_int(o, 1, started, 1);
@@ -690,7 +709,6 @@ store_app(struct store *s, const char *label, const char *host,
 {
 	char kbuf[256], *key = kbuf;
 	size_t ll = strlen(label), hl = strlen(host), sl;
-	struct op *o;
 	long i;
 	int64_t id;
 
@@ -713,35 +731,16 @@ store_app(struct store *s, const char *label, const char *host,
 	}
 	if (key == kbuf)
 		key = xstrdup(kbuf);
+	/* Placed in the database by the next flush (store_flush.c). */
 	id = s->next_app++;
 	s->apps = xreallocarray(s->apps, s->napps + 1, sizeof *s->apps);
 	s->apps[s->napps].key = key;
 	s->apps[s->napps].id = id;
+	s->apps[s->napps].db = 0;
+	s->apps[s->napps].placed = PLACED_NOT;
 	s->napps++;
-	if ((o = op_new(s, OP_APP)) != NULL) {
-		op_int(o, 0, id, 1);
-		op_str(s, o, 0, label);
-		op_str(s, o, 1, host);
-		op_str(s, o, 2, sub);
-	}
+	s->napps_unplaced++;
 	return id;
-}
-
-/* Moves the operations queued from first on to the front of the queue. */
-void
-store_queue_to_front(struct store *s, size_t first)
-{
-	size_t k = s->nops - first;
-	struct op *tmp;
-
-	if (k == 0 || first == 0)
-		return;
-	hindex_clear(&s->rowidx);
-	tmp = xreallocarray(NULL, k, sizeof *tmp);
-	memcpy(tmp, s->ops + first, k * sizeof *tmp);
-	memmove(s->ops + k, s->ops, first * sizeof *tmp);
-	memcpy(s->ops, tmp, k * sizeof *tmp);
-	free(tmp);
 }
 
 char *
@@ -761,37 +760,4 @@ store_app_key_split(const char *key, char **host, char **sub)
 	}
 	*(*host)++ = '\0';
 	return label;
-}
-
-/* Queues an application identity again from its key (label, host, sub). */
-void
-store_queue_app(struct store *s, const struct app_entry *a)
-{
-	char *label, *host, *sub;
-	struct op *o;
-
-	if ((label = store_app_key_split(a->key, &host, &sub)) == NULL)
-		return;
-	if ((o = op_new(s, OP_APP)) != NULL) {
-		op_int(o, 0, a->id, 1);
-		op_str(s, o, 0, label);
-		op_str(s, o, 1, host);
-		op_str(s, o, 2, sub);
-	}
-	free(label);
-}
-
-/* Queues the row of a live session again. */
-void
-store_queue_session(struct store *s, const struct live_session *ls)
-{
-	struct op *o;
-
-	if ((o = op_new(s, OP_SESSION_BEGIN)) == NULL)
-		return;
-	op_int(o, 0, ls->id, 1);
-	op_int(o, 1, ls->started, 1);
-	op_str(s, o, 0, ls->control);
-	op_str(s, o, 1, ls->auth);
-	op_str(s, o, 2, ls->source);
 }

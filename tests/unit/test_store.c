@@ -2308,6 +2308,154 @@ test_check_causes(void **state)
 	assert_string_equal(c.buf, "K+again(4) ");
 }
 
+/* One writer per database: a second one is refused, naming the first. */
+static void
+test_one_writer(void **state)
+{
+	struct env *e = *state;
+	enum store_err err = STORE_OK;
+	char *cause = NULL, want[512], lock[200], buf[32];
+	struct store *r;
+	struct stat sb;
+	FILE *f;
+
+	e->s = open_w(e->db);
+	assert_null(store_open(e->db, STORE_WRITE, &err, &cause));
+	assert_int_equal(err, STORE_ERR_BUSY);
+	snprintf(want, sizeof want, "database %s is in use by pid %ld", e->db,
+	    (long)getpid());
+	assert_string_equal(cause, want);
+	free(cause);
+	cause = NULL;
+	/* The lock file: 0600, the writer's pid in it. */
+	snprintf(lock, sizeof lock, "%s.lock", e->db);
+	assert_int_equal(stat(lock, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_non_null(f = fopen(lock, "r"));
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	assert_int_equal(strtol(buf, NULL, 10), (long)getpid());
+	/* Readers and prune take no lock. */
+	r = store_open(e->db, STORE_READ, &err, &cause);
+	assert_non_null(r);
+	store_close(r);
+	r = store_open(e->db, STORE_MAINTAIN, &err, &cause);
+	assert_non_null(r);
+	store_close(r);
+	/* Closed: the file stays, and the next writer takes it. */
+	store_close(e->s);
+	e->s = open_w(e->db);
+	assert_int_equal(stat(lock, &sb), 0);
+}
+
+/*
+ * Two writers without the lock (as on a filesystem where it does not
+ * work): both hand out session 1 and app 1, and nothing is misfiled.
+ */
+static void
+test_two_writers_ids(void **state)
+{
+	struct env *e = *state;
+	struct store_stream r;
+	struct store *s1, *s2;
+	int64_t sid1, sid2, a1, a2, c1, c2;
+
+	s1 = e->s = open_w(e->db);
+	store_unlock(s1);
+	s2 = open_w(e->db);
+	sid1 = store_session_begin(s1, "one", NULL, NULL, T0);
+	sid2 = store_session_begin(s2, "two", NULL, NULL, T0);
+	assert_int_equal(sid1, sid2);		/* both from memory */
+	a1 = store_app(s1, "App One", "localhost", "");
+	a2 = store_app(s2, "App Two", "localhost", "");
+	assert_int_equal(a1, a2);
+	c1 = store_app(s1, "Common", "localhost", "");
+	c2 = store_app(s2, "Common", "localhost", "");
+	stream_init(&r, sid1, 7, "NEW");
+	r.app = a1;
+	store_stream(s1, &r);
+	stream_init(&r, sid1, 8, "NEW");
+	r.app = c1;
+	store_stream(s1, &r);
+	stream_init(&r, sid2, 7, "NEW");
+	r.app = a2;
+	store_stream(s2, &r);
+	stream_init(&r, sid2, 9, "NEW");
+	r.app = c2;
+	store_stream(s2, &r);
+	store_tick(s1, T0 + SEC);
+	store_tick(s2, T0 + SEC);
+	/* More of the same session after the first flush. */
+	stream_init(&r, sid2, 10, "NEW");
+	r.app = a2;
+	store_stream(s2, &r);
+	store_session_end(s2, sid2, "done", T0 + 2 * SEC);
+	store_close(s2);
+	store_close(s1);
+	e->s = NULL;
+
+	assert_q_int(e->db, "SELECT count(*) FROM tor_session", 2);
+	assert_q_int(e->db, "SELECT count(*) FROM app", 3);
+	/* Every stream is in its writer's session, under its writer's app. */
+	assert_q_text(e->db, "SELECT group_concat(s.control || ':' || "
+	    "x.stream_id || ':' || a.label, ',') FROM (SELECT * FROM stream "
+	    "ORDER BY session, stream_id) x JOIN tor_session s ON "
+	    "s.id = x.session JOIN app a ON a.id = x.app",
+	    "one:7:App One,one:8:Common,two:7:App Two,two:9:Common,"
+	    "two:10:App Two");
+	assert_q_text(e->db, "SELECT control || ':' || coalesce(end_reason, "
+	    "'-') FROM tor_session ORDER BY id", "one:-");
+	assert_q_int(e->db, "SELECT count(*) FROM tor_session WHERE "
+	    "control = 'two' AND end_reason = 'done'", 1);
+}
+
+/* Our files too open are made 0600; another user's are refused. */
+static void
+test_file_modes(void **state)
+{
+	struct env *e = *state;
+	enum store_err err = STORE_OK;
+	char *cause = NULL, wal[200], want[512], dir[192];
+	struct stat sb;
+	FILE *f;
+
+	e->s = open_w(e->db);
+	store_close(e->s);
+	e->s = NULL;
+	assert_int_equal(chmod(e->db, 0644), 0);
+	snprintf(wal, sizeof wal, "%s-wal", e->db);
+	assert_non_null(f = fopen(wal, "w"));
+	fclose(f);
+	assert_int_equal(chmod(wal, 0666), 0);
+	e->s = open_w(e->db);
+	assert_int_equal(stat(e->db, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	store_close(e->s);
+	e->s = NULL;
+
+	/* A directory others may write is refused (nothing created). */
+	snprintf(dir, sizeof dir, "%s/state/isoaudit", e->dir);
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_null(store_open(e->db, STORE_WRITE, &err, &cause));
+	snprintf(want, sizeof want, "directory %s is writable by everyone "
+	    "(mode 0777): chmod go-w %s", dir, dir);
+	assert_string_equal(cause, want);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(chmod(dir, 0700), 0);
+
+	if (geteuid() != 0)
+		return;		/* chown needs root */
+	assert_int_equal(chown(e->db, 65534, 65534), 0);
+	assert_null(store_open(e->db, STORE_WRITE, &err, &cause));
+	snprintf(want, sizeof want, "%s belongs to uid 65534, not to you "
+	    "(uid 0): move it away, or run isoaudit as its owner", e->db);
+	assert_string_equal(cause, want);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -2327,6 +2475,9 @@ main(void)
 		T(test_cause_ack_again),
 		T(test_cause_seq_above_cursor),
 		T(test_app_ids),
+		T(test_one_writer),
+		T(test_two_writers_ids),
+		T(test_file_modes),
 		T(test_locked_database),
 		T(test_removed_database),
 		T(test_reopen_fails),
