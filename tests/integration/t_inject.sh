@@ -83,3 +83,12 @@ ok "report: one CONTROL_INJECTION cause (count 2) on SocksPort A; no smuggled st
 grep -q 'stream 999\|circ 4242\|injected' "$T/rep.out" && fail "replay: a smuggled line reached the output"
 [ "$(sqlite3 "$T/replay.db" 'SELECT count(*) FROM stream WHERE stream_id = 999')" -eq 0 ] || fail "replay stored stream 999"
 ok "replay of the transcript: the same finding, the smuggled lines ignored the same way"
+
+# The reproducer for Tor's developers (docs/isolation.md section 5) shows
+# the bug on this Tor: SOCKS5 and DNSPort, the client's line as an event.
+python3 "$(dirname "$0")/../../scripts/tor-crlf-repro" --socks "127.0.0.1:$TORNET_SOCKS_A" \
+    --control "$TORNET_CONTROL" --cookie "$TORNET_COOKIE" --dns "127.0.0.1:$TORNET_DNS" >"$T/repro.out" 2>&1 ||
+    { cat "$T/repro.out"; fail "scripts/tor-crlf-repro did not reproduce the bug"; }
+grep -q "^   b'650 STREAM 999 NEW 0 injected.example:80 SOURCE_ADDR=6.6.6.6:1 PURPOSE=USER'\$" "$T/repro.out" ||
+    { cat "$T/repro.out"; fail "the reproducer's output lacks the smuggled line"; }
+ok "scripts/tor-crlf-repro reproduces it (SOCKS5 and DNSPort)"
