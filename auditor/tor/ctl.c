@@ -892,7 +892,8 @@ ctl_connect(struct ctl *c)
 	bufferevent_setcb(c->bev, ctl_read_cb, NULL, ctl_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	c->state = CTL_CONNECTING;
-	c->deadline = time_mono_us() + (int64_t)CTL_HANDSHAKE_TIMEOUT * 1000000;
+	c->deadline = time_mono_us() +
+	    (int64_t)CTL_HANDSHAKE_TIMEOUT * 1000000;
 	ctl_arm_timeout(c);
 	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss,
 	    (int)len) == -1) {
