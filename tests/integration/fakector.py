@@ -20,7 +20,8 @@ port names what it likes); AUTHCHALLENGE SAFECOOKIE is answered with a
 server hash computed from FAKECTOR_COOKIE=FILE (the cookie the fake knows)
 or, without it, with a wrong one (random bytes); FAKECTOR_QUIET_AFTER=CMD
 stops answering (and keeps the connection open) once CMD arrives, a port
-that goes silent in the middle of the handshake.
+that goes silent in the middle of the handshake; FAKECTOR_DELAY_MS=M waits
+M ms before each answer of the handshake (a port that answers just in time).
 
 fakector.py PORTFILE --grater [PROFILE]: behaves instead as onion-grater
 (github.com/Whonix/onion-grater, usr/lib/onion-grater) does with a profile:
@@ -177,10 +178,15 @@ STATUS = (b"250+circuit-status=\r\n"
           b"8 BUILT $16B0637A639FAF85A8992C2B11130BDC9E35FF53~exit1 "
           b"PURPOSE=GENERAL\r\n.\r\n")
 quiet_after = os.environ.get("FAKECTOR_QUIET_AFTER", "").encode().upper()
+delay = float(os.environ.get("FAKECTOR_DELAY_MS", "0")) / 1000
+if delay > 0:
+    conn.settimeout(None)
 while True:
     line = readline()
     cmd = line.split(b" ")[0].upper()
     log.flush()
+    if delay > 0:
+        time.sleep(delay)
     if quiet_after and cmd == quiet_after:
         # Silent from here on, the connection kept open.
         conn.settimeout(None)

@@ -160,4 +160,20 @@ start_fake pwf FAKECTOR_METHODS=HASHEDPASSWORD
 sigterm pwfifo --password-file "$T/pwfifo"
 grep -q "^R AUTHENTICATE" "$T/pwf.log" && fail "pwfifo: AUTHENTICATE sent"
 
+# A port that answers every question after 8 s, within each answer's 10 s:
+# the handshake as a whole is given up at 30 s (PROTOCOLINFO at 8 s,
+# AUTHCHALLENGE at 16, AUTHENTICATE at 24, the probe would be at 32).
+start_fake slow FAKECTOR_DELAY_MS=8000 FAKECTOR_METHODS=SAFECOOKIE \
+    FAKECTOR_COOKIEFILE="$T/secret" FAKECTOR_COOKIE="$T/secret"
+t0=$(now_ms)
+"$ISOAUDIT" monitor --control "127.0.0.1:$P" --db "$T/slow.db" --duration 60 \
+    >"$T/slow.out" 2>"$T/slow.err"
+rc=$?
+ms=$(($(now_ms) - t0))
+cat "$T/slow.out" "$T/slow.err"
+[ "$rc" -eq 3 ] || fail "slow port: exit $rc, want 3"
+grep -qF "isoaudit: cannot reach Tor's control port at 127.0.0.1:$P: no Tor session set up within 30 s (answers too slow)" "$T/slow.err" ||
+    fail "slow port: the message"
+[ "$ms" -ge 29500 ] && [ "$ms" -lt 33000 ] || fail "slow port: given up after $ms ms"
+ok "a port answering each question after 8 s: given up after $ms ms"
 exit 0
