@@ -380,17 +380,19 @@ ctl_get_password(struct ctl *c, char **why)
 		struct termios old, quiet;
 		int64_t began = time_mono_us();
 
-		fprintf(stderr, "Tor control password for %s: ",
-		    ctl_address(c));
-		fflush(stderr);
 		if (tcgetattr(STDIN_FILENO, &old) == -1) {
 			*why = xstrdup("cannot read a password here");
 			return -1;
 		}
+		/* Caught before the prompt shows: a Ctrl-C as soon as it
+		 * does must not go to libevent's handler and be lost. */
+		ctl_sig_catch(&save);
+		fprintf(stderr, "Tor control password for %s: ",
+		    ctl_address(c));
+		fflush(stderr);
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-		ctl_sig_catch(&save);
 		rc = ctl_read_line(STDIN_FILENO, line, sizeof line);
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 		fputc('\n', stderr);

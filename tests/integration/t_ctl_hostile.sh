@@ -160,6 +160,42 @@ start_fake pwf FAKECTOR_METHODS=HASHEDPASSWORD
 sigterm pwfifo --password-file "$T/pwfifo"
 grep -q "^R AUTHENTICATE" "$T/pwf.log" && fail "pwfifo: AUTHENTICATE sent"
 
+# Ctrl-C at the password prompt (a terminal: a pty) ends isoaudit; under
+# libevent's restarting SIGINT handler the read went on waiting before.
+start_fake prompt FAKECTOR_METHODS=HASHEDPASSWORD
+python3 - "$ISOAUDIT" "$P" "$T/prompt.db" >"$T/prompt.res" 2>&1 <<'PY'
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "monitor", "--control",
+             "127.0.0.1:" + sys.argv[2], "--db", sys.argv[3],
+             "--duration", "60"])
+out, t0 = b"", time.time()
+while b"password for" not in out and time.time() - t0 < 10:
+    if select.select([fd], [], [], 0.2)[0]:
+        out += os.read(fd, 1024)
+if b"password for" not in out:
+    print("no prompt:", out)
+    sys.exit(1)
+time.sleep(0.3)
+os.write(fd, b"\x03")
+t1 = time.time()
+while time.time() - t1 < 3:
+    p, st = os.waitpid(pid, os.WNOHANG)
+    if p:
+        print("%d ms exit %d" % ((time.time() - t1) * 1000,
+                                 os.waitstatus_to_exitcode(st)))
+        sys.exit(0)
+    time.sleep(0.05)
+os.kill(pid, 9)
+print("still running 3 s after Ctrl-C")
+sys.exit(1)
+PY
+rc=$?
+[ "$rc" -eq 0 ] || { cat "$T/prompt.res"; fail "Ctrl-C at the password prompt"; }
+grep -q "^R AUTHENTICATE" "$T/prompt.log" && fail "prompt: AUTHENTICATE sent"
+ok "Ctrl-C at the password prompt: ended after $(cat "$T/prompt.res")"
+
 # A port that answers every question after 8 s, within each answer's 10 s:
 # the handshake as a whole is given up at 30 s (PROTOCOLINFO at 8 s,
 # AUTHCHALLENGE at 16, AUTHENTICATE at 24, the probe would be at 32).
