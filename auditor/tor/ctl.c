@@ -39,8 +39,6 @@
 
 #define CTL_BACKOFF_MAX		30	/* seconds */
 #define CTL_MALFORMED_SHOWN	10	/* malformed lines logged a session */
-#define CTL_ANSWER_TIMEOUT	10	/* seconds for a connect or an answer
-					   until the session is set up */
 #define CTL_SHOWN_MAX		200	/* bytes of a reply in a message */
 
 /*
@@ -400,17 +398,50 @@ ctl_timeout_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	why = xasprintf("no answer within %d s", CTL_ANSWER_TIMEOUT);
+	if (c->timeout_overall)
+		why = xasprintf("no Tor session set up within %d s (answers "
+		    "too slow)", CTL_HANDSHAKE_TIMEOUT);
+	else
+		why = xasprintf("no answer within %d s", CTL_ANSWER_TIMEOUT);
 	ctl_handle_failure(c, why, CTL_FAIL_RETRY);
 	free(why);
 }
 
-/* (Re)starts the clock for an answer while connecting and setting up. */
+int64_t
+ctl_timeout_us(int64_t now, int64_t deadline, int *overall)
+{
+	int64_t answer = (int64_t)CTL_ANSWER_TIMEOUT * 1000000;
+	int64_t left = deadline - now;
+
+	if (left < 0)
+		left = 0;
+	*overall = left < answer;
+	return *overall ? left : answer;
+}
+
+void
+ctl_extend_deadline(struct ctl *c, int64_t us)
+{
+	if (us > 0)
+		c->deadline += us;
+}
+
+/*
+ * (Re)starts the clock for an answer while connecting and setting up:
+ * each answer has CTL_ANSWER_TIMEOUT, the whole handshake (connect,
+ * PROTOCOLINFO, authentication, the probe, the start-up queries)
+ * CTL_HANDSHAKE_TIMEOUT, so a port that answers just in time, again and
+ * again, is given up all the same.
+ */
 static void
 ctl_arm_timeout(struct ctl *c)
 {
-	struct timeval tv = { CTL_ANSWER_TIMEOUT, 0 };
+	int64_t us = ctl_timeout_us(time_mono_us(), c->deadline,
+	    &c->timeout_overall);
+	struct timeval tv;
 
+	tv.tv_sec = (time_t)(us / 1000000);
+	tv.tv_usec = (suseconds_t)(us % 1000000);
 	if (c->timeout_ev == NULL)
 		c->timeout_ev = evtimer_new(c->base, ctl_timeout_cb, c);
 	evtimer_add(c->timeout_ev, &tv);
@@ -861,6 +892,8 @@ ctl_connect(struct ctl *c)
 	bufferevent_setcb(c->bev, ctl_read_cb, NULL, ctl_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	c->state = CTL_CONNECTING;
+	c->deadline = time_mono_us() +
+	    (int64_t)CTL_HANDSHAKE_TIMEOUT * 1000000;
 	ctl_arm_timeout(c);
 	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss,
 	    (int)len) == -1) {

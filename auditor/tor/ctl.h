@@ -97,6 +97,44 @@ int	ctl_auth_parse(const char *, enum ctl_auth *);
 
 #ifdef ISOAUDIT_PRIVATE
 /* For ctl's own files and the unit tests. */
+struct stat;
+
+#define CTL_ANSWER_TIMEOUT	10	/* seconds for a connect or an answer
+					   until the session is set up */
+#define CTL_HANDSHAKE_TIMEOUT	30	/* seconds from connect to a session
+					   set up, however the answers trickle
+					   (a password prompt's time added) */
+/*
+ * How long (us) the clock for the next answer runs at now: the answer
+ * timeout, or what is left of the handshake's (deadline), at least 0;
+ * *overall says the handshake's is the shorter.
+ */
+int64_t	ctl_timeout_us(int64_t, int64_t, int *);
+/* Whether METHODS= (a comma-separated list, or NULL) names method. */
+int	ctl_method_offered(const char *, const char *);
+/*
+ * The cookie method auto mode may use with what a port offers (METHODS=):
+ * CTL_AUTH_SAFECOOKIE, or CTL_AUTH_AUTO with *cookie_only set when the
+ * port offers COOKIE without SAFECOOKIE (no Tor since 0.2.3 does: plain
+ * COOKIE hands the file's contents over, so only --auth cookie uses it).
+ */
+enum ctl_auth ctl_cookie_method(const char *, int *);
+/*
+ * Whether what stat says of a cookie file (path, for the message) is a
+ * regular file of CTL_COOKIE_BYTES bytes.  Returns 0, or -1 with *why
+ * (allocated, the path escaped) naming what it is instead.
+ */
+#define CTL_COOKIE_BYTES	32
+int	ctl_cookie_check(const struct stat *, const char *, char **);
+/*
+ * Reads a cookie file into out (CTL_COOKIE_BYTES) without ever blocking:
+ * stat first (a FIFO, a device, a directory or a file of another size is
+ * never opened), then open with O_NONBLOCK and the same checks on the
+ * open file.  A symlink is followed (a cookie reached through one is
+ * legitimate); it is the target that must be the regular file.  Returns
+ * 0, or -1 with *why allocated.
+ */
+int	ctl_cookie_read(const char *, unsigned char *, char **);
 /* The method's name as Tor spells it ("SAFECOOKIE"); static storage. */
 const char *ctl_auth_name(enum ctl_auth);
 /*

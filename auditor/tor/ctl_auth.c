@@ -8,8 +8,11 @@
  */
 #define ISOAUDIT_PRIVATE
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,7 @@
 #include "ctl_int.h"
 #include "log.h"
 #include "reply.h"
+#include "timeutil.h"
 #include "xmalloc.h"
 
 int
@@ -110,11 +114,10 @@ ctl_safecookie_hash(int server, const unsigned char *cookie, size_t cookielen,
 	crypto_auth_hmacsha256_final(&st, out);
 }
 
-/* Whether PROTOCOLINFO's METHODS= lists method. */
-static int
-ctl_offers(const struct ctl *c, const char *method)
+int
+ctl_method_offered(const char *offered, const char *method)
 {
-	const char *p = c->offered;
+	const char *p = offered;
 	size_t n = strlen(method);
 
 	while (p != NULL && *p != '\0') {
@@ -127,79 +130,280 @@ ctl_offers(const struct ctl *c, const char *method)
 	return 0;
 }
 
+/* Whether PROTOCOLINFO's METHODS= lists method. */
+static int
+ctl_offers(const struct ctl *c, const char *method)
+{
+	return ctl_method_offered(c->offered, method);
+}
+
+enum ctl_auth
+ctl_cookie_method(const char *offered, int *cookie_only)
+{
+	*cookie_only = 0;
+	if (ctl_method_offered(offered, "SAFECOOKIE"))
+		return CTL_AUTH_SAFECOOKIE;
+	*cookie_only = ctl_method_offered(offered, "COOKIE");
+	return CTL_AUTH_AUTO;
+}
+
+int
+ctl_cookie_check(const struct stat *st, const char *path, char **why)
+{
+	const char *what = NULL;
+	char *esc;
+
+	if (S_ISDIR(st->st_mode))
+		what = "a directory";
+	else if (S_ISFIFO(st->st_mode))
+		what = "a FIFO";
+	else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
+		what = "a device";
+	else if (S_ISSOCK(st->st_mode))
+		what = "a socket";
+	else if (!S_ISREG(st->st_mode))
+		what = "not a regular file";
+	if (what == NULL && st->st_size == CTL_COOKIE_BYTES)
+		return 0;
+	esc = escape_dup(path, strlen(path));
+	if (what != NULL)
+		*why = xasprintf("cookie file %s is %s, not a regular file of "
+		    "%d bytes as Tor writes it", esc, what, CTL_COOKIE_BYTES);
+	else
+		*why = xasprintf("cookie file %s has %lld bytes, not the %d "
+		    "of Tor's cookie", esc, (long long)st->st_size,
+		    CTL_COOKIE_BYTES);
+	free(esc);
+	return -1;
+}
+
+/* "cookie file PATH: strerror" with advice where it helps (allocated). */
+static char *
+ctl_cookie_error(const char *path, int err)
+{
+	char *esc = escape_dup(path, strlen(path)), *m;
+
+	m = xasprintf("cookie file %s: %s%s", esc, strerror(err),
+	    err == EACCES ? " (join Tor's group, e.g. debian-tor, "
+	    "or use --cookie/--password-file)" : "");
+	free(esc);
+	return m;
+}
+
+int
+ctl_cookie_read(const char *path, unsigned char *out, char **why)
+{
+	unsigned char extra[CTL_COOKIE_BYTES + 1];
+	struct stat st, fst;
+	ssize_t got;
+	int fd;
+
+	/* Nothing but a regular file is even opened: opening a FIFO waits
+	 * for a writer, a device may do something. */
+	if (stat(path, &st) == -1) {
+		*why = ctl_cookie_error(path, errno);
+		return -1;
+	}
+	if (ctl_cookie_check(&st, path, why) == -1)
+		return -1;
+	/* O_NONBLOCK: should it have become a FIFO since, open and read
+	 * return at once; fstat then says what was opened. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1) {
+		*why = ctl_cookie_error(path, errno);
+		return -1;
+	}
+	if (fstat(fd, &fst) == -1) {
+		*why = ctl_cookie_error(path, errno);
+		close(fd);
+		return -1;
+	}
+	if (ctl_cookie_check(&fst, path, why) == -1) {
+		close(fd);
+		return -1;
+	}
+	do
+		got = read(fd, extra, sizeof extra);
+	while (got == -1 && errno == EINTR);
+	close(fd);
+	if (got != CTL_COOKIE_BYTES) {
+		char *esc = escape_dup(path, strlen(path));
+
+		if (got == -1)
+			*why = xasprintf("cookie file %s: %s", esc,
+			    strerror(errno));
+		else
+			*why = xasprintf("cookie file %s: read %zd bytes, not "
+			    "the %d of Tor's cookie", esc, got,
+			    CTL_COOKIE_BYTES);
+		free(esc);
+		sodium_memzero(extra, sizeof extra);
+		return -1;
+	}
+	memcpy(out, extra, CTL_COOKIE_BYTES);
+	sodium_memzero(extra, sizeof extra);
+	return 0;
+}
+
 /* Reads the 32-byte cookie; returns 0, or -1 with *why allocated. */
 static int
 ctl_read_cookie(struct ctl *c, char **why)
 {
 	const char *path = c->cookie_file ? c->cookie_file : c->cookie_path;
-	unsigned char extra[CTL_COOKIE_LEN + 1];
-	ssize_t got;
-	int fd;
 
 	if (path == NULL) {
 		*why = xstrdup("Tor named no cookie file (use --cookie)");
 		return -1;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		*why = xasprintf("cookie file %s: %s%s", path, strerror(errno),
-		    errno == EACCES ? " (join Tor's group, e.g. debian-tor, "
-		    "or use --cookie/--password-file)" : "");
-		return -1;
+	return ctl_cookie_read(path, c->cookie, why);
+}
+
+/*
+ * While a secret is read from somewhere that may block (a terminal, a
+ * password file that is a pipe), SIGINT and SIGTERM interrupt the read
+ * instead of being restarted under libevent's handler (which asks for
+ * SA_RESTART); once the old handlers are back, the signal is raised again
+ * so that the event loop stops as it would have.
+ */
+static volatile sig_atomic_t ctl_caught;
+
+static void
+ctl_catch(int sig)
+{
+	ctl_caught = sig;
+}
+
+struct ctl_sigsave {
+	struct sigaction	 intr;
+	struct sigaction	 term;
+};
+
+static void
+ctl_sig_catch(struct ctl_sigsave *save)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = ctl_catch;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;		/* no SA_RESTART: read gets EINTR */
+	ctl_caught = 0;
+	sigaction(SIGINT, &sa, &save->intr);
+	sigaction(SIGTERM, &sa, &save->term);
+}
+
+/* Puts the old handlers back; returns the signal caught meanwhile, or 0
+ * (and then raises it for them). */
+static int
+ctl_sig_restore(struct ctl_sigsave *save)
+{
+	int sig;
+
+	sigaction(SIGINT, &save->intr, NULL);
+	sigaction(SIGTERM, &save->term, NULL);
+	sig = ctl_caught;
+	ctl_caught = 0;
+	if (sig != 0)
+		raise(sig);
+	return sig;
+}
+
+/*
+ * Reads one line (without its end) from fd into line (size n), a byte at a
+ * time so that nothing after it is consumed.  Returns 0, or -1 when a
+ * signal came (see ctl_sig_catch) or on an error.
+ */
+static int
+ctl_read_line(int fd, char *line, size_t n)
+{
+	size_t len = 0;
+	ssize_t got;
+	char ch;
+
+	for (;;) {
+		if (ctl_caught)
+			return -1;
+		got = read(fd, &ch, 1);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1)
+			return -1;
+		if (got == 0 || ch == '\n')
+			break;
+		if (len + 1 < n)
+			line[len++] = ch;
 	}
-	got = read(fd, extra, sizeof extra);
-	close(fd);
-	if (got != CTL_COOKIE_LEN) {
-		*why = xasprintf("cookie file %s: not %d bytes", path,
-		    CTL_COOKIE_LEN);
-		sodium_memzero(extra, sizeof extra);
-		return -1;
-	}
-	memcpy(c->cookie, extra, CTL_COOKIE_LEN);
-	sodium_memzero(extra, sizeof extra);
+	line[len] = '\0';
 	return 0;
 }
 
 /*
  * Reads a password from a file or, at the start, a terminal prompt, into
- * c->password (allocated, kept for reconnects); returns 0, or -1 with *why
- * allocated.
+ * c->password (allocated, kept for reconnects); returns 0, -1 with *why
+ * allocated, or -2 when SIGINT or SIGTERM came meanwhile (the loop is
+ * told; nothing more to say).
  */
 static int
 ctl_get_password(struct ctl *c, char **why)
 {
+	struct ctl_sigsave save;
 	char line[1024];
-	FILE *f;
 	size_t n;
+	int fd, rc;
 
 	if (c->password != NULL)
 		return 0;
 	if (c->password_file != NULL) {
-		if ((f = fopen(c->password_file, "re")) == NULL) {
+		ctl_sig_catch(&save);
+		/* Blocking on purpose (--password-file <(pass show tor) is a
+		 * pipe); a signal interrupts it. */
+		if ((fd = open(c->password_file, O_RDONLY | O_NOCTTY |
+		    O_CLOEXEC)) == -1) {
+			int err = errno;
+
+			if (ctl_sig_restore(&save) != 0)
+				return -2;
 			*why = xasprintf("password file %s: %s",
-			    c->password_file, strerror(errno));
+			    c->password_file, strerror(err));
 			return -1;
 		}
-		if (fgets(line, sizeof line, f) == NULL)
+		rc = ctl_read_line(fd, line, sizeof line);
+		close(fd);
+		if (ctl_sig_restore(&save) != 0) {
+			sodium_memzero(line, sizeof line);
+			return -2;
+		}
+		if (rc == -1)
 			line[0] = '\0';
-		fclose(f);
 	} else if (!c->ever_attached && isatty(STDIN_FILENO) &&
 	    isatty(STDERR_FILENO)) {
 		struct termios old, quiet;
+		int64_t began = time_mono_us();
 
-		fprintf(stderr, "Tor control password for %s: ",
-		    ctl_address(c));
-		fflush(stderr);
 		if (tcgetattr(STDIN_FILENO, &old) == -1) {
 			*why = xstrdup("cannot read a password here");
 			return -1;
 		}
+		/* Caught before the prompt shows: a Ctrl-C as soon as it
+		 * does must not go to libevent's handler and be lost. */
+		ctl_sig_catch(&save);
+		fprintf(stderr, "Tor control password for %s: ",
+		    ctl_address(c));
+		fflush(stderr);
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-		if (fgets(line, sizeof line, stdin) == NULL)
-			line[0] = '\0';
+		rc = ctl_read_line(STDIN_FILENO, line, sizeof line);
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 		fputc('\n', stderr);
+		/* The time at the prompt is not the port's. */
+		ctl_extend_deadline(c, time_mono_us() - began);
+		if (ctl_sig_restore(&save) != 0) {
+			sodium_memzero(line, sizeof line);
+			return -2;
+		}
+		if (rc == -1)
+			line[0] = '\0';
 	} else {
 		*why = xstrdup("no password (use --password-file)");
 		return -1;
@@ -363,13 +567,15 @@ ctl_protocolinfo_read(struct ctl *c, const struct reply *r)
 
 /*
  * The method asked for (--auth): whether Tor offers it and its secret can
- * be read.  Returns 0, or -1 having noted why not.
+ * be read.  Returns 0, or -1 having noted why not (nothing noted when a
+ * signal came at the password prompt: the loop stops).
  */
 static int
 ctl_auth_forced(struct ctl *c)
 {
 	const char *name = ctl_auth_name(c->auth);
 	char *why = NULL;
+	int rc = 0;
 
 	if (!ctl_offers(c, name)) {
 		char *esc = escape_dup(c->offered, strlen(c->offered));
@@ -380,37 +586,52 @@ ctl_auth_forced(struct ctl *c)
 		free(esc);
 		return -1;
 	}
-	if (((c->auth == CTL_AUTH_SAFECOOKIE || c->auth == CTL_AUTH_COOKIE) &&
-	    ctl_read_cookie(c, &why) == -1) ||
-	    (c->auth == CTL_AUTH_PASSWORD && ctl_get_password(c, &why) == -1)) {
+	if (c->auth == CTL_AUTH_SAFECOOKIE || c->auth == CTL_AUTH_COOKIE)
+		rc = ctl_read_cookie(c, &why);
+	else if (c->auth == CTL_AUTH_PASSWORD)
+		rc = ctl_get_password(c, &why);
+	if (rc == -1) {
 		ctl_fail(c, 1, "cannot authenticate to Tor at %s with "
 		    "%s: %s", ctl_address(c), name, why);
 		free(why);
-		return -1;
 	}
-	return 0;
+	return rc == 0 ? 0 : -1;
 }
 
 /*
- * The first method Tor offers whose secret is at hand: the cookie, the
- * password, then none.  Returns it, or CTL_AUTH_AUTO having noted why
- * there is none.
+ * The first method Tor offers whose secret is at hand: the cookie (by
+ * SAFECOOKIE only: plain COOKIE sends the file's contents, and a port
+ * offering it without SAFECOOKIE is no Tor since 0.2.3; --auth cookie
+ * forces it), the password, then none.  Returns it, or CTL_AUTH_AUTO
+ * having noted why there is none.
  */
 static enum ctl_auth
 ctl_auth_choose(struct ctl *c)
 {
 	char *why_cookie = NULL, *why_pw = NULL;
 	enum ctl_auth pick = CTL_AUTH_AUTO;
+	int cookie_only, pw = -1;
 
-	if ((ctl_offers(c, "SAFECOOKIE") || ctl_offers(c, "COOKIE")) &&
-	    ctl_read_cookie(c, &why_cookie) == 0) {
-		pick = ctl_offers(c, "SAFECOOKIE") ? CTL_AUTH_SAFECOOKIE :
-		    CTL_AUTH_COOKIE;
+	if (ctl_cookie_method(c->offered, &cookie_only) ==
+	    CTL_AUTH_SAFECOOKIE && ctl_read_cookie(c, &why_cookie) == 0) {
+		pick = CTL_AUTH_SAFECOOKIE;
 	} else if (ctl_offers(c, "HASHEDPASSWORD") &&
-	    ctl_get_password(c, &why_pw) == 0) {
+	    (pw = ctl_get_password(c, &why_pw)) == 0) {
 		pick = CTL_AUTH_PASSWORD;
+	} else if (pw == -2) {
+		/* SIGINT or SIGTERM at the prompt: the loop stops. */
 	} else if (ctl_offers(c, "NULL")) {
 		pick = CTL_AUTH_NULL;
+	} else if (cookie_only) {
+		char *esc = escape_dup(c->offered, strlen(c->offered));
+
+		ctl_fail(c, 1, "%s offers COOKIE authentication without "
+		    "SAFECOOKIE (it offers %s), which no Tor since 0.2.3 does: "
+		    "COOKIE would send it the contents of the file it names, "
+		    "so isoaudit sends nothing%s%s; if this is an old Tor you "
+		    "trust, use --auth cookie", ctl_address(c), esc,
+		    why_pw ? "; " : "", why_pw ? why_pw : "");
+		free(esc);
 	} else {
 		char *esc = escape_dup(c->offered, strlen(c->offered));
 

@@ -13,7 +13,7 @@
 #include "buf.h"
 #include "ctl.h"
 
-#define CTL_COOKIE_LEN		32
+#define CTL_COOKIE_LEN		CTL_COOKIE_BYTES
 #define CTL_NONCE_LEN		32
 
 struct bufferevent;
@@ -68,6 +68,10 @@ struct ctl {
 	int			 ever_ready;	/* a session's setup succeeded */
 	int			 saw_filter;	/* discovery met a filter */
 	struct event		*timeout_ev;	/* connecting never hangs */
+	int64_t			 deadline;	/* the handshake's end (us,
+						   time_mono_us) */
+	int			 timeout_overall; /* the clock armed is the
+						   handshake's */
 	unsigned		 serial;
 	int			 backoff;
 	int64_t			 retry_at;
@@ -99,6 +103,9 @@ void	ctl_fail(struct ctl *, int, const char *, ...)
 /* Authentication accepted: probes (CTL_PROBE), then starts the session
  * and asks for its state. */
 void	ctl_attach(struct ctl *, const struct reply *);
+
+/* Adds us to the handshake's deadline (a password prompt held the loop). */
+void	ctl_extend_deadline(struct ctl *, int64_t);
 
 /* ctl_auth.c */
 /* Connected: asks PROTOCOLINFO, then authenticates and calls ctl_attach. */

@@ -14,6 +14,15 @@ one a line) to the GETINFO reply, as a system's Tor would list its
 listeners; FAKECTOR_GETCONF=FILE answers GETCONF with FILE's lines
 (SocksPort=... one a line) instead of one SocksPort=127.0.0.1:9050.
 
+FAKECTOR_METHODS=LIST answers PROTOCOLINFO with METHODS=LIST instead of
+NULL, FAKECTOR_COOKIEFILE=PATH adds COOKIEFILE="PATH" (any path: a hostile
+port names what it likes); AUTHCHALLENGE SAFECOOKIE is answered with a
+server hash computed from FAKECTOR_COOKIE=FILE (the cookie the fake knows)
+or, without it, with a wrong one (random bytes); FAKECTOR_QUIET_AFTER=CMD
+stops answering (and keeps the connection open) once CMD arrives, a port
+that goes silent in the middle of the handshake; FAKECTOR_DELAY_MS=M waits
+M ms before each answer of the handshake (a port that answers just in time).
+
 fakector.py PORTFILE --grater [PROFILE]: behaves instead as onion-grater
 (github.com/Whonix/onion-grater, usr/lib/onion-grater) does with a profile:
 PROTOCOLINFO answered by itself (METHODS=NULL, Tor's version), AUTHENTICATE
@@ -139,15 +148,58 @@ def readline():
     return line.rstrip(b"\r")
 
 
+def protocolinfo():
+    methods = os.environ.get("FAKECTOR_METHODS", "NULL").encode()
+    cf = os.environ.get("FAKECTOR_COOKIEFILE")
+    cookiefile = b' COOKIEFILE="%s"' % cf.encode() if cf else b""
+    return (b"250-PROTOCOLINFO 1\r\n250-AUTH METHODS=%s%s\r\n"
+            b"250-VERSION Tor=\"0.4.9.11\"\r\n250 OK\r\n" % (methods, cookiefile))
+
+
+def authchallenge(line):
+    """SAFECOOKIE's server side: the right hash only with FAKECTOR_COOKIE."""
+    import hashlib
+    import hmac
+    parts = line.split()
+    cnonce = bytes.fromhex(parts[2].decode()) if len(parts) > 2 else b""
+    snonce = os.urandom(32)
+    if os.environ.get("FAKECTOR_COOKIE"):
+        cookie = open(os.environ["FAKECTOR_COOKIE"], "rb").read()
+        shash = hmac.new(b"Tor safe cookie authentication server-to-controller"
+                         b" hash", cookie + cnonce + snonce,
+                         hashlib.sha256).digest()
+    else:
+        shash = os.urandom(32)
+    return b"250 AUTHCHALLENGE SERVERHASH=%s SERVERNONCE=%s\r\n" % (
+        shash.hex().upper().encode(), snonce.hex().upper().encode())
+
+
 STATUS = (b"250+circuit-status=\r\n"
           b"8 BUILT $16B0637A639FAF85A8992C2B11130BDC9E35FF53~exit1 "
           b"PURPOSE=GENERAL\r\n.\r\n")
+quiet_after = os.environ.get("FAKECTOR_QUIET_AFTER", "").encode().upper()
+delay = float(os.environ.get("FAKECTOR_DELAY_MS", "0")) / 1000
+if delay > 0:
+    conn.settimeout(None)
 while True:
     line = readline()
     cmd = line.split(b" ")[0].upper()
+    log.flush()
+    if delay > 0:
+        time.sleep(delay)
+    if quiet_after and cmd == quiet_after:
+        # Silent from here on, the connection kept open.
+        conn.settimeout(None)
+        try:
+            while conn.recv(4096):
+                pass
+        except OSError:
+            pass
+        sys.exit(0)
     if cmd == b"PROTOCOLINFO":
-        send(b"250-PROTOCOLINFO 1\r\n250-AUTH METHODS=NULL\r\n"
-             b"250-VERSION Tor=\"0.4.9.11\"\r\n250 OK\r\n")
+        send(protocolinfo())
+    elif cmd == b"AUTHCHALLENGE":
+        send(authchallenge(line))
     elif cmd == b"AUTHENTICATE":
         send(b"250 OK\r\n")
     elif cmd == b"SETEVENTS":

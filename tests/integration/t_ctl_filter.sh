@@ -3,7 +3,8 @@
 # never attached to silently: named with --control it is one error line and
 # exit 3; in a ControlPort list (discovery) it is skipped for the next
 # address, and a port that accepts and never answers is given up after
-# 10 s.  Fakes only (tests/integration/fakector.py), all on 127.0.0.1.
+# 10 s (for the next address when discovering); SIGTERM meanwhile ends it.
+# Fakes only (tests/integration/fakector.py), all on 127.0.0.1.
 . "$(dirname "$0")/lib.sh"
 fake="$(dirname "$0")/fakector.py"
 
@@ -107,6 +108,40 @@ one_line "$T/err5"
 grep -qF "isoaudit: cannot reach Tor's control port at 127.0.0.1:$S: no answer within 10 s" "$T/err5" ||
     fail "the timeout line"
 ok "a port that never answers is given up after 10 s"
+
+# 5b. Discovery: the silent port first, then a (fake) Tor: the silent one
+#     is given up after 10 s and the next address attached to.
+python3 "$fake" "$T/real5" "$T/script" &
+BGPIDS="$BGPIDS $!"
+wait_for "$T/real5" '^[0-9]+$' 10 || fail "fake Tor (5b) did not start"
+R5=$(cat "$T/real5")
+printf 'ControlPort 127.0.0.1:%s 127.0.0.1:%s\n' "$S" "$R5" >"$T/conf5"
+t0=$(date +%s)
+"$ISOAUDIT" monitor -c "$T/conf5" --db "$T/5b.db" --duration 13 \
+    >"$T/out5b" 2>"$T/err5b"
+rc=$?
+cat "$T/out5b" "$T/err5b"
+[ "$rc" -eq 0 ] || fail "silent, then Tor: exit $rc"
+grep -q "attached to Tor 0.4.9.11 (pid 4242) at 127.0.0.1:$R5 with NULL, Tor session 1:" "$T/out5b" ||
+    fail "silent, then Tor: not attached to the next address"
+ok "discovery gives a silent port up after 10 s and attaches to the next"
+
+# 5c. SIGTERM while waiting for the silent port ends isoaudit at once.
+"$ISOAUDIT" monitor --control "127.0.0.1:$S" --db "$T/5c.db" --duration 30 \
+    >"$T/out5c" 2>"$T/err5c" &
+mp=$!
+sleep 2
+kill -TERM "$mp"
+i=0
+while kill -0 "$mp" 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$mp" 2>/dev/null; then
+	kill -KILL "$mp"
+	fail "SIGTERM while connecting: still running 2 s later"
+fi
+wait "$mp"
+rc=$?
+[ "$rc" -eq 0 ] || { cat "$T/err5c"; fail "SIGTERM while connecting: exit $rc"; }
+ok "SIGTERM while a port is silent: ended within $((i * 100)) ms"
 
 # 6. With the private Tor network (run-all brings it up): the filter, then
 #    Tor's own control socket: attached to the real Tor.

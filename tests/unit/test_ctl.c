@@ -1,11 +1,21 @@
 /*
  * test_ctl.c: the pure parts of the control client: SAFECOOKIE hashes, the
  * names of the authentication methods, the probe that tells Tor's own
- * control port from a filtering proxy, the default discovery order.
+ * control port from a filtering proxy, the default discovery order, the
+ * handshake's clocks, which cookie method auto mode may use, and what a
+ * cookie file must be (read from files made here: a FIFO, a directory,
+ * files of 31 and 33 bytes, a device, a symlink).
  */
 #define ISOAUDIT_PRIVATE
 
 #include "testutil.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -298,6 +308,232 @@ test_default_candidates(void **state)
 	assert_null(ctl_default_candidates[3]);
 }
 
+/* Each answer has CTL_ANSWER_TIMEOUT, the handshake CTL_HANDSHAKE_TIMEOUT. */
+static void
+test_timeout_us(void **state)
+{
+	int64_t s = 1000000, t0 = 5000 * s;
+	int64_t deadline = t0 + CTL_HANDSHAKE_TIMEOUT * s;
+	int overall = -1;
+
+	(void)state;
+	assert_true(CTL_HANDSHAKE_TIMEOUT > CTL_ANSWER_TIMEOUT);
+	/* Fresh: the answer's clock. */
+	assert_int_equal(ctl_timeout_us(t0, deadline, &overall),
+	    CTL_ANSWER_TIMEOUT * s);
+	assert_int_equal(overall, 0);
+	/* Answers just in time: at the end what is left of the whole. */
+	assert_int_equal(ctl_timeout_us(deadline - 3 * s, deadline,
+	    &overall), 3 * s);
+	assert_int_equal(overall, 1);
+	/* Exactly the answer's time left: still the answer's clock. */
+	assert_int_equal(ctl_timeout_us(deadline - CTL_ANSWER_TIMEOUT * s,
+	    deadline, &overall), CTL_ANSWER_TIMEOUT * s);
+	assert_int_equal(overall, 0);
+	/* Past it: at once, never negative. */
+	assert_int_equal(ctl_timeout_us(deadline + 7 * s, deadline,
+	    &overall), 0);
+	assert_int_equal(overall, 1);
+}
+
+static void
+test_method_offered(void **state)
+{
+	(void)state;
+	assert_true(ctl_method_offered("COOKIE,SAFECOOKIE", "SAFECOOKIE"));
+	assert_true(ctl_method_offered("COOKIE,SAFECOOKIE", "COOKIE"));
+	assert_true(ctl_method_offered("SAFECOOKIE,COOKIE", "COOKIE"));
+	assert_false(ctl_method_offered("SAFECOOKIE", "COOKIE"));
+	assert_false(ctl_method_offered("SAFECOOKIEX,NULLX", "NULL"));
+	assert_false(ctl_method_offered("", "NULL"));
+	assert_false(ctl_method_offered(NULL, "NULL"));
+	assert_true(ctl_method_offered("HASHEDPASSWORD,NULL", "NULL"));
+}
+
+/* Auto mode: SAFECOOKIE when offered; COOKIE alone is never used. */
+static void
+test_cookie_method(void **state)
+{
+	static const struct {
+		const char	*offered;
+		enum ctl_auth	 want;
+		int		 cookie_only;
+	} t[] = {
+		{ "COOKIE,SAFECOOKIE", CTL_AUTH_SAFECOOKIE, 0 },
+		{ "COOKIE,SAFECOOKIE,HASHEDPASSWORD", CTL_AUTH_SAFECOOKIE, 0 },
+		{ "SAFECOOKIE", CTL_AUTH_SAFECOOKIE, 0 },
+		{ "COOKIE", CTL_AUTH_AUTO, 1 },
+		{ "COOKIE,HASHEDPASSWORD", CTL_AUTH_AUTO, 1 },
+		{ "NULL", CTL_AUTH_AUTO, 0 },
+		{ "HASHEDPASSWORD", CTL_AUTH_AUTO, 0 },
+		{ "SAFECOOKIEISH,COOKIEISH", CTL_AUTH_AUTO, 0 },
+	};
+	size_t i;
+	int only;
+
+	(void)state;
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		only = -1;
+		assert_int_equal(ctl_cookie_method(t[i].offered, &only),
+		    t[i].want);
+		assert_int_equal(only, t[i].cookie_only);
+	}
+}
+
+/* A directory of its own under /tmp for the cookie files (allocated). */
+static char *
+cookie_dir(void)
+{
+	char tmpl[] = "/tmp/isoaudit-ctl-unit.XXXXXX";
+	char *d = mkdtemp(tmpl);
+
+	assert_non_null(d);
+	return strdup(d);
+}
+
+static char *
+path_in(const char *dir, const char *name)
+{
+	char *p;
+
+	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
+	return p;
+}
+
+static void
+write_bytes(const char *path, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	size_t i;
+
+	assert_non_null(f);
+	for (i = 0; i < n; i++)
+		fputc((int)(0xa0 + i), f);
+	fclose(f);
+}
+
+/* Expects ctl_cookie_read(path) to fail with a message holding want. */
+static void
+expect_refused(const char *path, const char *want)
+{
+	unsigned char out[CTL_COOKIE_BYTES];
+	char *why = NULL;
+
+	memset(out, 0x55, sizeof out);
+	assert_int_equal(ctl_cookie_read(path, out, &why), -1);
+	assert_non_null(why);
+	if (strstr(why, want) == NULL)
+		fail_msg("%s: \"%s\" lacks \"%s\"", path, why, want);
+	/* Nothing of the file reached the output. */
+	assert_int_equal(out[0], 0x55);
+	assert_int_equal(out[CTL_COOKIE_BYTES - 1], 0x55);
+	free(why);
+}
+
+static void
+alarm_fails(int sig)
+{
+	(void)sig;
+	fail_msg("ctl_cookie_read blocked");
+}
+
+static void
+test_cookie_read(void **state)
+{
+	char *dir = cookie_dir();
+	char *good = path_in(dir, "good"), *short1 = path_in(dir, "31");
+	char *long1 = path_in(dir, "33"), *fifo = path_in(dir, "fifo");
+	char *sub = path_in(dir, "dir"), *link = path_in(dir, "link");
+	char *big = path_in(dir, "big"), *none = path_in(dir, "none");
+	char *empty = path_in(dir, "empty"), *esc = path_in(dir, "x\033[2J");
+	unsigned char out[CTL_COOKIE_BYTES];
+	char *why = NULL;
+	size_t i;
+
+	(void)state;
+	write_bytes(good, 32);
+	write_bytes(short1, 31);
+	write_bytes(long1, 33);
+	write_bytes(big, 1 << 20);
+	write_bytes(empty, 0);
+	write_bytes(esc, 5);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(symlink(good, link), 0);
+
+	/* A FIFO with no writer would block open(): never opened. */
+	signal(SIGALRM, alarm_fails);
+	alarm(5);
+	expect_refused(fifo, "is a FIFO, not a regular file of 32 bytes");
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	expect_refused(sub, "is a directory");
+	expect_refused("/dev/null", "is a device");
+	expect_refused("/dev/zero", "is a device");
+	expect_refused(short1, "has 31 bytes, not the 32");
+	expect_refused(long1, "has 33 bytes, not the 32");
+	expect_refused(big, "has 1048576 bytes");
+	expect_refused(empty, "has 0 bytes");
+	expect_refused(none, "No such file or directory");
+	/* A path from a port is escaped in the message. */
+	expect_refused(esc, "x\\x1b[2J has 5 bytes");
+
+	assert_int_equal(ctl_cookie_read(good, out, &why), 0);
+	assert_null(why);
+	for (i = 0; i < sizeof out; i++)
+		assert_int_equal(out[i], 0xa0 + i);
+	/* A symlink to a cookie is followed (Debian-like layouts use them). */
+	memset(out, 0, sizeof out);
+	assert_int_equal(ctl_cookie_read(link, out, &why), 0);
+	assert_int_equal(out[31], 0xa0 + 31);
+	/* A symlink to a FIFO: what it points at is checked. */
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink(fifo, link), 0);
+	expect_refused(link, "is a FIFO");
+
+	assert_int_equal(tu_rm_rf(dir), 0);
+	free(dir);
+	free(good);
+	free(short1);
+	free(long1);
+	free(fifo);
+	free(sub);
+	free(link);
+	free(big);
+	free(none);
+	free(empty);
+	free(esc);
+}
+
+/* ctl_cookie_check alone, on made-up stat results. */
+static void
+test_cookie_check(void **state)
+{
+	struct stat st;
+	char *why = NULL;
+
+	(void)state;
+	memset(&st, 0, sizeof st);
+	st.st_mode = S_IFREG | 0640;
+	st.st_size = 32;
+	assert_int_equal(ctl_cookie_check(&st, "/run/tor/control.authcookie",
+	    &why), 0);
+	assert_null(why);
+	st.st_mode = S_IFSOCK | 0600;
+	assert_int_equal(ctl_cookie_check(&st, "/s", &why), -1);
+	assert_non_null(strstr(why, "/s is a socket"));
+	free(why);
+	st.st_mode = S_IFBLK | 0600;
+	assert_int_equal(ctl_cookie_check(&st, "/b", &why), -1);
+	assert_non_null(strstr(why, "/b is a device"));
+	free(why);
+	st.st_mode = S_IFREG | 0600;
+	st.st_size = (off_t)1 << 40;
+	assert_int_equal(ctl_cookie_check(&st, "/f", &why), -1);
+	assert_non_null(strstr(why, "/f has 1099511627776 bytes"));
+	free(why);
+}
+
 int
 main(void)
 {
@@ -308,6 +544,11 @@ main(void)
 		cmocka_unit_test(test_auth_names),
 		cmocka_unit_test(test_probe_check),
 		cmocka_unit_test(test_default_candidates),
+		cmocka_unit_test(test_timeout_us),
+		cmocka_unit_test(test_method_offered),
+		cmocka_unit_test(test_cookie_method),
+		cmocka_unit_test(test_cookie_check),
+		cmocka_unit_test(test_cookie_read),
 	};
 
 	if (sodium_init() < 0)
