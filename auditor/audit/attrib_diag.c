@@ -112,8 +112,11 @@ diag_exact(struct attrib *a, const struct sockaddr_pair *src,
 	if (rc != 1)
 		return rc;
 	/* With no such connection the kernel may answer with a listening
-	 * socket on src: not ours. */
+	 * socket on src: not ours.  Nor is a connection in TIME_WAIT: an
+	 * earlier client's, from the same port to another listener, while
+	 * the port serves a new connection (seen: a stream of E named A). */
 	if (m.idiag_state == 10 /* TCP_LISTEN */ ||
+	    m.idiag_state == 6 /* TCP_TIME_WAIT */ ||
 	    m.id.idiag_dport != htons((uint16_t)dst->port))
 		return 0;
 	*uid = m.idiag_uid;

@@ -92,7 +92,13 @@ static int
 match_sock(const struct proc_sock *ps, const struct sockaddr_pair *src,
     struct attrib_result *res)
 {
-	/* A listening socket is nobody's client end (0.0.0.0:0 peer). */
+	/*
+	 * A listening socket is nobody's client end (0.0.0.0:0 peer); one
+	 * in TIME_WAIT (0x06) is a connection that ended: an earlier
+	 * client's, perhaps from this port to another listener.
+	 */
+	if (ps->state == 0x06)
+		return 0;
 	if (ps->state != 0x0A && attrib_same_endpoint(&ps->local, src)) {
 		attrib_format_endpoint(&ps->remote, res->listener,
 		    sizeof res->listener);

@@ -31,6 +31,7 @@
 
 #define ST_ESTABLISHED	0x01
 #define ST_LISTEN	0x0A
+#define ST_TIME_WAIT	0x06
 #define ST_CLOSE	0x07	/* an unconnected UDP socket */
 
 struct fake_proc {
@@ -592,6 +593,44 @@ test_lookup_proc(void **state)
 	assert_string_equal(r.why, "cannot read /nonexistent/net");
 	attrib_free(a);
 	attrib_free(NULL);
+}
+
+/*
+ * A client port used again: an earlier connection from 127.0.0.1:41036 to
+ * A (now in TIME_WAIT) beside the new one to E.  The stream is E's; a
+ * TIME_WAIT socket alone is nobody's (the connection ended).
+ */
+static void
+test_time_wait_port_reused(void **state)
+{
+	struct fake_proc fp;
+	struct attrib_result r;
+	struct attrib *a;
+
+	(void)state;
+	fake_open(&fp, 1, 0);
+	fake_sock(&fp, "127.0.0.1", 41036, "127.0.0.1", 20101, ST_TIME_WAIT,
+	    0, 0);
+	fake_sock(&fp, "127.0.0.1", 41036, "127.0.0.1", 20105, ST_ESTABLISHED,
+	    1000, 4242);
+	fake_sock(&fp, "127.0.0.1", 41040, "127.0.0.1", 20101, ST_TIME_WAIT,
+	    0, 0);
+	fake_close(&fp);
+	a = attrib_new(fp.dir);
+	attrib_set_listeners(a, NULL, 0);
+	attrib_lookup(a, "127.0.0.1:41036", &r);
+	assert_string_equal(r.listener, "127.0.0.1:20105");
+	assert_int_equal(r.uid, 1000);
+	assert_int_equal(r.inode, 4242);
+	attrib_lookup(a, "127.0.0.1:41040", &r);
+	assert_string_equal(r.listener, "");
+	attrib_free(a);
+	/* The same through attrib_resolve (the /proc scan). */
+	attrib_resolve(fp.dir, "127.0.0.1:41036", &r);
+	assert_string_equal(r.listener, "127.0.0.1:20105");
+	attrib_resolve(fp.dir, "127.0.0.1:41040", &r);
+	assert_string_equal(r.listener, "");
+	rm_rf(fp.dir);
 }
 
 /* A process of the fake procdir: its name, executable and one socket. */
@@ -1254,6 +1293,7 @@ main(void)
 		cmocka_unit_test(test_is_loopback),
 		cmocka_unit_test(test_lookup_proc),
 		cmocka_unit_test(test_process_exe),
+		cmocka_unit_test(test_time_wait_port_reused),
 		cmocka_unit_test(test_lookup_live_socket),
 		cmocka_unit_test(test_dns_candidates),
 		cmocka_unit_test(test_dns_proc),
