@@ -22,6 +22,11 @@ struct replayer {
 	uintmax_t		 lineno;
 	unsigned		 session;
 	int			 in_session;
+	int			 notes;		/* a "# session" note seen */
+	int			 implicit;	/* the session is ours */
+	int			 ready;		/* ... and said ready */
+	uintmax_t		 outside;	/* events outside a session */
+	int64_t			 last_ts;	/* the last line's time */
 	unsigned		 problems;
 	int			 transcript;	/* commands ('>') recorded */
 	unsigned		 pending;	/* commands not answered yet */
@@ -34,6 +39,28 @@ replayer_reply(const struct reply *r, void *arg)
 {
 	struct replayer *rp = arg;
 
+	/*
+	 * A transcript without session notes (cut, or written by another
+	 * tool) is one Tor session, as a bare capture is: said once.
+	 */
+	if (rp->transcript && !rp->notes && !rp->in_session) {
+		log_warnx("%s: no session notes; replayed as one Tor session",
+		    rp->path);
+		rp->session = 1;
+		rp->in_session = 1;
+		rp->implicit = 1;
+		pipeline_session_start(rp->pipe, 1, rp->path, "transcript",
+		    r->ts_us);
+	}
+	if (rp->implicit && !rp->ready && r->async) {
+		pipeline_session_ready(rp->pipe, 1, r->ts_us);
+		rp->ready = 1;
+	}
+	if (r->async && !rp->in_session) {
+		/* Live, events come only within a session. */
+		rp->outside++;
+		return;
+	}
 	/*
 	 * As live: a reply that answers no command is dropped (ctl says so
 	 * and hands it to nobody).  A bare capture has no commands to count.
@@ -97,6 +124,7 @@ replayer_note(struct replayer *rp, const struct record_line *l)
 	rest = strchr(word, ' ');
 	if (rest != NULL)
 		*rest++ = '\0';
+	rp->notes = 1;
 	if (strcmp(word, "start") == 0) {
 		char *addr = rest ? rest : xstrdup("?"), *method;
 
@@ -152,6 +180,7 @@ replayer_line(struct replayer *rp, struct record_line *l, int transcript)
 	rp->transcript = transcript;
 	if (!transcript)
 		l->ts_us = rp->base_ts + (int64_t)rp->lineno;
+	rp->last_ts = l->ts_us;
 	if (!rp->in_session && !transcript) {
 		/* A bare capture is one session. */
 		rp->session = 1;
@@ -195,6 +224,11 @@ replayer_end(struct replayer *rp, int transcript)
 	if (rp->in_session && !transcript)
 		replayer_end_session(rp, "end of capture", rp->base_ts +
 		    (int64_t)rp->lineno + 1);
+	else if (rp->in_session && rp->implicit)
+		replayer_end_session(rp, "end of transcript", rp->last_ts);
+	if (rp->outside > 0)
+		log_warnx("%s: %ju event%s outside any Tor session, ignored",
+		    rp->path, rp->outside, rp->outside == 1 ? "" : "s");
 }
 
 unsigned
