@@ -14,7 +14,7 @@ bench/out/results.md (and results.json).  Environment:
     BENCH_REPORT_STREAMS=N streams in the report/check database (default
                            1000000, quick 50000)
     BENCH_ONLY=a,b         only these sections: peers, instr, scale,
-                           report, attrib, dashboard
+                           openflood, report, attrib, dashboard
     BENCH_ISOAUDIT=PATH    another isoaudit binary (e.g. a baseline build)
 """
 import datetime
@@ -397,6 +397,32 @@ def section_scale():
     results["sections"]["scale"] = {"rows": rows}
 
 
+def section_openflood():
+    """SHARED_EXIT under a flood of open streams (bench/open_flood.py)."""
+    sizes = [n for n in (10000, 20000, 40000) if n <= MAX]
+    rows = []
+    for n in sizes:
+        path = os.path.join(GEN, "openflood-%d.txt" % n)
+        os.makedirs(GEN, exist_ok=True)
+        if not os.path.exists(path):
+            run([PY, os.path.join(BENCH, "open_flood.py"), str(n), path],
+                check=True)
+        db = fresh_db("openflood.db")
+        argv = [ISO, "replay", path, "--db", db]
+        log("openflood: %d open streams" % n)
+        m = measure(argv, err=os.path.join(WORK, "openflood.err"))
+        row = {"streams": n, "wall": m["wall"], "rss_kb": m["rss_kb"],
+               "us_per_stream": m["wall"] / n * 1e6,
+               "command": cmdline(argv, " > /dev/null")}
+        if n == sizes[0] and shutil.which("valgrind"):
+            db = fresh_db("openflood.db")
+            row["instructions_per_stream"] = callgrind(
+                argv, os.path.join(WORK, "cg-openflood.err")) / n
+        rows.append(row)
+        os.unlink(db)
+    results["sections"]["openflood"] = {"rows": rows}
+
+
 def section_report():
     path, meta = gen(0, streams=NREPORT)
     db = os.path.join(WORK, "report-%d.db" % NREPORT)
@@ -642,6 +668,22 @@ def table():
         if rr:
             L += ["", "Commands: `%s`, `%s` (for each size)." % (
                 rr[-1]["dump_command"], rr[-1]["replay_command"])]
+    if "openflood" in S:
+        L += ["", "## SHARED_EXIT under a flood of open streams", "",
+              "One application's streams left open on two circuits to one "
+              "exit (bench/open_flood.py): the time per stream stays flat "
+              "when the rule looks at circuits; it grew with N when it "
+              "scanned every open stream.", "",
+              "| open streams | replay into a fresh db | us/stream | "
+              "instructions/stream | peak RSS |", "|---|---|---|---|---|"]
+        for r in S["openflood"]["rows"]:
+            ins = r.get("instructions_per_stream")
+            L.append("| %s | %.2f s | %.1f | %s | %s |" % (
+                fmt_rate(r["streams"]), r["wall"], r["us_per_stream"],
+                "%.0f" % ins if ins else "", mb(r["rss_kb"])))
+        if S["openflood"]["rows"]:
+            L += ["", "Command: `%s` (for each size)." %
+                  S["openflood"]["rows"][-1]["command"]]
     if "report" in S:
         R = S["report"]
         L += ["", "## report and check on %s streams" % fmt_rate(R["streams"]),
@@ -715,7 +757,7 @@ def build():
     objs = ["build/release/%s.o" % n for n in
             sorted(os.path.basename(f)[:-2] for f in
                    glob.glob("auditor/audit/attrib*.c")) +
-            ["xmalloc", "hindex", "timeutil"]]
+            ["xmalloc", "hindex", "timeutil", "log", "buf"]]
     run(["make", "-s"] + objs, check=True)
     cflags = ["-std=c11", "-O2", "-g", "-Wall", "-Wextra", "-D_GNU_SOURCE"]
     run(["cc"] + cflags + ["-Iauditor/audit", "-Iauditor/lib",
@@ -733,7 +775,9 @@ def main():
     build()
     results["machine"] = machine()
     for name, fn in (("peers", section_peers), ("instr", section_instr),
-                     ("scale", section_scale), ("report", section_report),
+                     ("scale", section_scale),
+                     ("openflood", section_openflood),
+                     ("report", section_report),
                      ("attrib", section_attrib),
                      ("dashboard", section_dashboard)):
         if want(name):

@@ -142,14 +142,15 @@ jexit_free(struct jexit *e)
 /*
  * Counts circuit c (delta 1) or stops counting it (-1) under its exit and
  * exit key.  SHARED_EXIT looks for streams on another key's circuit to
- * the same exit: with one key there, it has nothing to look for.
+ * the same exit: with one key there, it has nothing to look for; with
+ * more, it looks at those circuits' users, never at every open stream.
  */
 static void
-fp_count(struct judge *j, const struct jcirc *c, int delta)
+fp_count(struct judge *j, const struct jcirc *c, uint64_t id, int delta)
 {
 	struct jfp *f, *head, **pf;
 	uint64_t h;
-	size_t i;
+	size_t i, k;
 
 	if (c->exit_fp[0] == '\0')
 		return;
@@ -177,9 +178,22 @@ fp_count(struct judge *j, const struct jcirc *c, int delta)
 			f->keys[f->nkeys++].n = 0;
 		}
 		f->keys[i].n++;
+		f->circs = xreallocarray(f->circs, f->ncircs + 1,
+		    sizeof *f->circs);
+		f->circs[f->ncircs++] = id;
 		return;
 	}
-	if (i == f->nkeys || --f->keys[i].n > 0)
+	if (i == f->nkeys)
+		return;
+	/* In order: the first circuit there is named first. */
+	for (k = 0; k < f->ncircs; k++)
+		if (f->circs[k] == id) {
+			memmove(f->circs + k, f->circs + k + 1,
+			    (f->ncircs - k - 1) * sizeof *f->circs);
+			f->ncircs--;
+			break;
+		}
+	if (--f->keys[i].n > 0)
 		return;
 	f->keys[i] = f->keys[--f->nkeys];
 	if (f->nkeys > 0)
@@ -192,6 +206,7 @@ fp_count(struct judge *j, const struct jcirc *c, int delta)
 	else
 		idmap_del(&j->fps, h);
 	free(f->keys);
+	free(f->circs);
 	free(f);
 }
 
@@ -205,6 +220,36 @@ judge_fp_keys(struct judge *j, const char *fp)
 		if (strcmp(f->fp, fp) == 0)
 			return f->nkeys;
 	return 0;
+}
+
+const uint64_t *
+judge_fp_circs(struct judge *j, const char *fp, size_t *n)
+{
+	struct jfp *f;
+
+	for (f = idmap_get(&j->fps, str_hash(fp)); f != NULL; f = f->next)
+		if (strcmp(f->fp, fp) == 0) {
+			*n = f->ncircs;
+			return f->circs;
+		}
+	*n = 0;
+	return NULL;
+}
+
+/* A circuit gone: its streams are on no circuit's list any more. */
+static void
+jcirc_free(struct jcirc *c)
+{
+	struct jstream *s, *next;
+	size_t i;
+
+	for (i = 0; i < c->nusers; i++)
+		for (s = c->users[i].head; s != NULL; s = next) {
+			next = s->cnext;
+			s->cprev = s->cnext = NULL;
+		}
+	free(c->users);
+	free(c);
 }
 
 
@@ -232,11 +277,12 @@ judge_reset(struct judge *j)
 	uint64_t id;
 	void *v;
 
+	/* Circuits first: they unlink the streams on their lists. */
+	while (idmap_next(&j->circs, &pos, &id, &v))
+		jcirc_free(v);
+	pos = 0;
 	while (idmap_next(&j->streams, &pos, &id, &v))
 		judge_jstream_free(v);
-	pos = 0;
-	while (idmap_next(&j->circs, &pos, &id, &v))
-		free(v);
 	pos = 0;
 	while (idmap_next(&j->exits, &pos, &id, &v))
 		jexit_free(v);
@@ -260,6 +306,7 @@ judge_reset(struct judge *j)
 		for (; f != NULL; f = next) {
 			next = f->next;
 			free(f->keys);
+			free(f->circs);
 			free(f);
 		}
 	}
@@ -345,18 +392,18 @@ judge_circuit(struct judge *j, uint64_t id, const char *conflux,
 			 * ids. */
 			if (c->nfind > 0)
 				judge_occs_drop_circ(j, id);
-			fp_count(j, c, -1);
+			fp_count(j, c, id, -1);
 			exit_unref(j, c->key);
-			free(c);
+			jcirc_free(c);
 		}
 		return;
 	}
 	c = judge_circ_get(j, id);
 	if (exit_fp != NULL && strncmp(c->exit_fp, exit_fp,
 	    sizeof c->exit_fp - 1) != 0) {
-		fp_count(j, c, -1);
+		fp_count(j, c, id, -1);
 		snprintf(c->exit_fp, sizeof c->exit_fp, "%s", exit_fp);
-		fp_count(j, c, 1);
+		fp_count(j, c, id, 1);
 	}
 	if (exit_nick != NULL)
 		snprintf(c->exit_nick, sizeof c->exit_nick, "%s", exit_nick);
@@ -382,9 +429,9 @@ judge_circuit(struct judge *j, uint64_t id, const char *conflux,
 			} else
 				exit_unref(j, c->key);
 			e->circuits++;
-			fp_count(j, c, -1);
+			fp_count(j, c, id, -1);
 			c->key = key;
-			fp_count(j, c, 1);
+			fp_count(j, c, id, 1);
 		}
 	}
 }
@@ -396,6 +443,7 @@ judge_stream_new(struct judge *j, const struct judge_stream *in, int64_t ts)
 
 	s->ts = ts;
 	if ((old = idmap_put(&j->streams, s->id, s)) != NULL) {
+		judge_circ_leave(j, old);
 		judge_jstream_free(old);
 	}
 	if (s->unattributed)
@@ -408,7 +456,9 @@ judge_stream_closed(struct judge *j, uint64_t id)
 {
 	struct jstream *s = idmap_del(&j->streams, id);
 
-	if (s != NULL)
+	if (s == NULL)
+		return;
+	judge_circ_leave(j, s);
 	judge_jstream_free(s);
 }
 

@@ -14,46 +14,114 @@
 #include "judge_int.h"
 #include "xmalloc.h"
 
-/* SHARED_EXIT: another identity on the same exit relay, other circuit. */
+/* The entry of s's identity among circuit c's users, or NULL. */
+static struct jcuser *
+circ_user(struct jcirc *c, const struct jstream *s)
+{
+	size_t i;
+
+	for (i = 0; i < c->nusers; i++)
+		if (c->users[i].ihash == s->ihash &&
+		    strcmp(c->users[i].head->ident, s->ident) == 0)
+			return &c->users[i];
+	return NULL;
+}
+
+/* s, open, is attached to c: first on its identity's list there. */
+static void
+circ_enter(struct jcirc *c, struct jstream *s)
+{
+	struct jcuser *u = circ_user(c, s);
+
+	if (u == NULL) {
+		c->users = xreallocarray(c->users, c->nusers + 1,
+		    sizeof *c->users);
+		u = &c->users[c->nusers++];
+		u->ihash = s->ihash;
+		u->head = NULL;
+		u->open = 0;
+	}
+	s->cprev = NULL;
+	s->cnext = u->head;
+	if (u->head != NULL)
+		u->head->cprev = s;
+	u->head = s;
+	u->open++;
+}
+
+void
+judge_circ_leave(struct judge *j, struct jstream *s)
+{
+	struct jcirc *c;
+	struct jcuser *u;
+
+	if (s->circ == 0 || s->unattributed ||
+	    (c = idmap_get(&j->circs, s->circ)) == NULL ||
+	    (u = circ_user(c, s)) == NULL)
+		return;
+	if (s->cprev != NULL)
+		s->cprev->cnext = s->cnext;
+	else if (u->head == s)
+		u->head = s->cnext;
+	else
+		return;		/* not on the list: never entered */
+	if (s->cnext != NULL)
+		s->cnext->cprev = s->cprev;
+	s->cprev = s->cnext = NULL;
+	if (--u->open == 0)
+		*u = c->users[--c->nusers];
+}
+
+/*
+ * SHARED_EXIT: another identity on the same exit relay, other circuit.
+ * Looks at the circuits open to that exit and their users (identities
+ * with open streams), never at every open stream: a flood of streams
+ * costs each attach the circuits at its exit, not the streams.
+ */
 static void
 rule_shared_exit(struct judge *j, const struct jstream *s, int64_t ts)
 {
 	struct jcirc *c = idmap_get(&j->circs, s->circ), *oc;
-	size_t pos = 0;
-	uint64_t id;
-	void *v;
+	const uint64_t *circs;
+	size_t n, i, k;
 
 	if (c == NULL || c->exit_fp[0] == '\0')
 		return;
 	/* Only circuits of c's key end there: no stream to look at. */
 	if (judge_fp_keys(j, c->exit_fp) == 1)
 		return;
-	while (idmap_next(&j->streams, &pos, &id, &v)) {
-		struct jstream *o = v;
-		struct jocc *f;
-		struct buf d;
-		int is_new;
-
+	circs = judge_fp_circs(j, c->exit_fp, &n);
+	for (i = 0; i < n; i++) {
 		/* The circuits' keys now: a leg moves to its conflux set's
 		 * key when CONFLUX_ID comes after streams were attached. */
-		if (o == s || o->circ == 0 || o->unattributed ||
-		    (o->ihash == s->ihash && strcmp(o->ident, s->ident) == 0) ||
-		    (oc = idmap_get(&j->circs, o->circ)) == NULL ||
-		    oc->key == c->key || strcmp(oc->exit_fp, c->exit_fp) != 0)
+		if ((oc = idmap_get(&j->circs, circs[i])) == NULL ||
+		    oc->key == c->key)
 			continue;
-		f = judge_occ(j, RULE_SHARED_EXIT, 0, "", c->exit_fp,
-		    o->ident, s->ident, ts, &is_new);
-		/* One occurrence a Tor session, on that exit. */
-		memcpy(f->exit_fp, c->exit_fp, sizeof f->exit_fp);
-		judge_occ_who(f, o->label, o->id, o->pid, o->process);
-		judge_occ_who(f, s->label, s->id, s->pid, s->process);
-		buf_init(&d);
-		buf_printf(&d, "%s and %s used exit %s $%.8s at the same time, "
-		    "on circuits %" PRIu64 " and %" PRIu64, o->ident, s->ident,
-		    c->exit_nick, c->exit_fp, o->circ, s->circ);
-		judge_emit(j, f, buf_cstr(&d), is_new);
-		buf_free(&d);
-		break;
+		for (k = 0; k < oc->nusers; k++) {
+			/* Its latest open stream speaks for it. */
+			const struct jstream *o = oc->users[k].head;
+			struct jocc *f;
+			struct buf d;
+			int is_new;
+
+			if (o->ihash == s->ihash &&
+			    strcmp(o->ident, s->ident) == 0)
+				continue;
+			f = judge_occ(j, RULE_SHARED_EXIT, 0, "", c->exit_fp,
+			    o->ident, s->ident, ts, &is_new);
+			/* One occurrence a Tor session, on that exit. */
+			memcpy(f->exit_fp, c->exit_fp, sizeof f->exit_fp);
+			judge_occ_who(f, o->label, o->id, o->pid, o->process);
+			judge_occ_who(f, s->label, s->id, s->pid, s->process);
+			buf_init(&d);
+			buf_printf(&d, "%s and %s used exit %s $%.8s at the "
+			    "same time, on circuits %" PRIu64 " and %" PRIu64,
+			    o->ident, s->ident, c->exit_nick, c->exit_fp,
+			    circs[i], s->circ);
+			judge_emit(j, f, buf_cstr(&d), is_new);
+			buf_free(&d);
+			return;
+		}
 	}
 }
 
@@ -162,6 +230,7 @@ judge_attach(struct judge *j, uint64_t stream, uint64_t circ, int64_t ts)
 
 	if (s == NULL || circ == 0 || s->circ == circ)
 		return;
+	judge_circ_leave(j, s);
 	c = judge_circ_get(j, circ);
 	s->circ = circ;
 	s->key = c->key;
@@ -177,4 +246,5 @@ judge_attach(struct judge *j, uint64_t stream, uint64_t circ, int64_t ts)
 	rule_shared_circuit(j, s, e, circ, ts);
 	exit_add_user(e, s);
 	rule_shared_exit(j, s, ts);
+	circ_enter(c, s);
 }

@@ -61,11 +61,21 @@ struct jstream {
 	uint64_t	 circ;		/* attached to, 0 none */
 	uint64_t	 key;		/* its exit key */
 	int64_t		 ts;
+	struct jstream	*cprev, *cnext;	/* of its identity on circ, open */
+};
+
+struct jcuser {				/* an identity's open streams on a
+					   circuit (SHARED_EXIT) */
+	uint64_t	 ihash;		/* of head->ident */
+	struct jstream	*head;		/* the latest attached; ->cnext */
+	size_t		 open;		/* how many */
 };
 
 struct jcirc {
 	uint64_t	 key;
 	unsigned	 nfind;		/* occurrences about this circuit */
+	struct jcuser	*users;		/* each identity once */
+	size_t		 nusers;
 	char		 exit_fp[41];
 	char		 exit_nick[20];
 	char		 conflux[33];
@@ -90,6 +100,8 @@ struct jfp {				/* the open circuits ending at an exit */
 	struct jfp	*next;		/* another of the same str_hash */
 	struct jfpkey	*keys;		/* their exit keys, each once */
 	size_t		 nkeys;
+	uint64_t	*circs;		/* their ids */
+	size_t		 ncircs;
 };
 
 struct jexit {
@@ -182,6 +194,10 @@ void	judge_jstream_free(struct jstream *);
 struct jcirc *judge_circ_get(struct judge *, uint64_t);
 /* How many exit keys have open circuits ending at exit fp. */
 size_t	judge_fp_keys(struct judge *, const char *);
+/* s leaves the circuit it was attached to (closed, or attached again). */
+void	judge_circ_leave(struct judge *, struct jstream *);
+/* The open circuits ending at exit fp (NULL, 0: none). */
+const uint64_t *judge_fp_circs(struct judge *, const char *, size_t *);
 /* Appends "circuit 25 (exit exit0 $08511103), conflux set ...". */
 void	judge_describe_circ(struct judge *, struct buf *, uint64_t);
 

@@ -1586,6 +1586,60 @@ test_shared_exit(void **state)
 	assert_true(strstr(t->c.g[2].detail, "on circuits 61 and 60") != NULL);
 }
 
+/*
+ * SHARED_EXIT keeps, per circuit, each identity's open streams: the one it
+ * names is open (the latest attached that is still open), a stream
+ * attached again elsewhere leaves its first circuit, and a circuit that
+ * closes before its streams takes them off its lists.
+ */
+static void
+test_shared_exit_streams(void **state)
+{
+	struct jt *t = *state;
+	struct judge_stream s;
+	int i;
+
+	circ_built(t, 60, NULL, FP1, "exit1");
+	circ_built(t, 61, NULL, FP1, "exit1");
+	circ_built(t, 62, NULL, FP2, "exit2");
+	s = app_d(1);
+	open_on(t, &s, 60, T(1));
+	s = app_d(2);
+	open_on(t, &s, 60, T(2));
+	/* The latest closed: stream 1 speaks for D. */
+	judge_stream_closed(t->j, 2);
+	s = app_e(3);
+	open_on(t, &s, 61, T(3));
+	assert_findings(t, 1);
+	assert_string_equal(t->c.g[0].streams, "[\"1\", \"3\"]");
+	/* D's one open stream is attached again on another exit: E is
+	 * alone at exit1 now. */
+	judge_attach(t->j, 1, 62, T(4));
+	s = app_e(5);
+	open_on(t, &s, 61, T(5));
+	assert_findings(t, 1);
+	/* Many streams of one identity on two circuits of one exit: no
+	 * finding, however many. */
+	circ_built(t, 64, NULL, FP1, "exit1");
+	for (i = 0; i < 1000; i++) {
+		s = app_e(100 + (uint64_t)i);
+		open_on(t, &s, i % 2 ? 64 : 61, T(6));
+	}
+	assert_findings(t, 1);
+	/* A circuit closes before its streams: they close later, each once,
+	 * and D on exit1 again meets only E's streams still open (on 61). */
+	circ_closed(t, 64);
+	for (i = 0; i < 1000; i += 2)
+		judge_stream_closed(t->j, 100 + (uint64_t)i);
+	for (i = 1; i < 1000; i += 2)
+		judge_stream_closed(t->j, 100 + (uint64_t)i);
+	circ_built(t, 63, NULL, FP1, "exit1");
+	s = app_d(2000);
+	open_on(t, &s, 63, T(7));
+	assert_findings(t, 2);
+	assert_true(strstr(t->c.g[1].detail, "on circuits 61 and 63") != NULL);
+}
+
 static void
 test_shared_exit_none(void **state)
 {
@@ -2473,6 +2527,7 @@ main(void)
 		JT_TEST(test_unisolated_port),
 		JT_TEST(test_shared_exit),
 		JT_TEST(test_shared_exit_none),
+		JT_TEST(test_shared_exit_streams),
 		JT_TEST(test_weak_port_config),
 		JT_TEST(test_weak_port_config_loaded),
 		JT_TEST(test_weak_session_group),
