@@ -91,6 +91,27 @@ store_dir_trusted(const char *dir, const struct stat *sb, uid_t me,
 }
 
 /*
+ * The directory file lies in: there, and fit for our files
+ * (store_dir_trusted).  what begins the message of a directory missing.
+ */
+int
+store_file_dir_check(const char *file, const char *what, char **cause)
+{
+	struct stat sb;
+	char *dir = store_dir_of(file);
+	int rc;
+
+	if (stat(dir, &sb) == -1) {
+		*cause = xasprintf("%s: %s: %s", what, dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	rc = store_dir_trusted(dir, &sb, geteuid(), cause);
+	free(dir);
+	return rc;
+}
+
+/*
  * Whether an existing file of a writer's may be used: 0 (fine), 1 (ours
  * but too open: to be made 0600), -1 with *cause (refused).
  */
@@ -268,19 +289,12 @@ int
 store_files_check(struct store *s, char **cause)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm", ".lock" };
-	struct stat sb;
-	char *dir = store_dir_of(s->real), *f;
+	char *what = xasprintf("cannot open database %s", s->path), *f;
 	size_t i;
 	int rc;
 
-	if (stat(dir, &sb) == -1) {
-		*cause = xasprintf("cannot open database %s: %s: %s", s->path,
-		    dir, strerror(errno));
-		free(dir);
-		return -1;
-	}
-	rc = store_dir_trusted(dir, &sb, geteuid(), cause);
-	free(dir);
+	rc = store_file_dir_check(s->real, what, cause);
+	free(what);
 	if (rc == -1)
 		return -1;
 	for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {

@@ -244,6 +244,8 @@ int	store_files_check(struct store *, char **);
 char	*store_reader_name(const struct store *, int *);
 /* Takes the writer's lock (PATH.lock) or says who holds it. */
 int	store_lock(struct store *, enum store_err *, char **);
+/* file's directory there and trusted; what begins a "missing" message. */
+int	store_file_dir_check(const char *, const char *, char **);
 /* Directory fit for our files: ours or root's, not writable by others. */
 int	store_dir_trusted(const char *, const struct stat *, uid_t, char **);
 /* An existing file: 0 fine, 1 ours but too open, -1 refused (*cause). */

@@ -284,23 +284,16 @@ store_key_load(struct store *s, char **cause)
 	char stored[STORE_KEY_ID_LEN + 1], id[STORE_KEY_ID_LEN + 1];
 	size_t n = 0;
 	int has_file, has_legacy, has_id, fresh = 0, rc = -1;
-	struct stat sb;
-	char *dir;
+	char *what;
 
 	if (s->mode != STORE_WRITE)
 		return 0;
 	if (s->keyfile == NULL)
 		s->keyfile = xasprintf("%s.key", s->real);
 	/* A key file elsewhere: in a directory nobody else may write. */
-	dir = store_dir_of(s->keyfile);
-	if (stat(dir, &sb) == -1) {
-		*cause = xasprintf("hash key file %s: %s: %s", s->keyfile, dir,
-		    strerror(errno));
-		free(dir);
-		return -1;
-	}
-	rc = store_dir_trusted(dir, &sb, geteuid(), cause);
-	free(dir);
+	what = xasprintf("hash key file %s", s->keyfile);
+	rc = store_file_dir_check(s->keyfile, what, cause);
+	free(what);
 	if (rc == -1)
 		return -1;
 	rc = -1;
