@@ -235,6 +235,7 @@ config_free(struct config *c)
 	free(c->cookie_file);
 	free(c->password_file);
 	free(c->database);
+	free(c->hash_key_file);
 	free(c->profile_why);
 	memset(c, 0, sizeof *c);
 }
@@ -264,6 +265,8 @@ config_reload(struct config *dst, struct config *src)
 		buf_adds(&b, " PasswordFile");
 	if (str_differs(dst->database, src->database))
 		buf_adds(&b, " Database");
+	if (str_differs(dst->hash_key_file, src->hash_key_file))
+		buf_adds(&b, " HashKeyFile");
 	if (dst->log_targets != src->log_targets)
 		buf_adds(&b, " LogTargets");
 	if (b.len > 0)
@@ -494,6 +497,14 @@ config_directive(struct config *c, char **w, int n, unsigned line,
 			return -1;
 		}
 		return set_string(&c->database, w[1]);
+	}
+	if (strcasecmp(d, "HashKeyFile") == 0) {
+		NEED(2);
+		if (w[1][0] != '/') {
+			*why = xasprintf("HashKeyFile needs an absolute path");
+			return -1;
+		}
+		return set_string(&c->hash_key_file, w[1]);
 	}
 	if (strcasecmp(d, "LogTargets") == 0) {
 		NEED(2);
@@ -869,6 +880,8 @@ config_print(const struct config *c, FILE *f)
 		fprintf(f, "PasswordFile %s\n", c->password_file);
 	if (c->database)
 		fprintf(f, "Database %s\n", c->database);
+	if (c->hash_key_file)
+		fprintf(f, "HashKeyFile %s\n", c->hash_key_file);
 	fprintf(f, "LogTargets %s\n", privacy_mode_name(c->log_targets));
 	if (c->retention > 0) {
 		static const struct { char u; long long s; } units[] = {

@@ -90,6 +90,7 @@ struct config {
 	char		*cookie_file;
 	char		*password_file;
 	char		*database;
+	char		*hash_key_file;	/* HashKeyFile, or NULL: DB.key */
 	enum log_targets log_targets;
 	int		 log_targets_set;
 	int64_t		 retention;	/* us, 0 = keep forever */

@@ -70,7 +70,8 @@ cmd_replay_exec(const struct cmd_entry *self, struct opts *o)
 	if (!o->dump) {
 		char *dbpath = opts_db_path(o);
 
-		store = store_open(dbpath, STORE_WRITE, &serr, &cause);
+		store = store_open_key(dbpath, o->cfg.hash_key_file, 0,
+		    STORE_WRITE, &serr, &cause);
 		free(dbpath);
 		if (store == NULL) {
 			log_error("%s", cause);

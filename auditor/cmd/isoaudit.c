@@ -51,6 +51,7 @@ static const struct option options[] = {
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "table", required_argument, NULL, OPT_TABLE },
 	{ "older-than", required_argument, NULL, OPT_OLDER_THAN },
+	{ "new-key", no_argument, NULL, OPT_NEW_KEY },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "profiles", no_argument, NULL, OPT_PROFILES },
 	{ "since-last", optional_argument, NULL, OPT_SINCE_LAST },
@@ -290,6 +291,9 @@ set_option(const struct cmd_entry *c, struct opts *o, int id, char *arg)
 		break;
 	case OPT_OLDER_THAN:
 		o->older_than = arg;
+		break;
+	case OPT_NEW_KEY:
+		o->new_key = 1;
 		break;
 	case OPT_CHECK:
 		break;	/* config --check: checking is what it does */

@@ -22,7 +22,7 @@ enum opt {
 	OPT_RECORD, OPT_LOG_TARGETS, OPT_DURATION, OPT_EXIT_AFTER, OPT_VERSION,
 	OPT_DUMP, OPT_FORMAT, OPT_SESSION, OPT_SINCE, OPT_UNTIL, OPT_ALL,
 	OPT_TABLE, OPT_OLDER_THAN, OPT_CHECK, OPT_SINCE_LAST, OPT_MIN_SEVERITY,
-	OPT_SYSLOG, OPT_MAX_SILENCE, OPT_PROFILES
+	OPT_SYSLOG, OPT_MAX_SILENCE, OPT_PROFILES, OPT_NEW_KEY
 };
 
 struct opts {
@@ -48,6 +48,7 @@ struct opts {
 	const char	*output;	/* -o FILE (or DIR for csv) */
 	const char	*table;		/* report --format csv --table T */
 	const char	*older_than;	/* prune */
+	int		 new_key;	/* prune --new-key */
 	int		 since_last;	/* check --since-last [NAME] */
 	const char	*cursor;	/* its NAME */
 	const char	*min_severity;	/* check */

@@ -255,7 +255,8 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	m->opts = o;
 	m->setup = *setup;
 	dbpath = opts_db_path(o);
-	m->store = store_open(dbpath, STORE_WRITE, &serr, &cause);
+	m->store = store_open_key(dbpath, o->cfg.hash_key_file, 0, STORE_WRITE,
+	    &serr, &cause);
 	free(dbpath);
 	if (m->store == NULL) {
 		log_error("%s", cause);

@@ -66,6 +66,20 @@ store_create_file(struct store *s, char **cause)
 	return 0;
 }
 
+/*
+ * What sqlite said of rc: its message while the connection's last error is
+ * still rc's, else the code's own text (a finalize or reset in between
+ * leaves "not an error" behind).
+ */
+const char *
+store_errmsg(struct store *s, int rc)
+{
+	if (s->db != NULL && rc != SQLITE_OK &&
+	    (sqlite3_extended_errcode(s->db) & 0xff) == (rc & 0xff))
+		return sqlite3_errmsg(s->db);
+	return sqlite3_errstr(rc);
+}
+
 int
 store_exec(struct store *s, const char *sql, char **cause)
 {
@@ -174,53 +188,6 @@ store_migrate(struct store *s, enum store_err *err, char **cause)
 		    i + 1);
 	}
 	s->version = schema_nsteps > v ? schema_nsteps : v;
-	return 0;
-}
-
-/* Reads the hash key, creating it on a new database. */
-static int
-store_load_key(struct store *s, char **cause)
-{
-	sqlite3_stmt *st;
-	int rc, have = 0;
-
-	if (s->mode != STORE_READ) {
-		unsigned char fresh[STORE_SCHEMA_KEY_LEN];
-
-		randombytes_buf(fresh, sizeof fresh);
-		if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO "
-		    "meta(key, value) VALUES ('hash_key', ?1)", -1, &st,
-		    NULL) != SQLITE_OK) {
-			*cause = xasprintf("database %s: %s", s->path,
-			    sqlite3_errmsg(s->db));
-			return -1;
-		}
-		sqlite3_bind_blob(st, 1, fresh, sizeof fresh, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		sodium_memzero(fresh, sizeof fresh);
-		if (rc != SQLITE_DONE) {
-			*cause = xasprintf("database %s: %s", s->path,
-			    sqlite3_errmsg(s->db));
-			return -1;
-		}
-	}
-	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = "
-	    "'hash_key'", -1, &st, NULL) != SQLITE_OK) {
-		*cause = xasprintf("database %s: %s", s->path,
-		    sqlite3_errmsg(s->db));
-		return -1;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 0) == STORE_SCHEMA_KEY_LEN) {
-		memcpy(s->key, sqlite3_column_blob(st, 0), sizeof s->key);
-		have = 1;
-	}
-	sqlite3_finalize(st);
-	if (!have && s->mode != STORE_READ) {
-		*cause = xasprintf("database %s: no hash key", s->path);
-		return -1;
-	}
 	return 0;
 }
 
@@ -353,7 +320,7 @@ store_connect(struct store *s, enum store_err *err, char **cause)
 		return -1;
 	if (store_migrate(s, err, cause) == -1)
 		return -1;
-	if (store_load_key(s, cause) == -1 || store_load_next(s, cause) == -1)
+	if (store_key_load(s, cause) == -1 || store_load_next(s, cause) == -1)
 		return -1;
 	if (stat(s->path, &sb) == 0) {
 		s->dev = sb.st_dev;
@@ -368,6 +335,13 @@ struct store *
 store_open(const char *path, enum store_mode mode, enum store_err *err,
     char **cause)
 {
+	return store_open_key(path, NULL, 0, mode, err, cause);
+}
+
+struct store *
+store_open_key(const char *path, const char *keyfile, int key_flags,
+    enum store_mode mode, enum store_err *err, char **cause)
+{
 	struct store *s = xcalloc(1, sizeof *s);
 
 	*err = STORE_OK;
@@ -379,6 +353,8 @@ store_open(const char *path, enum store_mode mode, enum store_err *err,
 	}
 	s->path = xstrdup(path);
 	s->mode = mode;
+	s->keyfile = keyfile != NULL ? xstrdup(keyfile) : NULL;
+	s->key_flags = key_flags;
 	s->backoff_ms = 1000;
 	s->lockfd = -1;
 	buf_init(&s->arena);
@@ -487,6 +463,7 @@ store_close(struct store *s)
 	buf_free(&s->arena);
 	sodium_memzero(s->key, sizeof s->key);
 	store_unlock(s);
+	free(s->keyfile);
 	free(s->real);
 	free(s->path);
 	free(s);

@@ -47,11 +47,25 @@ struct store;
  */
 struct store *store_open(const char *, enum store_mode, enum store_err *,
 	    char **);
+/*
+ * The same, for a writer with its hash key elsewhere than PATH.key (a
+ * file name, HashKeyFile; NULL: PATH.key) and flags: STORE_NEW_KEY begins
+ * a new key (the old one forgotten: its hashes match no new one).  Only a
+ * STORE_WRITE store has a key; readers need none.
+ */
+#define STORE_NEW_KEY	0x1
+struct store *store_open_key(const char *, const char *, int,
+	    enum store_mode, enum store_err *, char **);
 /* Flushes what is queued (one last try) and closes; takes NULL. */
 void	store_close(struct store *);
 const char *store_path(const struct store *);
-/* The per-database key for hashing targets and credentials. */
+/*
+ * The key for hashing targets and credentials (a writer's: its file's;
+ * zeros for a reader).
+ */
 void	store_hash_key(const struct store *, unsigned char *);
+/* Its file's name (a writer's), or NULL. */
+const char *store_key_path(const struct store *);
 
 /* --- writing (queued) ---------------------------------------------------- */
 
@@ -383,6 +397,15 @@ int	store_schema_version(const struct store *);
 int	store_pending(const struct store *);
 /* Gives the writer's lock up (as if it did not work): a test's 2nd writer. */
 void	store_unlock(struct store *);
+/* The fingerprint of a key the database keeps: 32 hex digits and NUL. */
+#define STORE_KEY_ID_LEN	32
+void	store_key_id(const unsigned char *, char *);
+struct stat;
+/*
+ * Whether a key file's fstat fits: 0 yes, 1 readable by others (to be
+ * made 0600), -1 refused with *cause (size, writable by others).
+ */
+int	store_key_stat(const char *, const struct stat *, char **);
 #endif
 
 #endif

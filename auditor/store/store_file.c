@@ -30,8 +30,8 @@
 #include "xmalloc.h"
 
 /* The directory part of path, allocated ("." when there is none). */
-static char *
-dir_of(const char *path)
+char *
+store_dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 
@@ -91,6 +91,27 @@ store_dir_trusted(const char *dir, const struct stat *sb, uid_t me,
 }
 
 /*
+ * The directory file lies in: there, and fit for our files
+ * (store_dir_trusted).  what begins the message of a directory missing.
+ */
+int
+store_file_dir_check(const char *file, const char *what, char **cause)
+{
+	struct stat sb;
+	char *dir = store_dir_of(file);
+	int rc;
+
+	if (stat(dir, &sb) == -1) {
+		*cause = xasprintf("%s: %s: %s", what, dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	rc = store_dir_trusted(dir, &sb, geteuid(), cause);
+	free(dir);
+	return rc;
+}
+
+/*
  * Whether an existing file of a writer's may be used: 0 (fine), 1 (ours
  * but too open: to be made 0600), -1 with *cause (refused).
  */
@@ -116,6 +137,43 @@ store_file_trusted(const char *path, const struct stat *sb, uid_t me,
 	return (sb->st_mode & 077) != 0 ? 1 : 0;
 }
 
+/*
+ * Opens an existing file of ours read-only, never through a symbolic link
+ * nor blocking (a FIFO): the descriptor, *sb its fstat, after
+ * store_file_trusted on the name and on the file opened.  -2 when there
+ * is no such file, -1 with *cause (refused, or open failed).
+ */
+int
+store_file_open(const char *path, struct stat *sb, char **cause)
+{
+	struct stat lsb;
+	int fd;
+
+	if (lstat(path, &lsb) == -1) {
+		if (errno == ENOENT)
+			return -2;
+		*cause = xasprintf("cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (store_file_trusted(path, &lsb, geteuid(), cause) == -1)
+		return -1;
+	/* Through a descriptor: the file checked is the file used. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, sb) == -1) {
+		*cause = xasprintf("cannot open %s: %s", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (store_file_trusted(path, sb, geteuid(), cause) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Checks an existing file beside the database, making it 0600 if ours. */
 static int
 file_check(const char *path, char **cause)
@@ -126,22 +184,15 @@ file_check(const char *path, char **cause)
 	if (lstat(path, &sb) == -1) {
 		if (errno == ENOENT)
 			return 0;
-		*cause = xasprintf("cannot open %s: %s", path,
+	} else if ((rc = store_file_trusted(path, &sb, geteuid(),
+	    cause)) <= 0)
+		return rc;	/* fine as it is: not even opened */
+	if ((fd = store_file_open(path, &sb, cause)) < 0)
+		return fd == -2 ? 0 : -1;
+	if ((sb.st_mode & 077) != 0 && fchmod(fd, 0600) == -1) {
+		*cause = xasprintf("cannot chmod %s: %s", path,
 		    strerror(errno));
-		return -1;
-	}
-	if ((rc = store_file_trusted(path, &sb, geteuid(), cause)) <= 0)
-		return rc;
-	/* Through a descriptor: the file checked is the file changed. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &sb) == -1 ||
-	    store_file_trusted(path, &sb, geteuid(), cause) == -1 ||
-	    fchmod(fd, 0600) == -1) {
-		if (*cause == NULL)
-			*cause = xasprintf("cannot chmod %s: %s", path,
-			    strerror(errno));
-		if (fd != -1)
-			close(fd);
+		close(fd);
 		return -1;
 	}
 	close(fd);
@@ -195,7 +246,7 @@ store_resolve(struct store *s, enum store_err *err, char **cause)
 		    "creates it)", s->path);
 		return -1;
 	}
-	dir = dir_of(s->path);
+	dir = store_dir_of(s->path);
 	if (stat(dir, &sb) == -1) {
 		if (mkdirs(dir, cause) == -1) {
 			free(dir);
@@ -238,19 +289,12 @@ int
 store_files_check(struct store *s, char **cause)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm", ".lock" };
-	struct stat sb;
-	char *dir = dir_of(s->real), *f;
+	char *what = xasprintf("cannot open database %s", s->path), *f;
 	size_t i;
 	int rc;
 
-	if (stat(dir, &sb) == -1) {
-		*cause = xasprintf("cannot open database %s: %s: %s", s->path,
-		    dir, strerror(errno));
-		free(dir);
-		return -1;
-	}
-	rc = store_dir_trusted(dir, &sb, geteuid(), cause);
-	free(dir);
+	rc = store_file_dir_check(s->real, what, cause);
+	free(what);
 	if (rc == -1)
 		return -1;
 	for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
@@ -383,7 +427,7 @@ char *
 store_reader_name(const struct store *s, int *flags)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	char *dir = dir_of(s->real), *wal = xasprintf("%s-wal", s->real);
+	char *dir = store_dir_of(s->real), *wal = xasprintf("%s-wal", s->real);
 	struct buf b;
 	const char *p;
 	int at_rest;

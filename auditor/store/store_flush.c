@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "log.h"
 #include "store_int.h"
@@ -526,12 +525,9 @@ store_reopen(struct store *s, const char *why)
 {
 	enum store_err err;
 	char *cause = NULL;
-	unsigned char key[STORE_SCHEMA_KEY_LEN];
-	sqlite3_stmt *st;
 	size_t i;
 
 	log_error("database %s %s; creating it again", s->path, why);
-	memcpy(key, s->key, sizeof key);
 	store_finalize(s);
 	for (i = 0; i < s->nlive; i++) {
 		s->live[i].placed = PLACED_NOT;
@@ -551,15 +547,6 @@ store_reopen(struct store *s, const char *why)
 		s->st.failing = 1;
 		return;
 	}
-	/* Keep the old key (hashes stay comparable). */
-	if (sqlite3_prepare_v2(s->db, "UPDATE meta SET value = ?1 WHERE key = "
-	    "'hash_key'", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_blob(st, 1, key, sizeof key, SQLITE_STATIC);
-		sqlite3_step(st);
-		sqlite3_finalize(st);
-		memcpy(s->key, key, sizeof key);
-	}
-	sodium_memzero(key, sizeof key);
 }
 
 void

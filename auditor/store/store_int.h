@@ -12,6 +12,8 @@
  *	store.c		open, migrate, connect, the hash key, close
  *	store_file.c	the path resolved, the files checked, the writer's
  *			lock (one writer per database)
+ *	store_key.c	the hash key's file, its fingerprint in the
+ *			database, a key of before moved out of it
  *	store_queue.c	the queue: an operation per write, the writes of one
  *			row folded into one operation, and the statements
  *	store_flush.c	flush, and failure: full disk, locked database,
@@ -132,6 +134,9 @@ struct store {
 	dev_t		 dev;
 	ino_t		 ino;
 	unsigned char	 key[STORE_SCHEMA_KEY_LEN];
+	int		 has_key;	/* key holds the writer's key */
+	char		*keyfile;	/* HashKeyFile, or NULL: PATH.key */
+	int		 key_flags;	/* STORE_NEW_KEY */
 	int		 version;
 
 	struct op	*ops;
@@ -208,6 +213,8 @@ struct cause_reader {
 };
 
 /* store.c */
+/* What sqlite said of rc (errmsg only when it is still rc's). */
+const char *store_errmsg(struct store *, int);
 /* Runs sql; -1 with *cause allocated. */
 int	store_exec(struct store *, const char *, char **);
 /* Opens s->path into s->db with pragmas and schema; keeps s->key if set. */
@@ -220,6 +227,15 @@ int	store_load_ids(struct store *, char **);
 int	store_load_next(struct store *, char **);
 
 /* store_file.c */
+/* The directory part of path, allocated ("." when there is none). */
+char	*store_dir_of(const char *);
+/*
+ * Opens an existing file of ours read-only, not through a symbolic link,
+ * not blocking: the descriptor and its fstat in *sb; -2 when there is no
+ * such file; -1 with *cause (refused as store_file_trusted says, or not
+ * opened).
+ */
+int	store_file_open(const char *, struct stat *, char **);
 /* Resolves s->path into s->real (a writer creates its directory). */
 int	store_resolve(struct store *, enum store_err *, char **);
 /* A writer's checks of the directory and the files beside the database. */
@@ -228,10 +244,20 @@ int	store_files_check(struct store *, char **);
 char	*store_reader_name(const struct store *, int *);
 /* Takes the writer's lock (PATH.lock) or says who holds it. */
 int	store_lock(struct store *, enum store_err *, char **);
+/* file's directory there and trusted; what begins a "missing" message. */
+int	store_file_dir_check(const char *, const char *, char **);
 /* Directory fit for our files: ours or root's, not writable by others. */
 int	store_dir_trusted(const char *, const struct stat *, uid_t, char **);
 /* An existing file: 0 fine, 1 ours but too open, -1 refused (*cause). */
 int	store_file_trusted(const char *, const struct stat *, uid_t, char **);
+
+/* store_key.c */
+/*
+ * A writer's hash key into s->key: read from its file (created on a new
+ * database; moved there from a database of before), checked against the
+ * fingerprint the database keeps.  0, or -1 with *cause.
+ */
+int	store_key_load(struct store *, char **);
 
 /* store_queue.c */
 /*

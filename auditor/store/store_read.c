@@ -52,7 +52,7 @@ store_range_done(struct store *s, sqlite3_stmt *st, int rc, char **cause)
 {
 	if (rc != SQLITE_DONE) {
 		*cause = xasprintf("database %s: %s", s->path,
-		    sqlite3_errmsg(s->db));
+		    store_errmsg(s, rc));
 		sqlite3_finalize(st);
 		return -1;
 	}

@@ -186,5 +186,5 @@ rm -rf "$ro"
 python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["tor_sessions"]' "$T/ro.json" ||
     fail "report in a read-only directory: no session"
 [ $rc2 -le 1 ] || { cat "$T/e2"; fail "check --since in a read-only directory: exit $rc2"; }
-[ "$left" = "$(printf 'db\ndb.lock')" ] || fail "files in the read-only directory: $left"
+[ "$left" = "$(printf 'db\ndb.key\ndb.lock')" ] || fail "files in the read-only directory: $left"
 ok "a reader that cannot write the directory reads (report, check --since)"

@@ -25,7 +25,7 @@ value() {
 	--since|--until) echo 2h ;;
 	--older-than|--max-silence) echo 30d ;;
 	--min-severity) echo warning ;;
-	--dump|--all|--check|--profiles|--syslog|--since-last|--verbose|--quiet|--help|--version) ;;
+	--dump|--all|--check|--new-key|--profiles|--syslog|--since-last|--verbose|--quiet|--help|--version) ;;
 	*) echo "$T/x" ;;
 	esac
 }

@@ -638,6 +638,9 @@ test_errors(void **state)
 	load_err(e, "Host 10.0.0.1\n", 1, "Host takes 2 arguments");
 	load_err(e, "Database relative/isoaudit.db\n", 1,
 	    "Database needs an absolute path");
+	load_err(e, "HashKeyFile\n", 1, "HashKeyFile takes 1 argument");
+	load_err(e, "HashKeyFile keys/isoaudit.key\n", 1,
+	    "HashKeyFile needs an absolute path");
 	load_err(e, "LogTargets sha256\n", 1,
 	    "LogTargets is hash, plain or none, not sha256");
 	load_err(e, "Retention 30\n", 1, "Retention takes an age such as 30d "
@@ -804,6 +807,34 @@ test_severity_names(void **state)
 
 /* --- config --check output ------------------------------------------------ */
 
+/* HashKeyFile: kept, printed, and a restart's (not a SIGHUP's). */
+static void
+test_hash_key_file(void **state)
+{
+	struct cfg_env *e = *state;
+	struct config c, d;
+	char *out = NULL, *why;
+	size_t len = 0;
+	FILE *f;
+
+	load_ok(e, "HashKeyFile /srv/keys/isoaudit.key\n", &c);
+	assert_string_equal(c.hash_key_file, "/srv/keys/isoaudit.key");
+	assert_non_null(f = open_memstream(&out, &len));
+	config_print(&c, f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(out, "\nHashKeyFile /srv/keys/isoaudit.key\n"));
+	free(out);
+	load_ok(e, "HashKeyFile /srv/keys/other.key\n", &d);
+	why = config_reload(&c, &d);
+	assert_non_null(why);
+	assert_string_equal(why, "HashKeyFile");
+	free(why);
+	config_free(&c);
+	load_ok(e, "# none\n", &c);
+	assert_null(c.hash_key_file);
+	config_free(&c);
+}
+
 static void
 test_print(void **state)
 {
@@ -927,6 +958,8 @@ main(void)
 		cmocka_unit_test(test_rule_names),
 		cmocka_unit_test(test_severity_names),
 		cmocka_unit_test_setup_teardown(test_print, env_setup,
+		    env_teardown),
+		cmocka_unit_test_setup_teardown(test_hash_key_file, env_setup,
 		    env_teardown),
 		cmocka_unit_test_setup_teardown(test_print_retention, env_setup,
 		    env_teardown),

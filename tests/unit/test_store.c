@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <unistd.h>
@@ -252,6 +253,63 @@ exists(const char *path)
 	return lstat(path, &sb) == 0;
 }
 
+/* A writer with its hash key in keyfile (NULL: DB.key) and flags. */
+static struct store *
+open_wk(const char *path, const char *keyfile, int flags)
+{
+	enum store_err err = STORE_ERR_OTHER;
+	char *cause = NULL;
+	struct store *s = store_open_key(path, keyfile, flags, STORE_WRITE,
+	    &err, &cause);
+
+	if (s == NULL)
+		fail_msg("store_open_key %s: %s", path, cause);
+	assert_int_equal(err, STORE_OK);
+	return s;
+}
+
+/* A writer's open that fails: its cause (allocated). */
+static char *
+open_wk_fails(const char *path, const char *keyfile, int flags)
+{
+	enum store_err err = STORE_OK;
+	char *cause = NULL;
+	struct store *s = store_open_key(path, keyfile, flags, STORE_WRITE,
+	    &err, &cause);
+
+	if (s != NULL)
+		fail_msg("store_open_key %s: opened", path);
+	assert_int_not_equal(err, STORE_OK);
+	assert_non_null(cause);
+	assert_null(strchr(cause, '\n'));
+	return cause;
+}
+
+/*
+ * DB.key holds key (0600, 32 bytes), the database its fingerprint and no
+ * key of its own.
+ */
+static void
+assert_key_file(const char *db, const unsigned char *key)
+{
+	char path[256], id[STORE_KEY_ID_LEN + 1], sql[160];
+	unsigned char got[STORE_SCHEMA_KEY_LEN + 1];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s.key", db);
+	assert_int_equal(mode_of(path), 0600);
+	assert_non_null(f = fopen(path, "rb"));
+	assert_int_equal(fread(got, 1, sizeof got, f), STORE_SCHEMA_KEY_LEN);
+	fclose(f);
+	assert_memory_equal(got, key, STORE_SCHEMA_KEY_LEN);
+	store_key_id(key, id);
+	snprintf(sql, sizeof sql, "SELECT value FROM meta WHERE key = "
+	    "'hash_key_id'");
+	assert_q_text(db, sql, id);
+	assert_q_int(db, "SELECT count(*) FROM meta WHERE key = 'hash_key'",
+	    0);
+}
+
 /* --- a fresh database ----------------------------------------------------- */
 
 static void
@@ -291,10 +349,8 @@ test_fresh_database(void **state)
 	store_hash_key(s, k1);
 	memset(zero, 0, sizeof zero);
 	assert_memory_not_equal(k1, zero, sizeof k1);
-	assert_q_int(e->db, "SELECT length(value) FROM meta WHERE key = "
-	    "'hash_key'", STORE_SCHEMA_KEY_LEN);
-	assert_q_text(e->db, "SELECT typeof(value) FROM meta WHERE key = "
-	    "'hash_key'", "blob");
+	/* The key in its own file (0600), its fingerprint in the database. */
+	assert_key_file(e->db, k1);
 
 	/* The WAL and shared-memory files are private too. */
 	sid = store_session_begin(s, "127.0.0.1:9051", "SAFECOOKIE", "live",
@@ -356,7 +412,8 @@ test_migrate_empty_file(void **state)
 	assert_q_int(p, "PRAGMA user_version", store_schema_latest());
 	assert_q_int(p, "SELECT count(*) FROM sqlite_master WHERE type = "
 	    "'table' AND name IN ('cause', 'occurrence')", 2);
-	assert_q_int(p, "SELECT count(*) FROM meta WHERE key = 'hash_key'", 1);
+	assert_q_int(p, "SELECT count(*) FROM meta WHERE key = 'hash_key_id'",
+	    1);
 	/* The reader sees it up to date and with its key. */
 	s = open_r(p);
 	assert_int_equal(store_schema_version(s), store_schema_latest());
@@ -526,7 +583,6 @@ static void
 test_read_writes_nothing(void **state)
 {
 	struct env *e = *state;
-	unsigned char kw[STORE_SCHEMA_KEY_LEN], kr[STORE_SCHEMA_KEY_LEN];
 	struct store_range all = { 0, 0, 0 };
 	struct stat before, after;
 	struct dir_list lb, la;
@@ -541,7 +597,6 @@ test_read_writes_nothing(void **state)
 	stream_init(&r, sid, 5, "NEW");
 	r.opened = T0 + SEC;
 	store_stream(s, &r);
-	store_hash_key(s, kw);
 	store_close(s);
 
 	snprintf(dir, sizeof dir, "%s/state/isoaudit", e->dir);
@@ -550,8 +605,8 @@ test_read_writes_nothing(void **state)
 	/* Twice: the second reader finds nothing left by the first. */
 	for (i = 0; i < 2; i++) {
 		s = open_r(e->db);
-		store_hash_key(s, kr);
-		assert_memory_equal(kw, kr, sizeof kw);
+		/* A reader needs no hash key (nor its file). */
+		assert_null(store_key_path(s));
 		assert_int_equal(store_latest_session(s), sid);
 		assert_int_equal(store_each_session(s, &all, count_session, &n,
 		    &cause), 0);
@@ -1435,9 +1490,11 @@ test_replaced_database(void **state)
 	char other[192], want[512];
 	int64_t sid;
 
-	snprintf(other, sizeof other, "%s/other.db", e->dir);
-	store_close(open_w(other));
 	s = e->s = open_w(e->db);
+	/* Another file, under the same key (hashes of one key: written). */
+	snprintf(other, sizeof other, "%s/other.db", e->dir);
+	snprintf(want, sizeof want, "%s.key", e->db);
+	store_close(open_wk(other, want, 0));
 	sid = store_session_begin(s, "c", NULL, NULL, T0);
 	flush_ok(s);
 	rm_db_files(e->db);
@@ -2456,6 +2513,308 @@ test_file_modes(void **state)
 	free(cause);
 }
 
+
+/* --- the hash key's file ------------------------------------------------- */
+
+/* Whether the file holds n bytes equal to b anywhere (absent: no). */
+static int
+file_holds(const char *path, const unsigned char *b, size_t n)
+{
+	unsigned char *d;
+	size_t len = 0, i;
+	int found = 0;
+
+	if (!exists(path))
+		return 0;
+	d = (unsigned char *)tu_read_file(path, &len);
+	for (i = 0; i + n <= len && !found; i++)
+		found = memcmp(d + i, b, n) == 0;
+	free(d);
+	return found;
+}
+
+static void
+put_file(const char *path, const void *b, size_t n, mode_t mode)
+{
+	FILE *f;
+
+	unlink(path);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(b, 1, n, f), n);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void
+assert_cause(char *cause, const char *want)
+{
+	if (strstr(cause, want) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", cause, want);
+	free(cause);
+}
+
+/* The fingerprint and the checks of a key file's size and mode: pure. */
+static void
+test_key_id_stat(void **state)
+{
+	unsigned char key[STORE_SCHEMA_KEY_LEN];
+	char id[STORE_KEY_ID_LEN + 1], *cause = NULL;
+	struct stat sb;
+	size_t i;
+	static const struct { off_t size; mode_t mode; int rc; const char *why;
+	} c[] = {
+		{ 32, 0600, 0, NULL }, { 32, 0400, 0, NULL },
+		{ 32, 0640, 1, NULL }, { 32, 0604, 1, NULL },
+		{ 32, 0620, -1, "writable by its group (mode 0620)" },
+		{ 32, 0602, -1, "writable by everyone" },
+		{ 32, 0666, -1, "writable by everyone" },
+		{ 0, 0600, -1, "is 0 bytes, not 32" },
+		{ 31, 0600, -1, "is 31 bytes" }, { 33, 0600, -1, "is 33 bytes" },
+		{ 1 << 20, 0600, -1, "is 1048576 bytes" },
+	};
+
+	(void)state;
+	/* HMAC-SHA256(key, "isoaudit hash key id 1"), 16 bytes in hex. */
+	memset(key, 0, sizeof key);
+	store_key_id(key, id);
+	assert_string_equal(id, "15980bad149e966d17004b7be71487ca");
+	for (i = 0; i < sizeof key; i++)
+		key[i] = (unsigned char)i;
+	store_key_id(key, id);
+	assert_string_equal(id, "ac28dc92c9a905f6d2ec5cfc3ba1f1da");
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		memset(&sb, 0, sizeof sb);
+		sb.st_size = c[i].size;
+		sb.st_mode = S_IFREG | c[i].mode;
+		assert_int_equal(store_key_stat("K", &sb, &cause), c[i].rc);
+		if (c[i].why != NULL)
+			assert_cause(cause, c[i].why);
+		else
+			assert_null(cause);
+		cause = NULL;
+	}
+}
+
+/*
+ * A new database's key file; the database keeps only a fingerprint; a
+ * missing, swapped or unfit key file refused in one line (and no second
+ * key begun); a new key on request; HashKeyFile elsewhere; readers need
+ * none.
+ */
+static void
+test_key_file(void **state)
+{
+	struct env *e = *state;
+	unsigned char k1[STORE_SCHEMA_KEY_LEN], k2[STORE_SCHEMA_KEY_LEN];
+	unsigned char other[STORE_SCHEMA_KEY_LEN + 1];
+	char kf[192], p[192], id1[STORE_KEY_ID_LEN + 1];
+	struct store *s;
+
+	s = open_w(e->db);
+	store_hash_key(s, k1);
+	snprintf(kf, sizeof kf, "%s.key", e->db);
+	assert_string_equal(store_key_path(s), kf);
+	store_close(s);
+	assert_key_file(e->db, k1);
+	assert_false(file_holds(e->db, k1, sizeof k1));
+	store_key_id(k1, id1);
+
+	/* Missing: refused, and no new key made in its place. */
+	assert_int_equal(unlink(kf), 0);
+	assert_cause(open_wk_fails(e->db, NULL, 0), "is missing, and database");
+	assert_false(exists(kf));
+	assert_q_text(e->db, "SELECT value FROM meta WHERE key = "
+	    "'hash_key_id'", id1);
+	/* Readers need no key. */
+	s = open_r(e->db);
+	assert_null(store_key_path(s));
+	store_close(s);
+
+	/* Another key: refused. */
+	memset(other, 0x5a, sizeof other);
+	put_file(kf, other, STORE_SCHEMA_KEY_LEN, 0600);
+	assert_cause(open_wk_fails(e->db, NULL, 0), "is not the key of "
+	    "database");
+	/* Not a key file at all. */
+	put_file(kf, k1, 31, 0600);
+	assert_cause(open_wk_fails(e->db, NULL, 0), "is 31 bytes, not 32");
+	put_file(kf, other, sizeof other, 0600);
+	assert_cause(open_wk_fails(e->db, NULL, 0), "is 33 bytes");
+	put_file(kf, k1, sizeof k1, 0620);
+	assert_cause(open_wk_fails(e->db, NULL, 0), "writable by its group");
+	put_file(kf, k1, sizeof k1, 0602);
+	assert_cause(open_wk_fails(e->db, NULL, 0), "writable by everyone");
+	unlink(kf);
+	snprintf(p, sizeof p, "%s/elsewhere", e->dir);
+	put_file(p, k1, sizeof k1, 0600);
+	assert_int_equal(symlink(p, kf), 0);
+	assert_cause(open_wk_fails(e->db, NULL, 0), "is a symbolic link");
+	unlink(kf);
+	assert_int_equal(mkfifo(kf, 0600), 0);
+	assert_cause(open_wk_fails(e->db, NULL, 0), "not a regular file");
+	unlink(kf);
+	/* Readable by others: made 0600, with a warning. */
+	put_file(kf, k1, sizeof k1, 0644);
+	nlogs = 0;
+	s = open_w(e->db);
+	assert_true(nlogs >= 1);
+	assert_non_null(strstr(last_log, "was readable by others"));
+	store_hash_key(s, k2);
+	assert_memory_equal(k1, k2, sizeof k1);
+	store_close(s);
+	assert_key_file(e->db, k1);
+
+	/* A new key, asked for: another key, its fingerprint kept. */
+	unlink(kf);
+	s = open_wk(e->db, NULL, STORE_NEW_KEY);
+	store_hash_key(s, k2);
+	store_close(s);
+	assert_memory_not_equal(k1, k2, sizeof k1);
+	assert_key_file(e->db, k2);
+	s = open_w(e->db);
+	store_hash_key(s, k1);
+	assert_memory_equal(k1, k2, sizeof k1);
+	store_close(s);
+
+	/* HashKeyFile elsewhere: created there, none beside the database;
+	 * a second database may share it. */
+	snprintf(p, sizeof p, "%s/keys", e->dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof p, "%s/keys/hash.key", e->dir);
+	snprintf(kf, sizeof kf, "%s/b.db", e->dir);
+	s = open_wk(kf, p, 0);
+	store_hash_key(s, k1);
+	store_close(s);
+	assert_int_equal(mode_of(p), 0600);
+	snprintf(kf, sizeof kf, "%s/b.db.key", e->dir);
+	assert_false(exists(kf));
+	snprintf(kf, sizeof kf, "%s/c.db", e->dir);
+	s = open_wk(kf, p, 0);
+	store_hash_key(s, k2);
+	store_close(s);
+	assert_memory_equal(k1, k2, sizeof k1);
+	/* ...in a directory nobody else may write. */
+	snprintf(p, sizeof p, "%s/keys", e->dir);
+	assert_int_equal(chmod(p, 0770), 0);
+	snprintf(p, sizeof p, "%s/keys/hash.key", e->dir);
+	assert_cause(open_wk_fails(kf, p, 0), "is writable by its group");
+}
+
+/*
+ * A database of before (its key in meta): the key moves to the file, the
+ * same bytes, and leaves no copy in the database or its WAL; a key file
+ * of another key beside it is refused; one with the same (a move cut
+ * short) is taken.
+ */
+static void
+test_key_migrate(void **state)
+{
+	struct env *e = *state;
+	unsigned char legacy[STORE_SCHEMA_KEY_LEN], k[STORE_SCHEMA_KEY_LEN];
+	char kf[192], p[192], sql[256], hex[2 * STORE_SCHEMA_KEY_LEN + 1];
+	struct store *s;
+	size_t i;
+	static const char *const suffix[] = { "", "-wal", "-journal", "-shm" };
+
+	for (i = 0; i < sizeof legacy; i++)
+		legacy[i] = (unsigned char)(0xA0 ^ (i * 7));
+	for (i = 0; i < sizeof legacy; i++)
+		snprintf(hex + 2 * i, 3, "%02x", legacy[i]);
+	snprintf(kf, sizeof kf, "%s.key", e->db);
+	snprintf(sql, sizeof sql, "DELETE FROM meta WHERE key = "
+	    "'hash_key_id'; INSERT INTO meta(key, value) VALUES "
+	    "('hash_key', X'%s')", hex);
+
+	s = open_w(e->db);
+	store_close(s);
+	assert_int_equal(unlink(kf), 0);
+	db_exec(e->db, sql);
+	assert_true(file_holds(e->db, legacy, sizeof legacy));
+
+	s = open_w(e->db);
+	store_hash_key(s, k);
+	assert_memory_equal(k, legacy, sizeof k);
+	/* Gone from every file while the writer still runs, and after. */
+	for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		snprintf(p, sizeof p, "%s%s", e->db, suffix[i]);
+		if (file_holds(p, legacy, sizeof legacy))
+			fail_msg("the old key is still in %s", p);
+	}
+	store_close(s);
+	assert_key_file(e->db, legacy);
+	for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		snprintf(p, sizeof p, "%s%s", e->db, suffix[i]);
+		assert_false(file_holds(p, legacy, sizeof legacy));
+	}
+
+	/* A key in the database and another in the file: refused. */
+	legacy[0] ^= 1;
+	for (i = 0; i < sizeof legacy; i++)
+		snprintf(hex + 2 * i, 3, "%02x", legacy[i]);
+	snprintf(sql, sizeof sql, "DELETE FROM meta WHERE key = "
+	    "'hash_key_id'; INSERT INTO meta(key, value) VALUES "
+	    "('hash_key', X'%s')", hex);
+	db_exec(e->db, sql);
+	assert_cause(open_wk_fails(e->db, NULL, 0), "holds its own hash key");
+	/* The same key in both (the move cut short after the file): taken. */
+	put_file(kf, legacy, sizeof legacy, 0600);
+	s = open_w(e->db);
+	store_hash_key(s, k);
+	assert_memory_equal(k, legacy, sizeof k);
+	store_close(s);
+	assert_key_file(e->db, legacy);
+	assert_false(file_holds(e->db, legacy, sizeof legacy));
+}
+
+static void
+count_app(const struct store_app_row *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+}
+
+/*
+ * A corrupt database: what sqlite said, never "not an error" (the
+ * message taken after another statement was finalized).
+ */
+static void
+test_corrupt_message(void **state)
+{
+	struct env *e = *state;
+	struct store_range all = { 0, 0, 0 };
+	struct store *s;
+	char *cause = NULL;
+	int64_t sid, page, psize;
+	int fd, n = 0;
+	void *zero;
+
+	s = open_w(e->db);
+	sid = store_session_begin(s, "c", NULL, NULL, T0);
+	add_session_data(s, sid, T0, "App A", "App B");
+	flush_ok(s);
+	store_close(s);
+	page = q_int(e->db, "SELECT rootpage FROM sqlite_master WHERE name = "
+	    "'stream'");
+	psize = q_int(e->db, "PRAGMA page_size");
+	assert_non_null(zero = calloc(1, (size_t)psize));
+	assert_true((fd = open(e->db, O_WRONLY)) != -1);
+	assert_int_equal(pwrite(fd, zero, (size_t)psize, (page - 1) * psize),
+	    psize);
+	close(fd);
+	free(zero);
+
+	s = open_r(e->db);
+	assert_int_equal(store_each_app(s, &all, count_app, &n, &cause), -1);
+	assert_non_null(cause);
+	if (strstr(cause, "not an error") != NULL ||
+	    strstr(cause, "malformed") == NULL ||
+	    strstr(cause, e->db) == NULL)
+		fail_msg("%s", cause);
+	free(cause);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -2491,6 +2850,10 @@ main(void)
 		T(test_read_streams),
 		T(test_read_findings),
 		T(test_check_causes),
+		T(test_key_id_stat),
+		T(test_key_file),
+		T(test_key_migrate),
+		T(test_corrupt_message),
 	};
 #undef T
 
