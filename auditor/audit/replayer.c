@@ -12,11 +12,13 @@
 #include "record.h"
 #include "replayer.h"
 #include "reply.h"
+#include "smuggle.h"
 #include "xmalloc.h"
 
 struct replayer {
 	struct pipeline		*pipe;
 	struct reply_parser	*parser;
+	struct smuggle		*smuggle;	/* as live (ctl.c) */
 	const char		*path;
 	int64_t			 base_ts;
 	uintmax_t		 lineno;
@@ -70,11 +72,24 @@ replayer_problem(const char *what, const char *s, size_t n, void *arg)
 	free(esc);
 }
 
+/* Lines a SOCKS client smuggled, dropped before the parser as live. */
+static void
+replayer_smuggled(const struct smuggle_found *f, void *arg)
+{
+	struct replayer *rp = arg;
+
+	if (rp->in_session)
+		pipeline_injection(rp->pipe, f->stream, f->lines, f->tail,
+		    f->tail_len, f->ts);
+}
+
 static void
 replayer_end_session(struct replayer *rp, const char *why, int64_t ts)
 {
 	if (!rp->in_session)
 		return;
+	/* Live, the read that brought them ended before. */
+	smuggle_end_read(rp->smuggle);
 	pipeline_session_end(rp->pipe, rp->session, why, ts);
 	reply_parser_reset(rp->parser);
 	rp->in_session = 0;
@@ -127,6 +142,7 @@ replayer_new(struct pipeline *pipe, const char *path, int64_t base_ts)
 	rp->base_ts = base_ts;
 	buf_init(&rp->held);
 	rp->parser = reply_parser_new(replayer_reply, replayer_problem, rp);
+	rp->smuggle = smuggle_new(rp->parser, replayer_smuggled, rp);
 	return rp;
 }
 
@@ -192,6 +208,7 @@ void
 replayer_end(struct replayer *rp, int transcript)
 {
 	replayer_flush(rp);
+	smuggle_end_read(rp->smuggle);
 	if (rp->in_session && !transcript)
 		replayer_end_session(rp, "end of capture", rp->base_ts +
 		    (int64_t)rp->lineno + 1);
@@ -208,6 +225,7 @@ replayer_free(struct replayer *rp)
 {
 	if (rp == NULL)
 		return;
+	smuggle_free(rp->smuggle);
 	reply_parser_free(rp->parser);
 	buf_free(&rp->held);
 	free(rp);

@@ -34,6 +34,7 @@
 #include "log.h"
 #include "record.h"
 #include "reply.h"
+#include "smuggle.h"
 #include "xmalloc.h"
 #include "timeutil.h"
 
@@ -146,6 +147,7 @@ ctl_teardown(struct ctl *c)
 		evtimer_del(c->timeout_ev);
 	if (c->parser != NULL)
 		reply_parser_reset(c->parser);
+	smuggle_reset(c->smuggle);
 	ctl_auth_reset(c);
 	c->setup_pending = 0;
 	c->partial = 0;
@@ -172,6 +174,7 @@ ctl_free(struct ctl *c)
 		event_free(c->retry_ev);
 	if (c->timeout_ev != NULL)
 		event_free(c->timeout_ev);
+	smuggle_free(c->smuggle);
 	reply_parser_free(c->parser);
 	for (i = 0; i < c->ncandidates; i++)
 		free(c->candidates[i]);
@@ -719,6 +722,16 @@ ctl_parse_error(const char *what, const char *s, size_t n, void *arg)
 	free(esc);
 }
 
+/* Lines a SOCKS client smuggled, dropped before the parser. */
+static void
+ctl_smuggled(const struct smuggle_found *f, void *arg)
+{
+	struct ctl *c = arg;
+
+	if (c->state == CTL_ATTACHED && c->cbs.injection != NULL)
+		c->cbs.injection(f, c->arg);
+}
+
 static void
 ctl_line_hook(const char *s, size_t n, int64_t ts, void *arg)
 {
@@ -757,6 +770,9 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 		if (c->bev == NULL)
 			break;
 	}
+	/* A window of smuggled lines ends with the read (smuggle.h). */
+	if (c->failure == NULL && c->bev != NULL)
+		smuggle_end_read(c->smuggle);
 	ctl_after_read(c);
 }
 
@@ -877,6 +893,7 @@ ctl_connect(struct ctl *c)
 	if (c->parser == NULL) {
 		c->parser = reply_parser_new(ctl_reply_cb, ctl_parse_error, c);
 		reply_parser_set_line_hook(c->parser, ctl_line_hook);
+		c->smuggle = smuggle_new(c->parser, ctl_smuggled, c);
 	}
 	if (ctl_sockaddr(ctl_address(c), &ss, &len, &why) == -1) {
 		char *m = xasprintf("bad control address %s: %s",
