@@ -164,7 +164,12 @@ decide(struct smuggle *f)
 		}
 		if (f->fn != NULL)
 			f->fn(&r, f->arg);
+	} else {
+		/* Tor's rejection, whole: on to the parser. */
+		reply_parser_pass(f->rp, text.p, lines[0].len, ts);
+		first = 1;
 	}
+	/* The lines after may hold the next rejection. */
 	for (i = first; i < n; i++)
 		if (!smuggle_take(f, text.p + lines[i].off, lines[i].len, ts))
 			reply_parser_pass(f->rp, text.p + lines[i].off,
