@@ -149,6 +149,8 @@ void	pipeline_not_reply(struct pipeline *, const char *, size_t);
  * parser (smuggle.c): the stream, how many, Tor's keywords (or NULL) that
  * name the listener, and when.
  */
+/* LogTargets' name when not plain (log no bad line's rest), or NULL. */
+const char *pipeline_withhold(const struct pipeline *);
 void	pipeline_injection(struct pipeline *, uint64_t, unsigned, const char *,
 	    size_t, int64_t);
 

@@ -110,6 +110,13 @@ pl_inject_end(struct pipeline *p, const char *tail, size_t n, int64_t ts)
 		    p->inj.stream, p->inj.lines, ts);
 }
 
+const char *
+pipeline_withhold(const struct pipeline *p)
+{
+	return p->cfg.privacy.mode == LOG_TARGETS_PLAIN ? NULL :
+	    privacy_mode_name(p->cfg.privacy.mode);
+}
+
 void
 pipeline_injection(struct pipeline *p, uint64_t stream, unsigned lines,
     const char *tail, size_t n, int64_t ts)

@@ -59,16 +59,30 @@ static void
 replayer_problem(const char *what, const char *s, size_t n, void *arg)
 {
 	struct replayer *rp = arg;
+	const char *wh;
 	char *esc;
+	size_t shown, w;
 
 	/* The rest of an event a line break cut: the pipeline decides. */
 	if (strcmp(what, "malformed line") == 0)
 		pipeline_not_reply(rp->pipe, s, n);
 	if (++rp->problems > 10)
 		return;
-	esc = escape_dup(s, n > 200 ? 200 : n);
-	log_warnx("%s:%ju: %s, skipped: %s%s", rp->path, rp->lineno, what, esc,
-	    n > 200 ? "..." : "");
+	/* As ctl.c: a line's rest only with LogTargets plain. */
+	shown = n > 200 ? 200 : n;
+	if ((wh = pipeline_withhold(rp->pipe)) != NULL) {
+		w = n >= 4 && s[0] >= '0' && s[0] <= '9' ? words_len(s, n, 3) : 0;
+		if (w < shown)
+			shown = w;
+	}
+	esc = escape_dup(s, shown);
+	if (wh != NULL && shown < n)
+		log_warnx("%s:%ju: %s, skipped: %s%s(%zu bytes withheld: "
+		    "LogTargets %s)", rp->path, rp->lineno, what, esc,
+		    shown > 0 ? " " : "", n - shown, wh);
+	else
+		log_warnx("%s:%ju: %s, skipped: %s%s", rp->path, rp->lineno,
+		    what, esc, n > shown ? "..." : "");
 	free(esc);
 }
 

@@ -322,6 +322,8 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	cc.auth = o->auth;
 	cc.record = m->record;
 	cc.events = setup->events;
+	cc.withhold = o->log_targets == LOG_TARGETS_PLAIN ? NULL :
+	    privacy_mode_name(o->log_targets);
 
 	m->base = event_base_new();
 	if (m->base == NULL)

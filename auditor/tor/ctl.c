@@ -103,6 +103,7 @@ ctl_new(struct event_base *base, const struct ctl_config *cfg,
 		c->password_file = xstrdup(cfg->password_file);
 	if (cfg->events != NULL)
 		c->events = xstrdup(cfg->events);
+	c->withhold = cfg->withhold;
 	c->auth = cfg->auth;
 	c->record = cfg->record;
 	c->max_attempts = cfg->max_attempts;
@@ -707,15 +708,30 @@ ctl_parse_error(const char *what, const char *s, size_t n, void *arg)
 {
 	struct ctl *c = arg;
 	char *esc;
+	size_t shown, w;
 
 	if (c->cbs.malformed != NULL && strcmp(what, "malformed line") == 0)
 		c->cbs.malformed(s, n, c->arg);
 	c->malformed++;
 	if (c->malformed > CTL_MALFORMED_SHOWN)
 		return;
-	esc = escape_dup(s, n > 200 ? 200 : n);
-	log_warnx("Tor at %s: %s, skipped: %s%s", ctl_address(c), what, esc,
-	    n > 200 ? "..." : "");
+	/* As the pipeline's malformed events: in clear only with LogTargets
+	 * plain; else a reply line's code, event and id, or nothing (a
+	 * smuggled line's first word is the client's). */
+	shown = n > 200 ? 200 : n;
+	if (c->withhold != NULL) {
+		w = n >= 4 && s[0] >= '0' && s[0] <= '9' ? words_len(s, n, 3) : 0;
+		if (w < shown)
+			shown = w;
+	}
+	esc = escape_dup(s, shown);
+	if (c->withhold != NULL && shown < n)
+		log_warnx("Tor at %s: %s, skipped: %s%s(%zu bytes withheld: "
+		    "LogTargets %s)", ctl_address(c), what, esc,
+		    shown > 0 ? " " : "", n - shown, c->withhold);
+	else
+		log_warnx("Tor at %s: %s, skipped: %s%s", ctl_address(c),
+		    what, esc, n > shown ? "..." : "");
 	if (c->malformed == CTL_MALFORMED_SHOWN)
 		log_warnx("Tor at %s: further malformed lines this session "
 		    "are skipped without a message", ctl_address(c));

@@ -48,6 +48,9 @@ struct ctl_config {
 					   up, 0 = forever */
 	const char	*events;	/* more SETEVENTS ("NOTICE WARN"),
 					   or NULL */
+	const char	*withhold;	/* static: LogTargets' name when not
+					   plain (a bad line from Tor is
+					   logged without its rest), or NULL */
 };
 
 /* What the application hears from the connection. */

@@ -78,6 +78,8 @@ struct ctl {
 	int			 backoff;
 	int64_t			 retry_at;
 	char			*events;
+	const char		*withhold;	/* LogTargets' name unless
+						   plain: log no line's rest */
 	int			 attempts;
 	char			*failure;	/* set inside callbacks */
 	int			 failure_fatal;	/* enum ctl_fail_kind */

@@ -72,6 +72,12 @@ reply_parser_in_data(const struct reply_parser *p)
 	return p->in_data != NULL;
 }
 
+int
+reply_parser_idle(const struct reply_parser *p)
+{
+	return p->in_data == NULL && !p->sync.active && !p->async.active;
+}
+
 /*
  * Forgets the reply.  The line array and the first line's storage are
  * kept for the next one (almost every event is one line: no allocation

@@ -66,6 +66,8 @@ void	reply_parser_set_filter(struct reply_parser *, reply_filter_fn, void *);
 void	reply_parser_pass(struct reply_parser *, const char *, size_t, int64_t);
 /* Whether the parser is inside a data block (a '+' line's). */
 int	reply_parser_in_data(const struct reply_parser *);
+/* Whether no reply is under way (Tor writes each reply whole). */
+int	reply_parser_idle(const struct reply_parser *);
 /* Forgets any partial line and reply (a new connection). */
 void	reply_parser_reset(struct reply_parser *);
 /* Feeds bytes as they came from the socket (CRLF or LF line ends). */

@@ -200,7 +200,9 @@ smuggle_take(struct smuggle *f, const char *s, size_t n, int64_t ts)
 			decide(f);
 		return 1;
 	}
-	if (reply_parser_in_data(f->rp) ||
+	/* Tor writes a reply whole: an event inside another is not Tor's
+	 * rejection (nor in a data block). */
+	if (!reply_parser_idle(f->rp) ||
 	    !smuggle_rejection(s, n, &f->stream, &rest) ||
 	    n - rest + 1 > SMUGGLE_NAME_MAX)
 		return 0;

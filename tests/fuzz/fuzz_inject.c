@@ -63,6 +63,7 @@ struct run {
 	FILE		*out;
 	char		*text;
 	size_t		 len;
+	int		 skip;	/* BEFORE is no whole replies */
 };
 
 static void
@@ -117,6 +118,9 @@ run(struct run *r, const char *const *reads, const size_t *n)
 	for (i = 0; reads[i] != NULL; i++) {
 		reply_parser_feed(rp, reads[i], n[i], TS + 1 + (int64_t)i);
 		smuggle_end_read(sm);
+		/* Tor writes each reply whole: BEFORE ends between them. */
+		if (i == 0 && !reply_parser_idle(rp))
+			r->skip = 1;
 	}
 	smuggle_free(sm);
 	reply_parser_free(rp);
@@ -188,6 +192,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	run(&ra, ra_reads, ra_n);
 	run(&rb, rb_reads, rb_n);
+	if (rb.skip) {
+		free(ra.text);
+		free(rb.text);
+		buf_free(&inj);
+		return 0;
+	}
 	buf_init(&ka);
 	buf_init(&kb);
 	keep(&ka, ra.text, ra.len);
