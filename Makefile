@@ -149,7 +149,7 @@ valgrind: deps isoaudit $(addprefix $(B)/,$(UNITS))
 #   libevent: tor/ctl, cmd/ and ui/ui.c only (the loop lives there);
 #   sqlite: store/ only;  curses: ui/draw.c, ui/ui.c and ui/ui_key.c only;
 #   the dashboard's model and panels do no I/O; auditor/ never includes ui/.
-PURE	 = auditor/tor/reply.c auditor/tor/torev*.c auditor/tor/record*.c \
+PURE	 = auditor/tor/reply.c auditor/tor/smuggle.c auditor/tor/torev*.c auditor/tor/record*.c \
 	   auditor/audit/pipeline*.c auditor/audit/judge*.c
 check-layers:
 	@! grep -l 'event2/\|sqlite3.h\|curses.h\|sys/socket.h\|clock_gettime\|gettimeofday\|time(NULL)' \

@@ -318,9 +318,7 @@ pipeline_malformed(struct pipeline *p, const struct reply *r,
 	 */
 	shown = l->textlen > 200 ? 200 : l->textlen;
 	if (p->cfg.privacy.mode != LOG_TARGETS_PLAIN) {
-		sp = strcspn(l->text, " ");
-		if (sp < l->textlen)
-			sp += 1 + strcspn(l->text + sp + 1, " ");
+		sp = words_len(l->text, l->textlen, 2);
 		if (sp < shown)
 			shown = sp;
 	}

@@ -144,6 +144,15 @@ void	pipeline_hint(struct pipeline *, const char *, size_t);
  * names the finding, and the lines smuggled in between are over.
  */
 void	pipeline_not_reply(struct pipeline *, const char *, size_t);
+/*
+ * Lines a SOCKS client smuggled after a rejected name, dropped before the
+ * parser (smuggle.c): the stream, how many, Tor's keywords (or NULL) that
+ * name the listener, and when.
+ */
+/* LogTargets' name when not plain (log no bad line's rest), or NULL. */
+const char *pipeline_withhold(const struct pipeline *);
+void	pipeline_injection(struct pipeline *, uint64_t, unsigned, const char *,
+	    size_t, int64_t);
 
 /* Counters, for tests and the closing summary. */
 struct pipeline_stats {

@@ -110,6 +110,25 @@ pl_inject_end(struct pipeline *p, const char *tail, size_t n, int64_t ts)
 		    p->inj.stream, p->inj.lines, ts);
 }
 
+const char *
+pipeline_withhold(const struct pipeline *p)
+{
+	return p->cfg.privacy.mode == LOG_TARGETS_PLAIN ? NULL :
+	    privacy_mode_name(p->cfg.privacy.mode);
+}
+
+void
+pipeline_injection(struct pipeline *p, uint64_t stream, unsigned lines,
+    const char *tail, size_t n, int64_t ts)
+{
+	if (p->inj.active)
+		pl_inject_close(p);
+	p->inj.stream = stream;
+	p->inj.lines = lines;
+	p->stats.smuggled += lines;
+	pl_inject_end(p, tail, n, ts);
+}
+
 /* Ends an open injection at its last tail (the one Tor wrote). */
 void
 pl_inject_close(struct pipeline *p)

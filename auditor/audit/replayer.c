@@ -12,11 +12,13 @@
 #include "record.h"
 #include "replayer.h"
 #include "reply.h"
+#include "smuggle.h"
 #include "xmalloc.h"
 
 struct replayer {
 	struct pipeline		*pipe;
 	struct reply_parser	*parser;
+	struct smuggle		*smuggle;	/* as live (ctl.c) */
 	const char		*path;
 	int64_t			 base_ts;
 	uintmax_t		 lineno;
@@ -84,17 +86,42 @@ static void
 replayer_problem(const char *what, const char *s, size_t n, void *arg)
 {
 	struct replayer *rp = arg;
+	const char *wh;
 	char *esc;
+	size_t shown, w;
 
 	/* The rest of an event a line break cut: the pipeline decides. */
 	if (strcmp(what, "malformed line") == 0)
 		pipeline_not_reply(rp->pipe, s, n);
 	if (++rp->problems > 10)
 		return;
-	esc = escape_dup(s, n > 200 ? 200 : n);
-	log_warnx("%s:%ju: %s, skipped: %s%s", rp->path, rp->lineno, what, esc,
-	    n > 200 ? "..." : "");
+	/* As ctl.c: a line's rest only with LogTargets plain. */
+	shown = n > 200 ? 200 : n;
+	if ((wh = pipeline_withhold(rp->pipe)) != NULL) {
+		w = n >= 4 && s[0] >= '0' && s[0] <= '9' ? words_len(s, n, 3) : 0;
+		if (w < shown)
+			shown = w;
+	}
+	esc = escape_dup(s, shown);
+	if (wh != NULL && shown < n)
+		log_warnx("%s:%ju: %s, skipped: %s%s(%zu bytes withheld: "
+		    "LogTargets %s)", rp->path, rp->lineno, what, esc,
+		    shown > 0 ? " " : "", n - shown, wh);
+	else
+		log_warnx("%s:%ju: %s, skipped: %s%s", rp->path, rp->lineno,
+		    what, esc, n > shown ? "..." : "");
 	free(esc);
+}
+
+/* Lines a SOCKS client smuggled, dropped before the parser as live. */
+static void
+replayer_smuggled(const struct smuggle_found *f, void *arg)
+{
+	struct replayer *rp = arg;
+
+	if (rp->in_session)
+		pipeline_injection(rp->pipe, f->stream, f->lines, f->tail,
+		    f->tail_len, f->ts);
 }
 
 static void
@@ -102,6 +129,8 @@ replayer_end_session(struct replayer *rp, const char *why, int64_t ts)
 {
 	if (!rp->in_session)
 		return;
+	/* Live, the read that brought them ended before. */
+	smuggle_end_read(rp->smuggle);
 	pipeline_session_end(rp->pipe, rp->session, why, ts);
 	reply_parser_reset(rp->parser);
 	rp->in_session = 0;
@@ -155,6 +184,7 @@ replayer_new(struct pipeline *pipe, const char *path, int64_t base_ts)
 	rp->base_ts = base_ts;
 	buf_init(&rp->held);
 	rp->parser = reply_parser_new(replayer_reply, replayer_problem, rp);
+	rp->smuggle = smuggle_new(rp->parser, replayer_smuggled, rp);
 	return rp;
 }
 
@@ -221,6 +251,7 @@ void
 replayer_end(struct replayer *rp, int transcript)
 {
 	replayer_flush(rp);
+	smuggle_end_read(rp->smuggle);
 	if (rp->in_session && !transcript)
 		replayer_end_session(rp, "end of capture", rp->base_ts +
 		    (int64_t)rp->lineno + 1);
@@ -242,6 +273,7 @@ replayer_free(struct replayer *rp)
 {
 	if (rp == NULL)
 		return;
+	smuggle_free(rp->smuggle);
 	reply_parser_free(rp->parser);
 	buf_free(&rp->held);
 	free(rp);

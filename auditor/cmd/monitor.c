@@ -20,6 +20,7 @@
 #include "pipeline.h"
 #include "record.h"
 #include "reply.h"
+#include "smuggle.h"
 #include "store.h"
 #include "xmalloc.h"
 #include "timeutil.h"
@@ -123,6 +124,15 @@ mon_malformed(const char *s, size_t n, void *arg)
 	struct monitor *m = arg;
 
 	pipeline_not_reply(m->pipe, s, n);
+}
+
+static void
+mon_injection(const struct smuggle_found *f, void *arg)
+{
+	struct monitor *m = arg;
+
+	pipeline_injection(m->pipe, f->stream, f->lines, f->tail,
+	    f->tail_len, f->ts);
 }
 
 static void
@@ -241,6 +251,7 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 		.session_end = mon_session_end,
 		.fatal = mon_fatal,
 		.malformed = mon_malformed,
+		.injection = mon_injection,
 	};
 	struct timeval tick_tv = { 0, STORE_FLUSH_MS * 1000 };
 	enum store_err serr;
@@ -312,6 +323,8 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	cc.auth = o->auth;
 	cc.record = m->record;
 	cc.events = setup->events;
+	cc.withhold = o->log_targets == LOG_TARGETS_PLAIN ? NULL :
+	    privacy_mode_name(o->log_targets);
 
 	m->base = event_base_new();
 	if (m->base == NULL)

@@ -245,6 +245,20 @@ buf_escape(struct buf *b, const char *s, size_t n)
 	buf_add(b, s + run, n - run);
 }
 
+size_t
+words_len(const char *s, size_t n, unsigned words)
+{
+	size_t i = 0;
+
+	while (words-- > 0 && i < n) {
+		if (i > 0)
+			i++;
+		while (i < n && s[i] != ' ')
+			i++;
+	}
+	return i;
+}
+
 char *
 escape_dup(const char *s, size_t n)
 {

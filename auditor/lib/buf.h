@@ -74,4 +74,11 @@ void	 buf_quote(struct buf *, const char *, size_t);
 /* Returns a newly allocated escaped copy of s[0..n) (see buf_escape). */
 char	*escape_dup(const char *, size_t);
 
+/*
+ * The length of s[0..n)'s first `words` words (space-separated): what a
+ * log may show of a line from Tor when LogTargets is not plain (the rest
+ * may carry a destination or credentials).
+ */
+size_t	 words_len(const char *, size_t, unsigned);
+
 #endif

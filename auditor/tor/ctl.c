@@ -34,6 +34,7 @@
 #include "log.h"
 #include "record.h"
 #include "reply.h"
+#include "smuggle.h"
 #include "xmalloc.h"
 #include "timeutil.h"
 
@@ -102,6 +103,7 @@ ctl_new(struct event_base *base, const struct ctl_config *cfg,
 		c->password_file = xstrdup(cfg->password_file);
 	if (cfg->events != NULL)
 		c->events = xstrdup(cfg->events);
+	c->withhold = cfg->withhold;
 	c->auth = cfg->auth;
 	c->record = cfg->record;
 	c->max_attempts = cfg->max_attempts;
@@ -146,6 +148,7 @@ ctl_teardown(struct ctl *c)
 		evtimer_del(c->timeout_ev);
 	if (c->parser != NULL)
 		reply_parser_reset(c->parser);
+	smuggle_reset(c->smuggle);
 	ctl_auth_reset(c);
 	c->setup_pending = 0;
 	c->partial = 0;
@@ -172,6 +175,7 @@ ctl_free(struct ctl *c)
 		event_free(c->retry_ev);
 	if (c->timeout_ev != NULL)
 		event_free(c->timeout_ev);
+	smuggle_free(c->smuggle);
 	reply_parser_free(c->parser);
 	for (i = 0; i < c->ncandidates; i++)
 		free(c->candidates[i]);
@@ -704,19 +708,44 @@ ctl_parse_error(const char *what, const char *s, size_t n, void *arg)
 {
 	struct ctl *c = arg;
 	char *esc;
+	size_t shown, w;
 
 	if (c->cbs.malformed != NULL && strcmp(what, "malformed line") == 0)
 		c->cbs.malformed(s, n, c->arg);
 	c->malformed++;
 	if (c->malformed > CTL_MALFORMED_SHOWN)
 		return;
-	esc = escape_dup(s, n > 200 ? 200 : n);
-	log_warnx("Tor at %s: %s, skipped: %s%s", ctl_address(c), what, esc,
-	    n > 200 ? "..." : "");
+	/* As the pipeline's malformed events: in clear only with LogTargets
+	 * plain; else a reply line's code, event and id, or nothing (a
+	 * smuggled line's first word is the client's). */
+	shown = n > 200 ? 200 : n;
+	if (c->withhold != NULL) {
+		w = n >= 4 && s[0] >= '0' && s[0] <= '9' ? words_len(s, n, 3) : 0;
+		if (w < shown)
+			shown = w;
+	}
+	esc = escape_dup(s, shown);
+	if (c->withhold != NULL && shown < n)
+		log_warnx("Tor at %s: %s, skipped: %s%s(%zu bytes withheld: "
+		    "LogTargets %s)", ctl_address(c), what, esc,
+		    shown > 0 ? " " : "", n - shown, c->withhold);
+	else
+		log_warnx("Tor at %s: %s, skipped: %s%s", ctl_address(c),
+		    what, esc, n > shown ? "..." : "");
 	if (c->malformed == CTL_MALFORMED_SHOWN)
 		log_warnx("Tor at %s: further malformed lines this session "
 		    "are skipped without a message", ctl_address(c));
 	free(esc);
+}
+
+/* Lines a SOCKS client smuggled, dropped before the parser. */
+static void
+ctl_smuggled(const struct smuggle_found *f, void *arg)
+{
+	struct ctl *c = arg;
+
+	if (c->state == CTL_ATTACHED && c->cbs.injection != NULL)
+		c->cbs.injection(f, c->arg);
 }
 
 static void
@@ -757,6 +786,9 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 		if (c->bev == NULL)
 			break;
 	}
+	/* A window of smuggled lines ends with the read (smuggle.h). */
+	if (c->failure == NULL && c->bev != NULL)
+		smuggle_end_read(c->smuggle);
 	ctl_after_read(c);
 }
 
@@ -877,6 +909,7 @@ ctl_connect(struct ctl *c)
 	if (c->parser == NULL) {
 		c->parser = reply_parser_new(ctl_reply_cb, ctl_parse_error, c);
 		reply_parser_set_line_hook(c->parser, ctl_line_hook);
+		c->smuggle = smuggle_new(c->parser, ctl_smuggled, c);
 	}
 	if (ctl_sockaddr(ctl_address(c), &ss, &len, &why) == -1) {
 		char *m = xasprintf("bad control address %s: %s",

@@ -14,6 +14,7 @@
 struct event_base;
 struct record;
 struct reply;
+struct smuggle_found;
 
 enum ctl_auth {
 	CTL_AUTH_AUTO = 0,
@@ -47,6 +48,9 @@ struct ctl_config {
 					   up, 0 = forever */
 	const char	*events;	/* more SETEVENTS ("NOTICE WARN"),
 					   or NULL */
+	const char	*withhold;	/* static: LogTargets' name when not
+					   plain (a bad line from Tor is
+					   logged without its rest), or NULL */
 };
 
 /* What the application hears from the connection. */
@@ -68,6 +72,9 @@ struct ctl_cbs {
 	/* A line that is no reply line (the rest of an event a line break
 	 * cut: CONTROL_INJECTION), as it came; or NULL. */
 	void	(*malformed)(const char *, size_t, void *);
+	/* Lines a SOCKS client smuggled after a name Tor rejected, dropped
+	 * before the parser (smuggle.h); or NULL. */
+	void	(*injection)(const struct smuggle_found *, void *);
 };
 
 struct ctl;

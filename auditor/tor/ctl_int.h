@@ -19,6 +19,7 @@
 struct bufferevent;
 struct event;
 struct reply_parser;
+struct smuggle;
 
 enum ctl_state {
 	CTL_IDLE,
@@ -61,6 +62,7 @@ struct ctl {
 
 	struct bufferevent	*bev;
 	struct reply_parser	*parser;
+	struct smuggle		*smuggle;	/* on parser: smuggled lines */
 	struct event		*retry_ev;
 	struct ctl_cmds		 queue;
 	enum ctl_state		 state;
@@ -76,6 +78,8 @@ struct ctl {
 	int			 backoff;
 	int64_t			 retry_at;
 	char			*events;
+	const char		*withhold;	/* LogTargets' name unless
+						   plain: log no line's rest */
 	int			 attempts;
 	char			*failure;	/* set inside callbacks */
 	int			 failure_fatal;	/* enum ctl_fail_kind */

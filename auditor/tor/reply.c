@@ -25,6 +25,8 @@ struct reply_parser {
 	reply_fn	 fn;
 	reply_err_fn	 err;
 	reply_line_fn	 hook;
+	reply_filter_fn	 filter;	/* may hold a line back (smuggle.c) */
+	void		*filter_arg;
 	void		*arg;
 
 	struct buf	 line;		/* partial line from feed() */
@@ -54,6 +56,26 @@ void
 reply_parser_set_line_hook(struct reply_parser *p, reply_line_fn fn)
 {
 	p->hook = fn;
+}
+
+void
+reply_parser_set_filter(struct reply_parser *p, reply_filter_fn fn,
+    void *arg)
+{
+	p->filter = fn;
+	p->filter_arg = arg;
+}
+
+int
+reply_parser_in_data(const struct reply_parser *p)
+{
+	return p->in_data != NULL;
+}
+
+int
+reply_parser_idle(const struct reply_parser *p)
+{
+	return p->in_data == NULL && !p->sync.active && !p->async.active;
 }
 
 /*
@@ -275,12 +297,20 @@ parser_line(struct reply_parser *p, const char *s, size_t n, int64_t ts,
 void
 reply_parser_line(struct reply_parser *p, const char *s, size_t n, int64_t ts)
 {
-	int cut = 0;
-
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
 	if (p->hook != NULL)
 		p->hook(s, n, ts, p->arg);
+	if (p->filter != NULL && p->filter(s, n, ts, p->filter_arg))
+		return;
+	reply_parser_pass(p, s, n, ts);
+}
+
+void
+reply_parser_pass(struct reply_parser *p, const char *s, size_t n, int64_t ts)
+{
+	int cut = 0;
+
 	if (n > REPLY_MAX_LINE) {
 		n = REPLY_MAX_LINE;
 		cut = 1;

@@ -55,6 +55,19 @@ void	reply_parser_free(struct reply_parser *);
 /* Called with every line (without its line end) before it is parsed. */
 typedef void (*reply_line_fn)(const char *, size_t, int64_t, void *);
 void	reply_parser_set_line_hook(struct reply_parser *, reply_line_fn);
+/*
+ * A filter sees every line (after the hook) and returns 1 to take it:
+ * the parser then skips it; the filter may give it back later with
+ * reply_parser_pass (smuggle.c holds lines that may be smuggled).
+ */
+typedef int (*reply_filter_fn)(const char *, size_t, int64_t, void *);
+void	reply_parser_set_filter(struct reply_parser *, reply_filter_fn, void *);
+/* Parses one line (no line end) without the hook and the filter. */
+void	reply_parser_pass(struct reply_parser *, const char *, size_t, int64_t);
+/* Whether the parser is inside a data block (a '+' line's). */
+int	reply_parser_in_data(const struct reply_parser *);
+/* Whether no reply is under way (Tor writes each reply whole). */
+int	reply_parser_idle(const struct reply_parser *);
 /* Forgets any partial line and reply (a new connection). */
 void	reply_parser_reset(struct reply_parser *);
 /* Feeds bytes as they came from the socket (CRLF or LF line ends). */

@@ -16,7 +16,8 @@
  * two listeners on it: a SHARED_CIRCUIT).  Whatever HOST holds, A says
  * what B says but for stream 777 and CONTROL_INJECTION: the smuggled
  * lines change nothing, neither forge a finding nor erase one.  A line
- * that differs aborts (a crash for libFuzzer).  (Genuine events in the
+ * that differs aborts (a crash for libFuzzer).  The reads go through
+ * smuggle.c (held lines, dropped before the parser) as live.  (Genuine events in the
  * read of an injection are lost with it: not what this harness asks.)
  */
 #define ISOAUDIT_PRIVATE	/* config_load_buf (config.h) */
@@ -32,6 +33,7 @@
 #include "judge.h"
 #include "pipeline.h"
 #include "reply.h"
+#include "smuggle.h"
 
 #define TS	1764000000000000LL
 
@@ -61,6 +63,7 @@ struct run {
 	FILE		*out;
 	char		*text;
 	size_t		 len;
+	int		 skip;	/* BEFORE is no whole replies */
 };
 
 static void
@@ -77,6 +80,14 @@ on_error(const char *what, const char *s, size_t n, void *arg)
 		pipeline_not_reply(arg, s, n);
 }
 
+/* As monitor and replay do: what smuggle.c dropped names the finding. */
+static void
+on_smuggled(const struct smuggle_found *f, void *arg)
+{
+	pipeline_injection(arg, f->stream, f->lines, f->tail, f->tail_len,
+	    f->ts);
+}
+
 /* One pipeline over reads (NULL-ended, each its length); its output
  * lines in r->text. */
 static void
@@ -84,6 +95,7 @@ run(struct run *r, const char *const *reads, const size_t *n)
 {
 	struct pipeline_config pc;
 	struct reply_parser *rp;
+	struct smuggle *sm;
 	char *cause = NULL;
 	size_t i;
 
@@ -102,8 +114,15 @@ run(struct run *r, const char *const *reads, const size_t *n)
 	CHECK(r->p != NULL);
 	pipeline_session_start(r->p, 1, "127.0.0.1:9051", "NULL", TS);
 	rp = reply_parser_new(on_reply, on_error, r->p);
-	for (i = 0; reads[i] != NULL; i++)
+	sm = smuggle_new(rp, on_smuggled, r->p);
+	for (i = 0; reads[i] != NULL; i++) {
 		reply_parser_feed(rp, reads[i], n[i], TS + 1 + (int64_t)i);
+		smuggle_end_read(sm);
+		/* Tor writes each reply whole: BEFORE ends between them. */
+		if (i == 0 && !reply_parser_idle(rp))
+			r->skip = 1;
+	}
+	smuggle_free(sm);
 	reply_parser_free(rp);
 	pipeline_session_end(r->p, 1, "fuzz", TS + 10);
 	pipeline_free(r->p);
@@ -173,6 +192,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	run(&ra, ra_reads, ra_n);
 	run(&rb, rb_reads, rb_n);
+	if (rb.skip) {
+		free(ra.text);
+		free(rb.text);
+		buf_free(&inj);
+		return 0;
+	}
 	buf_init(&ka);
 	buf_init(&kb);
 	keep(&ka, ra.text, ra.len);

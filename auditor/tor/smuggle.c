@@ -1,0 +1,271 @@
+/*
+ * smuggle.c: holds back the lines a SOCKS client may have smuggled into
+ * Tor's events through a name Tor rejected (see smuggle.h).
+ */
+#define ISOAUDIT_PRIVATE
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "reply.h"
+#include "smuggle.h"
+#include "xmalloc.h"
+
+struct held {
+	size_t	 off;		/* in text */
+	size_t	 len;
+};
+
+struct smuggle {
+	struct reply_parser	*rp;
+	smuggle_found_fn	 fn;
+	void			*arg;
+
+	int			 open;
+	int64_t			 ts;	/* of the read that brought it */
+	uint64_t		 stream;
+	int			 whole;	/* the rejection's line has a port */
+	size_t			 used;	/* the client's bytes so far, at least */
+	struct buf		 text;	/* the rejection, then held lines */
+	struct held		*lines;	/* [0]: the rejection */
+	size_t			 nlines;
+	size_t			 cap;
+	long			 cand;	/* the last line with Tor's keywords */
+	long			 cand_at;	/* where they begin in it */
+};
+
+static int	smuggle_take(struct smuggle *, const char *, size_t, int64_t);
+
+static int
+prefix(const char *s, size_t n, const char *p)
+{
+	size_t k = strlen(p);
+
+	return n >= k && memcmp(s, p, k) == 0;
+}
+
+int
+smuggle_rejection(const char *s, size_t n, uint64_t *stream, size_t *rest)
+{
+	static const char *const st[] = { "CLOSED 0 ", "FAILED 0 ",
+	    "NEWRESOLVE 0 " };
+	size_t i = 11, k;
+	uint64_t id = 0;
+
+	if (!prefix(s, n, "650 STREAM "))
+		return 0;
+	for (; i < n && s[i] >= '0' && s[i] <= '9' && i < 31; i++)
+		id = id * 10 + (uint64_t)(s[i] - '0');
+	if (i == 11 || i >= n || s[i] != ' ')
+		return 0;
+	i++;
+	for (k = 0; k < sizeof st / sizeof st[0]; k++)
+		if (prefix(s + i, n - i, st[k])) {
+			*stream = id;
+			*rest = i + strlen(st[k]);
+			return 1;
+		}
+	return 0;
+}
+
+/* Tor's keywords at s[0..n): ":PORT " and a rejection's first keyword,
+ * and CLIENT_PROTOCOL= after it. */
+static int
+tail_here(const char *s, size_t n)
+{
+	size_t i = 1;
+
+	if (n < 2 || s[0] != ':')
+		return 0;
+	while (i < n && i < 7 && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == 1 || i >= n || s[i] != ' ')
+		return 0;
+	i++;
+	if (!prefix(s + i, n - i, "REASON=SOCKS_PROTOCOL ") &&
+	    !prefix(s + i, n - i, "REASON=TORPROTOCOL ") &&
+	    !prefix(s + i, n - i, "SOURCE_ADDR="))
+		return 0;
+	return memmem(s + i, n - i, " CLIENT_PROTOCOL=", 17) != NULL;
+}
+
+long
+smuggle_tail_at(const char *s, size_t n, size_t limit)
+{
+	size_t i;
+
+	for (i = limit < n ? limit + 1 : n; i-- > 0;)
+		if (s[i] == ':' && tail_here(s + i, n - i))
+			return (long)i;
+	return -1;
+}
+
+/* Whether the rejection's target (its first word) ends in ":PORT". */
+static int
+has_port(const char *s, size_t n)
+{
+	size_t w = 0, i;
+
+	while (w < n && s[w] != ' ')
+		w++;
+	for (i = w; i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9'; i--)
+		;
+	return i < w && i > 0 && s[i - 1] == ':';
+}
+
+static void
+hold(struct smuggle *f, const char *s, size_t n)
+{
+	if (f->nlines == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 8;
+		f->lines = xreallocarray(f->lines, f->cap, sizeof *f->lines);
+	}
+	f->lines[f->nlines].off = f->text.len;
+	f->lines[f->nlines].len = n;
+	f->nlines++;
+	buf_add(&f->text, s, n);
+}
+
+/* Ends the window: an injection, or every line on to the parser. */
+static void
+decide(struct smuggle *f)
+{
+	struct smuggle_found r;
+	struct buf text;
+	struct held *lines;
+	size_t n, i, first = 0;
+	int64_t ts = f->ts;
+
+	if (!f->open)
+		return;
+	f->open = 0;
+	/* Taken out: a line given back may open the next window. */
+	text = f->text;
+	lines = f->lines;
+	n = f->nlines;
+	buf_init(&f->text);
+	f->lines = NULL;
+	f->nlines = f->cap = 0;
+	if (f->cand > 0 || !f->whole) {
+		memset(&r, 0, sizeof r);
+		r.stream = f->stream;
+		r.ts = ts;
+		if (f->cand > 0) {
+			const struct held *c = &lines[f->cand];
+
+			r.tail = text.p + c->off + f->cand_at;
+			r.tail_len = c->len - (size_t)f->cand_at;
+			r.lines = (unsigned)f->cand;
+			first = (size_t)f->cand + 1;
+		} else {
+			/* Cut without Tor's keywords in reach: all of it. */
+			r.lines = (unsigned)(n - 1);
+			first = n;
+		}
+		if (f->fn != NULL)
+			f->fn(&r, f->arg);
+	} else {
+		/* Tor's rejection, whole: on to the parser. */
+		reply_parser_pass(f->rp, text.p, lines[0].len, ts);
+		first = 1;
+	}
+	/* The lines after may hold the next rejection. */
+	for (i = first; i < n; i++)
+		if (!smuggle_take(f, text.p + lines[i].off, lines[i].len, ts))
+			reply_parser_pass(f->rp, text.p + lines[i].off,
+			    lines[i].len, ts);
+	buf_free(&text);
+	free(lines);
+}
+
+static int
+smuggle_take(struct smuggle *f, const char *s, size_t n, int64_t ts)
+{
+	size_t rest;
+	long at;
+
+	if (f->open && ts != f->ts)
+		decide(f);
+	if (f->open) {
+		/* Starts within the client's bytes: may be theirs. */
+		at = smuggle_tail_at(s, n, SMUGGLE_NAME_MAX - f->used);
+		if (at >= 0) {
+			f->cand = (long)f->nlines;
+			f->cand_at = at;
+		}
+		hold(f, s, n);
+		/* A line ends with one byte at least (LF). */
+		f->used += n + 1;
+		if (f->used > SMUGGLE_NAME_MAX)
+			decide(f);
+		return 1;
+	}
+	/* Tor writes a reply whole: an event inside another is not Tor's
+	 * rejection (nor in a data block). */
+	if (!reply_parser_idle(f->rp) ||
+	    !smuggle_rejection(s, n, &f->stream, &rest) ||
+	    n - rest + 1 > SMUGGLE_NAME_MAX)
+		return 0;
+	f->open = 1;
+	f->ts = ts;
+	f->used = n - rest + 1;
+	/* Tor's whole line has a port, or its keywords. */
+	f->whole = has_port(s + rest, n - rest) ||
+	    smuggle_tail_at(s + rest, n - rest, n - rest) >= 0;
+	f->cand = -1;
+	f->cand_at = 0;
+	hold(f, s, n);
+	return 1;
+}
+
+static int
+smuggle_filter(const char *s, size_t n, int64_t ts, void *arg)
+{
+	return smuggle_take(arg, s, n, ts);
+}
+
+struct smuggle *
+smuggle_new(struct reply_parser *rp, smuggle_found_fn fn, void *arg)
+{
+	struct smuggle *f = xcalloc(1, sizeof *f);
+
+	f->rp = rp;
+	f->fn = fn;
+	f->arg = arg;
+	buf_init(&f->text);
+	reply_parser_set_filter(rp, smuggle_filter, f);
+	return f;
+}
+
+void
+smuggle_end_read(struct smuggle *f)
+{
+	if (f != NULL)
+		decide(f);
+}
+
+int
+smuggle_holding(const struct smuggle *f)
+{
+	return f != NULL && f->open;
+}
+
+void
+smuggle_reset(struct smuggle *f)
+{
+	if (f == NULL)
+		return;
+	f->open = 0;
+	buf_reset(&f->text);
+	f->nlines = 0;
+}
+
+void
+smuggle_free(struct smuggle *f)
+{
+	if (f == NULL)
+		return;
+	buf_free(&f->text);
+	free(f->lines);
+	free(f);
+}
