@@ -40,8 +40,10 @@ struct monitor {
 	struct event		*timer;
 	unsigned		 serial;	/* attached session, or 0 */
 	int64_t			 retention;	/* us, 0 = keep */
-	int64_t			 last_prune;
+	int64_t			 last_prune;	/* time_mono_us */
 	int			 status;
+	int			 held;		/* shutdown: signals held */
+	sigset_t		 held_mask;	/* the mask before */
 };
 #define MONITOR_PRUNE_EVERY	(3600LL * 1000000)
 
@@ -363,6 +365,58 @@ monitor_pipeline(struct monitor *m)
 	return m->pipe;
 }
 
+/*
+ * Shutdown: once the loop has ended, SIGINT, SIGTERM and SIGHUP wait
+ * (blocked) until the session's end and the last rows are committed and
+ * the files closed.  libevent gives a signal back its default action when
+ * its event is freed, so a second SIGTERM (systemd's, an impatient
+ * operator's) or a SIGHUP (a reload racing the stop) killed isoaudit
+ * before its final commit.  SIGKILL and SIGQUIT still end a process that
+ * is stuck; the final commit itself waits at most STORE_BUSY_MS for a lock.
+ */
+static void
+mon_signals_hold(struct monitor *m)
+{
+	sigset_t set;
+
+	if (m->held)
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, &m->held_mask) == 0)
+		m->held = 1;
+}
+
+/*
+ * After the final commit: the signals held are dropped and ignored from
+ * now on (monitor_close is the last thing a run does; one more SIGTERM
+ * while it exits must not turn exit 0 into death by a signal).
+ */
+static void
+mon_signals_release(struct monitor *m)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	sigset_t pending;
+	size_t i;
+	int n = 0;
+
+	if (!m->held)
+		return;
+	m->held = 0;
+	if (sigpending(&pending) == 0)
+		for (i = 0; i < 3; i++)
+			n += sigismember(&pending, sigs[i]) == 1;
+	if (n > 0)
+		log_debug("signals during shutdown waited for the final "
+		    "commit; dropped");
+	/* Setting SIG_IGN discards a pending signal (POSIX). */
+	for (i = 0; i < 3; i++)
+		signal(sigs[i], SIG_IGN);
+	sigprocmask(SIG_SETMASK, &m->held_mask, NULL);
+}
+
 int
 monitor_run(struct monitor *m)
 {
@@ -379,6 +433,7 @@ monitor_run(struct monitor *m)
 		/* (A connect that fails at once has reported already.) */
 		event_base_dispatch(m->base);
 	}
+	mon_signals_hold(m);
 	return m->status;
 }
 
@@ -394,6 +449,7 @@ monitor_close(struct monitor *m)
 {
 	if (m == NULL)
 		return;
+	mon_signals_hold(m);
 	if (m->serial != 0)
 		mon_session_end(m->serial, "isoaudit stopped", time_now_us(),
 		    m);
@@ -409,6 +465,7 @@ monitor_close(struct monitor *m)
 	pipeline_free(m->pipe);
 	store_close(m->store);
 	record_close(m->record);
+	mon_signals_release(m);
 	sodium_memzero(m->pc.privacy.key, sizeof m->pc.privacy.key);
 	free(m);
 }
