@@ -47,16 +47,19 @@ struct monitor {
 };
 #define MONITOR_PRUNE_EVERY	(3600LL * 1000000)
 
-/* Applies Retention: at start, then hourly. */
+/*
+ * Applies Retention: at start, then hourly (mono: the interval; now: the
+ * wall clock, what stored times are compared with).
+ */
 static void
-mon_retention(struct monitor *m, int64_t now)
+mon_retention(struct monitor *m, int64_t now, int64_t mono)
 {
 	char *cause = NULL;
 	long n;
 
-	if (m->retention <= 0 || now - m->last_prune < MONITOR_PRUNE_EVERY)
+	if (m->retention <= 0 || mono - m->last_prune < MONITOR_PRUNE_EVERY)
 		return;
-	m->last_prune = now;
+	m->last_prune = mono;
 	n = store_prune(m->store, now - m->retention, &cause);
 	if (n < 0) {
 		log_warnx("retention: %s", cause);
@@ -78,13 +81,16 @@ static void
 mon_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct monitor *m = arg;
-
-	int64_t now = time_now_us();
+	int64_t mono = time_mono_us();
 
 	(void)fd;
 	(void)what;
-	store_tick(m->store, now);
-	mon_retention(m, now);
+	/*
+	 * Intervals on the monotonic clock: a wall clock stepped back (NTP,
+	 * sdwdate) stopped every commit until it had caught up again.
+	 */
+	store_tick(m->store, mono);
+	mon_retention(m, time_now_us(), mono);
 }
 
 static void
@@ -295,7 +301,7 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	pc->alert_arg = o;
 	pc->observer = setup->observer;
 	m->retention = o->cfg.retention;
-	m->last_prune = -MONITOR_PRUNE_EVERY;
+	m->last_prune = time_mono_us() - MONITOR_PRUNE_EVERY;
 	m->pipe = pipeline_new(pc);
 	record_set_privacy(m->record, &pc->privacy);
 

@@ -158,9 +158,11 @@ void	store_touch(struct store *, int64_t, int64_t);
 /* Writes what is queued now.  Returns 0, or -1 (rows kept, reported). */
 int	store_flush(struct store *);
 /*
- * Called by the event loop every STORE_FLUSH_MS (now in us): flushes what
- * is due, retries a failing database with backoff, and notices a database
- * file that was removed or replaced (then recreates it).
+ * Called by the event loop every STORE_FLUSH_MS (now in us, on the
+ * monotonic clock: time_mono_us): flushes what is due, retries a failing
+ * database with backoff, and notices a database file that was removed or
+ * replaced (then recreates it).  A now that goes back restarts the
+ * intervals from it.
  */
 void	store_tick(struct store *, int64_t);
 

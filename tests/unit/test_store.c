@@ -693,6 +693,57 @@ test_tick_flushes(void **state)
 	assert_q_int(e->db, "SELECT last_event FROM tor_session", T0 + 9);
 }
 
+/*
+ * The tick's clock goes back an hour (it is monotonic in the monitor; a
+ * wall clock stepped back stopped every commit until it caught up): the
+ * intervals start again from the new time, for the flush and for a
+ * failing database's retry alike.
+ */
+static void
+test_tick_clock_back(void **state)
+{
+	struct env *e = *state;
+	struct store_stats st;
+	struct store_stream r;
+	struct store *s;
+	int64_t sid, now = T0 + DAY, back = T0 + DAY - 3600 * SEC;
+	uint64_t failures;
+	char *err = NULL;
+
+	s = e->s = open_w(e->db);
+	sid = store_session_begin(s, "c", NULL, NULL, T0);
+	store_tick(s, now);
+	stream_init(&r, sid, 1, "NEW");
+	store_stream(s, &r);
+	store_tick(s, back);
+	store_tick(s, back + STORE_FLUSH_MS * 1000LL);
+	store_stats(s, &st);
+	assert_int_equal(store_pending(s), 0);
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 1);
+
+	/* A failing database: retried after its backoff, not an hour. */
+	e->blocker = db_open(e->db);
+	sqlite3_busy_timeout(e->blocker, 0);
+	assert_int_equal(sqlite3_exec(e->blocker, "BEGIN EXCLUSIVE", NULL,
+	    NULL, &err), SQLITE_OK);
+	stream_init(&r, sid, 2, "NEW");
+	store_stream(s, &r);
+	assert_int_equal(store_flush(s), -1);
+	store_tick(s, back + SEC);	/* retried: fails, backoff 1 s */
+	store_stats(s, &st);
+	failures = st.failures;
+	assert_int_equal(sqlite3_exec(e->blocker, "ROLLBACK", NULL, NULL,
+	    &err), SQLITE_OK);
+	sqlite3_close(e->blocker);
+	e->blocker = NULL;
+	store_tick(s, back - 3600 * SEC);	/* back once more */
+	store_tick(s, back - 3600 * SEC + 2 * SEC);
+	store_stats(s, &st);
+	assert_true(st.failures == failures);
+	assert_int_equal(st.failing, 0);
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 2);
+}
+
 /* --- upserts -------------------------------------------------------------- */
 
 static void
@@ -2469,6 +2520,7 @@ main(void)
 		T(test_read_writes_nothing),
 		T(test_batching),
 		T(test_tick_flushes),
+		T(test_tick_clock_back),
 		T(test_upsert_stream),
 		T(test_upsert_circuit),
 		T(test_cause_upsert),
