@@ -1,7 +1,6 @@
 /*
- * prune.c: `isoaudit prune --older-than AGE`: deletes the Tor sessions
- * whose last activity is older than AGE, with everything under them, and
- * gives the space back.
+ * prune.c: `isoaudit prune --older-than AGE`: deletes the rows older than
+ * AGE, each by its own times (store_prune.c), and gives the space back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +19,10 @@ static int
 cmd_prune_exec(const struct cmd_entry *self, struct opts *o)
 {
 	struct store *s;
+	struct store_prune_stats ps;
 	enum store_err err;
 	char *cause = NULL, *path;
 	int64_t age;
-	long n;
 
 	if (o->older_than == NULL || o->argc > 0)
 		return cmd_usage_error(self, "needs --older-than AGE (e.g. 30d, "
@@ -45,16 +44,19 @@ cmd_prune_exec(const struct cmd_entry *self, struct opts *o)
 		free(cause);
 		return EXIT_RUNTIME;
 	}
-	n = store_prune(s, time_now_us() - age, &cause);
-	if (n < 0) {
+	if (store_prune(s, time_now_us() - age, &ps, &cause) == -1) {
 		log_error("%s", cause);
 		free(cause);
 		store_close(s);
 		return EXIT_RUNTIME;
 	}
 	if (o->verbose >= 0)
-		printf("pruned %ld Tor session%s older than %s from %s\n", n,
-		    n == 1 ? "" : "s", o->older_than, store_path(s));
+		printf("pruned %ld stream%s, %ld circuit%s, %ld finding "
+		    "occurrence%s and %ld Tor session%s older than %s from %s\n",
+		    ps.streams, ps.streams == 1 ? "" : "s", ps.circuits,
+		    ps.circuits == 1 ? "" : "s", ps.occurrences,
+		    ps.occurrences == 1 ? "" : "s", ps.sessions,
+		    ps.sessions == 1 ? "" : "s", o->older_than, store_path(s));
 	store_close(s);
 	return EXIT_OK;
 }
@@ -64,16 +66,17 @@ const struct cmd_entry cmd_prune_entry = {
 	"delete history older than AGE (30d, 12h)",
 "usage: isoaudit prune --older-than AGE\n"
 "\n"
-"Deletes the Tor sessions whose last activity is older than AGE (a number\n"
-"and s, m, h, d or w: 30d, 12h), with everything under them, and gives the\n"
-"space back.\n"
+"Deletes what is older than AGE (a number and s, m, h, d or w: 30d, 12h),\n"
+"each row by its own time (a stream, a circuit, a finding's occurrence),\n"
+"also inside a Tor session that is still running, then the findings, Tor\n"
+"sessions and applications left with nothing, and gives the space back.\n"
 "\n"
 "options:\n"
 "  --older-than AGE       what to delete\n"
 "  --db PATH              database (default: $XDG_STATE_HOME/isoaudit/isoaudit.db)\n"
 "  -c, --config FILE      config file (its Database)\n"
 "  -v, --verbose          more detail\n"
-"  -q, --quiet            errors only (not how many sessions went)\n",
+"  -q, --quiet            errors only (not how many rows went)\n",
 	prune_options,
 	cmd_prune_exec,
 	1

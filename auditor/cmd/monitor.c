@@ -41,6 +41,8 @@ struct monitor {
 	unsigned		 serial;	/* attached session, or 0 */
 	int64_t			 retention;	/* us, 0 = keep */
 	int64_t			 last_prune;	/* time_mono_us */
+	int64_t			 prune_cutoff;	/* a prune under way, or 0 */
+	struct store_prune_stats prune_stats;
 	int			 status;
 	int			 held;		/* shutdown: signals held */
 	sigset_t		 held_mask;	/* the mask before */
@@ -49,24 +51,40 @@ struct monitor {
 
 /*
  * Applies Retention: at start, then hourly (mono: the interval; now: the
- * wall clock, what stored times are compared with).
+ * wall clock, what stored times are compared with).  A prune goes one
+ * step (STORE_PRUNE_BATCH rows of each kind, one transaction) per tick,
+ * so that events are not held up on a large database.
  */
 static void
 mon_retention(struct monitor *m, int64_t now, int64_t mono)
 {
+	struct store_prune_stats *ps = &m->prune_stats;
 	char *cause = NULL;
-	long n;
+	int rc;
 
-	if (m->retention <= 0 || mono - m->last_prune < MONITOR_PRUNE_EVERY)
+	if (m->prune_cutoff == 0) {
+		if (m->retention <= 0 ||
+		    mono - m->last_prune < MONITOR_PRUNE_EVERY)
+			return;
+		m->last_prune = mono;
+		m->prune_cutoff = now - m->retention;
+		memset(ps, 0, sizeof *ps);
+	}
+	if ((rc = store_prune_step(m->store, m->prune_cutoff, ps,
+	    &cause)) == 1)
 		return;
-	m->last_prune = mono;
-	n = store_prune(m->store, now - m->retention, &cause);
-	if (n < 0) {
+	m->prune_cutoff = 0;
+	if (rc == -1) {
 		log_warnx("retention: %s", cause);
 		free(cause);
-	} else if (n > 0)
-		log_info("retention: deleted %ld old Tor session%s", n,
-		    n == 1 ? "" : "s");
+	} else if (ps->streams + ps->circuits + ps->occurrences +
+	    ps->sessions > 0)
+		log_info("retention: deleted %ld stream%s, %ld circuit%s, %ld "
+		    "finding occurrence%s and %ld Tor session%s", ps->streams,
+		    ps->streams == 1 ? "" : "s", ps->circuits,
+		    ps->circuits == 1 ? "" : "s", ps->occurrences,
+		    ps->occurrences == 1 ? "" : "s", ps->sessions,
+		    ps->sessions == 1 ? "" : "s");
 }
 
 static void

@@ -180,12 +180,33 @@ void	store_stats(const struct store *, struct store_stats *);
 
 /* --- maintenance ------------------------------------------------------- */
 
+/* What a prune deleted (store_prune.c says which rows go and which stay). */
+struct store_prune_stats {
+	long	streams;	/* with their attachments */
+	long	circuits;
+	long	occurrences;
+	long	causes;		/* left without an occurrence */
+	long	sessions;	/* left empty */
+	long	apps;		/* left without a stream */
+	long	relays;
+	long	services;	/* local onion services */
+};
+
+/* Rows of each kind one prune step deletes at most (one transaction). */
+#define STORE_PRUNE_BATCH	2000
+
 /*
- * Deletes sessions whose last activity is before the cutoff (us) and all
- * under them, then reclaims the space.  Returns the number of sessions
- * deleted, or -1 with *cause.
+ * One step of a prune: deletes rows older than the cutoff (us, the wall
+ * clock's, as stored times are) by each row's own times, at most
+ * STORE_PRUNE_BATCH of each kind in one write transaction, and adds what
+ * went to *st.  Returns 1 when more may be left (call again), 0 when done
+ * (then the space is given back), -1 with *cause.
  */
-long	store_prune(struct store *, int64_t, char **);
+int	store_prune_step(struct store *, int64_t, struct store_prune_stats *,
+	    char **);
+/* A whole prune, in steps: *st zeroed first.  0, or -1 with *cause. */
+int	store_prune(struct store *, int64_t, struct store_prune_stats *,
+	    char **);
 
 /* --- reading (report, check) ------------------------------------------- */
 
