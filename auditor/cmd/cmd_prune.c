@@ -2,6 +2,7 @@
  * prune.c: `isoaudit prune --older-than AGE`: deletes the rows older than
  * AGE, each by its own times (store_prune.c), and gives the space back.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,9 @@ cmd_prune_exec(const struct cmd_entry *self, struct opts *o)
 	struct store_prune_stats ps;
 	enum store_err err;
 	char *cause = NULL, *path;
-	int64_t age;
+	int64_t age, cutoff, t, longest = 0;
+	long steps = 0;
+	int rc;
 
 	if (o->older_than == NULL || o->argc > 0)
 		return cmd_usage_error(self, "needs --older-than AGE (e.g. 30d, "
@@ -44,7 +47,20 @@ cmd_prune_exec(const struct cmd_entry *self, struct opts *o)
 		free(cause);
 		return EXIT_RUNTIME;
 	}
-	if (store_prune(s, time_now_us() - age, &ps, &cause) == -1) {
+	/* In steps, each a short transaction: a monitor writing beside it
+	 * waits at most one step for its commit (-v says how long). */
+	cutoff = time_now_us() - age;
+	memset(&ps, 0, sizeof ps);
+	do {
+		t = time_mono_us();
+		rc = store_prune_step(s, cutoff, &ps, &cause);
+		t = time_mono_us() - t;
+		longest = t > longest ? t : longest;
+		steps++;
+	} while (rc == 1);
+	log_debug("prune: %ld steps, the longest %" PRId64 " ms", steps,
+	    longest / 1000);
+	if (rc == -1) {
 		log_error("%s", cause);
 		free(cause);
 		store_close(s);

@@ -194,8 +194,9 @@ mon_stop_cb(evutil_socket_t sig, short what, void *arg)
 
 /*
  * SIGHUP: the config file again.  App/Host lines, rules, Alert and
- * Retention apply from the next event on; circuits, streams, findings and
- * the session go on.  A broken file changes nothing.
+ * Retention apply from the next event on (Retention prunes at the next
+ * tick); circuits, streams, findings and the session go on.  A broken
+ * file changes nothing.
  */
 static void
 mon_hup_cb(evutil_socket_t sig, short what, void *arg)
@@ -218,6 +219,8 @@ mon_hup_cb(evutil_socket_t sig, short what, void *arg)
 	}
 	later = config_reload(&m->opts->cfg, &fresh);
 	m->retention = m->opts->cfg.retention;
+	/* Retention applies at once (a prune under way goes on). */
+	m->last_prune = time_mono_us() - MONITOR_PRUNE_EVERY;
 	log_info("SIGHUP: configuration reloaded from %s (%zu App lines)",
 	    path ? path : "the built-in defaults", m->opts->cfg.napps);
 	if (later != NULL)

@@ -194,13 +194,16 @@ struct store_prune_stats {
 
 /* Rows of each kind one prune step deletes at most (one transaction). */
 #define STORE_PRUNE_BATCH	2000
+/* Free pages one prune step gives back at most (4 MB of 4 KiB pages). */
+#define STORE_PRUNE_VACUUM_PAGES 1000
 
 /*
  * One step of a prune: deletes rows older than the cutoff (us, the wall
  * clock's, as stored times are) by each row's own times, at most
  * STORE_PRUNE_BATCH of each kind in one write transaction, and adds what
- * went to *st.  Returns 1 when more may be left (call again), 0 when done
- * (then the space is given back), -1 with *cause.
+ * went to *st; once they are gone, the next steps give the space back
+ * (STORE_PRUNE_VACUUM_PAGES each).  Returns 1 when more is left (call
+ * again), 0 when done, -1 with *cause.
  */
 int	store_prune_step(struct store *, int64_t, struct store_prune_stats *,
 	    char **);

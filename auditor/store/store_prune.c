@@ -137,8 +137,11 @@ prune_delete(struct store *s, const char *sql, int64_t cutoff)
 }
 
 /*
- * One batch of each kind of row, inside the caller's transaction: 1 when
- * a batch was full (more may be left), 0 when not, -1 on an error.
+ * One batch, inside the caller's transaction: of occurrences while any are
+ * left, then of streams, then of circuits (a circuit waits for the streams
+ * and occurrences that name it: looking at it again in every batch until
+ * they were gone cost more than the deleting).  1 when a batch was full
+ * (more may be left), 0 when none was, -1 on an error.
  */
 static int
 prune_batch(struct store *s, int64_t cutoff, const char *live,
@@ -174,6 +177,8 @@ prune_batch(struct store *s, int64_t cutoff, const char *live,
 	full |= n == STORE_PRUNE_BATCH;
 	free(keys);
 	keys = NULL;
+	if (full)
+		return 1;
 
 	/* Streams, with their attachments. */
 	sql = xasprintf("SELECT session, stream_id FROM stream WHERE "
@@ -188,6 +193,8 @@ prune_batch(struct store *s, int64_t cutoff, const char *live,
 	full |= n == STORE_PRUNE_BATCH;
 	free(keys);
 	keys = NULL;
+	if (full)
+		return 1;
 
 	/* Circuits nothing kept names. */
 	sql = xasprintf("SELECT session, circ_id FROM circuit c WHERE "
@@ -263,30 +270,53 @@ prune_rest(struct store *s, int64_t cutoff, const char *live,
 	return 0;
 }
 
-/* After the last step: the space back, the apps read again. */
+/*
+ * Forgets the apps prune deleted: the known ones are read again (all of
+ * ours are in the database after the flush, under the ids they were handed
+ * out with unless another writer took those).  Right after the commit: an
+ * id of a deleted app handed out again would have its rows refused.
+ */
 static int
-prune_finish(struct store *s, char **cause)
+prune_apps_reload(struct store *s, char **cause)
 {
-	/* Give the space back, and leave nothing of it in the WAL. */
-	if (store_exec(s, "PRAGMA incremental_vacuum", cause) == -1 ||
-	    store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", cause) == -1)
-		return -1;
-	/*
-	 * Forget the apps prune deleted: the known ones are read again (all
-	 * of ours are in the database after the flush, under the ids they
-	 * were handed out with unless another writer took those).
-	 */
-	if (s->napps_unplaced == 0 && s->nadiff == 0) {
-		size_t i;
+	size_t i;
 
-		for (i = 0; i < s->napps; i++)
-			free(s->apps[i].key);
-		s->napps = 0;
-		hindex_clear(&s->appidx);
-		if (store_load_ids(s, cause) == -1)
-			return -1;
+	if (s->napps_unplaced != 0 || s->nadiff != 0)
+		return 0;
+	for (i = 0; i < s->napps; i++)
+		free(s->apps[i].key);
+	s->napps = 0;
+	hindex_clear(&s->appidx);
+	return store_load_ids(s, cause);
+}
+
+/*
+ * Gives the space back, STORE_PRUNE_VACUUM_PAGES at a time: 1 while more
+ * is left, 0 when done (and nothing of it left in the WAL), -1.
+ */
+static int
+prune_vacuum(struct store *s, char **cause)
+{
+	sqlite3_stmt *st;
+	char sql[64];
+	int64_t left = 0;
+
+	snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%d)",
+	    STORE_PRUNE_VACUUM_PAGES);
+	if (store_exec(s, sql, cause) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA freelist_count", -1, &st,
+	    NULL) != SQLITE_OK) {
+		*cause = xasprintf("database %s: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		return -1;
 	}
-	return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		left = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (left > 0)
+		return 1;
+	return store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", cause);
 }
 
 int
@@ -296,6 +326,11 @@ store_prune_step(struct store *s, int64_t cutoff,
 	char *live, *ignored = NULL;
 	int more;
 
+	if (s->prune_vacuum) {
+		if ((more = prune_vacuum(s, cause)) != 1)
+			s->prune_vacuum = 0;
+		return more;
+	}
 	if (store_flush(s) == -1 && s->nops > 0) {
 		*cause = xasprintf("database %s: %s", s->path,
 		    s->st.last_error);
@@ -322,7 +357,11 @@ store_prune_step(struct store *s, int64_t cutoff,
 	}
 	if (more)
 		return 1;
-	return prune_finish(s, cause) == -1 ? -1 : 0;
+	if (prune_apps_reload(s, cause) == -1)
+		return -1;
+	/* The space back, in the next steps. */
+	s->prune_vacuum = 1;
+	return 1;
 }
 
 int
