@@ -16,7 +16,7 @@ N=6000
 python3 "$(dirname "$0")/gen_events.py" "$N" "$T/flood"
 round=0
 for round in 1 2 3; do
-	rm -f "$T/db" "$T/db-wal" "$T/db-shm" "$T/port"
+	rm -f "$T/db" "$T/db-wal" "$T/db-shm" "$T/port" "$T/out" "$T/err"
 	FAKECTOR_CHUNK=65536 python3 "$(dirname "$0")/fakector.py" "$T/port" \
 	    "$T/flood" 2>"$T/fake.err" &
 	fake=$!
