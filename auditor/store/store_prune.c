@@ -23,7 +23,7 @@
  * that a monitor running Retention on a large database is never held up
  * for long: it runs one step per tick.
  */
-#include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,30 +36,6 @@ struct prune_key {
 	int64_t	 a;
 	int64_t	 b;
 };
-
-/*
- * The live sessions, as SQL (parameter ?1 the cutoff): this process's
- * own, and those of any writer: not ended, an event after the cutoff.
- */
-static char *
-prune_live_sql(const struct store *s)
-{
-	struct buf b;
-	char *out;
-	size_t i;
-
-	buf_init(&b);
-	buf_adds(&b, "SELECT id FROM tor_session WHERE ended IS NULL AND "
-	    "(max(started, coalesce(last_event, 0)) >= ?1 OR id IN (");
-	for (i = 0; i < s->nlive; i++)
-		buf_printf(&b, "%s%" PRId64, i ? ", " : "",
-		    s->live[i].placed != PLACED_NOT ? s->live[i].db :
-		    s->live[i].id);
-	buf_adds(&b, "))");
-	out = xstrdup(buf_cstr(&b));
-	buf_free(&b);
-	return out;
-}
 
 /*
  * Runs a SELECT of keys (?1 cutoff, ?2 limit) into *keys; the number
@@ -87,37 +63,26 @@ prune_select(struct store *s, const char *sql, int64_t cutoff, long limit,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
 }
 
-/*
- * Runs each statement (parameters ?1, ?2: a key) for n keys; the rows
- * deleted, or -1.
- */
+/* Runs sql (parameters ?1, ?2: a key) for n keys; the rows changed, or -1. */
 static long
-prune_each(struct store *s, const char *const *sql, size_t nsql,
-    const struct prune_key *keys, long n)
+prune_each(struct store *s, const char *sql, const struct prune_key *keys,
+    long n)
 {
 	sqlite3_stmt *st;
-	size_t k;
 	long i, changed = 0;
-	int rc;
+	int rc = SQLITE_DONE;
 
-	for (k = 0; k < nsql; k++) {
-		if (sqlite3_prepare_v2(s->db, sql[k], -1, &st, NULL) !=
-		    SQLITE_OK)
-			return -1;
-		for (i = 0; i < n; i++) {
-			sqlite3_bind_int64(st, 1, keys[i].a);
-			sqlite3_bind_int64(st, 2, keys[i].b);
-			rc = sqlite3_step(st);
-			sqlite3_reset(st);
-			if (rc != SQLITE_DONE) {
-				sqlite3_finalize(st);
-				return -1;
-			}
-			changed += sqlite3_changes(s->db);
-		}
-		sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; i < n && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_int64(st, 1, keys[i].a);
+		sqlite3_bind_int64(st, 2, keys[i].b);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		changed += sqlite3_changes(s->db);
 	}
-	return changed;
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? changed : -1;
 }
 
 /* Runs a DELETE with ?1 the cutoff; the rows deleted, or -1. */
@@ -137,86 +102,120 @@ prune_delete(struct store *s, const char *sql, int64_t cutoff)
 }
 
 /*
- * One batch, inside the caller's transaction: of occurrences while any are
- * left, then of streams, then of circuits (a circuit waits for the streams
- * and occurrences that name it: looking at it again in every batch until
- * they were gone cost more than the deleting).  1 when a batch was full
- * (more may be left), 0 when none was, -1 on an error.
+ * Fills temp.prune_live with the live sessions (their rows stay, and what
+ * is open in them): this process's own, and those of any writer: not
+ * ended, an event after the cutoff.  0 or -1.
  */
 static int
-prune_batch(struct store *s, int64_t cutoff, const char *live,
-    struct store_prune_stats *ps)
+prune_live(struct store *s, int64_t cutoff)
 {
-	static const char *const occ_del[] = {
-		"DELETE FROM occurrence WHERE rowid = ?1",
-		/* Its cause, when that was the last of it. */
-		"DELETE FROM cause WHERE id = ?2 AND NOT EXISTS (SELECT 1 "
-		"FROM occurrence o WHERE o.cause = ?2)",
-	};
-	static const char *const stream_del[] = {
-		"DELETE FROM attach WHERE session = ?1 AND stream_id = ?2",
-		"DELETE FROM stream WHERE session = ?1 AND stream_id = ?2",
-	};
-	static const char *const circ_del[] = {
-		"DELETE FROM circuit WHERE session = ?1 AND circ_id = ?2",
-	};
-	struct prune_key *keys = NULL;
-	char *sql;
-	long n, full = 0, causes;
+	sqlite3_stmt *st;
+	size_t i;
+	int rc = SQLITE_DONE;
 
-	/* Occurrences (and the causes they were the last of). */
-	n = prune_select(s, "SELECT rowid, cause FROM occurrence WHERE "
-	    "last_seen < ?1 LIMIT ?2", cutoff, STORE_PRUNE_BATCH, &keys);
-	if (n == -1)
-		goto fail;
-	if (prune_each(s, occ_del, 1, keys, n) == -1 ||
-	    (causes = prune_each(s, occ_del + 1, 1, keys, n)) == -1)
-		goto fail;
-	ps->occurrences += n;
-	ps->causes += causes;
-	full |= n == STORE_PRUNE_BATCH;
-	free(keys);
-	keys = NULL;
-	if (full)
-		return 1;
+	if (sqlite3_exec(s->db, "CREATE TEMP TABLE IF NOT EXISTS prune_live("
+	    "id INTEGER PRIMARY KEY); DELETE FROM temp.prune_live", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO temp.prune_live "
+	    "VALUES (?1)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; i < s->nlive && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_int64(st, 1, s->live[i].placed != PLACED_NOT ?
+		    s->live[i].db : s->live[i].id);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return prune_delete(s, "INSERT OR IGNORE INTO temp.prune_live SELECT "
+	    "id FROM tor_session WHERE ended IS NULL AND max(started, "
+	    "coalesce(last_event, 0)) >= ?1", cutoff) == -1 ? -1 : 0;
+}
 
-	/* Streams, with their attachments. */
-	sql = xasprintf("SELECT session, stream_id FROM stream WHERE "
-	    "(opened < ?1 OR opened IS NULL) AND coalesce(succeeded, 0) < ?1 "
-	    "AND coalesce(closed, 0) < ?1 AND NOT (closed IS NULL AND "
-	    "session IN (%s)) LIMIT ?2", live);
-	n = prune_select(s, sql, cutoff, STORE_PRUNE_BATCH, &keys);
-	free(sql);
-	if (n == -1 || prune_each(s, stream_del, 2, keys, n) == -1)
-		goto fail;
-	ps->streams += n;
-	full |= n == STORE_PRUNE_BATCH;
-	free(keys);
-	keys = NULL;
-	if (full)
-		return 1;
+/*
+ * The kinds of rows a step deletes, in order: occurrences while any are
+ * left, then streams, then circuits (a circuit waits for the streams and
+ * occurrences that name it: looking at it again in every batch until they
+ * were gone cost more than the deleting).  select: the keys of a batch (?1
+ * the cutoff, ?2 the limit); del, then: run for each key (?1, ?2), what
+ * then deletes counted at then_rows (or not: NONE).
+ */
+#define NONE	((size_t)-1)
+static const struct prune_kind {
+	const char	*select;
+	const char	*del;
+	const char	*then;
+	size_t		 rows;
+	size_t		 then_rows;
+} prune_kinds[] = {
+	{ "SELECT rowid, cause FROM occurrence WHERE last_seen < ?1 LIMIT ?2",
+	  "DELETE FROM occurrence WHERE rowid = ?1",
+	  /* Its cause, when that was the last of it. */
+	  "DELETE FROM cause WHERE id = ?2 AND NOT EXISTS (SELECT 1 FROM "
+	  "occurrence o WHERE o.cause = ?2)",
+	  offsetof(struct store_prune_stats, occurrences),
+	  offsetof(struct store_prune_stats, causes) },
+	{ "SELECT session, stream_id FROM stream WHERE (opened < ?1 OR "
+	  "opened IS NULL) AND coalesce(succeeded, 0) < ?1 AND "
+	  "coalesce(closed, 0) < ?1 AND NOT (closed IS NULL AND session IN "
+	  "temp.prune_live) LIMIT ?2",
+	  "DELETE FROM attach WHERE session = ?1 AND stream_id = ?2",
+	  "DELETE FROM stream WHERE session = ?1 AND stream_id = ?2",
+	  offsetof(struct store_prune_stats, streams), NONE },
+	{ "SELECT session, circ_id FROM circuit c WHERE (created < ?1 OR "
+	  "created IS NULL) AND coalesce(built, 0) < ?1 AND "
+	  "coalesce(closed, 0) < ?1 AND NOT (closed IS NULL AND session IN "
+	  "temp.prune_live) AND NOT EXISTS (SELECT 1 FROM stream x WHERE "
+	  "x.session = c.session AND x.circ_id = c.circ_id) AND NOT EXISTS "
+	  "(SELECT 1 FROM attach a WHERE a.session = c.session AND "
+	  "a.circ_id = c.circ_id) AND NOT EXISTS (SELECT 1 FROM occurrence o "
+	  "WHERE o.session = c.session AND o.circ_id = c.circ_id) LIMIT ?2",
+	  "DELETE FROM circuit WHERE session = ?1 AND circ_id = ?2", NULL,
+	  offsetof(struct store_prune_stats, circuits), NONE },
+};
 
-	/* Circuits nothing kept names. */
-	sql = xasprintf("SELECT session, circ_id FROM circuit c WHERE "
-	    "(created < ?1 OR created IS NULL) AND coalesce(built, 0) < ?1 "
-	    "AND coalesce(closed, 0) < ?1 AND NOT (closed IS NULL AND "
-	    "session IN (%s)) AND NOT EXISTS (SELECT 1 FROM stream x WHERE "
-	    "x.session = c.session AND x.circ_id = c.circ_id) AND NOT EXISTS "
-	    "(SELECT 1 FROM attach a WHERE a.session = c.session AND "
-	    "a.circ_id = c.circ_id) AND NOT EXISTS (SELECT 1 FROM occurrence "
-	    "o WHERE o.session = c.session AND o.circ_id = c.circ_id) "
-	    "LIMIT ?2", live);
-	n = prune_select(s, sql, cutoff, STORE_PRUNE_BATCH, &keys);
-	free(sql);
-	if (n == -1 || prune_each(s, circ_del, 1, keys, n) == -1)
-		goto fail;
-	ps->circuits += n;
-	full |= n == STORE_PRUNE_BATCH;
-	free(keys);
-	return full != 0;
-fail:
-	free(keys);
-	return -1;
+/* The counter at off in ps. */
+static long *
+prune_counter(struct store_prune_stats *ps, size_t off)
+{
+	return (long *)(void *)((char *)ps + off);
+}
+
+/*
+ * One batch of the first kind that has rows left, inside the caller's
+ * transaction: 1 when the batch was full (more may be left), 0 when no
+ * kind has, -1 on an error.
+ */
+static int
+prune_batch(struct store *s, int64_t cutoff, struct store_prune_stats *ps)
+{
+	const struct prune_kind *k;
+	struct prune_key *keys;
+	long n, then;
+	size_t i;
+
+	for (i = 0; i < sizeof prune_kinds / sizeof prune_kinds[0]; i++) {
+		k = &prune_kinds[i];
+		n = prune_select(s, k->select, cutoff, STORE_PRUNE_BATCH,
+		    &keys);
+		if (n == -1)
+			return -1;
+		then = 0;
+		if (prune_each(s, k->del, keys, n) == -1 || (k->then != NULL &&
+		    (then = prune_each(s, k->then, keys, n)) == -1)) {
+			free(keys);
+			return -1;
+		}
+		free(keys);
+		*prune_counter(ps, k->rows) += n;
+		if (k->then_rows != NONE)
+			*prune_counter(ps, k->then_rows) += then;
+		if (n == STORE_PRUNE_BATCH)
+			return 1;
+	}
+	return 0;
 }
 
 /*
@@ -224,49 +223,47 @@ fail:
  * left empty, applications no stream names, relays.  0 or -1.
  */
 static int
-prune_rest(struct store *s, int64_t cutoff, const char *live,
-    struct store_prune_stats *ps)
+prune_rest(struct store *s, int64_t cutoff, struct store_prune_stats *ps)
 {
-	char *sql;
+	static const struct {
+		const char	*sql;		/* ?1 the cutoff */
+		size_t		 rows;
+	} rest[] = {
+		{ "DELETE FROM onion_service WHERE first_seen < ?1 AND session "
+		  "NOT IN temp.prune_live AND NOT EXISTS (SELECT 1 FROM circuit "
+		  "c WHERE c.session = onion_service.session AND c.rend_query = "
+		  "onion_service.address)",
+		  offsetof(struct store_prune_stats, services) },
+		/*
+		 * Attachments are not asked: those left have lost their
+		 * stream (a row refused), and go with their session.
+		 */
+		{ "DELETE FROM tor_session WHERE id NOT IN temp.prune_live AND "
+		  "max(started, coalesce(ended, 0), coalesce(last_event, 0)) < "
+		  "?1 AND NOT EXISTS (SELECT 1 FROM stream x WHERE x.session = "
+		  "tor_session.id) AND NOT EXISTS (SELECT 1 FROM circuit c WHERE "
+		  "c.session = tor_session.id) AND NOT EXISTS (SELECT 1 FROM "
+		  "occurrence o WHERE o.session = tor_session.id) AND NOT EXISTS "
+		  "(SELECT 1 FROM onion_service h WHERE h.session = "
+		  "tor_session.id)",
+		  offsetof(struct store_prune_stats, sessions) },
+		{ "DELETE FROM app WHERE NOT EXISTS (SELECT 1 FROM stream x "
+		  "WHERE x.app = app.id)",
+		  offsetof(struct store_prune_stats, apps) },
+		{ "DELETE FROM relay WHERE coalesce(last_seen, 0) < ?1 AND "
+		  "fingerprint NOT IN (SELECT exit_fp FROM circuit WHERE exit_fp "
+		  "IS NOT NULL) AND fingerprint NOT IN (SELECT exit_fp FROM "
+		  "occurrence WHERE exit_fp IS NOT NULL)",
+		  offsetof(struct store_prune_stats, relays) },
+	};
+	size_t i;
 	long n;
 
-	sql = xasprintf("DELETE FROM onion_service WHERE first_seen < ?1 AND "
-	    "session NOT IN (%s) AND NOT EXISTS (SELECT 1 FROM circuit c "
-	    "WHERE c.session = onion_service.session AND c.rend_query = "
-	    "onion_service.address)", live);
-	n = prune_delete(s, sql, cutoff);
-	free(sql);
-	if (n == -1)
-		return -1;
-	ps->services += n;
-	/*
-	 * Attachments are not asked: those left have lost their stream (a
-	 * row refused), and go with their session.
-	 */
-	sql = xasprintf("DELETE FROM tor_session WHERE id NOT IN (%s) AND "
-	    "max(started, coalesce(ended, 0), coalesce(last_event, 0)) < ?1 "
-	    "AND NOT EXISTS (SELECT 1 FROM stream x WHERE x.session = "
-	    "tor_session.id) AND NOT EXISTS (SELECT 1 FROM circuit c WHERE "
-	    "c.session = tor_session.id) AND NOT EXISTS (SELECT 1 FROM "
-	    "occurrence o WHERE o.session = tor_session.id) AND NOT EXISTS "
-	    "(SELECT 1 FROM onion_service h WHERE h.session = tor_session.id)",
-	    live);
-	n = prune_delete(s, sql, cutoff);
-	free(sql);
-	if (n == -1)
-		return -1;
-	ps->sessions += n;
-	if ((n = prune_delete(s, "DELETE FROM app WHERE NOT EXISTS (SELECT 1 "
-	    "FROM stream x WHERE x.app = app.id)", cutoff)) == -1)
-		return -1;
-	ps->apps += n;
-	if ((n = prune_delete(s, "DELETE FROM relay WHERE coalesce(last_seen, "
-	    "0) < ?1 AND fingerprint NOT IN (SELECT exit_fp FROM circuit "
-	    "WHERE exit_fp IS NOT NULL) AND fingerprint NOT IN (SELECT "
-	    "exit_fp FROM occurrence WHERE exit_fp IS NOT NULL)", cutoff)) ==
-	    -1)
-		return -1;
-	ps->relays += n;
+	for (i = 0; i < sizeof rest / sizeof rest[0]; i++) {
+		if ((n = prune_delete(s, rest[i].sql, cutoff)) == -1)
+			return -1;
+		*prune_counter(ps, rest[i].rows) += n;
+	}
 	return 0;
 }
 
@@ -323,7 +320,7 @@ int
 store_prune_step(struct store *s, int64_t cutoff,
     struct store_prune_stats *ps, char **cause)
 {
-	char *live, *ignored = NULL;
+	char *ignored = NULL;
 	int more;
 
 	if (s->prune_vacuum) {
@@ -338,11 +335,9 @@ store_prune_step(struct store *s, int64_t cutoff,
 	}
 	if (store_exec(s, "BEGIN IMMEDIATE", cause) == -1)
 		return -1;
-	live = prune_live_sql(s);
-	more = prune_batch(s, cutoff, live, ps);
-	if (more == 0 && prune_rest(s, cutoff, live, ps) == -1)
+	more = prune_live(s, cutoff) == -1 ? -1 : prune_batch(s, cutoff, ps);
+	if (more == 0 && prune_rest(s, cutoff, ps) == -1)
 		more = -1;
-	free(live);
 	if (more == -1) {
 		*cause = xasprintf("database %s: %s", s->path,
 		    sqlite3_errmsg(s->db));

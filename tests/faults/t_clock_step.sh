@@ -11,10 +11,7 @@
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/flib.sh"
 here=$(cd "$(dirname "$0")/../integration" && pwd)
-CC=${CC:-cc}
-command -v "$CC" >/dev/null || { echo "no C compiler to build the clock shim"; exit 77; }
-"$CC" -std=c11 -Wall -Wextra -Werror -O2 -shared -fPIC -o "$T/clockstep.so" \
-    "$FAULTS/clockstep.c" -ldl 2>"$T/cc.err" || { cat "$T/cc.err"; fail "building clockstep.so"; }
+clockstep_build
 
 # 400 streams, sent 500 bytes every 20 ms: about 10 s of events.
 python3 "$here/gen_events.py" 400 "$T/trickle"
@@ -30,26 +27,10 @@ ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
 mon=$!
 BGPIDS="$BGPIDS $mon"
 
-# count SQL: a number from the live database (0 before it exists).
-count() {
-	n=$(sq "$T/db" "$1" 2>/dev/null)
-	echo "${n:-0}"
-}
-# until_count SQL MIN SECONDS: polls until the count reaches MIN.
-until_count() {
-	i=0
-	while [ $i -lt $(($3 * 20)) ]; do
-		n=$(count "$1")
-		[ "$n" -ge "$2" ] && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
 S=1000000
-until_count "SELECT count(*) FROM stream" 20 15 ||
+db_until "SELECT count(*) FROM stream" 20 15 ||
     { tail -5 "$T/err"; fail "no streams committed before the step"; }
-before=$(count "SELECT count(*) FROM stream")
+before=$(db_count "SELECT count(*) FROM stream")
 ok "$before streams committed on the true clock"
 
 # An hour back.  Streams opened after the step carry times an hour early:
@@ -58,8 +39,8 @@ real=$(date +%s)
 echo -3600 >"$T/step"
 back_q="SELECT count(*) FROM stream WHERE opened < ($real - 1800) * $S"
 t=$(now_ms)
-until_count "$back_q" 10 5 ||
-    fail "clock stepped back: $(count "$back_q") streams stamped after the step committed within 5 s (want 10; all: $(count 'SELECT count(*) FROM stream'))"
+db_until "$back_q" 10 5 ||
+    fail "clock stepped back: $(db_count "$back_q") streams stamped after the step committed within 5 s (want 10; all: $(db_count 'SELECT count(*) FROM stream'))"
 ok "clock an hour back: 10 streams of after the step committed within $(($(now_ms) - t)) ms"
 
 # An hour ahead of the true clock.
@@ -67,13 +48,13 @@ real=$(date +%s)
 echo 3600 >"$T/step"
 ahead_q="SELECT count(*) FROM stream WHERE opened > ($real + 1800) * $S"
 t=$(now_ms)
-until_count "$ahead_q" 10 5 ||
-    fail "clock stepped forward: $(count "$ahead_q") streams of after the step committed within 5 s (want 10)"
+db_until "$ahead_q" 10 5 ||
+    fail "clock stepped forward: $(db_count "$ahead_q") streams of after the step committed within 5 s (want 10)"
 ok "clock an hour ahead: 10 streams of after the step committed within $(($(now_ms) - t)) ms"
 
 # SIGKILL: what was committed stays.
-committed=$(count "SELECT count(*) FROM stream")
-closed=$(count "SELECT count(*) FROM stream WHERE status = 'CLOSED'")
+committed=$(db_count "SELECT count(*) FROM stream")
+closed=$(db_count "SELECT count(*) FROM stream WHERE status = 'CLOSED'")
 kill -KILL "$mon"
 wait "$mon" 2>/dev/null
 t1=$(date +%s)

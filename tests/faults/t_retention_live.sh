@@ -15,25 +15,9 @@
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/flib.sh"
 here=$(cd "$(dirname "$0")/../integration" && pwd)
-CC=${CC:-cc}
-command -v "$CC" >/dev/null || { echo "no C compiler to build the clock shim"; exit 77; }
-"$CC" -std=c11 -Wall -Wextra -Werror -O2 -shared -fPIC -o "$T/clockstep.so" \
-    "$FAULTS/clockstep.c" -ldl 2>"$T/cc.err" || { cat "$T/cc.err"; fail "building clockstep.so"; }
+clockstep_build
 
 S=1000000
-count() {
-	n=$(sq "$T/db" "$1" 2>/dev/null)
-	echo "${n:-0}"
-}
-until_count() {
-	i=0
-	while [ $i -lt $(($3 * 20)) ]; do
-		[ "$(count "$1")" -ge "$2" ] && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
 
 python3 "$here/gen_events.py" 1000 "$T/trickle"
 FAKECTOR_CHUNK=500 FAKECTOR_PAUSE_MS=20 python3 "$here/fakector.py" "$T/port" \
@@ -53,39 +37,39 @@ BGPIDS="$BGPIDS $mon"
 # clock came back and closed after is recent by its own age, and stays).
 old="SELECT count(*) FROM stream WHERE opened < ($(date +%s) - 30 * 86400) * $S"
 old_closed="$old AND closed < ($(date +%s) - 30 * 86400) * $S"
-until_count "$old_closed" 20 15 || { tail -5 "$T/err"; fail "no old streams committed"; }
+db_until "$old_closed" 20 15 || { tail -5 "$T/err"; fail "no old streams committed"; }
 echo 0 >"$T/step"
 real=$(date +%s)
 recent="SELECT count(*) FROM stream WHERE opened >= ($real - 60) * $S"
-until_count "$recent" 10 5 || fail "no recent streams committed after the clock came back"
-circs=$(count "SELECT count(*) FROM circuit WHERE closed IS NULL")
+db_until "$recent" 10 5 || fail "no recent streams committed after the clock came back"
+circs=$(db_count "SELECT count(*) FROM circuit WHERE closed IS NULL")
 [ "$circs" -gt 0 ] || fail "no open circuits (the feed's are never closed)"
-ok "$(count "$old") streams stored 40 days old, $(count "$recent") recent ones, in one live session"
+ok "$(db_count "$old") streams stored 40 days old, $(db_count "$recent") recent ones, in one live session"
 
 # 1. prune beside the running monitor.
 "$ISOAUDIT" prune --db "$T/db" --older-than 30d >"$T/prune.out" 2>"$T/prune.err" ||
     { cat "$T/prune.err"; fail "prune beside the monitor: exit $?"; }
 cat "$T/prune.out"
-[ "$(count "$old_closed")" -eq 0 ] || fail "prune left $(count "$old_closed") old closed streams of the live session"
+[ "$(db_count "$old_closed")" -eq 0 ] || fail "prune left $(db_count "$old_closed") old closed streams of the live session"
 grep -q "pruned [1-9][0-9]* streams, .* and 0 Tor sessions" "$T/prune.out" || fail "prune's line: $(cat "$T/prune.out")"
-[ "$(count "SELECT count(*) FROM tor_session WHERE ended IS NULL")" -eq 1 ] || fail "the live session went"
-[ "$(count "SELECT count(*) FROM circuit WHERE closed IS NULL")" -eq "$circs" ] || fail "open circuits of the live session went"
-[ "$(count "SELECT count(*) FROM stream WHERE closed IS NULL AND opened < ($real - 30 * 86400) * $S")" -le 1 ] || fail "old open streams?"
-n=$(count "SELECT count(*) FROM stream")
-until_count "SELECT count(*) FROM stream" $((n + 10)) 5 || fail "the monitor stopped writing after the prune"
+[ "$(db_count "SELECT count(*) FROM tor_session WHERE ended IS NULL")" -eq 1 ] || fail "the live session went"
+[ "$(db_count "SELECT count(*) FROM circuit WHERE closed IS NULL")" -eq "$circs" ] || fail "open circuits of the live session went"
+[ "$(db_count "SELECT count(*) FROM stream WHERE closed IS NULL AND opened < ($real - 30 * 86400) * $S")" -le 1 ] || fail "old open streams?"
+n=$(db_count "SELECT count(*) FROM stream")
+db_until "SELECT count(*) FROM stream" $((n + 10)) 5 || fail "the monitor stopped writing after the prune"
 ok "prune --older-than 30d beside the monitor: the old streams of its live session gone, the session, its open circuits and recent streams kept, writing goes on"
 
 # 2. The monitor's own Retention (SIGHUP: at its next tick).
 echo -3456000 >"$T/step"
-until_count "$old_closed" 10 5 || fail "no new old streams"
+db_until "$old_closed" 10 5 || fail "no new old streams"
 echo 0 >"$T/step"
 sleep 0.5
 kill -HUP "$mon"
 wait_for "$T/err" 'retention: deleted [1-9][0-9]* streams' 10 || fail "Retention did not prune"
-[ "$(count "$old_closed")" -eq 0 ] || fail "Retention left $(count "$old_closed") old closed streams"
+[ "$(db_count "$old_closed")" -eq 0 ] || fail "Retention left $(db_count "$old_closed") old closed streams"
 grep 'retention:' "$T/err"
-n=$(count "SELECT count(*) FROM stream")
-until_count "SELECT count(*) FROM stream" $((n + 10)) 5 || fail "the monitor stopped writing after Retention"
+n=$(db_count "SELECT count(*) FROM stream")
+db_until "SELECT count(*) FROM stream" $((n + 10)) 5 || fail "the monitor stopped writing after Retention"
 ok "the monitor's Retention pruned its own live session's old rows and went on"
 
 kill -TERM "$mon"
