@@ -18,6 +18,7 @@
 #include "monitor.h"
 #include "pipeline.h"
 #include "store.h"
+#include "timeutil.h"
 #include "ui.h"
 
 #define HEADER_LINES	3
@@ -181,11 +182,11 @@ header_db(struct ui *ui, int x, struct buf *b)
 
 /* Line 2: the control connection, then the database. */
 static void
-header_link(struct ui *ui, int64_t now, struct buf *b)
+header_link(struct ui *ui, struct buf *b)
 {
 	const struct view *v = &ui->view;
 	int x, ctl_retry;
-	int64_t retry;
+	int64_t retry, mono;
 
 	buf_printf(b, "control %s: ", v->address ? v->address :
 	    (ui->opts->control ? ui->opts->control : "(auto)"));
@@ -194,8 +195,10 @@ header_link(struct ui *ui, int64_t now, struct buf *b)
 		    v->method ? v->method : "?", v->serial);
 		x = put(1, 0, COLS, buf_cstr(b), color(PAIR_GREEN), 0);
 	} else {
+		/* A countdown: on the monotonic clock, as retry_at is. */
+		mono = time_mono_us();
 		retry = ctl_retry_at(monitor_ctl(ui->mon));
-		ctl_retry = retry > now ? (int)((retry - now + 999999) /
+		ctl_retry = retry > mono ? (int)((retry - mono + 999999) /
 		    1000000) : 0;
 		if (retry > 0)
 			buf_printf(b, "reconnecting in %d s", ctl_retry);
@@ -238,7 +241,7 @@ draw_header(struct ui *ui, int64_t now)
 	buf_init(&b);
 	header_tor(ui, now, &b);
 	buf_reset(&b);
-	header_link(ui, now, &b);
+	header_link(ui, &b);
 	buf_reset(&b);
 	header_counts(ui, &b);
 	buf_free(&b);
@@ -425,7 +428,7 @@ footer_keys(int panel, struct buf *b)
 }
 
 static void
-draw_footer(struct ui *ui, int64_t now)
+draw_footer(struct ui *ui)
 {
 	struct buf keys;
 	char line[256];
@@ -447,7 +450,7 @@ draw_footer(struct ui *ui, int64_t now)
 	default:
 		break;
 	}
-	if (ui->message[0] != '\0' && now < ui->message_until) {
+	if (ui->message[0] != '\0' && time_mono_us() < ui->message_until) {
 		put(y, 0, COLS, ui->message, A_BOLD, 1);
 		return;
 	}
@@ -480,7 +483,7 @@ draw_screen(struct ui *ui, int64_t now)
 	draw_header(ui, now);
 	draw_tabs(ui);
 	draw_list(ui);
-	draw_footer(ui, now);
+	draw_footer(ui);
 	if (ui->mode == UI_HELP)
 		draw_help();
 	if (ui->mode != UI_FILTER)

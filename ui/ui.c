@@ -95,8 +95,9 @@ ui_start_curses(struct ui *ui)
 
 /* --- repaint scheduling ------------------------------------------------------ */
 
+/* now: the wall clock (what is shown); mono: time_mono_us (pacing). */
 static void
-ui_paint(struct ui *ui, int64_t now)
+ui_paint(struct ui *ui, int64_t now, int64_t mono)
 {
 	struct panel_view *pv = &ui->pv[ui->panel];
 	struct panel_state ps;
@@ -148,13 +149,13 @@ ui_paint(struct ui *ui, int64_t now)
 		pv->top = pv->rows.n > (size_t)h ? pv->rows.n - (size_t)h : 0;
 	draw_screen(ui, now);
 	ui->repaints++;
-	if (now / 1000000 != ui->second) {
-		ui->second = now / 1000000;
+	if (mono / 1000000 != ui->second) {
+		ui->second = mono / 1000000;
 		ui->this_second = 0;
 	}
 	if (++ui->this_second > ui->max_per_second)
 		ui->max_per_second = ui->this_second;
-	ui->last_paint = now;
+	ui->last_paint = mono;
 	ui->dirty = 0;
 }
 
@@ -162,7 +163,7 @@ static void
 ui_frame_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ui *ui = arg;
-	int64_t now = time_now_us();
+	int64_t now = time_mono_us();
 
 	(void)fd;
 	(void)what;
@@ -183,7 +184,7 @@ ui_frame_cb(evutil_socket_t fd, short what, void *arg)
 		ui->frame_pending = 1;
 		return;
 	}
-	ui_paint(ui, now);
+	ui_paint(ui, time_now_us(), now);
 }
 
 void
@@ -197,7 +198,7 @@ ui_dirty(struct ui *ui, int rebuild)
 	ui->dirty = 1;
 	if (ui->frame_pending || !ui->active)
 		return;
-	now = time_now_us();
+	now = time_mono_us();
 	wait = ui->last_paint + UI_FRAME_US - now;
 	if (wait < 0 || wait > UI_FRAME_US)
 		wait = 0;
@@ -239,7 +240,7 @@ void
 ui_message(struct ui *ui, const char *msg)
 {
 	snprintf(ui->message, sizeof ui->message, "%s", msg);
-	ui->message_until = time_now_us() + 5 * 1000000LL;
+	ui->message_until = time_mono_us() + 5 * 1000000LL;
 	ui_dirty(ui, 0);
 }
 
@@ -453,12 +454,12 @@ ui_main(struct opts *o)
 	event_add(ui.ev_clock, &second);
 	ui_global = &ui;
 	log_set_fatal_hook(ui_end_curses);
-	ui.started = time_now_us();
+	ui.started = time_mono_us();
 
 	status = monitor_run(ui.mon);
 
 	ui_end_curses();
-	ended = time_now_us();
+	ended = time_mono_us();
 	pipeline_stats(monitor_pipeline(ui.mon), &st);
 	if (ui.fatal != NULL)
 		fprintf(stderr, "isoaudit: %s\n", ui.fatal);

@@ -124,7 +124,7 @@ struct ui {
 	struct idmap	 folded;
 	uint64_t	 open_finding;
 	char		 message[160];	/* footer, until message_until */
-	int64_t		 message_until;
+	int64_t		 message_until;	/* time_mono_us */
 
 	struct event	*ev_stdin;
 	struct event	*ev_winch;
@@ -135,7 +135,7 @@ struct ui {
 	int		 dirty;
 	int		 rebuild;	/* rows must be built again */
 	uint64_t	 built_gen;
-	int64_t		 last_paint;
+	int64_t		 last_paint;	/* time_mono_us */
 
 	/* Counters (printed with -v at the end). */
 	uint64_t	 repaints;

@@ -1,9 +1,10 @@
 /*
- * prune.c: `isoaudit prune --older-than AGE`: deletes the Tor sessions
- * whose last activity is older than AGE, with everything under them, and
- * gives the space back.  `--new-key` begins a new hash key (as a writer:
- * not beside a running monitor).
+ * prune.c: `isoaudit prune --older-than AGE`: deletes the rows older than
+ * AGE, each by its own times (store_prune.c), and gives the space back.
+ * `--new-key` begins a new hash key (as a writer: not beside a running
+ * monitor).
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +23,12 @@ static int
 cmd_prune_exec(const struct cmd_entry *self, struct opts *o)
 {
 	struct store *s;
+	struct store_prune_stats ps;
 	enum store_err err;
 	char *cause = NULL, *path;
-	int64_t age = 0;
-	long n;
+	int64_t age = 0, cutoff, t, longest = 0;
+	long steps = 0;
+	int rc;
 
 	if ((o->older_than == NULL && !o->new_key) || o->argc > 0)
 		return cmd_usage_error(self, "needs --older-than AGE (e.g. 30d, "
@@ -57,16 +60,32 @@ cmd_prune_exec(const struct cmd_entry *self, struct opts *o)
 		store_close(s);
 		return EXIT_OK;
 	}
-	n = store_prune(s, time_now_us() - age, &cause);
-	if (n < 0) {
+	/* In steps, each a short transaction: a monitor writing beside it
+	 * waits at most one step for its commit (-v says how long). */
+	cutoff = time_now_us() - age;
+	memset(&ps, 0, sizeof ps);
+	do {
+		t = time_mono_us();
+		rc = store_prune_step(s, cutoff, &ps, &cause);
+		t = time_mono_us() - t;
+		longest = t > longest ? t : longest;
+		steps++;
+	} while (rc == 1);
+	log_debug("prune: %ld steps, the longest %" PRId64 " ms", steps,
+	    longest / 1000);
+	if (rc == -1) {
 		log_error("%s", cause);
 		free(cause);
 		store_close(s);
 		return EXIT_RUNTIME;
 	}
 	if (o->verbose >= 0)
-		printf("pruned %ld Tor session%s older than %s from %s\n", n,
-		    n == 1 ? "" : "s", o->older_than, store_path(s));
+		printf("pruned %ld stream%s, %ld circuit%s, %ld finding "
+		    "occurrence%s and %ld Tor session%s older than %s from %s\n",
+		    ps.streams, ps.streams == 1 ? "" : "s", ps.circuits,
+		    ps.circuits == 1 ? "" : "s", ps.occurrences,
+		    ps.occurrences == 1 ? "" : "s", ps.sessions,
+		    ps.sessions == 1 ? "" : "s", o->older_than, store_path(s));
 	store_close(s);
 	return EXIT_OK;
 }
@@ -76,10 +95,12 @@ const struct cmd_entry cmd_prune_entry = {
 	"delete history older than AGE (30d, 12h)",
 "usage: isoaudit prune --older-than AGE | --new-key\n"
 "\n"
-"Deletes the Tor sessions whose last activity is older than AGE (a number\n"
-"and s, m, h, d or w: 30d, 12h), with everything under them, and gives the\n"
-"space back.  --new-key begins a new hash key (its file, DB.key or\n"
-"HashKeyFile, replaced): the hashes stored so far match no new one.\n"
+"Deletes what is older than AGE (a number and s, m, h, d or w: 30d, 12h),\n"
+"each row by its own time (a stream, a circuit, a finding's occurrence),\n"
+"also inside a Tor session that is still running, then the findings, Tor\n"
+"sessions and applications left with nothing, and gives the space back.\n"
+"--new-key begins a new hash key (its file, DB.key or HashKeyFile,\n"
+"replaced): the hashes stored so far match no new one.\n"
 "\n"
 "options:\n"
 "  --older-than AGE       what to delete\n"
@@ -87,7 +108,7 @@ const struct cmd_entry cmd_prune_entry = {
 "  --db PATH              database (default: $XDG_STATE_HOME/isoaudit/isoaudit.db)\n"
 "  -c, --config FILE      config file (its Database)\n"
 "  -v, --verbose          more detail\n"
-"  -q, --quiet            errors only (not how many sessions went)\n",
+"  -q, --quiet            errors only (not how many rows went)\n",
 	prune_options,
 	cmd_prune_exec,
 	1

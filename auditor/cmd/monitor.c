@@ -41,28 +41,51 @@ struct monitor {
 	struct event		*timer;
 	unsigned		 serial;	/* attached session, or 0 */
 	int64_t			 retention;	/* us, 0 = keep */
-	int64_t			 last_prune;
+	int64_t			 last_prune;	/* time_mono_us */
+	int64_t			 prune_cutoff;	/* a prune under way, or 0 */
+	struct store_prune_stats prune_stats;
 	int			 status;
+	int			 held;		/* shutdown: signals held */
+	sigset_t		 held_mask;	/* the mask before */
 };
 #define MONITOR_PRUNE_EVERY	(3600LL * 1000000)
 
-/* Applies Retention: at start, then hourly. */
+/*
+ * Applies Retention: at start, then hourly (mono: the interval; now: the
+ * wall clock, what stored times are compared with).  A prune goes one
+ * step (STORE_PRUNE_BATCH rows of each kind, one transaction) per tick,
+ * so that events are not held up on a large database.
+ */
 static void
-mon_retention(struct monitor *m, int64_t now)
+mon_retention(struct monitor *m, int64_t now, int64_t mono)
 {
+	struct store_prune_stats *ps = &m->prune_stats;
 	char *cause = NULL;
-	long n;
+	int rc;
 
-	if (m->retention <= 0 || now - m->last_prune < MONITOR_PRUNE_EVERY)
+	if (m->prune_cutoff == 0) {
+		if (m->retention <= 0 ||
+		    mono - m->last_prune < MONITOR_PRUNE_EVERY)
+			return;
+		m->last_prune = mono;
+		m->prune_cutoff = now - m->retention;
+		memset(ps, 0, sizeof *ps);
+	}
+	if ((rc = store_prune_step(m->store, m->prune_cutoff, ps,
+	    &cause)) == 1)
 		return;
-	m->last_prune = now;
-	n = store_prune(m->store, now - m->retention, &cause);
-	if (n < 0) {
+	m->prune_cutoff = 0;
+	if (rc == -1) {
 		log_warnx("retention: %s", cause);
 		free(cause);
-	} else if (n > 0)
-		log_info("retention: deleted %ld old Tor session%s", n,
-		    n == 1 ? "" : "s");
+	} else if (ps->streams + ps->circuits + ps->occurrences +
+	    ps->sessions > 0)
+		log_info("retention: deleted %ld stream%s, %ld circuit%s, %ld "
+		    "finding occurrence%s and %ld Tor session%s", ps->streams,
+		    ps->streams == 1 ? "" : "s", ps->circuits,
+		    ps->circuits == 1 ? "" : "s", ps->occurrences,
+		    ps->occurrences == 1 ? "" : "s", ps->sessions,
+		    ps->sessions == 1 ? "" : "s");
 }
 
 static void
@@ -77,13 +100,16 @@ static void
 mon_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct monitor *m = arg;
-
-	int64_t now = time_now_us();
+	int64_t mono = time_mono_us();
 
 	(void)fd;
 	(void)what;
-	store_tick(m->store, now);
-	mon_retention(m, now);
+	/*
+	 * Intervals on the monotonic clock: a wall clock stepped back (NTP,
+	 * sdwdate) stopped every commit until it had caught up again.
+	 */
+	store_tick(m->store, mono);
+	mon_retention(m, time_now_us(), mono);
 }
 
 static void
@@ -178,8 +204,9 @@ mon_stop_cb(evutil_socket_t sig, short what, void *arg)
 
 /*
  * SIGHUP: the config file again.  App/Host lines, rules, Alert and
- * Retention apply from the next event on; circuits, streams, findings and
- * the session go on.  A broken file changes nothing.
+ * Retention apply from the next event on (Retention prunes at the next
+ * tick); circuits, streams, findings and the session go on.  A broken
+ * file changes nothing.
  */
 static void
 mon_hup_cb(evutil_socket_t sig, short what, void *arg)
@@ -202,6 +229,8 @@ mon_hup_cb(evutil_socket_t sig, short what, void *arg)
 	}
 	later = config_reload(&m->opts->cfg, &fresh);
 	m->retention = m->opts->cfg.retention;
+	/* Retention applies at once (a prune under way goes on). */
+	m->last_prune = time_mono_us() - MONITOR_PRUNE_EVERY;
 	log_info("SIGHUP: configuration reloaded from %s (%zu App lines)",
 	    path ? path : "the built-in defaults", m->opts->cfg.napps);
 	if (later != NULL)
@@ -305,7 +334,7 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	pc->alert_arg = o;
 	pc->observer = setup->observer;
 	m->retention = o->cfg.retention;
-	m->last_prune = -MONITOR_PRUNE_EVERY;
+	m->last_prune = time_mono_us() - MONITOR_PRUNE_EVERY;
 	m->pipe = pipeline_new(pc);
 	record_set_privacy(m->record, &pc->privacy);
 
@@ -377,6 +406,58 @@ monitor_pipeline(struct monitor *m)
 	return m->pipe;
 }
 
+/*
+ * Shutdown: once the loop has ended, SIGINT, SIGTERM and SIGHUP wait
+ * (blocked) until the session's end and the last rows are committed and
+ * the files closed.  libevent gives a signal back its default action when
+ * its event is freed, so a second SIGTERM (systemd's, an impatient
+ * operator's) or a SIGHUP (a reload racing the stop) killed isoaudit
+ * before its final commit.  SIGKILL and SIGQUIT still end a process that
+ * is stuck; the final commit itself waits at most STORE_BUSY_MS for a lock.
+ */
+static void
+mon_signals_hold(struct monitor *m)
+{
+	sigset_t set;
+
+	if (m->held)
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, &m->held_mask) == 0)
+		m->held = 1;
+}
+
+/*
+ * After the final commit: the signals held are dropped and ignored from
+ * now on (monitor_close is the last thing a run does; one more SIGTERM
+ * while it exits must not turn exit 0 into death by a signal).
+ */
+static void
+mon_signals_release(struct monitor *m)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	sigset_t pending;
+	size_t i;
+	int n = 0;
+
+	if (!m->held)
+		return;
+	m->held = 0;
+	if (sigpending(&pending) == 0)
+		for (i = 0; i < 3; i++)
+			n += sigismember(&pending, sigs[i]) == 1;
+	if (n > 0)
+		log_debug("signals during shutdown waited for the final "
+		    "commit; dropped");
+	/* Setting SIG_IGN discards a pending signal (POSIX). */
+	for (i = 0; i < 3; i++)
+		signal(sigs[i], SIG_IGN);
+	sigprocmask(SIG_SETMASK, &m->held_mask, NULL);
+}
+
 int
 monitor_run(struct monitor *m)
 {
@@ -393,6 +474,7 @@ monitor_run(struct monitor *m)
 		/* (A connect that fails at once has reported already.) */
 		event_base_dispatch(m->base);
 	}
+	mon_signals_hold(m);
 	return m->status;
 }
 
@@ -408,6 +490,7 @@ monitor_close(struct monitor *m)
 {
 	if (m == NULL)
 		return;
+	mon_signals_hold(m);
 	if (m->serial != 0)
 		mon_session_end(m->serial, "isoaudit stopped", time_now_us(),
 		    m);
@@ -423,6 +506,7 @@ monitor_close(struct monitor *m)
 	pipeline_free(m->pipe);
 	store_close(m->store);
 	record_close(m->record);
+	mon_signals_release(m);
 	sodium_memzero(m->pc.privacy.key, sizeof m->pc.privacy.key);
 	free(m);
 }

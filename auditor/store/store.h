@@ -172,9 +172,11 @@ void	store_touch(struct store *, int64_t, int64_t);
 /* Writes what is queued now.  Returns 0, or -1 (rows kept, reported). */
 int	store_flush(struct store *);
 /*
- * Called by the event loop every STORE_FLUSH_MS (now in us): flushes what
- * is due, retries a failing database with backoff, and notices a database
- * file that was removed or replaced (then recreates it).
+ * Called by the event loop every STORE_FLUSH_MS (now in us, on the
+ * monotonic clock: time_mono_us): flushes what is due, retries a failing
+ * database with backoff, and notices a database file that was removed or
+ * replaced (then recreates it).  A now that goes back restarts the
+ * intervals from it.
  */
 void	store_tick(struct store *, int64_t);
 
@@ -192,12 +194,36 @@ void	store_stats(const struct store *, struct store_stats *);
 
 /* --- maintenance ------------------------------------------------------- */
 
+/* What a prune deleted (store_prune.c says which rows go and which stay). */
+struct store_prune_stats {
+	long	streams;	/* with their attachments */
+	long	circuits;
+	long	occurrences;
+	long	causes;		/* left without an occurrence */
+	long	sessions;	/* left empty */
+	long	apps;		/* left without a stream */
+	long	relays;
+	long	services;	/* local onion services */
+};
+
+/* Rows of each kind one prune step deletes at most (one transaction). */
+#define STORE_PRUNE_BATCH	2000
+/* Free pages one prune step gives back at most (4 MB of 4 KiB pages). */
+#define STORE_PRUNE_VACUUM_PAGES 1000
+
 /*
- * Deletes sessions whose last activity is before the cutoff (us) and all
- * under them, then reclaims the space.  Returns the number of sessions
- * deleted, or -1 with *cause.
+ * One step of a prune: deletes rows older than the cutoff (us, the wall
+ * clock's, as stored times are) by each row's own times, at most
+ * STORE_PRUNE_BATCH of each kind in one write transaction, and adds what
+ * went to *st; once they are gone, the next steps give the space back
+ * (STORE_PRUNE_VACUUM_PAGES each).  Returns 1 when more is left (call
+ * again), 0 when done, -1 with *cause.
  */
-long	store_prune(struct store *, int64_t, char **);
+int	store_prune_step(struct store *, int64_t, struct store_prune_stats *,
+	    char **);
+/* A whole prune, in steps: *st zeroed first.  0, or -1 with *cause. */
+int	store_prune(struct store *, int64_t, struct store_prune_stats *,
+	    char **);
 
 /* --- reading (report, check) ------------------------------------------- */
 

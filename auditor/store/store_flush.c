@@ -556,6 +556,18 @@ store_tick(struct store *s, int64_t now)
 
 	if (s->mode != STORE_WRITE)
 		return;
+	/*
+	 * now is monotonic (the loop passes time_mono_us).  Should it ever go
+	 * back, the intervals start again from it rather than wait for it to
+	 * catch up: a wall clock stepped back an hour stopped every commit
+	 * for that hour.
+	 */
+	if (now < s->last_check)
+		s->last_check = now;
+	if (now < s->last_flush)
+		s->last_flush = now;
+	if (s->retry_at - now > (int64_t)s->backoff_ms * 1000 + 1000000)
+		s->retry_at = now;
 	if (now - s->last_check >= 1000000) {
 		s->last_check = now;
 		if (stat(s->path, &sb) == -1)

@@ -162,6 +162,8 @@ struct store {
 	struct live_session *live;
 	size_t		 nlive;
 
+	int		 prune_vacuum;	/* a prune's rows are gone: the
+					   space is given back next */
 	int64_t		 last_flush;
 	int64_t		 retry_at;
 	int		 backoff_ms;

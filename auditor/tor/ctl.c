@@ -249,7 +249,7 @@ ctl_schedule_retry(struct ctl *c)
 	if (c->retry_ev == NULL)
 		c->retry_ev = evtimer_new(c->base, ctl_retry_cb, c);
 	evtimer_add(c->retry_ev, &tv);
-	c->retry_at = time_now_us() + (int64_t)c->backoff * 1000000;
+	c->retry_at = time_mono_us() + (int64_t)c->backoff * 1000000;
 	c->backoff = c->backoff * 2 > CTL_BACKOFF_MAX ? CTL_BACKOFF_MAX :
 	    c->backoff * 2;
 }

@@ -88,7 +88,7 @@ int	ctl_start(struct ctl *, char **);
 void	ctl_free(struct ctl *);
 /* Sends a command once attached; the reply goes to the reply callback. */
 int	ctl_command(struct ctl *, const char *);
-/* When (us, time_now_us clock) the next reconnect is due, 0 if none. */
+/* When (us, time_mono_us clock) the next reconnect is due, 0 if none. */
 int64_t	ctl_retry_at(const struct ctl *);
 
 /* Parses a method name ("safecookie", ...); returns 0 or -1. */

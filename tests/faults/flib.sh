@@ -77,3 +77,29 @@ for f in sys.argv[1:]:
 sys.exit(1 if bad else 0)
 PY
 }
+
+# clockstep_build: builds tests/faults/clockstep.c (the LD_PRELOAD shim that
+# steps the wall clock) into $T/clockstep.so; exits 77 without a compiler.
+clockstep_build() {
+	command -v "${CC:-cc}" >/dev/null || { echo "no C compiler to build the clock shim"; exit 77; }
+	"${CC:-cc}" -std=c11 -Wall -Wextra -Werror -O2 -shared -fPIC \
+	    -o "$T/clockstep.so" "$FAULTS/clockstep.c" -ldl 2>"$T/cc.err" ||
+	    { cat "$T/cc.err"; fail "building clockstep.so"; }
+}
+
+# db_count SQL: a number from $T/db while a writer runs (0 before it exists).
+db_count() {
+	n=$(sq "$T/db" "$1" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+# db_until SQL MIN SECONDS: polls $T/db every 50 ms until the count reaches MIN.
+db_until() {
+	i=0
+	while [ $i -lt $(($3 * 20)) ]; do
+		[ "$(db_count "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}

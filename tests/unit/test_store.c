@@ -748,6 +748,57 @@ test_tick_flushes(void **state)
 	assert_q_int(e->db, "SELECT last_event FROM tor_session", T0 + 9);
 }
 
+/*
+ * The tick's clock goes back an hour (it is monotonic in the monitor; a
+ * wall clock stepped back stopped every commit until it caught up): the
+ * intervals start again from the new time, for the flush and for a
+ * failing database's retry alike.
+ */
+static void
+test_tick_clock_back(void **state)
+{
+	struct env *e = *state;
+	struct store_stats st;
+	struct store_stream r;
+	struct store *s;
+	int64_t sid, now = T0 + DAY, back = T0 + DAY - 3600 * SEC;
+	uint64_t failures;
+	char *err = NULL;
+
+	s = e->s = open_w(e->db);
+	sid = store_session_begin(s, "c", NULL, NULL, T0);
+	store_tick(s, now);
+	stream_init(&r, sid, 1, "NEW");
+	store_stream(s, &r);
+	store_tick(s, back);
+	store_tick(s, back + STORE_FLUSH_MS * 1000LL);
+	store_stats(s, &st);
+	assert_int_equal(store_pending(s), 0);
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 1);
+
+	/* A failing database: retried after its backoff, not an hour. */
+	e->blocker = db_open(e->db);
+	sqlite3_busy_timeout(e->blocker, 0);
+	assert_int_equal(sqlite3_exec(e->blocker, "BEGIN EXCLUSIVE", NULL,
+	    NULL, &err), SQLITE_OK);
+	stream_init(&r, sid, 2, "NEW");
+	store_stream(s, &r);
+	assert_int_equal(store_flush(s), -1);
+	store_tick(s, back + SEC);	/* retried: fails, backoff 1 s */
+	store_stats(s, &st);
+	failures = st.failures;
+	assert_int_equal(sqlite3_exec(e->blocker, "ROLLBACK", NULL, NULL,
+	    &err), SQLITE_OK);
+	sqlite3_close(e->blocker);
+	e->blocker = NULL;
+	store_tick(s, back - 3600 * SEC);	/* back once more */
+	store_tick(s, back - 3600 * SEC + 2 * SEC);
+	store_stats(s, &st);
+	assert_true(st.failures == failures);
+	assert_int_equal(st.failing, 0);
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 2);
+}
+
 /* --- upserts -------------------------------------------------------------- */
 
 static void
@@ -1577,10 +1628,10 @@ static void
 test_prune(void **state)
 {
 	struct env *e = *state;
+	struct store_prune_stats ps;
 	struct store *s;
 	char *cause = NULL;
 	int64_t s1, s2, s3, shared, newer, old_only;
-	long n;
 
 	s = e->s = open_w(e->db);
 	s1 = store_session_begin(s, "c", NULL, NULL, T0);
@@ -1608,10 +1659,14 @@ test_prune(void **state)
 	assert_q_int(e->db, "SELECT count(*) FROM stream", 6);
 	assert_q_int(e->db, "SELECT count(*) FROM app", 4);
 
-	n = store_prune(s, T0 + 30 * DAY, &cause);
-	if (n < 0)
+	if (store_prune(s, T0 + 30 * DAY, &ps, &cause) == -1)
 		fail_msg("store_prune: %s", cause);
-	assert_int_equal(n, 2);
+	assert_int_equal(ps.sessions, 2);
+	assert_int_equal(ps.streams, 4);
+	assert_int_equal(ps.circuits, 4);
+	assert_int_equal(ps.occurrences, 2);
+	assert_int_equal(ps.causes, 1);
+	assert_int_equal(ps.apps, 2);
 	assert_q_int(e->db, "SELECT count(*) FROM tor_session", 1);
 	assert_q_int(e->db, "SELECT id FROM tor_session", s3);
 	assert_q_int(e->db, "SELECT count(*) FROM circuit WHERE session <> 3",
@@ -1653,8 +1708,210 @@ test_prune(void **state)
 	flush_ok(s);
 
 	/* Nothing more to prune. */
-	assert_int_equal(store_prune(s, T0 + 30 * DAY, &cause), 0);
+	assert_int_equal(store_prune(s, T0 + 30 * DAY, &ps, &cause), 0);
+	assert_int_equal(ps.sessions + ps.streams + ps.circuits +
+	    ps.occurrences, 0);
+	assert_int_equal(ps.apps, 1);	/* "old only" again: no stream */
 	assert_q_int(e->db, "SELECT count(*) FROM tor_session", 2);
+	assert_q_text(e->db, "PRAGMA integrity_check", "ok");
+}
+
+/*
+ * Rows of mixed ages in one Tor session that is still running (ours), one
+ * that ended, one that crashed (never ended, quiet since) and another
+ * writer's live one: each row goes by its own age, what a kept row names
+ * stays, open streams and circuits of live sessions stay.
+ */
+static void
+test_prune_long_session(void **state)
+{
+	struct env *e = *state;
+	struct store_prune_stats ps;
+	struct store_stream r;
+	struct store_circ c;
+	struct store *s;
+	char *cause = NULL;
+	int64_t sid, s2, a_old, a_open, cut = T0 + 30 * DAY;
+
+	s = e->s = open_w(e->db);
+	sid = store_session_begin(s, "c", NULL, NULL, T0);
+	a_old = store_app(s, "old app", "localhost", "");
+	a_open = store_app(s, "open app", "localhost", "");
+	/* Circuits: 10 old; 11 old, a kept stream's; 12 old and open; 13
+	 * old, a kept occurrence's; 14 old, an old attachment's; 15 new. */
+	circ_init(&c, sid, 10, "CLOSED");
+	c.created = T0;
+	c.closed = T0 + 3600 * SEC;
+	store_circuit(s, &c);
+	c.circ_id = 11;
+	store_circuit(s, &c);
+	c.circ_id = 13;
+	store_circuit(s, &c);
+	c.circ_id = 14;
+	store_circuit(s, &c);
+	circ_init(&c, sid, 12, "BUILT");
+	c.created = T0;
+	c.exit_fp = "EXITKEPT";
+	store_circuit(s, &c);
+	circ_init(&c, sid, 15, "BUILT");
+	c.created = T0 + 40 * DAY;
+	store_circuit(s, &c);
+	/* Streams: 1 old (attached to 14 then 10); 2 old but open; 3 opened
+	 * before the cutoff, closed after; 4 new. */
+	stream_init(&r, sid, 1, "CLOSED");
+	r.app = a_old;
+	r.circ_id = 10;
+	r.opened = T0;
+	r.closed = T0 + 60 * SEC;
+	store_stream(s, &r);
+	store_attach(s, sid, 1, 14, T0);
+	store_attach(s, sid, 1, 10, T0 + SEC);
+	stream_init(&r, sid, 2, "SUCCEEDED");
+	r.app = a_open;
+	r.circ_id = 12;
+	r.opened = T0;
+	r.succeeded = T0 + SEC;
+	store_stream(s, &r);
+	store_attach(s, sid, 2, 12, T0 + SEC);
+	stream_init(&r, sid, 3, "CLOSED");
+	r.app = a_open;
+	r.circ_id = 11;
+	r.opened = T0 + 29 * DAY;
+	r.closed = T0 + 31 * DAY;
+	store_stream(s, &r);
+	stream_init(&r, sid, 4, "NEW");
+	r.app = a_open;
+	r.opened = T0 + 40 * DAY;
+	store_stream(s, &r);
+	store_relay(s, "RELAYOLD", NULL, T0);
+	store_relay(s, "EXITKEPT", NULL, T0);
+	store_relay(s, "RELAYNEW", NULL, T0 + 40 * DAY);
+	store_service(s, sid, "h:ours.onion", "current", T0);
+	store_touch(s, sid, T0 + 40 * DAY);
+	/* A session that ended long ago, its onion service too. */
+	s2 = store_session_begin(s, "c", NULL, NULL, T0);
+	circ_init(&c, s2, 10, "BUILT");
+	c.created = T0;
+	store_circuit(s, &c);
+	store_service(s, s2, "h:theirs.onion", "current", T0);
+	store_session_end(s, s2, "gone", T0 + DAY);
+	flush_ok(s);
+	/* A crashed session (never ended, quiet since), and another
+	 * writer's live one: each with an old stream still open. */
+	db_exec(e->db, "INSERT INTO tor_session(id, started, control, "
+	    "last_event) VALUES (100, 1795542000000000, 'c', "
+	    "1795545600000000), (101, 1795542000000000, 'c', "
+	    "1798566000000000); "
+	    "INSERT INTO stream(session, stream_id, status, opened) VALUES "
+	    "(100, 1, 'NEW', 1795542000000000), "
+	    "(101, 1, 'NEW', 1795542000000000)");
+	/* Causes: X only long ago; Y long ago and lately (on circuit 13). */
+	add_finding(e->db, sid, 10, "X", "critical", T0, T0 + 3600 * SEC);
+	add_finding(e->db, sid, 0, "Y", "warning", T0, T0);
+	add_finding(e->db, sid, 13, "Y", "warning", T0 + 35 * DAY,
+	    T0 + 35 * DAY);
+
+	if (store_prune(s, cut, &ps, &cause) == -1)
+		fail_msg("store_prune: %s", cause);
+	assert_q_text(e->db, "SELECT group_concat(session || '/' || "
+	    "stream_id, ' ') FROM (SELECT * FROM stream ORDER BY 1, 2)",
+	    "1/2 1/3 1/4 101/1");
+	assert_q_text(e->db, "SELECT group_concat(session || '/' || "
+	    "circ_id, ' ') FROM (SELECT * FROM circuit ORDER BY 1, 2)",
+	    "1/11 1/12 1/13 1/15");
+	assert_q_text(e->db, "SELECT group_concat(stream_id || '@' || "
+	    "circ_id, ' ') FROM attach", "2@12");
+	assert_q_text(e->db, "SELECT group_concat(c.rule || ':' || o.circ_id, "
+	    "' ') FROM occurrence o JOIN cause c ON c.id = o.cause", "Y:13");
+	assert_q_int(e->db, "SELECT first_seen FROM cause WHERE rule = 'Y'",
+	    T0);
+	assert_q_text(e->db, "SELECT group_concat(id, ' ') FROM (SELECT id "
+	    "FROM tor_session ORDER BY id)", "1 101");
+	assert_q_text(e->db, "SELECT group_concat(label, ',') FROM app",
+	    "open app");
+	assert_q_text(e->db, "SELECT group_concat(fingerprint, ',') FROM "
+	    "(SELECT fingerprint FROM relay ORDER BY 1)", "EXITKEPT,RELAYNEW");
+	assert_q_text(e->db, "SELECT group_concat(address, ',') FROM "
+	    "onion_service", "h:ours.onion");
+	assert_int_equal(ps.streams, 2);	/* 1/1, 100/1 */
+	assert_int_equal(ps.circuits, 3);	/* 1/10, 1/14, 2/10 */
+	assert_int_equal(ps.occurrences, 2);
+	assert_int_equal(ps.causes, 1);
+	assert_int_equal(ps.sessions, 2);	/* 2 and 100 */
+	assert_int_equal(ps.services, 1);
+	assert_q_text(e->db, "PRAGMA integrity_check", "ok");
+	assert_q_int(e->db, "SELECT count(*) FROM pragma_foreign_key_check",
+	    0);
+
+	/* Our session carries on: the open stream closes, a new one
+	 * comes, an app pruned comes back under a new id; nothing refused. */
+	stream_init(&r, sid, 2, "CLOSED");
+	r.closed = T0 + 41 * DAY;
+	store_stream(s, &r);
+	stream_init(&r, sid, 5, "NEW");
+	r.app = store_app(s, "old app", "localhost", "");
+	assert_true(r.app != a_old);
+	r.opened = T0 + 41 * DAY;
+	store_stream(s, &r);
+	flush_ok(s);
+	assert_q_int(e->db, "SELECT count(*) FROM stream WHERE session = 1 "
+	    "AND app IS NOT NULL", 4);
+	assert_q_int(e->db, "SELECT count(*) FROM pragma_foreign_key_check",
+	    0);
+}
+
+/*
+ * A long session's many old rows go in steps of STORE_PRUNE_BATCH, each
+ * its own transaction that leaves the database whole; what is new stays.
+ */
+static void
+test_prune_steps(void **state)
+{
+	struct env *e = *state;
+	struct store_prune_stats ps;
+	struct store_stream r;
+	struct store_circ c;
+	struct store *s;
+	char *cause = NULL;
+	int64_t sid, app;
+	int steps = 0, rc;
+	uint64_t i, n = 2 * STORE_PRUNE_BATCH + 500;
+
+	s = e->s = open_w(e->db);
+	sid = store_session_begin(s, "c", NULL, NULL, T0);
+	app = store_app(s, "App A", "localhost", "");
+	for (i = 1; i <= n + 10; i++) {
+		int64_t t = i <= n ? T0 + (int64_t)i : T0 + 40 * DAY;
+
+		circ_init(&c, sid, i, "CLOSED");
+		c.created = t;
+		c.closed = t + SEC;
+		store_circuit(s, &c);
+		stream_init(&r, sid, i, "CLOSED");
+		r.app = app;
+		r.circ_id = i;
+		r.opened = t;
+		r.closed = t + SEC;
+		store_stream(s, &r);
+		store_attach(s, sid, i, i, t);
+	}
+	flush_ok(s);
+	memset(&ps, 0, sizeof ps);
+	while ((rc = store_prune_step(s, T0 + 30 * DAY, &ps, &cause)) == 1) {
+		steps++;
+		assert_true(ps.streams <= (long)steps * STORE_PRUNE_BATCH);
+		assert_q_int(e->db, "SELECT count(*) FROM "
+		    "pragma_foreign_key_check", 0);
+	}
+	if (rc == -1)
+		fail_msg("store_prune_step: %s", cause);
+	assert_true(steps >= 2);
+	assert_int_equal(ps.streams, (long)n);
+	assert_int_equal(ps.circuits, (long)n);
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 10);
+	assert_q_int(e->db, "SELECT count(*) FROM circuit", 10);
+	assert_q_int(e->db, "SELECT count(*) FROM attach", 10);
+	assert_q_int(e->db, "SELECT count(*) FROM tor_session", 1);
 	assert_q_text(e->db, "PRAGMA integrity_check", "ok");
 }
 
@@ -1703,6 +1960,7 @@ test_prune_vacuum(void **state)
 	struct env *e = *state;
 	struct store_stream r;
 	struct stat before, after;
+	struct store_prune_stats ps;
 	struct store *s;
 	char *cause = NULL, target[200];
 	int64_t s1, s2;
@@ -1728,7 +1986,9 @@ test_prune_vacuum(void **state)
 	assert_true(before.st_size > 20000 * 200);
 
 	s = e->s = open_w(e->db);
-	assert_int_equal(store_prune(s, T0 + 30 * DAY, &cause), 1);
+	assert_int_equal(store_prune(s, T0 + 30 * DAY, &ps, &cause), 0);
+	assert_int_equal(ps.sessions, 1);
+	assert_int_equal(ps.streams, 20000);
 	assert_int_equal(stat(e->db, &after), 0);
 	if (after.st_size > before.st_size / 10)
 		fail_msg("%lld bytes before prune, %lld after",
@@ -2828,6 +3088,7 @@ main(void)
 		T(test_read_writes_nothing),
 		T(test_batching),
 		T(test_tick_flushes),
+		T(test_tick_clock_back),
 		T(test_upsert_stream),
 		T(test_upsert_circuit),
 		T(test_cause_upsert),
@@ -2843,6 +3104,8 @@ main(void)
 		T(test_replaced_database),
 		T(test_prune),
 		T(test_pruned_under_us),
+		T(test_prune_long_session),
+		T(test_prune_steps),
 		T(test_prune_vacuum),
 		T(test_read_sessions),
 		T(test_read_apps),
