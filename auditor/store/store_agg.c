@@ -99,8 +99,7 @@ agg_tables(struct store *s, const struct store_range *r, char **cause)
 	    "LEFT JOIN main.circuit c ON c.session = r.session AND "
 	    "c.circ_id = r.circ_id", cause) == -1 ||
 	    store_exec(s, "CREATE INDEX temp.rep_cu_unit ON rep_cu(session, "
-	    "unit, circ_id); CREATE INDEX temp.rep_ca_app ON rep_ca(app); "
-	    "INSERT OR IGNORE INTO temp.rep_ua SELECT "
+	    "unit, circ_id); INSERT OR IGNORE INTO temp.rep_ua SELECT "
 	    "u.session, u.unit, a.app FROM temp.rep_ca a JOIN temp.rep_cu u "
 	    "ON u.session = a.session AND u.circ_id = a.circ_id WHERE "
 	    "a.app != 0", cause) == -1)
@@ -150,112 +149,177 @@ agg_proc(struct agg_procs *a, const char *x)
 	a->n++;
 }
 
+/* What an application adds up to in the range. */
+struct agg_app {
+	int64_t		 id;
+	long		 streams;
+	long		 circuits;
+	long		 exits;
+	int64_t		 first;
+	int64_t		 last;
+	struct buf	 lis;		/* distinct listeners, sorted */
+	struct agg_procs procs;
+};
+
+static int
+agg_app_cmp(const void *a, const void *b)
+{
+	const struct agg_app *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static struct agg_app *
+agg_app_find(struct agg_app *apps, size_t n, int64_t id)
+{
+	struct agg_app want;
+
+	want.id = id;
+	return n == 0 ? NULL : bsearch(&want, apps, n, sizeof *apps,
+	    agg_app_cmp);
+}
+
+/*
+ * One walk over the range's streams (or over rep_ca) per question, each
+ * grouped by application (sqlite sorts on file past its cache), into one
+ * entry per application: an application costs memory, a stream does not.
+ */
+static int
+agg_apps(struct store *s, const struct store_range *r, struct agg_app *apps,
+    size_t n, char **cause)
+{
+	char where[160], sql[640];
+	struct agg_app *a;
+	sqlite3_stmt *st;
+	int rc, q;
+
+	store_range_where(where, sizeof where, r);
+	for (q = 0; q < 4; q++) {
+		switch (q) {
+		case 0:
+			snprintf(sql, sizeof sql, "SELECT x.app, count(*), "
+			    "min(x.opened), max(coalesce(x.closed, x.opened)) "
+			    "FROM stream x WHERE (%s) AND x.app IS NOT NULL "
+			    "GROUP BY x.app", where);
+			break;
+		case 1:
+			snprintf(sql, sizeof sql, "SELECT DISTINCT x.app, "
+			    "x.listener FROM stream x WHERE (%s) AND x.app IS "
+			    "NOT NULL AND x.listener IS NOT NULL ORDER BY x.app, "
+			    "x.listener", where);
+			break;
+		case 2:
+			snprintf(sql, sizeof sql, "SELECT DISTINCT x.app, "
+			    "x.pid, x.process FROM stream x WHERE (%s) AND "
+			    "x.app IS NOT NULL AND x.pid IS NOT NULL", where);
+			break;
+		default:
+			snprintf(sql, sizeof sql, "SELECT a.app, count(*), "
+			    "count(DISTINCT c.exit_fp) FROM temp.rep_ca a LEFT "
+			    "JOIN main.circuit c ON c.session = a.session AND "
+			    "c.circ_id = a.circ_id WHERE a.app != 0 GROUP BY "
+			    "a.app");
+			break;
+		}
+		if ((st = store_range_stmt(s, sql, r, cause)) == NULL)
+			return -1;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if ((a = agg_app_find(apps, n, COL_I64(st, 0))) == NULL)
+				continue;
+			if (q == 0) {
+				a->streams = (long)COL_I64(st, 1);
+				a->first = COL_I64(st, 2);
+				a->last = COL_I64(st, 3);
+			} else if (q == 1) {
+				if (a->lis.len > 0)
+					buf_addc(&a->lis, ' ');
+				buf_adds(&a->lis, COL_TEXT(st, 1));
+			} else if (q == 2) {
+				const char *pr = COL_TEXT(st, 2);
+				char x[256];
+
+				snprintf(x, sizeof x, "%s[%" PRId64 "]",
+				    pr != NULL ? pr : "?",
+				    (int64_t)COL_I64(st, 1));
+				agg_proc(&a->procs, x);
+			} else {
+				a->circuits = (long)COL_I64(st, 1);
+				a->exits = (long)COL_I64(st, 2);
+			}
+		}
+		if (store_range_done(s, st, rc, cause) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 store_each_app(struct store *s, const struct store_range *r,
     void (*fn)(const struct store_app_row *, void *), void *arg, char **cause)
 {
-	char where[160], sql[3][640];
 	struct store_app_row row;
-	struct agg_procs procs;
-	struct buf lis, pb;
-	sqlite3_stmt *st[4] = { NULL, NULL, NULL, NULL }, *ap = NULL;
-	int rc[4], arc, ret = -1, i;
-	size_t k;
+	struct agg_app *apps = NULL, *a;
+	struct buf pb;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0, cap = 0, i, k;
+	int rc, ret = -1;
 
 	if (agg_tables(s, r, cause) == -1)
 		return -1;
-	store_range_where(where, sizeof where, r);
-	buf_init(&lis);
 	buf_init(&pb);
-	memset(&procs, 0, sizeof procs);
-	/*
-	 * The applications in the order of the identities (they are few),
-	 * and for each its figures: a seek in stream_app and in rep_ca.
-	 */
-	if ((ap = store_range_stmt(s, "SELECT id, label, host, sub FROM app "
+	if ((st = store_range_stmt(s, "SELECT id FROM app ORDER BY id", r,
+	    cause)) == NULL)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			apps = xreallocarray(apps, cap, sizeof *apps);
+		}
+		memset(&apps[n], 0, sizeof apps[n]);
+		apps[n].id = COL_I64(st, 0);
+		buf_init(&apps[n++].lis);
+	}
+	if (store_range_done(s, st, rc, cause) == -1)
+		goto out;
+	if (agg_apps(s, r, apps, n, cause) == -1)
+		goto out;
+	/* In the order of the identities. */
+	if ((st = store_range_stmt(s, "SELECT id, label, host, sub FROM app "
 	    "ORDER BY label, host, sub", r, cause)) == NULL)
 		goto out;
-	snprintf(sql[0], sizeof sql[0], "SELECT count(*), min(x.opened), "
-	    "max(coalesce(x.closed, x.opened)) FROM stream x WHERE (%s) AND "
-	    "x.app = ?4", where);
-	snprintf(sql[1], sizeof sql[1], "SELECT DISTINCT x.listener FROM "
-	    "stream x WHERE (%s) AND x.app = ?4 AND x.listener IS NOT NULL "
-	    "ORDER BY x.listener", where);
-	snprintf(sql[2], sizeof sql[2], "SELECT DISTINCT x.pid, x.process "
-	    "FROM stream x WHERE (%s) AND x.app = ?4 AND x.pid IS NOT NULL",
-	    where);
-	for (i = 0; i < 3; i++)
-		if ((st[i] = store_range_stmt(s, sql[i], r, cause)) == NULL)
-			goto out;
-	if ((st[3] = store_range_stmt(s, "SELECT count(*), count(DISTINCT "
-	    "c.exit_fp) FROM temp.rep_ca a LEFT JOIN main.circuit c ON "
-	    "c.session = a.session AND c.circ_id = a.circ_id WHERE a.app = ?4",
-	    r, cause)) == NULL)
-		goto out;
-	while ((arc = sqlite3_step(ap)) == SQLITE_ROW) {
-		int64_t id = COL_I64(ap, 0);
-
-		for (i = 0; i < 4; i++) {
-			sqlite3_reset(st[i]);
-			sqlite3_bind_int64(st[i], 4, id);
-		}
-		if ((rc[0] = sqlite3_step(st[0])) != SQLITE_ROW)
-			goto fail;
-		if (COL_I64(st[0], 0) == 0)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((a = agg_app_find(apps, n, COL_I64(st, 0))) == NULL ||
+		    a->streams == 0)
 			continue;	/* no stream in range */
-		memset(&row, 0, sizeof row);
-		row.id = id;
-		row.label = COL_TEXT(ap, 1);
-		row.host = COL_TEXT(ap, 2);
-		row.sub = COL_TEXT(ap, 3);
-		row.streams = (long)COL_I64(st[0], 0);
-		row.first_seen = COL_I64(st[0], 1);
-		row.last_seen = COL_I64(st[0], 2);
-		buf_reset(&lis);
-		while ((rc[1] = sqlite3_step(st[1])) == SQLITE_ROW) {
-			if (lis.len > 0)
-				buf_addc(&lis, ' ');
-			buf_adds(&lis, COL_TEXT(st[1], 0));
-		}
-		if (rc[1] != SQLITE_DONE)
-			goto fail;
-		agg_procs_clear(&procs);
-		while ((rc[2] = sqlite3_step(st[2])) == SQLITE_ROW) {
-			const char *pr = COL_TEXT(st[2], 1);
-			char x[256];
-
-			snprintf(x, sizeof x, "%s[%" PRId64 "]", pr != NULL ?
-			    pr : "?", (int64_t)COL_I64(st[2], 0));
-			agg_proc(&procs, x);
-		}
-		if (rc[2] != SQLITE_DONE)
-			goto fail;
 		buf_reset(&pb);
-		for (k = 0; k < procs.n; k++) {
+		for (k = 0; k < a->procs.n; k++) {
 			if (k > 0)
 				buf_addc(&pb, ' ');
-			buf_adds(&pb, procs.p[k]);
+			buf_adds(&pb, a->procs.p[k]);
 		}
-		if ((rc[3] = sqlite3_step(st[3])) != SQLITE_ROW)
-			goto fail;
-		row.circuits = (long)COL_I64(st[3], 0);
-		row.exits = (long)COL_I64(st[3], 1);
-		row.listeners = lis.len > 0 ? buf_cstr(&lis) : NULL;
-		row.processes = procs.n > 0 ? buf_cstr(&pb) : NULL;
+		memset(&row, 0, sizeof row);
+		row.id = a->id;
+		row.label = COL_TEXT(st, 1);
+		row.host = COL_TEXT(st, 2);
+		row.sub = COL_TEXT(st, 3);
+		row.streams = a->streams;
+		row.first_seen = a->first;
+		row.last_seen = a->last;
+		row.circuits = a->circuits;
+		row.exits = a->exits;
+		row.listeners = a->lis.len > 0 ? buf_cstr(&a->lis) : NULL;
+		row.processes = a->procs.n > 0 ? buf_cstr(&pb) : NULL;
 		fn(&row, arg);
 	}
-	if (arc != SQLITE_DONE)
-		goto fail;
+	if (store_range_done(s, st, rc, cause) == -1)
+		goto out;
 	ret = 0;
-	goto out;
-fail:
-	*cause = xasprintf("database %s: %s", s->path, sqlite3_errmsg(s->db));
 out:
-	for (i = 0; i < 4; i++)
-		sqlite3_finalize(st[i]);
-	sqlite3_finalize(ap);
-	agg_procs_clear(&procs);
-	buf_free(&lis);
+	for (i = 0; i < n; i++) {
+		buf_free(&apps[i].lis);
+		agg_procs_clear(&apps[i].procs);
+	}
+	free(apps);
 	buf_free(&pb);
 	return ret;
 }
