@@ -22,7 +22,7 @@ rm -f "$db" "$db-wal" "$db-shm" "$db.lock"
 ncirc=$((ns / 4 + 1))
 # The session starts after the fixture's (2030-01-01), one stream per ms.
 t0=1893456000000000
-sqlite3 "$db" <<EOF
+sqlite3 "$db" >/dev/null <<EOF
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;
 PRAGMA cache_size = -65536;
