@@ -142,7 +142,6 @@ struct store {
 	struct hindex	 rowidx;	/* row key -> queued op */
 
 	struct agg	*agg;		/* the range of the temp tables */
-	uint64_t	 agg_version;	/* commits when it was made */
 	struct app_entry *apps;
 	size_t		 napps;
 	struct hindex	 appidx;	/* apps[].key: apps[0..n) are in it */
