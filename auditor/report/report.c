@@ -194,7 +194,12 @@ report_out_finish(struct out *o, char **cause)
 		o->error = errno != 0 ? errno : EIO;
 	if (o->path != NULL && fclose(o->f) != 0 && o->error == 0)
 		o->error = errno != 0 ? errno : EIO;
-	if (o->error != 0) {
+	if (o->cause != NULL) {
+		/* A read failed half-way: the output is incomplete. */
+		*cause = o->cause;
+		o->cause = NULL;
+		rc = -1;
+	} else if (o->error != 0) {
 		*cause = xasprintf("cannot write %s: %s",
 		    o->path != NULL ? o->path : "standard output",
 		    strerror(o->error));
@@ -271,27 +276,6 @@ load_app(const struct store_app_row *row, void *arg)
 }
 
 static void
-load_circuit(const struct store_circ_row *row, void *arg)
-{
-	struct report *r = arg;
-	struct rep_circ *c;
-
-	r->circs = grow(r->circs, r->ncircs, &r->ccircs, sizeof *r->circs);
-	c = &r->circs[r->ncircs++];
-	memset(c, 0, sizeof *c);
-	c->session = row->session;
-	c->circ_id = row->circ_id;
-	c->purpose = xstrdup_or_null(row->purpose);
-	c->conflux_id = empty(row->conflux_id) ? NULL : xstrdup(row->conflux_id);
-	c->exit_fp = empty(row->exit_fp) ? NULL : xstrdup(row->exit_fp);
-	c->exit_nick = empty(row->exit_nick) ? NULL : xstrdup(row->exit_nick);
-	c->apps_raw = xstrdup_or_null(row->apps);
-	c->streams = row->streams;
-	c->created = row->created;
-	c->closed = row->closed;
-}
-
-static void
 load_service(const struct store_service_row *row, void *arg)
 {
 	struct report *r = arg;
@@ -331,16 +315,13 @@ load_onion(const struct store_onion_row *row, void *arg)
 	r->onion_streams += row->streams;
 }
 
+/* Fills f with an owned copy of row, at most maxocc occurrences. */
 static void
-load_finding(const struct store_finding_row *row, void *arg)
+finding_fill(struct rep_finding *f, const struct store_finding_row *row,
+    size_t maxocc)
 {
-	struct report *r = arg;
-	struct rep_finding *f;
 	size_t i;
 
-	r->findings = grow(r->findings, r->nfindings, &r->cfindings,
-	    sizeof *r->findings);
-	f = &r->findings[r->nfindings++];
 	f->id = row->id;
 	f->rule = xstrdup(row->rule != NULL ? row->rule : "?");
 	f->severity = xstrdup(row->severity != NULL ? row->severity : "?");
@@ -360,7 +341,7 @@ load_finding(const struct store_finding_row *row, void *arg)
 	f->acknowledged = row->acknowledged;
 	f->cause = xstrdup_or_null(row->cause);
 	f->again = row->again;
-	f->nocc = row->noccurrences;
+	f->nocc = row->noccurrences < maxocc ? row->noccurrences : maxocc;
 	f->nocc_total = row->noccurrences_total > row->noccurrences ?
 	    row->noccurrences_total : row->noccurrences;
 	f->occ = xcalloc(f->nocc == 0 ? 1 : f->nocc, sizeof *f->occ);
@@ -371,8 +352,53 @@ load_finding(const struct store_finding_row *row, void *arg)
 		f->occ[i].streams =
 		    xstrdup_or_null(row->occurrences[i].streams);
 	}
-	if (f->sev != REPORT_SEV_OTHER)
-		r->sev[f->sev]++;
+}
+
+static void
+finding_free(struct rep_finding *f)
+{
+	size_t j;
+
+	free(f->rule);
+	free(f->severity);
+	free(f->listener);
+	free(f->apps);
+	free(f->identities);
+	free(f->processes);
+	free(f->streams);
+	free(f->detail);
+	free(f->remedy);
+	free(f->cause);
+	for (j = 0; j < f->nocc; j++) {
+		free((char *)f->occ[j].exit_fp);
+		free((char *)f->occ[j].streams);
+	}
+	free(f->occ);
+}
+
+/* Keeps a finding for text and HTML (what they show of it). */
+static void
+load_finding(const struct store_finding_row *row, void *arg)
+{
+	struct report *r = arg;
+
+	r->findings = grow(r->findings, r->nfindings, &r->cfindings,
+	    sizeof *r->findings);
+	finding_fill(&r->findings[r->nfindings++], row, REPORT_SHOW_OCC);
+}
+
+/* Counts the causes of a stored severity. */
+static void
+count_findings(const char *sev, long n, void *arg)
+{
+	struct report *r = arg;
+	enum severity v = severity_of(sev);
+
+	if (v != REPORT_SEV_OTHER)
+		r->sev[v] += n;
+	else
+		r->sev_other += n;
+	r->nfindings_total += (size_t)n;
 }
 
 struct app_key {
@@ -446,30 +472,15 @@ apps_from_ids(const struct report *r, const struct app_key *keys,
 	}
 }
 
-/* Turns each circuit's comma-separated app ids into app indexes. */
-static void
-resolve_circuit_apps(struct report *r)
-{
-	struct app_key *keys = app_keys(r);
-	size_t i;
-
-	for (i = 0; i < r->ncircs; i++)
-		apps_from_ids(r, keys, r->circs[i].apps_raw, &r->circs[i].apps,
-		    &r->circs[i].napps);
-	free(keys);
-}
-
 /* The same for the onion destinations. */
 static void
 resolve_onion_apps(struct report *r)
 {
-	struct app_key *keys = app_keys(r);
 	size_t i;
 
 	for (i = 0; i < r->nonions; i++)
-		apps_from_ids(r, keys, r->onions[i].apps_raw,
+		apps_from_ids(r, r->keys, r->onions[i].apps_raw,
 		    &r->onions[i].apps, &r->onions[i].napps);
-	free(keys);
 }
 
 size_t
@@ -515,76 +526,160 @@ report_labels_join(struct buf *b, const struct report *r,
 	return n;
 }
 
-static int
-conflux_cmp(const void *a, const void *b)
+/* A circuit row as the writers see it: pointers into row, apps into c's
+ * own array (reused from row to row). */
+static void
+circ_view(const struct report *r, const struct store_circ_row *row,
+    struct rep_circ *c)
 {
-	const struct rep_circ *x = *(struct rep_circ *const *)a;
-	const struct rep_circ *y = *(struct rep_circ *const *)b;
-	int d;
-
-	if (x->session != y->session)
-		return x->session < y->session ? -1 : 1;
-	if ((d = strcmp(x->conflux_id, y->conflux_id)) != 0)
-		return d;
-	return x < y ? -1 : x > y;
+	c->session = row->session;
+	c->circ_id = row->circ_id;
+	c->purpose = (char *)row->purpose;
+	c->conflux_id = empty(row->conflux_id) ? NULL : (char *)row->conflux_id;
+	c->exit_fp = empty(row->exit_fp) ? NULL : (char *)row->exit_fp;
+	c->exit_nick = empty(row->exit_nick) ? NULL : (char *)row->exit_nick;
+	c->apps_raw = (char *)row->apps;
+	c->napps = 0;
+	apps_from_ids(r, r->keys, row->apps, &c->apps, &c->napps);
+	c->streams = row->streams;
+	c->created = row->created;
+	c->closed = row->closed;
 }
 
-/*
- * Groups circuits into exit circuits (conflux legs of one set in one
- * session are one) and counts, for each pair of applications, the exit
- * circuits they shared.
- */
+struct circ_walk {
+	const struct report	*r;
+	void			(*fn)(const struct rep_circ *, void *);
+	void			*arg;
+	struct rep_circ		 c;
+};
+
 static void
-build_units(struct report *r)
+circ_walk_row(const struct store_circ_row *row, void *arg)
 {
-	struct rep_circ **cf;
-	size_t *leader, ncf = 0, i, j, k, run, n = r->napps;
-	struct rep_unit *u;
+	struct circ_walk *w = arg;
 
-	leader = xcalloc(r->ncircs, sizeof *leader);
-	cf = xcalloc(r->ncircs, sizeof *cf);
-	for (i = 0; i < r->ncircs; i++) {
-		leader[i] = i;
-		if (r->circs[i].conflux_id != NULL)
-			cf[ncf++] = &r->circs[i];
-	}
-	qsort(cf, ncf, sizeof *cf, conflux_cmp);
-	for (i = 0; i < ncf; i = run) {
-		for (run = i + 1; run < ncf && cf[run]->session ==
-		    cf[i]->session && strcmp(cf[run]->conflux_id,
-		    cf[i]->conflux_id) == 0; run++)
-			;
-		/* Sorted by address last: cf[i] is the first leg. */
-		for (j = i; j < run; j++)
-			leader[cf[j] - r->circs] = (size_t)(cf[i] - r->circs);
-	}
-	free(cf);
+	circ_view(w->r, row, &w->c);
+	w->fn(&w->c, w->arg);
+	free(w->c.apps);
+	w->c.apps = NULL;
+}
 
-	r->units = xcalloc(r->ncircs, sizeof *r->units);
-	for (i = 0; i < r->ncircs; i++) {
-		if (leader[i] == i)
-			r->circs[i].unit = r->nunits++;
-		else
-			r->circs[i].unit = r->circs[leader[i]].unit;
-		u = &r->units[r->circs[i].unit];
-		u->circs = xreallocarray(u->circs, u->ncircs + 1,
-		    sizeof *u->circs);
-		u->circs[u->ncircs++] = i;
-		for (j = 0; j < r->circs[i].napps; j++)
-			u->apps = set_add(u->apps, &u->napps,
-			    r->circs[i].apps[j]);
-	}
-	free(leader);
+/* Says in o why a read in the middle of a report failed (the first). */
+static void
+out_read_error(struct out *o, char *cause)
+{
+	if (o->cause == NULL)
+		o->cause = cause;
+	else
+		free(cause);
+}
 
-	r->share = xcalloc(n == 0 ? 1 : n * n, sizeof *r->share);
-	for (k = 0; k < r->nunits; k++) {
-		u = &r->units[k];
-		for (i = 0; i < u->napps; i++)
-			for (j = i + 1; j < u->napps; j++) {
-				r->share[u->apps[i] * n + u->apps[j]]++;
-				r->share[u->apps[j] * n + u->apps[i]]++;
-			}
-	}
+void
+report_each_circuit(const struct report *r, struct out *o,
+    void (*fn)(const struct rep_circ *, void *), void *arg)
+{
+	struct circ_walk w;
+	char *cause = NULL;
+
+	memset(&w, 0, sizeof w);
+	w.r = r;
+	w.fn = fn;
+	w.arg = arg;
+	if (store_each_circuit(r->store, &r->range, circ_walk_row, &w,
+	    &cause) == -1)
+		out_read_error(o, cause);
+}
+
+struct finding_walk {
+	void			(*fn)(const struct rep_finding *, void *);
+	void			*arg;
+};
+
+static void
+finding_walk_row(const struct store_finding_row *row, void *arg)
+{
+	struct finding_walk *w = arg;
+	struct rep_finding f;
+
+	memset(&f, 0, sizeof f);
+	finding_fill(&f, row, SIZE_MAX);
+	w->fn(&f, w->arg);
+	finding_free(&f);
+}
+
+void
+report_each_finding(const struct report *r, struct out *o,
+    void (*fn)(const struct rep_finding *, void *), void *arg)
+{
+	struct finding_walk w = { fn, arg };
+	char *cause = NULL;
+
+	if (store_each_finding(r->store, &r->range, finding_walk_row, &w,
+	    &cause) == -1)
+		out_read_error(o, cause);
+}
+
+/* Keeps a circuit of a shared exit circuit (an owned copy). */
+static void
+load_shared(const struct store_circ_row *row, void *arg)
+{
+	struct report *r = arg;
+	struct rep_circ *c;
+
+	r->shared = grow(r->shared, r->nshared, &r->cshared,
+	    sizeof *r->shared);
+	c = &r->shared[r->nshared++];
+	memset(c, 0, sizeof *c);
+	circ_view(r, row, c);
+	c->purpose = xstrdup_or_null(c->purpose);
+	c->conflux_id = xstrdup_or_null(c->conflux_id);
+	c->exit_fp = xstrdup_or_null(c->exit_fp);
+	c->exit_nick = xstrdup_or_null(c->exit_nick);
+	c->apps_raw = xstrdup_or_null(c->apps_raw);
+}
+
+static int
+share_cmp(const void *a, const void *b)
+{
+	const struct rep_share *x = a, *y = b;
+
+	if (x->a != y->a)
+		return x->a < y->a ? -1 : 1;
+	return x->b < y->b ? -1 : x->b > y->b;
+}
+
+/* A pair of applications that shared, by index (both ways). */
+static void
+load_share(int64_t ida, int64_t idb, long n, void *arg)
+{
+	struct report *r = arg;
+	struct app_key want, *ka, *kb;
+
+	if (r->napps == 0)
+		return;
+	want.id = ida;
+	ka = bsearch(&want, r->keys, r->napps, sizeof *r->keys, app_key_cmp);
+	want.id = idb;
+	kb = bsearch(&want, r->keys, r->napps, sizeof *r->keys, app_key_cmp);
+	if (ka == NULL || kb == NULL || ka->idx == kb->idx)
+		return;
+	r->pairs = grow(r->pairs, r->npairs, &r->cpairs, sizeof *r->pairs);
+	r->pairs[r->npairs].a = ka->idx < kb->idx ? ka->idx : kb->idx;
+	r->pairs[r->npairs].b = ka->idx < kb->idx ? kb->idx : ka->idx;
+	r->pairs[r->npairs++].n = n;
+}
+
+long
+report_share(const struct report *r, size_t i, size_t j)
+{
+	struct rep_share want, *hit;
+
+	if (i == j || r->npairs == 0)
+		return 0;
+	want.a = i < j ? i : j;
+	want.b = i < j ? j : i;
+	hit = bsearch(&want, r->pairs, r->npairs, sizeof *r->pairs, share_cmp);
+	return hit != NULL ? hit->n : 0;
 }
 
 /* Works out the span the report covers (from, to; 0 = open). */
@@ -617,19 +712,37 @@ report_span(struct report *r, int64_t since, int64_t until)
 	}
 }
 
-/* Reads the range into r.  Returns 0, or -1 with *cause. */
+/*
+ * Reads what every format needs into r: the sessions, applications, the
+ * counts, and the pairs of applications that shared; for text and HTML
+ * (full) also what they list of the findings and shared circuits, at
+ * most REPORT_SHOW_ROWS of each kind.  The long lists (circuits, findings,
+ * streams) of JSON and CSV are read while they are written
+ * (report_each_circuit, report_each_finding).  Returns 0, or -1 with
+ * *cause.
+ */
 static int
-report_load(struct report *r, int64_t since, int64_t until, char **cause)
+report_load(struct report *r, int64_t since, int64_t until, int full,
+    char **cause)
 {
+	static const char *const sevs[REPORT_NORDER] = {
+		"critical", "warning", "notice", "info", ""
+	};
+	long n;
+	size_t k;
+
 	if (store_each_session(r->store, &r->range, load_session, r,
 	    cause) == -1)
 		return -1;
 	if (r->nsessions == 0)
 		return 0;
-	if (store_each_app(r->store, &r->range, load_app, r, cause) == -1 ||
-	    store_each_circuit(r->store, &r->range, load_circuit, r,
+	if (store_each_app(r->store, &r->range, load_app, r, cause) == -1)
+		return -1;
+	r->keys = app_keys(r);
+	if (store_count_circuits(r->store, &r->range, &n, cause) == -1 ||
+	    store_each_share(r->store, &r->range, load_share, r,
 	    cause) == -1 ||
-	    store_each_finding(r->store, &r->range, load_finding, r,
+	    store_count_findings(r->store, &r->range, count_findings, r,
 	    cause) == -1 ||
 	    store_count_streams(r->store, &r->range, &r->nstreams,
 	    cause) == -1 ||
@@ -638,9 +751,17 @@ report_load(struct report *r, int64_t since, int64_t until, char **cause)
 	    store_each_onion_target(r->store, &r->range, load_onion, r,
 	    cause) == -1)
 		return -1;
-	resolve_circuit_apps(r);
+	r->ncircs = (size_t)n;
+	if (r->npairs > 1)
+		qsort(r->pairs, r->npairs, sizeof *r->pairs, share_cmp);
+	for (k = 0; full && k < REPORT_NORDER; k++)
+		if (store_each_finding_of(r->store, &r->range, sevs[k],
+		    REPORT_SHOW_ROWS, load_finding, r, cause) == -1)
+			return -1;
+	if (full && store_each_shared_circuit(r->store, &r->range,
+	    REPORT_SHOW_ROWS, load_shared, r, &r->shared_total, cause) == -1)
+		return -1;
 	resolve_onion_apps(r);
-	build_units(r);
 	report_span(r, since, until);
 	return 0;
 }
@@ -648,7 +769,7 @@ report_load(struct report *r, int64_t since, int64_t until, char **cause)
 static void
 report_free(struct report *r)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < r->nsessions; i++) {
 		struct rep_session *s = &r->sessions[i];
@@ -671,8 +792,9 @@ report_free(struct report *r)
 		free(a->processes);
 	}
 	free(r->apps);
-	for (i = 0; i < r->ncircs; i++) {
-		struct rep_circ *c = &r->circs[i];
+	free(r->keys);
+	for (i = 0; i < r->nshared; i++) {
+		struct rep_circ *c = &r->shared[i];
 
 		free(c->purpose);
 		free(c->conflux_id);
@@ -681,31 +803,10 @@ report_free(struct report *r)
 		free(c->apps_raw);
 		free(c->apps);
 	}
-	free(r->circs);
-	for (i = 0; i < r->nunits; i++) {
-		free(r->units[i].apps);
-		free(r->units[i].circs);
-	}
-	free(r->units);
-	for (i = 0; i < r->nfindings; i++) {
-		struct rep_finding *f = &r->findings[i];
-
-		free(f->rule);
-		free(f->severity);
-		free(f->listener);
-		free(f->apps);
-		free(f->identities);
-		free(f->processes);
-		free(f->streams);
-		free(f->detail);
-		free(f->remedy);
-		free(f->cause);
-		for (j = 0; j < f->nocc; j++) {
-			free((char *)f->occ[j].exit_fp);
-			free((char *)f->occ[j].streams);
-		}
-		free(f->occ);
-	}
+	free(r->shared);
+	free(r->pairs);
+	for (i = 0; i < r->nfindings; i++)
+		finding_free(&r->findings[i]);
 	free(r->findings);
 	for (i = 0; i < r->nservices; i++) {
 		free(r->services[i].address);
@@ -718,7 +819,6 @@ report_free(struct report *r)
 		free(r->onions[i].apps);
 	}
 	free(r->onions);
-	free(r->share);
 }
 
 /* --- running it ----------------------------------------------------------- */
@@ -814,6 +914,14 @@ report_run(const struct report_request *q)
 		return rc;
 	}
 
+	/* One snapshot for every query of the report (a monitor may be
+	 * writing): totals, applications and lists agree. */
+	if (store_snapshot(r.store, &cause) == -1) {
+		log_error("%s", cause);
+		free(cause);
+		store_close(r.store);
+		return EXIT_RUNTIME;
+	}
 	r.all = q->all;
 	r.range.session = q->session;
 	r.range.from = q->since;
@@ -828,7 +936,8 @@ report_run(const struct report_request *q)
 	    q->until == 0)
 		log_warnx("nothing recorded in that range (database %s)",
 		    q->db);
-	else if (report_load(&r, q->since, q->until, &cause) == -1) {
+	else if (report_load(&r, q->since, q->until, q->format == FMT_TEXT ||
+	    q->format == FMT_HTML, &cause) == -1) {
 		log_error("%s", cause);
 		free(cause);
 		rc = EXIT_RUNTIME;
@@ -839,6 +948,7 @@ report_run(const struct report_request *q)
 		rc = report_emit(&r, q);
 
 	report_free(&r);
+	store_snapshot_end(r.store);
 	store_close(r.store);
 	return rc;
 }

@@ -166,19 +166,26 @@ csv_apps(const struct report *r, struct out *o)
 	}
 }
 
+static void csv_circuit(const struct rep_circ *, void *);
+
 static void
 csv_circuits(const struct report *r, struct out *o)
 {
 	static const char *const cols[] = { "session", "circ_id", "purpose",
 	    "conflux_id", "exit_fp", "exit_nick", "apps", "streams",
 	    "created", "closed", NULL };
+
+	csv_head(&o->b, cols);
+	report_each_circuit(r, o, csv_circuit, o);
+}
+
+static void
+csv_circuit(const struct rep_circ *c, void *arg)
+{
+	struct out *o = arg;
 	struct buf *b = &o->b;
-	size_t i;
 
-	csv_head(b, cols);
-	for (i = 0; i < r->ncircs; i++) {
-		const struct rep_circ *c = &r->circs[i];
-
+	{
 		buf_printf(b, "%" PRId64 ",%" PRIu64 ",", c->session,
 		    c->circ_id);
 		csv_str(b, c->purpose);
@@ -256,6 +263,8 @@ csv_streams(const struct report *r, struct out *o, char **cause)
 	    cause);
 }
 
+static void csv_finding(const struct rep_finding *, void *);
+
 static void
 csv_findings(const struct report *r, struct out *o)
 {
@@ -263,13 +272,18 @@ csv_findings(const struct report *r, struct out *o)
 	    "session", "circ_id", "listener", "apps", "identities",
 	    "processes", "streams", "count", "first_seen", "last_seen",
 	    "detail", "acknowledged", "cause", "occurrences", "remedy", NULL };
+
+	csv_head(&o->b, cols);
+	report_each_finding(r, o, csv_finding, o);
+}
+
+static void
+csv_finding(const struct rep_finding *f, void *arg)
+{
+	struct out *o = arg;
 	struct buf *b = &o->b;
-	size_t i;
 
-	csv_head(b, cols);
-	for (i = 0; i < r->nfindings; i++) {
-		const struct rep_finding *f = &r->findings[i];
-
+	{
 		buf_printf(b, "%" PRId64 ",", f->id);
 		csv_str(b, f->rule);
 		buf_addc(b, ',');
@@ -302,18 +316,26 @@ csv_findings(const struct report *r, struct out *o)
 	}
 }
 
+static void csv_occurrence(const struct rep_finding *, void *);
+
 static void
 csv_occurrences(const struct report *r, struct out *o)
 {
 	static const char *const cols[] = { "cause", "session", "circ_id",
 	    "exit_fp", "streams", "count", "first_seen", "last_seen", NULL };
+
+	csv_head(&o->b, cols);
+	report_each_finding(r, o, csv_occurrence, o);
+}
+
+static void
+csv_occurrence(const struct rep_finding *f, void *arg)
+{
+	struct out *o = arg;
 	struct buf *b = &o->b;
-	size_t i, j;
+	size_t j;
 
-	csv_head(b, cols);
-	for (i = 0; i < r->nfindings; i++) {
-		const struct rep_finding *f = &r->findings[i];
-
+	{
 		for (j = 0; j < f->nocc; j++) {
 			const struct store_occurrence_row *c = &f->occ[j];
 

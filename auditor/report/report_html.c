@@ -199,7 +199,7 @@ html_sharing(const struct report *r, struct out *o)
 		html_esc(b, r->apps[i].ident);
 		buf_adds(b, "</th>");
 		for (j = 0; j < n; j++) {
-			v = r->share[i * n + j];
+			v = report_share(r, i, j);
 			if (i == j)
 				buf_adds(b, "<td class=\"self\">&ndash;</td>");
 			else if (v == 0)
@@ -215,7 +215,7 @@ html_sharing(const struct report *r, struct out *o)
 }
 
 /* The circuits a finding's row names (then "and N more"). */
-#define HTML_MAX_CIRCUITS	50
+#define HTML_MAX_CIRCUITS	REPORT_SHOW_OCC
 
 static void
 html_findings(const struct report *r, struct out *o)
@@ -223,9 +223,10 @@ html_findings(const struct report *r, struct out *o)
 	struct buf *b = &o->b, v;
 	size_t i, k;
 	enum severity s;
+	long shown, total;
 
-	buf_printf(b, "<h2>Findings (%zu)</h2>\n", r->nfindings);
-	if (r->nfindings == 0) {
+	buf_printf(b, "<h2>Findings (%zu)</h2>\n", r->nfindings_total);
+	if (r->nfindings_total == 0) {
 		buf_adds(b, "<p class=\"none\">No findings.</p>\n");
 		return;
 	}
@@ -235,12 +236,15 @@ html_findings(const struct report *r, struct out *o)
 	    "<th>first seen</th>"
 	    "<th>last seen</th><th>who</th><th>processes</th>"
 	    "<th>streams</th><th>detail</th><th>what to do</th></tr>\n");
-	for (k = 0; k < REPORT_NORDER; k++)
+	for (k = 0; k < REPORT_NORDER; k++) {
+		s = report_sev_order[k];
+		shown = 0;
 		for (i = 0; i < r->nfindings; i++) {
 			const struct rep_finding *f = &r->findings[i];
 
-			if (f->sev != (s = report_sev_order[k]))
+			if (f->sev != s)
 				continue;
+			shown++;
 			if (s != REPORT_SEV_OTHER)
 				buf_printf(b, "<tr><td class=\"sev-%s\">%s",
 				    severity_name(s), severity_name(s));
@@ -279,6 +283,13 @@ html_findings(const struct report *r, struct out *o)
 			buf_adds(b, "</tr>\n");
 			out_maybe_flush(o);
 		}
+		total = s != REPORT_SEV_OTHER ? r->sev[s] : r->sev_other;
+		if (total > shown)
+			buf_printf(b, "<tr><td colspan=\"12\" class=\"none\">"
+			    "&hellip; and %ld more %s findings (the JSON and CSV "
+			    "reports list every one)</td></tr>\n", total - shown,
+			    s != REPORT_SEV_OTHER ? severity_name(s) : "other");
+	}
 	buf_adds(b, "</table>\n");
 	buf_free(&v);
 }
@@ -287,48 +298,46 @@ static void
 html_shared_circuits(const struct report *r, struct out *o)
 {
 	struct buf *b = &o->b, v;
-	size_t i, j, k, rows = 0;
+	size_t i, j, rows = 0;
 
 	buf_adds(b, "<h2>Circuits that carried more than one "
 	    "application</h2>\n");
 	buf_init(&v);
-	for (k = 0; k < r->nunits; k++) {
-		const struct rep_unit *u = &r->units[k];
+	for (i = 0; i < r->nshared; i++) {
+		const struct rep_circ *c = &r->shared[i];
 
-		if (u->napps < 2)
-			continue;
 		if (rows == 0)
 			buf_adds(b, "<table>\n<tr><th>session</th>"
 			    "<th>circuit</th><th>purpose</th><th>exit</th>"
 			    "<th>conflux</th><th>streams</th>"
 			    "<th>applications</th><th>created</th>"
 			    "<th>closed</th></tr>\n");
-		for (i = 0; i < u->ncircs; i++) {
-			const struct rep_circ *c = &r->circs[u->circs[i]];
-
-			rows++;
-			buf_printf(b, "<tr><td class=\"n\">%" PRId64 "</td>"
-			    "<td class=\"n\">%" PRIu64 "</td>", c->session,
-			    c->circ_id);
-			html_td(b, NULL, c->purpose);
-			buf_reset(&v);
-			report_exit_name(&v, c);
-			html_td(b, "mono", buf_cstr(&v));
-			html_td(b, "mono", c->conflux_id);
-			html_td_num(b, c->streams);
-			buf_reset(&v);
-			for (j = 0; j < c->napps; j++) {
-				if (j > 0)
-					buf_adds(&v, ", ");
-				buf_adds(&v, r->apps[c->apps[j]].ident);
-			}
-			html_td(b, NULL, buf_cstr(&v));
-			html_td_time(b, c->created);
-			html_td_time(b, c->closed);
-			buf_adds(b, "</tr>\n");
-			out_maybe_flush(o);
+		rows++;
+		buf_printf(b, "<tr><td class=\"n\">%" PRId64 "</td>"
+		    "<td class=\"n\">%" PRIu64 "</td>", c->session,
+		    c->circ_id);
+		html_td(b, NULL, c->purpose);
+		buf_reset(&v);
+		report_exit_name(&v, c);
+		html_td(b, "mono", buf_cstr(&v));
+		html_td(b, "mono", c->conflux_id);
+		html_td_num(b, c->streams);
+		buf_reset(&v);
+		for (j = 0; j < c->napps; j++) {
+			if (j > 0)
+				buf_adds(&v, ", ");
+			buf_adds(&v, r->apps[c->apps[j]].ident);
 		}
+		html_td(b, NULL, buf_cstr(&v));
+		html_td_time(b, c->created);
+		html_td_time(b, c->closed);
+		buf_adds(b, "</tr>\n");
+		out_maybe_flush(o);
 	}
+	if (r->shared_total > (long)rows && rows > 0)
+		buf_printf(b, "<tr><td colspan=\"9\" class=\"none\">&hellip; "
+		    "and %ld more (the JSON and CSV reports list every "
+		    "circuit)</td></tr>\n", r->shared_total - (long)rows);
 	buf_free(&v);
 	if (rows == 0)
 		buf_adds(b, "<p class=\"none\">None: every circuit carried one "

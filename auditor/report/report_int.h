@@ -16,6 +16,15 @@
 #include "store.h"
 
 #define REPORT_FLUSH	65536	/* write the output buffer out past this */
+/*
+ * Text and HTML are for a person: of each long list (the findings of one
+ * severity, the circuits that carried two applications, the pairs that
+ * shared) they show this many, then "... and N more"; JSON and CSV list
+ * every one.
+ */
+#define REPORT_SHOW_ROWS	200
+/* The occurrences text and HTML name per finding (then "and N more"). */
+#define REPORT_SHOW_OCC		50
 
 /*
  * A finding's severity is config.h's enum severity; one stored under
@@ -69,16 +78,16 @@ struct rep_circ {
 	long		 streams;
 	int64_t		 created;
 	int64_t		 closed;
-	size_t		 unit;		/* index into report.units */
 };
 
-/* One exit circuit: a circuit alone, or all legs of one conflux set. */
-struct rep_unit {
-	size_t		*apps;		/* indexes into report.apps, sorted */
-	size_t		 napps;
-	size_t		*circs;		/* indexes into report.circs */
-	size_t		 ncircs;
+/* Two applications (indexes, a < b) and the exit circuits both used. */
+struct rep_share {
+	size_t		 a;
+	size_t		 b;
+	long		 n;
 };
+
+struct app_key;
 
 struct rep_finding {
 	int64_t		 id;
@@ -147,12 +156,21 @@ struct report {
 	size_t			 nsessions, csessions;
 	struct rep_app		*apps;
 	size_t			 napps, capps;
-	struct rep_circ		*circs;
-	size_t			 ncircs, ccircs;
-	struct rep_unit		*units;
-	size_t			 nunits;
+	struct app_key		*keys;		/* app ids, sorted, to look up */
+	size_t			 ncircs;	/* circuits in range */
+	/* Text and HTML: the circuits of the first REPORT_SHOW_ROWS exit
+	 * circuits that carried two applications, of shared_total. */
+	struct rep_circ		*shared;
+	size_t			 nshared, cshared;
+	long			 shared_total;
+	struct rep_share	*pairs;		/* sorted */
+	size_t			 npairs, cpairs;
+	/* Text and HTML: the first REPORT_SHOW_ROWS findings of each
+	 * severity (nfindings), of nfindings_total. */
 	struct rep_finding	*findings;
 	size_t			 nfindings, cfindings;
+	size_t			 nfindings_total;
+	long			 sev_other;	/* of no known severity */
 	struct rep_service	*services;
 	size_t			 nservices, cservices;
 	struct rep_onion	*onions;
@@ -160,7 +178,6 @@ struct report {
 	long			 onion_streams;
 	long			 nstreams;
 	long			 sev[REPORT_NSEV];	/* by enum severity */
-	long			*share;		/* napps x napps, units shared */
 };
 
 /* Where a format writes: a FILE behind a buffer flushed in big pieces. */
@@ -169,6 +186,7 @@ struct out {
 	char		*path;		/* NULL: stdout */
 	struct buf	 b;
 	int		 error;		/* errno of the first failed write */
+	char		*cause;		/* a read that failed while writing */
 };
 
 
@@ -225,6 +243,16 @@ size_t	report_labels_join(struct buf *, const struct report *,
 	    const size_t *, size_t);
 /* "nick $ABCDEF01", raw, '?' when unknown. */
 void	report_exit_name(struct buf *, const struct rep_circ *);
+
+/* Exit circuits two applications i and j both used (indexes). */
+long	report_share(const struct report *, size_t, size_t);
+/* Each circuit in range, read as it is handed to fn (JSON, CSV); a read
+ * error is kept in o (report_out_finish says it). */
+void	report_each_circuit(const struct report *, struct out *,
+	    void (*)(const struct rep_circ *, void *), void *);
+/* Each finding in range, most severe first, with every occurrence held. */
+void	report_each_finding(const struct report *, struct out *,
+	    void (*)(const struct rep_finding *, void *), void *);
 
 /* --- the writers ---------------------------------------------------------- */
 

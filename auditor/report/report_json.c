@@ -274,60 +274,88 @@ json_exit(struct buf *b, const struct rep_circ *c)
 	buf_addc(b, '}');
 }
 
+struct json_walk {
+	const struct report	*r;
+	struct out		*o;
+	size_t			 n;
+};
+
+static void
+json_circuit(const struct rep_circ *c, void *arg)
+{
+	struct json_walk *w = arg;
+	const struct report *r = w->r;
+	struct buf *b = &w->o->b;
+	const char **labels;
+	size_t j, n;
+
+	buf_printf(b, "%s\n    {\"session\": %" PRId64 ", \"id\": \"%"
+	    PRIu64 "\", \"purpose\": ", w->n++ > 0 ? "," : "", c->session,
+	    c->circ_id);
+	buf_json_strz(b, c->purpose);
+	buf_adds(b, ", \"conflux_id\": ");
+	buf_json_strz(b, c->conflux_id);
+	buf_adds(b, ", \"exit\": ");
+	json_exit(b, c);
+	buf_adds(b, ", \"apps\": [");
+	n = report_labels(r, c->apps, c->napps, &labels);
+	for (j = 0; j < n; j++) {
+		if (j > 0)
+			buf_adds(b, ", ");
+		buf_json_strz(b, labels[j]);
+	}
+	free(labels);
+	buf_printf(b, "], \"streams\": %ld, \"created\": ", c->streams);
+	json_time(b, c->created);
+	buf_adds(b, ", \"closed\": ");
+	json_time(b, c->closed);
+	buf_adds(b, ", \"identities\": [");
+	for (j = 0; j < c->napps; j++) {
+		if (j > 0)
+			buf_adds(b, ", ");
+		buf_json_strz(b, r->apps[c->apps[j]].ident);
+	}
+	buf_adds(b, "]}");
+	out_maybe_flush(w->o);
+}
+
+/* Ends a list of n elements: on a line of its own unless it is empty. */
+static void
+json_list_end(struct buf *b, size_t n)
+{
+	buf_adds(b, n > 0 ? "\n  ]" : "]");
+}
+
+/* The circuits, as they are read. */
 static void
 json_circuits(const struct report *r, struct out *o)
 {
-	struct buf *b = &o->b;
-	const char **labels;
-	size_t i, j, n;
+	struct json_walk w = { r, o, 0 };
 
-	for (i = 0; i < r->ncircs; i++) {
-		const struct rep_circ *c = &r->circs[i];
-
-		buf_printf(b, "%s\n    {\"session\": %" PRId64 ", \"id\": \"%"
-		    PRIu64 "\", \"purpose\": ", i > 0 ? "," : "", c->session,
-		    c->circ_id);
-		buf_json_strz(b, c->purpose);
-		buf_adds(b, ", \"conflux_id\": ");
-		buf_json_strz(b, c->conflux_id);
-		buf_adds(b, ", \"exit\": ");
-		json_exit(b, c);
-		buf_adds(b, ", \"apps\": [");
-		n = report_labels(r, c->apps, c->napps, &labels);
-		for (j = 0; j < n; j++) {
-			if (j > 0)
-				buf_adds(b, ", ");
-			buf_json_strz(b, labels[j]);
-		}
-		free(labels);
-		buf_printf(b, "], \"streams\": %ld, \"created\": ",
-		    c->streams);
-		json_time(b, c->created);
-		buf_adds(b, ", \"closed\": ");
-		json_time(b, c->closed);
-		buf_adds(b, ", \"identities\": [");
-		for (j = 0; j < c->napps; j++) {
-			if (j > 0)
-				buf_adds(b, ", ");
-			buf_json_strz(b, r->apps[c->apps[j]].ident);
-		}
-		buf_adds(b, "]}");
-		out_maybe_flush(o);
-	}
+	report_each_circuit(r, o, json_circuit, &w);
+	json_list_end(&o->b, w.n);
 }
 
 static void
+json_finding(const struct rep_finding *f, void *arg)
+{
+	struct json_walk *w = arg;
+	struct store_finding_row row;
+
+	report_finding_row(f, &row);
+	buf_adds(&w->o->b, w->n++ > 0 ? ",\n    " : "\n    ");
+	report_json_finding(&w->o->b, &row);
+	out_maybe_flush(w->o);
+}
+
+/* The findings, as they are read. */
+static void
 json_findings(const struct report *r, struct out *o)
 {
-	struct store_finding_row row;
-	size_t i;
+	struct json_walk w = { r, o, 0 };
 
-	for (i = 0; i < r->nfindings; i++) {
-		report_finding_row(&r->findings[i], &row);
-		buf_adds(&o->b, i > 0 ? ",\n    " : "\n    ");
-		report_json_finding(&o->b, &row);
-		out_maybe_flush(o);
-	}
+	report_each_finding(r, o, json_finding, &w);
+	json_list_end(&o->b, w.n);
 }
 
 /* The local onion services (schema/003). */
@@ -394,13 +422,6 @@ json_onions(const struct report *r, struct out *o)
 	}
 }
 
-/* Ends a list of n elements: on a line of its own unless it is empty. */
-static void
-json_list_end(struct buf *b, size_t n)
-{
-	buf_adds(b, n > 0 ? "\n  ]" : "]");
-}
-
 void
 report_json_write(const struct report *r, struct out *o)
 {
@@ -422,10 +443,8 @@ report_json_write(const struct report *r, struct out *o)
 	json_list_end(b, r->napps);
 	buf_adds(b, ",\n  \"circuits\": [");
 	json_circuits(r, o);
-	json_list_end(b, r->ncircs);
 	buf_adds(b, ",\n  \"findings\": [");
 	json_findings(r, o);
-	json_list_end(b, r->nfindings);
 	buf_printf(b, ",\n  \"summary\": {\"streams\": %ld, \"circuits\": %zu, "
 	    "\"apps\": %zu, \"findings\": {\"critical\": %ld, \"warning\": "
 	    "%ld, \"notice\": %ld, \"info\": %ld}, \"services\": %zu, "

@@ -265,7 +265,7 @@ text_wrap(struct buf *b, const char *s, size_t indent, size_t width)
 }
 
 /* The occurrences a finding's block names (then "and N more"). */
-#define TEXT_MAX_CIRCUITS	20
+#define TEXT_MAX_CIRCUITS	20	/* at most REPORT_SHOW_OCC */
 
 /* Appends "label: " and an escaped, wrapped value for a finding block. */
 static void
@@ -401,18 +401,15 @@ static void
 text_sharing(const struct report *r, struct out *o)
 {
 	struct buf *b = &o->b;
-	size_t i, j, n = r->napps, w = 3, lw = 8, pairs = 0;
-	long max = 0;
+	size_t i, j, n = r->napps, w = 3, lw = 8, pairs = r->npairs * 2;
+	long max = 0, v;
 	char *e, num[24];
 
 	buf_adds(b, "\nCIRCUIT SHARING (exit circuits two applications "
 	    "both used; conflux legs count as one)\n");
-	for (i = 0; i < n * n; i++) {
-		if (r->share[i] > max)
-			max = r->share[i];
-		if (r->share[i] > 0)
-			pairs++;
-	}
+	for (i = 0; i < r->npairs; i++)
+		if (r->pairs[i].n > max)
+			max = r->pairs[i].n;
 	if (n < 2 || max == 0) {
 		buf_adds(b, n < 2 ? "  fewer than two applications: nothing "
 		    "to share\n" : "  no two applications shared a "
@@ -420,19 +417,20 @@ text_sharing(const struct report *r, struct out *o)
 		return;
 	}
 	if (n > MATRIX_MAX_APPS) {
-		for (i = 0; i < n; i++)
-			for (j = i + 1; j < n; j++) {
-				if (r->share[i * n + j] == 0)
-					continue;
-				buf_adds(b, "  ");
-				esc(b, r->apps[i].ident);
-				buf_adds(b, " + ");
-				esc(b, r->apps[j].ident);
-				buf_printf(b, ": %ld circuit%s\n",
-				    r->share[i * n + j],
-				    r->share[i * n + j] == 1 ? "" : "s");
-				out_maybe_flush(o);
-			}
+		for (i = 0; i < r->npairs && i < REPORT_SHOW_ROWS; i++) {
+			const struct rep_share *p = &r->pairs[i];
+
+			buf_adds(b, "  ");
+			esc(b, r->apps[p->a].ident);
+			buf_adds(b, " + ");
+			esc(b, r->apps[p->b].ident);
+			buf_printf(b, ": %ld circuit%s\n", p->n,
+			    p->n == 1 ? "" : "s");
+			out_maybe_flush(o);
+		}
+		if (r->npairs > i)
+			buf_printf(b, "  ... and %zu more pairs (the JSON and "
+			    "CSV reports list every circuit)\n", r->npairs - i);
 		return;
 	}
 	snprintf(num, sizeof num, "%zu", n);
@@ -464,11 +462,10 @@ text_sharing(const struct report *r, struct out *o)
 		for (j = 0; j < n; j++) {
 			if (i == j)
 				buf_printf(b, "%*s", (int)w, "-");
-			else if (r->share[i * n + j] == 0)
+			else if ((v = report_share(r, i, j)) == 0)
 				buf_printf(b, "%*s", (int)w, ".");
 			else
-				buf_printf(b, "%*ld", (int)w,
-				    r->share[i * n + j]);
+				buf_printf(b, "%*ld", (int)w, v);
 		}
 		buf_addc(b, '\n');
 	}
@@ -483,10 +480,10 @@ text_findings(const struct report *r, struct out *o)
 	char x[TIME_RFC3339_LEN], y[TIME_RFC3339_LEN];
 	size_t i, k;
 	enum severity s;
-	int shown;
+	long shown, total;
 
-	buf_printf(b, "\nFINDINGS (%zu)\n", r->nfindings);
-	if (r->nfindings == 0) {
+	buf_printf(b, "\nFINDINGS (%zu)\n", r->nfindings_total);
+	if (r->nfindings_total == 0) {
 		buf_adds(b, "  no findings\n");
 		return;
 	}
@@ -549,6 +546,10 @@ text_findings(const struct report *r, struct out *o)
 				text_field(b, "what to do: ", f->remedy);
 			out_maybe_flush(o);
 		}
+		total = s != REPORT_SEV_OTHER ? r->sev[s] : r->sev_other;
+		if (total > shown)
+			buf_printf(b, "    ... and %ld more (the JSON and CSV "
+			    "reports list every finding)\n", total - shown);
 	}
 	buf_free(&v);
 }
@@ -563,40 +564,33 @@ text_shared_circuits(const struct report *r, struct out *o)
 	};
 	struct text_table t;
 	struct buf v;
-	size_t i, j, k, c0;
+	size_t i, j, c0;
 
 	buf_adds(&o->b, "\nCIRCUITS THAT CARRIED MORE THAN ONE APPLICATION\n");
 	/* One session: its number is in the header, drop the column. */
 	c0 = r->nsessions > 1 ? 0 : 1;
 	table_init(&t, cols + c0, sizeof cols / sizeof cols[0] - c0);
 	buf_init(&v);
-	for (k = 0; k < r->nunits; k++) {
-		const struct rep_unit *u = &r->units[k];
+	for (i = 0; i < r->nshared; i++) {
+		const struct rep_circ *c = &r->shared[i];
 
-		if (u->napps < 2)
-			continue;
-		for (i = 0; i < u->ncircs; i++) {
-			const struct rep_circ *c = &r->circs[u->circs[i]];
-
-			table_row(&t);
-			if (c0 == 0)
-				table_set(&t, 0, "%" PRId64, c->session);
-			table_set(&t, 1 - c0, "%" PRIu64, c->circ_id);
-			table_set_esc(&t, 2 - c0, c->purpose);
-			buf_reset(&v);
-			report_exit_name(&v, c);
-			table_set_esc(&t, 3 - c0, buf_cstr(&v));
-			table_set_esc(&t, 4 - c0, c->conflux_id);
-			table_set(&t, 5 - c0, "%ld", c->streams);
-			buf_reset(&v);
-			for (j = 0; j < c->napps; j++) {
-				if (j > 0)
-					buf_adds(&v, ", ");
-				buf_adds(&v, r->apps[c->apps[j]].ident);
-			}
-			table_set_esc(&t, 6 - c0, c->napps > 0 ?
-			    buf_cstr(&v) : NULL);
+		table_row(&t);
+		if (c0 == 0)
+			table_set(&t, 0, "%" PRId64, c->session);
+		table_set(&t, 1 - c0, "%" PRIu64, c->circ_id);
+		table_set_esc(&t, 2 - c0, c->purpose);
+		buf_reset(&v);
+		report_exit_name(&v, c);
+		table_set_esc(&t, 3 - c0, buf_cstr(&v));
+		table_set_esc(&t, 4 - c0, c->conflux_id);
+		table_set(&t, 5 - c0, "%ld", c->streams);
+		buf_reset(&v);
+		for (j = 0; j < c->napps; j++) {
+			if (j > 0)
+				buf_adds(&v, ", ");
+			buf_adds(&v, r->apps[c->apps[j]].ident);
 		}
+		table_set_esc(&t, 6 - c0, c->napps > 0 ? buf_cstr(&v) : NULL);
 	}
 	buf_free(&v);
 	if (t.nrows == 0) {
@@ -605,6 +599,9 @@ text_shared_circuits(const struct report *r, struct out *o)
 		return;
 	}
 	table_print(&t, o);
+	if (r->shared_total > (long)r->nshared)
+		buf_printf(&o->b, "  ... and %ld more (the JSON and CSV reports "
+		    "list every circuit)\n", r->shared_total - (long)r->nshared);
 }
 
 /* The local onion services and the onion destinations, when there are. */

@@ -233,6 +233,14 @@ struct store_range {
 	int64_t		to;		/* us, 0 = open */
 };
 
+/*
+ * Every read that follows sees one snapshot of the database, whatever a
+ * writer commits meanwhile, until store_snapshot_end.  0, or -1 with
+ * *cause.
+ */
+int	store_snapshot(struct store *, char **);
+void	store_snapshot_end(struct store *);
+
 /* The latest session's id, 0 when there is none, -1 on an error. */
 int64_t	store_latest_session(struct store *);
 
@@ -348,6 +356,29 @@ int	store_each_stream(struct store *, const struct store_range *,
 /* The causes with an occurrence in the range, most severe first. */
 int	store_each_finding(struct store *, const struct store_range *,
 	    void (*)(const struct store_finding_row *, void *), void *, char **);
+/* The same, of one severity ("": of none of the four), at most limit
+ * (-1: all). */
+int	store_each_finding_of(struct store *, const struct store_range *,
+	    const char *, long,
+	    void (*)(const struct store_finding_row *, void *), void *, char **);
+/* How many causes of each stored severity the range holds. */
+int	store_count_findings(struct store *, const struct store_range *,
+	    void (*)(const char *, long, void *), void *, char **);
+/* How many circuits the streams in range were attached to. */
+int	store_count_circuits(struct store *, const struct store_range *,
+	    long *, char **);
+/*
+ * The circuits of the exit circuits that carried two applications or
+ * more, by exit circuit (conflux legs together), at most limit (-1: all);
+ * *total: how many there are.
+ */
+int	store_each_shared_circuit(struct store *, const struct store_range *,
+	    long, void (*)(const struct store_circ_row *, void *), void *,
+	    long *, char **);
+/* Each pair of applications (ids, a < b) with the number of exit
+ * circuits (conflux sets count once) both used, when not 0. */
+int	store_each_share(struct store *, const struct store_range *,
+	    void (*)(int64_t, int64_t, long, void *), void *, char **);
 /* A local onion service (schema/003) with its circuits in the range. */
 struct store_service_row {
 	int64_t		 session;

@@ -19,8 +19,8 @@
  *	store_flush.c	flush, and failure: full disk, locked database,
  *			removed file, the backlog in memory, the backoff
  *	store_read.c	the read iterators report uses
- *	store_agg.c	the one pass over a range's streams behind
- *			store_each_app and store_each_circuit
+ *	store_agg.c	the aggregates of a range (applications,
+ *			circuits, sharing) in temporary tables
  *	store_check.c	check's causes after a cursor
  *	store_prune.c	prune
  */
@@ -146,8 +146,7 @@ struct store {
 	uint64_t	 nfolded;	/* writes folded into queued ops */
 	struct hindex	 rowidx;	/* row key -> queued op */
 
-	struct agg	*agg;		/* store_each_app's pass, kept */
-	uint64_t	 agg_version;	/* commits when it was made */
+	struct agg	*agg;		/* the range of the temp tables */
 	struct app_entry *apps;
 	size_t		 napps;
 	struct hindex	 appidx;	/* apps[].key: apps[0..n) are in it */

@@ -365,10 +365,14 @@ store_cause_row(struct store *s, struct cause_reader *r, sqlite3_stmt *st,
 	return 0;
 }
 
-int
-store_each_finding(struct store *s, const struct store_range *r,
-    void (*fn)(const struct store_finding_row *, void *), void *arg,
-    char **cause)
+/*
+ * The causes in range, most severe first; with sev, only those of that
+ * severity ("" for the ones of no known severity), at most limit (-1: all).
+ */
+static int
+each_finding(struct store *s, const struct store_range *r, const char *sev,
+    long limit, void (*fn)(const struct store_finding_row *, void *),
+    void *arg, char **cause)
 {
 	struct store_finding_row row;
 	struct cause_reader cr;
@@ -382,13 +386,18 @@ store_each_finding(struct store *s, const struct store_range *r,
 	st = store_range_stmt(s, "SELECT " CAUSE_COLS " FROM occurrence o "
 	    "JOIN cause c ON c.id = o.cause WHERE (?1 = 0 OR o.session = ?1) "
 	    "AND (?2 = 0 OR o.last_seen >= ?2) AND (?3 = 0 OR o.first_seen < "
-	    "?3) GROUP BY c.id ORDER BY CASE c.severity WHEN 'critical' THEN "
+	    "?3) AND (?4 IS NULL OR c.severity = ?4 OR (?4 = '' AND "
+	    "c.severity NOT IN ('critical', 'warning', 'notice', 'info'))) "
+	    "GROUP BY c.id ORDER BY CASE c.severity WHEN 'critical' THEN "
 	    "0 WHEN 'warning' THEN 1 WHEN 'notice' THEN 2 ELSE 3 END, "
-	    "min(o.first_seen), c.id", r, cause);
+	    "min(o.first_seen), c.id LIMIT ?5", r, cause);
 	if (st == NULL) {
 		store_cause_reader_free(&cr);
 		return -1;
 	}
+	if (sev != NULL)
+		sqlite3_bind_text(st, 4, sev, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (store_cause_row(s, &cr, st, r, &row, cause) == -1) {
 			sqlite3_finalize(st);
@@ -399,4 +408,73 @@ store_each_finding(struct store *s, const struct store_range *r,
 	}
 	store_cause_reader_free(&cr);
 	return store_range_done(s, st, rc, cause);
+}
+
+int
+store_each_finding(struct store *s, const struct store_range *r,
+    void (*fn)(const struct store_finding_row *, void *), void *arg,
+    char **cause)
+{
+	return each_finding(s, r, NULL, -1, fn, arg, cause);
+}
+
+int
+store_each_finding_of(struct store *s, const struct store_range *r,
+    const char *sev, long limit,
+    void (*fn)(const struct store_finding_row *, void *), void *arg,
+    char **cause)
+{
+	return each_finding(s, r, sev, limit, fn, arg, cause);
+}
+
+int
+store_count_findings(struct store *s, const struct store_range *r,
+    void (*fn)(const char *, long, void *), void *arg, char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_range_stmt(s, "SELECT c.severity, count(*) FROM cause c "
+	    "WHERE EXISTS (SELECT 1 FROM occurrence o WHERE o.cause = c.id AND "
+	    "(?1 = 0 OR o.session = ?1) AND (?2 = 0 OR o.last_seen >= ?2) AND "
+	    "(?3 = 0 OR o.first_seen < ?3)) GROUP BY c.severity", r, cause);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(COL_TEXT(st, 0), (long)COL_I64(st, 1), arg);
+	return store_range_done(s, st, rc, cause);
+}
+
+/*
+ * One snapshot for all of a reader's queries: a deferred transaction
+ * takes its snapshot (WAL) at its first read, made here at once, so
+ * that what the monitor commits meanwhile is seen by none of them.
+ */
+int
+store_snapshot(struct store *s, char **cause)
+{
+	if (store_exec(s, "BEGIN", cause) == -1)
+		return -1;
+	if (store_exec(s, "SELECT count(*) FROM tor_session", cause) == -1) {
+		char *ignored = NULL;
+
+		store_exec(s, "ROLLBACK", &ignored);
+		free(ignored);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_snapshot_end(struct store *s)
+{
+	char *ignored = NULL;
+
+	if (!sqlite3_get_autocommit(s->db) &&
+	    store_exec(s, "COMMIT", &ignored) == -1) {
+		free(ignored);
+		ignored = NULL;
+		store_exec(s, "ROLLBACK", &ignored);
+	}
+	free(ignored);
 }
