@@ -66,13 +66,15 @@ reads() {
 }
 
 mk "$ro/rest" 0 0
+# The writer's files (the database, its key file DB.key): the readers add none.
+[ "$(ls -A "$ro/rest" | tr '\n' ' ')" = "db db.key " ] || fail "files in $ro/rest: $(ls -A "$ro/rest")"
 reads "$ro/rest" 1500
-[ "$(ls -A "$ro/rest")" = db ] || fail "files left in $ro/rest: $(ls -A "$ro/rest")"
+[ "$(ls -A "$ro/rest" | tr '\n' ' ')" = "db db.key " ] || fail "files left in $ro/rest: $(ls -A "$ro/rest")"
 ok "report (every format) and check on a read-only database at rest"
 
 mk "$ro/wal" 1 1
 reads "$ro/wal" 2000
-[ "$(ls -A "$ro/wal" | tr '\n' ' ')" = "db db-shm db-wal " ] ||
+[ "$(ls -A "$ro/wal" | tr '\n' ' ')" = "db db-shm db-wal db.key " ] ||
     fail "files in $ro/wal: $(ls -A "$ro/wal")"
 ok "report (every format) and check on a read-only database with its -wal and -shm: the -wal's rows are read"
 
