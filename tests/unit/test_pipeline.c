@@ -2516,6 +2516,15 @@ tp_xc_begin(struct tp *t)
 	assert_false(pipeline_xcheck_wanted(t->p));
 }
 
+/* Stream 50 of App E, on circuit 25 at T(6). */
+static void
+tp_xc_stream50(struct tp *t)
+{
+	tp_hint(t, HINTP("50", "20105", "5002", "irc"));
+	tp_feed(t, T(5), STREAM_NEW("50", "33874"));
+	tp_feed(t, T(6), STREAM_ON("50", "SENTCONNECT", "25"));
+}
+
 #define XC_CIRC25 "250+circuit-status=\n25 BUILT " PATH_EXIT0 \
 	" PURPOSE=CONFLUX_LINKED CONFLUX_ID=" CONFLUX_25 "\n.\n"
 
@@ -2537,9 +2546,7 @@ test_xcheck_forged_closed(void **state)
 	tp_xc_begin(t);
 	tp_feed(t, T(4), "650 CIRC 25 CLOSED " PATH_EXIT0
 	    " PURPOSE=CONFLUX_LINKED REASON=FINISHED\n");
-	tp_hint(t, HINTP("50", "20105", "5002", "irc"));
-	tp_feed(t, T(5), STREAM_NEW("50", "33874"));
-	tp_feed(t, T(6), STREAM_ON("50", "SENTCONNECT", "25"));
+	tp_xc_stream50(t);
 	assert_int_equal(tp_count_rule(t, RULE_SHARED_CIRCUIT), 0);
 	assert_true(pipeline_xcheck_wanted(t->p));
 	assert_false(pipeline_xcheck_wanted(t->p));	/* cleared */
@@ -2635,9 +2642,7 @@ test_xcheck_short_stream(void **state)
 	tp_xc_begin(t);
 	tp_feed(t, T(4), "650 CIRC 30 BUILT " PATH_EXIT1
 	    " PURPOSE=GENERAL\n");
-	tp_hint(t, HINTP("50", "20105", "5002", "irc"));
-	tp_feed(t, T(5), STREAM_NEW("50", "33874"));
-	tp_feed(t, T(6), STREAM_ON("50", "SENTCONNECT", "25"));
+	tp_xc_stream50(t);
 	tp_feed(t, T(7), STREAM_NEW("52", "33900"));
 	assert_int_equal(tp_count_rule(t, RULE_SHARED_CIRCUIT), 1);
 	/* 49 closed already, 50 moved to 30 (its events on their way),
