@@ -126,6 +126,19 @@ void	judge_pre_attach(struct judge *, unsigned, uint64_t, int64_t);
 void	judge_control_injection(struct judge *, const char *, const char *,
 	    uint64_t, unsigned, int64_t);
 
+/*
+ * CONTROL_INJECTION found by the cross-check: what (printable, no
+ * destination) Tor's own state contradicts; stream (or 0) it is about.
+ */
+void	judge_state_contradiction(struct judge *, const char *, uint64_t,
+	    int64_t);
+/*
+ * A circuit that came back (a CLOSED Tor's own state denies, after
+ * judge_circuit() again): the stream goes on it again, the rules run,
+ * unless it is on it already.
+ */
+void	judge_restore_attach(struct judge *, uint64_t, uint64_t, int64_t);
+
 /* Parses ISO_FIELDS names into ISO_* bits. */
 unsigned judge_iso_bits(const char *const *, size_t);
 

@@ -248,3 +248,25 @@ judge_attach(struct judge *j, uint64_t stream, uint64_t circ, int64_t ts)
 	rule_shared_exit(j, s, ts);
 	circ_enter(c, s);
 }
+
+void
+judge_restore_attach(struct judge *j, uint64_t stream, uint64_t circ,
+    int64_t ts)
+{
+	struct jstream *s = idmap_get(&j->streams, stream);
+	const struct jstream *o;
+	struct jcirc *c;
+	struct jcuser *u;
+
+	if (s == NULL || circ == 0)
+		return;
+	/* On the circuit's list already (attached after it came back). */
+	if (s->circ == circ && (c = idmap_get(&j->circs, circ)) != NULL &&
+	    (u = circ_user(c, s)) != NULL)
+		for (o = u->head; o != NULL; o = o->cnext)
+			if (o == s)
+				return;
+	judge_circ_leave(j, s);
+	s->circ = 0;
+	judge_attach(j, stream, circ, ts);
+}

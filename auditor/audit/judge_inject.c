@@ -38,3 +38,24 @@ judge_control_injection(struct judge *j, const char *listener,
 	judge_emit(j, f, buf_cstr(&d), is_new);
 	buf_free(&d);
 }
+
+void
+judge_state_contradiction(struct judge *j, const char *what, uint64_t stream,
+    int64_t ts)
+{
+	struct jocc *f;
+	struct buf d;
+	int is_new;
+
+	f = judge_occ(j, RULE_CONTROL_INJECTION, 0, "unknown listener", NULL,
+	    NULL, NULL, ts, &is_new);
+	if (stream != 0)
+		judge_occ_stream(f, stream);
+	buf_init(&d);
+	buf_printf(&d, "Tor's own state contradicts the events: %s (GETINFO "
+	    "circuit-status/stream-status): lines were smuggled into Tor's "
+	    "events past the filter, by a SOCKS client through a hostname",
+	    what);
+	judge_emit(j, f, buf_cstr(&d), is_new);
+	buf_free(&d);
+}

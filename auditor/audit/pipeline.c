@@ -268,6 +268,7 @@ pipeline_forget(struct pipeline *p)
 	p->ndns = 0;
 	groups_forget(p);
 	hslots_clear(p);
+	pl_xc_forget(p);
 }
 
 void
@@ -403,8 +404,8 @@ pipeline_event(struct pipeline *p, const struct reply *r, int initial)
 }
 
 /* Builds a one-line 650 reply "PREFIX line" and runs it as an event. */
-static void
-pipeline_status_lines(struct pipeline *p, const char *prefix,
+void
+pl_status_lines(struct pipeline *p, const char *prefix,
     const char *data, size_t len, int64_t ts,
     void (*fn)(struct pipeline *, const struct reply *))
 {
@@ -463,7 +464,9 @@ initial_stream(struct pipeline *p, const struct reply *r)
 		return;
 	s = xcalloc(1, sizeof *s);
 	s->ident = xstrdup(UNATTRIBUTED_LABEL);
+	pl_xc_attach(p, s, ev->u.stream.circ_id);
 	s->circ = ev->u.stream.circ_id;
+	s->confirmed = 1;
 	if (p->cfg.store != NULL)
 		s->app = store_app(p->cfg.store, UNATTRIBUTED_LABEL, "unknown",
 		    "");
@@ -614,7 +617,7 @@ static void
 pipeline_command_reply(struct pipeline *p, const struct reply *r)
 {
 	size_t i;
-	int info = 0;
+	int info = 0, xc = 0;
 
 	if (r->code != 250)
 		return;
@@ -655,14 +658,22 @@ pipeline_command_reply(struct pipeline *p, const struct reply *r)
 			p->pid = strtol(eq + 1, NULL, 10);
 			info = 1;
 		} else if (klen == 14 &&
+		    strncmp(l->text, "circuit-status", 14) == 0 && p->ready) {
+			pl_xc_circuits(p, val, vlen, r->ts_us);	/* cross-check */
+			xc = 1;
+		} else if (klen == 13 &&
+		    strncmp(l->text, "stream-status", 13) == 0 && p->ready) {
+			pl_xc_streams(p, val, vlen, r->ts_us);
+			xc = 1;
+		} else if (klen == 14 &&
 		    strncmp(l->text, "circuit-status", 14) == 0) {
-			pipeline_status_lines(p, "CIRC ", val, vlen, r->ts_us,
+			pl_status_lines(p, "CIRC ", val, vlen, r->ts_us,
 			    initial_circ);
 		} else if (klen == 13 &&
 		    strncmp(l->text, "stream-status", 13) == 0) {
 			unsigned before = p->pre_attach_streams;
 
-			pipeline_status_lines(p, "STREAM ", val, vlen,
+			pl_status_lines(p, "STREAM ", val, vlen,
 			    r->ts_us, initial_stream);
 			if (p->judge != NULL)
 				judge_pre_attach(p->judge,
@@ -691,6 +702,8 @@ pipeline_command_reply(struct pipeline *p, const struct reply *r)
 	if (info && p->cfg.store != NULL && p->session_id != 0)
 		store_session_info(p->cfg.store, p->session_id, p->version,
 		    p->pid);
+	if (xc)
+		pl_xc_finish(p, r->ts_us);
 }
 
 void
@@ -701,6 +714,8 @@ pipeline_reply(struct pipeline *p, const struct reply *r)
 	/* A "reply" in the read of an injection is the client's too. */
 	else if (!p->inj.active || !pl_inject_smuggled(p, r))
 		pipeline_command_reply(p, r);
+	if (p->xc.ncand > 0)
+		pl_xc_resolve(p, r->ts_us);
 }
 
 void
@@ -722,6 +737,7 @@ void
 pipeline_session_ready(struct pipeline *p, unsigned serial, int64_t ts)
 {
 	pl_observe_session(p, PIPELINE_READY, serial, NULL, ts);
+	p->ready = 1;
 	if (!pl_output_lines(p))
 		return;
 	pl_line_begin(p, ts);

@@ -154,6 +154,18 @@ const char *pipeline_withhold(const struct pipeline *);
 void	pipeline_injection(struct pipeline *, uint64_t, unsigned, const char *,
 	    size_t, int64_t);
 
+/*
+ * The cross-check (docs/isolation.md, section 5): after the session is
+ * ready, a reply with circuit-status= / stream-status= is Tor's own state,
+ * compared with the model: a circuit reported closed that Tor lists is
+ * restored, a contradiction is a CONTROL_INJECTION.  The caller sends
+ * PIPELINE_XCHECK_COMMAND now and then, and soon (rate-limited) when
+ * pipeline_xcheck_wanted() says something looked suspicious since it last
+ * asked (it clears that).
+ */
+#define PIPELINE_XCHECK_COMMAND	"GETINFO circuit-status stream-status"
+int	pipeline_xcheck_wanted(struct pipeline *);
+
 /* Counters, for tests and the closing summary. */
 struct pipeline_stats {
 	uint64_t	events;
@@ -164,6 +176,9 @@ struct pipeline_stats {
 	uint64_t	findings;	/* updates included */
 	uint64_t	new_findings;
 	unsigned	sessions;
+	uint64_t	xchecks;	/* cross-check replies compared */
+	uint64_t	contradictions;	/* found by them */
+	uint64_t	restored;	/* circuits restored by them */
 };
 void	pipeline_stats(const struct pipeline *, struct pipeline_stats *);
 

@@ -86,6 +86,7 @@ pl_inject_end(struct pipeline *p, const char *tail, size_t n, int64_t ts)
 	long g;
 
 	p->inj.active = 0;
+	pl_xc_suspect(p);	/* and see what Tor itself says */
 	listener[0] = client[0] = '\0';
 	if (tail != NULL) {
 		inject_last_value(tail, n, "SESSION_GROUP=", group,

@@ -39,6 +39,8 @@ struct circ {
 	char	 rend[PIPELINE_ONION_NAME];	/* REND_QUERY as LogTargets
 						   allows, or "" */
 	int	 service;	/* rend is a local service (HS_SERVICE_*) */
+	int	 confirmed;	/* listed by Tor (attach, a cross-check) */
+	unsigned nstreams;	/* open streams of the model on it */
 };
 
 /*
@@ -100,6 +102,7 @@ struct stream {
 	char		 process[32];
 	char		*exe;		/* its executable, or NULL */
 	int		 internal;	/* Tor's own (DIR_FETCH ...) */
+	int		 confirmed;	/* listed by Tor (attach, a cross-check) */
 };
 
 /* An attribution read from a transcript, waiting for its NEW event. */
@@ -118,6 +121,37 @@ struct group_listener {
 	int64_t	 group;
 	char	 listener[80];
 	int	 ambiguous;	/* an explicit SessionGroup on two ports */
+};
+
+/*
+ * The cross-check (pipeline_xcheck.c): Tor's own GETINFO circuit-status /
+ * stream-status after the session is ready, compared with the model.
+ */
+#define XC_CLOSED	512	/* circuits closed lately, remembered */
+#define XC_CANDS	256	/* differences waiting out their grace */
+#define XC_GRACE_US	(2LL * 1000000)	/* Tor's queued events arrive */
+#define XC_MAX_ENTRIES	100000	/* circuits or streams a reply holds */
+
+struct xc_cand {
+	int		 kind;		/* XC_* of pipeline_xcheck.c */
+	uint64_t	 id;
+	uint64_t	 model_circ;	/* the stream's in the model then */
+	uint64_t	 tor_circ;	/* Tor's */
+	int64_t		 ts;		/* of the reply */
+};
+
+struct xcheck {
+	int		 want;		/* suspicion since last asked */
+	uint64_t	 closed[XC_CLOSED];	/* ring of closed circuit ids */
+	size_t		 nclosed;	/* written, all told */
+	struct idmap	 closed_set;	/* the same ids, to look up */
+	struct xc_cand	 cand[XC_CANDS];
+	size_t		 ncand;
+	struct idmap	 tor_circs;	/* of the reply in hand */
+	struct idmap	 tor_streams;
+	struct idmap	 restored;
+	int		 got_circs, got_streams, over;
+	uint64_t	 contradictions;
 };
 
 struct pipeline {
@@ -162,6 +196,8 @@ struct pipeline {
 		size_t		 tail_len;
 		int		 has_tail;
 	}			 inj;
+	int			 ready;		/* the initial state is in */
+	struct xcheck		 xc;
 	struct pipeline_stats	 stats;
 };
 
@@ -195,6 +231,15 @@ void	pl_inject_close(struct pipeline *p);
 void	pl_on_finding(const struct judge_finding *f, void *arg);
 void	pl_onion_circ(struct pipeline *p, const struct circ_ev *e, struct circ *c, int64_t ts);
 void	pl_onion_info(struct pipeline *p, const char *source, const char *v, size_t n, int64_t ts);
+void	pl_status_lines(struct pipeline *p, const char *prefix, const char *data, size_t len, int64_t ts, void (*fn)(struct pipeline *, const struct reply *));
+void	pl_xc_suspect(struct pipeline *p);
+void	pl_xc_attach(struct pipeline *p, struct stream *s, uint64_t circ);
+void	pl_xc_circ_closed(struct pipeline *p, uint64_t id, const struct circ *c);
+void	pl_xc_circuits(struct pipeline *p, const char *v, size_t n, int64_t ts);
+void	pl_xc_streams(struct pipeline *p, const char *v, size_t n, int64_t ts);
+void	pl_xc_finish(struct pipeline *p, int64_t ts);
+void	pl_xc_resolve(struct pipeline *p, int64_t ts);
+void	pl_xc_forget(struct pipeline *p);
 void	pl_observe_session(struct pipeline *p, enum pipeline_phase phase, unsigned serial, const char *why, int64_t ts);
 
 #endif

@@ -116,6 +116,10 @@ pl_on_circ(struct pipeline *p, const struct torev *ev, int initial)
 	    strcmp(e->status, "EXTENDED") == 0;
 	int closing = circ_update(p, e, &c);
 
+	if (initial)
+		c->confirmed = 1;
+	else if (closing)
+		pl_xc_circ_closed(p, e->id, c);
 	pl_onion_circ(p, e, c, ev->ts_us);
 	if (!noisy || initial)
 		pl_store_circ_event(p, e, c, ev->ts_us);
@@ -189,6 +193,7 @@ pl_on_stream(struct pipeline *p, const struct torev *ev)
 	}
 	pl_store_stream_event(p, e, s, listener, ev->ts_us, 0);
 	if (e->circ_id != 0 && e->circ_id != s->circ) {
+		pl_xc_attach(p, s, e->circ_id);
 		s->circ = e->circ_id;
 		if (p->cfg.store != NULL && p->session_id != 0)
 			store_attach(p->cfg.store, p->session_id, e->id,
@@ -248,6 +253,7 @@ pl_on_stream(struct pipeline *p, const struct torev *ev)
 	if (p->cfg.observer != NULL && p->cfg.observer->stream != NULL)
 		pl_observe_stream(p, e, s, is_new, closing, ev->ts_us);
 	if (closing) {
+		pl_xc_attach(p, s, 0);
 		idmap_del(&p->streams, e->id);
 		pl_stream_free(s);
 		if (p->judge != NULL)

@@ -47,8 +47,42 @@ struct monitor {
 	int			 status;
 	int			 held;		/* shutdown: signals held */
 	sigset_t		 held_mask;	/* the mask before */
+	struct event		*xcheck;	/* the cross-check's timer */
+	int64_t			 xc_last;	/* sent (time_mono_us) */
+	int			 ready;		/* the session's state is in */
 };
 #define MONITOR_PRUNE_EVERY	(3600LL * 1000000)
+#define MONITOR_XCHECK_EVERY	(60LL * 1000000)	/* the cross-check */
+#define MONITOR_XCHECK_MIN	(2LL * 1000000)		/* one at most per */
+
+/*
+ * The cross-check (pipeline.h): sent now, or as soon as the rate allows
+ * (suspicion); then again a minute later.
+ */
+static void
+mon_xcheck(struct monitor *m)
+{
+	int64_t now = time_mono_us(), wait = MONITOR_XCHECK_EVERY;
+	struct timeval tv;
+
+	if (!m->ready)
+		return;
+	if (m->xc_last != 0 && now - m->xc_last < MONITOR_XCHECK_MIN)
+		wait = m->xc_last + MONITOR_XCHECK_MIN - now;
+	else if (ctl_command(m->ctl, PIPELINE_XCHECK_COMMAND) == 0)
+		m->xc_last = now;
+	tv.tv_sec = (time_t)(wait / 1000000);
+	tv.tv_usec = (suseconds_t)(wait % 1000000);
+	evtimer_add(m->xcheck, &tv);
+}
+
+static void
+mon_xcheck_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	mon_xcheck(arg);
+}
 
 /*
  * Applies Retention: at start, then hourly (mono: the interval; now: the
@@ -129,8 +163,12 @@ mon_session_ready(unsigned serial, int64_t ts, void *arg)
 {
 	struct monitor *m = arg;
 
+	struct timeval tv = { MONITOR_XCHECK_EVERY / 1000000, 0 };
+
 	record_note(m->record, ts, "session %u ready", serial);
 	pipeline_session_ready(m->pipe, serial, ts);
+	m->ready = 1;
+	evtimer_add(m->xcheck, &tv);
 }
 
 static void
@@ -139,6 +177,8 @@ mon_session_end(unsigned serial, const char *why, int64_t ts, void *arg)
 	struct monitor *m = arg;
 
 	m->serial = 0;
+	m->ready = 0;
+	evtimer_del(m->xcheck);
 	record_note(m->record, ts, "session %u end %s", serial, why);
 	pipeline_session_end(m->pipe, serial, why, ts);
 }
@@ -159,6 +199,8 @@ mon_injection(const struct smuggle_found *f, void *arg)
 
 	pipeline_injection(m->pipe, f->stream, f->lines, f->tail,
 	    f->tail_len, f->ts);
+	if (pipeline_xcheck_wanted(m->pipe))
+		mon_xcheck(m);
 }
 
 static void
@@ -169,6 +211,8 @@ mon_reply(const struct reply *r, void *arg)
 	struct pipeline_stats st;
 
 	pipeline_reply(m->pipe, r);
+	if (pipeline_xcheck_wanted(m->pipe))
+		mon_xcheck(m);
 	if (m->setup.reply != NULL)
 		m->setup.reply(r, m->setup.arg);
 	if (m->opts->exit_after_events > 0) {
@@ -369,6 +413,7 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	}
 	m->tick = event_new(m->base, -1, EV_PERSIST, mon_tick_cb, m);
 	event_add(m->tick, &tick_tv);
+	m->xcheck = evtimer_new(m->base, mon_xcheck_cb, m);
 	if (o->duration > 0) {
 		struct timeval tv;
 
@@ -496,6 +541,7 @@ monitor_close(struct monitor *m)
 		    m);
 	ctl_free(m->ctl);
 	event_free(m->tick);
+	event_free(m->xcheck);
 	if (m->timer != NULL)
 		event_free(m->timer);
 	event_free(m->sigint);

@@ -14,6 +14,9 @@ one a line) to the GETINFO reply, as a system's Tor would list its
 listeners; FAKECTOR_GETCONF=FILE answers GETCONF with FILE's lines
 (SocksPort=... one a line) instead of one SocksPort=127.0.0.1:9050.
 
+FAKECTOR_XCHECK=FILE answers the cross-check's GETINFO circuit-status
+stream-status, sent after SCRIPT, with FILE.
+
 FAKECTOR_METHODS=LIST answers PROTOCOLINFO with METHODS=LIST instead of
 NULL, FAKECTOR_COOKIEFILE=PATH adds COOKIEFILE="PATH" (any path: a hostile
 port names what it likes); AUTHCHALLENGE SAFECOOKIE is answered with a
@@ -252,10 +255,18 @@ while i < len(data):
         time.sleep(pause)
     elif k % 50 == 0 and len(sizes) > 1:
         time.sleep(0.001)
-# Stay until the client goes quiet, then close.
+# Stay until the client goes quiet, then close.  FAKECTOR_XCHECK=FILE
+# answers isoaudit's cross-check ("GETINFO circuit-status stream-status")
+# with FILE (Tor's own state, as the test wants it), each time it comes.
+xcheck = os.environ.get("FAKECTOR_XCHECK")
 try:
-    while readline() is not None:
-        pass
+    while True:
+        line = readline()
+        if xcheck and line == b"GETINFO circuit-status stream-status":
+            ans = open(xcheck, "rb").read()
+            if b"\r\n" not in ans:
+                ans = ans.replace(b"\n", b"\r\n")
+            send(ans)
 except (socket.timeout, SystemExit, ConnectionError):
     pass
 conn.close()

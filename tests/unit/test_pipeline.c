@@ -2489,6 +2489,191 @@ test_scrubbed_replays_the_same(void **state)
 	log_set_sink(log_sink, NULL);
 }
 
+/* --- the cross-check with Tor's own state (pipeline_xcheck.c) ------------ */
+
+/* How many findings of rule the test saw. */
+static size_t
+tp_count_rule(struct tp *t, enum rule_id rule)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->nfnd; i++)
+		n += t->fnd[i].rule == rule;
+	return n;
+}
+
+/* Circuit 25 built, stream 49 of App D on it; the session ready. */
+static void
+tp_xc_begin(struct tp *t)
+{
+	tp_open(t, &plain_de);
+	tp_start(t, 1, T(0));
+	pipeline_session_ready(t->p, 1, T(0));
+	tp_feed(t, T(1), CIRC25_BUILT);
+	tp_hint(t, HINTP("49", "20104", "5001", "chat"));
+	tp_feed(t, T(2), STREAM_NEW("49", "49188"));
+	tp_feed(t, T(3), STREAM_ON("49", "SENTCONNECT", "25"));
+	assert_false(pipeline_xcheck_wanted(t->p));
+}
+
+/* Stream 50 of App E, on circuit 25 at T(6). */
+static void
+tp_xc_stream50(struct tp *t)
+{
+	tp_hint(t, HINTP("50", "20105", "5002", "irc"));
+	tp_feed(t, T(5), STREAM_NEW("50", "33874"));
+	tp_feed(t, T(6), STREAM_ON("50", "SENTCONNECT", "25"));
+}
+
+#define XC_CIRC25 "250+circuit-status=\n25 BUILT " PATH_EXIT0 \
+	" PURPOSE=CONFLUX_LINKED CONFLUX_ID=" CONFLUX_25 "\n.\n"
+
+/*
+ * A forged "CIRC 25 CLOSED" (past the filter) between App D's stream and
+ * App E's: E's attach finds no one on the circuit, and is suspicious (a
+ * circuit isoaudit believes closed).  Tor's own circuit-status lists 25
+ * BUILT: it comes back with both streams, the real SHARED_CIRCUIT is
+ * made, and CONTROL_INJECTION says what Tor contradicted.
+ */
+static void
+test_xcheck_forged_closed(void **state)
+{
+	struct tp *t = *state;
+	struct pipeline_stats st;
+	size_t i;
+	int inj = 0;
+
+	tp_xc_begin(t);
+	tp_feed(t, T(4), "650 CIRC 25 CLOSED " PATH_EXIT0
+	    " PURPOSE=CONFLUX_LINKED REASON=FINISHED\n");
+	tp_xc_stream50(t);
+	assert_int_equal(tp_count_rule(t, RULE_SHARED_CIRCUIT), 0);
+	assert_true(pipeline_xcheck_wanted(t->p));
+	assert_false(pipeline_xcheck_wanted(t->p));	/* cleared */
+
+	tp_feed(t, T(7), XC_CIRC25 "250+stream-status=\n"
+	    "49 SUCCEEDED 25 127.0.0.1:20180\n"
+	    "50 SENTCONNECT 25 127.0.0.1:20180\n.\n250 OK\n");
+	assert_int_equal(tp_count_rule(t, RULE_SHARED_CIRCUIT), 1);
+	assert_int_equal(tp_count_rule(t, RULE_PRE_ATTACH), 0);
+	for (i = 0; i < t->nfnd; i++) {
+		if (t->fnd[i].rule == RULE_SHARED_CIRCUIT) {
+			assert_int_equal(t->fnd[i].circ, 25);
+			assert_non_null(strstr(t->fnd[i].detail, D_APP));
+			assert_non_null(strstr(t->fnd[i].detail, E_APP));
+			assert_non_null(strstr(t->fnd[i].detail, "exit0"));
+		}
+		if (t->fnd[i].rule == RULE_CONTROL_INJECTION) {
+			inj++;
+			assert_non_null(strstr(t->fnd[i].detail, "circuit 25 "
+			    "was reported closed but Tor lists it BUILT"));
+		}
+	}
+	assert_int_equal(inj, 1);
+	pipeline_stats(t->p, &st);
+	assert_int_equal(st.xchecks, 1);
+	assert_int_equal(st.restored, 1);
+	assert_int_equal(st.contradictions, 1);
+
+	/* Restored for good: another stream of E's is judged against it. */
+	tp_hint(t, HINTP("51", "20105", "5002", "irc"));
+	tp_feed(t, T(8), STREAM_NEW("51", "33886"));
+	tp_feed(t, T(9), STREAM_ON("51", "SENTCONNECT", "25"));
+	assert_false(pipeline_xcheck_wanted(t->p));	/* 25 is BUILT */
+	assert_int_equal(tp_count_rule(t, RULE_SHARED_CIRCUIT), 2);
+	/* A second check that agrees changes nothing. */
+	tp_feed(t, T(3000), XC_CIRC25 "250+stream-status=\n"
+	    "49 SUCCEEDED 25 127.0.0.1:20180\n"
+	    "50 SUCCEEDED 25 127.0.0.1:20180\n"
+	    "51 SUCCEEDED 25 127.0.0.1:20180\n.\n250 OK\n");
+	tp_feed(t, T(9000), "650 CIRC 26 LAUNCHED PURPOSE=GENERAL\n");
+	pipeline_stats(t->p, &st);
+	assert_int_equal(st.contradictions, 1);
+	assert_int_equal(tp_count_rule(t, RULE_CONTROL_INJECTION), 1);
+}
+
+/*
+ * A reply that agrees with the events changes nothing (and, after the
+ * session is ready, is no initial state: no PRE_ATTACH); the real
+ * SHARED_CIRCUIT made by the events stays the only finding.
+ */
+static void
+test_xcheck_consistent(void **state)
+{
+	struct tp *t = *state;
+	struct pipeline_stats st;
+	const char *out;
+
+	tp_xc_begin(t);
+	tp_hint(t, HINTP("50", "20105", "5002", "irc"));
+	tp_feed(t, T(4), STREAM_NEW("50", "33874"));
+	tp_feed(t, T(5), STREAM_ON("50", "SENTCONNECT", "25"));
+	assert_int_equal(t->nfnd, 1);
+	out = tp_out(t);
+	tp_feed(t, T(6), XC_CIRC25 "250+stream-status=\n"
+	    "49 SUCCEEDED 25 127.0.0.1:20180\n"
+	    "50 SUCCEEDED 25 127.0.0.1:20180\n.\n250 OK\n");
+	tp_feed(t, T(9000), "650 CIRC 26 LAUNCHED PURPOSE=GENERAL\n");
+	assert_int_equal(t->nfnd, 1);
+	assert_int_equal(t->fnd[0].rule, RULE_SHARED_CIRCUIT);
+	pipeline_stats(t->p, &st);
+	assert_int_equal(st.xchecks, 1);
+	assert_int_equal(st.contradictions, 0);
+	assert_int_equal(st.restored, 0);
+	assert_false(pipeline_xcheck_wanted(t->p));
+	(void)out;
+}
+
+/*
+ * Tor queues events and answers at once: a real short stream Tor no
+ * longer lists, whose CLOSED comes just after the reply, and a stream Tor
+ * lists on another circuit before the event that moved it arrive: nothing
+ * once they came.  A stream Tor never listed and that no event closes
+ * within the grace (a forged NEW) is a contradiction, and forgotten.
+ */
+static void
+test_xcheck_short_stream(void **state)
+{
+	struct tp *t = *state;
+	struct pipeline_stats st;
+	size_t i;
+	int inj = 0;
+
+	tp_xc_begin(t);
+	tp_feed(t, T(4), "650 CIRC 30 BUILT " PATH_EXIT1
+	    " PURPOSE=GENERAL\n");
+	tp_xc_stream50(t);
+	tp_feed(t, T(7), STREAM_NEW("52", "33900"));
+	assert_int_equal(tp_count_rule(t, RULE_SHARED_CIRCUIT), 1);
+	/* 49 closed already, 50 moved to 30 (its events on their way),
+	 * 52 never existed. */
+	tp_feed(t, T(8), "250+circuit-status=\n25 BUILT " PATH_EXIT0
+	    " PURPOSE=CONFLUX_LINKED CONFLUX_ID=" CONFLUX_25 "\n30 BUILT "
+	    PATH_EXIT1 " PURPOSE=GENERAL\n.\n250-stream-status=50 SENTCONNECT 30 "
+	    "127.0.0.1:20180\n250 OK\n");
+	tp_feed(t, T(9), "650 STREAM 49 CLOSED 25 127.0.0.1:20180"
+	    " REASON=DONE\n");
+	tp_feed(t, T(10), STREAM_ON("50", "DETACHED", "25"));
+	tp_feed(t, T(11), STREAM_ON("50", "SENTCONNECT", "30"));
+	pipeline_stats(t->p, &st);
+	assert_int_equal(st.contradictions, 0);
+	tp_feed(t, T(2500), "650 CIRC 26 LAUNCHED PURPOSE=GENERAL\n");
+	pipeline_stats(t->p, &st);
+	assert_int_equal(st.contradictions, 1);
+	for (i = 0; i < t->nfnd; i++)
+		if (t->fnd[i].rule == RULE_CONTROL_INJECTION) {
+			inj++;
+			assert_non_null(strstr(t->fnd[i].detail, "stream 52 "));
+			assert_non_null(strstr(t->fnd[i].detail,
+			    "Tor does not list it"));
+		}
+	assert_int_equal(inj, 1);
+	/* The real finding is kept; 52 is gone from the model. */
+	assert_int_equal(tp_count_rule(t, RULE_SHARED_CIRCUIT), 1);
+	tp_feed(t, T(2600), STREAM_ON("52", "SENTCONNECT", "25"));
+	assert_int_equal(tp_count_rule(t, RULE_SHARED_CIRCUIT), 1);
+}
+
 int
 main(void)
 {
@@ -2529,6 +2714,9 @@ main(void)
 		TP_TEST(test_onion_report_rows),
 		TP_TEST(test_onion_none),
 		TP_TEST(test_onion_plain),
+		TP_TEST(test_xcheck_forged_closed),
+		TP_TEST(test_xcheck_consistent),
+		TP_TEST(test_xcheck_short_stream),
 	};
 
 	if (sodium_init() == -1)
