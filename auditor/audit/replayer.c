@@ -43,9 +43,11 @@ replayer_reply(const struct reply *r, void *arg)
 
 	/*
 	 * A transcript without session notes (cut, or written by another
-	 * tool) is one Tor session, as a bare capture is: said once.
+	 * tool) is one Tor session from its first event, as a bare capture
+	 * is: said once.  (Replies before a "session start" note are the
+	 * handshake's, which ctl keeps to itself.)
 	 */
-	if (rp->transcript && !rp->notes && !rp->in_session) {
+	if (rp->transcript && !rp->notes && !rp->in_session && r->async) {
 		log_warnx("%s: no session notes; replayed as one Tor session",
 		    rp->path);
 		rp->session = 1;

@@ -32,6 +32,9 @@ struct smuggle {
 	size_t			 cap;
 	long			 cand;	/* the last line with Tor's keywords */
 	long			 cand_at;	/* where they begin in it */
+	uint64_t		 max_id;	/* the highest stream id seen */
+	uint64_t		 last_id;	/* the run's last rejection */
+	int			 run;	/* a run of whole, new rejections */
 };
 
 static int	smuggle_take(struct smuggle *, const char *, size_t, int64_t);
@@ -66,6 +69,20 @@ smuggle_rejection(const char *s, size_t n, uint64_t *stream, size_t *rest)
 			return 1;
 		}
 	return 0;
+}
+
+/* The id of a "650 STREAM N ..." line into *id, else 0. */
+static int
+stream_id(const char *s, size_t n, uint64_t *id)
+{
+	size_t i = 11;
+
+	if (!prefix(s, n, "650 STREAM "))
+		return 0;
+	*id = 0;
+	for (; i < n && s[i] >= '0' && s[i] <= '9' && i < 31; i++)
+		*id = *id * 10 + (uint64_t)(s[i] - '0');
+	return i > 11;
 }
 
 /* Tor's keywords at s[0..n): ":PORT " and a rejection's first keyword,
@@ -146,7 +163,14 @@ decide(struct smuggle *f)
 	buf_init(&f->text);
 	f->lines = NULL;
 	f->nlines = f->cap = 0;
-	if (f->cand > 0 || !f->whole) {
+	/*
+	 * A run of rejections each whole (Tor's keywords on its own line),
+	 * each of a stream newer than any seen (Tor numbers streams in
+	 * order, and rejects a name before any other event of its stream):
+	 * a burst of DNS queries or bad names, Tor's own.  What a client
+	 * could smuggle so closes or fails no stream isoaudit knows.
+	 */
+	if ((f->cand > 0 && !f->run) || !f->whole) {
 		memset(&r, 0, sizeof r);
 		r.stream = f->stream;
 		r.ts = ts;
@@ -193,6 +217,16 @@ smuggle_take(struct smuggle *f, const char *s, size_t n, int64_t ts)
 			f->cand = (long)f->nlines;
 			f->cand_at = at;
 		}
+		if (f->run) {
+			uint64_t id;
+
+			if (smuggle_rejection(s, n, &id, &rest) &&
+			    id > f->last_id &&
+			    smuggle_tail_at(s + rest, n - rest, n - rest) >= 0)
+				f->last_id = id;
+			else
+				f->run = 0;
+		}
 		hold(f, s, n);
 		/* A line ends with one byte at least (LF). */
 		f->used += n + 1;
@@ -204,8 +238,19 @@ smuggle_take(struct smuggle *f, const char *s, size_t n, int64_t ts)
 	 * rejection (nor in a data block). */
 	if (!reply_parser_idle(f->rp) ||
 	    !smuggle_rejection(s, n, &f->stream, &rest) ||
-	    n - rest + 1 > SMUGGLE_NAME_MAX)
+	    n - rest + 1 > SMUGGLE_NAME_MAX) {
+		uint64_t id;
+
+		if (reply_parser_idle(f->rp) && stream_id(s, n, &id) &&
+		    id > f->max_id)
+			f->max_id = id;
 		return 0;
+	}
+	f->run = f->stream > f->max_id &&
+	    smuggle_tail_at(s + rest, n - rest, n - rest) >= 0;
+	f->last_id = f->stream;
+	if (f->stream > f->max_id)
+		f->max_id = f->stream;
 	f->open = 1;
 	f->ts = ts;
 	f->used = n - rest + 1;
@@ -258,6 +303,7 @@ smuggle_reset(struct smuggle *f)
 	f->open = 0;
 	buf_reset(&f->text);
 	f->nlines = 0;
+	f->max_id = 0;		/* a new Tor numbers from 1 again */
 }
 
 void

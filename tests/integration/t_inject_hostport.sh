@@ -51,6 +51,11 @@ PY
 tail="REASON=SOCKS_PROTOCOL CLIENT_PROTOCOL=SOCKS5 NYM_EPOCH=0 SESSION_GROUP=-3"
 inject "$TORNET_SOCKS_C" "x:80 $tail\\r\\n650 CIRC $circ CLOSED REASON=FINISHED\\r\\nx" >"$T/inj1.out" 2>&1 ||
     { cat "$T/inj1.out"; fail "the erasing client failed"; }
+# The injection sets off a cross-check (GETINFO circuit-status
+# stream-status); its answer read, App E's stream comes in its own reads,
+# while its short-lived socket is still there to be attributed.
+wait_for "$T/mon.out" "FINDING critical CONTROL_INJECTION" 20 || fail "the injection was not seen"
+sleep 1
 CURL=$T/bin/app-e fetch "$TORNET_SOCKS_E" >/dev/null
 inject "$TORNET_SOCKS_C" "x:80 $tail\\r\\n650 STREAM 999 SENTCONNECT $circ a.example:80\\r\\n650 STREAM 998 SENTCONNECT $circ b.example:80\\r\\nx" >"$T/inj2.out" 2>&1 ||
     { cat "$T/inj2.out"; fail "the forging client failed"; }

@@ -205,6 +205,52 @@ test_benign_rejections(void **state)
 	tu_coll_free(&c);
 }
 
+/*
+ * A burst of DNS queries: Tor's NEWRESOLVE lines, each whole and of a new
+ * stream, in one read, within 255 bytes of each other: Tor's own, all go
+ * on, nothing reported (t_dns saw them dropped as an injection).  The
+ * same run holding a rejection of a stream already seen (a forged CLOSED
+ * of a real stream, whole) is an injection.
+ */
+#define NEWRES(id, name) "650 STREAM " #id " NEWRESOLVE 0 " name ":0 " \
+	"SOURCE_ADDR=127.0.0.1:44040 PURPOSE=DNS_REQUEST CLIENT_PROTOCOL=DNS " \
+	"NYM_EPOCH=0 SESSION_GROUP=-68 ISO_FIELDS=CLIENTADDR,SESSION_GROUP," \
+	"NYM_EPOCH\r\n"
+
+static void
+test_dns_burst(void **state)
+{
+	const char *burst[] = {
+		"650 STREAM 50 NEW 0 1.2.3.4:80 SOURCE_ADDR=127.0.0.1:2 "
+		"PURPOSE=USER\r\n",
+		NEWRES(51, "a.example") NEWRES(52, "b.example")
+		NEWRES(53, "c.example"),
+		NEWRES(54, "d.example") NEWRES(55, "e.example"),
+		NULL
+	};
+	const char *forged[] = {
+		"650 STREAM 50 NEW 0 1.2.3.4:80 SOURCE_ADDR=127.0.0.1:2 "
+		"PURPOSE=USER\r\n",
+		NEWRES(51, "a.example")
+		"650 STREAM 50 CLOSED 0 x" TAIL "\r\n",
+		NULL
+	};
+	struct tu_coll c;
+	struct found x;
+
+	(void)state;
+	run(burst, &c, &x);
+	assert_int_equal(x.n, 0);
+	assert_int_equal(c.n, 6);
+	assert_non_null(strstr(c.r[5].lines[0].text, "STREAM 55 NEWRESOLVE"));
+	tu_coll_free(&c);
+	run(forged, &c, &x);
+	assert_int_equal(x.n, 1);
+	assert_int_equal(x.stream, 51);
+	assert_int_equal(c.n, 1);
+	tu_coll_free(&c);
+}
+
 /* Tor's tail beyond the name's 255 bytes is not the client's: a line
  * starting there is genuine; so is a data block's line. */
 static void
@@ -250,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_cut_and_dns),
 		cmocka_unit_test(test_benign_rejections),
 		cmocka_unit_test(test_window_bounds),
+		cmocka_unit_test(test_dns_burst),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
