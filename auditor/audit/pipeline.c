@@ -709,8 +709,10 @@ pipeline_command_reply(struct pipeline *p, const struct reply *r)
 void
 pipeline_reply(struct pipeline *p, const struct reply *r)
 {
-	if (r->async)
+	if (r->async) {
 		pipeline_event(p, r, 0);
+		p->unsure = 0;
+	}
 	/* A "reply" in the read of an injection is the client's too. */
 	else if (!p->inj.active || !pl_inject_smuggled(p, r))
 		pipeline_command_reply(p, r);

@@ -153,6 +153,12 @@ void	pipeline_not_reply(struct pipeline *, const char *, size_t);
 const char *pipeline_withhold(const struct pipeline *);
 void	pipeline_injection(struct pipeline *, uint64_t, unsigned, const char *,
 	    size_t, int64_t);
+/*
+ * The next event is a rejection smuggle.c passed on without being sure
+ * it is Tor's (smuggle_found.unsure): it is shown and stored, and no rule
+ * about applications runs on it.
+ */
+void	pipeline_unsure(struct pipeline *);
 
 /*
  * The cross-check (docs/isolation.md, section 5): after the session is
@@ -173,6 +179,7 @@ struct pipeline_stats {
 	uint64_t	circ_events;
 	uint64_t	malformed;
 	uint64_t	smuggled;	/* lines ignored after a cut event */
+	uint64_t	unsure;		/* rejections passed on, unsure */
 	uint64_t	findings;	/* updates included */
 	uint64_t	new_findings;
 	unsigned	sessions;

@@ -328,8 +328,9 @@ judge_new_stream(struct pipeline *p, const struct stream_ev *e,
 	}
 	js.session_group = e->session_group;
 	js.nym_epoch = e->nym_epoch;
-	/* Not an application: no rule about applications applies. */
-	js.unattributed = s->internal;
+	/* Not an application (or a rejection that may be a client's: see
+	 * smuggle.c): no rule about applications applies. */
+	js.unattributed = s->internal || p->unsure;
 	judge_stream_new(p->judge, &js, ts);
 }
 

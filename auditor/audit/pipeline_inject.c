@@ -130,6 +130,13 @@ pipeline_injection(struct pipeline *p, uint64_t stream, unsigned lines,
 	pl_inject_end(p, tail, n, ts);
 }
 
+void
+pipeline_unsure(struct pipeline *p)
+{
+	p->unsure = 1;
+	p->stats.unsure++;
+}
+
 /* Ends an open injection at its last tail (the one Tor wrote). */
 void
 pl_inject_close(struct pipeline *p)

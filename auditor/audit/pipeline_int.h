@@ -185,6 +185,12 @@ struct pipeline {
 	size_t			 ngroups;
 	struct onion_svc	*onions;	/* local services, for the run */
 	size_t			 nonions;
+	/*
+	 * The next event is a rejection the smuggling filter passed on but
+	 * cannot tell from a client's (a run of whole rejections, smuggle.c):
+	 * shown and stored, no rule about applications runs on it.
+	 */
+	int			 unsure;
 	struct {			/* after a STREAM event a line break cut */
 		int		 active;
 		int64_t		 ts;	/* of the read that brought it */

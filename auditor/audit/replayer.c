@@ -121,7 +121,11 @@ replayer_smuggled(const struct smuggle_found *f, void *arg)
 {
 	struct replayer *rp = arg;
 
-	if (rp->in_session)
+	if (!rp->in_session)
+		return;
+	if (f->unsure)
+		pipeline_unsure(rp->pipe);
+	else
 		pipeline_injection(rp->pipe, f->stream, f->lines, f->tail,
 		    f->tail_len, f->ts);
 }

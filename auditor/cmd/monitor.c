@@ -197,6 +197,10 @@ mon_injection(const struct smuggle_found *f, void *arg)
 {
 	struct monitor *m = arg;
 
+	if (f->unsure) {
+		pipeline_unsure(m->pipe);
+		return;
+	}
 	pipeline_injection(m->pipe, f->stream, f->lines, f->tail,
 	    f->tail_len, f->ts);
 	if (pipeline_xcheck_wanted(m->pipe))

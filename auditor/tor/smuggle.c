@@ -35,6 +35,8 @@ struct smuggle {
 	uint64_t		 max_id;	/* the highest stream id seen */
 	uint64_t		 last_id;	/* the run's last rejection */
 	int			 run;	/* a run of whole, new rejections */
+	int			 next_unsure;	/* set for the lines of a run */
+	int			 first_unsure;	/* the window's first line */
 };
 
 static int	smuggle_take(struct smuggle *, const char *, size_t, int64_t);
@@ -189,15 +191,25 @@ decide(struct smuggle *f)
 		if (f->fn != NULL)
 			f->fn(&r, f->arg);
 	} else {
-		/* Tor's rejection, whole: on to the parser. */
+		/* Tor's rejection, whole: on to the parser (the second and
+		 * later of a run: unsure, see smuggle_found). */
+		if (f->first_unsure && f->fn != NULL) {
+			memset(&r, 0, sizeof r);
+			r.stream = f->stream;
+			r.ts = ts;
+			r.unsure = 1;
+			f->fn(&r, f->arg);
+		}
 		reply_parser_pass(f->rp, text.p, lines[0].len, ts);
 		first = 1;
+		f->next_unsure = f->cand > 0;
 	}
 	/* The lines after may hold the next rejection. */
 	for (i = first; i < n; i++)
 		if (!smuggle_take(f, text.p + lines[i].off, lines[i].len, ts))
 			reply_parser_pass(f->rp, text.p + lines[i].off,
 			    lines[i].len, ts);
+	f->next_unsure = 0;
 	buf_free(&text);
 	free(lines);
 }
@@ -246,6 +258,8 @@ smuggle_take(struct smuggle *f, const char *s, size_t n, int64_t ts)
 			f->max_id = id;
 		return 0;
 	}
+	f->first_unsure = f->next_unsure;
+	f->next_unsure = 0;
 	f->run = f->stream > f->max_id &&
 	    smuggle_tail_at(s + rest, n - rest, n - rest) >= 0;
 	f->last_id = f->stream;

@@ -29,6 +29,12 @@ struct smuggle_found {
 					   not NUL-terminated, or NULL */
 	size_t		 tail_len;
 	int64_t		 ts;
+	/*
+	 * Not an injection: the next line passed on is a rejection in a run
+	 * of whole rejections of new streams (a burst of DNS queries), which
+	 * a client could also have written; the caller judges it as such.
+	 */
+	int		 unsure;
 };
 
 typedef void (*smuggle_found_fn)(const struct smuggle_found *, void *);

@@ -2625,6 +2625,39 @@ test_xcheck_consistent(void **state)
 }
 
 /*
+ * A rejection the smuggling filter passed on unsure (the second of a run
+ * of whole rejections: a DNS burst, or a client's forgery) is shown and
+ * stored, and no rule about applications runs on it: a NEWRESOLVE on a
+ * shared DNS listener raises UNISOLATED_PORT when sure, nothing when not.
+ */
+static void
+test_unsure_rejection(void **state)
+{
+	static const struct tp_opts o = { PIPELINE_LINES, LOG_TARGETS_PLAIN,
+	    0, "SharedPort 127.0.0.1:5353 \"DNS\"\n", 0 };
+	static const char newres[] = "650 STREAM %d NEWRESOLVE 0 a.example:0 "
+	    "SOURCE_ADDR=127.0.0.1:%d PURPOSE=DNS_REQUEST CLIENT_PROTOCOL=DNS "
+	    "NYM_EPOCH=0 SESSION_GROUP=-68 ISO_FIELDS=CLIENTADDR\n";
+	struct tp *t = *state;
+	struct pipeline_stats st;
+	char line[512];
+
+	tp_open(t, &o);
+	tp_start(t, 1, T(1));
+	snprintf(line, sizeof line, newres, 51, 40001);
+	pipeline_unsure(t->p);
+	tp_feed(t, T(2), line);
+	assert_int_equal(t->nfnd, 0);
+	assert_non_null(strstr(tp_out(t), "stream 51 NEWRESOLVE"));
+	/* Only the next event: the one after is judged. */
+	snprintf(line, sizeof line, newres, 52, 40002);
+	tp_feed(t, T(3), line);
+	pipeline_stats(t->p, &st);
+	assert_int_equal(st.unsure, 1);
+	assert_true(t->nfnd >= 1);
+}
+
+/*
  * Tor queues events and answers at once: a real short stream Tor no
  * longer lists, whose CLOSED comes just after the reply, and a stream Tor
  * lists on another circuit before the event that moved it arrive: nothing
@@ -2716,6 +2749,7 @@ main(void)
 		TP_TEST(test_onion_plain),
 		TP_TEST(test_xcheck_forged_closed),
 		TP_TEST(test_xcheck_consistent),
+		TP_TEST(test_unsure_rejection),
 		TP_TEST(test_xcheck_short_stream),
 	};
 

@@ -19,6 +19,7 @@
 
 struct found {
 	unsigned	 n;
+	unsigned	 unsure;
 	uint64_t	 stream;
 	unsigned	 lines;
 	char		 tail[512];
@@ -29,6 +30,10 @@ on_found(const struct smuggle_found *f, void *arg)
 {
 	struct found *x = arg;
 
+	if (f->unsure) {
+		x->unsure++;
+		return;
+	}
 	x->n++;
 	x->stream = f->stream;
 	x->lines = f->lines;
@@ -241,6 +246,9 @@ test_dns_burst(void **state)
 	(void)state;
 	run(burst, &c, &x);
 	assert_int_equal(x.n, 0);
+	/* 52 and 53 follow 51 in one read, 55 follows 54: the filter cannot
+	 * tell them from a client's, and says so. */
+	assert_int_equal(x.unsure, 3);
 	assert_int_equal(c.n, 6);
 	assert_non_null(strstr(c.r[5].lines[0].text, "STREAM 55 NEWRESOLVE"));
 	tu_coll_free(&c);
