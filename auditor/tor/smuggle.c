@@ -299,7 +299,9 @@ smuggle_new(struct reply_parser *rp, smuggle_found_fn fn, void *arg)
 void
 smuggle_end_read(struct smuggle *f)
 {
-	if (f != NULL)
+	/* A line given back by decide() may open the next window: the read
+	 * is over for it too. */
+	while (f != NULL && f->open)
 		decide(f);
 }
 
