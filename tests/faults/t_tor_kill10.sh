@@ -227,6 +227,8 @@ grep -c 'retrying in' "$T/mon.err" | sed 's/^/ok: failed reconnect attempts (Tor
 
 # (A copy of the database: the same key hashes the targets the same way.)
 sqlite3 "$T/db" ".backup '$T/replay.db'" || fail "backup"
+# The copy's hashes are the live database's: its key file goes with it.
+cp -p "$T/db.key" "$T/replay.db.key" || fail "copy of the key file"
 "$ISOAUDIT" -c "$T/empty.conf" replay --db "$T/replay.db" "$T/rec.txt" \
     >"$T/replay.out" 2>"$T/replay.err" || { cat "$T/replay.err"; fail "replay"; }
 diff "$T/mon.out" "$T/replay.out" >"$T/replay.diff" || { head -20 "$T/replay.diff"; fail "the replay of the 11-session transcript differs"; }
