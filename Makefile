@@ -23,21 +23,34 @@ endif
 CFLAGS	?= -O2 -g
 # One folder per stage (docs/architecture.md); object names are unique
 # across them, so the build stays flat: build/release/NAME.o.
-DIRS	 = auditor/lib auditor/tor auditor/audit auditor/store auditor/report \
-	   auditor/cmd ui
+DIRS	 = auditor/lib auditor/tor auditor/audit auditor/kern auditor/store \
+	   auditor/report auditor/cmd ui
 vpath %.c $(DIRS)
 HDRS	 = $(wildcard $(addsuffix /*.h,$(DIRS)))
 CPPFLAGS += -D_GNU_SOURCE -DISOAUDIT_VERSION='"$(VERSION)"' \
 	    $(addprefix -I,$(DIRS))
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS))
 LIBS	 = $(shell pkg-config --libs $(PKGS))
+# The connect tracker's kernel half (auditor/kern/ktrack.bpf.c, docs/
+# tracker.md) where clang, bpftool, libbpf and the kernel's BTF are there at
+# build time; else a binary that says it was built without it.
+KTRACK	:= $(shell pkg-config --exists libbpf && command -v bpftool \
+	   >/dev/null && command -v clang >/dev/null && \
+	   [ -r /sys/kernel/btf/vmlinux ] && echo yes)
+ifeq ($(KTRACK),yes)
+PKGS	+= libbpf
+CPPFLAGS += -DHAVE_KTRACK -Ibuild/kern
+KSKEL	 = build/kern/ktrack.skel.h
+BPFARCH	:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+endif
 SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 
-names	 = $(sort $(basename $(notdir $(wildcard $(addsuffix /*.c,$(1))))))
+names	 = $(filter-out %.bpf,$(sort $(basename $(notdir $(wildcard \
+	   $(addsuffix /*.c,$(1)))))))
 # The core: every stage but the commands.  Tests link against it.
-CORE	 = $(call names,auditor/lib auditor/tor auditor/audit auditor/store \
-	   auditor/report) schema
+CORE	 = $(call names,auditor/lib auditor/tor auditor/audit auditor/kern \
+	   auditor/store auditor/report) schema
 CMDS	 = $(call names,auditor/cmd)
 # The dashboard (ui/): the model and the panels are pure, draw, ui and
 # ui_key curses.
@@ -67,6 +80,22 @@ $(B)/schema.o: build/schema.c | $(B)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 $(A)/schema.o: build/schema.c | $(A)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
+
+# vmlinux.h from the BTF of the kernel built on (CO-RE relocates the
+# offsets to the one it runs on); the object; its skeleton.
+build/kern/vmlinux.h:
+	@mkdir -p build/kern
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
+	mv $@.tmp $@
+build/kern/ktrack.bpf.o: auditor/kern/ktrack.bpf.c auditor/kern/ktrack_rec.h \
+	    build/kern/vmlinux.h
+	clang -g -O2 -target bpf -D__TARGET_ARCH_$(BPFARCH) -Ibuild/kern \
+	    -Iauditor/kern -c -o $@ $<
+	llvm-strip -g $@
+build/kern/ktrack.skel.h: build/kern/ktrack.bpf.o
+	bpftool gen skeleton $< name ktrack_bpf > $@.tmp
+	mv $@.tmp $@
+$(B)/ktrack.o $(A)/ktrack.o: $(KSKEL)
 
 isoaudit: $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(CMDS) $(UI)))
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -160,6 +189,10 @@ check-layers:
 	    || { echo "check-layers: sockets outside tor/ctl and audit/attrib" >&2; exit 1; }
 	@! grep -l 'event2/' $$(ls auditor/*/*.[ch] | grep -v 'tor/ctl[a-z_]*\.[ch]\|auditor/cmd/') \
 	    || { echo "check-layers: libevent outside tor/ctl and cmd/" >&2; exit 1; }
+	@! grep -l 'bpf/' $$(ls auditor/*/*.[ch] | grep -v '^auditor/kern/ktrack[a-z_.]*\.[ch]$$') \
+	    || { echo "check-layers: libbpf outside kern/ktrack" >&2; exit 1; }
+	@! grep -l 'event2/\|sqlite3.h\|sys/socket.h' auditor/kern/ktable.c \
+	    || { echo "check-layers: the tracker's table does I/O" >&2; exit 1; }
 	@! grep -l 'sqlite3.h' $$(ls auditor/*/*.[ch] ui/*.[ch] | grep -v '^auditor/store/') \
 	    || { echo "check-layers: sqlite outside store/" >&2; exit 1; }
 	@! grep -l 'curses.h' $$(ls auditor/*/*.[ch] ui/*.[ch] | grep -v '^ui/\(draw\|ui\|ui_key\)\.c$$') \

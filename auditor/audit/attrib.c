@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "attrib_int.h"
+#include "ktable.h"
+#include "timeutil.h"
 #include "xmalloc.h"
 
 int
@@ -186,6 +188,65 @@ attrib_lookup(struct attrib *a, const char *source_addr,
 }
 
 void
+attrib_set_tracker(struct attrib *a, struct ktable *t)
+{
+	a->tracker = t;
+}
+
+/*
+ * The connect tracker's record of the connection from src to listener l
+ * (to src's own address where l is a wildcard), newest first; fills res
+ * and returns 1 on a hit.
+ */
+static int
+tracker_ask(struct attrib *a, const struct sockaddr_pair *src,
+    const struct sockaddr_pair *l, int64_t now, struct attrib_result *res)
+{
+	static const unsigned char zero[16];
+	const unsigned char *dst = l->addr;
+	const struct ktable_rec *k;
+	char host[INET6_ADDRSTRLEN];
+
+	if (l->family != src->family)
+		return 0;
+	if (memcmp(l->addr, zero, l->family == AF_INET ? 4 : 16) == 0)
+		dst = src->addr;
+	k = ktable_find(a->tracker, src->family, src->addr, src->port, dst,
+	    l->port, now);
+	if (k == NULL)
+		return 0;
+	memset(res, 0, sizeof *res);
+	attrib_format_endpoint(l, res->listener, sizeof res->listener);
+	inet_ntop(src->family, src->addr, host, sizeof host);
+	snprintf(res->host, sizeof res->host, "%s",
+	    attrib_is_loopback(host) ? "localhost" : host);
+	res->uid = k->uid;
+	res->pid = k->tgid;
+	snprintf(res->process, sizeof res->process, "%s", k->comm);
+	snprintf(res->exe, sizeof res->exe, "%s", k->exe);
+	snprintf(res->by, sizeof res->by, "tracker");
+	return 1;
+}
+
+/* The tracker's answer for src: the hint's listener first. */
+static int
+tracker_lookup(struct attrib *a, const struct sockaddr_pair *src,
+    const char *hint, struct attrib_result *res)
+{
+	struct sockaddr_pair hp;
+	int64_t now = time_mono_us();
+	size_t i;
+
+	if (hint != NULL && attrib_parse_endpoint(hint, &hp) == 0 &&
+	    tracker_ask(a, src, &hp, now, res))
+		return 1;
+	for (i = 0; i < a->nlisteners; i++)
+		if (tracker_ask(a, src, &a->listeners[i], now, res))
+			return 1;
+	return 0;
+}
+
+void
 attrib_lookup_hint(struct attrib *a, const char *source_addr,
     const char *hint, int only, struct attrib_result *res)
 {
@@ -197,6 +258,8 @@ attrib_lookup_hint(struct attrib *a, const char *source_addr,
 		attrib_resolve(a->procdir, source_addr, res);
 		return;
 	}
+	if (a->tracker != NULL && tracker_lookup(a, &src, hint, res))
+		return;
 	if (!a->nl_broken && a->nlisteners > 0 &&
 	    attrib_diag_lookup(a, source_addr, &src, hint, only, res) == 1)
 		return;

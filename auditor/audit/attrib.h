@@ -20,6 +20,9 @@ struct attrib_result {
 	char	exe[256];	/* its executable ("/usr/bin/curl"), or ""
 				   where it cannot be read */
 	char	why[192];	/* when listener is "": why not */
+	char	by[48];	/* who named the process when not a lookup
+				   did: "tracker" (ktable.h), "agent:NAME";
+				   else "" */
 };
 
 /*
@@ -40,6 +43,12 @@ void	attrib_free(struct attrib *);
 /* Replaces the known listeners ("127.0.0.1:9050", "[::1]:9050"; others
  * are ignored). */
 void	attrib_set_listeners(struct attrib *, const char *const *, size_t);
+/*
+ * The connect tracker's table (borrowed, or NULL): asked first for a TCP
+ * stream's SOURCE_ADDR with each listener as its peer.
+ */
+struct ktable;
+void	attrib_set_tracker(struct attrib *, struct ktable *);
 void	attrib_lookup(struct attrib *, const char *, struct attrib_result *);
 /*
  * The same, asking listener hint ("127.0.0.1:9150", or NULL) first: where

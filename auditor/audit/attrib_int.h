@@ -47,6 +47,7 @@ struct attrib {
 	char			*procdir;
 	unsigned long		 by_netlink;
 	unsigned long		 by_proc;
+	struct ktable		*tracker;	/* or NULL (borrowed) */
 
 	/* attrib_diag.c */
 	int			 nl;		/* netlink socket, or -1 */

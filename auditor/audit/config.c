@@ -516,6 +516,16 @@ config_directive(struct config *c, char **w, int n, unsigned line,
 		c->log_targets_set = 1;
 		return 0;
 	}
+	if (strcasecmp(d, "Tracker") == 0) {
+		NEED(2);
+		if (strcasecmp(w[1], "on") != 0 &&
+		    strcasecmp(w[1], "off") != 0) {
+			*why = xasprintf("Tracker is on or off, not %s", w[1]);
+			return -1;
+		}
+		c->tracker_off = strcasecmp(w[1], "off") == 0;
+		return 0;
+	}
 	if (strcasecmp(d, "Retention") == 0) {
 		NEED(2);
 		if (strcasecmp(w[1], "forever") == 0) {
@@ -900,6 +910,8 @@ config_print(const struct config *c, FILE *f)
 			    units[k].u);
 	} else
 		fprintf(f, "Retention forever\n");
+	if (c->tracker_off)
+		fprintf(f, "Tracker off\n");
 	fprintf(f, "Alert %s\n", c->alert == ALERT_SYSLOG ? "syslog" :
 	    c->alert == ALERT_NONE ? "none" : "stderr");
 	fprintf(f, "\n# system profile\n");

@@ -94,6 +94,7 @@ struct config {
 	enum log_targets log_targets;
 	int		 log_targets_set;
 	int64_t		 retention;	/* us, 0 = keep forever */
+	int		 tracker_off;	/* Tracker off: no connect tracker */
 	enum alert_sink	 alert;
 	enum severity	 severity[RULE__COUNT];
 	struct config_app *apps;

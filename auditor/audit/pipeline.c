@@ -41,8 +41,10 @@ pipeline_new(const struct pipeline_config *cfg)
 	p->hasher = privacy_hasher_new(&p->cfg.privacy);
 	idmap_init(&p->circs);
 	idmap_init(&p->streams);
-	if (p->cfg.live)
+	if (p->cfg.live) {
 		p->attrib = attrib_new(p->cfg.procdir);
+		attrib_set_tracker(p->attrib, p->cfg.tracker);
+	}
 	if (p->cfg.config != NULL && p->cfg.output == PIPELINE_LINES)
 		p->judge = judge_new(p->cfg.config, pl_on_finding, p);
 	buf_init(&p->shared);

@@ -13,6 +13,7 @@
 #include "privacy.h"
 
 struct config;
+struct ktable;
 struct judge_finding;
 struct reply;
 struct store;
@@ -39,6 +40,9 @@ struct pipeline_config {
 	 */
 	int			 live;
 	const char		*procdir;
+	/* Live: the connect tracker's table (ktable.h), asked first; or
+	 * NULL (borrowed). */
+	struct ktable		*tracker;
 	void			(*annotate)(int64_t, const char *, void *);
 	void			*annotate_arg;
 	/* A new finding (severity, rule, detail, time): Alert. */

@@ -42,7 +42,7 @@ pipeline_hint(struct pipeline *p, const char *text, size_t len)
 	struct kvlist kv = { 0 };
 	const struct kv *k, *stream = NULL, *listener = NULL, *host = NULL;
 	const struct kv *why = NULL, *uid = NULL, *inode = NULL, *pid = NULL;
-	const struct kv *process = NULL, *exe = NULL;
+	const struct kv *process = NULL, *exe = NULL, *by = NULL;
 	char *cause = NULL;
 	struct hint *h = &p->hint;
 	size_t i;
@@ -79,6 +79,10 @@ pipeline_hint(struct pipeline *p, const char *text, size_t len)
 		case 'e':
 			if (strcmp(key, "exe") == 0)
 				exe = k;
+			break;
+		case 'b':
+			if (strcmp(key, "by") == 0)
+				by = k;
 			break;
 		case 'w':
 			if (strcmp(key, "why") == 0)
@@ -123,6 +127,8 @@ pipeline_hint(struct pipeline *p, const char *text, size_t len)
 		h->res.pid = strtol(pid->val, NULL, 10);
 	if (process != NULL)
 		copy_str(h->res.process, sizeof h->res.process, process->val);
+	if (by != NULL)
+		copy_str(h->res.by, sizeof h->res.by, by->val);
 	/* Only a whole path names a program (a cut one could name another). */
 	if (exe != NULL && exe->val[0] == '/' &&
 	    strlen(exe->val) < sizeof h->res.exe)
@@ -388,11 +394,12 @@ dns_candidates(struct pipeline *p, const struct stream_ev *e,
  * looked up live, from the capture's annotation, or from SOURCE_ADDR;
  * the session group and Tor's DNSPorts fill a listener left unknown
  * (*cand then names the DNSPorts it may be, for the judge, or is ""). */
-static void
+static int
 find_origin(struct pipeline *p, const struct stream_ev *e,
     struct attrib_result *r, char *cand, size_t candlen, int64_t ts)
 {
 	const char *g;
+	int by_group = 0;
 
 	cand[0] = '\0';
 	if (p->cfg.live && is_dns(e)) {
@@ -427,6 +434,7 @@ find_origin(struct pipeline *p, const struct stream_ev *e,
 		snprintf(r->listener, sizeof r->listener, "%s", g);
 		snprintf(r->why, sizeof r->why, "listener by session group %"
 		    PRId64 ": the socket itself was gone", e->session_group);
+		by_group = 1;
 	} else if (g != NULL && dns_listener(p, g)) {
 		/* A DNSPort's group, learnt from a query whose socket
 		 * named it. */
@@ -434,6 +442,7 @@ find_origin(struct pipeline *p, const struct stream_ev *e,
 		snprintf(r->why, sizeof r->why, "DNSPort by session group %"
 		    PRId64 ": the query's socket did not name it",
 		    e->session_group);
+		by_group = 1;
 	}
 	if (r->listener[0] == '\0' && p->ndns > 0 && is_dns(e))
 		dns_candidates(p, e, r, cand, candlen);
@@ -445,6 +454,36 @@ find_origin(struct pipeline *p, const struct stream_ev *e,
 		    sizeof label) != NULL)
 			snprintf(r->host, sizeof r->host, "%s", label);
 	}
+	return by_group;
+}
+
+/*
+ * How a stream's application was found (SPEC.md 0.2): the tracker's or an
+ * agent's record, a socket lookup (a process, or the client's host), a
+ * SOCKS credential that names one, the session group, or none.
+ */
+static void
+attribution_of(const struct stream_ev *e, const struct attrib_result *r,
+    int by_group, struct stream *s)
+{
+	struct buf b;
+	const char *how = "none";
+
+	buf_init(&b);
+	if (s->internal)
+		how = "none";
+	else if (r->by[0] != '\0' && r->pid > 0)
+		how = r->by;
+	else if (r->pid > 0)
+		how = "lookup";
+	else if (credential_names(e, &b))
+		how = "credential";
+	else if (r->listener[0] != '\0' && !by_group && r->why[0] == '\0')
+		how = "lookup";
+	else if (by_group)
+		how = "session-group";
+	copy_str(s->attribution, sizeof s->attribution, how);
+	buf_free(&b);
 }
 
 /* Works out who opened a new stream; fills s->app and s->ident. */
@@ -456,8 +495,9 @@ pl_attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 	const struct config_app *app;
 	char label[96], sub[64], cand[120], *application;
 	struct buf who;
+	int by_group;
 
-	find_origin(p, e, &r, cand, sizeof cand, ts);
+	by_group = find_origin(p, e, &r, cand, sizeof cand, ts);
 	/* config_app_for takes NULL and "" as "no listener". */
 	app = p->cfg.config != NULL ?
 	    config_app_for(p->cfg.config, r.listener) : NULL;
@@ -497,6 +537,7 @@ pl_attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 		s->why = xstrdup(r.why);
 	if (e->source_addr != NULL)
 		s->source_addr = xstrdup(e->source_addr);
+	attribution_of(e, &r, by_group, s);
 	/* The application, then with the App's sub-identity ("/site"). */
 	buf_init(&who);
 	application_of(e, s, label, r.host, &who);

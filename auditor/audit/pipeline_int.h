@@ -101,6 +101,9 @@ struct stream {
 	long		 uid;
 	char		 process[32];
 	char		*exe;		/* its executable, or NULL */
+	char		 attribution[48];	/* how it was found (SPEC.md:
+					   "tracker", "lookup", ...), "" not
+					   yet */
 	int		 internal;	/* Tor's own (DIR_FETCH ...) */
 	int		 confirmed;	/* listed by Tor (attach, a cross-check) */
 };

@@ -195,6 +195,10 @@ pl_annotate_attrib(struct pipeline *p, uint64_t id, const struct attrib_result *
 	}
 	buf_adds(&b, " why=");
 	buf_quote(&b, r->why, strlen(r->why));
+	if (r->by[0] != '\0') {
+		buf_adds(&b, " by=");
+		buf_quote(&b, r->by, strlen(r->by));
+	}
 	p->cfg.annotate(ts, buf_cstr(&b), p->cfg.annotate_arg);
 	buf_free(&b);
 }
@@ -227,6 +231,8 @@ pl_store_stream_event(struct pipeline *p, const struct stream_ev *e,
 		r.uid = s->uid;
 		r.process = s->process[0] != '\0' ? s->process : NULL;
 	}
+	if (s != NULL && s->attribution[0] != '\0')
+		r.attribution = s->attribution;
 	r.protocol = e->client_protocol;
 	r.purpose = e->purpose;
 	r.has_nym_epoch = e->has_nym_epoch;

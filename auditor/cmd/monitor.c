@@ -17,6 +17,8 @@
 #include "config.h"
 #include "profile.h"
 #include "log.h"
+#include "ktable.h"
+#include "ktrack.h"
 #include "pipeline.h"
 #include "record.h"
 #include "reply.h"
@@ -50,10 +52,52 @@ struct monitor {
 	struct event		*xcheck;	/* the cross-check's timer */
 	int64_t			 xc_last;	/* sent (time_mono_us) */
 	int			 ready;		/* the session's state is in */
+	struct ktable		*ktable;	/* the connect tracker's, or */
+	struct ktrack		*ktrack;	/* NULL where it is off or */
+	struct event		*ktrack_ev;	/* could not load */
 };
 #define MONITOR_PRUNE_EVERY	(3600LL * 1000000)
 #define MONITOR_XCHECK_EVERY	(60LL * 1000000)	/* the cross-check */
 #define MONITOR_XCHECK_MIN	(2LL * 1000000)		/* one at most per */
+
+/* The connect tracker's ring buffer has records: into its table. */
+static void
+mon_ktrack_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+
+	(void)fd;
+	(void)what;
+	ktrack_poll(m->ktrack);
+}
+
+/*
+ * The connect tracker, unless Tracker off; says once which attribution is
+ * used and why.
+ */
+static void
+mon_ktrack_open(struct monitor *m)
+{
+	char *cause = NULL;
+
+	if (m->opts->cfg.tracker_off) {
+		log_info("attribution: socket lookups when Tor reports a "
+		    "stream (the connect tracker is off: Tracker off)");
+		return;
+	}
+	m->ktable = ktable_new(KTABLE_MAX, KTABLE_TTL_US);
+	m->ktrack = ktrack_open(m->ktable, "/proc", &cause);
+	if (m->ktrack == NULL) {
+		log_info("attribution: socket lookups when Tor reports a "
+		    "stream (the connect tracker cannot run: %s)", cause);
+		free(cause);
+		ktable_free(m->ktable);
+		m->ktable = NULL;
+		return;
+	}
+	log_info("attribution: the kernel connect tracker, then socket "
+	    "lookups for connections it did not see");
+}
 
 /*
  * The cross-check (pipeline.h): sent now, or as soon as the rate allows
@@ -214,6 +258,10 @@ mon_reply(const struct reply *r, void *arg)
 
 	struct pipeline_stats st;
 
+	/* Records of connects the loop has not read yet come first: the
+	 * stream this reply may report was connected before Tor saw it. */
+	if (m->ktrack != NULL)
+		ktrack_poll(m->ktrack);
 	pipeline_reply(m->pipe, r);
 	if (pipeline_xcheck_wanted(m->pipe))
 		mon_xcheck(m);
@@ -383,6 +431,8 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	pc->observer = setup->observer;
 	m->retention = o->cfg.retention;
 	m->last_prune = time_mono_us() - MONITOR_PRUNE_EVERY;
+	mon_ktrack_open(m);
+	pc->tracker = m->ktable;
 	m->pipe = pipeline_new(pc);
 	record_set_privacy(m->record, &pc->privacy);
 
@@ -418,6 +468,11 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	m->tick = event_new(m->base, -1, EV_PERSIST, mon_tick_cb, m);
 	event_add(m->tick, &tick_tv);
 	m->xcheck = evtimer_new(m->base, mon_xcheck_cb, m);
+	if (m->ktrack != NULL) {
+		m->ktrack_ev = event_new(m->base, ktrack_fd(m->ktrack),
+		    EV_READ | EV_PERSIST, mon_ktrack_cb, m);
+		event_add(m->ktrack_ev, NULL);
+	}
 	if (o->duration > 0) {
 		struct timeval tv;
 
@@ -546,6 +601,8 @@ monitor_close(struct monitor *m)
 	ctl_free(m->ctl);
 	event_free(m->tick);
 	event_free(m->xcheck);
+	if (m->ktrack_ev != NULL)
+		event_free(m->ktrack_ev);
 	if (m->timer != NULL)
 		event_free(m->timer);
 	event_free(m->sigint);
@@ -554,6 +611,8 @@ monitor_close(struct monitor *m)
 		event_free(m->sighup);
 	event_base_free(m->base);
 	pipeline_free(m->pipe);
+	ktrack_close(m->ktrack);
+	ktable_free(m->ktable);
 	store_close(m->store);
 	record_close(m->record);
 	mon_signals_release(m);

@@ -246,6 +246,8 @@ csv_stream_row(const struct store_stream_row *row, void *arg)
 	csv_time(b, row->closed);
 	buf_addc(b, ',');
 	csv_str(b, row->reason);
+	buf_addc(b, ',');
+	csv_str(b, row->attribution);
 	buf_adds(b, "\r\n");
 	out_maybe_flush(o);
 }
@@ -256,7 +258,7 @@ csv_streams(const struct report *r, struct out *o, char **cause)
 	static const char *const cols[] = { "session", "stream_id",
 	    "circ_id", "status", "listener", "client_addr", "app", "pid",
 	    "process", "uid", "protocol", "target", "target_port", "opened",
-	    "closed", "reason", NULL };
+	    "closed", "reason", "attribution", NULL };
 
 	csv_head(&o->b, cols);
 	return store_each_stream(r->store, &r->range, csv_stream_row, o,

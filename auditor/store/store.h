@@ -123,6 +123,10 @@ struct store_stream {
 	int64_t		 closed;
 	const char	*reason;
 	const char	*remote_reason;
+	const char	*attribution;	/* how its application was found
+					   (SPEC.md): "tracker", "lookup",
+					   "agent:NAME", "credential",
+					   "session-group", "none"; or NULL */
 	int		 pre_attach;
 };
 void	store_stream(struct store *, const struct store_stream *);
@@ -301,6 +305,7 @@ struct store_stream_row {
 	int64_t		 opened;
 	int64_t		 closed;
 	const char	*reason;
+	const char	*attribution;	/* or NULL: recorded before 0.2 */
 };
 
 /* An occurrence of a cause. */

@@ -43,14 +43,14 @@ const struct op_stmt store_op_sql[OP__COUNT] = {
 	    "reason = coalesce(excluded.reason, reason), "
 	    "remote_reason = coalesce(excluded.remote_reason, remote_reason), "
 	    "rend_query = coalesce(excluded.rend_query, rend_query)" },
-	[OP_STREAM] = { 13, 12,
+	[OP_STREAM] = { 13, 13,
 	    "INSERT INTO stream(session, stream_id, circ_id, app, pid, uid, "
 	    "nym_epoch, session_group, target_port, opened, succeeded, closed, "
 	    "pre_attach, status, listener, client_addr, process, protocol, "
 	    "purpose, iso_fields, socks_username, socks_password, target, "
-	    "reason, remote_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-	    "?22, ?23, ?24, ?25) "
+	    "reason, remote_reason, attribution) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+	    "?20, ?21, ?22, ?23, ?24, ?25, ?26) "
 	    "ON CONFLICT(session, stream_id) DO UPDATE SET "
 	    "circ_id = coalesce(excluded.circ_id, circ_id), "
 	    "app = coalesce(app, excluded.app), "
@@ -66,6 +66,7 @@ const struct op_stmt store_op_sql[OP__COUNT] = {
 	    "listener = coalesce(listener, excluded.listener), "
 	    "client_addr = coalesce(client_addr, excluded.client_addr), "
 	    "process = coalesce(process, excluded.process), "
+	    "attribution = coalesce(attribution, excluded.attribution), "
 	    "protocol = coalesce(protocol, excluded.protocol), "
 	    "purpose = coalesce(purpose, excluded.purpose), "
 	    "iso_fields = coalesce(iso_fields, excluded.iso_fields), "
@@ -175,14 +176,14 @@ const struct op_stmt store_op_sql[OP__COUNT] = {
 	 * yet, almost always: a plain INSERT costs less than the upsert
 	 * above; when the row is there after all, the upsert runs instead.
 	 */
-	[OP_STREAM_INSERT] = { 13, 12,
+	[OP_STREAM_INSERT] = { 13, 13,
 	    "INSERT INTO stream(session, stream_id, circ_id, app, pid, uid, "
 	    "nym_epoch, session_group, target_port, opened, succeeded, closed, "
 	    "pre_attach, status, listener, client_addr, process, protocol, "
 	    "purpose, iso_fields, socks_username, socks_password, target, "
-	    "reason, remote_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-	    "?22, ?23, ?24, ?25)" },
+	    "reason, remote_reason, attribution) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+	    "?20, ?21, ?22, ?23, ?24, ?25, ?26)" },
 };
 
 static struct op *
@@ -516,6 +517,7 @@ store_stream(struct store *s, const struct store_stream *r)
 		fold_str(s, o, 9, r->target, 0);
 		fold_str(s, o, 10, r->reason, 1);
 		fold_str(s, o, 11, r->remote_reason, 1);
+		fold_str(s, o, 12, r->attribution, 0);
 		return;
 	}
 	if ((o = op_new(s, OP_STREAM)) == NULL)
@@ -546,6 +548,7 @@ store_stream(struct store *s, const struct store_stream *r)
 	op_str(s, o, 9, r->target);
 	op_str(s, o, 10, r->reason);
 	op_str(s, o, 11, r->remote_reason);
+	op_str(s, o, 12, r->attribution);
 	store_maybe_flush(s);
 }
 

@@ -184,7 +184,8 @@ store_each_stream(struct store *s, const struct store_range *r,
 		return -1;
 	snprintf(sql, sizeof sql, "SELECT session, stream_id, circ_id, status, "
 	    "listener, client_addr, app, pid, process, uid, protocol, target, "
-	    "target_port, opened, closed, reason FROM stream x WHERE %s "
+	    "target_port, opened, closed, reason, attribution FROM stream x "
+	    "WHERE %s "
 	    "ORDER BY session, %sstream_id", where, sorted ? "" : "opened, ");
 	st = store_range_stmt(s, sql, r, cause);
 	if (st == NULL)
@@ -208,6 +209,7 @@ store_each_stream(struct store *s, const struct store_range *r,
 		row.opened = COL_I64(st, 13);
 		row.closed = COL_I64(st, 14);
 		row.reason = COL_TEXT(st, 15);
+		row.attribution = COL_TEXT(st, 16);
 		fn(&row, arg);
 	}
 	return store_range_done(s, st, rc, cause);

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktrack.bpf.c: the kernel half of the connect tracker.  At a TCP socket's
+ * CLOSE -> SYN_SENT (connect(2), in the caller's context) remember who
+ * called (tgid, pid, uid, comm) keyed by the socket; at SYN_SENT ->
+ * ESTABLISHED (the source port is known by then) send the 4-tuple and that
+ * caller to userspace through a ring buffer.  Built with clang -target bpf
+ * against the running kernel's BTF (CO-RE); loaded by ktrack_bpf.c.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "ktrack_rec.h"
+
+#define AF_INET		2
+#define AF_INET6	10
+#define TCP_ESTABLISHED	1
+#define TCP_SYN_SENT	2
+#define TCP_CLOSE	7
+
+struct caller {
+	__u32	tgid;
+	__u32	pid;
+	__u32	uid;
+	char	comm[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct caller);
+} connecting SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} records SEC(".maps");
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ktrack_state, const struct sock *sk, const int oldstate,
+    const int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct caller c = { 0 }, *cp;
+	struct ktrack_rec *r;
+	__u16 family, proto;
+
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if (proto != 6)		/* IPPROTO_TCP */
+		return 0;
+	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
+		__u64 id = bpf_get_current_pid_tgid();
+
+		c.tgid = id >> 32;
+		c.pid = (__u32)id;
+		c.uid = (__u32)bpf_get_current_uid_gid();
+		bpf_get_current_comm(c.comm, sizeof c.comm);
+		bpf_map_update_elem(&connecting, &key, &c, BPF_ANY);
+		return 0;
+	}
+	if (oldstate != TCP_SYN_SENT)
+		return 0;
+	cp = bpf_map_lookup_elem(&connecting, &key);
+	if (cp == NULL)
+		return 0;
+	if (newstate != TCP_ESTABLISHED) {
+		bpf_map_delete_elem(&connecting, &key);
+		return 0;
+	}
+	r = bpf_ringbuf_reserve(&records, sizeof *r, 0);
+	if (r == NULL) {
+		bpf_map_delete_elem(&connecting, &key);
+		return 0;
+	}
+	__builtin_memset(r, 0, sizeof *r);
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	r->family = family;
+	r->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	r->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == AF_INET) {
+		BPF_CORE_READ_INTO(&r->saddr[0], sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO(&r->daddr[0], sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO(&r->saddr, sk,
+		    __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&r->daddr, sk,
+		    __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+	r->tgid = cp->tgid;
+	r->pid = cp->pid;
+	r->uid = cp->uid;
+	__builtin_memcpy(r->comm, cp->comm, sizeof r->comm);
+	bpf_map_delete_elem(&connecting, &key);
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

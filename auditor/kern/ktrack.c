@@ -1,0 +1,204 @@
+/*
+ * ktrack.c: the connect tracker's loader (ktrack.h).  Built with the
+ * skeleton where libbpf and bpftool were there at build time (HAVE_KTRACK);
+ * else every open says so and attribution looks sockets up as before.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ktable.h"
+#include "ktrack.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+#ifdef HAVE_KTRACK
+
+#include <arpa/inet.h>
+#include <bpf/libbpf.h>
+
+#include "ktrack_rec.h"
+#include "ktrack.skel.h"
+
+struct ktrack {
+	struct ktrack_bpf	*skel;
+	struct ring_buffer	*rb;
+	struct ktable		*table;
+	char			*procdir;
+};
+
+/* libbpf's own messages: one line of ours says what went wrong. */
+static int
+ktrack_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+static const char *
+ktrack_why(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case EPERM:
+	case EACCES:
+		return "no privilege to load BPF (needs root, or CAP_BPF, "
+		    "CAP_PERFMON and CAP_SYS_RESOURCE)";
+	case ENOENT:
+	case ESRCH:
+		return "the kernel has no BTF or no inet_sock_set_state "
+		    "tracepoint (/sys/kernel/btf/vmlinux)";
+	case ENOSYS:
+	case EOPNOTSUPP:
+	case EINVAL:
+		return "the kernel cannot run it (too old, or BPF disabled)";
+	default:
+		return "the kernel refused it";
+	}
+}
+
+static int
+ktrack_record(void *ctx, void *data, size_t len)
+{
+	struct ktrack *k = ctx;
+	const struct ktrack_rec *in = data;
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0xff, 0xff };
+	struct ktable_rec r;
+	char path[64];
+	ssize_t n;
+
+	if (len < sizeof *in)
+		return 0;
+	memset(&r, 0, sizeof r);
+	r.family = in->family == 2 ? AF_INET : AF_INET6;
+	memcpy(r.saddr, in->saddr, sizeof r.saddr);
+	memcpy(r.daddr, in->daddr, sizeof r.daddr);
+	/* A dual-stack socket to an IPv4 address: as Tor sees it. */
+	if (r.family == AF_INET6 && memcmp(r.saddr, mapped, 12) == 0 &&
+	    memcmp(r.daddr, mapped, 12) == 0) {
+		r.family = AF_INET;
+		memmove(r.saddr, r.saddr + 12, 4);
+		memmove(r.daddr, r.daddr + 12, 4);
+		memset(r.saddr + 4, 0, 12);
+		memset(r.daddr + 4, 0, 12);
+	}
+	r.sport = in->sport;
+	r.dport = in->dport;
+	r.tgid = (long)in->tgid;
+	r.pid = (long)in->pid;
+	r.uid = (long)in->uid;
+	memcpy(r.comm, in->comm, sizeof r.comm - 1);
+	r.at = time_mono_us();
+	snprintf(path, sizeof path, "%s/%ld/exe", k->procdir, r.tgid);
+	n = readlink(path, r.exe, sizeof r.exe - 1);
+	/* Only a whole path names a program. */
+	if (n <= 0 || (size_t)n >= sizeof r.exe - 1 || r.exe[0] != '/')
+		r.exe[0] = '\0';
+	else
+		r.exe[n] = '\0';
+	ktable_add(k->table, &r);
+	return 0;
+}
+
+struct ktrack *
+ktrack_open(struct ktable *table, const char *procdir, char **cause)
+{
+	struct ktrack *k;
+	int err;
+
+	libbpf_set_print(ktrack_quiet);
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		*cause = xasprintf("the kernel has no BTF "
+		    "(/sys/kernel/btf/vmlinux: %s)", strerror(errno));
+		return NULL;
+	}
+	k = xcalloc(1, sizeof *k);
+	k->table = table;
+	k->procdir = xstrdup(procdir);
+	k->skel = ktrack_bpf__open();
+	if (k->skel == NULL) {
+		err = errno;
+		goto fail;
+	}
+	if ((err = ktrack_bpf__load(k->skel)) != 0 ||
+	    (err = ktrack_bpf__attach(k->skel)) != 0)
+		goto fail;
+	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.records),
+	    ktrack_record, k, NULL);
+	if (k->rb == NULL) {
+		err = errno;
+		goto fail;
+	}
+	return k;
+fail:
+	*cause = xasprintf("%s (%s)", ktrack_why(err), strerror(err < 0 ?
+	    -err : err));
+	ktrack_close(k);
+	return NULL;
+}
+
+int
+ktrack_fd(const struct ktrack *k)
+{
+	return ring_buffer__epoll_fd(k->rb);
+}
+
+int
+ktrack_poll(struct ktrack *k)
+{
+	return ring_buffer__consume(k->rb);
+}
+
+void
+ktrack_close(struct ktrack *k)
+{
+	if (k == NULL)
+		return;
+	ring_buffer__free(k->rb);
+	ktrack_bpf__destroy(k->skel);
+	free(k->procdir);
+	free(k);
+}
+
+#else /* !HAVE_KTRACK */
+
+struct ktrack {
+	int	unused;
+};
+
+struct ktrack *
+ktrack_open(struct ktable *table, const char *procdir, char **cause)
+{
+	(void)table;
+	(void)procdir;
+	*cause = xstrdup("built without it (no libbpf or bpftool at build "
+	    "time)");
+	return NULL;
+}
+
+int
+ktrack_fd(const struct ktrack *k)
+{
+	(void)k;
+	return -1;
+}
+
+int
+ktrack_poll(struct ktrack *k)
+{
+	(void)k;
+	return 0;
+}
+
+void
+ktrack_close(struct ktrack *k)
+{
+	free(k);
+}
+
+#endif

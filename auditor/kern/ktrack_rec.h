@@ -1,0 +1,23 @@
+/*
+ * ktrack_rec.h: one record of the connect tracker, as the kernel half
+ * (ktrack.bpf.c) writes it into the ring buffer and ktrack_bpf.c reads it.
+ * Addresses in network order (IPv4 in the first 4 bytes), ports in host
+ * order.
+ */
+#ifndef ISOAUDIT_KTRACK_REC_H
+#define ISOAUDIT_KTRACK_REC_H
+
+struct ktrack_rec {
+	unsigned char	saddr[16];
+	unsigned char	daddr[16];
+	unsigned short	family;		/* AF_INET, AF_INET6 */
+	unsigned short	sport;
+	unsigned short	dport;
+	unsigned short	pad;
+	unsigned int	tgid;
+	unsigned int	pid;
+	unsigned int	uid;
+	char		comm[16];
+};
+
+#endif
