@@ -81,8 +81,13 @@ int BPF_PROG(ktrack_state, const struct sock *sk, const int oldstate,
 	r->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	r->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == AF_INET) {
-		BPF_CORE_READ_INTO(&r->saddr[0], sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(&r->daddr[0], sk, __sk_common.skc_daddr);
+		/* BPF_CORE_READ_INTO reads sizeof *dst: a __u32, not a byte. */
+		__u32 a4;
+
+		a4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__builtin_memcpy(r->saddr, &a4, 4);
+		a4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(r->daddr, &a4, 4);
 	} else {
 		BPF_CORE_READ_INTO(&r->saddr, sk,
 		    __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);

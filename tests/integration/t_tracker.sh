@@ -1,0 +1,152 @@
+#!/bin/sh
+# The connect tracker (docs/tracker.md) on the private network: the burst of
+# issue 15, attributed by the kernel's record of each connect.
+#   1  tracker on: three rounds of 20+20 concurrent curls on two SocksPorts,
+#      ten hit-and-run SOCKS clients (connect, send CONNECT, close at once)
+#      and ten sequential curls: at least 99 % of the streams name the
+#      process that opened them (matched by its local port and pid), each
+#      attributed "tracker"; the figure is printed (bench/ has the rest);
+#   2  Tracker off: the log line says so, the same burst is attributed by
+#      lookups (the figure printed, no assertion: it is what the tracker is
+#      for), and the sequential curls are still all found ("lookup").
+# Skips when BPF cannot load here (the reason from the monitor's line).
+. "$(dirname "$0")/lib.sh"
+command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
+[ -n "${TORNET_SOCKS_A:-}" ] || fail "needs the tornet network (TORNET_DIR)"
+
+cat >"$T/conf" <<CONF
+App $TORNET_SOCKS_A "App A"
+App $TORNET_SOCKS_B "App B"
+LogTargets plain
+CONF
+{ cat "$T/conf"; echo "Tracker off"; } >"$T/conf.off"
+
+# A SOCKS client that connects, asks for the target and closes at once;
+# prints "PID LOCALPORT".
+cat >"$T/hitrun.py" <<'PY'
+import os, socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"\x05\x01\x00")
+s.recv(2)
+host = b"127.0.0.1"
+s.sendall(b"\x05\x01\x00\x03" + bytes([len(host)]) + host + struct.pack(">H", int(sys.argv[2])))
+print(os.getpid(), s.getsockname()[1])
+s.close()
+PY
+
+# burst N: the workload into $T/exp.N ("kind pid port" lines).
+burst() {
+	n=$1
+	: >"$T/exp.$n"
+	for round in 1 2 3; do
+		pids=""
+		for i in $(seq 1 20); do
+			for port in $TORNET_SOCKS_A $TORNET_SOCKS_B; do
+				o="$T/c.$n.$round.$i.$port"
+				curl -sS --max-time 60 --socks5-hostname \
+				    "127.0.0.1:$port" -w ' %{local_port}' \
+				    "http://127.0.0.1:$TORNET_TARGET/" >"$o" 2>&1 &
+				echo "$!" >"$o.pid"
+				pids="$pids $!"
+			done
+		done
+		for p in $pids; do wait "$p"; done
+		for f in "$T"/c.$n.$round.*.pid; do
+			o=${f%.pid}
+			out=$(cat "$o")
+			case $out in
+			"isoaudit-target "*) ;;
+			*) fail "burst curl: $out" ;;
+			esac
+			echo "burst $(cat "$f") ${out##* }" >>"$T/exp.$n"
+		done
+	done
+	pids=""
+	for i in $(seq 1 10); do
+		python3 "$T/hitrun.py" "$TORNET_SOCKS_A" "$TORNET_TARGET" \
+		    >"$T/h.$n.$i" &
+		pids="$pids $!"
+	done
+	for p in $pids; do wait "$p" || fail "hit-and-run client"; done
+	cat "$T"/h.$n.* | sed 's/^/hitrun /' >>"$T/exp.$n"
+	for i in $(seq 1 10); do
+		curl -sS --max-time 60 --socks5-hostname \
+		    "127.0.0.1:$TORNET_SOCKS_B" -w ' %{local_port}' \
+		    "http://127.0.0.1:$TORNET_TARGET/" >"$T/s.$n" 2>&1 &
+		p=$!
+		wait "$p" || fail "sequential curl: $(cat "$T/s.$n")"
+		out=$(cat "$T/s.$n")
+		echo "seq $p ${out##* }" >>"$T/exp.$n"
+	done
+	# Let the last NEW events arrive.
+	sleep 2
+}
+
+# run N CONF: monitor, the burst, stop; the figures into $T/fig.N.
+run() {
+	n=$1
+	"$ISOAUDIT" -c "$2" monitor --control "$TORNET_CONTROL" \
+	    --db "$T/db.$n" >"$T/mon.$n.out" 2>"$T/mon.$n.err" &
+	mon=$!
+	BGPIDS="$BGPIDS $mon"
+	wait_for "$T/mon.$n.out" "attached to Tor" 20 ||
+	    fail "run $n: monitor did not attach"
+	burst "$n"
+	kill -TERM "$mon"
+	wait "$mon" || { cat "$T/mon.$n.err"; fail "run $n: monitor exit"; }
+	BGPIDS=""
+	python3 - "$T/exp.$n" "$T/db.$n" >"$T/fig.$n" <<'PY' ||
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[2])
+tot, right, how = {}, {}, {}
+for line in open(sys.argv[1]):
+    kind, pid, port = line.split()
+    rows = db.execute("SELECT pid, attribution FROM stream WHERE "
+        "client_addr = ?", ("127.0.0.1:" + port,)).fetchall()
+    tot[kind] = tot.get(kind, 0) + 1
+    ok = len(rows) == 1 and rows[0][0] == int(pid)
+    right[kind] = right.get(kind, 0) + ok
+    a = rows[0][1] if len(rows) == 1 else "missing"
+    how[a] = how.get(a, 0) + 1
+for k in ("burst", "hitrun", "seq"):
+    print(k, right.get(k, 0), tot.get(k, 0))
+print("all", sum(right.values()), sum(tot.values()))
+print("attribution", " ".join("%s=%d" % kv for kv in sorted(how.items())))
+PY
+	    fail "run $n: reading the database"
+	sed "s/^/  run $n: /" "$T/fig.$n"
+}
+
+# fig N KIND: "right total" of a kind.
+fig() {
+	sed -n "s/^$2 //p" "$T/fig.$1"
+}
+
+# --- 1: the tracker -------------------------------------------------------
+"$ISOAUDIT" -c "$T/conf" monitor --control "$TORNET_CONTROL" \
+    --db "$T/db.probe" --duration 1 >/dev/null 2>"$T/probe.err"
+line=$(grep "attribution:" "$T/probe.err" | head -1)
+case $line in
+*"kernel connect tracker"*) ;;
+*) echo "the connect tracker cannot load here:"
+   echo "${line:-no attribution line in the monitor's log}"; exit 77 ;;
+esac
+run 1 "$T/conf"
+set -- $(fig 1 all)
+python3 -c "import sys; r, t = $1, $2; print('tracker: %d of %d streams with the right process (%.1f %%)' % (r, t, 100.0 * r / t)); sys.exit(0 if r * 100 >= 99 * t else 1)" ||
+    fail "tracker: fewer than 99 % right"
+grep -q "attribution .*tracker=" "$T/fig.1" || fail "no stream attributed 'tracker'"
+[ "$(grep -c "attribution:" "$T/mon.1.err")" -eq 1 ] ||
+    fail "the attribution line is not said once"
+ok "tracker: $(sed -n 's/^attribution //p' "$T/fig.1")"
+
+# --- 2: Tracker off: the lookups ------------------------------------------
+run 2 "$T/conf.off"
+grep -q "attribution: socket lookups .*Tracker off" "$T/mon.2.err" ||
+    fail "Tracker off: no line saying so: $(cat "$T/mon.2.err")"
+set -- $(fig 2 seq)
+[ "$1" -eq "$2" ] || fail "Tracker off: sequential curls $1 of $2 found"
+grep -q "tracker=" "$T/fig.2" && fail "Tracker off: a stream attributed 'tracker'"
+set -- $(fig 2 all)
+ok "lookups only: $1 of $2 streams with the right process; sequential all"
+exit 0
