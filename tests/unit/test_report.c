@@ -66,6 +66,7 @@ add_stream(struct store *s, int64_t sid, uint64_t id, uint64_t circ,
 	r.app = app;
 	r.pid = pid;
 	r.process = process;
+	r.attribution = pid > 0 ? "tracker" : "none";
 	r.uid = -1;
 	r.protocol = "SOCKS5";
 	r.target = "h:0123456789ab";
@@ -572,7 +573,7 @@ test_report_csv(void **state)
 		    "exit_nick,apps,streams,created,closed\r\n", 2 },
 		{ "streams", "session,stream_id,circ_id,status,listener,"
 		    "client_addr,app,pid,process,uid,protocol,target,"
-		    "target_port,opened,closed,reason\r\n", 4 },
+		    "target_port,opened,closed,reason,attribution\r\n", 4 },
 		{ "findings", "id,rule,severity,session,circ_id,listener,apps,"
 		    "identities,processes,streams,count,first_seen,last_seen,"
 		    "detail,acknowledged,cause,occurrences,remedy\r\n", 3 },
@@ -614,6 +615,11 @@ test_report_csv(void **state)
 		text = tu_read_file(path, &len);
 		assert_int_equal(at(text, tables[i].head), 0);
 		assert_int_equal(csv_records(text), tables[i].rows + 1);
+		if (strcmp(tables[i].name, "streams") == 0) {
+			/* How each stream's application was found. */
+			(void)at(text, ",tracker\r\n");
+			(void)at(text, ",none\r\n");
+		}
 		if (strcmp(tables[i].name, "apps") == 0) {
 			/* Formula injection, a control character. */
 			(void)at(text, ",'" LABEL_FORMULA ",");
