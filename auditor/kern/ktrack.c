@@ -46,8 +46,8 @@ ktrack_why(int err)
 	switch (err < 0 ? -err : err) {
 	case EPERM:
 	case EACCES:
-		return "no privilege to load BPF (needs root, or CAP_BPF, "
-		    "CAP_PERFMON and CAP_SYS_RESOURCE)";
+		return "no privilege to load BPF (needs root, or CAP_BPF "
+		    "and CAP_PERFMON)";
 	case ENOENT:
 	case ESRCH:
 		return "the kernel has no BTF or no inet_sock_set_state "
