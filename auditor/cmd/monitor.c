@@ -29,6 +29,8 @@
 
 struct monitor {
 	struct opts		*opts;
+	char			*attrib_why;	/* said at the first ready */
+	int			 attrib_warn;	/* ... as a warning */
 	struct monitor_setup	 setup;
 	struct event_base	*base;
 	struct ctl		*ctl;
@@ -72,8 +74,10 @@ mon_ktrack_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * The connect tracker, unless Tracker off; says once which attribution is
- * used and why.
+ * The connect tracker, unless Tracker off.  Which attribution is used and
+ * why is said once, when the first Tor session is ready (a monitor that
+ * cannot attach says only why): a warning when the tracker cannot run,
+ * else with -v.
  */
 static void
 mon_ktrack_open(struct monitor *m)
@@ -81,22 +85,25 @@ mon_ktrack_open(struct monitor *m)
 	char *cause = NULL;
 
 	if (m->opts->cfg.tracker_off) {
-		log_info("attribution: socket lookups when Tor reports a "
-		    "stream (the connect tracker is off: Tracker off)");
+		m->attrib_why = xstrdup("attribution: socket lookups when Tor "
+		    "reports a stream (the connect tracker is off: Tracker "
+		    "off)");
 		return;
 	}
 	m->ktable = ktable_new(KTABLE_MAX, KTABLE_TTL_US);
 	m->ktrack = ktrack_open(m->ktable, "/proc", &cause);
 	if (m->ktrack == NULL) {
-		log_info("attribution: socket lookups when Tor reports a "
-		    "stream (the connect tracker cannot run: %s)", cause);
+		m->attrib_why = xasprintf("attribution: socket lookups when Tor "
+		    "reports a stream (the connect tracker cannot run: %s)",
+		    cause);
+		m->attrib_warn = 1;
 		free(cause);
 		ktable_free(m->ktable);
 		m->ktable = NULL;
 		return;
 	}
-	log_info("attribution: the kernel connect tracker, then socket "
-	    "lookups for connections it did not see");
+	m->attrib_why = xstrdup("attribution: the kernel connect tracker, "
+	    "then socket lookups for connections it did not see");
 }
 
 /*
@@ -212,6 +219,14 @@ mon_session_ready(unsigned serial, int64_t ts, void *arg)
 	record_note(m->record, ts, "session %u ready", serial);
 	pipeline_session_ready(m->pipe, serial, ts);
 	m->ready = 1;
+	if (m->attrib_why != NULL) {
+		if (m->attrib_warn)
+			log_warnx("%s", m->attrib_why);
+		else
+			log_debug("%s", m->attrib_why);
+		free(m->attrib_why);
+		m->attrib_why = NULL;
+	}
 	evtimer_add(m->xcheck, &tv);
 }
 
@@ -612,6 +627,7 @@ monitor_close(struct monitor *m)
 	event_base_free(m->base);
 	pipeline_free(m->pipe);
 	ktrack_close(m->ktrack);
+	free(m->attrib_why);
 	ktable_free(m->ktable);
 	store_close(m->store);
 	record_close(m->record);

@@ -27,12 +27,14 @@ LIBS	 = $(shell pkg-config --libs $(PKGS))
 REPLY_SMALL = -DREPLY_MAX_LINE=512 -DREPLY_MAX_SIZE=4096 -DREPLY_MAX_LINES=48
 CORE_CFLAGS = $(CFLAGS_ALL) -fsanitize=fuzzer-no-link
 
-DIRS	 = auditor/lib auditor/tor auditor/audit auditor/store auditor/report \
-	   auditor/cmd ui
+DIRS	 = auditor/lib auditor/tor auditor/audit auditor/kern auditor/store \
+	   auditor/report auditor/cmd ui
 vpath %.c $(DIRS)
 HDRS	 = $(wildcard $(addsuffix /*.h,$(DIRS)))
-CORE	 = $(basename $(notdir $(wildcard $(addsuffix /*.c,$(filter-out \
-	   auditor/cmd ui,$(DIRS))))))
+# (The connect tracker's kernel half is no userspace object: without
+# HAVE_KTRACK, ktrack.c says it was built without it.)
+CORE	 = $(filter-out ktrack.bpf,$(basename $(notdir $(wildcard $(addsuffix \
+	   /*.c,$(filter-out auditor/cmd ui,$(DIRS)))))))
 CORE_O	 = $(addprefix $(O)/obj/,$(addsuffix .o,$(CORE) schema))
 NAMES	 = reply torev config record inject
 

@@ -85,7 +85,7 @@ burst() {
 # run N CONF: monitor, the burst, stop; the figures into $T/fig.N.
 run() {
 	n=$1
-	"$ISOAUDIT" -c "$2" monitor --control "$TORNET_CONTROL" \
+	"$ISOAUDIT" -c "$2" monitor -v --control "$TORNET_CONTROL" \
 	    --db "$T/db.$n" >"$T/mon.$n.out" 2>"$T/mon.$n.err" &
 	mon=$!
 	BGPIDS="$BGPIDS $mon"
@@ -123,7 +123,7 @@ fig() {
 }
 
 # --- 1: the tracker -------------------------------------------------------
-"$ISOAUDIT" -c "$T/conf" monitor --control "$TORNET_CONTROL" \
+"$ISOAUDIT" -c "$T/conf" monitor -v --control "$TORNET_CONTROL" \
     --db "$T/db.probe" --duration 1 >/dev/null 2>"$T/probe.err"
 line=$(grep "attribution:" "$T/probe.err" | head -1)
 case $line in
