@@ -23,7 +23,7 @@ endif
 CFLAGS	?= -O2 -g
 # One folder per stage (docs/architecture.md); object names are unique
 # across them, so the build stays flat: build/release/NAME.o.
-DIRS	 = auditor/lib auditor/tor auditor/audit auditor/store auditor/report \
+DIRS	 = auditor/lib auditor/tor auditor/audit auditor/store auditor/report auditor/agent \
 	   auditor/cmd ui
 vpath %.c $(DIRS)
 HDRS	 = $(wildcard $(addsuffix /*.h,$(DIRS)))
@@ -36,7 +36,7 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 names	 = $(sort $(basename $(notdir $(wildcard $(addsuffix /*.c,$(1))))))
 # The core: every stage but the commands.  Tests link against it.
-CORE	 = $(call names,auditor/lib auditor/tor auditor/audit auditor/store \
+CORE	 = $(call names,auditor/lib auditor/tor auditor/audit auditor/agent auditor/store \
 	   auditor/report) schema
 CMDS	 = $(call names,auditor/cmd)
 # The dashboard (ui/): the model and the panels are pure, draw, ui and

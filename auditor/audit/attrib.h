@@ -20,6 +20,8 @@ struct attrib_result {
 	char	exe[256];	/* its executable ("/usr/bin/curl"), or ""
 				   where it cannot be read */
 	char	why[192];	/* when listener is "": why not */
+	char	agent[40];	/* the workstation agent whose claim pid,
+				   process and exe are, or "" */
 };
 
 /*

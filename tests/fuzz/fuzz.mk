@@ -27,7 +27,7 @@ LIBS	 = $(shell pkg-config --libs $(PKGS))
 REPLY_SMALL = -DREPLY_MAX_LINE=512 -DREPLY_MAX_SIZE=4096 -DREPLY_MAX_LINES=48
 CORE_CFLAGS = $(CFLAGS_ALL) -fsanitize=fuzzer-no-link
 
-DIRS	 = auditor/lib auditor/tor auditor/audit auditor/store auditor/report \
+DIRS	 = auditor/lib auditor/tor auditor/audit auditor/store auditor/report auditor/agent \
 	   auditor/cmd ui
 vpath %.c $(DIRS)
 HDRS	 = $(wildcard $(addsuffix /*.h,$(DIRS)))
