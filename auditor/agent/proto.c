@@ -330,10 +330,14 @@ proto_record(const struct proto_record *r, char *out, size_t len)
 	if (put_field(out, len, &at, r->src, ' ') == -1 ||
 	    put_field(out, len, &at, r->dst, ' ') == -1)
 		return -1;
-	n = snprintf(num, sizeof num, "%ld %ld %lld", r->pid, r->uid,
+	/* Numbers need no escaping. */
+	n = snprintf(num, sizeof num, "%ld %ld %lld ", r->pid, r->uid,
 	    (long long)r->time_us);
-	if (n < 0 || put_field(out, len, &at, num, ' ') == -1 ||
-	    put_field(out, len, &at, r->comm, ' ') == -1 ||
+	if (n < 0 || at + (size_t)n + 1 > len)
+		return -1;
+	memcpy(out + at, num, (size_t)n);
+	at += (size_t)n;
+	if (put_field(out, len, &at, r->comm, ' ') == -1 ||
 	    put_field(out, len, &at, r->exe, '\n') == -1)
 		return -1;
 	if (at >= len || at > PROTO_MAX_LINE)
