@@ -171,6 +171,7 @@ check-layers:
 	@echo "check-layers: ok"
 
 EXAMPLES = docs/examples/isoaudit.conf docs/examples/isoaudit.service \
+	   docs/examples/isoaudit-agent.service \
 	   docs/examples/cron
 install: isoaudit
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -179,7 +180,7 @@ install: isoaudit
 	install -m 0644 docs/isoaudit.1 $(DESTDIR)$(MANDIR)/man1/isoaudit.1
 	install -m 0644 docs/isoaudit.conf.5 $(DESTDIR)$(MANDIR)/man5/isoaudit.conf.5
 	install -m 0644 README.md docs/architecture.md docs/dashboard.md \
-	    docs/profiles.md docs/schema.md $(DESTDIR)$(DOCDIR)/
+	    docs/profiles.md docs/schema.md docs/agent.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:

@@ -73,8 +73,8 @@ poll_file(struct attrib_conns *c, const char *name, int family,
 		    ps.inode == 0 || (ps.state != TCP_ESTABLISHED_ST &&
 		    ps.state != TCP_SYN_SENT_ST))
 			continue;
-		if (bsearch(&ps.inode, c->seen, c->nseen, sizeof *c->seen,
-		    u64_cmp) == NULL) {
+		if (c->nseen == 0 || bsearch(&ps.inode, c->seen, c->nseen,
+		    sizeof *c->seen, u64_cmp) == NULL) {
 			memset(&res, 0, sizeof res);
 			res.uid = ps.uid;
 			res.inode = ps.inode;

@@ -373,6 +373,8 @@ const struct cmd_entry cmd_agent_entry = {
 "  --name NAME            its name in the gateway's Agent line (default: the\n"
 "                         host name); 1 to 32 of A-Z a-z 0-9 . _ -\n"
 "  --duration SECONDS     stop by itself after this long\n"
+"  -c, --config FILE      accepted, not read: the agent's settings are these\n"
+"                         options\n"
 "  -v, --verbose          more detail\n"
 "  -q, --quiet            errors only\n",
 	agent_options,

@@ -34,7 +34,7 @@ HDRS	 = $(wildcard $(addsuffix /*.h,$(DIRS)))
 CORE	 = $(basename $(notdir $(wildcard $(addsuffix /*.c,$(filter-out \
 	   auditor/cmd ui,$(DIRS))))))
 CORE_O	 = $(addprefix $(O)/obj/,$(addsuffix .o,$(CORE) schema))
-NAMES	 = reply torev config record inject
+NAMES	 = reply torev config record inject agent
 
 all: $(addprefix $(O)/fuzz_,$(NAMES))
 
