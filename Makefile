@@ -23,7 +23,7 @@ endif
 CFLAGS	?= -O2 -g
 # One folder per stage (docs/architecture.md); object names are unique
 # across them, so the build stays flat: build/release/NAME.o.
-DIRS	 = auditor/lib auditor/tor auditor/audit auditor/kern auditor/store \
+DIRS	 = auditor/lib auditor/tor auditor/audit auditor/kern auditor/agent auditor/store \
 	   auditor/report auditor/cmd ui
 vpath %.c $(DIRS)
 HDRS	 = $(wildcard $(addsuffix /*.h,$(DIRS)))
@@ -50,7 +50,7 @@ names	 = $(filter-out %.bpf,$(sort $(basename $(notdir $(wildcard \
 	   $(addsuffix /*.c,$(1)))))))
 # The core: every stage but the commands.  Tests link against it.
 CORE	 = $(call names,auditor/lib auditor/tor auditor/audit auditor/kern \
-	   auditor/store auditor/report) schema
+	   auditor/agent auditor/store auditor/report) schema
 CMDS	 = $(call names,auditor/cmd)
 # The dashboard (ui/): the model and the panels are pure, draw, ui and
 # ui_key curses.
@@ -204,6 +204,7 @@ check-layers:
 	@echo "check-layers: ok"
 
 EXAMPLES = docs/examples/isoaudit.conf docs/examples/isoaudit.service \
+	   docs/examples/isoaudit-agent.service \
 	   docs/examples/cron
 install: isoaudit
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -212,7 +213,7 @@ install: isoaudit
 	install -m 0644 docs/isoaudit.1 $(DESTDIR)$(MANDIR)/man1/isoaudit.1
 	install -m 0644 docs/isoaudit.conf.5 $(DESTDIR)$(MANDIR)/man5/isoaudit.conf.5
 	install -m 0644 README.md docs/architecture.md docs/dashboard.md \
-	    docs/profiles.md docs/schema.md $(DESTDIR)$(DOCDIR)/
+	    docs/profiles.md docs/schema.md docs/agent.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:

@@ -91,6 +91,27 @@ void	attrib_counts(const struct attrib *, unsigned long *, unsigned long *);
 void	attrib_no_netlink(struct attrib *);
 #endif
 
+/*
+ * The agent's record source (attrib_conn.c): each TCP connection of this
+ * host (connecting or connected), once, with the process that holds it.
+ */
+struct attrib_conn {
+	char	src[64];	/* local "10.152.152.11:41036" */
+	char	dst[64];
+	long	pid;
+	long	uid;
+	char	comm[32];
+	char	exe[256];
+};
+struct attrib_conns;
+/* Returns a new source reading procdir ("/proc"); never NULL. */
+struct attrib_conns *attrib_conns_new(const char *);
+void	attrib_conns_free(struct attrib_conns *);
+/* Calls fn with each connection not reported before whose process was
+ * found; 0, or -1 when procdir/net/tcp cannot be read. */
+int	attrib_conns_poll(struct attrib_conns *,
+	    void (*)(const struct attrib_conn *, void *), void *);
+
 /* "port 9050", "unix:/path" (the default App label of a listener). */
 void	attrib_default_label(const char *, char *, size_t);
 /* Whether an address (without port) is a loopback address. */

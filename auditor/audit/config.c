@@ -237,6 +237,7 @@ config_free(struct config *c)
 	free(c->database);
 	free(c->hash_key_file);
 	free(c->profile_why);
+	config_agent_free(c);
 	memset(c, 0, sizeof *c);
 }
 
@@ -269,6 +270,8 @@ config_reload(struct config *dst, struct config *src)
 		buf_adds(&b, " HashKeyFile");
 	if (dst->log_targets != src->log_targets)
 		buf_adds(&b, " LogTargets");
+	if (config_agent_differs(dst, src))
+		buf_adds(&b, " AgentListen/Agent/LocalAttribution");
 	if (b.len > 0)
 		out = xstrdup(buf_cstr(&b) + 1);
 	buf_free(&b);
@@ -453,6 +456,7 @@ config_directive(struct config *c, char **w, int n, unsigned line,
     char **why)
 {
 	const char *d = w[0];
+	int rc;
 
 #define NEED(k) do {							\
 	if (n != (k)) {							\
@@ -572,6 +576,8 @@ config_directive(struct config *c, char **w, int n, unsigned line,
 		c->severity[r] = sv;
 		return 0;
 	}
+	if ((rc = config_agent_directive(c, w, n, line, why)) != 1)
+		return rc;
 	if (strcasecmp(d, "Host") == 0) {
 		NEED(3);
 		if (w[2][0] == '\0') {
@@ -970,4 +976,5 @@ config_print(const struct config *c, FILE *f)
 			fputc('\n', f);
 		}
 	fprintf(f, "# TransPort and DNSPort listeners are always shared\n");
+	config_agent_print(c, f);
 }

@@ -82,6 +82,17 @@ struct config_host {
 	const char	*source;
 };
 
+/* An Agent line: which workstation agent may speak for which host. */
+struct config_agent {
+	char		*name;
+	char		*addr;		/* as written */
+	int		 family;
+	unsigned char	 net[16];
+	int		 prefix;
+	char		*key_file;
+	unsigned	 line;
+};
+
 struct config {
 	char		*path;		/* the file read, or NULL */
 	char		*control;	/* ControlPort with one address */
@@ -106,6 +117,11 @@ struct config {
 	int		 profile_set;	/* by a Profile line */
 	unsigned	 profile_line;
 	char		*profile_why;	/* how it was chosen */
+	/* config_agent.c: AgentListen, Agent, LocalAttribution */
+	char		*agent_listen;	/* "10.152.152.10:9151", or NULL */
+	struct config_agent *agents;
+	size_t		 nagents;
+	int		 local_attrib_off;	/* LocalAttribution off */
 };
 
 /*
@@ -127,6 +143,9 @@ const struct config_app *config_app_for(const struct config *, const char *);
  */
 const char *config_host_for(const struct config *, const char *, char *,
 	    size_t);
+/* The Agent line covering a client address (no port), or NULL. */
+const struct config_agent *config_agent_for(const struct config *,
+	    const char *);
 /*
  * Uses a system profile (profile.h: an enum profile_id): its App, Host and
  * SharedPort lines replace the built-in ones (the config's own lines stay

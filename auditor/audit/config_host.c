@@ -15,8 +15,8 @@
  * Parses a Host address: "10.0.0.5", "fd19::11", "[fd19::11]",
  * "10.152.152.0/18", "fd19:c33d:88bc::/64".  Returns 0 or -1.
  */
-static int
-parse_net(const char *s, int *family, unsigned char *net, int *prefix)
+int
+config_parse_net(const char *s, int *family, unsigned char *net, int *prefix)
 {
 	char buf[64], *slash, *end;
 	size_t n = strlen(s);
@@ -61,7 +61,7 @@ config_add_host(struct config *c, const char *addr, const char *label,
 	struct config_host h;
 
 	memset(&h, 0, sizeof h);
-	if (parse_net(addr, &h.family, h.net, &h.prefix) == -1)
+	if (config_parse_net(addr, &h.family, h.net, &h.prefix) == -1)
 		return -1;
 	h.addr = xstrdup(addr);
 	h.label = xstrdup(label);
@@ -72,9 +72,8 @@ config_add_host(struct config *c, const char *addr, const char *label,
 	return 0;
 }
 
-/* Whether the first bits of a and b are equal. */
-static int
-prefix_equal(const unsigned char *a, const unsigned char *b, int bits)
+int
+config_prefix_equal(const unsigned char *a, const unsigned char *b, int bits)
 {
 	int full = bits / 8, rest = bits % 8;
 	unsigned char mask;
@@ -96,13 +95,13 @@ config_host_for(const struct config *c, const char *addr, char *out,
 	size_t i;
 	const char *l, *pct;
 
-	if (len == 0 || parse_net(addr, &family, a, &prefix) == -1 ||
+	if (len == 0 || config_parse_net(addr, &family, a, &prefix) == -1 ||
 	    strchr(addr, '/') != NULL)
 		return NULL;
 	for (i = 0; i < c->nhosts; i++) {
 		const struct config_host *h = &c->hosts[i];
 
-		if (h->family != family || !prefix_equal(h->net, a, h->prefix))
+		if (h->family != family || !config_prefix_equal(h->net, a, h->prefix))
 			continue;
 		/* "%a": the address, so one range keeps its hosts apart. */
 		l = h->label;

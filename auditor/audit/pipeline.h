@@ -12,6 +12,7 @@
 
 #include "privacy.h"
 
+struct attrib_result;
 struct config;
 struct ktable;
 struct judge_finding;
@@ -51,6 +52,18 @@ struct pipeline_config {
 	void			*alert_arg;
 	/* A viewer, or NULL (borrowed). */
 	const struct pipeline_observer *observer;
+	/*
+	 * Live: LocalAttribution off (no process from local sockets; the
+	 * listener still found); and a workstation agent's claim for a
+	 * SOURCE_ADDR whose process no local socket gave (docs/agent.md):
+	 * fills the process of res and its by ("agent:NAME"), or leaves res
+	 * alone.  NULL:
+	 * none.
+	 */
+	int			 no_local;
+	void			(*agent_claim)(const char *,
+				    struct attrib_result *, void *);
+	void			*agent_arg;
 };
 
 /*

@@ -390,6 +390,32 @@ dns_candidates(struct pipeline *p, const struct stream_ev *e,
 	}
 }
 
+/*
+ * LocalAttribution off: the process found locally is forgotten (the
+ * listener stays).  Then, with no local process, a workstation agent's
+ * claim for SOURCE_ADDR, if its host is that agent's (the monitor checks).
+ */
+static void
+agent_claim(struct pipeline *p, const struct stream_ev *e,
+    struct attrib_result *r)
+{
+	if (p->cfg.no_local) {
+		r->uid = -1;
+		r->inode = 0;
+		r->pid = 0;
+		r->process[0] = '\0';
+		r->exe[0] = '\0';
+		r->by[0] = '\0';	/* the tracker's is local too */
+	}
+	if (r->pid == 0 && e->source_addr != NULL &&
+	    p->cfg.agent_claim != NULL) {
+		r->by[0] = '\0';
+		p->cfg.agent_claim(e->source_addr, r, p->cfg.agent_arg);
+		if (strncmp(r->by, "agent:", 6) == 0)
+			snprintf(r->why, sizeof r->why, "%s", r->by);
+	}
+}
+
 /* Where a new stream came from (listener, process, host) into *r:
  * looked up live, from the capture's annotation, or from SOURCE_ADDR;
  * the session group and Tor's DNSPorts fill a listener left unknown
@@ -414,6 +440,7 @@ find_origin(struct pipeline *p, const struct stream_ev *e,
 		attrib_lookup_hint(p->attrib, e->source_addr,
 		    e->has_session_group ? pl_groups_find(p, e->session_group) :
 		    NULL, e->has_session_group && e->session_group < 0, r);
+		agent_claim(p, e, r);
 		pl_annotate_attrib(p, e->id, r, ts);
 	} else if (p->hint.valid && p->hint.stream == e->id) {
 		*r = p->hint.res;

@@ -27,6 +27,7 @@ static const struct cmd_entry *const cmds[] = {
 	&cmd_check_entry,
 	&cmd_prune_entry,
 	&cmd_config_entry,
+	&cmd_agent_entry,
 };
 #define NCMDS	(sizeof cmds / sizeof cmds[0])
 
@@ -52,6 +53,9 @@ static const struct option options[] = {
 	{ "table", required_argument, NULL, OPT_TABLE },
 	{ "older-than", required_argument, NULL, OPT_OLDER_THAN },
 	{ "new-key", no_argument, NULL, OPT_NEW_KEY },
+	{ "gateway", required_argument, NULL, OPT_GATEWAY },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "name", required_argument, NULL, OPT_NAME },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "profiles", no_argument, NULL, OPT_PROFILES },
 	{ "since-last", optional_argument, NULL, OPT_SINCE_LAST },
@@ -294,6 +298,15 @@ set_option(const struct cmd_entry *c, struct opts *o, int id, char *arg)
 		break;
 	case OPT_NEW_KEY:
 		o->new_key = 1;
+		break;
+	case OPT_GATEWAY:
+		o->gateway = arg;
+		break;
+	case OPT_KEY:
+		o->key = arg;
+		break;
+	case OPT_NAME:
+		o->name = arg;
 		break;
 	case OPT_CHECK:
 		break;	/* config --check: checking is what it does */

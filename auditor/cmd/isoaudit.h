@@ -22,7 +22,8 @@ enum opt {
 	OPT_RECORD, OPT_LOG_TARGETS, OPT_DURATION, OPT_EXIT_AFTER, OPT_VERSION,
 	OPT_DUMP, OPT_FORMAT, OPT_SESSION, OPT_SINCE, OPT_UNTIL, OPT_ALL,
 	OPT_TABLE, OPT_OLDER_THAN, OPT_CHECK, OPT_SINCE_LAST, OPT_MIN_SEVERITY,
-	OPT_SYSLOG, OPT_MAX_SILENCE, OPT_PROFILES, OPT_NEW_KEY
+	OPT_SYSLOG, OPT_MAX_SILENCE, OPT_PROFILES, OPT_NEW_KEY,
+	OPT_GATEWAY, OPT_KEY, OPT_NAME
 };
 
 struct opts {
@@ -55,6 +56,9 @@ struct opts {
 	int		 syslog;	/* check --syslog */
 	const char	*max_silence;	/* check --max-silence AGE */
 	int		 profiles;	/* config --profiles */
+	const char	*gateway;	/* agent --gateway ADDR:PORT */
+	const char	*key;		/* agent --key FILE */
+	const char	*name;		/* agent --name NAME */
 	int		 argc;		/* operands after the options */
 	char		**argv;
 };
@@ -102,6 +106,7 @@ extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_prune_entry;
 extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_agent_entry;
 
 /*
  * The one usage error: "isoaudit: CMD: MESSAGE (see isoaudit CMD --help)"

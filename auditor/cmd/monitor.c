@@ -10,9 +10,11 @@
 #include <event2/event.h>
 #include <sodium.h>
 
+#include "agent_gw.h"
 #include "ctl.h"
 #include "isoaudit.h"
 #include "monitor.h"
+#include "monitor_hold.h"
 #include "alert.h"
 #include "config.h"
 #include "profile.h"
@@ -57,6 +59,8 @@ struct monitor {
 	struct ktable		*ktable;	/* the connect tracker's, or */
 	struct ktrack		*ktrack;	/* NULL where it is off or */
 	struct event		*ktrack_ev;	/* could not load */
+	struct agent_gw		*gw;		/* AgentListen, or NULL */
+	struct mon_hold		*hold;		/* the wait for its records */
 };
 #define MONITOR_PRUNE_EVERY	(3600LL * 1000000)
 #define MONITOR_XCHECK_EVERY	(60LL * 1000000)	/* the cross-check */
@@ -203,6 +207,8 @@ mon_session_start(unsigned serial, const char *addr, const char *method,
 {
 	struct monitor *m = arg;
 
+	mon_hold_flush(m->hold);
+
 	m->serial = serial;
 	record_note(m->record, ts, "session %u start %s %s", serial, addr,
 	    method);
@@ -213,6 +219,8 @@ static void
 mon_session_ready(unsigned serial, int64_t ts, void *arg)
 {
 	struct monitor *m = arg;
+
+	mon_hold_flush(m->hold);
 
 	struct timeval tv = { MONITOR_XCHECK_EVERY / 1000000, 0 };
 
@@ -235,6 +243,8 @@ mon_session_end(unsigned serial, const char *why, int64_t ts, void *arg)
 {
 	struct monitor *m = arg;
 
+	mon_hold_flush(m->hold);
+
 	m->serial = 0;
 	m->ready = 0;
 	evtimer_del(m->xcheck);
@@ -247,6 +257,8 @@ static void
 mon_malformed(const char *s, size_t n, void *arg)
 {
 	struct monitor *m = arg;
+
+	mon_hold_flush(m->hold);
 
 	pipeline_not_reply(m->pipe, s, n);
 }
@@ -266,8 +278,36 @@ mon_injection(const struct smuggle_found *f, void *arg)
 		mon_xcheck(m);
 }
 
+/* The pipeline asks for an agent's claim (agent_gw.h). */
+static void
+mon_agent_claim(const char *src, struct attrib_result *r, void *arg)
+{
+	struct monitor *m = arg;
+
+	if (m->gw != NULL)
+		agent_gw_claim(src, r, m->gw);
+}
+
+/* An agent's record came: a stream held for it may go on. */
+static void
+mon_agent_record(void *arg)
+{
+	struct monitor *m = arg;
+
+	mon_hold_kick(m->hold);
+}
+
+/* A reply Tor sent: now, or after the wait for an agent's record. */
 static void
 mon_reply(const struct reply *r, void *arg)
+{
+	struct monitor *m = arg;
+
+	mon_hold_reply(m->hold, r);
+}
+
+static void
+mon_reply_now(const struct reply *r, void *arg)
 {
 	struct monitor *m = arg;
 
@@ -444,6 +484,9 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	pc->alert = alert_cb;
 	pc->alert_arg = o;
 	pc->observer = setup->observer;
+	pc->no_local = o->cfg.local_attrib_off;
+	pc->agent_claim = mon_agent_claim;
+	pc->agent_arg = m;
 	m->retention = o->cfg.retention;
 	m->last_prune = time_mono_us() - MONITOR_PRUNE_EVERY;
 	mon_ktrack_open(m);
@@ -471,6 +514,22 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	m->base = event_base_new();
 	if (m->base == NULL)
 		fatalx("cannot create an event loop");
+	if (o->cfg.agent_listen != NULL) {
+		m->gw = agent_gw_new(m->base, &o->cfg, mon_agent_record, m,
+		    &cause);
+		if (m->gw == NULL) {
+			log_error("%s", cause);
+			free(cause);
+			event_base_free(m->base);
+			pipeline_free(m->pipe);
+			store_close(m->store);
+			record_close(m->record);
+			free(m);
+			*status = EXIT_RUNTIME;
+			return NULL;
+		}
+	}
+	m->hold = mon_hold_new(m->base, m->gw, mon_reply_now, m);
 	m->ctl = ctl_new(m->base, &cc, &cbs, m);
 	m->sigint = evsignal_new(m->base, SIGINT, mon_stop_cb, m);
 	m->sigterm = evsignal_new(m->base, SIGTERM, mon_stop_cb, m);
@@ -613,6 +672,8 @@ monitor_close(struct monitor *m)
 	if (m->serial != 0)
 		mon_session_end(m->serial, "isoaudit stopped", time_now_us(),
 		    m);
+	mon_hold_free(m->hold);
+	agent_gw_free(m->gw);
 	ctl_free(m->ctl);
 	event_free(m->tick);
 	event_free(m->xcheck);

@@ -450,6 +450,15 @@ struct store_check {
  */
 int	store_check(struct store *, const struct store_check *, char **);
 
+/*
+ * A 32-byte key file called what ("agent key file") read into key, checked
+ * as the hash key's (ours, regular, no link, 32 bytes, not writable by
+ * others; made 0600 with a warning ending in advice).  1 read, 0 no such
+ * file, -1 with *cause.
+ */
+int	store_secret_read(const char *, const char *, const char *,
+	    unsigned char *, char **);
+
 #ifdef ISOAUDIT_PRIVATE
 /* For the unit tests only. */
 /* Schema version this binary knows, and the database's. */

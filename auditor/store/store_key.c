@@ -54,28 +54,44 @@ store_key_id(const unsigned char *key, char *out)
 	sodium_memzero(&st, sizeof st);
 }
 
-int
-store_key_stat(const char *path, const struct stat *sb, char **cause)
+/* store_key_stat for a key file called what ("hash key file"). */
+static int
+key_stat(const char *what, const char *path, const struct stat *sb,
+    char **cause)
 {
 	if (sb->st_size != KEY_LEN) {
-		*cause = xasprintf("hash key file %s is %lld bytes, not %d: "
-		    "not a key of isoaudit's; move it away", path,
+		*cause = xasprintf("%s %s is %lld bytes, not %d: "
+		    "not a key of isoaudit's; move it away", what, path,
 		    (long long)sb->st_size, KEY_LEN);
 		return -1;
 	}
 	if ((sb->st_mode & 022) != 0) {
-		*cause = xasprintf("hash key file %s is writable by %s (mode "
+		*cause = xasprintf("%s %s is writable by %s (mode "
 		    "%04o): others may have changed it; move it away",
-		    path, (sb->st_mode & 002) ? "everyone" : "its group",
+		    what, path, (sb->st_mode & 002) ? "everyone" : "its group",
 		    (unsigned)(sb->st_mode & 07777));
 		return -1;
 	}
 	return (sb->st_mode & 077) != 0 ? 1 : 0;
 }
 
+int
+store_key_stat(const char *path, const struct stat *sb, char **cause)
+{
+	return key_stat("hash key file", path, sb, cause);
+}
+
 /* Reads the key file: 1 (key read), 0 (none there), -1 with *cause. */
 static int
 key_read(const char *path, unsigned char *key, char **cause)
+{
+	return store_secret_read("hash key file", "begin a new key "
+	    "(isoaudit prune --new-key)", path, key, cause);
+}
+
+int
+store_secret_read(const char *what, const char *advice, const char *path,
+    unsigned char *key, char **cause)
 {
 	struct stat sb;
 	ssize_t n;
@@ -83,7 +99,7 @@ key_read(const char *path, unsigned char *key, char **cause)
 
 	if ((fd = store_file_open(path, &sb, cause)) < 0)
 		return fd == -2 ? 0 : -1;
-	if ((rc = store_key_stat(path, &sb, cause)) == -1)
+	if ((rc = key_stat(what, path, &sb, cause)) == -1)
 		goto fail;
 	if (rc == 1) {
 		if (fchmod(fd, 0600) == -1) {
@@ -91,14 +107,13 @@ key_read(const char *path, unsigned char *key, char **cause)
 			    strerror(errno));
 			goto fail;
 		}
-		log_warnx("hash key file %s was readable by others (mode "
-		    "%04o), now 0600: if someone read it, begin a new key "
-		    "(isoaudit prune --new-key)", path,
-		    (unsigned)(sb.st_mode & 07777));
+		log_warnx("%s %s was readable by others (mode "
+		    "%04o), now 0600: if someone read it, %s", what, path,
+		    (unsigned)(sb.st_mode & 07777), advice);
 	}
 	n = pread(fd, key, KEY_LEN, 0);
 	if (n != KEY_LEN) {
-		*cause = xasprintf("cannot read hash key file %s: %s", path,
+		*cause = xasprintf("cannot read %s %s: %s", what, path,
 		    n == -1 ? strerror(errno) : "short read");
 		goto fail;
 	}

@@ -27,7 +27,7 @@ LIBS	 = $(shell pkg-config --libs $(PKGS))
 REPLY_SMALL = -DREPLY_MAX_LINE=512 -DREPLY_MAX_SIZE=4096 -DREPLY_MAX_LINES=48
 CORE_CFLAGS = $(CFLAGS_ALL) -fsanitize=fuzzer-no-link
 
-DIRS	 = auditor/lib auditor/tor auditor/audit auditor/kern auditor/store \
+DIRS	 = auditor/lib auditor/tor auditor/audit auditor/kern auditor/agent auditor/store \
 	   auditor/report auditor/cmd ui
 vpath %.c $(DIRS)
 HDRS	 = $(wildcard $(addsuffix /*.h,$(DIRS)))
@@ -36,7 +36,7 @@ HDRS	 = $(wildcard $(addsuffix /*.h,$(DIRS)))
 CORE	 = $(filter-out ktrack.bpf,$(basename $(notdir $(wildcard $(addsuffix \
 	   /*.c,$(filter-out auditor/cmd ui,$(DIRS)))))))
 CORE_O	 = $(addprefix $(O)/obj/,$(addsuffix .o,$(CORE) schema))
-NAMES	 = reply torev config record inject
+NAMES	 = reply torev config record inject agent
 
 all: $(addprefix $(O)/fuzz_,$(NAMES))
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # t_fuzz: the short fuzzing run of `make check`: each harness of tests/fuzz
-# for 20 s (100 s in all), its regression inputs first.  Passes when
+# for 20 s (120 s in all), its regression inputs first.  Passes when
 # nothing crashed; skipped (77, the reason last) without clang and
 # libFuzzer.  Does not use $ISOAUDIT: the harnesses link the parsers.
 # `make fuzz` (tests/fuzz/run 300) is the long run; see docs/fuzzing.md.

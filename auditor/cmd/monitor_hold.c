@@ -1,0 +1,194 @@
+/*
+ * monitor_hold.c: the bounded wait for an agent's record (monitor_hold.h).
+ * Held replies are deep copies; at most HOLD_MAX of them, each held at most
+ * AGENT_GW_WAIT_US after it came.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "agent_gw.h"
+#include "monitor_hold.h"
+#include "reply.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+#define HOLD_MAX	10000
+
+struct held {
+	struct reply	 r;
+	int64_t		 came;		/* monotonic us */
+	char		*src;		/* a NEW's SOURCE_ADDR to wait for */
+};
+
+struct mon_hold {
+	struct agent_gw	*gw;
+	struct event	*timer;
+	struct held	*q;
+	size_t		 head, n, cap;
+	void		(*fn)(const struct reply *, void *);
+	void		*arg;
+	int		 busy;
+};
+
+/* The SOURCE_ADDR of a STREAM NEW event, allocated, or NULL. */
+static char *
+new_source(const struct reply *r)
+{
+	const char *t, *s;
+	size_t n;
+
+	if (!r->async || r->nlines == 0)
+		return NULL;
+	t = r->lines[0].text;
+	if (strncmp(t, "STREAM ", 7) != 0 || (t = strchr(t + 7, ' ')) == NULL ||
+	    strncmp(t, " NEW ", 5) != 0 ||
+	    (s = strstr(t, " SOURCE_ADDR=")) == NULL)
+		return NULL;
+	s += 13;
+	n = strcspn(s, " ");
+	return n > 0 && n < 80 ? xstrndup(s, n) : NULL;
+}
+
+static void
+reply_copy(struct reply *dst, const struct reply *src)
+{
+	size_t i;
+
+	*dst = *src;
+	dst->lines = xcalloc(src->nlines + 1, sizeof *dst->lines);
+	for (i = 0; i < src->nlines; i++) {
+		const struct reply_line *l = &src->lines[i];
+
+		dst->lines[i] = *l;
+		dst->lines[i].text = xmalloc(l->textlen + 1);
+		memcpy(dst->lines[i].text, l->text, l->textlen + 1);
+		if (l->data != NULL) {
+			dst->lines[i].data = xmalloc(l->datalen + 1);
+			memcpy(dst->lines[i].data, l->data, l->datalen);
+			dst->lines[i].data[l->datalen] = '\0';
+		}
+	}
+}
+
+static void
+reply_drop(struct reply *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nlines; i++) {
+		free(r->lines[i].text);
+		free(r->lines[i].data);
+	}
+	free(r->lines);
+}
+
+/* Passes held replies on until one must still wait (all with force). */
+static void
+release(struct mon_hold *h, int force)
+{
+	int64_t now = time_mono_us(), left;
+	struct timeval tv;
+	struct held *x;
+
+	if (h->busy)
+		return;
+	h->busy = 1;
+	evtimer_del(h->timer);
+	while (h->n > 0) {
+		x = &h->q[h->head];
+		left = x->came + AGENT_GW_WAIT_US - now;
+		if (!force && x->src != NULL && left > 0 &&
+		    agent_gw_wanted(h->gw, x->src)) {
+			tv.tv_sec = 0;
+			tv.tv_usec = (suseconds_t)left;
+			evtimer_add(h->timer, &tv);
+			break;
+		}
+		h->fn(&x->r, h->arg);
+		reply_drop(&x->r);
+		free(x->src);
+		h->head = (h->head + 1) % h->cap;
+		h->n--;
+	}
+	h->busy = 0;
+}
+
+static void
+timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	release(arg, 0);
+}
+
+struct mon_hold *
+mon_hold_new(struct event_base *base, struct agent_gw *gw,
+    void (*fn)(const struct reply *, void *), void *arg)
+{
+	struct mon_hold *h = xcalloc(1, sizeof *h);
+
+	h->gw = gw;
+	h->fn = fn;
+	h->arg = arg;
+	h->timer = evtimer_new(base, timer_cb, h);
+	return h;
+}
+
+void
+mon_hold_reply(struct mon_hold *h, const struct reply *r)
+{
+	char *src = h->gw != NULL ? new_source(r) : NULL;
+	struct held *x;
+
+	if (h->n == 0 && (src == NULL || !agent_gw_wanted(h->gw, src))) {
+		free(src);
+		h->fn(r, h->arg);
+		return;
+	}
+	if (h->n == h->cap) {
+		size_t i, cap = h->cap ? h->cap * 2 : 64;
+		struct held *q = xcalloc(cap, sizeof *q);
+
+		for (i = 0; i < h->n; i++)
+			q[i] = h->q[(h->head + i) % h->cap];
+		free(h->q);
+		h->q = q;
+		h->head = 0;
+		h->cap = cap;
+	}
+	x = &h->q[(h->head + h->n) % h->cap];
+	reply_copy(&x->r, r);
+	x->came = time_mono_us();
+	x->src = src;
+	h->n++;
+	release(h, h->n >= HOLD_MAX);
+}
+
+void
+mon_hold_kick(void *arg)
+{
+	struct mon_hold *h = arg;
+
+	if (h != NULL && h->n > 0)
+		release(h, 0);
+}
+
+void
+mon_hold_flush(struct mon_hold *h)
+{
+	if (h != NULL && h->n > 0)
+		release(h, 1);
+}
+
+void
+mon_hold_free(struct mon_hold *h)
+{
+	if (h == NULL)
+		return;
+	release(h, 1);
+	event_free(h->timer);
+	free(h->q);
+	free(h);
+}

@@ -1,0 +1,111 @@
+#!/bin/sh
+# The workstation agent on loopback (docs/agent.md): a gateway monitor with
+# AgentListen and LocalAttribution off (so that no local lookup names the
+# program), and agents on the same host, "workstations" for 127.0.0.1.
+# Without an agent the stream has no process; with agent ws1 a copy of curl
+# named wscurl is named, "agent:ws1"; a wrong key is refused; an agent whose
+# Agent line is another host (liar) has its records ignored; an overlong
+# line drops the connection; all logged once, the monitor unharmed.
+. "$(dirname "$0")/lib.sh"
+
+[ -n "${TORNET_CONTROL:-}" ] || { echo "no Tor network (tests/tornet)"; exit 77; }
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+umask 077
+head -c 32 /dev/urandom >"$T/ws1.key"
+head -c 32 /dev/urandom >"$T/bad.key"
+head -c 32 /dev/urandom >"$T/liar.key"
+cat >"$T/gw.conf" <<EOF2
+LocalAttribution off
+AgentListen 127.0.0.1:$port
+Agent ws1 127.0.0.1/32 $T/ws1.key
+Agent liar 10.99.0.0/16 $T/liar.key
+EOF2
+"$ISOAUDIT" config -c "$T/gw.conf" --check >"$T/check.out" 2>&1 ||
+    { cat "$T/check.out"; fail "config --check refused the agent lines"; }
+grep -q "^Agent ws1 127.0.0.1/32 " "$T/check.out" || fail "config --check does not print the Agent line"
+printf 'Agent bad!name 127.0.0.1 %s\n' "$T/ws1.key" >"$T/bad.conf"
+"$ISOAUDIT" config -c "$T/bad.conf" --check >"$T/bad.out" 2>&1 && fail "a bad Agent NAME was accepted"
+grep -q "bad.conf:1: Agent: a NAME" "$T/bad.out" || { cat "$T/bad.out"; fail "no FILE:LINE for a bad Agent line"; }
+ok "config: Agent lines checked, printed, a bad one named with FILE:LINE"
+
+"$ISOAUDIT" monitor -c "$T/gw.conf" --control "$TORNET_CONTROL" \
+    --log-targets plain >"$T/mon.out" 2>"$T/mon.err" &
+mon=$!
+BGPIDS="$mon"
+wait_for "$T/mon.out" "attached to Tor" 20 || fail "monitor did not attach"
+
+# 1. No agent: the gateway works, the stream has no process.
+p0=$(fetch "$TORNET_SOCKS_A")
+wait_for "$T/mon.out" " NEW .* from 127\.0\.0\.1:$p0 " 20 || fail "no NEW line without an agent"
+grep -E " NEW .* from 127\.0\.0\.1:$p0 " "$T/mon.out" | grep -q "curl\[\|agent:" &&
+    fail "a process named with LocalAttribution off and no agent"
+ok "no agent: stream from port $p0 seen, no process"
+
+# 2. Agent ws1 with its key: the program is named, as the agent's claim.
+"$ISOAUDIT" agent --gateway "127.0.0.1:$port" --key "$T/ws1.key" --name ws1 \
+    >"$T/ag.out" 2>"$T/ag.err" &
+ag=$!
+BGPIDS="$mon $ag"
+wait_for "$T/mon.err" "agent ws1: connected" 10 || fail "agent ws1 did not connect"
+cp "$(command -v curl)" "$T/wscurl"
+p1=$(CURL="$T/wscurl" fetch "$TORNET_SOCKS_A" "?sleep=1")
+wait_for "$T/mon.out" " NEW .* from 127\.0\.0\.1:$p1 " 20 || fail "no NEW line for wscurl"
+grep -E " NEW .* from 127\.0\.0\.1:$p1 " "$T/mon.out" |
+    grep -Eq "wscurl\[[0-9]+\] \(agent:ws1\)" ||
+    { grep -E " NEW .* from 127\.0\.0\.1:$p1 " "$T/mon.out"; fail "stream of wscurl not attributed agent:ws1"; }
+ok "agent ws1: the stream from port $p1 is wscurl's, agent:ws1"
+
+# 3. A wrong key: refused, logged once.
+for i in 1 2; do
+	"$ISOAUDIT" agent --gateway "127.0.0.1:$port" --key "$T/bad.key" \
+	    --name ws1 --duration 1.5 >/dev/null 2>"$T/bad$i.err"
+done
+grep -q "agent ws1: wrong key: refused" "$T/mon.err" || fail "a wrong key was not refused"
+[ "$(grep -c 'wrong key' "$T/mon.err")" -eq 1 ] || fail "a wrong key logged more than once"
+grep -q "refused\|closed" "$T/bad1.err" || { cat "$T/bad1.err"; fail "the refused agent does not say so"; }
+ok "a wrong key: refused, logged once"
+
+# 4. An agent that speaks for another host: its records are ignored.
+"$ISOAUDIT" agent --gateway "127.0.0.1:$port" --key "$T/liar.key" --name liar \
+    >/dev/null 2>"$T/liar.err" &
+liar=$!
+BGPIDS="$mon $ag $liar"
+wait_for "$T/mon.err" "agent liar: connected" 10 || fail "agent liar did not connect"
+p2=$(fetch "$TORNET_SOCKS_B" "?sleep=1")
+wait_for "$T/mon.err" "agent liar: records for connections of another host" 10 ||
+    fail "the liar's records were not refused"
+ok "agent liar: records for 127.0.0.1 ignored"
+
+# 5. An overlong line: the connection is dropped, logged once.
+python3 - "$port" >"$T/long.out" 2>&1 <<'EOF2' || fail "overlong: $(cat "$T/long.out")"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(10)
+assert s.recv(200).startswith(b"ISOAUDIT-AGENT 1 CHALLENGE ")
+try:
+    s.sendall(b"x" * 5000)
+except OSError:
+    pass
+rest = b""
+try:
+    while True:
+        b = s.recv(100)
+        if not b:
+            break
+        rest += b
+except ConnectionResetError:
+    pass
+assert rest == b"", rest
+print("dropped")
+EOF2
+wait_for "$T/mon.err" "a line over 1024 bytes: connection dropped" 5 || fail "overlong line not logged"
+ok "an overlong line: connection dropped"
+
+# The gateway is unharmed: ws1 still attributes.
+p3=$(CURL="$T/wscurl" fetch "$TORNET_SOCKS_A" "?sleep=1")
+wait_for "$T/mon.out" " NEW .* from 127\.0\.0\.1:$p3 .*wscurl\[[0-9]+\] \(agent:ws1\)" 20 ||
+    fail "after the misbehaviour, ws1's stream not attributed"
+kill -0 "$mon" || fail "monitor died"
+grep -q "10\.99\|127\.0\.0\.1:$TORNET_TARGET" "$T/mon.err" && fail "a destination or address in the log"
+ok "monitor unharmed; ws1 still attributes"
+exit 0
