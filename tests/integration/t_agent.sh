@@ -108,4 +108,12 @@ wait_for "$T/mon.out" " NEW .* from 127\.0\.0\.1:$p3 .*wscurl\[[0-9]+\] \(agent:
 kill -0 "$mon" || fail "monitor died"
 grep -q "10\.99\|127\.0\.0\.1:$TORNET_TARGET" "$T/mon.err" && fail "a destination or address in the log"
 ok "monitor unharmed; ws1 still attributes"
+
+# The database keeps how each stream was attributed: the agent's claim.
+kill -TERM "$mon"
+wait "$mon"
+BGPIDS="$ag"
+n=$(sqlite3 "$XDG_STATE_HOME/isoaudit/isoaudit.db" "SELECT count(*) FROM stream WHERE attribution = 'agent:ws1'")
+[ "$n" -ge 2 ] || fail "$n streams stored with attribution agent:ws1"
+ok "database: $n streams attributed agent:ws1"
 exit 0
