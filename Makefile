@@ -149,6 +149,7 @@ integration: deps $(A)/isoaudit
 	@ISOAUDIT=$(CURDIR)/$(A)/isoaudit sh tests/integration/run
 
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+	   --suppressions=tests/valgrind.supp \
 	   --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 valgrind: deps isoaudit $(addprefix $(B)/,$(UNITS))
 	@set -e; for t in $(UNITS); do \
@@ -164,10 +165,12 @@ valgrind: deps isoaudit $(addprefix $(B)/,$(UNITS))
 	    integration/t_store_replay ui/t_ui_burst; do \
 	    echo "valgrind: $$t (no Tor network needed)"; \
 	    d=$$(mktemp -d /tmp/isoaudit-vg.XXXXXX) && touch $$d/env && \
-	    TORNET_DIR=$$d VG_ISOAUDIT=$(CURDIR)/isoaudit \
+	    TORNET_DIR=$$d VG_ISOAUDIT=$(CURDIR)/isoaudit VG_LOG=$$d/vg.log \
 	    ISOAUDIT=$(CURDIR)/tests/valgrind-run \
-	    sh tests/$$t.sh >$$d/log 2>&1 || { cat $$d/log; \
-	    rm -rf $$d; exit 1; }; rm -rf $$d; done
+	    sh tests/$$t.sh >$$d/log 2>&1 || { cat $$d/log $$d/vg.log; \
+	    rm -rf $$d; exit 1; }; \
+	    if grep -q '^==[0-9]*== ' $$d/vg.log 2>/dev/null; then \
+	    cat $$d/vg.log; rm -rf $$d; exit 1; fi; rm -rf $$d; done
 	@echo "valgrind: clean"
 
 # The house rules, a folder at a time (docs/architecture.md):
