@@ -32,23 +32,38 @@ struct mon_hold {
 	int		 busy;
 };
 
-/* The SOURCE_ADDR of a STREAM NEW event, allocated, or NULL. */
+/*
+ * The SOURCE_ADDR of a STREAM NEW event, allocated, or NULL: Tor's, the
+ * last (a target a client named may hold words of its own before it).
+ */
 static char *
 new_source(const struct reply *r)
 {
-	const char *t, *s;
-	size_t n;
+	struct kvlist kv = { 0 };
+	const struct kv *src;
+	const char *t;
+	char *cause = NULL, *out = NULL;
 
-	if (!r->async || r->nlines == 0)
+	/* Every event comes by: only a NEW is parsed. */
+	if (!r->async || r->nlines == 0 ||
+	    strncmp(r->lines[0].text, "STREAM ", 7) != 0 ||
+	    (t = strchr(r->lines[0].text + 7, ' ')) == NULL ||
+	    strncmp(t, " NEW ", 5) != 0)
 		return NULL;
-	t = r->lines[0].text;
-	if (strncmp(t, "STREAM ", 7) != 0 || (t = strchr(t + 7, ' ')) == NULL ||
-	    strncmp(t, " NEW ", 5) != 0 ||
-	    (s = strstr(t, " SOURCE_ADDR=")) == NULL)
+	if (reply_kv_parse(r->lines[0].text, r->lines[0].textlen, &kv,
+	    &cause) == -1) {
+		free(cause);
+		reply_kv_free(&kv);
 		return NULL;
-	s += 13;
-	n = strcspn(s, " ");
-	return n > 0 && n < 80 ? xstrndup(s, n) : NULL;
+	}
+	if (kv.n >= 3 && kv.v[2].key == NULL &&
+	    strcmp(kv.v[2].val, "NEW") == 0 &&
+	    (src = reply_kv_get(&kv, "SOURCE_ADDR")) != NULL &&
+	    src->vlen > 0 && src->vlen < 80 &&
+	    memchr(src->val, '\0', src->vlen) == NULL)
+		out = xstrndup(src->val, src->vlen);
+	reply_kv_free(&kv);
+	return out;
 }
 
 static void
