@@ -112,7 +112,7 @@ ok "monitor unharmed; ws1 still attributes"
 # The database keeps how each stream was attributed: the agent's claim.
 kill -TERM "$mon"
 wait "$mon"
-BGPIDS="$ag"
+BGPIDS="$ag $liar"
 n=$(sqlite3 "$XDG_STATE_HOME/isoaudit/isoaudit.db" "SELECT count(*) FROM stream WHERE attribution = 'agent:ws1'")
 [ "$n" -ge 2 ] || fail "$n streams stored with attribution agent:ws1"
 ok "database: $n streams attributed agent:ws1"
