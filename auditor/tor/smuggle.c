@@ -49,32 +49,11 @@ prefix(const char *s, size_t n, const char *p)
 	return n >= k && memcmp(s, p, k) == 0;
 }
 
-int
-smuggle_rejection(const char *s, size_t n, uint64_t *stream, size_t *rest)
-{
-	static const char *const st[] = { "CLOSED 0 ", "FAILED 0 ",
-	    "NEWRESOLVE 0 " };
-	size_t i = 11, k;
-	uint64_t id = 0;
-
-	if (!prefix(s, n, "650 STREAM "))
-		return 0;
-	for (; i < n && s[i] >= '0' && s[i] <= '9' && i < 31; i++)
-		id = id * 10 + (uint64_t)(s[i] - '0');
-	if (i == 11 || i >= n || s[i] != ' ')
-		return 0;
-	i++;
-	for (k = 0; k < sizeof st / sizeof st[0]; k++)
-		if (prefix(s + i, n - i, st[k])) {
-			*stream = id;
-			*rest = i + strlen(st[k]);
-			return 1;
-		}
-	return 0;
-}
-
-/* The id of a "650 STREAM N ..." line into *id, else 0. */
-static int
+/*
+ * The id of a "650 STREAM N ..." line into *id: the index after its
+ * digits, or 0 when the line is no such line.
+ */
+static size_t
 stream_id(const char *s, size_t n, uint64_t *id)
 {
 	size_t i = 11;
@@ -84,7 +63,27 @@ stream_id(const char *s, size_t n, uint64_t *id)
 	*id = 0;
 	for (; i < n && s[i] >= '0' && s[i] <= '9' && i < 31; i++)
 		*id = *id * 10 + (uint64_t)(s[i] - '0');
-	return i > 11;
+	return i > 11 ? i : 0;
+}
+
+int
+smuggle_rejection(const char *s, size_t n, uint64_t *stream, size_t *rest)
+{
+	static const char *const st[] = { "CLOSED 0 ", "FAILED 0 ",
+	    "NEWRESOLVE 0 " };
+	size_t i, k;
+	uint64_t id;
+
+	if ((i = stream_id(s, n, &id)) == 0 || i >= n || s[i] != ' ')
+		return 0;
+	i++;
+	for (k = 0; k < sizeof st / sizeof st[0]; k++)
+		if (prefix(s + i, n - i, st[k])) {
+			*stream = id;
+			*rest = i + strlen(st[k]);
+			return 1;
+		}
+	return 0;
 }
 
 /* Tor's keywords at s[0..n): ":PORT " and a rejection's first keyword,
