@@ -141,6 +141,7 @@ finish_round() {
 		*) fail "$c: unexpected body: $out ($(cat "$T/$c.err"))" ;;
 		esac
 		echo "$c ${out##* }" >>"$T/clients.$1"
+		echo "$c $(cat "$T/$c.pid")" >>"$T/pids.$1"
 	done
 	for c in $RUNNING; do
 		lp=$(sed -n "s/^$c //p" "$T/clients.$1")
@@ -171,6 +172,11 @@ import json, os, sqlite3, sys, traceback
 R = json.load(open(sys.argv[1]))
 DB = sqlite3.connect(sys.argv[2])
 C = dict(l.split() for l in open(sys.argv[3]))
+# Each client's pid (the curl: torsocks execs it): the kernel may give a
+# local port again to a later connection to another listener, so a port
+# can have two stream rows; the client's own is the one with its pid.
+_d, _b = os.path.split(sys.argv[3])
+P = dict(l.split() for l in open(os.path.join(_d, "pids." + _b.split(".", 1)[1])))
 ARGS = sys.argv[4:]
 F = R["findings"]
 def _hook(t, v, tb):
@@ -182,7 +188,9 @@ def stream_of(client):
     rows = DB.execute("SELECT s.stream_id, s.circ_id, a.label, a.sub, s.process, s.pid, s.listener, "
         "s.socks_username, s.socks_password, s.nym_epoch, s.session, s.target FROM stream s "
         "LEFT JOIN app a ON a.id = s.app WHERE s.client_addr = ?", ("127.0.0.1:" + C[client],)).fetchall()
-    assert len(rows) == 1, ("stream rows of", client, C[client], rows)
+    if len(rows) > 1:
+        rows = [r for r in rows if r[5] == int(P[client])]
+    assert len(rows) == 1, ("stream rows of", client, C[client], P[client], rows)
     k = ("id", "circ", "label", "sub", "process", "pid", "listener", "user", "password", "epoch", "session", "target")
     d = dict(zip(k, rows[0]))
     for x in ("user", "password"):  # kept as Tor quotes them (LogTargets plain)
@@ -234,6 +242,7 @@ round1() {
 	finish_round 1
 }
 : >"$T/clients.1"
+: >"$T/pids.1"
 mon_start 1
 round1 1
 newnym 1 1
@@ -294,6 +303,7 @@ round2() {
 	finish_round 2
 }
 : >"$T/clients.2"
+: >"$T/pids.2"
 : >"$T/check2"
 mon_start 2
 round2 1
