@@ -5,13 +5,19 @@
  * protocol, proto.h; docs/agent.md).  It dials out, proves its key, then
  * sends records; reconnects with backoff; queues at most AGENT_QUEUE.
  *
- * The record source for now polls the sockets every AGENT_POLL_MS
- * (attrib_conns_poll, the same lookups monitor uses): Tor reports a
- * stream 1-30 ms after the client's SYN and the gateway waits 50 ms for a
- * record, so a poll every 10 ms lands inside that wait for any client
- * that stays connected 10 ms.  Clients that connect and close faster are
- * missed: a kernel connect tracker is to replace the source.
+ * The record source is the kernel connect tracker (ktrack.h): a record
+ * made at connect time, in the caller's context, sent as soon as the
+ * connection is established, so a client that connects and closes at once
+ * is recorded too.  Where the tracker cannot run (no privilege, no BTF,
+ * built without it) or with --tracker off, the agent polls the sockets
+ * every AGENT_POLL_MS instead (attrib_conns_poll, the lookups monitor
+ * uses): Tor reports a stream 1-30 ms after the client's SYN and the
+ * gateway waits 50 ms for a record, so a poll lands inside that wait for
+ * any client that stays connected 10 ms; faster ones are missed.  Which
+ * source runs, and why, is said once.
  */
+#include <arpa/inet.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +32,8 @@
 
 #include "attrib.h"
 #include "isoaudit.h"
+#include "ktable.h"
+#include "ktrack.h"
 #include "log.h"
 #include "proto.h"
 #include "store.h"
@@ -46,7 +54,9 @@ struct agent {
 	int			 sslen;
 	char			 name[PROTO_NAME_MAX + 1];
 	unsigned char		 key[PROTO_KEY_LEN];
-	struct attrib_conns	*src;
+	struct attrib_conns	*src;		/* polling, or */
+	struct ktable		*ktable;	/* the tracker's */
+	struct ktrack		*ktrack;
 	struct event		*poll, *retry, *sigint, *sigterm, *stop;
 	struct bufferevent	*bev;
 	enum agent_state	 state;
@@ -63,14 +73,12 @@ struct agent {
 
 static void	ag_connect(struct agent *);
 
-static void
-ag_queue(const struct attrib_conn *c, void *arg)
+/* A new record at the queue's end (the oldest pushed out when full). */
+static struct proto_record *
+ag_slot(struct agent *ag)
 {
-	struct agent *ag = arg;
 	struct proto_record *r;
 
-	if (c->pid == ag->self)
-		return;		/* its own connection to the gateway */
 	if (ag->qn == AGENT_QUEUE) {
 		ag->qhead = (ag->qhead + 1) % AGENT_QUEUE;
 		ag->qn--;
@@ -83,13 +91,59 @@ ag_queue(const struct attrib_conn *c, void *arg)
 	}
 	r = &ag->q[(ag->qhead + ag->qn++) % AGENT_QUEUE];
 	memset(r, 0, sizeof *r);
+	r->time_us = time_now_us();
+	return r;
+}
+
+/* A socket found by polling. */
+static void
+ag_queue(const struct attrib_conn *c, void *arg)
+{
+	struct agent *ag = arg;
+	struct proto_record *r;
+
+	if (c->pid == ag->self)
+		return;		/* its own connection to the gateway */
+	r = ag_slot(ag);
 	snprintf(r->src, sizeof r->src, "%s", c->src);
 	snprintf(r->dst, sizeof r->dst, "%s", c->dst);
 	r->pid = c->pid;
 	r->uid = c->uid;
-	r->time_us = time_now_us();
 	snprintf(r->comm, sizeof r->comm, "%s", c->comm[0] ? c->comm : "?");
 	snprintf(r->exe, sizeof r->exe, "%s", c->exe);
+}
+
+/* "ADDR:PORT" as Tor writes a SOURCE_ADDR ([v6]:port). */
+static void
+ag_addr(char *out, size_t len, int family, const unsigned char *a,
+    unsigned port)
+{
+	char h[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(family, a, h, sizeof h) == NULL)
+		snprintf(h, sizeof h, "?");
+	if (family == AF_INET6)
+		snprintf(out, len, "[%s]:%u", h, port);
+	else
+		snprintf(out, len, "%s:%u", h, port);
+}
+
+/* A connect the kernel tracker recorded. */
+static void
+ag_ktrack_rec(const struct ktable_rec *k, void *arg)
+{
+	struct agent *ag = arg;
+	struct proto_record *r;
+
+	if (k->tgid == ag->self)
+		return;		/* its own connection to the gateway */
+	r = ag_slot(ag);
+	ag_addr(r->src, sizeof r->src, k->family, k->saddr, k->sport);
+	ag_addr(r->dst, sizeof r->dst, k->family, k->daddr, k->dport);
+	r->pid = k->tgid;
+	r->uid = k->uid;
+	snprintf(r->comm, sizeof r->comm, "%s", k->comm[0] ? k->comm : "?");
+	snprintf(r->exe, sizeof r->exe, "%s", k->exe);
 }
 
 /* Sends what is queued, as much as the output bound allows. */
@@ -108,6 +162,17 @@ ag_send(struct agent *ag)
 		ag->qhead = (ag->qhead + 1) % AGENT_QUEUE;
 		ag->qn--;
 	}
+}
+
+static void
+ag_ktrack_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *ag = arg;
+
+	(void)fd;
+	(void)what;
+	ktrack_poll(ag->ktrack);
+	ag_send(ag);
 }
 
 static void
@@ -257,15 +322,57 @@ default_name(char *out, size_t len)
 }
 
 static const enum opt agent_options[] = { OPT_GATEWAY, OPT_KEY, OPT_NAME,
-	OPT_DURATION, OPT_END };
+	OPT_TRACKER, OPT_DURATION, OPT_END };
+
+/*
+ * The record source: the kernel connect tracker unless --tracker off or
+ * it cannot run, else polling the sockets; said once, with why.
+ */
+static void
+ag_source(struct agent *ag, int want_tracker)
+{
+	struct timeval poll_tv = { 0, AGENT_POLL_MS * 1000 };
+	char *cause = NULL;
+
+	if (want_tracker) {
+		/* The agent sends records, it never looks one up. */
+		ag->ktable = ktable_new(256, KTABLE_TTL_US);
+		ag->ktrack = ktrack_open(ag->ktable, "/proc", &cause);
+	}
+	if (ag->ktrack != NULL) {
+		ktrack_set_sink(ag->ktrack, ag_ktrack_rec, ag);
+		ag->poll = event_new(ag->base, ktrack_fd(ag->ktrack),
+		    EV_READ | EV_PERSIST, ag_ktrack_cb, ag);
+		event_add(ag->poll, NULL);
+		log_info("agent: records from the kernel connect tracker "
+		    "(each connect, as it is made)");
+		return;
+	}
+	if (want_tracker)
+		log_warnx("agent: the kernel connect tracker cannot run: %s; "
+		    "polling the sockets every %d ms instead (a client that "
+		    "connects and closes within that is missed)", cause,
+		    AGENT_POLL_MS);
+	else
+		log_info("agent: polling the sockets every %d ms (--tracker "
+		    "off)", AGENT_POLL_MS);
+	free(cause);
+	ktable_free(ag->ktable);
+	ag->ktable = NULL;
+	ag->src = attrib_conns_new("/proc");
+	ag->poll = event_new(ag->base, -1, EV_PERSIST, ag_poll_cb, ag);
+	event_add(ag->poll, &poll_tv);
+	/* What is open now is not news: the first poll only learns it. */
+	attrib_conns_poll(ag->src, ag_queue, ag);
+	ag->qn = 0;
+}
 
 static int
 cmd_agent_exec(const struct cmd_entry *self, struct opts *o)
 {
 	struct agent *ag;
-	struct timeval poll_tv = { 0, AGENT_POLL_MS * 1000 };
 	char *cause = NULL;
-	int rc;
+	int rc, want_tracker = 1;
 
 	if (o->gateway == NULL || o->key == NULL || o->argc > 0)
 		return cmd_usage_error(self, "needs --gateway ADDR:PORT and "
@@ -273,6 +380,12 @@ cmd_agent_exec(const struct cmd_entry *self, struct opts *o)
 	if (o->name != NULL && !proto_name_ok(o->name))
 		return cmd_usage_error(self, "--name: 1 to 32 of A-Z a-z 0-9 "
 		    ". _ -");
+	if (o->tracker != NULL) {
+		if (strcmp(o->tracker, "off") == 0)
+			want_tracker = 0;
+		else if (strcmp(o->tracker, "on") != 0)
+			return cmd_usage_error(self, "--tracker: on or off");
+	}
 	if (sodium_init() == -1) {
 		log_error("libsodium failed to initialise");
 		return EXIT_RUNTIME;
@@ -305,11 +418,9 @@ cmd_agent_exec(const struct cmd_entry *self, struct opts *o)
 	ag->self = (long)getpid();
 	ag->backoff = 1;
 	ag->q = xcalloc(AGENT_QUEUE, sizeof *ag->q);
-	ag->src = attrib_conns_new("/proc");
 	if ((ag->base = event_base_new()) == NULL)
 		fatalx("cannot create an event loop");
-	ag->poll = event_new(ag->base, -1, EV_PERSIST, ag_poll_cb, ag);
-	event_add(ag->poll, &poll_tv);
+	ag_source(ag, want_tracker);
 	ag->retry = evtimer_new(ag->base, ag_retry_cb, ag);
 	ag->sigint = evsignal_new(ag->base, SIGINT, ag_stop_cb, ag);
 	ag->sigterm = evsignal_new(ag->base, SIGTERM, ag_stop_cb, ag);
@@ -324,9 +435,6 @@ cmd_agent_exec(const struct cmd_entry *self, struct opts *o)
 		ag->stop = evtimer_new(ag->base, ag_stop_cb, ag);
 		evtimer_add(ag->stop, &tv);
 	}
-	/* What is open now is not news: the first poll only learns it. */
-	attrib_conns_poll(ag->src, ag_queue, ag);
-	ag->qn = 0;
 	ag_connect(ag);
 	event_base_dispatch(ag->base);
 
@@ -339,7 +447,10 @@ cmd_agent_exec(const struct cmd_entry *self, struct opts *o)
 	if (ag->stop != NULL)
 		event_free(ag->stop);
 	event_base_free(ag->base);
-	attrib_conns_free(ag->src);
+	ktrack_close(ag->ktrack);
+	ktable_free(ag->ktable);
+	if (ag->src != NULL)
+		attrib_conns_free(ag->src);
 	sodium_memzero(ag->key, sizeof ag->key);
 	free(ag->q);
 	if (ag->dropped > 0)
@@ -354,12 +465,14 @@ const struct cmd_entry cmd_agent_entry = {
 "usage: isoaudit agent --gateway ADDR:PORT --key FILE [--name NAME]\n"
 "\n"
 "Runs on a workstation whose programs use a gateway's Tor (Whonix): records\n"
-"which process opened each TCP connection (polling the sockets every 10 ms)\n"
-"and sends the records to the gateway's isoaudit, which listens with\n"
+"which process opened each TCP connection (the kernel connect tracker, at\n"
+"connect time; where it cannot run, polling the sockets every 10 ms) and\n"
+"sends the records to the gateway's isoaudit, which listens with\n"
 "AgentListen and knows this agent by an Agent line (isoaudit.conf(5)).  The\n"
 "agent dials out, proves the key (a challenge-response: the key never goes\n"
 "over the wire), reconnects with backoff, and keeps at most 4096 records\n"
-"while the gateway is away.  Runs as root to see every user's sockets.\n"
+"while the gateway is away.  Runs as root (or with CAP_BPF, CAP_PERFMON and\n"
+"CAP_SYS_PTRACE) to see every user's connections.\n"
 "\n"
 "The key: 32 random bytes, mode 0600, the same file on both machines:\n"
 "  head -c 32 /dev/urandom > /etc/isoaudit/agent.key; chmod 600 ...\n"
@@ -372,6 +485,8 @@ const struct cmd_entry cmd_agent_entry = {
 "  --key FILE             this agent's key file\n"
 "  --name NAME            its name in the gateway's Agent line (default: the\n"
 "                         host name); 1 to 32 of A-Z a-z 0-9 . _ -\n"
+"  --tracker on|off       off: poll the sockets, not the kernel tracker\n"
+"                         (default on; said once which runs and why)\n"
 "  --duration SECONDS     stop by itself after this long\n"
 "  -c, --config FILE      accepted, not read: the agent's settings are these\n"
 "                         options\n"

@@ -56,6 +56,7 @@ static const struct option options[] = {
 	{ "gateway", required_argument, NULL, OPT_GATEWAY },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "name", required_argument, NULL, OPT_NAME },
+	{ "tracker", required_argument, NULL, OPT_TRACKER },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "profiles", no_argument, NULL, OPT_PROFILES },
 	{ "since-last", optional_argument, NULL, OPT_SINCE_LAST },
@@ -307,6 +308,9 @@ set_option(const struct cmd_entry *c, struct opts *o, int id, char *arg)
 		break;
 	case OPT_NAME:
 		o->name = arg;
+		break;
+	case OPT_TRACKER:
+		o->tracker = arg;
 		break;
 	case OPT_CHECK:
 		break;	/* config --check: checking is what it does */

@@ -23,7 +23,7 @@ enum opt {
 	OPT_DUMP, OPT_FORMAT, OPT_SESSION, OPT_SINCE, OPT_UNTIL, OPT_ALL,
 	OPT_TABLE, OPT_OLDER_THAN, OPT_CHECK, OPT_SINCE_LAST, OPT_MIN_SEVERITY,
 	OPT_SYSLOG, OPT_MAX_SILENCE, OPT_PROFILES, OPT_NEW_KEY,
-	OPT_GATEWAY, OPT_KEY, OPT_NAME
+	OPT_GATEWAY, OPT_KEY, OPT_NAME, OPT_TRACKER
 };
 
 struct opts {
@@ -59,6 +59,7 @@ struct opts {
 	const char	*gateway;	/* agent --gateway ADDR:PORT */
 	const char	*key;		/* agent --key FILE */
 	const char	*name;		/* agent --name NAME */
+	const char	*tracker;	/* agent --tracker on|off */
 	int		 argc;		/* operands after the options */
 	char		**argv;
 };

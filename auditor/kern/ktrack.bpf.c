@@ -6,6 +6,12 @@
  * ESTABLISHED (the source port is known by then) send the 4-tuple and that
  * caller to userspace through a ring buffer.  Built with clang -target bpf
  * against the running kernel's BTF (CO-RE); loaded by ktrack_bpf.c.
+ *
+ * The loader sets, before loading, the network namespace whose connects
+ * are recorded (its own: a workstation's agent or a gateway must not claim
+ * another namespace's sockets on a shared kernel) and its pid namespace:
+ * pids are given as that namespace sees them, and a process it cannot see
+ * is not recorded.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -19,6 +25,10 @@
 #define TCP_ESTABLISHED	1
 #define TCP_SYN_SENT	2
 #define TCP_CLOSE	7
+
+/* Set by the loader (ktrack.c); 0: no filter. */
+const volatile __u32 own_netns = 0;	/* network namespace inode */
+const volatile __u32 pidns_ino = 0;	/* pid namespace inode */
 
 struct caller {
 	__u32	tgid;
@@ -39,6 +49,36 @@ struct {
 	__uint(max_entries, 1 << 20);
 } records SEC(".maps");
 
+/*
+ * The number of a struct pid in the loader's pid namespace (found by its
+ * inode among the pid's levels, as pid_nr_ns() finds it by pointer); 0
+ * where that namespace cannot see it (a process of a sibling or parent
+ * namespace).  Namespaces nest at most 32 deep; PIDNS_DEPTH levels are
+ * searched, as many as any container setup uses.
+ */
+#define PIDNS_DEPTH	8
+
+static __always_inline __u32
+ns_nr(struct pid *p)
+{
+	struct upid up;
+	unsigned int level, i;
+
+	if (p == NULL)
+		return 0;
+	level = BPF_CORE_READ(p, level);
+	for (i = 0; i < PIDNS_DEPTH; i++) {
+		if (i > level)
+			break;
+		if (bpf_core_read(&up, sizeof up, &p->numbers[i]) != 0)
+			return 0;
+		if (up.ns != NULL && BPF_CORE_READ(up.ns, ns.inum) ==
+		    pidns_ino)
+			return (__u32)up.nr;
+	}
+	return 0;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(ktrack_state, const struct sock *sk, const int oldstate,
     const int newstate)
@@ -54,8 +94,21 @@ int BPF_PROG(ktrack_state, const struct sock *sk, const int oldstate,
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
 		__u64 id = bpf_get_current_pid_tgid();
 
+		if (own_netns != 0 &&
+		    BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) !=
+		    own_netns)
+			return 0;
 		c.tgid = id >> 32;
 		c.pid = (__u32)id;
+		if (pidns_ino != 0) {
+			struct task_struct *t = bpf_get_current_task_btf();
+
+			c.pid = ns_nr(BPF_CORE_READ(t, thread_pid));
+			c.tgid = ns_nr(BPF_CORE_READ(t, group_leader,
+			    thread_pid));
+			if (c.pid == 0 || c.tgid == 0)
+				return 0;	/* not visible there */
+		}
 		c.uid = (__u32)bpf_get_current_uid_gid();
 		bpf_get_current_comm(c.comm, sizeof c.comm);
 		bpf_map_update_elem(&connecting, &key, &c, BPF_ANY);

@@ -3,6 +3,8 @@
  * skeleton where libbpf and bpftool were there at build time (HAVE_KTRACK);
  * else every open says so and attribution looks sockets up as before.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -28,6 +30,8 @@ struct ktrack {
 	struct ring_buffer	*rb;
 	struct ktable		*table;
 	char			*procdir;
+	ktrack_sink_cb		 sink;
+	void			*sink_arg;
 };
 
 /* libbpf's own messages: one line of ours says what went wrong. */
@@ -102,7 +106,22 @@ ktrack_record(void *ctx, void *data, size_t len)
 	else
 		r.exe[n] = '\0';
 	ktable_add(k->table, &r);
+	if (k->sink != NULL)
+		k->sink(&r, k->sink_arg);
 	return 0;
+}
+
+/* The inode of one of our namespaces (/proc/self/ns/NAME), 0 if unknown. */
+static unsigned
+ktrack_ns(const char *procdir, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/self/ns/%s", procdir, name);
+	if (stat(path, &st) != 0 || st.st_ino > 0xffffffffu)
+		return 0;
+	return (unsigned)st.st_ino;
 }
 
 struct ktrack *
@@ -125,6 +144,13 @@ ktrack_open(struct ktable *table, const char *procdir, char **cause)
 		err = errno;
 		goto fail;
 	}
+	/*
+	 * Our own namespaces only: another network namespace's sockets are
+	 * another host's (a container, a simulated workstation), and pids
+	 * are given as our /proc names them.
+	 */
+	k->skel->rodata->own_netns = ktrack_ns(procdir, "net");
+	k->skel->rodata->pidns_ino = ktrack_ns(procdir, "pid");
 	if ((err = ktrack_bpf__load(k->skel)) != 0 ||
 	    (err = ktrack_bpf__attach(k->skel)) != 0)
 		goto fail;
@@ -140,6 +166,13 @@ fail:
 	    -err : err));
 	ktrack_close(k);
 	return NULL;
+}
+
+void
+ktrack_set_sink(struct ktrack *k, ktrack_sink_cb cb, void *arg)
+{
+	k->sink = cb;
+	k->sink_arg = arg;
 }
 
 int
@@ -179,6 +212,14 @@ ktrack_open(struct ktable *table, const char *procdir, char **cause)
 	*cause = xstrdup("built without it (no libbpf or bpftool at build "
 	    "time)");
 	return NULL;
+}
+
+void
+ktrack_set_sink(struct ktrack *k, ktrack_sink_cb cb, void *arg)
+{
+	(void)k;
+	(void)cb;
+	(void)arg;
 }
 
 int
