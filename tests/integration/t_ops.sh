@@ -63,7 +63,12 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	systemd-analyze verify --man=no "$T/isoaudit.service" >"$T/verify" 2>&1 ||
 	    { cat "$T/verify"; fail "systemd-analyze verify failed"; }
 	[ -s "$T/verify" ] && { cat "$T/verify"; fail "systemd-analyze verify warned"; }
-	ok "the systemd unit verifies"
+	sed "s|/usr/local/bin/isoaudit|$ISOAUDIT|" "$top/docs/examples/isoaudit-agent.service" \
+	    >"$T/isoaudit-agent.service"
+	systemd-analyze verify --man=no "$T/isoaudit-agent.service" >"$T/verify" 2>&1 ||
+	    { cat "$T/verify"; fail "systemd-analyze verify (the agent's unit) failed"; }
+	[ -s "$T/verify" ] && { cat "$T/verify"; fail "systemd-analyze verify (the agent's unit) warned"; }
+	ok "the systemd units (monitor, agent) verify"
 else
 	echo "note: systemd-analyze not installed: the unit was not verified"
 fi
@@ -75,6 +80,12 @@ for want in '^Type=simple' '^User=isoaudit' '^SupplementaryGroups=debian-tor' \
 	grep -Eq "$want" "$u" || fail "the unit lacks $want"
 done
 ok "the unit has the user, group and hardening the docs promise"
+u="$top/docs/examples/isoaudit-agent.service"
+for want in '^CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_PTRACE CAP_DAC_READ_SEARCH$' \
+    '^SystemCallFilter=@system-service bpf perf_event_open$' '^NoNewPrivileges=yes' \
+    '^ExecStart=.* agent --gateway '; do
+	grep -Eq "$want" "$u" || fail "the agent's unit lacks $want"
+done
 grep -Eq '^\*/10 \* \* \* \* isoaudit .*isoaudit check --since-last cron' \
     "$top/docs/examples/cron" || fail "the cron example is not the recommended line"
 "$ISOAUDIT" config --check "$top/docs/examples/isoaudit.conf" >/dev/null ||
