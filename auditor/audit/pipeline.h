@@ -55,13 +55,13 @@ struct pipeline_config {
 	/*
 	 * Live: LocalAttribution off (no process from local sockets; the
 	 * listener still found); and a workstation agent's claim for a
-	 * SOURCE_ADDR whose process no local socket gave (docs/agent.md):
-	 * fills the process of res and its by ("agent:NAME"), or leaves res
-	 * alone.  NULL:
-	 * none.
+	 * SOURCE_ADDR whose process no local socket gave (docs/agent.md),
+	 * with the stream's target (NULL if none) and res's listener to
+	 * check the claim's destination: fills the process of res and its
+	 * by ("agent:NAME"), or leaves res alone.  NULL: none.
 	 */
 	int			 no_local;
-	void			(*agent_claim)(const char *,
+	void			(*agent_claim)(const char *, const char *,
 				    struct attrib_result *, void *);
 	void			*agent_arg;
 };

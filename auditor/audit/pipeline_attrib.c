@@ -410,7 +410,8 @@ agent_claim(struct pipeline *p, const struct stream_ev *e,
 	if (r->pid == 0 && e->source_addr != NULL &&
 	    p->cfg.agent_claim != NULL) {
 		r->by[0] = '\0';
-		p->cfg.agent_claim(e->source_addr, r, p->cfg.agent_arg);
+		p->cfg.agent_claim(e->source_addr, e->target, r,
+		    p->cfg.agent_arg);
 		if (strncmp(r->by, "agent:", 6) == 0)
 			snprintf(r->why, sizeof r->why, "%s", r->by);
 	}

@@ -31,7 +31,7 @@
 #define GW_HELLO_SECS	10		/* to say HELLO */
 #define GW_FLOOD	5000		/* records in one second */
 
-enum { LOG_KEY, LOG_LONG, LOG_FLOOD, LOG_BAD, LOG_FOREIGN, LOG__N };
+enum { LOG_KEY, LOG_LONG, LOG_FLOOD, LOG_BAD, LOG_FOREIGN, LOG_DST, LOG__N };
 
 struct gw_agent {
 	const struct config_agent *line;
@@ -358,8 +358,31 @@ agent_of(struct agent_gw *gw, const char *src)
 	return NULL;
 }
 
+/*
+ * Whether a record's destination is where Tor took the connection: the
+ * listener it came in on (a wildcard listener: its port), or, through a
+ * TransPort, the stream's target (the original destination).  Where the
+ * listener is not known here (the gateway's socket is gone already), the
+ * claim cannot be checked and is taken.
+ */
+static int
+dst_matches(const char *dst, const char *listener, const char *target)
+{
+	const char *lp, *dp;
+
+	if (listener[0] == '\0' || strcmp(dst, listener) == 0 ||
+	    (target != NULL && strcmp(dst, target) == 0))
+		return 1;
+	lp = strrchr(listener, ':');
+	dp = strrchr(dst, ':');
+	return lp != NULL && dp != NULL && strcmp(lp, dp) == 0 &&
+	    (strncmp(listener, "0.0.0.0:", 8) == 0 ||
+	    strncmp(listener, "[::]:", 5) == 0);
+}
+
 void
-agent_gw_claim(const char *src, struct attrib_result *r, void *arg)
+agent_gw_claim(const char *src, const char *target, struct attrib_result *r,
+    void *arg)
 {
 	struct agent_gw *gw = arg;
 	struct gw_agent *a = agent_of(gw, src);
@@ -368,6 +391,13 @@ agent_gw_claim(const char *src, struct attrib_result *r, void *arg)
 	if (a == NULL ||
 	    (rec = agent_table_get(&a->table, src, time_mono_us())) == NULL)
 		return;
+	if (!dst_matches(rec->dst, r->listener, target)) {
+		a->ignored++;
+		say_once(gw, a, LOG_DST, "a record whose destination is "
+		    "neither the listener nor the stream's target (another "
+		    "connection from that port): not used");
+		return;
+	}
 	r->pid = rec->pid;
 	r->uid = rec->uid;
 	snprintf(r->process, sizeof r->process, "%s", rec->comm);

@@ -159,6 +159,25 @@ wait_for "$T/mon.out" " NEW .* from 127\.0\.0\.1:$p4 .*wscurl\[[0-9]+\] \(agent:
     fail "--tracker off: ws1's stream not attributed"
 ok "--tracker off: polling said once, the program still named"
 
+# A claim whose destination is not where Tor took the connection (another
+# connection from that port) is not used, logged once; one whose
+# destination is the listener is (a scripted agent with ws1's key).
+fa="$(dirname "$0")/fakeagent.py"
+pw=$(python3 "$fa" "127.0.0.1:$port" "$T/ws1.key" ws1 claim \
+    "127.0.0.1:$TORNET_SOCKS_A" "$TORNET_TARGET" 127.0.0.1:9 fakeprog) ||
+    fail "scripted agent (wrong destination): $pw"
+wait_for "$T/mon.out" " NEW .* from 127\.0\.0\.1:$pw " 20 || fail "no NEW for port $pw"
+grep -E " NEW .* from 127\.0\.0\.1:$pw " "$T/mon.out" | grep -q "fakeprog" &&
+    fail "a claim with the wrong destination was used"
+wait_for "$T/mon.err" "agent ws1: a record whose destination is neither the listener nor the stream's target" 5 ||
+    fail "the wrong destination not logged"
+pr=$(python3 "$fa" "127.0.0.1:$port" "$T/ws1.key" ws1 claim \
+    "127.0.0.1:$TORNET_SOCKS_A" "$TORNET_TARGET" listener fakeprog) ||
+    fail "scripted agent (the listener): $pr"
+wait_for "$T/mon.out" " NEW .* from 127\.0\.0\.1:$pr .*fakeprog\[[0-9]+\] \(agent:ws1\)" 20 ||
+    fail "a claim with the listener as destination was not used"
+ok "a claim's destination checked: another connection's not used (logged once), the listener's used"
+
 # The database keeps how each stream was attributed: the agent's claim.
 kill -TERM "$mon"
 wait "$mon"
