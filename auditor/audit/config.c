@@ -272,6 +272,8 @@ config_reload(struct config *dst, struct config *src)
 		buf_adds(&b, " LogTargets");
 	if (config_agent_differs(dst, src))
 		buf_adds(&b, " AgentListen/Agent/LocalAttribution");
+	if (dst->tracker_off != src->tracker_off)
+		buf_adds(&b, " Tracker");
 	if (b.len > 0)
 		out = xstrdup(buf_cstr(&b) + 1);
 	buf_free(&b);

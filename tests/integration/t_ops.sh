@@ -22,10 +22,11 @@ wait_for "$T/out" 'app alpha@localhost' 20 || fail "alpha not attributed"
 cat >"$T/conf" <<EOC
 App $TORNET_SOCKS_A "renamed"
 Database /elsewhere.db
+Tracker off
 EOC
 kill -HUP "$mon"
 wait_for "$T/err" 'SIGHUP: configuration reloaded from' 10 || fail "no reload"
-wait_for "$T/err" 'SIGHUP: Database changed: that takes a restart' 5 ||
+wait_for "$T/err" 'SIGHUP: Database Tracker changed: that takes a restart' 5 ||
     fail "no word about what needs a restart"
 fetch "$TORNET_SOCKS_A" >/dev/null
 wait_for "$T/out" 'app renamed@localhost' 20 || fail "the new App label is not used"
