@@ -194,13 +194,15 @@ attrib_set_tracker(struct attrib *a, struct ktable *t)
 }
 
 /*
- * The connect tracker's record of the connection from src to listener l
- * (to src's own address where l is a wildcard), newest first; fills res
- * and returns 1 on a hit.
+ * The connect tracker's record (proto: KTABLE_TCP, or KTABLE_UDP for a
+ * DNS query) of the connection from src to listener l (to src's own
+ * address where l is a wildcard; a query's source address may be 0),
+ * newest first; fills res and returns 1 on a hit.
  */
-static int
-tracker_ask(struct attrib *a, const struct sockaddr_pair *src,
-    const struct sockaddr_pair *l, int64_t now, struct attrib_result *res)
+int
+attrib_tracker_ask(struct attrib *a, int proto,
+    const struct sockaddr_pair *src, const struct sockaddr_pair *l,
+    int64_t now, struct attrib_result *res)
 {
 	static const unsigned char zero[16];
 	const unsigned char *dst = l->addr;
@@ -211,8 +213,12 @@ tracker_ask(struct attrib *a, const struct sockaddr_pair *src,
 		return 0;
 	if (memcmp(l->addr, zero, l->family == AF_INET ? 4 : 16) == 0)
 		dst = src->addr;
-	k = ktable_find(a->tracker, src->family, src->addr, src->port, dst,
-	    l->port, now);
+	k = ktable_find(a->tracker, proto, src->family, src->addr, src->port,
+	    dst, l->port, now);
+	/* A datagram whose source address the route chose: recorded as 0. */
+	if (k == NULL && proto == KTABLE_UDP)
+		k = ktable_find(a->tracker, proto, src->family, zero,
+		    src->port, dst, l->port, now);
 	if (k == NULL)
 		return 0;
 	memset(res, 0, sizeof *res);
@@ -238,10 +244,11 @@ tracker_lookup(struct attrib *a, const struct sockaddr_pair *src,
 	size_t i;
 
 	if (hint != NULL && attrib_parse_endpoint(hint, &hp) == 0 &&
-	    tracker_ask(a, src, &hp, now, res))
+	    attrib_tracker_ask(a, KTABLE_TCP, src, &hp, now, res))
 		return 1;
 	for (i = 0; i < a->nlisteners; i++)
-		if (tracker_ask(a, src, &a->listeners[i], now, res))
+		if (attrib_tracker_ask(a, KTABLE_TCP, src, &a->listeners[i],
+		    now, res))
 			return 1;
 	return 0;
 }

@@ -124,5 +124,9 @@ void	attrib_proc_lookup(struct attrib *, const char *,
  * or not ours to see).
  */
 int	attrib_process(struct attrib *, struct attrib_result *);
+/* The connect tracker's record of proto (ktable.h) from src to a
+ * listener: fills res ("tracker") and returns 1, else 0. */
+int	attrib_tracker_ask(struct attrib *, int, const struct sockaddr_pair *,
+	    const struct sockaddr_pair *, int64_t, struct attrib_result *);
 
 #endif

@@ -24,6 +24,8 @@
 #include <string.h>
 
 #include "attrib_int.h"
+#include "ktable.h"
+#include "timeutil.h"
 
 static const unsigned char zero16[16];
 
@@ -286,6 +288,27 @@ attrib_lookup_dns(struct attrib *a, const char *source_addr, const char *dns,
 		return;
 	res->why[0] = '\0';
 	unmap(&src);
+	/*
+	 * The tracker's record of the query, made when it was sent; its
+	 * source address is 0 where the route chose it (an unbound socket).
+	 */
+	if (a->tracker != NULL) {
+		struct sockaddr_pair lp;
+		int64_t now = time_mono_us();
+		struct attrib_result tr;
+		size_t i;
+
+		for (i = 0, l = dns; i < ndns; i++, l += strlen(l) + 1)
+			if (attrib_parse_endpoint(l, &lp) == 0 &&
+			    attrib_tracker_ask(a, KTABLE_UDP, &src, &lp, now,
+			    &tr)) {
+				snprintf(tr.listener, sizeof tr.listener, "%s",
+				    l);
+				*res = tr;
+				a->dns_found++;
+				return;
+			}
+	}
 	if (!a->udp_nl_broken) {
 		rc = udp_diag(a, &src, dns, ndns, &ps);
 		if (rc == -1)

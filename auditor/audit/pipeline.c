@@ -588,6 +588,28 @@ detect_profile(struct pipeline *p, const struct reply *r)
 	buf_free(&line);
 }
 
+/* A DNSPort's port to the tracker (pipeline_config.dns_port). */
+static void
+dns_port_told(struct pipeline *p, const char *v, size_t len)
+{
+	char ep[128];
+	const char *colon;
+	unsigned long port;
+	char *end;
+
+	if (p->cfg.dns_port == NULL || len == 0 || len >= sizeof ep)
+		return;
+	memcpy(ep, v, len);
+	ep[len] = '\0';
+	if (ep[0] == '"')
+		return;		/* a quoted (unix) listener: no port */
+	if ((colon = strrchr(ep, ':')) == NULL)
+		return;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end == '\0' && port > 0 && port < 65536)
+		p->cfg.dns_port((unsigned)port, p->cfg.agent_arg);
+}
+
 /* TransPort and DNSPort listeners: every program shares them. */
 static void
 shared_listeners(struct pipeline *p, const struct reply_line *l)
@@ -609,6 +631,7 @@ shared_listeners(struct pipeline *p, const struct reply_line *l)
 				buf_add(&p->dns, kv.v[j].val, kv.v[j].vlen);
 				buf_addc(&p->dns, '\0');
 				p->ndns++;
+				dns_port_told(p, kv.v[j].val, kv.v[j].vlen);
 			}
 		}
 	reply_kv_free(&kv);

@@ -64,6 +64,8 @@ struct pipeline_config {
 	void			(*agent_claim)(const char *, const char *,
 				    struct attrib_result *, void *);
 	void			*agent_arg;
+	/* Live: a DNSPort's port, as Tor lists it (NULL: not told). */
+	void			(*dns_port)(unsigned, void *);
 };
 
 /*

@@ -106,8 +106,22 @@ mon_ktrack_open(struct monitor *m)
 		m->ktable = NULL;
 		return;
 	}
-	m->attrib_why = xstrdup("attribution: the kernel connect tracker, "
-	    "then socket lookups for connections it did not see");
+	m->attrib_why = xstrdup(ktrack_udp(m->ktrack) ?
+	    "attribution: the kernel connect tracker (TCP connects and DNS "
+	    "queries), then socket lookups for connections it did not see" :
+	    "attribution: the kernel connect tracker (TCP connects; DNS "
+	    "queries cannot be traced here), then socket lookups for "
+	    "connections it did not see");
+}
+
+/* Tor's DNSPort: its queries are recorded by the tracker too. */
+static void
+mon_dns_port(unsigned port, void *arg)
+{
+	struct monitor *m = arg;
+
+	if (m->ktrack != NULL)
+		ktrack_watch_udp(m->ktrack, port);
 }
 
 /*
@@ -487,6 +501,7 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	pc->observer = setup->observer;
 	pc->no_local = o->cfg.local_attrib_off;
 	pc->agent_claim = mon_agent_claim;
+	pc->dns_port = mon_dns_port;
 	pc->agent_arg = m;
 	m->retention = o->cfg.retention;
 	m->last_prune = time_mono_us() - MONITOR_PRUNE_EVERY;

@@ -31,13 +31,13 @@ addr_len(int family)
 }
 
 static uint64_t
-tuple_hash(int family, const unsigned char *sa, unsigned sp,
+tuple_hash(int proto, int family, const unsigned char *sa, unsigned sp,
     const unsigned char *da, unsigned dp)
 {
 	uint64_t h = FNV_OFFSET;
 	unsigned char ports[5];
 
-	ports[0] = (unsigned char)family;
+	ports[0] = (unsigned char)(family * 2 + proto);
 	ports[1] = (unsigned char)(sp >> 8);
 	ports[2] = (unsigned char)sp;
 	ports[3] = (unsigned char)(dp >> 8);
@@ -48,10 +48,11 @@ tuple_hash(int family, const unsigned char *sa, unsigned sp,
 }
 
 static int
-same_tuple(const struct ktable_rec *r, int family, const unsigned char *sa,
-    unsigned sp, const unsigned char *da, unsigned dp)
+same_tuple(const struct ktable_rec *r, int proto, int family,
+    const unsigned char *sa, unsigned sp, const unsigned char *da, unsigned dp)
 {
-	return r->family == family && r->sport == sp && r->dport == dp &&
+	return r->proto == proto && r->family == family && r->sport == sp &&
+	    r->dport == dp &&
 	    memcmp(r->saddr, sa, addr_len(family)) == 0 &&
 	    memcmp(r->daddr, da, addr_len(family)) == 0;
 }
@@ -62,8 +63,8 @@ index_put(struct ktable *t, size_t at)
 	const struct ktable_rec *r = &t->ring[at];
 	size_t i;
 
-	i = hindex_first(&t->index, tuple_hash(r->family, r->saddr, r->sport,
-	    r->daddr, r->dport));
+	i = hindex_first(&t->index, tuple_hash(r->proto, r->family, r->saddr,
+	    r->sport, r->daddr, r->dport));
 	while (t->index.slot[i] != 0)
 		i = hindex_next(&t->index, i);
 	t->index.slot[i] = (uint32_t)at + 1;
@@ -99,7 +100,8 @@ ktable_add(struct ktable *t, const struct ktable_rec *r)
 {
 	size_t i;
 
-	if (r->family != AF_INET && r->family != AF_INET6)
+	if ((r->family != AF_INET && r->family != AF_INET6) ||
+	    (r->proto != KTABLE_TCP && r->proto != KTABLE_UDP))
 		return;
 	if (t->index.n + 1 > 2 * t->max) {
 		/* Half full of slots, many stale: index the ring anew. */
@@ -118,7 +120,7 @@ ktable_add(struct ktable *t, const struct ktable_rec *r)
 }
 
 const struct ktable_rec *
-ktable_find(struct ktable *t, int family, const unsigned char *sa,
+ktable_find(struct ktable *t, int proto, int family, const unsigned char *sa,
     unsigned sp, const unsigned char *da, unsigned dp, int64_t now)
 {
 	const struct ktable_rec *r, *best = NULL;
@@ -126,10 +128,10 @@ ktable_find(struct ktable *t, int family, const unsigned char *sa,
 
 	if (family != AF_INET && family != AF_INET6)
 		return NULL;
-	for (i = hindex_first(&t->index, tuple_hash(family, sa, sp, da, dp));
-	    t->index.slot[i] != 0; i = hindex_next(&t->index, i)) {
+	for (i = hindex_first(&t->index, tuple_hash(proto, family, sa, sp, da,
+	    dp)); t->index.slot[i] != 0; i = hindex_next(&t->index, i)) {
 		r = &t->ring[t->index.slot[i] - 1];
-		if (!same_tuple(r, family, sa, sp, da, dp))
+		if (!same_tuple(r, proto, family, sa, sp, da, dp))
 			continue;
 		if (r->at > now || now - r->at > t->ttl)
 			continue;

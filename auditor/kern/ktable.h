@@ -14,8 +14,13 @@
 #define KTABLE_MAX	65536		/* records kept */
 #define KTABLE_TTL_US	(120 * 1000000LL)
 
+/* A record's protocol; a zeroed record is TCP. */
+#define KTABLE_TCP	0
+#define KTABLE_UDP	1		/* a DNS query's first datagram */
+
 struct ktable_rec {
 	int		 family;	/* AF_INET, AF_INET6 */
+	int		 proto;		/* KTABLE_TCP, KTABLE_UDP */
 	unsigned char	 saddr[16];	/* network order; IPv4 in 4 bytes */
 	unsigned	 sport;
 	unsigned char	 daddr[16];
@@ -36,11 +41,11 @@ void	ktable_free(struct ktable *);
 /* Adds a copy of a record (its at is when it was recorded). */
 void	ktable_add(struct ktable *, const struct ktable_rec *);
 /*
- * The newest record of the connection from (family, saddr, sport) to
- * (daddr, dport) no older than ttl at now, or NULL.  Borrowed: valid
- * until the next ktable_add.
+ * The newest record of proto (KTABLE_TCP, KTABLE_UDP) from (family,
+ * saddr, sport) to (daddr, dport) no older than ttl at now, or NULL.
+ * Borrowed: valid until the next ktable_add.
  */
-const struct ktable_rec *ktable_find(struct ktable *, int,
+const struct ktable_rec *ktable_find(struct ktable *, int, int,
 	    const unsigned char *, unsigned, const unsigned char *, unsigned,
 	    int64_t);
 /* Records held (some may have expired), and added since the start. */

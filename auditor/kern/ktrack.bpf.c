@@ -30,6 +30,9 @@
 const volatile __u32 own_netns = 0;	/* network namespace inode */
 const volatile __u32 pidns_ino = 0;	/* pid namespace inode */
 
+#define IPPROTO_TCP	6
+#define IPPROTO_UDP	17
+
 struct caller {
 	__u32	tgid;
 	__u32	pid;
@@ -89,7 +92,7 @@ int BPF_PROG(ktrack_state, const struct sock *sk, const int oldstate,
 	__u16 family, proto;
 
 	proto = BPF_CORE_READ(sk, sk_protocol);
-	if (proto != 6)		/* IPPROTO_TCP */
+	if (proto != IPPROTO_TCP)
 		return 0;
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
 		__u64 id = bpf_get_current_pid_tgid();
@@ -131,6 +134,7 @@ int BPF_PROG(ktrack_state, const struct sock *sk, const int oldstate,
 	__builtin_memset(r, 0, sizeof *r);
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	r->family = family;
+	r->proto = IPPROTO_TCP;
 	r->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	r->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == AF_INET) {
@@ -152,6 +156,99 @@ int BPF_PROG(ktrack_state, const struct sock *sk, const int oldstate,
 	r->uid = cp->uid;
 	__builtin_memcpy(r->comm, cp->comm, sizeof r->comm);
 	bpf_map_delete_elem(&connecting, &key);
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+/*
+ * UDP: a socket's first datagram to each destination whose port is
+ * watched (the loader adds 53 and Tor's DNSPorts): a DNS query.  The
+ * kernel looks a route up for each datagram of an unconnected socket, and
+ * at connect(2) for a connected one, in the sender's context, with the
+ * flow's ports: the fib_table_lookup tracepoint sees it (fentry and
+ * kprobes are not on every kernel; this tracepoint is).  An output lookup
+ * has the loopback device as its input interface; a received packet's
+ * lookup (softirq: not the sender's context) has its own device and is
+ * skipped.  The source address is the socket's, or 0 where the route
+ * chooses it (userspace matches such a record by port).  "udp_seen" keeps
+ * one record per (sender, destination, source port).
+ */
+#define LOOPBACK_IFINDEX	1
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u16);
+	__type(value, __u8);
+} udp_ports SEC(".maps");
+
+struct flow {
+	__u32	tgid;
+	__u32	daddr;
+	__u16	sport;
+	__u16	dport;
+	__u32	pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct flow);
+	__type(value, __u8);
+} udp_seen SEC(".maps");
+
+SEC("tp_btf/fib_table_lookup")
+int BPF_PROG(ktrack_udp4, __u32 tb_id, const struct flowi4 *fl4,
+    const struct fib_nh_common *nhc, int err)
+{
+	struct flow f = { 0 };
+	struct ktrack_rec *r;
+	struct task_struct *t;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, pid = (__u32)id, a;
+	__u16 dport, sport;
+	__u8 one = 1;
+
+	if (BPF_CORE_READ(fl4, __fl_common.flowic_proto) != IPPROTO_UDP ||
+	    BPF_CORE_READ(fl4, __fl_common.flowic_iif) != LOOPBACK_IFINDEX ||
+	    tgid == 0)
+		return 0;
+	dport = __builtin_bswap16(BPF_CORE_READ(fl4, uli.ports.dport));
+	sport = __builtin_bswap16(BPF_CORE_READ(fl4, uli.ports.sport));
+	if (sport == 0 || bpf_map_lookup_elem(&udp_ports, &dport) == NULL)
+		return 0;
+	t = bpf_get_current_task_btf();
+	if (own_netns != 0 &&
+	    BPF_CORE_READ(t, nsproxy, net_ns, ns.inum) != own_netns)
+		return 0;
+	f.tgid = tgid;
+	f.daddr = BPF_CORE_READ(fl4, daddr);
+	f.sport = sport;
+	f.dport = dport;
+	if (bpf_map_lookup_elem(&udp_seen, &f) != NULL)
+		return 0;
+	bpf_map_update_elem(&udp_seen, &f, &one, BPF_ANY);
+	if (pidns_ino != 0) {
+		pid = ns_nr(BPF_CORE_READ(t, thread_pid));
+		tgid = ns_nr(BPF_CORE_READ(t, group_leader, thread_pid));
+		if (pid == 0 || tgid == 0)
+			return 0;
+	}
+	r = bpf_ringbuf_reserve(&records, sizeof *r, 0);
+	if (r == NULL)
+		return 0;
+	__builtin_memset(r, 0, sizeof *r);
+	r->family = AF_INET;
+	r->proto = IPPROTO_UDP;
+	a = BPF_CORE_READ(fl4, saddr);
+	__builtin_memcpy(r->saddr, &a, 4);
+	__builtin_memcpy(r->daddr, &f.daddr, 4);
+	r->sport = sport;
+	r->dport = dport;
+	r->tgid = tgid;
+	r->pid = pid;
+	r->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(r->comm, sizeof r->comm);
 	bpf_ringbuf_submit(r, 0);
 	return 0;
 }

@@ -32,6 +32,7 @@ struct ktrack {
 	char			*procdir;
 	ktrack_sink_cb		 sink;
 	void			*sink_arg;
+	int			 udp;		/* DNS queries recorded too */
 };
 
 /* libbpf's own messages: one line of ours says what went wrong. */
@@ -91,6 +92,7 @@ ktrack_record(void *ctx, void *data, size_t len)
 		memset(r.saddr + 4, 0, 12);
 		memset(r.daddr + 4, 0, 12);
 	}
+	r.proto = in->proto == 17 ? KTABLE_UDP : KTABLE_TCP;
 	r.sport = in->sport;
 	r.dport = in->dport;
 	r.tgid = (long)in->tgid;
@@ -124,6 +126,34 @@ ktrack_ns(const char *procdir, const char *name)
 	return (unsigned)st.st_ino;
 }
 
+/* Opens, sets our namespaces, loads and attaches; 0 or an errno. */
+static int
+ktrack_load(struct ktrack *k, const char *procdir, int udp)
+{
+	int err;
+
+	k->skel = ktrack_bpf__open();
+	if (k->skel == NULL)
+		return errno != 0 ? errno : ENOMEM;
+	/*
+	 * Our own namespaces only: another network namespace's sockets are
+	 * another host's (a container, a simulated workstation), and pids
+	 * are given as our /proc names them.
+	 */
+	k->skel->rodata->own_netns = ktrack_ns(procdir, "net");
+	k->skel->rodata->pidns_ino = ktrack_ns(procdir, "pid");
+	if (!udp)
+		bpf_program__set_autoload(k->skel->progs.ktrack_udp4, false);
+	if ((err = ktrack_bpf__load(k->skel)) != 0 ||
+	    (err = ktrack_bpf__attach(k->skel)) != 0) {
+		ktrack_bpf__destroy(k->skel);
+		k->skel = NULL;
+		return err;
+	}
+	k->udp = udp;
+	return 0;
+}
+
 struct ktrack *
 ktrack_open(struct ktable *table, const char *procdir, char **cause)
 {
@@ -139,20 +169,9 @@ ktrack_open(struct ktable *table, const char *procdir, char **cause)
 	k = xcalloc(1, sizeof *k);
 	k->table = table;
 	k->procdir = xstrdup(procdir);
-	k->skel = ktrack_bpf__open();
-	if (k->skel == NULL) {
-		err = errno;
-		goto fail;
-	}
-	/*
-	 * Our own namespaces only: another network namespace's sockets are
-	 * another host's (a container, a simulated workstation), and pids
-	 * are given as our /proc names them.
-	 */
-	k->skel->rodata->own_netns = ktrack_ns(procdir, "net");
-	k->skel->rodata->pidns_ino = ktrack_ns(procdir, "pid");
-	if ((err = ktrack_bpf__load(k->skel)) != 0 ||
-	    (err = ktrack_bpf__attach(k->skel)) != 0)
+	/* DNS queries need the fib tracepoint: TCP alone without it. */
+	if ((err = ktrack_load(k, procdir, 1)) != 0 &&
+	    (err = ktrack_load(k, procdir, 0)) != 0)
 		goto fail;
 	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.records),
 	    ktrack_record, k, NULL);
@@ -160,12 +179,30 @@ ktrack_open(struct ktable *table, const char *procdir, char **cause)
 		err = errno;
 		goto fail;
 	}
+	ktrack_watch_udp(k, 53);
 	return k;
 fail:
 	*cause = xasprintf("%s (%s)", ktrack_why(err), strerror(err < 0 ?
 	    -err : err));
 	ktrack_close(k);
 	return NULL;
+}
+
+int
+ktrack_udp(const struct ktrack *k)
+{
+	return k->udp;
+}
+
+void
+ktrack_watch_udp(struct ktrack *k, unsigned port)
+{
+	unsigned short p = (unsigned short)port;
+	unsigned char one = 1;
+
+	if (k->udp && port > 0 && port < 65536)
+		(void)bpf_map__update_elem(k->skel->maps.udp_ports, &p,
+		    sizeof p, &one, sizeof one, BPF_ANY);
 }
 
 void
@@ -193,7 +230,8 @@ ktrack_close(struct ktrack *k)
 	if (k == NULL)
 		return;
 	ring_buffer__free(k->rb);
-	ktrack_bpf__destroy(k->skel);
+	if (k->skel != NULL)
+		ktrack_bpf__destroy(k->skel);
 	free(k->procdir);
 	free(k);
 }
@@ -220,6 +258,20 @@ ktrack_set_sink(struct ktrack *k, ktrack_sink_cb cb, void *arg)
 	(void)k;
 	(void)cb;
 	(void)arg;
+}
+
+int
+ktrack_udp(const struct ktrack *k)
+{
+	(void)k;
+	return 0;
+}
+
+void
+ktrack_watch_udp(struct ktrack *k, unsigned port)
+{
+	(void)k;
+	(void)port;
 }
 
 int

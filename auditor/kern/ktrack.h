@@ -25,6 +25,13 @@ typedef void (*ktrack_sink_cb)(const struct ktable_rec *, void *);
 struct ktrack *ktrack_open(struct ktable *, const char *, char **);
 /* Also hands each new record to cb (NULL: none). */
 void	ktrack_set_sink(struct ktrack *, ktrack_sink_cb, void *);
+/*
+ * Whether DNS queries are recorded too (UDP: a socket's first datagram to
+ * a watched port; 53 is watched from the start), and another port to
+ * watch (Tor's DNSPorts; at most 64).
+ */
+int	ktrack_udp(const struct ktrack *);
+void	ktrack_watch_udp(struct ktrack *, unsigned);
 /* The descriptor that becomes readable when records are waiting. */
 int	ktrack_fd(const struct ktrack *);
 /* Moves the waiting records into the table; returns how many. */

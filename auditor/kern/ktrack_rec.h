@@ -2,7 +2,8 @@
  * ktrack_rec.h: one record of the connect tracker, as the kernel half
  * (ktrack.bpf.c) writes it into the ring buffer and ktrack_bpf.c reads it.
  * Addresses in network order (IPv4 in the first 4 bytes), ports in host
- * order.
+ * order.  A UDP record is a socket's first datagram to a watched port
+ * (a DNS query).
  */
 #ifndef ISOAUDIT_KTRACK_REC_H
 #define ISOAUDIT_KTRACK_REC_H
@@ -13,7 +14,7 @@ struct ktrack_rec {
 	unsigned short	family;		/* AF_INET, AF_INET6 */
 	unsigned short	sport;
 	unsigned short	dport;
-	unsigned short	pad;
+	unsigned short	proto;		/* IPPROTO_TCP, IPPROTO_UDP */
 	unsigned int	tgid;
 	unsigned int	pid;
 	unsigned int	uid;

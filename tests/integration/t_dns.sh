@@ -15,6 +15,10 @@
 #   5  the report: UNISOLATED_PORT on 5300 names the program; the
 #      candidates' finding names them; no DNS finding on listener "?"
 #   6  replay of the transcript prints what monitor printed
+# 1-6 run with Tracker off: they show the lookups (the fallback).
+#   7  with the kernel tracker: unconnected queries and queries whose
+#      socket is closed at once are all named exactly (the DNSPort and the
+#      program, "tracker" in the database), recorded when sent
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
 [ -n "${TORNET_WHONIX_DNS_5300:-}" ] ||
@@ -23,7 +27,8 @@ Q="python3 $(dirname "$0")/dnsq.py"
 D0=$TORNET_DNS D53=$TORNET_WHONIX_DNS_5300 D54=$TORNET_WHONIX_DNS_5400
 N=10
 
-"$ISOAUDIT" monitor --control "$TORNET_CONTROL" --log-targets plain \
+echo "Tracker off" >"$T/off.conf"
+"$ISOAUDIT" -c "$T/off.conf" monitor --control "$TORNET_CONTROL" --log-targets plain \
     --db "$T/db" --record "$T/rec.txt" >"$T/mon.out" 2>"$T/mon.err" &
 mon=$!
 BGPIDS="$mon"
@@ -112,3 +117,34 @@ ok "report: UNISOLATED_PORT on each DNSPort with the program, and on the candida
     fail "replay failed"
 diff "$T/mon.out" "$T/replay.out" >"$T/diff" || { cat "$T/diff"; fail "replay differs from live"; }
 ok "replay reproduces the live output ($(wc -l <"$T/mon.out") lines)"
+
+# 7: the kernel tracker records each query when it is sent.
+"$ISOAUDIT" monitor -v --control "$TORNET_CONTROL" --log-targets plain \
+    --db "$T/db7" >"$T/mon.out" 2>"$T/mon7.err" &
+mon=$!
+BGPIDS="$mon"
+wait_for "$T/mon.out" "attached to Tor" 20 || fail "7: monitor did not attach"
+wait_for "$T/mon7.err" "attribution:" 10 || fail "7: no attribution line"
+if grep -q "TCP connects and DNS queries" "$T/mon7.err"; then
+	$Q unconnected "$D0" $N 0.3 >"$T/t0" || fail "dnsq unconnected (tracker)"
+	$Q gone "$D54" $N >"$T/t54" || fail "dnsq gone (tracker)"
+	for f in t0 t54; do
+		[ $f = t0 ] && d=$D0 || d=$D54
+		for p in $(cat "$T/$f"); do
+			new_line "$p" | grep -Eq " app port $d@localhost python3?[.0-9]*\[[0-9]+\]\$" ||
+			    fail "7: query from $p to $d: $(new_line "$p")"
+		done
+	done
+	kill -TERM "$mon"
+	wait "$mon"
+	BGPIDS=""
+	n=$(sqlite3 "$T/db7" "SELECT count(*) FROM stream WHERE attribution = 'tracker' AND purpose = 'DNS_REQUEST'")
+	[ "$n" -eq $((2 * N)) ] || fail "7: $n DNS streams stored 'tracker', want $((2 * N))"
+	ok "tracker: $N unconnected queries and $N closed at once: each names its DNSPort and python3[pid] ('tracker')"
+else
+	echo "  7: the tracker cannot trace DNS queries here: $(grep "attribution:" "$T/mon7.err")"
+	kill -TERM "$mon"
+	wait "$mon"
+	BGPIDS=""
+fi
+exit 0

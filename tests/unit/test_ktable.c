@@ -44,7 +44,7 @@ find4(struct ktable *t, const char *src, unsigned sport, const char *dst,
 
 	inet_pton(AF_INET, src, s);
 	inet_pton(AF_INET, dst, d);
-	return ktable_find(t, AF_INET, s, sport, d, dport, now);
+	return ktable_find(t, KTABLE_TCP, AF_INET, s, sport, d, dport, now);
 }
 
 static void
@@ -71,13 +71,41 @@ test_lookup_by_tuple(void **state)
 	 * neither is never stored nor found. */
 	memcpy(s, r.saddr, 4);
 	memcpy(d, r.daddr, 4);
-	assert_null(ktable_find(t, AF_INET6, s, 40001, d, 9050, 11 * SEC));
-	assert_null(ktable_find(t, 99, s, 40001, d, 9050, 11 * SEC));
+	assert_null(ktable_find(t, KTABLE_TCP, AF_INET6, s, 40001, d, 9050, 11 * SEC));
+	assert_null(ktable_find(t, KTABLE_TCP, 99, s, 40001, d, 9050, 11 * SEC));
 	r.family = 99;
 	ktable_add(t, &r);
 	assert_int_equal(ktable_count(t), 2);
 	ktable_free(t);
 	ktable_free(NULL);
+}
+
+/* A UDP record (a DNS query) and a TCP connect of the same 4-tuple are
+ * two records: each protocol finds only its own. */
+static void
+test_udp_apart(void **state)
+{
+	struct ktable *t = ktable_new(16, 120 * SEC);
+	struct ktable_rec r;
+
+	(void)state;
+	r = rec4("127.0.0.1", 40000, "127.0.0.1", 53, 31, 10 * SEC);
+	r.proto = KTABLE_UDP;
+	ktable_add(t, &r);
+	assert_null(find4(t, "127.0.0.1", 40000, "127.0.0.1", 53, 11 * SEC));
+	assert_int_equal(ktable_find(t, KTABLE_UDP, AF_INET, r.saddr, 40000,
+	    r.daddr, 53, 11 * SEC)->pid, 31);
+	r = rec4("127.0.0.1", 40000, "127.0.0.1", 53, 32, 12 * SEC);
+	ktable_add(t, &r);
+	assert_int_equal(find4(t, "127.0.0.1", 40000, "127.0.0.1", 53,
+	    13 * SEC)->pid, 32);
+	assert_int_equal(ktable_find(t, KTABLE_UDP, AF_INET, r.saddr, 40000,
+	    r.daddr, 53, 13 * SEC)->pid, 31);
+	/* A protocol that is neither is never stored. */
+	r.proto = 7;
+	ktable_add(t, &r);
+	assert_int_equal(ktable_count(t), 2);
+	ktable_free(t);
 }
 
 static void
@@ -187,6 +215,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup_by_tuple),
+		cmocka_unit_test(test_udp_apart),
 		cmocka_unit_test(test_newest_and_expiry),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_attrib_asks_tracker),
