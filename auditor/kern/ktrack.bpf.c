@@ -171,7 +171,7 @@ int BPF_PROG(ktrack_state, const struct sock *sk, const int oldstate,
  * lookup (softirq: not the sender's context) has its own device and is
  * skipped.  The source address is the socket's, or 0 where the route
  * chooses it (userspace matches such a record by port).  "udp_seen" keeps
- * one record per (sender, destination, source port).
+ * one record per (sender, destination, source port) a minute.
  */
 #define LOOPBACK_IFINDEX	1
 
@@ -194,8 +194,12 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct flow);
-	__type(value, __u8);
+	__type(value, __u64);		/* when last recorded (ns) */
 } udp_seen SEC(".maps");
+
+/* A long-lived socket (a resolver's) is recorded again after this, well
+ * inside userspace's 120 s. */
+#define UDP_AGAIN_NS	(60ULL * 1000000000ULL)
 
 SEC("tp_btf/fib_table_lookup")
 int BPF_PROG(ktrack_udp4, __u32 tb_id, const struct flowi4 *fl4,
@@ -207,7 +211,7 @@ int BPF_PROG(ktrack_udp4, __u32 tb_id, const struct flowi4 *fl4,
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, pid = (__u32)id, a;
 	__u16 dport, sport;
-	__u8 one = 1;
+	__u64 now, *last;
 
 	if (BPF_CORE_READ(fl4, __fl_common.flowic_proto) != IPPROTO_UDP ||
 	    BPF_CORE_READ(fl4, __fl_common.flowic_iif) != LOOPBACK_IFINDEX ||
@@ -225,9 +229,11 @@ int BPF_PROG(ktrack_udp4, __u32 tb_id, const struct flowi4 *fl4,
 	f.daddr = BPF_CORE_READ(fl4, daddr);
 	f.sport = sport;
 	f.dport = dport;
-	if (bpf_map_lookup_elem(&udp_seen, &f) != NULL)
+	now = bpf_ktime_get_ns();
+	last = bpf_map_lookup_elem(&udp_seen, &f);
+	if (last != NULL && now - *last < UDP_AGAIN_NS)
 		return 0;
-	bpf_map_update_elem(&udp_seen, &f, &one, BPF_ANY);
+	bpf_map_update_elem(&udp_seen, &f, &now, BPF_ANY);
 	if (pidns_ino != 0) {
 		pid = ns_nr(BPF_CORE_READ(t, thread_pid));
 		tgid = ns_nr(BPF_CORE_READ(t, group_leader, thread_pid));
