@@ -37,7 +37,8 @@ agent_table_put(struct agent_table *t, const struct proto_record *r,
 }
 
 const struct proto_record *
-agent_table_get(const struct agent_table *t, const char *src, int64_t now)
+agent_table_get(const struct agent_table *t, int udp, const char *src,
+    int64_t now)
 {
 	size_t i, k;
 
@@ -45,7 +46,7 @@ agent_table_get(const struct agent_table *t, const char *src, int64_t now)
 		k = (t->head + AGENT_TABLE_MAX - 1 - i) % AGENT_TABLE_MAX;
 		if (now - t->at[k] > AGENT_TABLE_TTL)
 			return NULL;	/* older ones are older still */
-		if (strcmp(t->rec[k].src, src) == 0)
+		if (t->rec[k].udp == udp && strcmp(t->rec[k].src, src) == 0)
 			return &t->rec[k];
 	}
 	return NULL;

@@ -26,8 +26,9 @@ void	agent_table_free(struct agent_table *);
 /* Keeps r (copied) at time now; the oldest goes when full. */
 void	agent_table_put(struct agent_table *, const struct proto_record *,
 	    int64_t);
-/* The newest record for src not older than the TTL at now, or NULL. */
-const struct proto_record *agent_table_get(const struct agent_table *,
+/* The newest record (udp: a DNS query's, else a connect's) for src not
+ * older than the TTL at now, or NULL. */
+const struct proto_record *agent_table_get(const struct agent_table *, int,
 	    const char *, int64_t);
 
 #endif

@@ -325,7 +325,7 @@ proto_record(const struct proto_record *r, char *out, size_t len)
 
 	if (len < 3)
 		return -1;
-	out[at++] = 'R';
+	out[at++] = r->udp ? 'U' : 'R';
 	out[at++] = ' ';
 	if (put_field(out, len, &at, r->src, ' ') == -1 ||
 	    put_field(out, len, &at, r->dst, ' ') == -1)
@@ -354,10 +354,12 @@ proto_record_parse(const char *line, size_t len, struct proto_record *r,
 	long long v;
 
 	memset(r, 0, sizeof *r);
-	if (words(line, len, tmp, w) != 8 || strcmp(w[0], "R") != 0) {
+	if (words(line, len, tmp, w) != 8 || (strcmp(w[0], "R") != 0 &&
+	    strcmp(w[0], "U") != 0)) {
 		*cause = "not a record line";
 		return -1;
 	}
+	r->udp = w[0][0] == 'U';
 	if (get_field(w[1], r->src, sizeof r->src) == -1 ||
 	    get_field(w[2], r->dst, sizeof r->dst) == -1 ||
 	    !endpoint_ok(r->src) || !endpoint_ok(r->dst)) {

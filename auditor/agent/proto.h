@@ -11,6 +11,7 @@
  *   gateway: OK <mac hex>  (HMAC-SHA256(key, "isoaudit-agent-1 ok"
  *                  nonce_a nonce_g name): the agent knows its gateway)
  *   agent:   R <src> <dst> <pid> <uid> <time_us> <comm> <exe>  (repeated)
+ *            U ... the same, for a DNS query (UDP: its first datagram)
  * Fields are escaped: '%', bytes below 0x21 and above 0x7e as %XX, an
  * empty field as "-".  Nothing else is ever sent by the gateway.
  */
@@ -36,6 +37,7 @@ struct proto_record {
 	int64_t		time_us;	/* wall clock, the agent's */
 	char		comm[32];
 	char		exe[256];	/* "" unknown */
+	int		udp;		/* a DNS query ("U"), not a connect */
 };
 
 struct proto_hello {

@@ -56,13 +56,14 @@ struct pipeline_config {
 	 * Live: LocalAttribution off (no process from local sockets; the
 	 * listener still found); and a workstation agent's claim for a
 	 * SOURCE_ADDR whose process no local socket gave (docs/agent.md),
-	 * with the stream's target (NULL if none) and res's listener to
+	 * with the stream's target (NULL if none), whether it is a DNS
+	 * query (UDP), and res's listener to
 	 * check the claim's destination: fills the process of res and its
 	 * by ("agent:NAME"), or leaves res alone.  NULL: none.
 	 */
 	int			 no_local;
 	void			(*agent_claim)(const char *, const char *,
-				    struct attrib_result *, void *);
+				    int, struct attrib_result *, void *);
 	void			*agent_arg;
 	/* Live: a DNSPort's port, as Tor lists it (NULL: not told). */
 	void			(*dns_port)(unsigned, void *);

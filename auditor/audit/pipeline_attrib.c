@@ -410,7 +410,7 @@ agent_claim(struct pipeline *p, const struct stream_ev *e,
 	if (r->pid == 0 && e->source_addr != NULL &&
 	    p->cfg.agent_claim != NULL) {
 		r->by[0] = '\0';
-		p->cfg.agent_claim(e->source_addr, e->target, r,
+		p->cfg.agent_claim(e->source_addr, e->target, is_dns(e), r,
 		    p->cfg.agent_arg);
 		if (strncmp(r->by, "agent:", 6) == 0)
 			snprintf(r->why, sizeof r->why, "%s", r->by);
@@ -434,6 +434,7 @@ find_origin(struct pipeline *p, const struct stream_ev *e,
 		 * (its peer names the DNSPort where it was connected). */
 		attrib_lookup_dns(p->attrib, e->source_addr, p->dns.p, p->ndns,
 		    r);
+		agent_claim(p, e, r);
 		pl_annotate_attrib(p, e->id, r, ts);
 	} else if (p->cfg.live) {
 		/* Tor numbers the groups it gives listeners from -4 down,

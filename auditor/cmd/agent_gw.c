@@ -381,15 +381,16 @@ dst_matches(const char *dst, const char *listener, const char *target)
 }
 
 void
-agent_gw_claim(const char *src, const char *target, struct attrib_result *r,
-    void *arg)
+agent_gw_claim(const char *src, const char *target, int udp,
+    struct attrib_result *r, void *arg)
 {
 	struct agent_gw *gw = arg;
 	struct gw_agent *a = agent_of(gw, src);
 	const struct proto_record *rec;
 
 	if (a == NULL ||
-	    (rec = agent_table_get(&a->table, src, time_mono_us())) == NULL)
+	    (rec = agent_table_get(&a->table, udp, src, time_mono_us())) ==
+	    NULL)
 		return;
 	if (!dst_matches(rec->dst, r->listener, target)) {
 		a->ignored++;
@@ -406,10 +407,10 @@ agent_gw_claim(const char *src, const char *target, struct attrib_result *r,
 }
 
 int
-agent_gw_wanted(struct agent_gw *gw, const char *src)
+agent_gw_wanted(struct agent_gw *gw, const char *src, int udp)
 {
 	struct gw_agent *a = agent_of(gw, src);
 
 	return a != NULL && a->conn != NULL &&
-	    agent_table_get(&a->table, src, time_mono_us()) == NULL;
+	    agent_table_get(&a->table, udp, src, time_mono_us()) == NULL;
 }

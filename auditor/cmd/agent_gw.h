@@ -21,12 +21,13 @@ struct agent_gw *agent_gw_new(struct event_base *, const struct config *,
 	    void (*)(void *), void *, char **);
 void	agent_gw_free(struct agent_gw *);
 /* pipeline_config.agent_claim: the claim for SOURCE_ADDR (the stream's
- * target, NULL if none), if its host is a connected agent's, that agent
- * sent one, and its destination is the listener res names or the target. */
-void	agent_gw_claim(const char *, const char *, struct attrib_result *,
+ * target, NULL if none; udp: a DNS query's), if its host is a connected
+ * agent's, that agent sent one, and its destination is the listener res
+ * names or the target. */
+void	agent_gw_claim(const char *, const char *, int, struct attrib_result *,
 	    void *);
 /* Whether a stream from SOURCE_ADDR is worth waiting for: its host is an
  * agent's, that agent is connected, and no record for it is in. */
-int	agent_gw_wanted(struct agent_gw *, const char *);
+int	agent_gw_wanted(struct agent_gw *, const char *, int);
 
 #endif

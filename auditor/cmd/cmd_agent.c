@@ -69,6 +69,7 @@ struct agent {
 	unsigned long		 dropped;
 	int			 said_drop, said_poll;
 	long			 self;
+	char			 local[INET6_ADDRSTRLEN];	/* ours, to the gateway */
 };
 
 static void	ag_connect(struct agent *);
@@ -142,6 +143,7 @@ ag_ktrack_rec(const struct ktable_rec *k, void *arg)
 	ag_addr(r->dst, sizeof r->dst, k->family, k->daddr, k->dport);
 	r->pid = k->tgid;
 	r->uid = k->uid;
+	r->udp = k->proto == KTABLE_UDP;
 	snprintf(r->comm, sizeof r->comm, "%s", k->comm[0] ? k->comm : "?");
 	snprintf(r->exe, sizeof r->exe, "%s", k->exe);
 }
@@ -157,7 +159,22 @@ ag_send(struct agent *ag)
 		return;
 	out = bufferevent_get_output(ag->bev);
 	while (ag->qn > 0 && evbuffer_get_length(out) < AGENT_OUT_MAX) {
-		if (proto_record(&ag->q[ag->qhead], line, sizeof line) == 0)
+		struct proto_record *r = &ag->q[ag->qhead];
+
+		/*
+		 * A DNS query from an unbound socket: the route chose its
+		 * source address, the one toward the gateway (Whonix: the
+		 * workstation's only one).
+		 */
+		if (r->udp && strncmp(r->src, "0.0.0.0:", 8) == 0 &&
+		    ag->local[0] != '\0') {
+			char port[8];
+
+			snprintf(port, sizeof port, "%s", r->src + 8);
+			snprintf(r->src, sizeof r->src, "%s:%s", ag->local,
+			    port);
+		}
+		if (proto_record(r, line, sizeof line) == 0)
 			evbuffer_add(out, line, strlen(line));
 		ag->qhead = (ag->qhead + 1) % AGENT_QUEUE;
 		ag->qn--;
@@ -266,9 +283,19 @@ ag_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct agent *ag = arg;
 
-	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		char h[INET6_ADDRSTRLEN];
+
 		ag->state = AG_CHALLENGE;
+		/* Our address as the gateway sees it (see ag_send). */
+		ag->local[0] = '\0';
+		if (getsockname(bufferevent_getfd(bev), (struct sockaddr *)&ss,
+		    &sl) == 0 && ss.ss_family == AF_INET &&
+		    inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
+		    h, sizeof h) != NULL)
+			snprintf(ag->local, sizeof ag->local, "%s", h);
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))

@@ -294,13 +294,13 @@ mon_injection(const struct smuggle_found *f, void *arg)
 
 /* The pipeline asks for an agent's claim (agent_gw.h). */
 static void
-mon_agent_claim(const char *src, const char *target, struct attrib_result *r,
-    void *arg)
+mon_agent_claim(const char *src, const char *target, int udp,
+    struct attrib_result *r, void *arg)
 {
 	struct monitor *m = arg;
 
 	if (m->gw != NULL)
-		agent_gw_claim(src, target, r, m->gw);
+		agent_gw_claim(src, target, udp, r, m->gw);
 }
 
 /* An agent's record came: a stream held for it may go on. */

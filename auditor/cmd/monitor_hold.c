@@ -20,6 +20,7 @@ struct held {
 	struct reply	 r;
 	int64_t		 came;		/* monotonic us */
 	char		*src;		/* a NEW's SOURCE_ADDR to wait for */
+	int		 udp;		/* a NEWRESOLVE's (a DNS query) */
 };
 
 struct mon_hold {
@@ -33,22 +34,23 @@ struct mon_hold {
 };
 
 /*
- * The SOURCE_ADDR of a STREAM NEW event, allocated, or NULL: Tor's, the
- * last (a target a client named may hold words of its own before it).
+ * The SOURCE_ADDR of a STREAM NEW or NEWRESOLVE (*udp: a DNS query)
+ * event, allocated, or NULL: Tor's, the last (a target a client named may
+ * hold words of its own before it).
  */
 static char *
-new_source(const struct reply *r)
+new_source(const struct reply *r, int *udp)
 {
 	struct kvlist kv = { 0 };
 	const struct kv *src;
 	const char *t;
 	char *cause = NULL, *out = NULL;
 
-	/* Every event comes by: only a NEW is parsed. */
+	/* Every event comes by: only a NEW or NEWRESOLVE is parsed. */
 	if (!r->async || r->nlines == 0 ||
 	    strncmp(r->lines[0].text, "STREAM ", 7) != 0 ||
 	    (t = strchr(r->lines[0].text + 7, ' ')) == NULL ||
-	    strncmp(t, " NEW ", 5) != 0)
+	    (strncmp(t, " NEW ", 5) != 0 && strncmp(t, " NEWRESOLVE ", 12) != 0))
 		return NULL;
 	if (reply_kv_parse(r->lines[0].text, r->lines[0].textlen, &kv,
 	    &cause) == -1) {
@@ -56,8 +58,10 @@ new_source(const struct reply *r)
 		reply_kv_free(&kv);
 		return NULL;
 	}
+	*udp = kv.n >= 3 && kv.v[2].key == NULL &&
+	    strcmp(kv.v[2].val, "NEWRESOLVE") == 0;
 	if (kv.n >= 3 && kv.v[2].key == NULL &&
-	    strcmp(kv.v[2].val, "NEW") == 0 &&
+	    (strcmp(kv.v[2].val, "NEW") == 0 || *udp) &&
 	    (src = reply_kv_get(&kv, "SOURCE_ADDR")) != NULL &&
 	    src->vlen > 0 && src->vlen < 80 &&
 	    memchr(src->val, '\0', src->vlen) == NULL)
@@ -115,7 +119,7 @@ release(struct mon_hold *h, int force)
 		x = &h->q[h->head];
 		left = x->came + AGENT_GW_WAIT_US - now;
 		if (!force && x->src != NULL && left > 0 &&
-		    agent_gw_wanted(h->gw, x->src)) {
+		    agent_gw_wanted(h->gw, x->src, x->udp)) {
 			tv.tv_sec = 0;
 			tv.tv_usec = (suseconds_t)left;
 			evtimer_add(h->timer, &tv);
@@ -154,10 +158,11 @@ mon_hold_new(struct event_base *base, struct agent_gw *gw,
 void
 mon_hold_reply(struct mon_hold *h, const struct reply *r)
 {
-	char *src = h->gw != NULL ? new_source(r) : NULL;
+	int udp = 0;
+	char *src = h->gw != NULL ? new_source(r, &udp) : NULL;
 	struct held *x;
 
-	if (h->n == 0 && (src == NULL || !agent_gw_wanted(h->gw, src))) {
+	if (h->n == 0 && (src == NULL || !agent_gw_wanted(h->gw, src, udp))) {
 		free(src);
 		h->fn(r, h->arg);
 		return;
@@ -177,6 +182,7 @@ mon_hold_reply(struct mon_hold *h, const struct reply *r)
 	reply_copy(&x->r, r);
 	x->came = time_mono_us();
 	x->src = src;
+	x->udp = udp;
 	h->n++;
 	release(h, h->n >= HOLD_MAX);
 }

@@ -146,6 +146,16 @@ test_records(void **state)
 	assert_int_equal(proto_record_parse(line, strlen(line) - 1, &back,
 	    &cause), 0);
 	assert_string_equal(back.exe, "");
+	assert_int_equal(back.udp, 0);
+	assert_int_equal(line[0], 'R');
+	/* A DNS query's record: "U", read back as one. */
+	r.udp = 1;
+	assert_int_equal(proto_record(&r, line, sizeof line), 0);
+	assert_int_equal(line[0], 'U');
+	assert_int_equal(proto_record_parse(line, strlen(line) - 1, &back,
+	    &cause), 0);
+	assert_int_equal(back.udp, 1);
+	assert_string_equal(back.src, r.src);
 }
 
 static void
@@ -153,6 +163,8 @@ test_bad_records(void **state)
 {
 	static const char *const bad[] = {
 		"R 1.2.3.4:5 1.2.3.4:6 1 0 0 curl",		/* 7 words */
+		"T 1.2.3.4:5 1.2.3.4:6 1 0 0 curl -",		/* no such type */
+		"UR 1.2.3.4:5 1.2.3.4:6 1 0 0 curl -",
 		"R 1.2.3.4:5 1.2.3.4:6 1 0 0 curl - x",		/* 9 */
 		"R 1.2.3.4 1.2.3.4:6 1 0 0 curl -",		/* no port */
 		"R 1.2.3.4:0 1.2.3.4:6 1 0 0 curl -",
@@ -232,22 +244,30 @@ test_table(void **state)
 	r.pid = 1;
 	snprintf(r.src, sizeof r.src, "127.0.0.1:1000");
 	agent_table_put(&t, &r, 1000);
-	assert_non_null(agent_table_get(&t, "127.0.0.1:1000", 2000));
-	assert_null(agent_table_get(&t, "127.0.0.1:1001", 2000));
+	assert_non_null(agent_table_get(&t, 0, "127.0.0.1:1000", 2000));
+	assert_null(agent_table_get(&t, 0, "127.0.0.1:1001", 2000));
 	/* Expired. */
-	assert_null(agent_table_get(&t, "127.0.0.1:1000",
+	assert_null(agent_table_get(&t, 0, "127.0.0.1:1000",
 	    1000 + AGENT_TABLE_TTL + 1));
 	/* The newest wins. */
 	r.pid = 2;
 	agent_table_put(&t, &r, 3000);
-	assert_int_equal(agent_table_get(&t, "127.0.0.1:1000", 3000)->pid, 2);
+	assert_int_equal(agent_table_get(&t, 0, "127.0.0.1:1000", 3000)->pid, 2);
+	/* A DNS query from the same port is another record. */
+	assert_null(agent_table_get(&t, 1, "127.0.0.1:1000", 3000));
+	r.pid = 3;
+	r.udp = 1;
+	agent_table_put(&t, &r, 3000);
+	assert_int_equal(agent_table_get(&t, 1, "127.0.0.1:1000", 3000)->pid, 3);
+	assert_int_equal(agent_table_get(&t, 0, "127.0.0.1:1000", 3000)->pid, 2);
+	r.udp = 0;
 	/* A flood pushes the old out, never grows the table. */
 	for (i = 0; i < AGENT_TABLE_MAX; i++) {
 		snprintf(r.src, sizeof r.src, "127.0.0.2:%zu", i % 60000 + 1);
 		agent_table_put(&t, &r, 4000);
 	}
 	assert_int_equal(t.n, AGENT_TABLE_MAX);
-	assert_null(agent_table_get(&t, "127.0.0.1:1000", 4000));
+	assert_null(agent_table_get(&t, 0, "127.0.0.1:1000", 4000));
 	agent_table_free(&t);
 }
 
