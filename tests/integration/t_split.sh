@@ -262,31 +262,43 @@ for c in "1 $p_tb tbrowser" "1 $p_ap aptget" "1 $p_el electrum" "1 $p_bq bitcoin
 done
 ok "database: 8 streams stored with attribution agent:wsN, process, pid, client_addr"
 
+# Did Tor put each pair on one circuit? Then SHARED_CIRCUIT must name it.
+circ_of() {
+	sqlite3 "$T/b.db" "SELECT circ_id FROM stream WHERE client_addr = '$SPLIT_WS1_ADDR:$1'"
+}
+same() { [ -n "$(circ_of "$1")" ] && [ "$(circ_of "$1")" = "$(circ_of "$2")" ] && echo 1 || echo 0; }
 "$ISOAUDIT" report --db "$T/b.db" --format json -o "$T/report.json" || fail "report --format json"
-python3 - "$T/report.json" >"$T/judge.out" 2>&1 <<'EOF' || { cat "$T/judge.out"; fail "report: the findings"; }
+python3 - "$T/report.json" "$(same "$p_el" "$p_bq")" "$(same "$p_up" "$p_fe")" \
+    >"$T/judge.out" 2>&1 <<'EOF2' || { cat "$T/judge.out"; fail "report: the findings"; }
 import json, sys
 r = json.load(open(sys.argv[1]))
+shared_9050, shared_trans = sys.argv[2] == "1", sys.argv[3] == "1"
 warn = [f for f in r["findings"] if f["severity"] in ("warning", "critical")]
 def names(f, prog):
-    return any(("/" + prog + " ") in i or i.startswith(prog) for i in f["identities"]) or \
-        any(p.get("name") == prog for p in f.get("processes", []))
+    """The finding's identities name the program (its executable)."""
+    return any(i.split(" (uid")[0].endswith("/" + prog) for i in f["identities"])
+def show(fs):
+    return [(f["rule"], f["identities"]) for f in fs]
 for prog in ("tbrowser", "aptget", "ws2app", "victim"):
-    bad = [f for f in warn if names(f, prog)]
-    assert not bad, "%s (own port) in %s" % (prog, [(f["rule"], f["identities"]) for f in bad])
+    bad = [f for f in warn if names(f, prog) or
+           any(p.get("name") == prog for p in f.get("processes", []))]
+    assert not bad, "%s (own port) in %s" % (prog, show(bad))
 def pair(a, b):
-    return [f for f in warn if names(f, a) and names(f, b)]
+    return {f["rule"]: f for f in warn if names(f, a) and names(f, b)}
 one = pair("electrum", "bitcoinqt")
-assert one, "no finding names electrum and bitcoinqt: %s" % [(f["rule"], f["identities"]) for f in warn]
-rules = sorted(f["rule"] for f in one)
-assert "SHARED_PORT_PROCESSES" in rules, rules
-sp = [f for f in one if f["rule"] == "SHARED_PORT_PROCESSES"][0]
-assert sp["listener"] == "10.152.152.10:9050", sp["listener"]
+assert "SHARED_PORT_PROCESSES" in one, "9050: %s" % show(warn)
+assert one["SHARED_PORT_PROCESSES"]["listener"] == "10.152.152.10:9050", one["SHARED_PORT_PROCESSES"]
+assert not shared_9050 or "SHARED_CIRCUIT" in one, "9050, one circuit: %s" % show(warn)
 trans = pair("updater", "fetcher")
-trules = sorted(f["rule"] for f in trans)
-assert "UNISOLATED_PORT" in trules, "TransPort: %s" % [(f["rule"], f["identities"]) for f in warn]
-print("9050: %s; TransPort: %s; at warning or above in all: %d" % (
-    " ".join(rules), " ".join(trules), len(warn)))
-EOF
-ok "report: $(cat "$T/judge.out")"
+assert "UNISOLATED_PORT" in trans, "TransPort: %s" % show(warn)
+assert not shared_trans or "SHARED_CIRCUIT" in trans, "TransPort, one circuit: %s" % show(warn)
+print("9050 (%s): %s; TransPort (%s): %s; at warning or above in all: %d" % (
+    "one circuit" if shared_9050 else "two circuits", " ".join(sorted(one)),
+    "one circuit" if shared_trans else "two circuits", " ".join(sorted(trans)), len(warn)))
+for f in warn:
+    print("  %s %s" % (f["rule"], " + ".join(f["identities"])))
+EOF2
+ok "report: $(head -1 "$T/judge.out")"
+sed 1d "$T/judge.out"
 ok "took $(($(date +%s) - t_start)) s"
 exit 0
