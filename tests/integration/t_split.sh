@@ -219,24 +219,22 @@ wait_for "$T/mon.err" "agent ws2: records for connections of another host than i
 grep -q "evil" "$T/mon.out" && fail "the liar's claim was used"
 ok "a liar (ws2's key from ws1): $(cat "$T/liar.out") claim(s) on ws1's streams ignored, logged; victim (port $p_vi) named agent:ws1"
 
-for i in 1 2; do
-	out=$(wsx 2 python3 "$FAKE" flood "$SPLIT_GW_ADDR:$SPLIT_AGENT_PORT" "$T/ws2.key" ws2 \
-	    "$SPLIT_WS2_ADDR" 6000 2>&1) || fail "flood: $out"
-	[ "$out" = dropped ] || fail "flood: $out"
-done
-wait_for "$T/mon.err" "agent ws2: more than 5000 records in a second: connection dropped" 5 ||
-    fail "a flood was not dropped"
-[ "$(grep -c 'more than 5000 records' "$T/mon.err")" -eq 1 ] || fail "a flood logged more than once"
+# dropped_twice MODE LOG [ARGS]: fakeagent MODE, as ws2, twice: the gateway
+# drops the connection each time and logs "agent ws2: LOG" once.
+dropped_twice() {
+	mode=$1 log=$2
+	shift 2
+	for i in 1 2; do
+		out=$(wsx 2 python3 "$FAKE" "$mode" "$SPLIT_GW_ADDR:$SPLIT_AGENT_PORT" \
+		    "$T/ws2.key" ws2 "$@" 2>&1)
+		[ "$out" = dropped ] || fail "$mode: $out"
+	done
+	wait_for "$T/mon.err" "agent ws2: $log" 5 || fail "$mode: not logged"
+	[ "$(grep -c "$log" "$T/mon.err")" -eq 1 ] || fail "$mode: logged more than once"
+}
+dropped_twice flood "more than 5000 records in a second: connection dropped" "$SPLIT_WS2_ADDR" 6000
 ok "a flood (6000 records at once, twice): connection dropped, logged once"
-
-for i in 1 2; do
-	out=$(wsx 2 python3 "$FAKE" long "$SPLIT_GW_ADDR:$SPLIT_AGENT_PORT" "$T/ws2.key" ws2 2>&1) ||
-	    fail "long: $out"
-	[ "$out" = dropped ] || fail "long: $out"
-done
-wait_for "$T/mon.err" "agent ws2: a line over 1024 bytes: connection dropped" 5 ||
-    fail "an overlong line was not dropped"
-[ "$(grep -c 'a line over 1024 bytes' "$T/mon.err")" -eq 1 ] || fail "an overlong line logged more than once"
+dropped_twice long "a line over 1024 bytes: connection dropped"
 ok "an overlong line (twice): connection dropped, logged once"
 
 kill -0 "$mon" || fail "the monitor died"
