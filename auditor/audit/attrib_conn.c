@@ -115,7 +115,8 @@ attrib_conns_poll(struct attrib_conns *c,
 	poll_file(c, "tcp6", AF_INET6, fn, arg, &nfiles);
 	if (nfiles == 0)
 		return -1;
-	qsort(c->now, c->nnow, sizeof *c->now, u64_cmp);
+	if (c->nnow > 0)
+		qsort(c->now, c->nnow, sizeof *c->now, u64_cmp);
 	/* This poll's list is the next one's "seen"; the old one is reused. */
 	t = c->seen;
 	cap = c->capseen;

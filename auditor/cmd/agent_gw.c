@@ -6,6 +6,10 @@
  * overlong line, a flood, a bad record, records of another host) is logged
  * once per agent and the connection dropped, or the records ignored.
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +35,8 @@
 #define GW_HELLO_SECS	10		/* to say HELLO */
 #define GW_FLOOD	5000		/* records in one second */
 
-enum { LOG_KEY, LOG_LONG, LOG_FLOOD, LOG_BAD, LOG_FOREIGN, LOG_DST, LOG__N };
+enum { LOG_KEY, LOG_LONG, LOG_FLOOD, LOG_BAD, LOG_FOREIGN, LOG_DST, LOG_RANGE,
+	LOG__N };
 
 struct gw_agent {
 	const struct config_agent *line;
@@ -48,6 +53,7 @@ struct gw_conn {
 	struct event	*timeout;
 	unsigned char	 nonce[PROTO_NONCE_LEN];
 	struct gw_agent	*agent;		/* once authenticated */
+	char		 peer[64];	/* its address ("" unknown) */
 	struct proto_reader rd;
 	int64_t		 sec_start;	/* flood count: monotonic us */
 	unsigned	 sec_count;
@@ -114,6 +120,30 @@ endpoint_host(const char *ep, char *out, size_t len)
 	return 0;
 }
 
+/* A peer's address as an Agent line's range is matched ("" if none; an
+ * IPv4-mapped IPv6 address as IPv4). */
+static void
+peer_host(const struct sockaddr *sa, int salen, char *out, size_t len)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0xff, 0xff };
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+	out[0] = '\0';
+	if (sa->sa_family == AF_INET && (size_t)salen >=
+	    sizeof(struct sockaddr_in))
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    out, (socklen_t)len);
+	else if (sa->sa_family == AF_INET6 && (size_t)salen >= sizeof *s6) {
+		if (memcmp(s6->sin6_addr.s6_addr, mapped, 12) == 0)
+			inet_ntop(AF_INET, s6->sin6_addr.s6_addr + 12, out,
+			    (socklen_t)len);
+		else
+			inet_ntop(AF_INET6, &s6->sin6_addr, out,
+			    (socklen_t)len);
+	}
+}
+
 static int
 on_line(const char *line, size_t len, void *arg)
 {
@@ -135,6 +165,16 @@ on_line(const char *line, size_t len, void *arg)
 		if (a == NULL || proto_hello_verify(a->key, c->nonce, &h) == -1) {
 			say_once(gw, a, LOG_KEY, a == NULL ? "no Agent line "
 			    "names it: refused" : "wrong key: refused");
+			return -1;
+		}
+		/*
+		 * An agent speaks only from its own host: a key that leaked
+		 * (or was copied to another workstation) cannot cut the real
+		 * agent off by replacing its connection.
+		 */
+		if (config_agent_for(gw->cfg, c->peer) != a->line) {
+			say_once(gw, a, LOG_RANGE, "a connection from outside "
+			    "its Agent line's addresses: refused");
 			return -1;
 		}
 		if (a->conn != NULL) {
@@ -248,8 +288,6 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	size_t i;
 
 	(void)l;
-	(void)sa;
-	(void)salen;
 	for (i = 0; i < GW_MAX_CONNS && gw->conns[i] != NULL; i++)
 		;
 	if (i == GW_MAX_CONNS) {
@@ -258,6 +296,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	c = xcalloc(1, sizeof *c);
 	c->gw = gw;
+	peer_host(sa, salen, c->peer, sizeof c->peer);
 	gw->conns[i] = c;
 	c->bev = bufferevent_socket_new(gw->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->timeout = evtimer_new(gw->base, conn_timeout, c);

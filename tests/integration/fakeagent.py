@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A scripted workstation agent (docs/agent.md's protocol) for the tests.
+"""A scripted (and misbehaving) workstation agent (docs/agent.md's protocol)
+for the tests (t_agent, t_split).
 
 fakeagent.py GATEWAY_HOST:PORT KEYFILE NAME CMD...
 
@@ -15,6 +16,15 @@ response), checks the gateway's OK, then runs CMD:
       sends each LINE as it is (escapes \\n are not interpreted), then
       reads until the gateway closes or 3 s pass; prints "closed" or
       "open".
+  records SRC_ADDR COUNT
+      sends COUNT records for SRC_ADDR:10000+i, then reads 1 s; prints
+      "closed" or "open"
+  flood SRC_ADDR COUNT
+      sends COUNT records for SRC_ADDR at once; prints "dropped" when the
+      gateway closes the connection
+  long
+      sends one line of 5000 bytes; prints "dropped" when the gateway
+      closes the connection
 
 Exits 1 with a message if the gateway refuses the key.
 """
@@ -88,6 +98,21 @@ def raw(s, lines):
         print("closed")
 
 
+def records(src, n, dst):
+    return "".join("R %s:%d %s %d 0 %d flood -\n" % (src, 10000 + i % 50000, dst, 4000 + i,
+                                                      int(time.time() * 1e6)) for i in range(n))
+
+
+def until_closed(s):
+    s.settimeout(10)
+    try:
+        while s.recv(4096):
+            pass
+    except OSError:
+        pass
+    print("dropped")
+
+
 def main():
     gw, keyfile, name, cmd = sys.argv[1:5]
     key = open(keyfile, "rb").read()
@@ -96,6 +121,24 @@ def main():
         claim(s, *sys.argv[5:9])
     elif cmd == "raw":
         raw(s, sys.argv[5:])
+    elif cmd == "records":
+        s.sendall(records(sys.argv[5], int(sys.argv[6]), gw).encode())
+        s.settimeout(1)
+        try:
+            print("closed" if not s.recv(4096) else "open")
+        except socket.timeout:
+            print("open")
+        except OSError:
+            print("closed")
+    elif cmd in ("flood", "long"):
+        try:
+            if cmd == "flood":
+                s.sendall(records(sys.argv[5], int(sys.argv[6]), gw).encode())
+            else:
+                s.sendall(b"R " + b"x" * 5000 + b"\n")
+        except OSError:
+            pass
+        until_closed(s)
     else:
         sys.exit("fakeagent: unknown command " + cmd)
 

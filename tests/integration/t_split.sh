@@ -22,7 +22,7 @@
 # connected a little (?sleep=).
 . "$(dirname "$0")/lib.sh"
 SPLIT_SH="$(cd "$(dirname "$0")/../split" && pwd)/split"
-FAKE="$(cd "$(dirname "$0")/../split" && pwd)/fakeagent.py"
+FAKE="$(cd "$(dirname "$0")" && pwd)/fakeagent.py"
 t_start=$(date +%s)
 SD=$T/split
 HOLD=0.5
@@ -97,9 +97,6 @@ umask 077
 for k in ws1 ws2 bad; do head -c 32 /dev/urandom >"$T/$k.key"; done
 cat >"$T/gw.conf" <<EOF
 Profile whonix-gateway
-# until the tracker filters by netns: the gateway's eBPF tracker sees every
-# network namespace and would claim the workstations' connections
-Tracker off
 AgentListen $SPLIT_GW_ADDR:$SPLIT_AGENT_PORT
 Agent ws1 $SPLIT_WS1_ADDR $T/ws1.key
 Agent ws2 $SPLIT_WS2_ADDR $T/ws2.key
@@ -204,20 +201,31 @@ wait_for "$T/mon.err" "agent ws1: wrong key: refused" 5 || fail "a wrong key was
 grep -q "refused\|closed" "$T/bad1.err" || { cat "$T/bad1.err"; fail "the refused agent does not say so"; }
 ok "a wrong key: refused, logged once"
 
-# A liar: ws2's key used from ws1, claiming (as "evil") every connection
-# of ws1 to 9100 it sees, i.e. the victim's, which it did not open.
-wsx 1 python3 "$FAKE" liar "$SPLIT_GW_ADDR:$SPLIT_AGENT_PORT" "$T/ws2.key" ws2 \
-    "$SPLIT_GW_ADDR:9100" 4 >"$T/liar.out" 2>&1 &
-liar=$!
-sleep 0.5
+# ws2's key used from ws1 (a key copied to another workstation): refused
+# at HELLO, logged once; the real ws2 agent keeps its connection.
+for i in 1 2; do
+	out=$(wsx 1 python3 "$FAKE" "$SPLIT_GW_ADDR:$SPLIT_AGENT_PORT" "$T/ws2.key" ws2 \
+	    records "$SPLIT_WS1_ADDR" 5 2>&1) && fail "ws2's key from ws1 accepted: $out"
+done
+wait_for "$T/mon.err" "agent ws2: a connection from outside its Agent line's addresses: refused" 5 ||
+    fail "ws2's key from ws1 not refused"
+[ "$(grep -c "outside its Agent line's addresses" "$T/mon.err")" -eq 1 ] ||
+    fail "the refusal logged more than once"
+grep -q "agent ws2: a new connection replaces" "$T/mon.err" &&
+    fail "the connection from ws1 replaced ws2's agent"
+ok "ws2's key from ws1: refused at HELLO, logged once, ws2's own agent kept"
+
+# A liar: ws2's agent (from ws2) claims connections of ws1's address; the
+# claims are ignored, logged once, and ws1's next stream is ws1's program.
+out=$(wsx 2 python3 "$FAKE" "$SPLIT_GW_ADDR:$SPLIT_AGENT_PORT" "$T/ws2.key" ws2 \
+    records "$SPLIT_WS1_ADDR" 200 2>&1) || fail "liar: $out"
+[ "$out" = open ] || fail "the liar's connection was dropped for records of another host"
 p_vi=$(wsget 1 victim 9100 -U victim:x) || fail "$p_vi"
-wait "$liar" || fail "liar: $(cat "$T/liar.out")"
-[ "$(cat "$T/liar.out")" -ge 1 ] || fail "the liar claimed nothing: $(cat "$T/liar.out")"
 named 1 "$p_vi" victim
 wait_for "$T/mon.err" "agent ws2: records for connections of another host than its Agent line's: ignored" 5 ||
     fail "the liar's claims were not refused"
-grep -q "evil" "$T/mon.out" && fail "the liar's claim was used"
-ok "a liar (ws2's key from ws1): $(cat "$T/liar.out") claim(s) on ws1's streams ignored, logged; victim (port $p_vi) named agent:ws1"
+grep -q " flood\[" "$T/mon.out" && fail "the liar's claim was used"
+ok "a liar (ws2 claiming 200 of ws1's ports): ignored, logged; victim (port $p_vi) named agent:ws1"
 
 # dropped_twice MODE LOG [ARGS]: fakeagent MODE, as ws2, twice: the gateway
 # drops the connection each time and logs "agent ws2: LOG" once.
@@ -225,8 +233,8 @@ dropped_twice() {
 	mode=$1 log=$2
 	shift 2
 	for i in 1 2; do
-		out=$(wsx 2 python3 "$FAKE" "$mode" "$SPLIT_GW_ADDR:$SPLIT_AGENT_PORT" \
-		    "$T/ws2.key" ws2 "$@" 2>&1)
+		out=$(wsx 2 python3 "$FAKE" "$SPLIT_GW_ADDR:$SPLIT_AGENT_PORT" \
+		    "$T/ws2.key" ws2 "$mode" "$@" 2>&1)
 		[ "$out" = dropped ] || fail "$mode: $out"
 	done
 	wait_for "$T/mon.err" "agent ws2: $log" 5 || fail "$mode: not logged"
