@@ -6,8 +6,6 @@
  * overlong line, a flood, a bad record, records of another host) is logged
  * once per agent and the connection dropped, or the records ignored.
  */
-#include <sys/socket.h>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
