@@ -21,17 +21,7 @@ import argparse, os, shutil, signal, sqlite3, subprocess, sys, tempfile, time
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 
-HITRUN = r'''
-import os, socket, struct, sys
-host, port, tport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-s = socket.create_connection((host, port))
-s.sendall(b"\x05\x01\x00")
-s.recv(2)
-h = b"127.0.0.1"
-s.sendall(b"\x05\x01\x00\x03" + bytes([len(h)]) + h + struct.pack(">H", tport))
-print(os.getpid(), s.getsockname()[1], flush=True)
-s.close()
-'''
+SOCKSCLIENT = os.path.join(TOP, "tests", "integration", "socksclient.py")
 
 
 def clients(kind, n, socks_host, socks_port, target_port, wrap):
@@ -44,8 +34,8 @@ def clients(kind, n, socks_host, socks_port, target_port, wrap):
                    "-w", "%{local_port}\n",
                    "http://127.0.0.1:%d/" % target_port]
         else:
-            cmd = ["python3", "-c", HITRUN, socks_host, str(socks_port),
-                   str(target_port)]
+            cmd = ["python3", SOCKSCLIENT, "hitrun", str(socks_port),
+                   str(target_port), socks_host]
         procs.append(subprocess.Popen(wrap + cmd, stdout=subprocess.PIPE,
                                       stderr=subprocess.DEVNULL, text=True))
     out = []

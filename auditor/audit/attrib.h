@@ -92,8 +92,10 @@ void	attrib_no_netlink(struct attrib *);
 #endif
 
 /*
- * The agent's record source (attrib_conn.c): each TCP connection of this
- * host (connecting or connected), once, with the process that holds it.
+ * The agent's record sources (attrib_conn.c): each TCP connection of this
+ * host (connecting or connected), once, with the process that holds it,
+ * found by polling; or a connect (or DNS query) the kernel tracker
+ * recorded, in the same form.
  */
 struct attrib_conn {
 	char	src[64];	/* local "10.152.152.11:41036" */
@@ -102,7 +104,12 @@ struct attrib_conn {
 	long	uid;
 	char	comm[32];
 	char	exe[256];
+	int	udp;		/* a DNS query (the tracker's only) */
 };
+struct ktable_rec;
+/* The tracker's record r as a connection. */
+void	attrib_conn_from_tracker(const struct ktable_rec *,
+	    struct attrib_conn *);
 struct attrib_conns;
 /* Returns a new source reading procdir ("/proc"); never NULL. */
 struct attrib_conns *attrib_conns_new(const char *);

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "attrib_int.h"
+#include "ktable.h"
 #include "xmalloc.h"
 
 #define TCP_ESTABLISHED_ST	1
@@ -126,4 +127,24 @@ attrib_conns_poll(struct attrib_conns *c,
 	c->now = t;
 	c->capnow = cap;
 	return 0;
+}
+
+void
+attrib_conn_from_tracker(const struct ktable_rec *r, struct attrib_conn *c)
+{
+	struct sockaddr_pair p;
+
+	memset(c, 0, sizeof *c);
+	p.family = r->family;
+	memcpy(p.addr, r->saddr, sizeof p.addr);
+	p.port = r->sport;
+	attrib_format_endpoint(&p, c->src, sizeof c->src);
+	memcpy(p.addr, r->daddr, sizeof p.addr);
+	p.port = r->dport;
+	attrib_format_endpoint(&p, c->dst, sizeof c->dst);
+	c->pid = r->tgid;
+	c->uid = r->uid;
+	c->udp = r->proto == KTABLE_UDP;
+	memcpy(c->comm, r->comm, sizeof r->comm);
+	snprintf(c->exe, sizeof c->exe, "%s", r->exe);
 }

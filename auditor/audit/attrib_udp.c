@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "attrib_int.h"
+#include "inaddr.h"
 #include "ktable.h"
 #include "timeutil.h"
 
@@ -39,14 +40,7 @@ is_wildcard(const struct sockaddr_pair *p)
 static void
 unmap(struct sockaddr_pair *p)
 {
-	static const unsigned char pre[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff };
-
-	if (p->family == AF_INET6 && memcmp(p->addr, pre, 12) == 0) {
-		memmove(p->addr, p->addr + 12, 4);
-		memset(p->addr + 4, 0, 12);
-		p->family = AF_INET;
-	}
+	(void)inaddr_unmap(&p->family, p->addr);
 }
 
 static int

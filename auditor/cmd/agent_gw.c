@@ -23,6 +23,7 @@
 #include "agent_table.h"
 #include "attrib.h"
 #include "config.h"
+#include "inaddr.h"
 #include "log.h"
 #include "proto.h"
 #include "store.h"
@@ -123,23 +124,20 @@ endpoint_host(const char *ep, char *out, size_t len)
 static void
 peer_host(const struct sockaddr *sa, int salen, char *out, size_t len)
 {
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0, 0xff, 0xff };
-	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+	unsigned char a[16] = { 0 };
+	int family = sa->sa_family;
 
 	out[0] = '\0';
-	if (sa->sa_family == AF_INET && (size_t)salen >=
-	    sizeof(struct sockaddr_in))
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		    out, (socklen_t)len);
-	else if (sa->sa_family == AF_INET6 && (size_t)salen >= sizeof *s6) {
-		if (memcmp(s6->sin6_addr.s6_addr, mapped, 12) == 0)
-			inet_ntop(AF_INET, s6->sin6_addr.s6_addr + 12, out,
-			    (socklen_t)len);
-		else
-			inet_ntop(AF_INET6, &s6->sin6_addr, out,
-			    (socklen_t)len);
-	}
+	if (family == AF_INET && (size_t)salen >= sizeof(struct sockaddr_in))
+		memcpy(a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	else if (family == AF_INET6 &&
+	    (size_t)salen >= sizeof(struct sockaddr_in6))
+		memcpy(a, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	else
+		return;
+	(void)inaddr_unmap(&family, a);
+	if (inet_ntop(family, a, out, (socklen_t)len) == NULL)
+		out[0] = '\0';
 }
 
 static int

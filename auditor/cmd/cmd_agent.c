@@ -96,7 +96,7 @@ ag_slot(struct agent *ag)
 	return r;
 }
 
-/* A socket found by polling. */
+/* A connection found by polling, or by the tracker. */
 static void
 ag_queue(const struct attrib_conn *c, void *arg)
 {
@@ -110,42 +110,19 @@ ag_queue(const struct attrib_conn *c, void *arg)
 	snprintf(r->dst, sizeof r->dst, "%s", c->dst);
 	r->pid = c->pid;
 	r->uid = c->uid;
+	r->udp = c->udp;
 	snprintf(r->comm, sizeof r->comm, "%s", c->comm[0] ? c->comm : "?");
 	snprintf(r->exe, sizeof r->exe, "%s", c->exe);
 }
 
-/* "ADDR:PORT" as Tor writes a SOURCE_ADDR ([v6]:port). */
-static void
-ag_addr(char *out, size_t len, int family, const unsigned char *a,
-    unsigned port)
-{
-	char h[INET6_ADDRSTRLEN];
-
-	if (inet_ntop(family, a, h, sizeof h) == NULL)
-		snprintf(h, sizeof h, "?");
-	if (family == AF_INET6)
-		snprintf(out, len, "[%s]:%u", h, port);
-	else
-		snprintf(out, len, "%s:%u", h, port);
-}
-
-/* A connect the kernel tracker recorded. */
+/* A connect (or DNS query) the kernel tracker recorded. */
 static void
 ag_ktrack_rec(const struct ktable_rec *k, void *arg)
 {
-	struct agent *ag = arg;
-	struct proto_record *r;
+	struct attrib_conn c;
 
-	if (k->tgid == ag->self)
-		return;		/* its own connection to the gateway */
-	r = ag_slot(ag);
-	ag_addr(r->src, sizeof r->src, k->family, k->saddr, k->sport);
-	ag_addr(r->dst, sizeof r->dst, k->family, k->daddr, k->dport);
-	r->pid = k->tgid;
-	r->uid = k->uid;
-	r->udp = k->proto == KTABLE_UDP;
-	snprintf(r->comm, sizeof r->comm, "%s", k->comm[0] ? k->comm : "?");
-	snprintf(r->exe, sizeof r->exe, "%s", k->exe);
+	attrib_conn_from_tracker(k, &c);
+	ag_queue(&c, arg);
 }
 
 /* Sends what is queued, as much as the output bound allows. */

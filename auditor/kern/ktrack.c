@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "inaddr.h"
 #include "ktable.h"
 #include "ktrack.h"
 #include "timeutil.h"
@@ -71,8 +72,6 @@ ktrack_record(void *ctx, void *data, size_t len)
 {
 	struct ktrack *k = ctx;
 	const struct ktrack_rec *in = data;
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0, 0xff, 0xff };
 	struct ktable_rec r;
 	char path[64];
 	ssize_t n;
@@ -84,13 +83,11 @@ ktrack_record(void *ctx, void *data, size_t len)
 	memcpy(r.saddr, in->saddr, sizeof r.saddr);
 	memcpy(r.daddr, in->daddr, sizeof r.daddr);
 	/* A dual-stack socket to an IPv4 address: as Tor sees it. */
-	if (r.family == AF_INET6 && memcmp(r.saddr, mapped, 12) == 0 &&
-	    memcmp(r.daddr, mapped, 12) == 0) {
-		r.family = AF_INET;
-		memmove(r.saddr, r.saddr + 12, 4);
-		memmove(r.daddr, r.daddr + 12, 4);
-		memset(r.saddr + 4, 0, 12);
-		memset(r.daddr + 4, 0, 12);
+	if (inaddr_is_mapped(r.saddr) && inaddr_is_mapped(r.daddr)) {
+		int family = r.family;
+
+		(void)inaddr_unmap(&family, r.saddr);
+		(void)inaddr_unmap(&r.family, r.daddr);
 	}
 	r.proto = in->proto == 17 ? KTABLE_UDP : KTABLE_TCP;
 	r.sport = in->sport;

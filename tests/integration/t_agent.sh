@@ -58,20 +58,11 @@ ok "agent ws1: the stream from port $p1 is wscurl's, agent:ws1"
 # 2b. Hit-and-run clients (connect, ask, close at once: gone before Tor
 # says NEW): the agent's kernel tracker records them at connect time.
 if grep -q "agent: records from the kernel connect tracker" "$T/ag.err"; then
-	cat >"$T/hitrun.py" <<'PY'
-import os, socket, struct, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"\x05\x01\x00")
-s.recv(2)
-host = b"127.0.0.1"
-s.sendall(b"\x05\x01\x00\x03" + bytes([len(host)]) + host + struct.pack(">H", int(sys.argv[2])))
-print(s.getsockname()[1])
-s.close()
-PY
 	: >"$T/hr.ports"
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		python3 "$T/hitrun.py" "$TORNET_SOCKS_A" "$TORNET_TARGET" >>"$T/hr.ports" ||
-		    fail "hit-and-run client"
+		hr=$(python3 "$(dirname "$0")/socksclient.py" hitrun \
+		    "$TORNET_SOCKS_A" "$TORNET_TARGET") || fail "hit-and-run client"
+		echo "${hr#* }" >>"$T/hr.ports"
 	done
 	hit=0
 	for hp in $(cat "$T/hr.ports"); do

@@ -24,42 +24,10 @@ LogTargets plain
 CONF
 { cat "$T/conf"; echo "Tracker off"; } >"$T/conf.off"
 
-# A SOCKS client that connects, asks for the target and closes at once;
-# prints "PID LOCALPORT".
-cat >"$T/hitrun.py" <<'PY'
-import os, socket, struct, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"\x05\x01\x00")
-s.recv(2)
-host = b"127.0.0.1"
-s.sendall(b"\x05\x01\x00\x03" + bytes([len(host)]) + host + struct.pack(">H", int(sys.argv[2])))
-print(os.getpid(), s.getsockname()[1])
-s.close()
-PY
-
-# A SOCKS client that fetches the target and stays connected a second
-# after the answer; prints "PID LOCALPORT".
-cat >"$T/held.py" <<'PY'
-import os, socket, struct, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"\x05\x01\x00")
-s.recv(2)
-host = b"127.0.0.1"
-s.sendall(b"\x05\x01\x00\x03" + bytes([len(host)]) + host + struct.pack(">H", int(sys.argv[2])))
-r = s.recv(10)
-assert len(r) >= 2 and r[1] == 0, r
-s.sendall(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-body = b""
-while True:
-    d = s.recv(4096)
-    if not d:
-        break
-    body += d
-assert b"isoaudit-target" in body, body[:200]
-print(os.getpid(), s.getsockname()[1])
-time.sleep(1)
-s.close()
-PY
+# SOCKS clients (tests/integration/socksclient.py): "hitrun" connects,
+# asks for the target and closes at once; "held" fetches it and stays
+# connected a second.  Each prints "PID LOCALPORT".
+SC="python3 $(dirname "$0")/socksclient.py"
 
 # burst N: the workload into $T/exp.N ("kind pid port" lines).
 burst() {
@@ -90,8 +58,7 @@ burst() {
 	done
 	pids=""
 	for i in $(seq 1 10); do
-		python3 "$T/hitrun.py" "$TORNET_SOCKS_A" "$TORNET_TARGET" \
-		    >"$T/h.$n.$i" &
+		$SC hitrun "$TORNET_SOCKS_A" "$TORNET_TARGET" >"$T/h.$n.$i" &
 		pids="$pids $!"
 	done
 	for p in $pids; do wait "$p" || fail "hit-and-run client"; done
@@ -106,8 +73,8 @@ burst() {
 		echo "seq $p ${out##* }" >>"$T/exp.$n"
 	done
 	for i in $(seq 1 5); do
-		python3 "$T/held.py" "$TORNET_SOCKS_A" "$TORNET_TARGET" \
-		    >"$T/k.$n" 2>&1 || fail "held client: $(cat "$T/k.$n")"
+		$SC held "$TORNET_SOCKS_A" "$TORNET_TARGET" >"$T/k.$n" 2>&1 ||
+		    fail "held client: $(cat "$T/k.$n")"
 		echo "held $(cat "$T/k.$n")" >>"$T/exp.$n"
 	done
 	# Let the last NEW events arrive.

@@ -108,6 +108,41 @@ test_udp_apart(void **state)
 	ktable_free(t);
 }
 
+/* The agent sends a tracker record as a connection: endpoints as Tor
+ * writes them, the process (tgid), a DNS query marked. */
+static void
+test_conn_from_tracker(void **state)
+{
+	struct ktable_rec r = rec4("10.152.152.11", 41036, "10.152.152.10",
+	    9050, 77, 0);
+	struct attrib_conn c;
+
+	(void)state;
+	r.pid = 78;		/* the thread; the process is 77 */
+	snprintf(r.exe, sizeof r.exe, "/usr/bin/curl");
+	attrib_conn_from_tracker(&r, &c);
+	assert_string_equal(c.src, "10.152.152.11:41036");
+	assert_string_equal(c.dst, "10.152.152.10:9050");
+	assert_int_equal(c.pid, 77);
+	assert_int_equal(c.uid, 1000);
+	assert_string_equal(c.comm, "p77");
+	assert_string_equal(c.exe, "/usr/bin/curl");
+	assert_int_equal(c.udp, 0);
+	memset(&r, 0, sizeof r);
+	r.family = AF_INET6;
+	inet_pton(AF_INET6, "fd19::11", r.saddr);
+	inet_pton(AF_INET6, "fd19::10", r.daddr);
+	r.sport = 5353;
+	r.dport = 53;
+	r.proto = KTABLE_UDP;
+	r.tgid = 5;
+	attrib_conn_from_tracker(&r, &c);
+	assert_string_equal(c.src, "[fd19::11]:5353");
+	assert_string_equal(c.dst, "[fd19::10]:53");
+	assert_int_equal(c.udp, 1);
+	assert_string_equal(c.comm, "");
+}
+
 static void
 test_newest_and_expiry(void **state)
 {
@@ -216,6 +251,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup_by_tuple),
 		cmocka_unit_test(test_udp_apart),
+		cmocka_unit_test(test_conn_from_tracker),
 		cmocka_unit_test(test_newest_and_expiry),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_attrib_asks_tracker),

@@ -7,11 +7,14 @@
 
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
+
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "hindex.h"
+#include "inaddr.h"
 #include "log.h"
 #include "timeutil.h"
 #include "utf8.h"
@@ -83,6 +86,38 @@ test_hindex(void **state)
 	assert_null(h.slot);
 	for (i = 0; i < n; i++)
 		free(items[i]);
+}
+
+/* An IPv4-mapped IPv6 address becomes the IPv4 one; nothing else does. */
+static void
+test_inaddr_unmap(void **state)
+{
+	unsigned char a[16], v6[16], keep[16];
+	int family;
+
+	(void)state;
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:10.152.152.11", a), 1);
+	assert_true(inaddr_is_mapped(a));
+	family = AF_INET6;
+	assert_int_equal(inaddr_unmap(&family, a), 1);
+	assert_int_equal(family, AF_INET);
+	assert_memory_equal(a, "\x0a\x98\x98\x0b\0\0\0\0\0\0\0\0\0\0\0\0",
+	    16);
+	/* Already IPv4 (its bytes are never "mapped"), a real IPv6
+	 * address, and mapped bytes said to be IPv4: left alone. */
+	family = AF_INET;
+	memcpy(keep, a, 16);
+	assert_int_equal(inaddr_unmap(&family, a), 0);
+	assert_memory_equal(a, keep, 16);
+	assert_int_equal(inet_pton(AF_INET6, "fd19::11", v6), 1);
+	family = AF_INET6;
+	assert_false(inaddr_is_mapped(v6));
+	assert_int_equal(inaddr_unmap(&family, v6), 0);
+	assert_int_equal(family, AF_INET6);
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:127.0.0.1", a), 1);
+	family = AF_INET;
+	assert_int_equal(inaddr_unmap(&family, a), 0);
+	assert_true(inaddr_is_mapped(a));
 }
 
 static void
@@ -228,6 +263,7 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hindex),
+		cmocka_unit_test(test_inaddr_unmap),
 		cmocka_unit_test(test_utf8_len),
 		cmocka_unit_test(test_dup_or_null),
 		cmocka_unit_test(test_clocks),
