@@ -216,6 +216,7 @@ decide(struct smuggle *f)
 static int
 smuggle_take(struct smuggle *f, const char *s, size_t n, int64_t ts)
 {
+	uint64_t id;
 	size_t rest;
 	long at;
 
@@ -229,8 +230,6 @@ smuggle_take(struct smuggle *f, const char *s, size_t n, int64_t ts)
 			f->cand_at = at;
 		}
 		if (f->run) {
-			uint64_t id;
-
 			if (smuggle_rejection(s, n, &id, &rest) &&
 			    id > f->last_id &&
 			    smuggle_tail_at(s + rest, n - rest, n - rest) >= 0)
@@ -245,25 +244,27 @@ smuggle_take(struct smuggle *f, const char *s, size_t n, int64_t ts)
 			decide(f);
 		return 1;
 	}
-	/* Tor writes a reply whole: an event inside another is not Tor's
-	 * rejection (nor in a data block). */
+	/*
+	 * Tor writes a reply whole: an event inside another is not Tor's
+	 * rejection (nor in a data block).  Tor rejects a name before any
+	 * other event of its stream, so a CLOSED 0 of a stream already seen
+	 * (a client gone before its stream was attached: its name was taken,
+	 * in its NEW) is no rejection either.
+	 */
 	if (!reply_parser_idle(f->rp) ||
-	    !smuggle_rejection(s, n, &f->stream, &rest) ||
+	    !smuggle_rejection(s, n, &id, &rest) || id <= f->max_id ||
 	    n - rest + 1 > SMUGGLE_NAME_MAX) {
-		uint64_t id;
-
 		if (reply_parser_idle(f->rp) && stream_id(s, n, &id) &&
 		    id > f->max_id)
 			f->max_id = id;
 		return 0;
 	}
+	f->stream = id;
 	f->first_unsure = f->next_unsure;
 	f->next_unsure = 0;
-	f->run = f->stream > f->max_id &&
-	    smuggle_tail_at(s + rest, n - rest, n - rest) >= 0;
+	f->run = smuggle_tail_at(s + rest, n - rest, n - rest) >= 0;
 	f->last_id = f->stream;
-	if (f->stream > f->max_id)
-		f->max_id = f->stream;
+	f->max_id = f->stream;
 	f->open = 1;
 	f->ts = ts;
 	f->used = n - rest + 1;

@@ -23,6 +23,11 @@
  * judged by no rule (unsure_line).  The reads go through
  * smuggle.c (held lines, dropped before the parser) as live.  (Genuine events in the
  * read of an injection are lost with it: not what this harness asks.)
+ * Tor numbers streams in order and rejects a name before any other event
+ * of its stream, so the rejection's id is new: an input whose BEFORE
+ * names a stream 777 or later is not what Tor can write, and is skipped
+ * (smuggle.c takes a CLOSED 0 of a stream already seen for Tor's close of
+ * a stream never attached, not for a rejection).
  */
 #define ISOAUDIT_PRIVATE	/* config_load_buf (config.h) */
 #include <stddef.h>
@@ -202,6 +207,26 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Whether s[0..n) names a stream 777 or later anywhere ("STREAM " and
+ * digits, as many as smuggle.c reads). */
+static int
+names_later_stream(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+
+	while ((p = memmem(p, (size_t)(end - p), "STREAM ", 7)) != NULL) {
+		uint64_t id = 0;
+		int digits = 0;
+
+		for (p += 7; p < end && *p >= '0' && *p <= '9' && digits < 20;
+		    p++, digits++)
+			id = id * 10 + (uint64_t)(*p - '0');
+		if (digits > 0 && (id >= 777 || digits >= 20))
+			return 1;
+	}
+	return 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -220,6 +245,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* Bytes before that end a line, as Tor's previous write did. */
 	if (nbefore > 0 && ((const char *)data)[nbefore - 1] != '\n')
+		return 0;
+	if (names_later_stream((const char *)data, nbefore))
 		return 0;
 	buf_init(&inj);
 	buf_adds(&inj, "650 STREAM 777 CLOSED 0 ");

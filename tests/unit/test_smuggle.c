@@ -212,6 +212,45 @@ test_benign_rejections(void **state)
 }
 
 /*
+ * Hit-and-run clients while the monitor is behind (t_tracker part 3):
+ * Tor closes a stream it reported NEW before attaching it ("CLOSED 0"),
+ * and the next client's NEW follows in the same read, its ":PORT
+ * SOURCE_ADDR=" within 255 bytes.  A CLOSED 0 of a stream already seen
+ * is no rejection of a name (Tor rejects before any other event of its
+ * stream): every line goes on, nothing reported.  It was taken for an
+ * injection and the NEW dropped.
+ */
+#define ISO	" CLIENT_PROTOCOL=SOCKS5 NYM_EPOCH=0 SESSION_GROUP=-4 " \
+	"ISO_FIELDS=SOCKS_USERNAME,SOCKS_PASSWORD,CLIENTADDR,SESSION_GROUP," \
+	"NYM_EPOCH\r\n"
+
+static void
+test_closed_before_attach(void **state)
+{
+	const char *reads[] = {
+		"650 STREAM 892 NEW 0 127.0.0.1:24580 SOURCE_ADDR=127.0.0.1:57524"
+		" PURPOSE=USER" ISO,
+		"650 STREAM 892 CLOSED 0 127.0.0.1:24580 REASON=DONE" ISO
+		"650 STREAM 893 NEW 0 127.0.0.1:24580 SOURCE_ADDR=127.0.0.1:57528"
+		" PURPOSE=USER" ISO
+		"650 STREAM 893 SENTCONNECT 26 127.0.0.1:24580" ISO
+		"650 STREAM 893 CLOSED 26 127.0.0.1:24580 REASON=DONE" ISO,
+		NULL
+	};
+	struct tu_coll c;
+	struct found x;
+
+	(void)state;
+	run(reads, &c, &x);
+	assert_int_equal(x.n, 0);
+	assert_int_equal(x.unsure, 0);
+	assert_int_equal(c.n, 5);
+	assert_non_null(strstr(c.r[1].lines[0].text, "STREAM 892 CLOSED 0"));
+	assert_non_null(strstr(c.r[2].lines[0].text, "STREAM 893 NEW"));
+	tu_coll_free(&c);
+}
+
+/*
  * A burst of DNS queries: Tor's NEWRESOLVE lines, each whole and of a new
  * stream, in one read, within 255 bytes of each other: Tor's own, all go
  * on, nothing reported (t_dns saw them dropped as an injection).  The
@@ -333,6 +372,7 @@ main(void)
 		cmocka_unit_test(test_cut_and_dns),
 		cmocka_unit_test(test_benign_rejections),
 		cmocka_unit_test(test_window_bounds),
+		cmocka_unit_test(test_closed_before_attach),
 		cmocka_unit_test(test_dns_burst),
 		cmocka_unit_test(test_window_closes_with_read),
 	};
