@@ -37,8 +37,54 @@ struct caller {
 	__u32	tgid;
 	__u32	pid;
 	__u32	uid;
+	__u32	gtgid;		/* the tgid in the initial namespace */
 	char	comm[16];
 };
+
+/*
+ * The program each process last exec'd (tgid in the initial pid
+ * namespace -> the path exec(2) opened: for a script, its interpreter,
+ * as /proc/PID/exe shows it), kept after the process is gone so that a
+ * client that exits before userspace reads /proc/PID/exe is still named
+ * by its executable, not only by its comm.  Userspace resolves it
+ * (realpath) when /proc/PID/exe cannot be read.
+ */
+struct exe {
+	char	path[256];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct exe);
+} execs SEC(".maps");
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ktrack_exec, struct task_struct *p, pid_t old_pid,
+    struct linux_binprm *bprm)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct exe e;
+
+	if (bpf_probe_read_kernel_str(e.path, sizeof e.path,
+	    BPF_CORE_READ(bprm, interp)) <= 1 || e.path[0] != '/') {
+		bpf_map_delete_elem(&execs, &tgid);	/* not a whole path */
+		return 0;
+	}
+	bpf_map_update_elem(&execs, &tgid, &e, BPF_ANY);
+	return 0;
+}
+
+/* The exec'd path of the process gtgid into out (256 bytes), or "". */
+static __always_inline void
+exe_of(__u32 gtgid, char *out)
+{
+	struct exe *e = bpf_map_lookup_elem(&execs, &gtgid);
+
+	if (e != NULL)
+		bpf_probe_read_kernel_str(out, 256, e->path);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -112,6 +158,7 @@ int BPF_PROG(ktrack_state, const struct sock *sk, const int oldstate,
 			if (c.pid == 0 || c.tgid == 0)
 				return 0;	/* not visible there */
 		}
+		c.gtgid = id >> 32;
 		c.uid = (__u32)bpf_get_current_uid_gid();
 		bpf_get_current_comm(c.comm, sizeof c.comm);
 		bpf_map_update_elem(&connecting, &key, &c, BPF_ANY);
@@ -155,6 +202,7 @@ int BPF_PROG(ktrack_state, const struct sock *sk, const int oldstate,
 	r->pid = cp->pid;
 	r->uid = cp->uid;
 	__builtin_memcpy(r->comm, cp->comm, sizeof r->comm);
+	exe_of(cp->gtgid, r->exe);
 	bpf_map_delete_elem(&connecting, &key);
 	bpf_ringbuf_submit(r, 0);
 	return 0;
@@ -255,6 +303,7 @@ int BPF_PROG(ktrack_udp4, __u32 tb_id, const struct flowi4 *fl4,
 	r->pid = pid;
 	r->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(r->comm, sizeof r->comm);
+	exe_of(id >> 32, r->exe);
 	bpf_ringbuf_submit(r, 0);
 	return 0;
 }

@@ -67,6 +67,29 @@ ktrack_why(int err)
 	}
 }
 
+/*
+ * The process is gone before its /proc/PID/exe was read (a short
+ * client): the program it exec'd, as the kernel half kept it, resolved as
+ * /proc/PID/exe would show it (symbolic links followed); as exec'd if it
+ * cannot be resolved any more; "" if none was kept.
+ */
+static void
+ktrack_exec_path(const char *in, char *out, size_t len)
+{
+	char kept[sizeof ((struct ktrack_rec *)0)->exe];
+	char resolved[PATH_MAX];
+
+	out[0] = '\0';
+	memcpy(kept, in, sizeof kept);
+	kept[sizeof kept - 1] = '\0';
+	if (kept[0] != '/')
+		return;
+	if (realpath(kept, resolved) != NULL && strlen(resolved) < len)
+		snprintf(out, len, "%s", resolved);
+	else if (strlen(kept) < len)
+		snprintf(out, len, "%s", kept);
+}
+
 static int
 ktrack_record(void *ctx, void *data, size_t len)
 {
@@ -101,7 +124,7 @@ ktrack_record(void *ctx, void *data, size_t len)
 	n = readlink(path, r.exe, sizeof r.exe - 1);
 	/* Only a whole path names a program. */
 	if (n <= 0 || (size_t)n >= sizeof r.exe - 1 || r.exe[0] != '/')
-		r.exe[0] = '\0';
+		ktrack_exec_path(in->exe, r.exe, sizeof r.exe);
 	else
 		r.exe[n] = '\0';
 	ktable_add(k->table, &r);

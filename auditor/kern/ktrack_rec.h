@@ -19,6 +19,8 @@ struct ktrack_rec {
 	unsigned int	pid;
 	unsigned int	uid;
 	char		comm[16];
+	char		exe[256];	/* as exec'd (absolute, else ""): see
+					   ktrack.bpf.c's "execs" */
 };
 
 #endif

@@ -12,6 +12,8 @@
 #      ("lookup").  Sequential curls are printed, not asserted: a lookup
 #      made while the monitor is behind (a loaded machine) finds a curl
 #      that is already gone.
+#   3  a monitor behind: clients gone before their records are read are
+#      named by the executable they exec'd; no false injection
 # Skips when BPF cannot load here (the reason from the monitor's line).
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
@@ -157,4 +159,50 @@ set -- $(fig 2 held)
 grep -q "tracker=" "$T/fig.2" && fail "Tracker off: a stream attributed 'tracker'"
 set -- $(fig 2 all)
 ok "lookups only: $1 of $2 streams with the right process; those that stay connected all"
+
+# --- 3: gone before the monitor reads the record -----------------------------
+# The monitor is stopped while two programs (copies of python3, hr-a and
+# hr-b) connect to one SocksPort and exit: /proc/PID/exe is gone when it
+# reads their records.  The program each exec'd, which the kernel half
+# keeps, still names them by their executables (not by comm alone, which
+# would make another identity of the same program: t_tor_kill10 once saw
+# a finding name "app-E" for "$T/bin/app-E").  Tor's closes of their
+# streams, all in one read when the monitor resumes, are no injection.
+mkdir -p "$T/bin"
+py=$(readlink -f /usr/bin/python3)	# Debian's (scripts/deps), not a shim
+cp "$py" "$T/bin/hr-a"
+cp "$py" "$T/bin/hr-b"
+"$ISOAUDIT" -c "$T/conf" monitor --control "$TORNET_CONTROL" --db "$T/db.3" \
+    >"$T/mon.3.out" 2>"$T/mon.3.err" &
+mon=$!
+BGPIDS="$mon"
+wait_for "$T/mon.3.out" "attached to Tor" 20 || fail "3: monitor did not attach"
+kill -STOP "$mon"
+for p in hr-a hr-b hr-a hr-b; do
+	PYTHONHOME=/usr "$T/bin/$p" "$(dirname "$0")/socksclient.py" hitrun \
+	    "$TORNET_SOCKS_A" "$TORNET_TARGET" >/dev/null || fail "3: $p"
+done
+sleep 0.5
+kill -CONT "$mon"
+sleep 2
+kill -TERM "$mon"
+wait "$mon" || { cat "$T/mon.3.err"; fail "3: monitor exit"; }
+BGPIDS=""
+"$ISOAUDIT" report --db "$T/db.3" --format json --all >"$T/r.3.json" ||
+    fail "3: report"
+python3 - "$T/r.3.json" "$T/bin" <<'PY' || fail "3: the programs not named by their executables"
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+# The four closes-before-attach in one read are Tor's, not an injection.
+assert not [x for x in r["findings"] if x["rule"] == "CONTROL_INJECTION"], r["findings"]
+want = {"%s (uid %d)@localhost" % (os.path.join(sys.argv[2], p), os.getuid()) for p in ("hr-a", "hr-b")}
+f = [f for f in r["findings"] if f["rule"] == "SHARED_PORT_PROCESSES"]
+assert f, [x["rule"] for x in r["findings"]]
+got = set(f[0]["identities"])
+assert got == want, (sorted(got), sorted(want))
+print("  3: SHARED_PORT_PROCESSES names", " and ".join(sorted(got)))
+PY
+n=$(sqlite3 "$T/db.3" "SELECT count(*) FROM stream WHERE attribution = 'tracker' AND process IN ('hr-a', 'hr-b')")
+[ "$n" -eq 4 ] || fail "3: $n of 4 streams stored, attributed by the tracker"
+ok "gone before the monitor read their records: hr-a and hr-b named by their executables; 4 streams, no false injection"
 exit 0
