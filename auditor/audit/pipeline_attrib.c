@@ -475,6 +475,17 @@ find_origin(struct pipeline *p, const struct stream_ev *e,
 	}
 	if (r->listener[0] == '\0' && p->ndns > 0 && is_dns(e))
 		dns_candidates(p, e, r, cand, candlen);
+	/* The listener's reason does not hide whose claim named the program. */
+	if (strncmp(r->by, "agent:", 6) == 0 && strncmp(r->why, r->by,
+	    strlen(r->by)) != 0) {
+		struct buf why;
+
+		buf_init(&why);
+		buf_printf(&why, "%s%s%s", r->by, r->why[0] != '\0' ? "; " :
+		    "", r->why);
+		copy_str(r->why, sizeof r->why, buf_cstr(&why));
+		buf_free(&why);
+	}
 	if (r->host[0] != '\0' && strcmp(r->host, "localhost") != 0 &&
 	    p->cfg.config != NULL) {
 		char label[sizeof r->host];

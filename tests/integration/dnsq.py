@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""dnsq.py MODE PORT N [WAIT]: N DNS queries (type A, one name each) to
-127.0.0.1:PORT over UDP, one socket each, the way a resolver sends them.
+"""dnsq.py MODE PORT N [WAIT [HOST]]: N DNS queries (type A, one name each)
+to HOST:PORT (default 127.0.0.1) over UDP, one socket each, the way a
+resolver sends them.
 
 MODE connected: the socket is connect()ed first (glibc's getaddrinfo, dig);
      unconnected: sendto() on an unbound socket (the kernel binds it to the
@@ -24,7 +25,7 @@ def query(name, qid):
 def main():
     mode, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     wait = float(sys.argv[4]) if len(sys.argv) > 4 else 1.0
-    dst = ("127.0.0.1", port)
+    dst = (sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1", port)
     for i in range(n):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         q = query("q%d-%s.example" % (i, mode), 0x1000 + i)
