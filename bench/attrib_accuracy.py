@@ -137,7 +137,7 @@ def split(args, isoaudit, tmp):
         gw = e["SPLIT_GW_ADDR"]
         ws = e["SPLIT_WS1_ADDR"]
         aport = int(e["SPLIT_AGENT_PORT"])
-        socks = int(e.get("SPLIT_SOCKS_PORT", "9050"))
+        socks = int(e["SPLIT_SOCKS_DEFAULT"])
         tn = {}
         for line in open(e["SPLIT_TORNET_ENV"]):
             if "=" in line and not line.startswith("#"):
@@ -150,23 +150,25 @@ def split(args, isoaudit, tmp):
         conf = os.path.join(tmp, "gw.conf")
         open(conf, "w").write("LogTargets plain\nAgentListen %s:%d\nAgent ws1 %s %s\n"
                               % (gw, aport, ws, key))
-        for n in args.sizes:
-            db = os.path.join(tmp, "db.split.%d" % n)
-            outp = os.path.join(tmp, "gw.out")
-            mon = subprocess.Popen(["bash", sp, "gw", d, isoaudit, "-c", conf, "monitor",
-                                    "--control", tn["TORNET_CONTROL"], "--db", db],
-                                   stdout=open(outp, "w"),
-                                   stderr=open(os.path.join(tmp, "gw.err"), "w"))
-            ag = None
-            try:
-                if not wait_for(outp, "attached to Tor"):
-                    sys.exit("gateway monitor did not attach")
-                ag = subprocess.Popen(["bash", sp, "ws", d, "1", isoaudit, "agent", "--gateway",
-                                       "%s:%d" % (gw, aport), "--key", key, "--name", "ws1"],
-                                      stderr=open(os.path.join(tmp, "ag.err"), "w"))
-                if not wait_for(os.path.join(tmp, "gw.err"), "agent ws1: connected"):
-                    sys.exit("agent did not connect")
-                res = {}
+        # One gateway monitor and one agent for every size: "split gw"
+        # runs the monitor itself (SIGTERM reaches it); the agent, behind
+        # nsenter, ends with the workstation at "split down".
+        db = os.path.join(tmp, "db.split")
+        outp = os.path.join(tmp, "gw.out")
+        mon = subprocess.Popen(["bash", sp, "gw", d, isoaudit, "-c", conf, "monitor",
+                                "--control", tn["TORNET_CONTROL"], "--db", db],
+                               stdout=open(outp, "w"),
+                               stderr=open(os.path.join(tmp, "gw.err"), "w"))
+        res = {}
+        try:
+            if not wait_for(outp, "attached to Tor"):
+                sys.exit("gateway monitor did not attach")
+            subprocess.Popen(["bash", sp, "ws", d, "1", isoaudit, "agent", "--gateway",
+                              "%s:%d" % (gw, aport), "--key", key, "--name", "ws1"],
+                             stderr=open(os.path.join(tmp, "ag.err"), "w"))
+            if not wait_for(os.path.join(tmp, "gw.err"), "agent ws1: connected"):
+                sys.exit("agent did not connect")
+            for n in args.sizes:
                 for kind in ("curl", "hitrun"):
                     # The clients run in the workstation: one driver there
                     # starts them and prints "pid port" (its pids).
@@ -174,14 +176,14 @@ def split(args, isoaudit, tmp):
                                           "clients", kind, str(n), gw, str(socks),
                                           tn["TORNET_TARGET"]],
                                          capture_output=True, text=True)
-                    res[kind] = [(int(a), int(b)) if a != "-" else (None, None)
-                                 for a, b in (l.split() for l in drv.stdout.splitlines())]
-                time.sleep(3)
-            finally:
-                stop(ag)
-                stop(mon)
+                    res[n, kind] = [(int(a), int(b)) if a != "-" else (None, None)
+                                    for a, b in (l.split() for l in drv.stdout.splitlines())]
+            time.sleep(3)
+        finally:
+            stop(mon)
+        for n in args.sizes:
             for kind in ("curl", "hitrun"):
-                report("split, agent", n, kind, score(db, ws, res[kind]))
+                report("split, agent", n, kind, score(db, ws, res[n, kind]))
     finally:
         subprocess.run(["bash", sp, "down", d], capture_output=True)
 

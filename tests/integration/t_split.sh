@@ -315,6 +315,22 @@ for c in "1 $p_tb tbrowser" "1 $p_ap aptget" "1 $p_el electrum" "1 $p_bq bitcoin
 done
 ok "database: 8 streams stored with attribution agent:wsN, process, pid, client_addr"
 
+# The report says it too: streams.csv names each program with its agent.
+"$ISOAUDIT" report --db "$T/b.db" --format csv --table streams --all \
+    -o "$T/streams.csv" || fail "report --format csv --table streams"
+python3 - "$T/streams.csv" "$SPLIT_WS1_ADDR:$p_tb tbrowser agent:ws1" \
+    "$SPLIT_WS1_ADDR:$p_ap aptget agent:ws1" "$SPLIT_WS1_ADDR:$p_el electrum agent:ws1" \
+    "$SPLIT_WS1_ADDR:$p_up updater agent:ws1" "$SPLIT_WS2_ADDR:$p_w2 ws2app agent:ws2" <<'EOF2' ||
+import csv, sys
+rows = {r["client_addr"]: r for r in csv.DictReader(open(sys.argv[1]))}
+for want in sys.argv[2:]:
+    addr, prog, by = want.split()
+    r = rows.get(addr)
+    assert r is not None and r["process"] == prog and r["attribution"] == by, (want, r)
+EOF2
+    fail "report: streams.csv does not name the programs with their agents"
+ok "report --format csv: streams.csv names tbrowser, aptget, electrum, updater (agent:ws1) and ws2app (agent:ws2)"
+
 # Did Tor put each pair on one circuit? Then SHARED_CIRCUIT must name it.
 circ_of() {
 	sqlite3 "$T/b.db" "SELECT circ_id FROM stream WHERE client_addr = '$SPLIT_WS1_ADDR:$1'"
