@@ -174,10 +174,25 @@ wait_for "$T/mon.out" " NEW .* from 127\.0\.0\.1:$pr .*fakeprog\[[0-9]+\] \(agen
 ok "a claim's destination checked: another connection's not used (logged once), the listener's used"
 
 # The database keeps how each stream was attributed: the agent's claim.
+seen=$(wc -l <"$T/ag2.err")
 kill -TERM "$mon"
 wait "$mon"
 BGPIDS="$ag $liar"
 n=$(sqlite3 "$XDG_STATE_HOME/isoaudit/isoaudit.db" "SELECT count(*) FROM stream WHERE attribution = 'agent:ws1'")
 [ "$n" -ge 2 ] || fail "$n streams stored with attribution agent:ws1"
 ok "database: $n streams attributed agent:ws1"
+
+# The gateway went away: the agent tries again after 1 s, 2 s, 4 s ...
+# (doubling, at most 30 s), and is back as soon as a gateway listens.
+wait_for "$T/ag2.err" "agent: gateway 127\.0\.0\.1:$port: .*; again in 2 s" 10 ||
+    { cat "$T/ag2.err"; fail "no backoff after the gateway went away"; }
+sed -n "$((seen + 1)),\$p" "$T/ag2.err" | sed -n 's/.*; again in \([0-9]*\) s$/\1/p' |
+    head -2 | tr '\n' ' ' >"$T/backoff"
+[ "$(cat "$T/backoff")" = "1 2 " ] || fail "backoff not 1 s then 2 s: $(cat "$T/backoff")"
+"$ISOAUDIT" monitor -c "$T/gw.conf" --control "$TORNET_CONTROL" \
+    --log-targets plain >"$T/mon2.out" 2>"$T/mon2.err" &
+mon=$!
+BGPIDS="$mon $ag $liar"
+wait_for "$T/mon2.err" "agent ws1: connected" 15 || fail "the agent did not come back"
+ok "the gateway away: the agent tried again after 1 s, then 2 s (doubling), and came back"
 exit 0
