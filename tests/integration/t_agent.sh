@@ -195,4 +195,38 @@ mon=$!
 BGPIDS="$mon $ag $liar"
 wait_for "$T/mon2.err" "agent ws1: connected" 15 || fail "the agent did not come back"
 ok "the gateway away: the agent tried again after 1 s, then 2 s (doubling), and came back"
+
+# While no gateway listens, an agent keeps at most 4096 records: 5000
+# connects here push the oldest out, said once, counted at exit.
+kill -TERM "$mon" "$ag"
+wait "$mon"
+wait "$ag"
+BGPIDS="$liar"
+if grep -q "agent: records from the kernel connect tracker" "$T/ag.err"; then
+	"$ISOAUDIT" agent --gateway "127.0.0.1:$port" --key "$T/ws1.key" --name ws1 \
+	    >/dev/null 2>"$T/ag3.err" &
+	ag=$!
+	BGPIDS="$ag $liar"
+	wait_for "$T/ag3.err" "again in 1 s" 10 || fail "queue: the agent did not try the gateway"
+	python3 - <<'PY' || fail "queue: 5000 connects"
+import socket
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(128)
+for _ in range(5000):
+    c = socket.create_connection(l.getsockname())
+    a, _ = l.accept()
+    a.close()
+    c.close()
+PY
+	sleep 1
+	kill -TERM "$ag"
+	wait "$ag"
+	BGPIDS="$liar"
+	[ "$(grep -c "agent: the queue is full (4096 records): the oldest are dropped" "$T/ag3.err")" -eq 1 ] ||
+	    { cat "$T/ag3.err"; fail "queue: a full queue not said once"; }
+	d=$(sed -n 's/.*agent: \([0-9]*\) records dropped (queue full).*/\1/p' "$T/ag3.err")
+	[ -n "$d" ] && [ "$d" -ge 904 ] || { cat "$T/ag3.err"; fail "queue: $d records dropped, want at least 904"; }
+	ok "no gateway: 5000 connects, 4096 kept, $d dropped (said once, counted at exit)"
+fi
 exit 0
