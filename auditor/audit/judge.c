@@ -48,6 +48,7 @@ judge_jstream_free(struct jstream *s)
 	free(s->label);
 	free(s->listener);
 	free(s->process);
+	free(s->claim);
 	free(s->host);
 	free(s->target_addr);
 	free(s->user);
@@ -72,6 +73,7 @@ jstream_copy(const struct judge_stream *in)
 	 * printable and no \x1f or \x1e splits a finding's lists. */
 	s->process = in->process != NULL ?
 	    escape_dup(in->process, strlen(in->process)) : NULL;
+	s->claim = xstrdup_or_null(in->claim);
 	s->host = xstrdup_or_null(in->host);
 	s->pid = in->pid;
 	s->unattributed = in->unattributed;
@@ -105,6 +107,7 @@ judge_jstream_clone(const struct jstream *in)
 	js.label = in->label;
 	js.listener = in->listener;
 	js.pid = in->pid;
+	js.claim = in->claim;
 	js.host = in->host;
 	js.unattributed = in->unattributed;
 	js.iso = in->iso;
@@ -134,6 +137,7 @@ jexit_free(struct jexit *e)
 		free(e->users[i].ident);
 		free(e->users[i].label);
 		free(e->users[i].process);
+		free(e->users[i].claim);
 	}
 	free(e->users);
 	free(e);

@@ -43,6 +43,9 @@ struct judge_stream {
 	const char	*listener;	/* or NULL when unknown */
 	long		 pid;		/* 0: unknown */
 	const char	*process;
+	const char	*claim;		/* "agent:NAME": a workstation agent's
+					   claim named the process (not seen
+					   here); NULL */
 	const char	*host;		/* host label */
 	int		 unattributed;	/* open before attach */
 	int		 shared_port;	/* SharedPort, TransPort, DNSPort */

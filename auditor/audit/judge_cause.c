@@ -368,21 +368,24 @@ judge_occ_stream(struct jocc *o, uint64_t id)
 
 void
 judge_occ_who(struct jocc *o, const char *label, uint64_t stream, long pid,
-    const char *process)
+    const char *process, const char *claim)
 {
 	judge_list_add(&o->cause->apps, label);
 	judge_occ_stream(o, stream);
-	judge_occ_proc(o, pid, process);
+	judge_occ_proc(o, pid, process, claim);
 }
 
+/* "PID NAME", and "\x1eCLAIM" after it where an agent's claim named it
+ * (a name is escaped: it holds no \x1e). */
 void
-judge_occ_proc(struct jocc *o, long pid, const char *name)
+judge_occ_proc(struct jocc *o, long pid, const char *name, const char *claim)
 {
-	char one[96];
+	char one[160];
 
 	if (pid <= 0)
 		return;
-	snprintf(one, sizeof one, "%ld %s", pid, name ? name : "");
+	snprintf(one, sizeof one, "%ld %s%s%s", pid, name ? name : "",
+	    claim != NULL ? "\x1e" : "", claim != NULL ? claim : "");
 	list_add_max(&o->cause->procs, one, JUDGE_FINDING_PROCS);
 }
 
@@ -449,17 +452,24 @@ cause_json(struct jcause *c)
 		    p < c->procs.p + c->procs.len;) {
 			size_t len = strcspn(p, "\x1f");
 			const char *sp = memchr(p, ' ', len);
+			const char *cl = memchr(p, '\x1e', len);
+			size_t nlen = cl != NULL ? (size_t)(cl - p) : len;
 
 			if (c->jprocs.len > 1)
 				buf_adds(&c->jprocs, ", ");
 			buf_adds(&c->jprocs, "{\"pid\": ");
 			buf_add_i64(&c->jprocs, atol(p));
 			buf_adds(&c->jprocs, ", \"name\": ");
-			if (sp != NULL)
+			if (sp != NULL && sp < p + nlen)
 				buf_json_str(&c->jprocs, sp + 1,
-				    len - (size_t)(sp + 1 - p));
+				    nlen - (size_t)(sp + 1 - p));
 			else
 				buf_adds(&c->jprocs, "null");
+			if (cl != NULL) {
+				buf_adds(&c->jprocs, ", \"claim\": ");
+				buf_json_str(&c->jprocs, cl + 1,
+				    len - (size_t)(cl + 1 - p));
+			}
 			buf_addc(&c->jprocs, '}');
 			p += len + 1;
 		}

@@ -111,8 +111,10 @@ rule_shared_exit(struct judge *j, const struct jstream *s, int64_t ts)
 			    o->ident, s->ident, ts, &is_new);
 			/* One occurrence a Tor session, on that exit. */
 			memcpy(f->exit_fp, c->exit_fp, sizeof f->exit_fp);
-			judge_occ_who(f, o->label, o->id, o->pid, o->process);
-			judge_occ_who(f, s->label, s->id, s->pid, s->process);
+			judge_occ_who(f, o->label, o->id, o->pid, o->process,
+			    o->claim);
+			judge_occ_who(f, s->label, s->id, s->pid, s->process,
+			    s->claim);
 			buf_init(&d);
 			buf_printf(&d, "%s and %s used exit %s $%.8s at the "
 			    "same time, on circuits %" PRIu64 " and %" PRIu64,
@@ -136,8 +138,9 @@ rule_controller_attach(struct judge *j, const struct jstream *s,
 
 	f = judge_occ(j, RULE_CONTROLLER_ATTACH, circ, "", NULL, first->ident,
 	    s->ident, ts, &is_new);
-	judge_occ_who(f, first->label, first->id, first->pid, first->process);
-	judge_occ_who(f, s->label, s->id, s->pid, s->process);
+	judge_occ_who(f, first->label, first->id, first->pid, first->process,
+	    first->claim);
+	judge_occ_who(f, s->label, s->id, s->pid, s->process, s->claim);
 	buf_init(&d);
 	buf_printf(&d, "stream %" PRIu64 " of %s is on ", s->id, s->ident);
 	judge_describe_circ(j, &d, circ);
@@ -161,7 +164,7 @@ rule_nym_epoch(struct judge *j, const struct jstream *s,
 	    ts, &is_new);
 	judge_list_add(&f->cause->apps, s->label);
 	judge_occ_stream(f, s->id);
-	judge_occ_proc(f, s->pid, s->process);
+	judge_occ_proc(f, s->pid, s->process, s->claim);
 	buf_init(&d);
 	buf_printf(&d, "stream %" PRIu64 " of %s (nym epoch %" PRIu64 ") is "
 	    "on ", s->id, s->ident, s->epoch);
@@ -189,8 +192,9 @@ rule_shared_circuit(struct judge *j, const struct jstream *s,
 			continue;
 		f = judge_occ(j, RULE_SHARED_CIRCUIT, circ, "", NULL,
 		    u->ident, s->ident, ts, &is_new);
-		judge_occ_who(f, u->label, u->stream, u->pid, u->process);
-		judge_occ_who(f, s->label, s->id, s->pid, s->process);
+		judge_occ_who(f, u->label, u->stream, u->pid, u->process,
+		    u->claim);
+		judge_occ_who(f, s->label, s->id, s->pid, s->process, s->claim);
 		buf_init(&d);
 		buf_printf(&d, "%s and %s shared exit ", u->ident, s->ident);
 		judge_describe_circ(j, &d, circ);
@@ -216,6 +220,7 @@ exit_add_user(struct jexit *e, const struct jstream *s)
 	e->users[e->nusers].label = xstrdup(s->label);
 	e->users[e->nusers].pid = s->pid;
 	e->users[e->nusers].process = xstrdup_or_null(s->process);
+	e->users[e->nusers].claim = xstrdup_or_null(s->claim);
 	e->users[e->nusers].stream = s->id;
 	e->nusers++;
 }

@@ -41,6 +41,7 @@ struct jstream {
 	char		*label;
 	char		*listener;
 	char		*process;
+	char		*claim;		/* "agent:NAME", or NULL */
 	char		*host;
 	long		 pid;
 	int		 unattributed;
@@ -87,6 +88,7 @@ struct juser {				/* an identity on an exit key */
 	char		*label;
 	long		 pid;
 	char		*process;
+	char		*claim;
 	uint64_t	 stream;
 };
 
@@ -232,10 +234,12 @@ void	judge_list_add(struct buf *, const char *);
 struct jocc *judge_occ(struct judge *, enum rule_id, uint64_t, const char *,
 	    const char *, const char *, const char *, int64_t, int *);
 void	judge_occ_stream(struct jocc *, uint64_t);
-void	judge_occ_proc(struct jocc *, long, const char *);
+/* A process of an occurrence: pid, name, and the agent's claim that
+ * named it (NULL: seen here). */
+void	judge_occ_proc(struct jocc *, long, const char *, const char *);
 /* One party of an occurrence: its App label, stream and process. */
 void	judge_occ_who(struct jocc *, const char *, uint64_t, long,
-	    const char *);
+	    const char *, const char *);
 /* Hands the occurrence and its cause to the callback, with detail. */
 void	judge_emit(struct judge *, struct jocc *, const char *, int);
 /* A circuit closed: its occurrences are final. */

@@ -74,10 +74,10 @@ port_unisolated(struct judge *j, const struct jstream *s,
 	f = judge_occ(j, RULE_UNISOLATED_PORT, 0,
 	    s->listener ? s->listener : s->protocol, NULL, NULL, NULL, ts,
 	    &is_new);
-	judge_occ_who(f, s->label, s->id, s->pid, s->process);
+	judge_occ_who(f, s->label, s->id, s->pid, s->process, s->claim);
 	judge_list_add(&f->cause->idents, s->ident);
 	if (o != NULL) {
-		judge_occ_who(f, o->label, o->id, o->pid, o->process);
+		judge_occ_who(f, o->label, o->id, o->pid, o->process, o->claim);
 		judge_list_add(&f->cause->idents, o->ident);
 	}
 	buf_init(&d);
@@ -100,8 +100,8 @@ port_processes(struct judge *j, const struct jstream *s,
 
 	f = judge_occ(j, RULE_SHARED_PORT_PROCESSES, 0, s->listener, NULL,
 	    o->app, s->app, ts, &is_new);
-	judge_occ_who(f, o->label, o->id, o->pid, o->process);
-	judge_occ_who(f, s->label, s->id, s->pid, s->process);
+	judge_occ_who(f, o->label, o->id, o->pid, o->process, o->claim);
+	judge_occ_who(f, s->label, s->id, s->pid, s->process, s->claim);
 	buf_init(&d);
 	buf_printf(&d, "%s and %s used listener %s (%s) with equal "
 	    "isolation keys: Tor may put them on one circuit; give each "

@@ -312,6 +312,8 @@ judge_new_stream(struct pipeline *p, const struct stream_ev *e,
 	js.listener = listener;
 	js.pid = s->pid;
 	js.process = s->process[0] != '\0' ? s->process : NULL;
+	js.claim = strncmp(s->attribution, "agent:", 6) == 0 ?
+	    s->attribution : NULL;
 	js.host = host;
 	js.shared_port = shared_listener(p, s->listener, app, e);
 	js.isolate_by_process = app != NULL &&

@@ -355,8 +355,8 @@ json_unstring(struct buf *b, const char *s, size_t n)
 static void
 json_plain_element(struct buf *b, const char *v, size_t vn)
 {
-	const char *nv, *pv;
-	size_t nn, pn;
+	const char *nv, *pv, *cv;
+	size_t nn, pn, cn;
 	int has_name, has_pid;
 
 	if (*v == '"') {
@@ -381,6 +381,12 @@ json_plain_element(struct buf *b, const char *v, size_t vn)
 		buf_addc(b, '[');
 		buf_add(b, pv, pn);
 		buf_addc(b, ']');
+	}
+	/* A workstation agent's claim, as the monitor's line shows it. */
+	if (json_member(v, vn, "claim", &cv, &cn) && *cv == '"') {
+		buf_adds(b, " (");
+		json_unstring(b, cv, cn);
+		buf_addc(b, ')');
 	}
 }
 

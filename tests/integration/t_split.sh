@@ -358,6 +358,9 @@ one = pair("electrum", "bitcoinqt")
 assert "SHARED_PORT_PROCESSES" in one, "9050: %s" % show(warn)
 assert one["SHARED_PORT_PROCESSES"]["listener"] == "10.152.152.10:9050", one["SHARED_PORT_PROCESSES"]
 assert not shared_9050 or "SHARED_CIRCUIT" in one, "9050, one circuit: %s" % show(warn)
+# Each process of those findings is the agent's claim, and says so.
+for f in list(one.values()):
+    assert f["processes"] and all(p.get("claim") == "agent:ws1" for p in f["processes"]), f["processes"]
 trans = pair("updater", "fetcher")
 assert "UNISOLATED_PORT" in trans, "TransPort: %s" % show(warn)
 assert not shared_trans or "SHARED_CIRCUIT" in trans, "TransPort, one circuit: %s" % show(warn)
@@ -368,6 +371,10 @@ for f in warn:
     print("  %s %s" % (f["rule"], " + ".join(f["identities"])))
 EOF2
 ok "report: $(head -1 "$T/judge.out")"
+"$ISOAUDIT" report --db "$T/b.db" --all >"$T/report.txt" || fail "report (text)"
+grep -Eq "processes: .*electrum\[[0-9]+\] \(agent:ws1\)" "$T/report.txt" ||
+    { grep -n "processes:" "$T/report.txt" | head -5; fail "the text report does not show electrum as agent ws1's claim"; }
+ok "report (text): the programs' processes shown as the agent's claims ('electrum[PID] (agent:ws1)')"
 sed 1d "$T/judge.out"
 ok "took $(($(date +%s) - t_start)) s"
 exit 0

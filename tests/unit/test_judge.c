@@ -588,6 +588,39 @@ test_shared_circuit_order(void **state)
 	assert_int_equal(t->c.g[2].is_new, 1);
 }
 
+/*
+ * A process a workstation agent claimed is marked so in the finding
+ * ("claim": the agent's word, not seen by this host); one seen here is
+ * not.  A name with odd bytes stays one entry.
+ */
+static void
+test_claimed_process(void **state)
+{
+	struct jt *t = *state;
+	struct judge_stream s;
+
+	circ_built(t, 12, NULL, FP1, "exit1");
+	s = app_d(7);
+	s.process = "ws\x1e" "curl";
+	s.claim = "agent:ws1";
+	open_on(t, &s, 12, T(1));
+	s = app_e(8);
+	open_on(t, &s, 12, T(2));
+	assert_findings(t, 1);
+	check(&t->c.g[0], &(struct want){
+	    .rule = RULE_SHARED_CIRCUIT, .sev = SEV_CRITICAL, .circ = 12,
+	    .listener = "", .a = D_IDENT, .b = E_IDENT,
+	    .apps = "[\"App D\", \"App E\"]",
+	    .idents = "[\"App D@localhost\", \"App E@localhost\"]",
+	    .procs = "[{\"pid\": 4242, \"name\": \"ws\\\\x1ecurl\", "
+	    "\"claim\": \"agent:ws1\"}, {\"pid\": 4243, \"name\": \"wget\"}]",
+	    .streams = "[\"7\", \"8\"]",
+	    .count = 1, .first = T(2), .last = T(2), .is_new = 1,
+	    .detail = "App D@localhost and App E@localhost shared exit "
+	    "circuit 12 (exit exit1 $59A3C0DE): the exit can link them to one "
+	    "pseudonym" });
+}
+
 /* Two legs of one conflux set are one exit circuit. */
 static void
 test_conflux_same_set(void **state)
@@ -2508,6 +2541,7 @@ main(void)
 		cmocka_unit_test(test_iso_bits),
 		JT_TEST(test_shared_circuit),
 		JT_TEST(test_shared_circuit_order),
+		JT_TEST(test_claimed_process),
 		JT_TEST(test_conflux_same_set),
 		JT_TEST(test_conflux_other_sets),
 		JT_TEST(test_conflux_told_late),

@@ -926,6 +926,11 @@ test_json_truncated(void **state)
 	buf_reset(&b);
 	assert_int_equal(json_list_plain(&b, "[\"\xff\"]"), 0);
 	assert_string_equal(buf_cstr(&b), "");
+	/* A process a workstation agent claimed: said so, as monitor says. */
+	buf_reset(&b);
+	assert_int_equal(json_list_plain(&b, "[{\"pid\": 7, \"name\": \"curl\", "
+	    "\"claim\": \"agent:ws1\"}, {\"pid\": 8, \"name\": \"wget\"}]"), 2);
+	assert_string_equal(buf_cstr(&b), "curl[7] (agent:ws1), wget[8]");
 	buf_free(&b);
 }
 
