@@ -380,7 +380,8 @@ judge_occ_who(struct jocc *o, const char *label, uint64_t stream, long pid,
 void
 judge_occ_proc(struct jocc *o, long pid, const char *name, const char *claim)
 {
-	char one[160];
+	/* A pid, a name (31 bytes escape to 124 at most), a claim (38). */
+	char one[256];
 
 	if (pid <= 0)
 		return;
