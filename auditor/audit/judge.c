@@ -32,63 +32,117 @@ str_hash(const char *s)
 	return fnv1a_str(FNV_OFFSET, s);
 }
 
-static char *
-dup_bytes(const char *s, size_t n)
-{
-	return s != NULL ? xstrndup(s, n) : NULL;
-}
-
 void
 judge_jstream_free(struct jstream *s)
 {
-	if (s == NULL)
-		return;
-	free(s->ident);
-	free(s->app);
-	free(s->label);
-	free(s->listener);
-	free(s->process);
-	free(s->claim);
-	free(s->host);
-	free(s->target_addr);
-	free(s->user);
-	free(s->pass);
-	free(s->protocol);
-	free(s->client_addr);
-	free(s);
+	free(s);	/* its strings live in the same allocation */
+}
+
+/*
+ * Copies of a stream's strings, packed after the stream in its one
+ * allocation (a stream is copied for every new stream and every port
+ * user: one malloc, not a dozen).
+ */
+struct jpack {
+	const char	*src[JSTREAM_NSTR];
+	size_t		 len[JSTREAM_NSTR];
+	size_t		 n;
+	size_t		 total;
+};
+
+static void
+pack_add(struct jpack *k, const char *s, size_t n)
+{
+	k->src[k->n] = s;
+	k->len[k->n] = n;
+	k->n++;
+	if (s != NULL)
+		k->total += n + 1;
+}
+
+static void
+pack_str(struct jpack *k, const char *s)
+{
+	pack_add(k, s, s != NULL ? strlen(s) : 0);
+}
+
+/* The stream with room for k's strings, and their copies in out[]. */
+static struct jstream *
+pack_alloc(const struct jpack *k, char **out)
+{
+	struct jstream *s = xcalloc(1, sizeof *s + k->total);
+	char *at = (char *)(s + 1);
+	size_t i;
+
+	for (i = 0; i < k->n; i++) {
+		if (k->src[i] == NULL) {
+			out[i] = NULL;
+			continue;
+		}
+		memcpy(at, k->src[i], k->len[i]);
+		at[k->len[i]] = '\0';
+		out[i] = at;
+		at += k->len[i] + 1;
+	}
+	return s;
+}
+
+/* Points s's string fields at str[] (in pack order). */
+static void
+pack_set(struct jstream *s, char **str)
+{
+	s->ident = str[0];
+	s->app = str[1];
+	s->label = str[2];
+	s->listener = str[3];
+	s->process = str[4];
+	s->claim = str[5];
+	s->host = str[6];
+	s->target_addr = str[7];
+	s->user = str[8];
+	s->pass = str[9];
+	s->protocol = str[10];
+	s->client_addr = str[11];
 }
 
 static struct jstream *
 jstream_copy(const struct judge_stream *in)
 {
-	struct jstream *s = xcalloc(1, sizeof *s);
+	struct jpack k = { .n = 0 };
+	struct jstream *s;
+	char *str[JSTREAM_NSTR], *esc = NULL;
+	const char *ident = in->ident ? in->ident : "?";
 
-	s->id = in->id;
-	s->ident = xstrdup(in->ident ? in->ident : "?");
-	s->ihash = str_hash(s->ident);
-	s->app = xstrdup(in->app ? in->app : s->ident);
-	s->label = xstrdup(in->label ? in->label : "?");
-	s->listener = xstrdup_or_null(in->listener);
 	/* A process names itself: escaped, so that the detail stays
 	 * printable and no \x1f or \x1e splits a finding's lists. */
-	s->process = in->process != NULL ?
-	    escape_dup(in->process, strlen(in->process)) : NULL;
-	s->claim = xstrdup_or_null(in->claim);
-	s->host = xstrdup_or_null(in->host);
+	if (in->process != NULL)
+		esc = escape_dup(in->process, strlen(in->process));
+	pack_str(&k, ident);
+	pack_str(&k, in->app ? in->app : ident);
+	pack_str(&k, in->label ? in->label : "?");
+	pack_str(&k, in->listener);
+	pack_str(&k, esc);
+	pack_str(&k, in->claim);
+	pack_str(&k, in->host);
+	pack_str(&k, in->target_addr);
+	pack_add(&k, in->socks_user, in->socks_user_len);
+	pack_add(&k, in->socks_pass, in->socks_pass_len);
+	pack_str(&k, in->protocol);
+	pack_str(&k, in->client_addr);
+	s = pack_alloc(&k, str);
+	free(esc);
+	pack_set(s, str);
+	s->id = in->id;
+	s->ihash = str_hash(s->ident);
 	s->pid = in->pid;
 	s->unattributed = in->unattributed;
 	s->shared_port = in->shared_port;
 	s->by_process = in->isolate_by_process;
 	s->iso = in->iso;
 	s->has_iso = in->has_iso;
-	s->target_addr = xstrdup_or_null(in->target_addr);
 	s->target_port = in->target_port;
-	s->user = dup_bytes(in->socks_user, in->socks_user_len);
 	s->ulen = in->socks_user_len;
-	s->pass = dup_bytes(in->socks_pass, in->socks_pass_len);
 	s->plen = in->socks_pass_len;
-	s->protocol = xstrdup_or_null(in->protocol);
-	s->client_addr = xstrdup_or_null(in->client_addr);
 	s->group = in->session_group;
 	s->epoch = in->nym_epoch;
 	return s;
@@ -97,33 +151,30 @@ jstream_copy(const struct judge_stream *in)
 struct jstream *
 judge_jstream_clone(const struct jstream *in)
 {
-	struct judge_stream js;
+	struct jpack k = { .n = 0 };
 	struct jstream *s;
+	char *str[JSTREAM_NSTR];
 
-	memset(&js, 0, sizeof js);
-	js.id = in->id;
-	js.ident = in->ident;
-	js.app = in->app;
-	js.label = in->label;
-	js.listener = in->listener;
-	js.pid = in->pid;
-	js.claim = in->claim;
-	js.host = in->host;
-	js.unattributed = in->unattributed;
-	js.iso = in->iso;
-	js.has_iso = in->has_iso;
-	js.target_addr = in->target_addr;
-	js.target_port = in->target_port;
-	js.socks_user = in->user;
-	js.socks_user_len = in->ulen;
-	js.socks_pass = in->pass;
-	js.socks_pass_len = in->plen;
-	js.protocol = in->protocol;
-	js.client_addr = in->client_addr;
-	js.session_group = in->group;
-	js.nym_epoch = in->epoch;
-	s = jstream_copy(&js);
-	s->process = xstrdup_or_null(in->process);	/* escaped already */
+	pack_str(&k, in->ident);
+	pack_str(&k, in->app);
+	pack_str(&k, in->label);
+	pack_str(&k, in->listener);
+	pack_str(&k, in->process);	/* escaped already */
+	pack_str(&k, in->claim);
+	pack_str(&k, in->host);
+	pack_str(&k, in->target_addr);
+	pack_add(&k, in->user, in->ulen);
+	pack_add(&k, in->pass, in->plen);
+	pack_str(&k, in->protocol);
+	pack_str(&k, in->client_addr);
+	s = pack_alloc(&k, str);
+	*s = *in;
+	pack_set(s, str);
+	/* A copy is of the stream's identity and keys, not of its place. */
+	s->shared_port = s->by_process = 0;
+	s->circ = s->key = 0;
+	s->ts = 0;
+	s->cprev = s->cnext = NULL;
 	return s;
 }
 
@@ -332,20 +383,34 @@ judge_free(struct judge *j)
 	free(j);
 }
 
-/* Describes a circuit's exit: "circuit 25 (exit exit0 $08511103)". */
+/*
+ * Describes a circuit's exit: "circuit 25 (exit exit0 $08511103)".  Made
+ * for every occurrence of a circuit's findings: appended piece by piece,
+ * not through printf.
+ */
 void
 judge_describe_circ(struct judge *j, struct buf *b, uint64_t circ)
 {
 	struct jcirc *c = idmap_get(&j->circs, circ);
 
-	buf_printf(b, "circuit %" PRIu64, circ);
+	buf_adds(b, "circuit ");
+	buf_add_u64(b, circ);
 	if (c == NULL)
 		return;
-	if (c->exit_fp[0] != '\0')
-		buf_printf(b, " (exit %s%s$%.8s)", c->exit_nick,
-		    c->exit_nick[0] ? " " : "", c->exit_fp);
-	if (c->conflux[0] != '\0')
-		buf_printf(b, ", conflux set %.8s", c->conflux);
+	if (c->exit_fp[0] != '\0') {
+		buf_adds(b, " (exit ");
+		if (c->exit_nick[0] != '\0') {
+			buf_adds(b, c->exit_nick);
+			buf_addc(b, ' ');
+		}
+		buf_addc(b, '$');
+		buf_add(b, c->exit_fp, strnlen(c->exit_fp, 8));
+		buf_addc(b, ')');
+	}
+	if (c->conflux[0] != '\0') {
+		buf_adds(b, ", conflux set ");
+		buf_add(b, c->conflux, strnlen(c->conflux, 8));
+	}
 }
 
 /* --- circuits ------------------------------------------------------------------ */

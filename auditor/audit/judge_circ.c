@@ -116,10 +116,17 @@ rule_shared_exit(struct judge *j, const struct jstream *s, int64_t ts)
 			judge_occ_who(f, s->label, s->id, s->pid, s->process,
 			    s->claim);
 			buf_init(&d);
-			buf_printf(&d, "%s and %s used exit %s $%.8s at the "
-			    "same time, on circuits %" PRIu64 " and %" PRIu64,
-			    o->ident, s->ident, c->exit_nick, c->exit_fp,
-			    circs[i], s->circ);
+			buf_adds(&d, o->ident);
+			buf_adds(&d, " and ");
+			buf_adds(&d, s->ident);
+			buf_adds(&d, " used exit ");
+			buf_adds(&d, c->exit_nick);
+			buf_adds(&d, " $");
+			buf_add(&d, c->exit_fp, strnlen(c->exit_fp, 8));
+			buf_adds(&d, " at the same time, on circuits ");
+			buf_add_u64(&d, circs[i]);
+			buf_adds(&d, " and ");
+			buf_add_u64(&d, s->circ);
 			judge_emit(j, f, buf_cstr(&d), is_new);
 			buf_free(&d);
 			return;
@@ -196,7 +203,10 @@ rule_shared_circuit(struct judge *j, const struct jstream *s,
 		    u->claim);
 		judge_occ_who(f, s->label, s->id, s->pid, s->process, s->claim);
 		buf_init(&d);
-		buf_printf(&d, "%s and %s shared exit ", u->ident, s->ident);
+		buf_adds(&d, u->ident);
+		buf_adds(&d, " and ");
+		buf_adds(&d, s->ident);
+		buf_adds(&d, " shared exit ");
 		judge_describe_circ(j, &d, circ);
 		buf_adds(&d, ": the exit can link them to one pseudonym");
 		judge_emit(j, f, buf_cstr(&d), is_new);

@@ -32,6 +32,8 @@
 #define JUDGE_MAX_CAUSES	4096
 #define CONFLUX_KEY		(1ULL << 63)
 
+#define JSTREAM_NSTR	12	/* its strings, judge.c */
+
 struct jstream {
 	uint64_t	 id;
 	char		*ident;

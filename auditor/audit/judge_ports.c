@@ -81,10 +81,12 @@ port_unisolated(struct judge *j, const struct jstream *s,
 		judge_list_add(&f->cause->idents, o->ident);
 	}
 	buf_init(&d);
-	buf_printf(&d, "%s traffic on %s %s, which every program shares: "
-	    "their streams can be linked", s->protocol ? s->protocol : "",
-	    s->shared_port ? "shared listener" : "listener",
-	    s->listener ? s->listener : "?");
+	buf_adds(&d, s->protocol ? s->protocol : "");
+	buf_adds(&d, s->shared_port ? " traffic on shared listener " :
+	    " traffic on listener ");
+	buf_adds(&d, s->listener ? s->listener : "?");
+	buf_adds(&d, ", which every program shares: their streams can be "
+	    "linked");
 	judge_emit(j, f, buf_cstr(&d), is_new);
 	buf_free(&d);
 }
@@ -103,10 +105,16 @@ port_processes(struct judge *j, const struct jstream *s,
 	judge_occ_who(f, o->label, o->id, o->pid, o->process, o->claim);
 	judge_occ_who(f, s->label, s->id, s->pid, s->process, s->claim);
 	buf_init(&d);
-	buf_printf(&d, "%s and %s used listener %s (%s) with equal "
-	    "isolation keys: Tor may put them on one circuit; give each "
-	    "program its own SocksPort or its own SOCKS credentials",
-	    o->app, s->app, s->listener, s->label);
+	buf_adds(&d, o->app);
+	buf_adds(&d, " and ");
+	buf_adds(&d, s->app);
+	buf_adds(&d, " used listener ");
+	buf_adds(&d, s->listener);
+	buf_adds(&d, " (");
+	buf_adds(&d, s->label);
+	buf_adds(&d, ") with equal isolation keys: Tor may put them on one "
+	    "circuit; give each program its own SocksPort or its own SOCKS "
+	    "credentials");
 	judge_emit(j, f, buf_cstr(&d), is_new);
 	buf_free(&d);
 }

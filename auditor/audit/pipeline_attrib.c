@@ -280,9 +280,11 @@ application_of(const struct stream_ev *e, const struct stream *s,
 			buf_adds(b, " (");
 			buf_escape(b, s->process, strlen(s->process));
 		}
-		if (s->uid >= 0)
-			buf_printf(b, "%suid %ld)", named ? ", " : " (",
-			    s->uid);
+		if (s->uid >= 0) {
+			buf_adds(b, named ? ", uid " : " (uid ");
+			buf_add_i64(b, s->uid);
+			buf_addc(b, ')');
+		}
 		else if (named)
 			buf_addc(b, ')');
 	} else if (s->internal || !credential_names(e, b))

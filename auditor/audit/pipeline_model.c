@@ -239,7 +239,9 @@ pl_on_stream(struct pipeline *p, const struct torev *ev)
 		if (s->pid > 0 && is_new) {
 			buf_addc(&p->line, ' ');
 			buf_escape(&p->line, s->process, strlen(s->process));
-			buf_printf(&p->line, "[%ld]", s->pid);
+			buf_addc(&p->line, '[');
+			buf_add_i64(&p->line, s->pid);
+			buf_addc(&p->line, ']');
 		}
 		if (s->why != NULL && is_new) {
 			buf_adds(&p->line, " (");

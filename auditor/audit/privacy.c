@@ -52,35 +52,55 @@ hash_format(char *out, const unsigned char *mac)
 	out[PRIVACY_HASH_LEN] = '\0';
 }
 
-void
-privacy_hash(const struct privacy *p, struct buf *b, const char *s, size_t n)
+/* SipHash's key, derived from the 32-byte key (privacy.h). */
+static void
+sip_key(unsigned char *out, const unsigned char *key)
 {
-	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	crypto_auth_hmacsha256_state st;
-	char out[PRIVACY_HASH_LEN + 1];
-
-	crypto_auth_hmacsha256_init(&st, p->key, sizeof p->key);
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)s, n);
-	crypto_auth_hmacsha256_final(&st, mac);
-	hash_format(out, mac);
-	buf_add(b, out, PRIVACY_HASH_LEN);
+	crypto_generichash(out, crypto_shorthash_siphash24_KEYBYTES,
+	    (const unsigned char *)PRIVACY_SIP_INFO, strlen(PRIVACY_SIP_INFO),
+	    key, PRIVACY_KEY_LEN);
 }
 
 /*
- * The HMAC state with the key absorbed (a SHA-256 block each for the
- * inner and outer pads): copied for each hash, it saves two of the four
- * compressions of a short input.
+ * A hasher holds what the key gives before any input: SipHash's derived
+ * key, or the HMAC state with the key absorbed (a SHA-256 block each for
+ * the inner and outer pads; copied for each hash, it saves two of the four
+ * compressions of a short input).
  */
 struct privacy_hasher {
+	int				 hmac;
+	unsigned char			 sip[crypto_shorthash_siphash24_KEYBYTES];
 	crypto_auth_hmacsha256_state	 keyed;
 };
+
+static void
+hasher_init(struct privacy_hasher *h, const struct privacy *p)
+{
+	h->hmac = p->hmac;
+	if (p->hmac)
+		crypto_auth_hmacsha256_init(&h->keyed, p->key, sizeof p->key);
+	else
+		sip_key(h->sip, p->key);
+}
+
+void
+privacy_hash(const struct privacy *p, struct buf *b, const char *s, size_t n)
+{
+	struct privacy_hasher h;
+	char out[PRIVACY_HASH_LEN + 1];
+
+	hasher_init(&h, p);
+	privacy_hasher_hash(&h, out, s, n);
+	sodium_memzero(&h, sizeof h);
+	buf_add(b, out, PRIVACY_HASH_LEN);
+}
 
 struct privacy_hasher *
 privacy_hasher_new(const struct privacy *p)
 {
 	struct privacy_hasher *h = xmalloc(sizeof *h);
 
-	crypto_auth_hmacsha256_init(&h->keyed, p->key, sizeof p->key);
+	hasher_init(h, p);
 	return h;
 }
 
@@ -98,8 +118,15 @@ privacy_hasher_hash(const struct privacy_hasher *h, char *out, const char *s,
     size_t n)
 {
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	crypto_auth_hmacsha256_state st = h->keyed;
+	crypto_auth_hmacsha256_state st;
 
+	if (!h->hmac) {
+		crypto_shorthash_siphash24(mac, (const unsigned char *)s, n,
+		    h->sip);
+		hash_format(out, mac);
+		return;
+	}
+	st = h->keyed;
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)s, n);
 	crypto_auth_hmacsha256_final(&st, mac);
 	sodium_memzero(&st, sizeof st);

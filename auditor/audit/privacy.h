@@ -15,9 +15,18 @@ enum log_targets {
 #define PRIVACY_KEY_LEN	32
 #define PRIVACY_HASH_LEN	14	/* "h:" and 12 hex digits */
 
+/*
+ * The keyed hash: SipHash-2-4 under a 16-byte key derived from key (keyed
+ * BLAKE2b of PRIVACY_SIP_INFO), or, for a database begun before release
+ * 0.2 (meta 'hash_version' 1), HMAC-SHA256 under key itself, so that its
+ * equal targets stay equal.  Either way the first 48 bits are shown.
+ */
+#define PRIVACY_SIP_INFO	"isoaudit target hash 2"
+
 struct privacy {
 	enum log_targets mode;
 	unsigned char	 key[PRIVACY_KEY_LEN];
+	int		 hmac;		/* 1: HMAC-SHA256 (hash_version 1) */
 };
 
 /* Parses hash|plain|none; returns 0 or -1. */

@@ -81,6 +81,7 @@ cmd_replay_exec(const struct cmd_entry *self, struct opts *o)
 			return EXIT_RUNTIME;
 		}
 		store_hash_key(store, pc.privacy.key);
+		pc.privacy.hmac = store_hash_hmac(store);
 		pc.store = store;
 		source = xasprintf("replay:%s", path);
 		pc.source = source;

@@ -489,6 +489,7 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	pc->verbose = o->verbose;
 	pc->privacy.mode = o->log_targets;
 	store_hash_key(m->store, pc->privacy.key);
+	pc->privacy.hmac = store_hash_hmac(m->store);
 	pc->store = m->store;
 	pc->source = "live";
 	pc->live = 1;

@@ -64,6 +64,11 @@ const char *store_path(const struct store *);
  * zeros for a reader).
  */
 void	store_hash_key(const struct store *, unsigned char *);
+/*
+ * Whether the database's hashes are HMAC-SHA256 (meta 'hash_version' 1:
+ * its key was begun before release 0.2) rather than SipHash (privacy.h).
+ */
+int	store_hash_hmac(const struct store *);
 /* Its file's name (a writer's), or NULL. */
 const char *store_key_path(const struct store *);
 

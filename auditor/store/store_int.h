@@ -135,6 +135,7 @@ struct store {
 	ino_t		 ino;
 	unsigned char	 key[STORE_SCHEMA_KEY_LEN];
 	int		 has_key;	/* key holds the writer's key */
+	int		 hash_version;	/* meta 'hash_version': 1 or 2 */
 	char		*keyfile;	/* HashKeyFile, or NULL: PATH.key */
 	int		 key_flags;	/* STORE_NEW_KEY */
 	int		 version;

@@ -223,9 +223,12 @@ meta_get(struct store *s, const char *key, void *out, size_t len,
 	return found;
 }
 
-/* Keeps id as the key's fingerprint and deletes a key of before. */
+/*
+ * Keeps id as the key's fingerprint and version as the hash's
+ * ('hash_version', privacy.h), and deletes a key of before.
+ */
 static int
-meta_set_id(struct store *s, const char *id, char **cause)
+meta_set_id(struct store *s, const char *id, int version, char **cause)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -233,9 +236,12 @@ meta_set_id(struct store *s, const char *id, char **cause)
 	if (store_exec(s, "BEGIN IMMEDIATE", cause) == -1)
 		return -1;
 	rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, "
-	    "value) VALUES ('hash_key_id', ?1)", -1, &st, NULL);
+	    "value) VALUES ('hash_key_id', ?1), ('hash_version', ?2)", -1,
+	    &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, version == 1 ? "1" : "2", -1,
+		    SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 	}
@@ -296,9 +302,9 @@ int
 store_key_load(struct store *s, char **cause)
 {
 	unsigned char file[KEY_LEN], legacy[KEY_LEN], *key;
-	char stored[STORE_KEY_ID_LEN + 1], id[STORE_KEY_ID_LEN + 1];
+	char stored[STORE_KEY_ID_LEN + 1], id[STORE_KEY_ID_LEN + 1], ver[2];
 	size_t n = 0;
-	int has_file, has_legacy, has_id, fresh = 0, rc = -1;
+	int has_file, has_legacy, has_id, has_ver, fresh = 0, rc = -1;
 	char *what;
 
 	if (s->mode != STORE_WRITE)
@@ -331,7 +337,25 @@ store_key_load(struct store *s, char **cause)
 		goto out;
 	}
 
+	/*
+	 * The hash's version: 2 (SipHash) for a key begun now; a database
+	 * whose key was begun before it was kept (a fingerprint or a key of
+	 * its own, no version) holds HMAC-SHA256 hashes and goes on with them.
+	 */
+	if ((has_ver = meta_get(s, "hash_version", ver, sizeof ver, &n,
+	    cause)) == -1)
+		goto out;
+	if (has_ver && (n != 1 || (ver[0] != '1' && ver[0] != '2'))) {
+		*cause = xasprintf("database %s: its hash version is not 1 or "
+		    "2 (made by a later isoaudit?)", s->path);
+		goto out;
+	}
+	s->hash_version = has_ver ? ver[0] - '0' : has_id || has_legacy ?
+	    1 : 2;
+
 	if (s->key_flags & STORE_NEW_KEY) {
+		s->hash_version = 2;
+		has_ver = 0;
 		randombytes_buf(s->key, sizeof s->key);
 		if (key_write(s->keyfile, s->key, 1, cause) == -1)
 			goto out;
@@ -404,9 +428,9 @@ store_key_load(struct store *s, char **cause)
 keep:
 	memcpy(s->key, key, sizeof s->key);
 	s->has_key = 1;
-	if (!has_id || has_legacy) {
+	if (!has_id || has_legacy || !has_ver) {
 		store_key_id(s->key, id);
-		if (meta_set_id(s, id, cause) == -1)
+		if (meta_set_id(s, id, s->hash_version, cause) == -1)
 			goto out;
 	}
 	if (has_legacy) {

@@ -167,11 +167,11 @@ static const struct prune_kind {
 	{ "SELECT session, circ_id FROM circuit c WHERE (created < ?1 OR "
 	  "created IS NULL) AND coalesce(built, 0) < ?1 AND "
 	  "coalesce(closed, 0) < ?1 AND NOT (closed IS NULL AND session IN "
-	  "temp.prune_live) AND NOT EXISTS (SELECT 1 FROM stream x WHERE "
-	  "x.session = c.session AND x.circ_id = c.circ_id) AND NOT EXISTS "
-	  "(SELECT 1 FROM attach a WHERE a.session = c.session AND "
-	  "a.circ_id = c.circ_id) AND NOT EXISTS (SELECT 1 FROM occurrence o "
-	  "WHERE o.session = c.session AND o.circ_id = c.circ_id) LIMIT ?2",
+	  "temp.prune_live) AND (c.session, c.circ_id) NOT IN (SELECT "
+	  "session, circ_id FROM stream WHERE circ_id IS NOT NULL) AND "
+	  "(c.session, c.circ_id) NOT IN (SELECT session, circ_id FROM "
+	  "attach) AND NOT EXISTS (SELECT 1 FROM occurrence o WHERE "
+	  "o.session = c.session AND o.circ_id = c.circ_id) LIMIT ?2",
 	  "DELETE FROM circuit WHERE session = ?1 AND circ_id = ?2", NULL,
 	  offsetof(struct store_prune_stats, circuits), NONE },
 };
@@ -247,8 +247,8 @@ prune_rest(struct store *s, int64_t cutoff, struct store_prune_stats *ps)
 		  "(SELECT 1 FROM onion_service h WHERE h.session = "
 		  "tor_session.id)",
 		  offsetof(struct store_prune_stats, sessions) },
-		{ "DELETE FROM app WHERE NOT EXISTS (SELECT 1 FROM stream x "
-		  "WHERE x.app = app.id)",
+		{ "DELETE FROM app WHERE id NOT IN (SELECT app FROM stream "
+		  "WHERE app IS NOT NULL)",
 		  offsetof(struct store_prune_stats, apps) },
 		{ "DELETE FROM relay WHERE coalesce(last_seen, 0) < ?1 AND "
 		  "fingerprint NOT IN (SELECT exit_fp FROM circuit WHERE exit_fp "

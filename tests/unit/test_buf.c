@@ -647,7 +647,26 @@ test_privacy_hash(void **state)
 
 	(void)state;
 	key_1_to_32(&p, LOG_TARGETS_HASH);
-	/* HMAC-SHA256 with key 01..20, first 6 bytes (Python's hmac). */
+	/*
+	 * SipHash-2-4 under BLAKE2b-128(key 01..20, "isoaudit target hash
+	 * 2"), first 6 bytes: Python's hashlib.blake2b and a SipHash written
+	 * from the paper (checked on its test vector).
+	 */
+	h = hash_of(&p, "example.com", 11);
+	assert_string_equal(h, "h:8f17f3737900");
+	free(h);
+	h = hash_of(&p, "127.0.0.1", 9);
+	assert_string_equal(h, "h:b73d12e57355");
+	free(h);
+	h = hash_of(&p, "", 0);
+	assert_string_equal(h, "h:affe30238cb8");
+	free(h);
+	h = hash_of(&p, "alice", 5);
+	assert_string_equal(h, "h:641186458a22");
+	free(h);
+	/* A database of before (hash_version 1): HMAC-SHA256 with key
+	 * 01..20, first 6 bytes (Python's hmac). */
+	p.hmac = 1;
 	h = hash_of(&p, "example.com", 11);
 	assert_string_equal(h, "h:444047387aa3");
 	free(h);
@@ -660,6 +679,7 @@ test_privacy_hash(void **state)
 	h = hash_of(&p, "alice", 5);
 	assert_string_equal(h, "h:46e37c0a4bcc");
 	free(h);
+	p.hmac = 0;
 	/* Form: h: and 12 lowercase hex digits. */
 	h = hash_of(&p, "a\0b", 3);
 	assert_int_equal(strlen(h), 14);
@@ -676,15 +696,20 @@ test_privacy_hash(void **state)
 	free(h2);
 	free(h);
 
-	/* Another key, another hash (all-zero key: Python's hmac again). */
+	/* Another key, another hash (all-zero key: Python again). */
 	memset(&q, 0, sizeof q);
+	h = hash_of(&q, "example.com", 11);
+	assert_string_equal(h, "h:9451df78bf64");
+	free(h);
+	q.hmac = 1;
 	h = hash_of(&q, "example.com", 11);
 	assert_string_equal(h, "h:8e35e0a8e5a1");
 	free(h);
+	q.hmac = 0;
 	q.key[31] = 1;
 	h = hash_of(&q, "example.com", 11);
-	assert_string_not_equal(h, "h:8e35e0a8e5a1");
-	assert_string_not_equal(h, "h:444047387aa3");
+	assert_string_not_equal(h, "h:9451df78bf64");
+	assert_string_not_equal(h, "h:8f17f3737900");
 	free(h);
 
 	/* A random key is random. */
@@ -732,10 +757,10 @@ test_privacy_formatting(void **state)
 
 	(void)state;
 	key_1_to_32(&p, LOG_TARGETS_HASH);
-	CHECK(target_of(&p, "example.com", 80), "h:444047387aa3:80");
-	CHECK(target_of(&p, "example.com", -1), "h:444047387aa3");
-	CHECK(target_of(&p, "127.0.0.1", 0), "h:505ba1f60074:0");
-	CHECK(secret_of(&p, "alice", 5), "h:46e37c0a4bcc");
+	CHECK(target_of(&p, "example.com", 80), "h:8f17f3737900:80");
+	CHECK(target_of(&p, "example.com", -1), "h:8f17f3737900");
+	CHECK(target_of(&p, "127.0.0.1", 0), "h:b73d12e57355:0");
+	CHECK(secret_of(&p, "alice", 5), "h:641186458a22");
 
 	p.mode = LOG_TARGETS_PLAIN;
 	CHECK(target_of(&p, "example.com", 80), "example.com:80");
@@ -752,7 +777,7 @@ test_privacy_formatting(void **state)
 	CHECK(target_of(&p, "example.com", 80), "port 80");
 	CHECK(target_of(&p, "example.com", -1), "port");
 	/* none hides targets; credentials are still hashed. */
-	CHECK(secret_of(&p, "alice", 5), "h:46e37c0a4bcc");
+	CHECK(secret_of(&p, "alice", 5), "h:641186458a22");
 }
 
 int

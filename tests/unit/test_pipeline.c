@@ -1694,6 +1694,7 @@ test_store_hashes_credentials(void **state)
 	tp_open(t, &o);
 	/* As replay does: the database's key. */
 	store_hash_key(t->pc.store, t->pc.privacy.key);
+	t->pc.privacy.hmac = store_hash_hmac(t->pc.store);
 	pipeline_free(t->p);
 	t->p = pipeline_new(&t->pc);
 	tp_start(t, 1, T(0));

@@ -392,6 +392,51 @@ test_fresh_database(void **state)
 	store_close(NULL);
 }
 
+/*
+ * The hash's version (privacy.h): 2 (SipHash) for a key begun now; 1
+ * (HMAC-SHA256) for a database whose key was begun before the version was
+ * kept, so that its equal targets stay equal; 2 again for a key begun
+ * anew.
+ */
+static void
+test_hash_version(void **state)
+{
+	struct env *e = *state;
+	struct store *s;
+
+	s = open_w(e->db);
+	assert_int_equal(store_hash_hmac(s), 0);
+	store_close(s);
+	assert_q_text(e->db, "SELECT value FROM meta WHERE key = "
+	    "'hash_version'", "2");
+	s = open_w(e->db);
+	assert_int_equal(store_hash_hmac(s), 0);
+	store_close(s);
+
+	/* A database of 0.1: a key's fingerprint, no version. */
+	db_exec(e->db, "DELETE FROM meta WHERE key = 'hash_version'");
+	s = open_w(e->db);
+	assert_int_equal(store_hash_hmac(s), 1);
+	store_close(s);
+	assert_q_text(e->db, "SELECT value FROM meta WHERE key = "
+	    "'hash_version'", "1");
+	s = open_w(e->db);
+	assert_int_equal(store_hash_hmac(s), 1);
+	store_close(s);
+
+	/* A new key: its hashes match none of before, SipHash from now. */
+	s = open_wk(e->db, NULL, STORE_NEW_KEY);
+	assert_int_equal(store_hash_hmac(s), 0);
+	store_close(s);
+	assert_q_text(e->db, "SELECT value FROM meta WHERE key = "
+	    "'hash_version'", "2");
+
+	/* A version this isoaudit does not know is refused, not guessed. */
+	db_exec(e->db, "UPDATE meta SET value = '3' WHERE key = "
+	    "'hash_version'");
+	free(open_wk_fails(e->db, NULL, 0));
+}
+
 /* --- migrations ----------------------------------------------------------- */
 
 static void
@@ -3081,6 +3126,7 @@ main(void)
 #define T(f)	cmocka_unit_test_setup_teardown(f, env_setup, env_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_fresh_database),
+		T(test_hash_version),
 		T(test_migrate_empty_file),
 		T(test_migrate_newer_refused),
 		T(test_migrate_v1_findings),
