@@ -106,7 +106,18 @@ struct stream {
 					   yet */
 	int		 internal;	/* Tor's own (DIR_FETCH ...) */
 	int		 confirmed;	/* listed by Tor (attach, a cross-check) */
+	unsigned	 kept;		/* STORE_KEPT_*: queued for its row */
+	unsigned	 kept_gen;	/* in this store_generation */
 };
+
+/*
+ * What a stream's row keeps from its first event (coalesce(old, new),
+ * store_queue.c): once queued, not formatted again for every event.
+ */
+#define STORE_KEPT_TARGET	0x01
+#define STORE_KEPT_ISO		0x02
+#define STORE_KEPT_USER		0x04
+#define STORE_KEPT_PASS		0x08
 
 /* An attribution read from a transcript, waiting for its NEW event. */
 struct hint {

@@ -210,6 +210,7 @@ pl_store_stream_event(struct pipeline *p, const struct stream_ev *e,
 	struct store_stream r;
 	struct buf target, user, pass;
 	const char *st = e->status;
+	unsigned kept, gen;
 
 	if (p->cfg.store == NULL || p->session_id == 0)
 		return;
@@ -239,18 +240,27 @@ pl_store_stream_event(struct pipeline *p, const struct stream_ev *e,
 	r.nym_epoch = (int64_t)e->nym_epoch;
 	r.has_session_group = e->has_session_group;
 	r.session_group = e->session_group;
-	r.iso_fields = pl_join_list(p, e->iso_fields, e->n_iso_fields);
-	if (e->socks_username.p != NULL) {
+	/*
+	 * Its row keeps the first of these (target, isolation fields,
+	 * credentials): once queued, later events leave them out.
+	 */
+	gen = store_generation(p->cfg.store);
+	kept = s != NULL && s->kept_gen == gen ? s->kept : 0;
+	if (!(kept & STORE_KEPT_ISO))
+		r.iso_fields = pl_join_list(p, e->iso_fields, e->n_iso_fields);
+	if (e->socks_username.p != NULL && !(kept & STORE_KEPT_USER)) {
 		pl_secret_out(p, &user, s ? &s->h_user : NULL,
 		    &e->socks_username);
 		r.socks_username = buf_cstr(&user);
 	}
-	if (e->socks_password.p != NULL) {
+	if (e->socks_password.p != NULL && !(kept & STORE_KEPT_PASS)) {
 		pl_secret_out(p, &pass, s ? &s->h_pass : NULL,
 		    &e->socks_password);
 		r.socks_password = buf_cstr(&pass);
 	}
-	if (p->cfg.privacy.mode != LOG_TARGETS_NONE) {
+	if (kept & STORE_KEPT_TARGET)
+		r.target = NULL;
+	else if (p->cfg.privacy.mode != LOG_TARGETS_NONE) {
 		pl_target_out(p, &target, s, e->target_address, -1);
 		r.target = buf_cstr(&target);
 	} else if (privacy_is_onion(e->target_address))
@@ -265,7 +275,13 @@ pl_store_stream_event(struct pipeline *p, const struct stream_ev *e,
 	r.reason = e->reason;
 	r.remote_reason = e->remote_reason;
 	r.pre_attach = pre;
-	store_stream(p->cfg.store, &r);
+	if (store_stream(p->cfg.store, &r) == 0 && s != NULL) {
+		s->kept_gen = gen;
+		s->kept = kept | (r.target != NULL ? STORE_KEPT_TARGET : 0) |
+		    (r.iso_fields != NULL ? STORE_KEPT_ISO : 0) |
+		    (r.socks_username != NULL ? STORE_KEPT_USER : 0) |
+		    (r.socks_password != NULL ? STORE_KEPT_PASS : 0);
+	}
 	buf_free(&target);
 	buf_free(&user);
 	buf_free(&pass);

@@ -429,6 +429,12 @@ store_hash_key(const struct store *s, unsigned char *out)
 	memcpy(out, s->key, sizeof s->key);
 }
 
+unsigned
+store_generation(const struct store *s)
+{
+	return s->generation;
+}
+
 int
 store_hash_hmac(const struct store *s)
 {

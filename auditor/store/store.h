@@ -69,6 +69,7 @@ void	store_hash_key(const struct store *, unsigned char *);
  * its key was begun before release 0.2) rather than SipHash (privacy.h).
  */
 int	store_hash_hmac(const struct store *);
+unsigned store_generation(const struct store *);
 /* Its file's name (a writer's), or NULL. */
 const char *store_key_path(const struct store *);
 
@@ -134,7 +135,14 @@ struct store_stream {
 					   "session-group", "none"; or NULL */
 	int		 pre_attach;
 };
-void	store_stream(struct store *, const struct store_stream *);
+/*
+ * Queues r (folded into a queued row of the same stream): 0, or -1 when
+ * the queue was full and r was dropped (counted).  A row keeps the first
+ * target, isolation fields and credentials it was given: a writer may
+ * leave them out of later events of the stream, until store_generation
+ * changes (the database was begun again, and its rows with it).
+ */
+int	store_stream(struct store *, const struct store_stream *);
 void	store_attach(struct store *, int64_t, uint64_t, uint64_t, int64_t);
 void	store_relay(struct store *, const char *, const char *, int64_t);
 /*

@@ -528,6 +528,7 @@ store_reopen(struct store *s, const char *why)
 	size_t i;
 
 	log_error("database %s %s; creating it again", s->path, why);
+	s->generation++;	/* rows written before are gone */
 	store_finalize(s);
 	for (i = 0; i < s->nlive; i++) {
 		s->live[i].placed = PLACED_NOT;

@@ -483,7 +483,7 @@ store_service(struct store *s, int64_t session, const char *address,
 	store_maybe_flush(s);
 }
 
-void
+int
 store_stream(struct store *s, const struct store_stream *r)
 {
 	int64_t key[2] = { r->session, (int64_t)r->stream_id };
@@ -518,10 +518,10 @@ store_stream(struct store *s, const struct store_stream *r)
 		fold_str(s, o, 10, r->reason, 1);
 		fold_str(s, o, 11, r->remote_reason, 1);
 		fold_str(s, o, 12, r->attribution, 0);
-		return;
+		return 0;
 	}
 	if ((o = op_new(s, OP_STREAM)) == NULL)
-		return;
+		return -1;
 	row_note(s, slot);
 	op_int(o, 0, r->session, 1);
 	op_int(o, 1, (int64_t)r->stream_id, 1);
@@ -550,6 +550,7 @@ store_stream(struct store *s, const struct store_stream *r)
 	op_str(s, o, 11, r->remote_reason);
 	op_str(s, o, 12, r->attribution);
 	store_maybe_flush(s);
+	return 0;
 }
 
 void
