@@ -134,6 +134,7 @@ jstream_copy(const struct judge_stream *in)
 	pack_set(s, str);
 	s->id = in->id;
 	s->ihash = str_hash(s->ident);
+	s->ahash = str_hash(s->app);
 	s->pid = in->pid;
 	s->unattributed = in->unattributed;
 	s->shared_port = in->shared_port;

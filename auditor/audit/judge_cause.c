@@ -380,14 +380,26 @@ judge_occ_who(struct jocc *o, const char *label, uint64_t stream, long pid,
 void
 judge_occ_proc(struct jocc *o, long pid, const char *name, const char *claim)
 {
-	/* A pid, a name (31 bytes escape to 124 at most), a claim (38). */
-	char one[256];
+	/* A pid, a name (31 bytes escape to 124 at most), a claim (38):
+	 * under 256 bytes, cut there as ever. */
+	struct buf b;
 
 	if (pid <= 0)
 		return;
-	snprintf(one, sizeof one, "%ld %s%s%s", pid, name ? name : "",
-	    claim != NULL ? "\x1e" : "", claim != NULL ? claim : "");
-	list_add_max(&o->cause->procs, one, JUDGE_FINDING_PROCS);
+	/* Made for every occurrence: appended, not through printf. */
+	buf_init(&b);
+	buf_add_i64(&b, pid);
+	buf_addc(&b, ' ');
+	if (name != NULL)
+		buf_adds(&b, name);
+	if (claim != NULL) {
+		buf_addc(&b, '\x1e');
+		buf_adds(&b, claim);
+	}
+	if (b.len > 255)
+		b.len = 255;
+	list_add_max(&o->cause->procs, buf_cstr(&b), JUDGE_FINDING_PROCS);
+	buf_free(&b);
 }
 
 void

@@ -40,6 +40,7 @@ struct jstream {
 	uint64_t	 ihash;		/* str_hash(ident) */
 	char		*app;		/* the application (ident without
 					   a sub-identity) */
+	uint64_t	 ahash;		/* str_hash(app) */
 	char		*label;
 	char		*listener;
 	char		*process;

@@ -144,7 +144,8 @@ judge_rule_ports(struct judge *j, const struct jstream *s, int64_t ts)
 		const struct jstream *o = p->users[i].s;
 
 		if (ts - p->users[i].ts > JUDGE_PORT_WINDOW_US ||
-		    strcmp(o->app, s->app) == 0 || !judge_iso_key_equal(o, s))
+		    (o->ahash == s->ahash && strcmp(o->app, s->app) == 0) ||
+		    !judge_iso_key_equal(o, s))
 			continue;
 		if (shared)
 			port_unisolated(j, s, o, ts);

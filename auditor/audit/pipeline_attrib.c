@@ -381,7 +381,7 @@ dns_candidates(struct pipeline *p, const struct stream_ev *e,
 	    p->dns.p, p->ndns, list, sizeof list);
 	if (n == 1) {
 		copy_str(r->listener, sizeof r->listener, list);
-		snprintf(r->why, sizeof r->why, "%s", p->ndns == 1 ?
+		copy_str(r->why, sizeof r->why, p->ndns == 1 ?
 		    "Tor's only DNSPort" : "the only DNSPort this client "
 		    "can reach");
 	} else if (n > 1) {
@@ -417,7 +417,7 @@ agent_claim(struct pipeline *p, const struct stream_ev *e,
 		p->cfg.agent_claim(e->source_addr, e->target, is_dns(e), r,
 		    p->cfg.agent_arg);
 		if (strncmp(r->by, "agent:", 6) == 0)
-			snprintf(r->why, sizeof r->why, "%s", r->by);
+			copy_str(r->why, sizeof r->why, r->by);
 	}
 }
 
@@ -464,14 +464,14 @@ find_origin(struct pipeline *p, const struct stream_ev *e,
 	if (e->has_session_group && r->listener[0] != '\0')
 		pl_groups_learn(p, e->session_group, r->listener);
 	else if (g != NULL && !is_dns(e)) {
-		snprintf(r->listener, sizeof r->listener, "%s", g);
+		copy_str(r->listener, sizeof r->listener, g);
 		snprintf(r->why, sizeof r->why, "listener by session group %"
 		    PRId64 ": the socket itself was gone", e->session_group);
 		by_group = 1;
 	} else if (g != NULL && dns_listener(p, g)) {
 		/* A DNSPort's group, learnt from a query whose socket
 		 * named it. */
-		snprintf(r->listener, sizeof r->listener, "%s", g);
+		copy_str(r->listener, sizeof r->listener, g);
 		snprintf(r->why, sizeof r->why, "DNSPort by session group %"
 		    PRId64 ": the query's socket did not name it",
 		    e->session_group);
@@ -496,7 +496,7 @@ find_origin(struct pipeline *p, const struct stream_ev *e,
 
 		if (config_host_for(p->cfg.config, r->host, label,
 		    sizeof label) != NULL)
-			snprintf(r->host, sizeof r->host, "%s", label);
+			copy_str(r->host, sizeof r->host, label);
 	}
 	return by_group;
 }
@@ -549,11 +549,11 @@ pl_attribute(struct pipeline *p, const struct stream_ev *e, struct stream *s,
 	s->internal = e->source_addr == NULL && r.listener[0] == '\0' &&
 	    e->purpose != NULL && strncmp(e->purpose, "DIR_", 4) == 0;
 	if (s->internal) {
-		snprintf(label, sizeof label, "%s", TOR_INTERNAL_LABEL);
+		copy_str(label, sizeof label, TOR_INTERNAL_LABEL);
 		snprintf(r.host, sizeof r.host, "localhost");
 		r.why[0] = '\0';
 	} else if (app != NULL)
-		snprintf(label, sizeof label, "%s", app->label);
+		copy_str(label, sizeof label, app->label);
 	else if (r.listener[0] != '\0')
 		attrib_default_label(r.listener, label, sizeof label);
 	else if (e->has_session_group)
