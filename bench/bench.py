@@ -310,14 +310,14 @@ def section_peers():
 def db_counts(db):
     r = run(["sqlite3", db, "SELECT (SELECT count(*) FROM stream), "
              "(SELECT count(*) FROM circuit), (SELECT count(*) FROM "
-             "finding), (SELECT count(*) FROM attach)"],
-            capture_output=True, text=True)
+             "cause), (SELECT count(*) FROM occurrence), (SELECT count(*) "
+             "FROM attach)"], capture_output=True, text=True)
     try:
-        s, c, f, a = r.stdout.strip().split("|")
-        return {"streams": int(s), "circuits": int(c), "findings": int(f),
-                "attach": int(a)}
+        s, c, f, o, a = r.stdout.strip().split("|")
+        return {"streams": int(s), "circuits": int(c), "causes": int(f),
+                "occurrences": int(o), "attach": int(a)}
     except ValueError:
-        return {}
+        sys.exit("bench: cannot count the rows of %s: %s" % (db, r.stderr))
 
 
 def section_instr():
@@ -385,7 +385,9 @@ def section_scale():
         db = fresh_db("scale.db")
         rep = [ISO] + CONF + ["replay", path, "--db", db]
         mr = measure(rep, err=os.path.join(WORK, "scale.err"))
+        counts = db_counts(db)
         rows.append({"events": n, "bytes": meta["bytes"],
+                     "db_rows": counts,
                      "streams": meta["streams"],
                      "open_at_end": meta["open_streams_at_end"],
                      "dump": dict(md, **per_event(md, n)),
@@ -655,15 +657,24 @@ def table():
             P["replay_db"], P["live_db"]))
     if "scale" in S:
         L += ["", "## Scale", "",
-              "| events | transcript | replay --dump: us/event, peak RSS | "
-              "replay into a fresh db: us/event, peak RSS | database |",
-              "|---|---|---|---|---|"]
+              "| events | transcript | replay --dump: us/event, ns/byte, "
+              "peak RSS | replay into a fresh db: us/event, peak RSS | "
+              "database: size, bytes/row | written to storage: bytes/event, "
+              "x the database |",
+              "|---|---|---|---|---|---|"]
         for r in S["scale"]["rows"]:
-            L.append("| %s | %.0f MB | %.2f us, %s | %.2f us, %s | %.0f MB |"
+            nrows = sum(r.get("db_rows", {}).values()) or 1
+            wr = r["replay"].get("written_kb", 0) * 1024
+            L.append("| %s | %.0f MB | %.2f us, %.2f ns, %s | %.2f us, %s | "
+                     "%.0f MB, %.0f | %.0f, %.1fx |"
                      % (fmt_rate(r["events"]), r["bytes"] / 1e6,
-                        r["dump"]["us_per_event"], mb(r["dump"]["rss_kb"]),
+                        r["dump"]["us_per_event"],
+                        r["dump"]["wall"] * 1e9 / r["bytes"],
+                        mb(r["dump"]["rss_kb"]),
                         r["replay"]["us_per_event"],
-                        mb(r["replay"]["rss_kb"]), r["db_bytes"] / 1e6))
+                        mb(r["replay"]["rss_kb"]), r["db_bytes"] / 1e6,
+                        r["db_bytes"] / nrows, wr / r["events"],
+                        wr / max(r["db_bytes"], 1)))
         rr = S["scale"]["rows"]
         if rr:
             L += ["", "Commands: `%s`, `%s` (for each size)." % (
@@ -757,7 +768,8 @@ def build():
     objs = ["build/release/%s.o" % n for n in
             sorted(os.path.basename(f)[:-2] for f in
                    glob.glob("auditor/audit/attrib*.c")) +
-            ["xmalloc", "hindex", "timeutil", "log", "buf"]]
+            ["ktable", "inaddr", "xmalloc", "hindex", "timeutil", "log",
+             "buf"]]
     run(["make", "-s"] + objs, check=True)
     cflags = ["-std=c11", "-O2", "-g", "-Wall", "-Wextra", "-D_GNU_SOURCE"]
     run(["cc"] + cflags + ["-Iauditor/audit", "-Iauditor/lib",
