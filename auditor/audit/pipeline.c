@@ -161,7 +161,7 @@ pl_target_out(struct pipeline *p, struct buf *b, struct stream *s,
 {
 	size_t i, n;
 	int onion;
-	char *low;
+	char small[256], *low;
 
 	if (p->cfg.privacy.mode != LOG_TARGETS_HASH || addr == NULL) {
 		privacy_target(&p->cfg.privacy, b, addr, port);
@@ -172,7 +172,8 @@ pl_target_out(struct pipeline *p, struct buf *b, struct stream *s,
 	if (!p->cfg.live && privacy_is_hashed_target(addr))
 		buf_add(b, addr, PRIVACY_HASH_LEN);
 	else {
-		low = xmalloc(n + 1);
+		/* A host name fits (255 bytes); a longer value, allocated. */
+		low = n < sizeof small ? small : xmalloc(n + 1);
 		for (i = 0; i < n; i++)
 			low[i] = addr[i] >= 'A' && addr[i] <= 'Z' ?
 			    (char)(addr[i] - 'A' + 'a') : addr[i];
@@ -180,7 +181,8 @@ pl_target_out(struct pipeline *p, struct buf *b, struct stream *s,
 		buf_add(b, s != NULL ? hash_cached(p, &s->h_target, low, n) :
 		    pl_hash_of(p, low, n), PRIVACY_HASH_LEN);
 		sodium_memzero(low, n);
-		free(low);
+		if (low != small)
+			free(low);
 	}
 	if (onion)
 		buf_adds(b, ".onion");
