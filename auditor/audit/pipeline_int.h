@@ -106,13 +106,14 @@ struct stream {
 					   yet */
 	int		 internal;	/* Tor's own (DIR_FETCH ...) */
 	int		 confirmed;	/* listed by Tor (attach, a cross-check) */
-	unsigned	 kept;		/* STORE_KEPT_*: queued for its row */
-	unsigned	 kept_gen;	/* in this store_generation */
+	unsigned	 kept;		/* STORE_KEPT_*: in its queued row */
+	unsigned	 kept_gen;	/* of this store_generation (queue) */
 };
 
 /*
- * What a stream's row keeps from its first event (coalesce(old, new),
- * store_queue.c): once queued, not formatted again for every event.
+ * What a stream's queued row keeps from its first event (coalesce(old,
+ * new), store_queue.c): not formatted again for every event folded into
+ * that row; a row of the next queue gets them again (store.h).
  */
 #define STORE_KEPT_TARGET	0x01
 #define STORE_KEPT_ISO		0x02

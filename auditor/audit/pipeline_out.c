@@ -241,8 +241,8 @@ pl_store_stream_event(struct pipeline *p, const struct stream_ev *e,
 	r.has_session_group = e->has_session_group;
 	r.session_group = e->session_group;
 	/*
-	 * Its row keeps the first of these (target, isolation fields,
-	 * credentials): once queued, later events leave them out.
+	 * Its queued row keeps the first of these (target, isolation fields,
+	 * credentials): later events folded into it leave them out.
 	 */
 	gen = store_generation(p->cfg.store);
 	kept = s != NULL && s->kept_gen == gen ? s->kept : 0;

@@ -137,10 +137,13 @@ struct store_stream {
 };
 /*
  * Queues r (folded into a queued row of the same stream): 0, or -1 when
- * the queue was full and r was dropped (counted).  A row keeps the first
- * target, isolation fields and credentials it was given: a writer may
- * leave them out of later events of the stream, until store_generation
- * changes (the database was begun again, and its rows with it).
+ * the queue was full and r was dropped (counted).  A queued row keeps the
+ * first target, isolation fields and credentials it was given: a writer
+ * may leave them out of later events of the stream while store_generation
+ * stays what it was when they were queued.  It changes when the queue is
+ * committed: the next event's row is a new one, whole again (so that a
+ * database begun again under a running stream, or a row refused, never
+ * leaves the stream's next row without them).
  */
 int	store_stream(struct store *, const struct store_stream *);
 void	store_attach(struct store *, int64_t, uint64_t, uint64_t, int64_t);

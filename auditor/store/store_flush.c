@@ -410,6 +410,7 @@ store_flush(struct store *s)
 	for (i = 0; i < s->nlive; i++)
 		s->live[i].written = s->live[i].last_event;
 	s->nops = 0;
+	s->generation++;	/* a new queue (store_generation) */
 	hindex_clear(&s->rowidx);
 	s->st.rows_queued = 0;
 	buf_reset(&s->arena);
@@ -528,7 +529,6 @@ store_reopen(struct store *s, const char *why)
 	size_t i;
 
 	log_error("database %s %s; creating it again", s->path, why);
-	s->generation++;	/* rows written before are gone */
 	store_finalize(s);
 	for (i = 0; i < s->nlive; i++) {
 		s->live[i].placed = PLACED_NOT;

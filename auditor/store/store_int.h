@@ -136,7 +136,7 @@ struct store {
 	unsigned char	 key[STORE_SCHEMA_KEY_LEN];
 	int		 has_key;	/* key holds the writer's key */
 	int		 hash_version;	/* meta 'hash_version': 1 or 2 */
-	unsigned	 generation;	/* databases begun again (store_reopen) */
+	unsigned	 generation;	/* queues committed (store_generation) */
 	char		*keyfile;	/* HashKeyFile, or NULL: PATH.key */
 	int		 key_flags;	/* STORE_NEW_KEY */
 	int		 version;

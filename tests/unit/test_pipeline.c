@@ -1728,6 +1728,76 @@ test_store_hashes_credentials(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * A stream's row takes its target, credentials and isolation fields from
+ * its first event; later events leave them out (pipeline_out.c).  A
+ * database removed and begun again under a running stream gets them from
+ * the next event all the same: the row there is whole.
+ */
+static void
+test_store_row_after_reopen(void **state)
+{
+	struct tp *t = *state;
+	struct tp_opts o = { PIPELINE_LINES, LOG_TARGETS_HASH, 0, CONF_DE, 1 };
+	char path[160], want_t[32], sql[200];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	const char *sfx[] = { "", "-wal", "-shm" };
+	size_t i;
+	int rows = 0;
+
+	tp_open(t, &o);
+	store_hash_key(t->pc.store, t->pc.privacy.key);
+	t->pc.privacy.hmac = store_hash_hmac(t->pc.store);
+	pipeline_free(t->p);
+	t->p = pipeline_new(&t->pc);
+	tp_start(t, 1, T(0));
+	tp_hint(t, CRED_HINT("7"));
+	tp_feed(t, T(1), "650 STREAM 7 NEW 0 example.com:443"
+	    " SOURCE_ADDR=127.0.0.1:5000 PURPOSE=USER"
+	    " SOCKS_USERNAME=\"alice\" SOCKS_PASSWORD=\"s3cr3t-PW\""
+	    " CLIENT_PROTOCOL=SOCKS5 ISO_FIELDS=SOCKS_USERNAME,CLIENTADDR\n");
+	assert_int_equal(store_flush(t->pc.store), 0);
+	snprintf(path, sizeof path, "%s/isoaudit.db", t->dir);
+	for (i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		snprintf(sql, sizeof sql, "%s%s", path, sfx[i]);
+		unlink(sql);
+	}
+	tp_feed(t, T(2), "650 STREAM 7 SUCCEEDED 5 example.com:443"
+	    " SOCKS_USERNAME=\"alice\" SOCKS_PASSWORD=\"s3cr3t-PW\""
+	    " ISO_FIELDS=SOCKS_USERNAME,CLIENTADDR\n");
+	/* The next commit finds the file gone and begins it again. */
+	store_tick(t->pc.store, INT64_MAX / 2);
+	store_flush(t->pc.store);
+	pipeline_session_end(t->p, 1, "done", T(3));
+	store_flush(t->pc.store);
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT target, target_port, "
+	    "socks_username, socks_password, iso_fields, status FROM stream",
+	    -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		rows++;
+		snprintf(want_t, sizeof want_t, "%s", tp_hash(t, "example.com"));
+		assert_non_null(sqlite3_column_text(st, 0));
+		assert_string_equal((const char *)sqlite3_column_text(st, 0),
+		    want_t);
+		assert_int_equal(sqlite3_column_int(st, 1), 443);
+		assert_string_equal((const char *)sqlite3_column_text(st, 2),
+		    tp_hash(t, "alice"));
+		assert_string_equal((const char *)sqlite3_column_text(st, 3),
+		    tp_hash(t, "s3cr3t-PW"));
+		assert_string_equal((const char *)sqlite3_column_text(st, 4),
+		    "SOCKS_USERNAME,CLIENTADDR");
+		assert_string_equal((const char *)sqlite3_column_text(st, 5),
+		    "SUCCEEDED");
+	}
+	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
+	assert_int_equal(rows, 1);
+	sqlite3_close(db);
+}
+
 /* --- the event dump --------------------------------------------------------- */
 
 #define STREAM_KEYS "type,id,status,circ_id,target,target_address," \
@@ -2737,6 +2807,7 @@ main(void)
 		TP_TEST(test_targets_none),
 		TP_TEST(test_targets_plain),
 		TP_TEST(test_store_hashes_credentials),
+		TP_TEST(test_store_row_after_reopen),
 		TP_TEST(test_dump),
 		TP_TEST(test_hostile_bytes),
 		TP_TEST(test_observer_escapes_attribution),
