@@ -4,6 +4,8 @@
  * whatever breaks a rule is reported through the error callback and the
  * parser carries on with the next line.
  */
+#define ISOAUDIT_PRIVATE
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -485,22 +487,172 @@ kv_push(struct kvlist *l)
 	return &l->v[l->n++];
 }
 
+/*
+ * Makes l->scratch hold at least need bytes.  The storage is kept from
+ * line to line, unless it grew past 64 KiB (a bounded size).
+ */
+static void
+kv_scratch(struct kvlist *l, size_t need)
+{
+	if (l->scratchcap < need || l->scratchcap > 65536) {
+		free(l->scratch);
+		l->scratchcap = need < 256 ? 256 : need;
+		l->scratch = xmalloc(l->scratchcap);
+	}
+}
+
+/* The first set bit of m[0..nb) at or after bit i, or end when none. */
+static inline size_t
+bits_next(const uint64_t *m, size_t nb, size_t i, size_t end)
+{
+	size_t b = i / 64;
+	uint64_t x;
+
+	if (b >= nb)
+		return end;
+	x = m[b] & (~(uint64_t)0 << (i % 64));
+	while (x == 0) {
+		if (++b == nb)
+			return end;
+		x = m[b];
+	}
+	i = b * 64 + (size_t)__builtin_ctzll(x);
+	return i < end ? i : end;
+}
+
+/* Whether w[0..n) is a keyword's key: [A-Za-z_][A-Za-z0-9_./-]*. */
+static int
+kv_key_ok(const char *w, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)w;
+	size_t i;
+
+	if (n == 0 || !(kv_class[u[0]] & KV_START))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!(kv_class[u[i]] & KV_KEY))
+			return 0;
+	return 1;
+}
+
+/*
+ * The fast path, for a line in the shape Tor writes: words apart by
+ * spaces, each a bare word without a quote, KEY=VALUE, or KEY="VALUE"
+ * whose closing quote ends the word; no backslash and no byte a JSON
+ * string must escape (below 0x20, 0x7f and above) anywhere.  One scan
+ * classifies every byte into bitmaps (swar.h); words are then found from
+ * the bitmaps, values kept in place in one copy of the line, NUL-ended.
+ * Any other line (a quote elsewhere, an escape, a line over
+ * REPLY_KV_FAST_MAX bytes) is left to the general path: returns 1, with
+ * nothing filled.  Same items as the general path for every line it takes
+ * (the differential tests in test_reply.c and fuzz_reply.c check it).
+ */
+int
+reply_kv_parse_fast(const char *s, size_t len, struct kvlist *l)
+{
+	/* Bit i of space[i / 64]: byte i is ' '; of eq: '='; of quote: '"'. */
+	uint64_t space[REPLY_KV_FAST_MAX / 64], eq[REPLY_KV_FAST_MAX / 64],
+	    quote[REPLY_KV_FAST_MAX / 64], esc = 0;
+	size_t nb = (len + 63) / 64, b, i = 0;
+	char *w;
+
+	l->n = 0;
+	l->clean = 0;
+	if (len > REPLY_KV_FAST_MAX)
+		return 1;
+	/* The copy is padded to whole blocks with NULs (class: escape,
+	 * masked off below). */
+	kv_scratch(l, nb * 64 + 1);
+	w = l->scratch;
+	memcpy(w, s, len);
+	memset(w + len, 0, nb * 64 + 1 - len);
+	for (b = 0; b < nb; b++) {
+		struct swar_classes c;
+		uint64_t valid = len - b * 64 >= 64 ? ~(uint64_t)0 :
+		    ((uint64_t)1 << (len - b * 64)) - 1;
+
+		swar_classify((const unsigned char *)w + b * 64, &c);
+		space[b] = c.space;
+		eq[b] = c.eq;
+		quote[b] = c.quote;
+		esc |= c.esc & valid;
+	}
+	if (esc != 0)
+		return 1;
+	while (i < len) {
+		struct kv *kv;
+		size_t end, q, e;
+
+		while (i < len && w[i] == ' ')
+			i++;
+		if (i >= len)
+			break;
+		end = bits_next(space, nb, i, len);
+		q = bits_next(quote, nb, i, end);
+		e = bits_next(eq, nb, i, end);
+		if (q < end) {
+			/* Only KEY="VALUE", its first '=' right before the
+			 * quote, the closing quote ending the word. */
+			size_t close;
+
+			if (e + 1 != q || !kv_key_ok(w + i, e - i))
+				goto general;
+			close = bits_next(quote, nb, q + 1, len);
+			if (close >= len ||
+			    (close + 1 < len && w[close + 1] != ' '))
+				goto general;
+			kv = kv_push(l);
+			w[e] = '\0';
+			w[close] = '\0';
+			kv->key = w + i;
+			kv->val = w + q + 1;
+			kv->vlen = close - q - 1;
+			kv->quoted = 1;
+			i = close + 1;
+			continue;
+		}
+		kv = kv_push(l);
+		kv->quoted = 0;
+		w[end] = '\0';
+		if (e < end && kv_key_ok(w + i, e - i)) {
+			w[e] = '\0';
+			kv->key = w + i;
+			kv->val = w + e + 1;
+			kv->vlen = end - e - 1;
+		} else {
+			kv->key = NULL;
+			kv->val = w + i;
+			kv->vlen = end - i;
+		}
+		i = end + 1;
+	}
+	l->clean = 1;
+	return 0;
+general:
+	l->n = 0;
+	return 1;
+}
+
 int
 reply_kv_parse(const char *s, size_t len, struct kvlist *l, char **cause)
+{
+	if (reply_kv_parse_fast(s, len, l) == 0)
+		return 0;
+	return reply_kv_parse_general(s, len, l, cause);
+}
+
+/* The general path: any line, quoted strings decoded in place. */
+int
+reply_kv_parse_general(const char *s, size_t len, struct kvlist *l,
+    char **cause)
 {
 	char *w;
 	size_t i = 0;
 
 	l->n = 0;
-	/*
-	 * Decoding never grows a value: one copy holds everything.  The
-	 * copy's storage is kept for the next line (a bounded size).
-	 */
-	if (l->scratchcap < len + 1 || l->scratchcap > 65536) {
-		free(l->scratch);
-		l->scratchcap = len + 1 < 256 ? 256 : len + 1;
-		l->scratch = xmalloc(l->scratchcap);
-	}
+	l->clean = 0;
+	/* Decoding never grows a value: one copy holds everything. */
+	kv_scratch(l, len + 1);
 	w = l->scratch;
 	memcpy(w, s, len);
 	w[len] = '\0';

@@ -501,6 +501,7 @@ torev_parse(const struct reply *r, struct torev *ev, char **cause)
 	int keywords;
 
 	ev->type = 0;
+	ev->clean = 0;
 	ev->name = NULL;
 	ev->n_extra = 0;
 	ev->nlists = 0;
@@ -549,10 +550,12 @@ torev_parse(const struct reply *r, struct torev *ev, char **cause)
 	ev->name = ev->kv.v[0].val;
 	if (keywords && strcmp(ev->name, "STREAM") == 0) {
 		ev->type = TOREV_STREAM;
+		ev->clean = ev->kv.clean;
 		return torev_stream(ev, cause);
 	}
 	if (keywords && strcmp(ev->name, "CIRC") == 0) {
 		ev->type = TOREV_CIRC;
+		ev->clean = ev->kv.clean;
 		return torev_circ(ev, cause);
 	}
 	torev_set_raw(ev, r);
