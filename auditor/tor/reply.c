@@ -501,18 +501,21 @@ kv_scratch(struct kvlist *l, size_t need)
 	}
 }
 
-/* The first set bit of m[0..nb) at or after bit i, or end when none. */
+/*
+ * The first set bit of the bitmap m in [i, end), or end when none: the
+ * blocks up to end's only are looked at.
+ */
 static inline size_t
-bits_next(const uint64_t *m, size_t nb, size_t i, size_t end)
+bits_next(const uint64_t *m, size_t i, size_t end)
 {
-	size_t b = i / 64;
+	size_t b = i / 64, last = (end + 63) / 64;
 	uint64_t x;
 
-	if (b >= nb)
+	if (i >= end)
 		return end;
 	x = m[b] & (~(uint64_t)0 << (i % 64));
 	while (x == 0) {
-		if (++b == nb)
+		if (++b >= last)
 			return end;
 		x = m[b];
 	}
@@ -587,9 +590,9 @@ reply_kv_parse_fast(const char *s, size_t len, struct kvlist *l)
 			i++;
 		if (i >= len)
 			break;
-		end = bits_next(space, nb, i, len);
-		q = bits_next(quote, nb, i, end);
-		e = bits_next(eq, nb, i, end);
+		end = bits_next(space, i, len);
+		q = bits_next(quote, i, end);
+		e = bits_next(eq, i, end);
 		if (q < end) {
 			/* Only KEY="VALUE", its first '=' right before the
 			 * quote, the closing quote ending the word. */
@@ -597,7 +600,7 @@ reply_kv_parse_fast(const char *s, size_t len, struct kvlist *l)
 
 			if (e + 1 != q || !kv_key_ok(w + i, e - i))
 				goto general;
-			close = bits_next(quote, nb, q + 1, len);
+			close = bits_next(quote, q + 1, len);
 			if (close >= len ||
 			    (close + 1 < len && w[close + 1] != ' '))
 				goto general;
