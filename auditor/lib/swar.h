@@ -65,31 +65,32 @@ swar_first(uint64_t m)
 }
 
 /*
- * The keyword scanner's byte classes, 64 bytes at a time: one bitmap per
- * class, bit i for byte i of the block (reply.c's fast path).
+ * The keyword scanner's byte classes, 64 bytes at a time (reply.c's fast
+ * path): bitmaps, bit i for byte i of the block.
  */
 struct swar_classes {
 	uint64_t	 space;		/* ' ': between words */
-	uint64_t	 eq;		/* '=': between a key and its value */
 	uint64_t	 quote;		/* '"': a quoted value's ends */
-	uint64_t	 esc;		/* what a JSON string must escape or
-					   check: below 0x20, 0x7f and above,
-					   backslash */
+	uint64_t	 esc;		/* not 0 when a byte of the block is one
+					   a JSON string escapes or checks
+					   (below 0x20, 0x7f and above,
+					   backslash); which, it does not say */
 };
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-/* The classes of p[0..64). */
+/* The classes of p[0..64): 16 bytes a compare, a bitmap a movemask. */
 static inline void
 swar_classify(const unsigned char *p, struct swar_classes *c)
 {
-	const __m128i sp = _mm_set1_epi8(' '), eq = _mm_set1_epi8('='),
-	    qt = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
-	    del = _mm_set1_epi8(0x7f), lo = _mm_set1_epi8(0x20);
+	const __m128i sp = _mm_set1_epi8(' '), qt = _mm_set1_epi8('"'),
+	    bs = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f),
+	    lo = _mm_set1_epi8(0x20);
+	__m128i esc = _mm_setzero_si128();
 	int k;
 
-	c->space = c->eq = c->quote = c->esc = 0;
+	c->space = c->quote = 0;
 	for (k = 0; k < 4; k++) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)
 		    (p + 16 * k));
@@ -97,15 +98,14 @@ swar_classify(const unsigned char *p, struct swar_classes *c)
 
 		c->space |= (uint64_t)(unsigned)_mm_movemask_epi8(
 		    _mm_cmpeq_epi8(x, sp)) << sh;
-		c->eq |= (uint64_t)(unsigned)_mm_movemask_epi8(
-		    _mm_cmpeq_epi8(x, eq)) << sh;
 		c->quote |= (uint64_t)(unsigned)_mm_movemask_epi8(
 		    _mm_cmpeq_epi8(x, qt)) << sh;
 		/* Signed bytes: below 0x20 takes 0x80..0xff too. */
-		c->esc |= (uint64_t)(unsigned)_mm_movemask_epi8(
-		    _mm_or_si128(_mm_cmplt_epi8(x, lo), _mm_or_si128(
-		    _mm_cmpeq_epi8(x, del), _mm_cmpeq_epi8(x, bs)))) << sh;
+		esc = _mm_or_si128(esc, _mm_or_si128(_mm_cmplt_epi8(x, lo),
+		    _mm_or_si128(_mm_cmpeq_epi8(x, del),
+		    _mm_cmpeq_epi8(x, bs))));
 	}
+	c->esc = (uint64_t)(unsigned)_mm_movemask_epi8(esc);
 }
 #else
 /* The classes of p[0..64), a byte at a time. */
@@ -114,15 +114,13 @@ swar_classify(const unsigned char *p, struct swar_classes *c)
 {
 	unsigned i;
 
-	c->space = c->eq = c->quote = c->esc = 0;
+	c->space = c->quote = c->esc = 0;
 	for (i = 0; i < 64; i++) {
 		uint64_t bit = (uint64_t)1 << i;
 		unsigned char b = p[i];
 
 		if (b == ' ')
 			c->space |= bit;
-		else if (b == '=')
-			c->eq |= bit;
 		else if (b == '"')
 			c->quote |= bit;
 		else if (b < 0x20 || b >= 0x7f || b == '\\')

@@ -523,105 +523,99 @@ bits_next(const uint64_t *m, size_t i, size_t end)
 	return i < end ? i : end;
 }
 
-/* Whether w[0..n) is a keyword's key: [A-Za-z_][A-Za-z0-9_./-]*. */
-static int
-kv_key_ok(const char *w, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)w;
-	size_t i;
-
-	if (n == 0 || !(kv_class[u[0]] & KV_START))
-		return 0;
-	for (i = 1; i < n; i++)
-		if (!(kv_class[u[i]] & KV_KEY))
-			return 0;
-	return 1;
-}
-
 /*
  * The fast path, for a line in the shape Tor writes: words apart by
  * spaces, each a bare word without a quote, KEY=VALUE, or KEY="VALUE"
  * whose closing quote ends the word; no backslash and no byte a JSON
  * string must escape (below 0x20, 0x7f and above) anywhere.  One scan
- * classifies every byte into bitmaps (swar.h); words are then found from
- * the bitmaps, values kept in place in one copy of the line, NUL-ended.
- * Any other line (a quote elsewhere, an escape, a line over
+ * classifies every byte into bitmaps (swar.h); words and quotes are then
+ * found from the bitmaps, values kept in place in one copy of the line,
+ * NUL-ended.  Any other line (a quote elsewhere, an escape, a line over
  * REPLY_KV_FAST_MAX bytes) is left to the general path: returns 1, with
  * nothing filled.  Same items as the general path for every line it takes
- * (the differential tests in test_reply.c and fuzz_reply.c check it).
+ * (test_dump_diff.c and fuzz_dumpdiff.c check it against the old code).
  */
 int
 reply_kv_parse_fast(const char *s, size_t len, struct kvlist *l)
 {
-	/* Bit i of space[i / 64]: byte i is ' '; of eq: '='; of quote: '"'. */
-	uint64_t space[REPLY_KV_FAST_MAX / 64], eq[REPLY_KV_FAST_MAX / 64],
-	    quote[REPLY_KV_FAST_MAX / 64], esc = 0;
-	size_t nb = (len + 63) / 64, b, i = 0;
+	/* Bit i of space[i / 64]: byte i is ' '; of quote: byte i is '"'. */
+	uint64_t space[REPLY_KV_FAST_MAX / 64], quote[REPLY_KV_FAST_MAX / 64];
+	uint64_t esc = 0;
+	size_t nb = (len + 63) / 64, b, i = 0, nq;
 	char *w;
 
 	l->n = 0;
 	l->clean = 0;
 	if (len > REPLY_KV_FAST_MAX)
 		return 1;
-	/* The copy is padded to whole blocks with NULs (class: escape,
-	 * masked off below). */
+	/* The copy is padded to whole blocks with spaces (no class but
+	 * space: never inside a word), then a NUL. */
 	kv_scratch(l, nb * 64 + 1);
 	w = l->scratch;
 	memcpy(w, s, len);
-	memset(w + len, 0, nb * 64 + 1 - len);
+	memset(w + len, ' ', nb * 64 - len);
+	w[nb * 64] = '\0';
 	for (b = 0; b < nb; b++) {
 		struct swar_classes c;
-		uint64_t valid = len - b * 64 >= 64 ? ~(uint64_t)0 :
-		    ((uint64_t)1 << (len - b * 64)) - 1;
 
 		swar_classify((const unsigned char *)w + b * 64, &c);
 		space[b] = c.space;
-		eq[b] = c.eq;
 		quote[b] = c.quote;
-		esc |= c.esc & valid;
+		esc |= c.esc;
 	}
 	if (esc != 0)
 		return 1;
+	w[len] = '\0';
+	/* The next quote at or after i, or len. */
+	nq = bits_next(quote, 0, len);
 	while (i < len) {
 		struct kv *kv;
-		size_t end, q, e;
+		size_t end, k;
+		int iskey;
 
-		while (i < len && w[i] == ' ')
+		while (w[i] == ' ')
 			i++;
 		if (i >= len)
 			break;
 		end = bits_next(space, i, len);
-		q = bits_next(quote, i, end);
-		e = bits_next(eq, i, end);
-		if (q < end) {
-			/* Only KEY="VALUE", its first '=' right before the
+		/*
+		 * A key is [A-Za-z_][A-Za-z0-9_./-]* and then '=': a space,
+		 * a quote or the NUL at the end stops the walk.
+		 */
+		k = i;
+		if (kv_class[(unsigned char)w[k]] & KV_START)
+			while (kv_class[(unsigned char)w[++k]] & KV_KEY)
+				;
+		iskey = k > i && w[k] == '=';
+		kv = kv_push(l);
+		if (nq < end) {
+			/* Only KEY="VALUE", the key's '=' right before the
 			 * quote, the closing quote ending the word. */
 			size_t close;
 
-			if (e + 1 != q || !kv_key_ok(w + i, e - i))
+			if (!iskey || k + 1 != nq)
 				goto general;
-			close = bits_next(quote, q + 1, len);
+			close = bits_next(quote, nq + 1, len);
 			if (close >= len ||
 			    (close + 1 < len && w[close + 1] != ' '))
 				goto general;
-			kv = kv_push(l);
-			w[e] = '\0';
+			w[k] = '\0';
 			w[close] = '\0';
 			kv->key = w + i;
-			kv->val = w + q + 1;
-			kv->vlen = close - q - 1;
+			kv->val = w + nq + 1;
+			kv->vlen = close - nq - 1;
 			kv->quoted = 1;
 			i = close + 1;
+			nq = bits_next(quote, i, len);
 			continue;
 		}
-		kv = kv_push(l);
 		kv->quoted = 0;
 		w[end] = '\0';
-		if (e < end && kv_key_ok(w + i, e - i)) {
-			w[e] = '\0';
+		if (iskey) {
+			w[k] = '\0';
 			kv->key = w + i;
-			kv->val = w + e + 1;
-			kv->vlen = end - e - 1;
+			kv->val = w + k + 1;
+			kv->vlen = end - k - 1;
 		} else {
 			kv->key = NULL;
 			kv->val = w + i;
