@@ -21,10 +21,11 @@
 #include <unistd.h>
 
 /*
- * The input's and the output's stdio buffers (glibc takes a size only with
- * a buffer; stdout's must outlive the command: static).
+ * The output's stdio buffer (glibc takes a size only with a buffer; it
+ * must outlive the command: static).  The record reader reads its input a
+ * MiB at a time itself.
  */
-static char replay_inbuf[1024 * 1024], replay_outbuf[1024 * 1024];
+static char replay_outbuf[1024 * 1024];
 
 static void
 alert_cb(int sev, const char *rule, const char *detail, int64_t ts, void *arg)
@@ -83,11 +84,10 @@ cmd_replay_exec(const struct cmd_entry *self, struct opts *o)
 		return EXIT_RUNTIME;
 	}
 	/*
-	 * Reads and writes a MiB at a time: a dump writes about twice the
-	 * transcript's bytes, which in stdio's default 4 KiB would be a
-	 * write(2) every ten events (docs/performance.md).
+	 * Writes a MiB at a time: a dump writes about twice the transcript's
+	 * bytes, which in stdio's default 4 KiB would be a write(2) every
+	 * ten events (docs/performance.md).  A terminal keeps its lines.
 	 */
-	setvbuf(f, replay_inbuf, _IOFBF, sizeof replay_inbuf);
 	if (!isatty(fileno(stdout)))
 		setvbuf(stdout, replay_outbuf, _IOFBF, sizeof replay_outbuf);
 	memset(&pc, 0, sizeof pc);
