@@ -541,7 +541,7 @@ reply_kv_parse_fast(const char *s, size_t len, struct kvlist *l)
 	/* Bit i of space[i / 64]: byte i is ' '; of quote: byte i is '"'. */
 	uint64_t space[REPLY_KV_FAST_MAX / 64], quote[REPLY_KV_FAST_MAX / 64];
 	uint64_t esc = 0;
-	size_t nb = (len + 63) / 64, b, i = 0, nq;
+	size_t nb = (len + 63) / 64, b, i = 0, nq, commas = 0;
 	char *w;
 
 	l->n = 0;
@@ -561,6 +561,7 @@ reply_kv_parse_fast(const char *s, size_t len, struct kvlist *l)
 		swar_classify((const unsigned char *)w + b * 64, &c);
 		space[b] = c.space;
 		quote[b] = c.quote;
+		commas += c.commas;
 		esc |= c.esc;
 	}
 	if (esc != 0)
@@ -624,6 +625,7 @@ reply_kv_parse_fast(const char *s, size_t len, struct kvlist *l)
 		i = end + 1;
 	}
 	l->clean = 1;
+	l->commas = commas;
 	return 0;
 general:
 	l->n = 0;

@@ -92,6 +92,7 @@ struct kvlist {
 	int		 clean;		/* no key or value holds a byte a JSON
 					   string escapes (set by the fast
 					   path only) */
+	size_t		 commas;	/* in the line, when clean */
 };
 
 /*

@@ -430,8 +430,13 @@ torev_reserve(struct torev *ev, size_t len)
 	 * text left behind by decoding may add some: a count on the safe
 	 * side), one memchr over the line instead of one per value.
 	 */
-	for (; (c = memchr(v, ',', (size_t)(e - v))) != NULL; v = c + 1)
-		need++;
+	if (ev->kv.clean)
+		/* The fast path counted them: values are the line's bytes. */
+		need += ev->kv.commas;
+	else
+		for (; (c = memchr(v, ',', (size_t)(e - v))) != NULL;
+		    v = c + 1)
+			need++;
 	if (ev->listcap < need) {
 		ev->listcap = need < 32 ? 32 : need;
 		ev->lists = xreallocarray(ev->lists, ev->listcap,
