@@ -603,6 +603,7 @@ reply_kv_parse_fast(const char *s, size_t len, struct kvlist *l)
 			w[k] = '\0';
 			w[close] = '\0';
 			kv->key = w + i;
+			kv->klen = k - i;
 			kv->val = w + nq + 1;
 			kv->vlen = close - nq - 1;
 			kv->quoted = 1;
@@ -615,10 +616,12 @@ reply_kv_parse_fast(const char *s, size_t len, struct kvlist *l)
 		if (iskey) {
 			w[k] = '\0';
 			kv->key = w + i;
+			kv->klen = k - i;
 			kv->val = w + k + 1;
 			kv->vlen = end - k - 1;
 		} else {
 			kv->key = NULL;
+			kv->klen = 0;
 			kv->val = w + i;
 			kv->vlen = end - i;
 		}
@@ -678,6 +681,7 @@ reply_kv_parse_general(const char *s, size_t len, struct kvlist *l,
 			/* KEY="quoted value" */
 			w[start + eq] = '\0';
 			kv->key = w + start;
+			kv->klen = eq;
 			if (reply_unquote(w + end, len - end, w + end, &vlen,
 			    &used) == -1) {
 				*cause = xasprintf("bad quoted value for %s",
@@ -708,6 +712,7 @@ reply_kv_parse_general(const char *s, size_t len, struct kvlist *l,
 					return -1;
 				}
 				kv->key = NULL;
+				kv->klen = 0;
 				kv->val = w + end;
 				kv->vlen = vlen;
 				kv->quoted = 1;
@@ -723,10 +728,12 @@ reply_kv_parse_general(const char *s, size_t len, struct kvlist *l,
 		if (iskey) {
 			w[start + eq] = '\0';
 			kv->key = w + start;
+			kv->klen = eq;
 			kv->val = w + start + eq + 1;
 			kv->vlen = end - start - eq - 1;
 		} else {
 			kv->key = NULL;
+			kv->klen = 0;
 			kv->val = w + start;
 			kv->vlen = end - start;
 		}
@@ -756,6 +763,7 @@ reply_kv_positional(struct kvlist *l, size_t i)
 	kv->vlen += (size_t)(kv->val - k);
 	kv->val = k;
 	kv->key = NULL;
+	kv->klen = 0;
 }
 
 const struct kv *

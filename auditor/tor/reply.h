@@ -78,6 +78,7 @@ void	reply_parser_line(struct reply_parser *, const char *, size_t, int64_t);
 /* Keyword arguments of a reply line: positional words and KEY=VALUE. */
 struct kv {
 	const char	*key;	/* NULL for a positional word */
+	size_t		 klen;	/* strlen(key), 0 without one */
 	const char	*val;	/* NUL-terminated; may hold NULs when quoted */
 	size_t		 vlen;
 	int		 quoted;

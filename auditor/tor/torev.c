@@ -210,14 +210,12 @@ enum keyword {
 };
 
 /*
- * Which keyword k is: by its first byte, then length and bytes (a
+ * Which keyword k (n bytes) is: by its first byte, then length and bytes (a
  * compare of known length, which the compiler does inline).
  */
 static enum keyword
-keyword(const char *k)
+keyword(const char *k, size_t n)
 {
-	size_t n = strlen(k);
-
 #define IS(name) (n == sizeof(name) - 1 && memcmp(k, name, n) == 0)
 	switch (k[0]) {
 	case 'B':
@@ -257,7 +255,7 @@ torev_stream(struct torev *ev, char **cause)
 	struct kvlist *l = &ev->kv;
 	size_t i, n, first;
 
-	memset(s, 0, sizeof *s);
+	/* ev->u is zeroed (torev_parse). */
 	s->target_port = -1;
 	if (l->n < 5) {
 		*cause = xstrdup("STREAM event with fewer than 4 arguments");
@@ -284,7 +282,7 @@ torev_stream(struct torev *ev, char **cause)
 			torev_extra_positional(ev, i, kv);
 			continue;
 		}
-		switch (keyword(k)) {
+		switch (keyword(k, kv->klen)) {
 		case KW_REASON:
 			s->reason = kv->val;
 			break;
@@ -345,7 +343,7 @@ torev_circ(struct torev *ev, char **cause)
 	struct kvlist *l = &ev->kv;
 	size_t i = 3, n, first;
 
-	memset(c, 0, sizeof *c);
+	/* ev->u is zeroed (torev_parse). */
 	if (l->n < 3) {
 		*cause = xstrdup("CIRC event with fewer than 2 arguments");
 		return -1;
@@ -370,7 +368,7 @@ torev_circ(struct torev *ev, char **cause)
 			torev_extra_positional(ev, i, kv);
 			continue;
 		}
-		switch (keyword(k)) {
+		switch (keyword(k, kv->klen)) {
 		case KW_BUILD_FLAGS:
 			first = torev_split_list(ev, (char *)kv->val, &n);
 			c->build_flags = &ev->lists[first];
