@@ -11,7 +11,11 @@
  *   - mutants of all those lines: quotes, backslashes, '=', spaces, tabs,
  *     high bytes, controls put in or taken out (a fixed seed), so that
  *     both paths of the splitter and every fallback are taken,
- *   - hand-written edge cases of the fast path's grammar.
+ *   - hand-written edge cases of the fast path's grammar,
+ *
+ * and the transcript reader's blocks (1 MiB, line ends found in place)
+ * against a plain split of the same bytes, with lines across blocks and one
+ * longer than a block, from a file, a pipe and a FILE without a descriptor.
  *
  * Correctness only: how fast is bench/'s business.
  */
@@ -19,9 +23,11 @@
 
 #include "testutil.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "record.h"
 #include "reply.h"
 #include "torev.h"
 #include "torev_oracle.h"
@@ -423,6 +429,107 @@ test_edges(void **state)
 	diff_free(&d);
 }
 
+/* Bytes of a bare capture: lines of every length, CRLF and LF, empty
+ * ones, a line over a block (1 MiB), no line end at the end. */
+static char *
+reader_bytes(size_t *lenp)
+{
+	struct buf b;
+	uint64_t seed = 42;
+	size_t i, k, n;
+
+	buf_init(&b);
+	buf_adds(&b, "650 first\n");
+	for (i = 0; b.len < 3 * 1024 * 1024; i++) {
+		n = i == 500 ? 1024 * 1024 + 77 : rnd(&seed) % 700;
+		buf_add(&b, "650 ", 4);
+		for (k = 0; k < n; k++)
+			buf_addc(&b, (char)('a' + (i + k) % 26));
+		buf_adds(&b, i % 3 == 0 ? "\r\n" : i % 17 == 0 ? "\n\n" : "\n");
+	}
+	buf_adds(&b, "650 last, no line end");
+	*lenp = b.len;
+	return b.p;
+}
+
+/* Reads f with the record reader; checks every line against s[0..n). */
+static void
+reader_check(FILE *f, const char *s, size_t n)
+{
+	struct record_reader *rr = record_reader_new(f);
+	struct record_line l;
+	size_t i = 0, lines = 0;
+
+	while (record_reader_next(rr, &l) == 1) {
+		const char *nl;
+		size_t e;
+
+		/* Empty lines of a capture come through too. */
+		nl = memchr(s + i, '\n', n - i);
+		e = nl != NULL ? (size_t)(nl - s) : n;
+		if (e > i && s[e - 1] == '\r')
+			e--;
+		assert_int_equal(l.len, e - i);
+		assert_memory_equal(l.text, s + i, l.len);
+		assert_int_equal(l.dir, '<');
+		i = nl != NULL ? (size_t)(nl - s) + 1 : n;
+		lines++;
+	}
+	assert_int_equal(i, n);
+	assert_true(lines > 1000);
+	record_reader_free(rr);
+}
+
+static void
+test_reader_blocks(void **state)
+{
+	char path[] = "/tmp/isoaudit-dumpdiff-rd-XXXXXX";
+	size_t n, off;
+	char *s = reader_bytes(&n);
+	int fd, p[2];
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	/* A file (read(2)). */
+	assert_true((fd = mkstemp(path)) != -1);
+	for (off = 0; off < n;) {
+		ssize_t w = write(fd, s + off, n - off);
+
+		assert_true(w > 0);
+		off += (size_t)w;
+	}
+	assert_non_null(f = fdopen(fd, "r"));
+	rewind(f);
+	reader_check(f, s, n);
+	fclose(f);
+	unlink(path);
+	/* A pipe, written in odd pieces (short reads). */
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		for (off = 0; off < n;) {
+			size_t k = n - off < 4093 ? n - off : 4093;
+			ssize_t w = write(p[1], s + off, k);
+
+			if (w <= 0)
+				_exit(1);
+			off += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	assert_non_null(f = fdopen(p[0], "r"));
+	reader_check(f, s, n);
+	fclose(f);
+	waitpid(pid, NULL, 0);
+	/* No descriptor (fread). */
+	assert_non_null(f = fmemopen(s, n, "r"));
+	reader_check(f, s, n);
+	fclose(f);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -431,6 +538,7 @@ main(void)
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_fixture_mutants),
 		cmocka_unit_test(test_bench_transcript),
+		cmocka_unit_test(test_reader_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
