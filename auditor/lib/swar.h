@@ -4,9 +4,10 @@
  * (SIMD within a register) for the escapers and the general splitter;
  * 64 bytes into bitmaps of byte classes (SSE2 where there is one, else a
  * byte loop) for the splitter's fast path.  Each word test sets the high
- * bit of the bytes it flags; the lowest flagged byte is always exact (a borrow or a carry only runs
- * upwards from a flagged byte, so only bytes above one can be flagged
- * wrongly), which is all a scanner needs: swar_first() of the result.
+ * bit of the bytes it flags; the lowest flagged byte is always exact (a
+ * borrow or a carry only runs upwards from a flagged byte, so only bytes
+ * above one can be flagged wrongly), which is all a scanner needs:
+ * swar_first() of the result.  The bitmaps of swar_classify are exact.
  */
 #ifndef ISOAUDIT_SWAR_H
 #define ISOAUDIT_SWAR_H
