@@ -14,8 +14,11 @@ bench/out/results.md (and results.json).  Environment:
     BENCH_REPORT_STREAMS=N streams in the report/check database (default
                            1000000, quick 50000)
     BENCH_ONLY=a,b         only these sections: peers, instr, scale,
-                           openflood, report, attrib, dashboard
+                           openflood, report, attrib, dashboard, parse
+                           (parse runs only when named)
     BENCH_ISOAUDIT=PATH    another isoaudit binary (e.g. a baseline build)
+    BENCH_PARSE_BASE=PATH  parse: a baseline binary, run back to back
+    BENCH_PARSE_REPS=N     parse: runs of each binary (default 5)
 """
 import datetime
 import glob
@@ -374,6 +377,44 @@ def section_instr():
     results["sections"]["instr"] = out
 
 
+def section_parse():
+    """Parse only (replay --dump) beside the stem parser, in one run: each
+    binary's best wall of N back-to-back runs (a baseline's interleaved),
+    the peer once, and instructions/event (callgrind at two sizes)."""
+    path, meta = gen(NCMP)
+    n = meta["events"]
+    reps = envint("BENCH_PARSE_REPS", 5, 3)
+    bins = [("isoaudit", ISO)]
+    if os.environ.get("BENCH_PARSE_BASE"):
+        bins.insert(0, ("baseline", os.environ["BENCH_PARSE_BASE"]))
+    walls = {k: [] for k, _ in bins}
+    for _ in range(reps):
+        for k, b in bins:
+            walls[k].append(measure([b] + CONF + ["replay", "--dump", path]))
+    peer = [PY, os.path.join(BENCH, "peer_stem_parse.py"), path]
+    mp = measure(peer, out=os.path.join(WORK, "peer_parse.json"))
+    a, b2 = (5000, 25000) if QUICK else (10000, 60000)
+    pa, pb = (1000, 3000) if QUICK else (2000, 12000)
+    small, large, psmall, plarge = gen(a), gen(b2), gen(pa), gen(pb)
+    rows = []
+    for k, b in bins:
+        best = min(walls[k], key=lambda m: m["wall"])
+        rows.append({"binary": k, "path": rel(b), "best": best,
+                     "walls": [m["wall"] for m in walls[k]],
+                     "ratio": mp["wall"] / best["wall"],
+                     "instr": instr_delta(lambda p, m, b=b: [b] + CONF + [
+                         "replay", "--dump", p], small, large, "parse-" + k),
+                     "command": cmdline([b] + CONF + ["replay", "--dump",
+                                                       path], " > /dev/null")})
+    results["sections"]["parse"] = {
+        "events": n, "input": rel(path), "reps": reps, "rows": rows,
+        "peer": mp, "peer_command": cmdline(peer),
+        "peer_instr": instr_delta(
+            lambda p, m: [PY, os.path.join(BENCH, "peer_stem_parse.py"), p],
+            psmall, plarge, "parse-peer"),
+        "instr_sizes": [a, b2, pa, pb]}
+
+
 def section_scale():
     steps = [n for n in (10000, 100000, 1000000, 10000000) if n <= MAX]
     rows = []
@@ -607,6 +648,30 @@ def table():
                                      M["binary"],
                                      "; BENCH_QUICK" if M["quick"] else ""))
     S = results["sections"]
+    if "parse" in S:
+        P = S["parse"]
+        pi = P["peer_instr"]
+        L += ["", "## Parse only (`replay --dump`) beside the stem parser", "",
+              "Input: %s, %d events; best of %d runs each (back to back); "
+              "stem peer %.2f s, %s instructions/event (callgrind at %d and "
+              "%d events; isoaudit at %d and %d)." % (
+                  P["input"], P["events"], P["reps"], P["peer"]["wall"],
+                  "%.0f" % pi if pi else "-", P["instr_sizes"][2],
+                  P["instr_sizes"][3], P["instr_sizes"][0],
+                  P["instr_sizes"][1]), "",
+              "| binary | best wall | all walls (s) | user | peak RSS | "
+              "ratio vs stem (target >= 100x) | instructions/event "
+              "(stem / isoaudit) |", "|---|---|---|---|---|---|---|"]
+        for r in P["rows"]:
+            L.append("| %s | %.3f s | %s | %.3f s | %s | %.1fx | %s (%s) |" % (
+                r["binary"], r["best"]["wall"],
+                " ".join("%.2f" % w for w in r["walls"]), r["best"]["user"],
+                mb(r["best"]["rss_kb"]), r["ratio"],
+                "%.0f" % r["instr"] if r["instr"] else "-",
+                "%.1fx" % (pi / r["instr"]) if pi and r["instr"] else "-"))
+        L += ["", "Commands: " + "; ".join("`%s`" % r["command"]
+                                          for r in P["rows"]) +
+              "; peer: `%s`." % P["peer_command"]]
     if "peers" in S:
         P = S["peers"]
         L += ["", "## Against the peers (same input, same run)", "",
@@ -770,11 +835,12 @@ def build():
                    glob.glob("auditor/audit/attrib*.c")) +
             ["ktable", "inaddr", "xmalloc", "hindex", "timeutil", "log",
              "buf"]]
-    run(["make", "-s"] + objs, check=True)
     cflags = ["-std=c11", "-O2", "-g", "-Wall", "-Wextra", "-D_GNU_SOURCE"]
-    run(["cc"] + cflags + ["-Iauditor/audit", "-Iauditor/lib",
-                           "bench/attrib_lat.c"] + objs +
-        ["-o", os.path.join(OUT, "attrib_lat")], check=True)
+    if want("attrib"):
+        run(["make", "-s"] + objs, check=True)
+        run(["cc"] + cflags + ["-Iauditor/audit", "-Iauditor/lib",
+                               "bench/attrib_lat.c"] + objs +
+            ["-o", os.path.join(OUT, "attrib_lat")], check=True)
     run(["cc"] + cflags + ["bench/rusage.c", "-o",
                            os.path.join(OUT, "rusage")], check=True)
     run(["cc", "-shared", "-fPIC", "-O2", "-Wall", "-o",
@@ -791,8 +857,9 @@ def main():
                      ("openflood", section_openflood),
                      ("report", section_report),
                      ("attrib", section_attrib),
-                     ("dashboard", section_dashboard)):
-        if want(name):
+                     ("dashboard", section_dashboard),
+                     ("parse", section_parse)):
+        if want(name) and (name != "parse" or name in ONLY):
             t0 = time.time()
             fn()
             log("%s done in %.0f s" % (name, time.time() - t0))

@@ -18,6 +18,14 @@
 #include "store.h"
 #include "xmalloc.h"
 #include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * The output's stdio buffer (glibc takes a size only with a buffer; it
+ * must outlive the command: static).  The record reader reads its input a
+ * MiB at a time itself.
+ */
+static char replay_outbuf[1024 * 1024];
 
 static void
 alert_cb(int sev, const char *rule, const char *detail, int64_t ts, void *arg)
@@ -25,6 +33,20 @@ alert_cb(int sev, const char *rule, const char *detail, int64_t ts, void *arg)
 	struct opts *o = arg;
 
 	alert_emit(o->cfg.alert == ALERT_SYSLOG ? ALERT_STDERR : o->cfg.alert, sev, rule, detail, ts);
+}
+
+/*
+ * Whether standard output is /dev/null: nobody reads the event lines of a
+ * replay into a database then, and they are not formatted at all.
+ */
+static int
+stdout_discarded(void)
+{
+	struct stat out, null;
+
+	return fstat(STDOUT_FILENO, &out) == 0 && S_ISCHR(out.st_mode) &&
+	    stat("/dev/null", &null) == 0 && S_ISCHR(null.st_mode) &&
+	    out.st_rdev == null.st_rdev;
 }
 
 static const enum opt replay_options[] = {
@@ -61,9 +83,17 @@ cmd_replay_exec(const struct cmd_entry *self, struct opts *o)
 		log_error("cannot open %s: %s", path, strerror(errno));
 		return EXIT_RUNTIME;
 	}
+	/*
+	 * Writes a MiB at a time: a dump writes about twice the transcript's
+	 * bytes, which in stdio's default 4 KiB would be a write(2) every
+	 * ten events (docs/performance.md).  A terminal keeps its lines.
+	 */
+	if (!isatty(fileno(stdout)))
+		setvbuf(stdout, replay_outbuf, _IOFBF, sizeof replay_outbuf);
 	memset(&pc, 0, sizeof pc);
 	pc.output = o->dump ? PIPELINE_DUMP : PIPELINE_LINES;
-	pc.out = stdout;
+	/* A dump is its output: written wherever it goes. */
+	pc.out = !o->dump && stdout_discarded() ? NULL : stdout;
 	pc.verbose = o->verbose;
 	pc.privacy.mode = o->log_targets;
 	privacy_random_key(&pc.privacy);

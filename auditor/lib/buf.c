@@ -48,13 +48,27 @@ buf_reserve(struct buf *b, size_t more)
 void
 buf_add_u64(struct buf *b, uint64_t v)
 {
+	/* "00" to "99": two digits a division. */
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324"
+	    "25262728293031323334353637383940414243444546474849"
+	    "50515253545556575859606162636465666768697071727374"
+	    "75767778798081828384858687888990919293949596979899";
 	char tmp[20];
 	size_t n = 0;
 
-	do {
-		tmp[sizeof tmp - ++n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		n += 2;
+		memcpy(tmp + sizeof tmp - n, pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		n += 2;
+		memcpy(tmp + sizeof tmp - n, pairs + 2 * v, 2);
+	} else
+		tmp[sizeof tmp - ++n] = (char)('0' + v);
 	buf_add(b, tmp + sizeof tmp - n, n);
 }
 

@@ -168,10 +168,19 @@ record_note(struct record *r, int64_t ts, const char *fmt, ...)
 	record_check(r);
 }
 
+/*
+ * The reader takes the file a block at a time (RECORD_READ_BLOCK bytes,
+ * or more while one line is longer) and finds the line ends in place: a
+ * line is a pointer into the block, copied only when it straddles two.
+ */
+#define RECORD_READ_BLOCK	(1024 * 1024)
+
 struct record_reader {
 	FILE	*f;
-	char	*line;
+	char	*line;		/* the block */
 	size_t	 cap;
+	size_t	 start, end;	/* what is not read yet: line[start..end) */
+	int	 eof;
 	int	 decided;
 	int	 transcript;
 };
@@ -227,42 +236,107 @@ record_parse_stamped(char *s, size_t n, struct record_line *out)
 	return 0;
 }
 
+/*
+ * Reads what is there, up to the room left: read(2) on the file's
+ * descriptor, so that a pipe's lines are taken as they come (fread would
+ * wait for a whole block); fread where there is none (fmemopen).  Returns
+ * the bytes read, 0 at the end, (size_t)-1 on an error.
+ */
+static size_t
+record_read_block(struct record_reader *rr)
+{
+	int fd = fileno(rr->f);
+	ssize_t got;
+
+	if (fd == -1) {
+		got = (ssize_t)fread(rr->line + rr->end, 1,
+		    rr->cap - rr->end, rr->f);
+		return got == 0 && ferror(rr->f) ? (size_t)-1 : (size_t)got;
+	}
+	do
+		got = read(fd, rr->line + rr->end, rr->cap - rr->end);
+	while (got == -1 && errno == EINTR);
+	return got == -1 ? (size_t)-1 : (size_t)got;
+}
+
+/*
+ * The next line (without its '\n') in *s and *n.  Returns 1, 0 at the end
+ * of the file, -1 on a read error.
+ */
+static int
+record_read_line(struct record_reader *rr, char **s, size_t *n)
+{
+	char *nl;
+	size_t got;
+
+	for (;;) {
+		if (rr->end > rr->start &&
+		    (nl = memchr(rr->line + rr->start, '\n',
+		    rr->end - rr->start)) != NULL) {
+			*s = rr->line + rr->start;
+			*n = (size_t)(nl - *s);
+			rr->start += *n + 1;
+			return 1;
+		}
+		if (rr->eof) {
+			if (rr->start == rr->end)
+				return 0;
+			/* The last line, without a line end. */
+			*s = rr->line + rr->start;
+			*n = rr->end - rr->start;
+			rr->start = rr->end;
+			return 1;
+		}
+		/* The partial line to the front; room for a block more. */
+		if (rr->start > 0) {
+			memmove(rr->line, rr->line + rr->start,
+			    rr->end - rr->start);
+			rr->end -= rr->start;
+			rr->start = 0;
+		}
+		if (rr->cap - rr->end < RECORD_READ_BLOCK) {
+			rr->cap = rr->end + RECORD_READ_BLOCK;
+			rr->line = xreallocarray(rr->line, rr->cap, 1);
+		}
+		if ((got = record_read_block(rr)) == (size_t)-1)
+			return -1;
+		if (got == 0)
+			rr->eof = 1;
+		rr->end += got;
+	}
+}
+
 int
 record_reader_next(struct record_reader *rr, struct record_line *out)
 {
-	ssize_t got;
+	char *s;
 	size_t n;
+	int rc;
 
 	for (;;) {
-		errno = 0;
-		got = getline(&rr->line, &rr->cap, rr->f);
-		if (got == -1)
-			return errno != 0 && ferror(rr->f) ? -1 : 0;
-		n = (size_t)got;
-		if (n > 0 && rr->line[n - 1] == '\n')
-			n--;
-		if (n > 0 && rr->line[n - 1] == '\r')
+		if ((rc = record_read_line(rr, &s, &n)) != 1)
+			return rc;
+		if (n > 0 && s[n - 1] == '\r')
 			n--;
 		if (!rr->decided) {
 			if (n == 0)
 				continue;
 			rr->decided = 1;
-			rr->transcript = record_parse_stamped(rr->line, n,
-			    out) == 0;
+			rr->transcript = record_parse_stamped(s, n, out) == 0;
 		}
 		if (!rr->transcript) {
 			out->ts_us = 0;
 			out->dir = '<';
-			out->text = rr->line;
+			out->text = s;
 			out->len = n;
 			return 1;
 		}
 		if (n == 0)
 			continue;
-		if (record_parse_stamped(rr->line, n, out) == -1) {
+		if (record_parse_stamped(s, n, out) == -1) {
 			out->ts_us = 0;
 			out->dir = '?';
-			out->text = rr->line;
+			out->text = s;
 			out->len = n;
 		}
 		return 1;

@@ -4,6 +4,8 @@
  * whatever breaks a rule is reported through the error callback and the
  * parser carries on with the next line.
  */
+#define ISOAUDIT_PRIVATE
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -485,22 +487,174 @@ kv_push(struct kvlist *l)
 	return &l->v[l->n++];
 }
 
+/*
+ * Makes l->scratch hold at least need bytes.  The storage is kept from
+ * line to line, unless it grew past 64 KiB (a bounded size).
+ */
+static void
+kv_scratch(struct kvlist *l, size_t need)
+{
+	if (l->scratchcap < need || l->scratchcap > 65536) {
+		free(l->scratch);
+		l->scratchcap = need < 256 ? 256 : need;
+		l->scratch = xmalloc(l->scratchcap);
+	}
+}
+
+/*
+ * The first set bit of the bitmap m in [i, end), or end when none: the
+ * blocks up to end's only are looked at.
+ */
+static inline size_t
+bits_next(const uint64_t *m, size_t i, size_t end)
+{
+	size_t b = i / 64, last = (end + 63) / 64;
+	uint64_t x;
+
+	if (i >= end)
+		return end;
+	x = m[b] & (~(uint64_t)0 << (i % 64));
+	while (x == 0) {
+		if (++b >= last)
+			return end;
+		x = m[b];
+	}
+	i = b * 64 + (size_t)__builtin_ctzll(x);
+	return i < end ? i : end;
+}
+
+/*
+ * The fast path, for a line in the shape Tor writes: words apart by
+ * spaces, each a bare word without a quote, KEY=VALUE, or KEY="VALUE"
+ * whose closing quote ends the word; no backslash and no byte a JSON
+ * string must escape (below 0x20, 0x7f and above) anywhere.  One scan
+ * classifies every byte into bitmaps (swar.h); words and quotes are then
+ * found from the bitmaps, values kept in place in one copy of the line,
+ * NUL-ended.  Any other line (a quote elsewhere, an escape, a line over
+ * REPLY_KV_FAST_MAX bytes) is left to the general path: returns 1, with
+ * nothing filled.  Same items as the general path for every line it takes
+ * (test_dump_diff.c and fuzz_dumpdiff.c check it against the old code).
+ */
+int
+reply_kv_parse_fast(const char *s, size_t len, struct kvlist *l)
+{
+	/* Bit i of space[i / 64]: byte i is ' '; of quote: byte i is '"'. */
+	uint64_t space[REPLY_KV_FAST_MAX / 64], quote[REPLY_KV_FAST_MAX / 64];
+	uint64_t esc = 0;
+	size_t nb = (len + 63) / 64, b, i = 0, nq, commas = 0;
+	char *w;
+
+	l->n = 0;
+	l->clean = 0;
+	if (len > REPLY_KV_FAST_MAX)
+		return 1;
+	/* The copy is padded to whole blocks with spaces (no class but
+	 * space: never inside a word), then a NUL. */
+	kv_scratch(l, nb * 64 + 1);
+	w = l->scratch;
+	memcpy(w, s, len);
+	memset(w + len, ' ', nb * 64 - len);
+	w[nb * 64] = '\0';
+	for (b = 0; b < nb; b++) {
+		struct swar_classes c;
+
+		swar_classify((const unsigned char *)w + b * 64, &c);
+		space[b] = c.space;
+		quote[b] = c.quote;
+		commas += c.commas;
+		esc |= c.esc;
+	}
+	if (esc != 0)
+		return 1;
+	w[len] = '\0';
+	/* The next quote at or after i, or len. */
+	nq = bits_next(quote, 0, len);
+	while (i < len) {
+		struct kv *kv;
+		size_t end, k;
+		int iskey;
+
+		while (w[i] == ' ')
+			i++;
+		if (i >= len)
+			break;
+		end = bits_next(space, i, len);
+		/*
+		 * A key is [A-Za-z_][A-Za-z0-9_./-]* and then '=': a space,
+		 * a quote or the NUL at the end stops the walk.
+		 */
+		k = i;
+		if (kv_class[(unsigned char)w[k]] & KV_START)
+			while (kv_class[(unsigned char)w[++k]] & KV_KEY)
+				;
+		iskey = k > i && w[k] == '=';
+		kv = kv_push(l);
+		if (nq < end) {
+			/* Only KEY="VALUE", the key's '=' right before the
+			 * quote, the closing quote ending the word. */
+			size_t close;
+
+			if (!iskey || k + 1 != nq)
+				goto general;
+			close = bits_next(quote, nq + 1, len);
+			if (close >= len ||
+			    (close + 1 < len && w[close + 1] != ' '))
+				goto general;
+			w[k] = '\0';
+			w[close] = '\0';
+			kv->key = w + i;
+			kv->klen = k - i;
+			kv->val = w + nq + 1;
+			kv->vlen = close - nq - 1;
+			kv->quoted = 1;
+			i = close + 1;
+			nq = bits_next(quote, i, len);
+			continue;
+		}
+		kv->quoted = 0;
+		w[end] = '\0';
+		if (iskey) {
+			w[k] = '\0';
+			kv->key = w + i;
+			kv->klen = k - i;
+			kv->val = w + k + 1;
+			kv->vlen = end - k - 1;
+		} else {
+			kv->key = NULL;
+			kv->klen = 0;
+			kv->val = w + i;
+			kv->vlen = end - i;
+		}
+		i = end + 1;
+	}
+	l->clean = 1;
+	l->commas = commas;
+	return 0;
+general:
+	l->n = 0;
+	return 1;
+}
+
 int
 reply_kv_parse(const char *s, size_t len, struct kvlist *l, char **cause)
+{
+	if (reply_kv_parse_fast(s, len, l) == 0)
+		return 0;
+	return reply_kv_parse_general(s, len, l, cause);
+}
+
+/* The general path: any line, quoted strings decoded in place. */
+int
+reply_kv_parse_general(const char *s, size_t len, struct kvlist *l,
+    char **cause)
 {
 	char *w;
 	size_t i = 0;
 
 	l->n = 0;
-	/*
-	 * Decoding never grows a value: one copy holds everything.  The
-	 * copy's storage is kept for the next line (a bounded size).
-	 */
-	if (l->scratchcap < len + 1 || l->scratchcap > 65536) {
-		free(l->scratch);
-		l->scratchcap = len + 1 < 256 ? 256 : len + 1;
-		l->scratch = xmalloc(l->scratchcap);
-	}
+	l->clean = 0;
+	/* Decoding never grows a value: one copy holds everything. */
+	kv_scratch(l, len + 1);
 	w = l->scratch;
 	memcpy(w, s, len);
 	w[len] = '\0';
@@ -527,6 +681,7 @@ reply_kv_parse(const char *s, size_t len, struct kvlist *l, char **cause)
 			/* KEY="quoted value" */
 			w[start + eq] = '\0';
 			kv->key = w + start;
+			kv->klen = eq;
 			if (reply_unquote(w + end, len - end, w + end, &vlen,
 			    &used) == -1) {
 				*cause = xasprintf("bad quoted value for %s",
@@ -557,6 +712,7 @@ reply_kv_parse(const char *s, size_t len, struct kvlist *l, char **cause)
 					return -1;
 				}
 				kv->key = NULL;
+				kv->klen = 0;
 				kv->val = w + end;
 				kv->vlen = vlen;
 				kv->quoted = 1;
@@ -572,10 +728,12 @@ reply_kv_parse(const char *s, size_t len, struct kvlist *l, char **cause)
 		if (iskey) {
 			w[start + eq] = '\0';
 			kv->key = w + start;
+			kv->klen = eq;
 			kv->val = w + start + eq + 1;
 			kv->vlen = end - start - eq - 1;
 		} else {
 			kv->key = NULL;
+			kv->klen = 0;
 			kv->val = w + start;
 			kv->vlen = end - start;
 		}
@@ -605,6 +763,7 @@ reply_kv_positional(struct kvlist *l, size_t i)
 	kv->vlen += (size_t)(kv->val - k);
 	kv->val = k;
 	kv->key = NULL;
+	kv->klen = 0;
 }
 
 const struct kv *

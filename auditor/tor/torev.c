@@ -210,14 +210,12 @@ enum keyword {
 };
 
 /*
- * Which keyword k is: by its first byte, then length and bytes (a
+ * Which keyword k (n bytes) is: by its first byte, then length and bytes (a
  * compare of known length, which the compiler does inline).
  */
 static enum keyword
-keyword(const char *k)
+keyword(const char *k, size_t n)
 {
-	size_t n = strlen(k);
-
 #define IS(name) (n == sizeof(name) - 1 && memcmp(k, name, n) == 0)
 	switch (k[0]) {
 	case 'B':
@@ -257,7 +255,7 @@ torev_stream(struct torev *ev, char **cause)
 	struct kvlist *l = &ev->kv;
 	size_t i, n, first;
 
-	memset(s, 0, sizeof *s);
+	/* ev->u is zeroed (torev_parse). */
 	s->target_port = -1;
 	if (l->n < 5) {
 		*cause = xstrdup("STREAM event with fewer than 4 arguments");
@@ -284,7 +282,7 @@ torev_stream(struct torev *ev, char **cause)
 			torev_extra_positional(ev, i, kv);
 			continue;
 		}
-		switch (keyword(k)) {
+		switch (keyword(k, kv->klen)) {
 		case KW_REASON:
 			s->reason = kv->val;
 			break;
@@ -345,7 +343,7 @@ torev_circ(struct torev *ev, char **cause)
 	struct kvlist *l = &ev->kv;
 	size_t i = 3, n, first;
 
-	memset(c, 0, sizeof *c);
+	/* ev->u is zeroed (torev_parse). */
 	if (l->n < 3) {
 		*cause = xstrdup("CIRC event with fewer than 2 arguments");
 		return -1;
@@ -370,7 +368,7 @@ torev_circ(struct torev *ev, char **cause)
 			torev_extra_positional(ev, i, kv);
 			continue;
 		}
-		switch (keyword(k)) {
+		switch (keyword(k, kv->klen)) {
 		case KW_BUILD_FLAGS:
 			first = torev_split_list(ev, (char *)kv->val, &n);
 			c->build_flags = &ev->lists[first];
@@ -430,8 +428,13 @@ torev_reserve(struct torev *ev, size_t len)
 	 * text left behind by decoding may add some: a count on the safe
 	 * side), one memchr over the line instead of one per value.
 	 */
-	for (; (c = memchr(v, ',', (size_t)(e - v))) != NULL; v = c + 1)
-		need++;
+	if (ev->kv.clean)
+		/* The fast path counted them: values are the line's bytes. */
+		need += ev->kv.commas;
+	else
+		for (; (c = memchr(v, ',', (size_t)(e - v))) != NULL;
+		    v = c + 1)
+			need++;
 	if (ev->listcap < need) {
 		ev->listcap = need < 32 ? 32 : need;
 		ev->lists = xreallocarray(ev->lists, ev->listcap,
@@ -501,6 +504,7 @@ torev_parse(const struct reply *r, struct torev *ev, char **cause)
 	int keywords;
 
 	ev->type = 0;
+	ev->clean = 0;
 	ev->name = NULL;
 	ev->n_extra = 0;
 	ev->nlists = 0;
@@ -549,10 +553,12 @@ torev_parse(const struct reply *r, struct torev *ev, char **cause)
 	ev->name = ev->kv.v[0].val;
 	if (keywords && strcmp(ev->name, "STREAM") == 0) {
 		ev->type = TOREV_STREAM;
+		ev->clean = ev->kv.clean;
 		return torev_stream(ev, cause);
 	}
 	if (keywords && strcmp(ev->name, "CIRC") == 0) {
 		ev->type = TOREV_CIRC;
+		ev->clean = ev->kv.clean;
 		return torev_circ(ev, cause);
 	}
 	torev_set_raw(ev, r);

@@ -91,6 +91,10 @@ struct torev {
 	} u;
 	struct torev_extra *extra;	/* unknown keywords, in order */
 	size_t		 n_extra;
+	/* A STREAM or CIRC event none of whose strings holds a byte a JSON
+	 * string escapes (the keyword scanner's fast path saw the line):
+	 * the dump copies them as they are. */
+	int		 clean;
 
 	/* Storage the pointers above point into. */
 	struct kvlist	 kv;

@@ -36,7 +36,7 @@ HDRS	 = $(wildcard $(addsuffix /*.h,$(DIRS)))
 CORE	 = $(filter-out ktrack.bpf,$(basename $(notdir $(wildcard $(addsuffix \
 	   /*.c,$(filter-out auditor/cmd ui,$(DIRS)))))))
 CORE_O	 = $(addprefix $(O)/obj/,$(addsuffix .o,$(CORE) schema))
-NAMES	 = reply torev config record inject agent
+NAMES	 = reply torev config record inject agent dumpdiff
 
 all: $(addprefix $(O)/fuzz_,$(NAMES))
 

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "idmap.h"
 #include "privacy.h"
+#include "swar.h"
 
 /* --- the JSON checker the other tests rely on ---------------------------- */
 
@@ -366,6 +367,48 @@ test_escape_words(void **state)
 	same_escapes("", 0);
 }
 
+/*
+ * swar_classify (the keyword scanner's bitmaps, SSE2 here) against a byte
+ * at a time: every byte value at every position, over backgrounds of
+ * plain text, spaces, quotes and commas.
+ */
+static void
+test_swar_classify(void **state)
+{
+	static const char backgrounds[] = "a \",=\\";
+	unsigned char blk[64];
+	size_t bg, pos, i;
+	unsigned v;
+
+	(void)state;
+	for (bg = 0; bg < sizeof backgrounds - 1; bg++)
+		for (pos = 0; pos < 64; pos++)
+			for (v = 0; v < 256; v++) {
+				struct swar_classes c;
+				uint64_t sp = 0, qt = 0;
+				unsigned commas = 0;
+				int esc = 0;
+
+				memset(blk, backgrounds[bg], sizeof blk);
+				blk[pos] = (unsigned char)v;
+				/* A second byte, so that classes mix. */
+				blk[(pos * 7 + 3) % 64] = (unsigned char)(v ^ 0x5a);
+				for (i = 0; i < 64; i++) {
+					unsigned char b = blk[i];
+
+					sp |= (uint64_t)(b == ' ') << i;
+					qt |= (uint64_t)(b == '"') << i;
+					commas += b == ',';
+					esc |= b < 0x20 || b >= 0x7f || b == '\\';
+				}
+				swar_classify(blk, &c);
+				assert_true(c.space == sp);
+				assert_true(c.quote == qt);
+				assert_int_equal(c.commas, commas);
+				assert_int_equal(c.esc != 0, esc);
+			}
+}
+
 /* buf_add_u64 and buf_add_i64 print what printf would. */
 static void
 test_add_numbers(void **state)
@@ -377,6 +420,7 @@ test_add_numbers(void **state)
 	    10000000000000000000ULL, 9999999999999999999ULL };
 	struct buf b;
 	char want[32];
+	uint64_t uv10;
 	size_t i;
 
 	(void)state;
@@ -392,6 +436,28 @@ test_add_numbers(void **state)
 		buf_add_u64(&b, uv[i]);
 		snprintf(want, sizeof want, "%" PRIu64, uv[i]);
 		assert_string_equal(buf_cstr(&b), want);
+	}
+	/* Every length, and around every power of ten (two digits a step:
+	 * an odd and an even count of digits). */
+	for (i = 0; i < 100000; i++) {
+		uint64_t v = i < 20000 ? i : (uint64_t)i * 2654435761ULL *
+		    (i % 7 + 1) * (i % 1000003);
+
+		buf_reset(&b);
+		buf_add_u64(&b, v);
+		snprintf(want, sizeof want, "%" PRIu64, v);
+		assert_string_equal(buf_cstr(&b), want);
+	}
+	for (uv10 = 1, i = 0; i < 19; i++, uv10 *= 10) {
+		uint64_t around[] = { uv10 - 1, uv10, uv10 + 1 };
+		size_t k;
+
+		for (k = 0; k < TU_NELEM(around); k++) {
+			buf_reset(&b);
+			buf_add_u64(&b, around[k]);
+			snprintf(want, sizeof want, "%" PRIu64, around[k]);
+			assert_string_equal(buf_cstr(&b), want);
+		}
 	}
 	/* buf_printf formats once when it fits, twice when not. */
 	buf_reset(&b);
@@ -791,6 +857,7 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_escape_words),
 		cmocka_unit_test(test_add_numbers),
+		cmocka_unit_test(test_swar_classify),
 		cmocka_unit_test(test_idmap_basics),
 		cmocka_unit_test(test_idmap_many),
 		cmocka_unit_test(test_idmap_churn),
