@@ -20,7 +20,7 @@
  *			removed file, the backlog in memory, the backoff
  *	store_read.c	the read iterators report uses
  *	store_agg.c	the aggregates of a range (applications,
- *			circuits, sharing) in temporary tables
+ *			circuits, sharing): one pass over the streams
  *	store_check.c	check's causes after a cursor
  *	store_prune.c	prune
  */
@@ -146,7 +146,8 @@ struct store {
 	uint64_t	 nfolded;	/* writes folded into queued ops */
 	struct hindex	 rowidx;	/* row key -> queued op */
 
-	struct agg	*agg;		/* the range of the temp tables */
+	struct agg	*agg;		/* a range's aggregates (store_agg.c) */
+	size_t		 agg_max;	/* circuits it holds, 0: its default */
 	struct app_entry *apps;
 	size_t		 napps;
 	struct hindex	 appidx;	/* apps[].key: apps[0..n) are in it */
@@ -290,7 +291,13 @@ int	store_cause_row(struct store *, struct cause_reader *, sqlite3_stmt *,
 
 /* store_agg.c */
 struct agg;
-/* Frees the aggregator's pass; takes NULL. */
+/* Frees a range's aggregates; takes NULL. */
 void	store_agg_free(struct agg *);
+/*
+ * When the aggregates of range r are made: 1, with the streams in range
+ * and whether one of them went to an onion target; else 0.
+ */
+int	store_agg_streams(struct store *, const struct store_range *, long *,
+	    int *);
 
 #endif

@@ -147,8 +147,11 @@ store_count_streams(struct store *s, const struct store_range *r, long *n,
 {
 	char where[160], sql[256];
 	sqlite3_stmt *st;
-	int rc;
+	int rc, onion;
 
+	/* The aggregates' pass counted them. */
+	if (store_agg_streams(s, r, n, &onion))
+		return 0;
 	store_range_where(where, sizeof where, r);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM stream x WHERE %s",
 	    where);
