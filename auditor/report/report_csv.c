@@ -56,6 +56,14 @@ csv_str(struct buf *b, const char *s)
 
 	if (s == NULL)
 		return;
+	/* Printable ASCII that needs neither escape nor quotes: as it is. */
+	for (p = s; (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f &&
+	    *p != '\\' && *p != ',' && *p != '"'; p++)
+		;
+	if (*p == '\0' && (s[0] == '\0' || strchr("=+-@", s[0]) == NULL)) {
+		buf_add(b, s, (size_t)(p - s));
+		return;
+	}
 	buf_init(&v);
 	if (s[0] != '\0' && strchr("=+-@", s[0]) != NULL)
 		buf_addc(&v, '\'');
@@ -197,7 +205,9 @@ csv_circuit(const struct rep_circ *c, void *arg)
 		csv_str(b, c->exit_nick);
 		buf_addc(b, ',');
 		csv_str(b, c->apps_raw);
-		buf_printf(b, ",%ld,", c->streams);
+		buf_addc(b, ',');
+		buf_add_i64(b, c->streams);
+		buf_addc(b, ',');
 		csv_time(b, c->created);
 		buf_addc(b, ',');
 		csv_time(b, c->closed);
@@ -212,10 +222,12 @@ csv_stream_row(const struct store_stream_row *row, void *arg)
 	struct out *o = arg;
 	struct buf *b = &o->b;
 
-	buf_printf(b, "%" PRId64 ",%" PRIu64 ",", row->session,
-	    row->stream_id);
+	buf_add_i64(b, row->session);
+	buf_addc(b, ',');
+	buf_add_u64(b, row->stream_id);
+	buf_addc(b, ',');
 	if (row->circ_id != 0)
-		buf_printf(b, "%" PRIu64, row->circ_id);
+		buf_add_u64(b, row->circ_id);
 	buf_addc(b, ',');
 	csv_str(b, row->status);
 	buf_addc(b, ',');
@@ -224,22 +236,22 @@ csv_stream_row(const struct store_stream_row *row, void *arg)
 	csv_str(b, row->client_addr);
 	buf_addc(b, ',');
 	if (row->app != 0)
-		buf_printf(b, "%" PRId64, row->app);
+		buf_add_i64(b, row->app);
 	buf_addc(b, ',');
 	if (row->pid > 0)
-		buf_printf(b, "%ld", row->pid);
+		buf_add_i64(b, row->pid);
 	buf_addc(b, ',');
 	csv_str(b, row->process);
 	buf_addc(b, ',');
 	if (row->uid >= 0)
-		buf_printf(b, "%ld", row->uid);
+		buf_add_i64(b, row->uid);
 	buf_addc(b, ',');
 	csv_str(b, row->protocol);
 	buf_addc(b, ',');
 	csv_str(b, row->target);
 	buf_addc(b, ',');
 	if (row->target_port >= 0)
-		buf_printf(b, "%d", row->target_port);
+		buf_add_i64(b, row->target_port);
 	buf_addc(b, ',');
 	csv_time(b, row->opened);
 	buf_addc(b, ',');
