@@ -28,7 +28,7 @@ json_time(struct buf *b, int64_t us)
 		buf_adds(b, "null");
 		return;
 	}
-	time_rfc3339(us, t);
+	report_t3339(us, t);
 	buf_json_strz(b, t);
 }
 
@@ -289,9 +289,12 @@ json_circuit(const struct rep_circ *c, void *arg)
 	const char **labels;
 	size_t j, n;
 
-	buf_printf(b, "%s\n    {\"session\": %" PRId64 ", \"id\": \"%"
-	    PRIu64 "\", \"purpose\": ", w->n++ > 0 ? "," : "", c->session,
-	    c->circ_id);
+	buf_adds(b, w->n++ > 0 ? ",\n    {\"session\": " :
+	    "\n    {\"session\": ");
+	buf_add_i64(b, c->session);
+	buf_adds(b, ", \"id\": \"");
+	buf_add_u64(b, c->circ_id);
+	buf_adds(b, "\", \"purpose\": ");
 	buf_json_strz(b, c->purpose);
 	buf_adds(b, ", \"conflux_id\": ");
 	buf_json_strz(b, c->conflux_id);
@@ -305,7 +308,9 @@ json_circuit(const struct rep_circ *c, void *arg)
 		buf_json_strz(b, labels[j]);
 	}
 	free(labels);
-	buf_printf(b, "], \"streams\": %ld, \"created\": ", c->streams);
+	buf_adds(b, "], \"streams\": ");
+	buf_add_i64(b, c->streams);
+	buf_adds(b, ", \"created\": ");
 	json_time(b, c->created);
 	buf_adds(b, ", \"closed\": ");
 	json_time(b, c->closed);

@@ -874,7 +874,10 @@ agg_circuits(struct store *s, struct agg *g, char **cause)
 	int hit, added, ret = -1;
 
 	hindex_free(&g->cidx);
-	if (g->nc > 1)
+	/* Streams come in key order, their circuits mostly too. */
+	for (i = 1; i < g->nc && circ_cmp(&g->c[i - 1], &g->c[i]) < 0; i++)
+		;
+	if (i < g->nc)
 		qsort(g->c, g->nc, sizeof *g->c, circ_cmp);
 	hindex_init(&cfx_h);
 	hindex_init(&exit_h);
