@@ -207,7 +207,8 @@ mix_str(uint64_t h, const char *str)
 
 /* Reads causes' occurrences into rows (store_read.c). */
 struct cause_reader {
-	sqlite3_stmt		*occ;
+	sqlite3_stmt		*occ;	/* in index order, no sort */
+	sqlite3_stmt		*top;	/* the newest, past the bound */
 	struct buf		 arena;
 	struct store_occurrence_row *occs;
 	size_t			 cap;

@@ -231,11 +231,21 @@ store_cause_reader_init(struct store *s, struct cause_reader *r, char **cause)
 {
 	memset(r, 0, sizeof *r);
 	buf_init(&r->arena);
+	/*
+	 * Most causes have few occurrences: read in the index's order, no
+	 * sort (a sort opens a temporary b-tree each time: 40k instructions
+	 * a cause).  Past the bound, the newest by a sort.
+	 */
 	if (sqlite3_prepare_v2(s->db, "SELECT session, circ_id, exit_fp, "
 	    "streams, count, first_seen, last_seen FROM occurrence WHERE "
 	    "cause = ?4 AND (?1 = 0 OR session = ?1) AND (?2 = 0 OR "
+	    "last_seen >= ?2) AND (?3 = 0 OR first_seen < ?3)", -1, &r->occ,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "SELECT session, circ_id, exit_fp, "
+	    "streams, count, first_seen, last_seen FROM occurrence WHERE "
+	    "cause = ?4 AND (?1 = 0 OR session = ?1) AND (?2 = 0 OR "
 	    "last_seen >= ?2) AND (?3 = 0 OR first_seen < ?3) ORDER BY "
-	    "last_seen DESC, session DESC, circ_id DESC LIMIT ?5", -1, &r->occ,
+	    "last_seen DESC, session DESC, circ_id DESC LIMIT ?5", -1, &r->top,
 	    NULL) != SQLITE_OK) {
 		*cause = xasprintf("database %s: %s", s->path,
 		    sqlite3_errmsg(s->db));
@@ -248,7 +258,9 @@ void
 store_cause_reader_free(struct cause_reader *r)
 {
 	sqlite3_finalize(r->occ);
+	sqlite3_finalize(r->top);
 	r->occ = NULL;
+	r->top = NULL;
 	buf_free(&r->arena);
 	free(r->occs);
 	free(r->offs);
@@ -283,6 +295,54 @@ occ_cmp(const void *x, const void *y)
 	return 0;
 }
 
+/*
+ * Reads the cause's occurrences in range from st into r (from the
+ * start: *n set): SQLITE_DONE, SQLITE_ROW when st had more than
+ * STORE_MAX_OCCURRENCES (then r holds some of them only), or an error.
+ */
+static int
+occ_read(struct cause_reader *r, sqlite3_stmt *st,
+    const struct store_range *range, int64_t id, size_t *np)
+{
+	struct store_occurrence_row *o;
+	size_t n = 0;
+	int rc;
+
+	buf_reset(&r->arena);
+	r->arena.len = 0;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, range->session);
+	sqlite3_bind_int64(st, 2, range->from);
+	sqlite3_bind_int64(st, 3, range->to);
+	sqlite3_bind_int64(st, 4, id);
+	sqlite3_bind_int64(st, 5, STORE_MAX_OCCURRENCES);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == STORE_MAX_OCCURRENCES)
+			break;		/* more: the caller sorts */
+		if (n == r->cap) {
+			r->cap = r->cap ? r->cap * 2 : 16;
+			r->occs = xreallocarray(r->occs, r->cap,
+			    sizeof *r->occs);
+			r->offs = xreallocarray(r->offs, r->cap,
+			    2 * sizeof *r->offs);
+		}
+		o = &r->occs[n];
+		o->session = COL_I64(st, 0);
+		o->circ_id = (uint64_t)COL_I64(st, 1);
+		r->offs[2 * n] = arena_put(&r->arena,
+		    sqlite3_column_text(st, 2));
+		r->offs[2 * n + 1] = arena_put(&r->arena,
+		    sqlite3_column_text(st, 3));
+		o->count = (long)COL_I64(st, 4);
+		o->first_seen = COL_I64(st, 5);
+		o->last_seen = COL_I64(st, 6);
+		n++;
+	}
+	sqlite3_reset(st);
+	*np = n;
+	return rc;
+}
+
 int
 store_cause_row(struct store *s, struct cause_reader *r, sqlite3_stmt *st,
     const struct store_range *range, struct store_finding_row *row,
@@ -310,43 +370,13 @@ store_cause_row(struct store *s, struct cause_reader *r, sqlite3_stmt *st,
 	row->noccurrences_total = (size_t)COL_I64(st, 14);
 	row->remedy = COL_TEXT(st, 15);
 
-	buf_reset(&r->arena);
-	r->arena.len = 0;
-	sqlite3_reset(r->occ);
-	sqlite3_bind_int64(r->occ, 1, range->session);
-	sqlite3_bind_int64(r->occ, 2, range->from);
-	sqlite3_bind_int64(r->occ, 3, range->to);
-	sqlite3_bind_int64(r->occ, 4, row->id);
-	sqlite3_bind_int64(r->occ, 5, STORE_MAX_OCCURRENCES);
-	while ((rc = sqlite3_step(r->occ)) == SQLITE_ROW) {
-		struct store_occurrence_row *o;
-
-		if (n == r->cap) {
-			r->cap = r->cap ? r->cap * 2 : 16;
-			r->occs = xreallocarray(r->occs, r->cap,
-			    sizeof *r->occs);
-			r->offs = xreallocarray(r->offs, r->cap,
-			    2 * sizeof *r->offs);
-		}
-		o = &r->occs[n];
-		o->session = COL_I64(r->occ, 0);
-		o->circ_id = (uint64_t)COL_I64(r->occ, 1);
-		r->offs[2 * n] = arena_put(&r->arena,
-		    sqlite3_column_text(r->occ, 2));
-		r->offs[2 * n + 1] = arena_put(&r->arena,
-		    sqlite3_column_text(r->occ, 3));
-		o->count = (long)COL_I64(r->occ, 4);
-		o->first_seen = COL_I64(r->occ, 5);
-		o->last_seen = COL_I64(r->occ, 6);
-		n++;
-	}
+	if ((rc = occ_read(r, r->occ, range, row->id, &n)) == SQLITE_ROW)
+		rc = occ_read(r, r->top, range, row->id, &n);
 	if (rc != SQLITE_DONE) {
 		*cause = xasprintf("database %s: %s", s->path,
 		    sqlite3_errmsg(s->db));
-		sqlite3_reset(r->occ);
 		return -1;
 	}
-	sqlite3_reset(r->occ);
 	/* The arena has stopped moving: point into it. */
 	for (i = 0; i < n; i++) {
 		r->occs[i].exit_fp = r->offs[2 * i] == SIZE_MAX ? NULL :
