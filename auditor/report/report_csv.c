@@ -298,13 +298,16 @@ csv_finding(const struct rep_finding *f, void *arg)
 	struct buf *b = &o->b;
 
 	{
-		buf_printf(b, "%" PRId64 ",", f->id);
+		buf_add_i64(b, f->id);
+		buf_addc(b, ',');
 		csv_str(b, f->rule);
 		buf_addc(b, ',');
 		csv_str(b, f->severity);
-		buf_printf(b, ",%" PRId64 ",", f->session);
+		buf_addc(b, ',');
+		buf_add_i64(b, f->session);
+		buf_addc(b, ',');
 		if (f->circ_id != 0)
-			buf_printf(b, "%" PRIu64, f->circ_id);
+			buf_add_u64(b, f->circ_id);
 		buf_addc(b, ',');
 		csv_str(b, f->listener);
 		buf_addc(b, ',');
@@ -315,15 +318,19 @@ csv_finding(const struct rep_finding *f, void *arg)
 		csv_str(b, f->processes);
 		buf_addc(b, ',');
 		csv_str(b, f->streams);
-		buf_printf(b, ",%ld,", f->count);
+		buf_addc(b, ',');
+		buf_add_i64(b, f->count);
+		buf_addc(b, ',');
 		csv_time(b, f->first_seen);
 		buf_addc(b, ',');
 		csv_time(b, f->last_seen);
 		buf_addc(b, ',');
 		csv_str(b, f->detail);
-		buf_printf(b, ",%d,", f->acknowledged ? 1 : 0);
+		buf_adds(b, f->acknowledged ? ",1," : ",0,");
 		csv_str(b, f->cause);
-		buf_printf(b, ",%zu,", f->nocc_total);
+		buf_addc(b, ',');
+		buf_add_u64(b, f->nocc_total);
+		buf_addc(b, ',');
 		csv_str(b, f->remedy);
 		buf_adds(b, "\r\n");
 		out_maybe_flush(o);
@@ -353,15 +360,19 @@ csv_occurrence(const struct rep_finding *f, void *arg)
 		for (j = 0; j < f->nocc; j++) {
 			const struct store_occurrence_row *c = &f->occ[j];
 
-			buf_printf(b, "%" PRId64 ",%" PRId64 ",", f->id,
-			    c->session);
+			buf_add_i64(b, f->id);
+			buf_addc(b, ',');
+			buf_add_i64(b, c->session);
+			buf_addc(b, ',');
 			if (c->circ_id != 0)
-				buf_printf(b, "%" PRIu64, c->circ_id);
+				buf_add_u64(b, c->circ_id);
 			buf_addc(b, ',');
 			csv_str(b, c->exit_fp);
 			buf_addc(b, ',');
 			csv_str(b, c->streams);
-			buf_printf(b, ",%ld,", c->count);
+			buf_addc(b, ',');
+			buf_add_i64(b, c->count);
+			buf_addc(b, ',');
 			csv_time(b, c->first_seen);
 			buf_addc(b, ',');
 			csv_time(b, c->last_seen);
