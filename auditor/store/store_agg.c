@@ -45,7 +45,9 @@
 #include "xmalloc.h"
 
 #define AGG_PROCS	50	/* processes listed per application */
+#ifndef AGG_MAX_CIRCS
 #define AGG_MAX_CIRCS	400000	/* circuits aggregated in memory */
+#endif
 #define AGG_GAP		1024	/* a key this far ahead: seek, not step */
 #define AGG_PCACHE	4	/* (pid, process) an application saw last */
 #define AGG_PNAME	64	/* longest process name the cache holds */
