@@ -173,6 +173,11 @@ struct agg {
 	int		 spilled;	/* circuits in temporary tables */
 	long		 nstreams;	/* in range */
 	int		 onion;		/* one of them to an onion target */
+	int		 unsorted;	/* key order is not (session, opened)
+					   order (store_each_stream) */
+	int64_t		 prev_session;
+	int64_t		 prev_opened;
+	int		 prev_null;	/* opened NULL */
 
 	struct agg_app	*apps;		/* by id */
 	size_t		 napps;
@@ -596,6 +601,19 @@ agg_streams(struct store *s, struct agg *g, const struct store_range *r,
 		int64_t app = app_null ? 0 : COL_I64(st, 2);
 		uint32_t sidx = agg_session(g, session);
 
+		/* As streams_in_order (store_read.c) decides it. */
+		{
+			int null = sqlite3_column_type(st, 3) == SQLITE_NULL;
+			int64_t opened = COL_I64(st, 3);
+
+			if (g->nstreams > 0 && session == g->prev_session &&
+			    ((null && !g->prev_null) || (!null &&
+			    !g->prev_null && opened < g->prev_opened)))
+				g->unsorted = 1;
+			g->prev_session = session;
+			g->prev_opened = opened;
+			g->prev_null = null;
+		}
 		g->nstreams++;
 		if (!g->onion && onion_target(COL_TEXT(st, 8)))
 			g->onion = 1;
@@ -1093,12 +1111,13 @@ agg_make(struct store *s, const struct store_range *r, char **cause)
 
 int
 store_agg_streams(struct store *s, const struct store_range *r,
-    long *nstreams, int *onion)
+    long *nstreams, int *onion, int *sorted)
 {
 	if (s->agg == NULL || !same_range(&s->agg->range, r))
 		return 0;
 	*nstreams = s->agg->nstreams;
 	*onion = s->agg->onion;
+	*sorted = !s->agg->unsorted;
 	return 1;
 }
 

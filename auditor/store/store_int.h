@@ -295,10 +295,11 @@ struct agg;
 /* Frees a range's aggregates; takes NULL. */
 void	store_agg_free(struct agg *);
 /*
- * When the aggregates of range r are made: 1, with the streams in range
- * and whether one of them went to an onion target; else 0.
+ * When the aggregates of range r are made: 1, with the streams in range,
+ * whether one of them went to an onion target, and whether their key
+ * order is their (session, opened) order; else 0.
  */
 int	store_agg_streams(struct store *, const struct store_range *, long *,
-	    int *);
+	    int *, int *);
 
 #endif

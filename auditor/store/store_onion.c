@@ -65,10 +65,10 @@ store_each_onion_target(struct store *s, const struct store_range *r,
 	char where[160], sql[768];
 	sqlite3_stmt *st;
 	long nstreams;
-	int rc, onion;
+	int rc, onion, sorted;
 
 	/* None, as the aggregates' pass over the streams saw. */
-	if (store_agg_streams(s, r, &nstreams, &onion) && !onion)
+	if (store_agg_streams(s, r, &nstreams, &onion, &sorted) && !onion)
 		return 0;
 	/* Targets as LogTargets kept them: "h:….onion", "….onion", "onion". */
 	store_range_where(where, sizeof where, r);

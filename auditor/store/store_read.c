@@ -147,10 +147,10 @@ store_count_streams(struct store *s, const struct store_range *r, long *n,
 {
 	char where[160], sql[256];
 	sqlite3_stmt *st;
-	int rc, onion;
+	int rc, onion, sorted;
 
 	/* The aggregates' pass counted them. */
-	if (store_agg_streams(s, r, n, &onion))
+	if (store_agg_streams(s, r, n, &onion, &sorted))
 		return 0;
 	store_range_where(where, sizeof where, r);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM stream x WHERE %s",
@@ -170,11 +170,10 @@ store_each_stream(struct store *s, const struct store_range *r,
     char **cause)
 {
 	struct store_stream_row row;
-	sqlite3_stmt *st;
-	int rc;
-
 	char where[160], sql[512];
-	int sorted;
+	sqlite3_stmt *st;
+	long n;
+	int rc, sorted, onion;
 
 	/*
 	 * Ordered by session, opened, stream_id: sqlite sorts every row for
@@ -183,7 +182,9 @@ store_each_stream(struct store *s, const struct store_range *r,
 	 * columns, no sort), then read in key order.
 	 */
 	store_range_where(where, sizeof where, r);
-	if ((sorted = streams_in_order(s, r, where, cause)) == -1)
+	/* The aggregates' pass saw it already, when it ran. */
+	if (!store_agg_streams(s, r, &n, &onion, &sorted) &&
+	    (sorted = streams_in_order(s, r, where, cause)) == -1)
 		return -1;
 	snprintf(sql, sizeof sql, "SELECT session, stream_id, circ_id, status, "
 	    "listener, client_addr, app, pid, process, uid, protocol, target, "

@@ -2488,6 +2488,25 @@ test_read_agg_spill(void **state)
 	assert_non_null(strstr(mem.buf, "shared 3\n"));
 	assert_non_null(strstr(mem.buf, "circuits 5\n"));
 	assert_non_null(strstr(mem.buf, "onion h:aa.ONION:-1 s=1 c=1"));
+
+	/* Streams out of opened order, with and without the aggregates'
+	 * pass having seen it: (session, opened) order either way. */
+	store_close(s);
+	db_exec(e->db, "UPDATE stream SET opened = opened - 6000000 WHERE "
+	    "session = 1 AND stream_id = 5");
+	s = e->s = open_r(e->db);
+	for (i = 0; i < 2; i++) {
+		char *cause = NULL;
+
+		memset(i == 0 ? &mem : &spill, 0, sizeof mem);
+		if (i == 1)
+			assert_int_equal(store_each_app(s, &ranges[1],
+			    coll_app, &mem, &cause), 0);
+		assert_int_equal(store_each_stream(s, &ranges[1], coll_stream,
+		    i == 0 ? &mem : &spill, &cause), 0);
+	}
+	assert_true(strncmp(spill.buf, "1/5 ", 4) == 0);
+	assert_non_null(strstr(mem.buf, spill.buf));
 }
 
 static void
