@@ -117,14 +117,67 @@ report_esc_utf8(struct buf *b, const char *s, int html)
 	}
 }
 
-/* RFC 3339, or "" for 0. */
+/* n as w digits at p (n >= 0, fits). */
+static char *
+digits(char *p, int64_t n, int w)
+{
+	int i;
+
+	for (i = w - 1; i >= 0; i--) {
+		p[i] = (char)('0' + n % 10);
+		n /= 10;
+	}
+	return p + w;
+}
+
+/*
+ * RFC 3339, or "" for 0: time_rfc3339's text, without gmtime and printf
+ * for the years 0 to 9999 (a report writes millions of times): the date
+ * of a day number by the civil calendar's 400-year eras.
+ */
 void
 report_t3339(int64_t us, char *out)
 {
-	if (us == 0)
+	int64_t sec, days, sod, era, doe, yoe, doy, mp, y, m, d;
+	char *p = out;
+
+	if (us == 0) {
 		out[0] = '\0';
-	else
+		return;
+	}
+	sec = us / 1000000 - (us % 1000000 < 0);
+	days = sec / 86400;
+	sod = sec % 86400;
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+	days += 719468;		/* from 0000-03-01 */
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	if (y < 0 || y > 9999) {
 		time_rfc3339(us, out);
+		return;
+	}
+	p = digits(p, y, 4);
+	*p++ = '-';
+	p = digits(p, m, 2);
+	*p++ = '-';
+	p = digits(p, d, 2);
+	*p++ = 'T';
+	p = digits(p, sod / 3600, 2);
+	*p++ = ':';
+	p = digits(p, sod / 60 % 60, 2);
+	*p++ = ':';
+	p = digits(p, sod % 60, 2);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 /* A duration for a person: "42s", "40m 05s", "3h 02m", "2d 04h". */

@@ -56,6 +56,14 @@ csv_str(struct buf *b, const char *s)
 
 	if (s == NULL)
 		return;
+	/* Printable ASCII that needs neither escape nor quotes: as it is. */
+	for (p = s; (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f &&
+	    *p != '\\' && *p != ',' && *p != '"'; p++)
+		;
+	if (*p == '\0' && (s[0] == '\0' || strchr("=+-@", s[0]) == NULL)) {
+		buf_add(b, s, (size_t)(p - s));
+		return;
+	}
 	buf_init(&v);
 	if (s[0] != '\0' && strchr("=+-@", s[0]) != NULL)
 		buf_addc(&v, '\'');
@@ -197,7 +205,9 @@ csv_circuit(const struct rep_circ *c, void *arg)
 		csv_str(b, c->exit_nick);
 		buf_addc(b, ',');
 		csv_str(b, c->apps_raw);
-		buf_printf(b, ",%ld,", c->streams);
+		buf_addc(b, ',');
+		buf_add_i64(b, c->streams);
+		buf_addc(b, ',');
 		csv_time(b, c->created);
 		buf_addc(b, ',');
 		csv_time(b, c->closed);
@@ -212,10 +222,12 @@ csv_stream_row(const struct store_stream_row *row, void *arg)
 	struct out *o = arg;
 	struct buf *b = &o->b;
 
-	buf_printf(b, "%" PRId64 ",%" PRIu64 ",", row->session,
-	    row->stream_id);
+	buf_add_i64(b, row->session);
+	buf_addc(b, ',');
+	buf_add_u64(b, row->stream_id);
+	buf_addc(b, ',');
 	if (row->circ_id != 0)
-		buf_printf(b, "%" PRIu64, row->circ_id);
+		buf_add_u64(b, row->circ_id);
 	buf_addc(b, ',');
 	csv_str(b, row->status);
 	buf_addc(b, ',');
@@ -224,22 +236,22 @@ csv_stream_row(const struct store_stream_row *row, void *arg)
 	csv_str(b, row->client_addr);
 	buf_addc(b, ',');
 	if (row->app != 0)
-		buf_printf(b, "%" PRId64, row->app);
+		buf_add_i64(b, row->app);
 	buf_addc(b, ',');
 	if (row->pid > 0)
-		buf_printf(b, "%ld", row->pid);
+		buf_add_i64(b, row->pid);
 	buf_addc(b, ',');
 	csv_str(b, row->process);
 	buf_addc(b, ',');
 	if (row->uid >= 0)
-		buf_printf(b, "%ld", row->uid);
+		buf_add_i64(b, row->uid);
 	buf_addc(b, ',');
 	csv_str(b, row->protocol);
 	buf_addc(b, ',');
 	csv_str(b, row->target);
 	buf_addc(b, ',');
 	if (row->target_port >= 0)
-		buf_printf(b, "%d", row->target_port);
+		buf_add_i64(b, row->target_port);
 	buf_addc(b, ',');
 	csv_time(b, row->opened);
 	buf_addc(b, ',');
@@ -286,13 +298,16 @@ csv_finding(const struct rep_finding *f, void *arg)
 	struct buf *b = &o->b;
 
 	{
-		buf_printf(b, "%" PRId64 ",", f->id);
+		buf_add_i64(b, f->id);
+		buf_addc(b, ',');
 		csv_str(b, f->rule);
 		buf_addc(b, ',');
 		csv_str(b, f->severity);
-		buf_printf(b, ",%" PRId64 ",", f->session);
+		buf_addc(b, ',');
+		buf_add_i64(b, f->session);
+		buf_addc(b, ',');
 		if (f->circ_id != 0)
-			buf_printf(b, "%" PRIu64, f->circ_id);
+			buf_add_u64(b, f->circ_id);
 		buf_addc(b, ',');
 		csv_str(b, f->listener);
 		buf_addc(b, ',');
@@ -303,15 +318,19 @@ csv_finding(const struct rep_finding *f, void *arg)
 		csv_str(b, f->processes);
 		buf_addc(b, ',');
 		csv_str(b, f->streams);
-		buf_printf(b, ",%ld,", f->count);
+		buf_addc(b, ',');
+		buf_add_i64(b, f->count);
+		buf_addc(b, ',');
 		csv_time(b, f->first_seen);
 		buf_addc(b, ',');
 		csv_time(b, f->last_seen);
 		buf_addc(b, ',');
 		csv_str(b, f->detail);
-		buf_printf(b, ",%d,", f->acknowledged ? 1 : 0);
+		buf_adds(b, f->acknowledged ? ",1," : ",0,");
 		csv_str(b, f->cause);
-		buf_printf(b, ",%zu,", f->nocc_total);
+		buf_addc(b, ',');
+		buf_add_u64(b, f->nocc_total);
+		buf_addc(b, ',');
 		csv_str(b, f->remedy);
 		buf_adds(b, "\r\n");
 		out_maybe_flush(o);
@@ -341,15 +360,19 @@ csv_occurrence(const struct rep_finding *f, void *arg)
 		for (j = 0; j < f->nocc; j++) {
 			const struct store_occurrence_row *c = &f->occ[j];
 
-			buf_printf(b, "%" PRId64 ",%" PRId64 ",", f->id,
-			    c->session);
+			buf_add_i64(b, f->id);
+			buf_addc(b, ',');
+			buf_add_i64(b, c->session);
+			buf_addc(b, ',');
 			if (c->circ_id != 0)
-				buf_printf(b, "%" PRIu64, c->circ_id);
+				buf_add_u64(b, c->circ_id);
 			buf_addc(b, ',');
 			csv_str(b, c->exit_fp);
 			buf_addc(b, ',');
 			csv_str(b, c->streams);
-			buf_printf(b, ",%ld,", c->count);
+			buf_addc(b, ',');
+			buf_add_i64(b, c->count);
+			buf_addc(b, ',');
 			csv_time(b, c->first_seen);
 			buf_addc(b, ',');
 			csv_time(b, c->last_seen);

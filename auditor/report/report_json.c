@@ -28,7 +28,7 @@ json_time(struct buf *b, int64_t us)
 		buf_adds(b, "null");
 		return;
 	}
-	time_rfc3339(us, t);
+	report_t3339(us, t);
 	buf_json_strz(b, t);
 }
 
@@ -61,10 +61,14 @@ report_json_finding(struct buf *b, const struct store_finding_row *f)
 	buf_json_strz(b, f->rule);
 	buf_adds(b, ", \"severity\": ");
 	buf_json_strz(b, f->severity);
-	buf_printf(b, ", \"session\": %" PRId64 ", \"circuit\": ", f->session);
-	if (f->circ_id != 0)
-		buf_printf(b, "\"%" PRIu64 "\"", f->circ_id);
-	else
+	buf_adds(b, ", \"session\": ");
+	buf_add_i64(b, f->session);
+	buf_adds(b, ", \"circuit\": ");
+	if (f->circ_id != 0) {
+		buf_addc(b, '"');
+		buf_add_u64(b, f->circ_id);
+		buf_addc(b, '"');
+	} else
 		buf_adds(b, "null");
 	buf_adds(b, ", \"listener\": ");
 	buf_json_strz(b, f->listener != NULL && f->listener[0] != '\0' ?
@@ -77,7 +81,9 @@ report_json_finding(struct buf *b, const struct store_finding_row *f)
 	json_array_or_empty(b, f->processes);
 	buf_adds(b, ", \"streams\": ");
 	json_array_or_empty(b, f->streams);
-	buf_printf(b, ", \"count\": %ld, \"first_seen\": ", f->count);
+	buf_adds(b, ", \"count\": ");
+	buf_add_i64(b, f->count);
+	buf_adds(b, ", \"first_seen\": ");
 	json_time(b, f->first_seen);
 	buf_adds(b, ", \"last_seen\": ");
 	json_time(b, f->last_seen);
@@ -86,28 +92,35 @@ report_json_finding(struct buf *b, const struct store_finding_row *f)
 	/* 0.2: what to do on this system (its profile), or null. */
 	buf_adds(b, ", \"remedy\": ");
 	buf_json_strz(b, f->remedy);
-	buf_printf(b, ", \"id\": %" PRId64 ", \"acknowledged\": %s",
-	    f->id, f->acknowledged ? "true" : "false");
+	buf_adds(b, ", \"id\": ");
+	buf_add_i64(b, f->id);
+	buf_adds(b, f->acknowledged ? ", \"acknowledged\": true" :
+	    ", \"acknowledged\": false");
 	/* 0.2: the cause, and its occurrences. */
 	buf_adds(b, ", \"cause\": ");
 	buf_json_strz(b, f->cause);
-	buf_printf(b, ", \"again\": %s, \"occurrences\": [",
-	    f->again ? "true" : "false");
+	buf_adds(b, f->again ? ", \"again\": true, \"occurrences\": [" :
+	    ", \"again\": false, \"occurrences\": [");
 	for (i = 0; i < f->noccurrences; i++) {
 		const struct store_occurrence_row *o = &f->occurrences[i];
 
-		buf_printf(b, "%s{\"session\": %" PRId64 ", \"circuit\": ",
-		    i > 0 ? ", " : "", o->session);
-		if (o->circ_id != 0)
-			buf_printf(b, "\"%" PRIu64 "\"", o->circ_id);
-		else
+		buf_adds(b, i > 0 ? ", {\"session\": " : "{\"session\": ");
+		buf_add_i64(b, o->session);
+		buf_adds(b, ", \"circuit\": ");
+		if (o->circ_id != 0) {
+			buf_addc(b, '"');
+			buf_add_u64(b, o->circ_id);
+			buf_addc(b, '"');
+		} else
 			buf_adds(b, "null");
 		buf_adds(b, ", \"exit\": ");
 		buf_json_strz(b, o->exit_fp != NULL && o->exit_fp[0] != '\0' ?
 		    o->exit_fp : NULL);
 		buf_adds(b, ", \"streams\": ");
 		json_array_or_empty(b, o->streams);
-		buf_printf(b, ", \"count\": %ld, \"first_seen\": ", o->count);
+		buf_adds(b, ", \"count\": ");
+		buf_add_i64(b, o->count);
+		buf_adds(b, ", \"first_seen\": ");
 		json_time(b, o->first_seen);
 		buf_adds(b, ", \"last_seen\": ");
 		json_time(b, o->last_seen);
@@ -289,9 +302,12 @@ json_circuit(const struct rep_circ *c, void *arg)
 	const char **labels;
 	size_t j, n;
 
-	buf_printf(b, "%s\n    {\"session\": %" PRId64 ", \"id\": \"%"
-	    PRIu64 "\", \"purpose\": ", w->n++ > 0 ? "," : "", c->session,
-	    c->circ_id);
+	buf_adds(b, w->n++ > 0 ? ",\n    {\"session\": " :
+	    "\n    {\"session\": ");
+	buf_add_i64(b, c->session);
+	buf_adds(b, ", \"id\": \"");
+	buf_add_u64(b, c->circ_id);
+	buf_adds(b, "\", \"purpose\": ");
 	buf_json_strz(b, c->purpose);
 	buf_adds(b, ", \"conflux_id\": ");
 	buf_json_strz(b, c->conflux_id);
@@ -305,7 +321,9 @@ json_circuit(const struct rep_circ *c, void *arg)
 		buf_json_strz(b, labels[j]);
 	}
 	free(labels);
-	buf_printf(b, "], \"streams\": %ld, \"created\": ", c->streams);
+	buf_adds(b, "], \"streams\": ");
+	buf_add_i64(b, c->streams);
+	buf_adds(b, ", \"created\": ");
 	json_time(b, c->created);
 	buf_adds(b, ", \"closed\": ");
 	json_time(b, c->closed);

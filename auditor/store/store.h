@@ -482,6 +482,9 @@ int	store_schema_latest(void);
 int	store_schema_version(const struct store *);
 /* Whether rows are waiting for the next flush. */
 int	store_pending(const struct store *);
+/* The circuits a report's aggregates hold in memory (0: the default);
+ * past them sqlite's temporary tables (store_agg.c). */
+void	store_agg_max_circs(struct store *, size_t);
 /* Gives the writer's lock up (as if it did not work): a test's 2nd writer. */
 void	store_unlock(struct store *);
 /* The fingerprint of a key the database keeps: 32 hex digits and NUL. */

@@ -20,7 +20,7 @@
  *			removed file, the backlog in memory, the backoff
  *	store_read.c	the read iterators report uses
  *	store_agg.c	the aggregates of a range (applications,
- *			circuits, sharing) in temporary tables
+ *			circuits, sharing): one pass over the streams
  *	store_check.c	check's causes after a cursor
  *	store_prune.c	prune
  */
@@ -148,7 +148,8 @@ struct store {
 	uint64_t	 nfolded;	/* writes folded into queued ops */
 	struct hindex	 rowidx;	/* row key -> queued op */
 
-	struct agg	*agg;		/* the range of the temp tables */
+	struct agg	*agg;		/* a range's aggregates (store_agg.c) */
+	size_t		 agg_max;	/* circuits it holds, 0: its default */
 	struct app_entry *apps;
 	size_t		 napps;
 	struct hindex	 appidx;	/* apps[].key: apps[0..n) are in it */
@@ -208,7 +209,8 @@ mix_str(uint64_t h, const char *str)
 
 /* Reads causes' occurrences into rows (store_read.c). */
 struct cause_reader {
-	sqlite3_stmt		*occ;
+	sqlite3_stmt		*occ;	/* in index order, no sort */
+	sqlite3_stmt		*top;	/* the newest, past the bound */
 	struct buf		 arena;
 	struct store_occurrence_row *occs;
 	size_t			 cap;
@@ -292,7 +294,14 @@ int	store_cause_row(struct store *, struct cause_reader *, sqlite3_stmt *,
 
 /* store_agg.c */
 struct agg;
-/* Frees the aggregator's pass; takes NULL. */
+/* Frees a range's aggregates; takes NULL. */
 void	store_agg_free(struct agg *);
+/*
+ * When the aggregates of range r are made: 1, with the streams in range,
+ * whether one of them went to an onion target, and whether their key
+ * order is their (session, opened) order; else 0.
+ */
+int	store_agg_streams(struct store *, const struct store_range *, long *,
+	    int *, int *);
 
 #endif

@@ -64,8 +64,12 @@ store_each_onion_target(struct store *s, const struct store_range *r,
 	struct store_onion_row row;
 	char where[160], sql[768];
 	sqlite3_stmt *st;
-	int rc;
+	long nstreams;
+	int rc, onion, sorted;
 
+	/* None, as the aggregates' pass over the streams saw. */
+	if (store_agg_streams(s, r, &nstreams, &onion, &sorted) && !onion)
+		return 0;
 	/* Targets as LogTargets kept them: "h:….onion", "….onion", "onion". */
 	store_range_where(where, sizeof where, r);
 	snprintf(sql, sizeof sql, "SELECT x.target, x.target_port, count(*), "

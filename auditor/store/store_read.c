@@ -147,8 +147,11 @@ store_count_streams(struct store *s, const struct store_range *r, long *n,
 {
 	char where[160], sql[256];
 	sqlite3_stmt *st;
-	int rc;
+	int rc, onion, sorted;
 
+	/* The aggregates' pass counted them. */
+	if (store_agg_streams(s, r, n, &onion, &sorted))
+		return 0;
 	store_range_where(where, sizeof where, r);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM stream x WHERE %s",
 	    where);
@@ -167,11 +170,10 @@ store_each_stream(struct store *s, const struct store_range *r,
     char **cause)
 {
 	struct store_stream_row row;
-	sqlite3_stmt *st;
-	int rc;
-
 	char where[160], sql[512];
-	int sorted;
+	sqlite3_stmt *st;
+	long n;
+	int rc, sorted, onion;
 
 	/*
 	 * Ordered by session, opened, stream_id: sqlite sorts every row for
@@ -180,7 +182,9 @@ store_each_stream(struct store *s, const struct store_range *r,
 	 * columns, no sort), then read in key order.
 	 */
 	store_range_where(where, sizeof where, r);
-	if ((sorted = streams_in_order(s, r, where, cause)) == -1)
+	/* The aggregates' pass saw it already, when it ran. */
+	if (!store_agg_streams(s, r, &n, &onion, &sorted) &&
+	    (sorted = streams_in_order(s, r, where, cause)) == -1)
 		return -1;
 	snprintf(sql, sizeof sql, "SELECT session, stream_id, circ_id, status, "
 	    "listener, client_addr, app, pid, process, uid, protocol, target, "
@@ -228,11 +232,21 @@ store_cause_reader_init(struct store *s, struct cause_reader *r, char **cause)
 {
 	memset(r, 0, sizeof *r);
 	buf_init(&r->arena);
+	/*
+	 * Most causes have few occurrences: read in the index's order, no
+	 * sort (a sort opens a temporary b-tree each time: 40k instructions
+	 * a cause).  Past the bound, the newest by a sort.
+	 */
 	if (sqlite3_prepare_v2(s->db, "SELECT session, circ_id, exit_fp, "
 	    "streams, count, first_seen, last_seen FROM occurrence WHERE "
 	    "cause = ?4 AND (?1 = 0 OR session = ?1) AND (?2 = 0 OR "
+	    "last_seen >= ?2) AND (?3 = 0 OR first_seen < ?3)", -1, &r->occ,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "SELECT session, circ_id, exit_fp, "
+	    "streams, count, first_seen, last_seen FROM occurrence WHERE "
+	    "cause = ?4 AND (?1 = 0 OR session = ?1) AND (?2 = 0 OR "
 	    "last_seen >= ?2) AND (?3 = 0 OR first_seen < ?3) ORDER BY "
-	    "last_seen DESC, session DESC, circ_id DESC LIMIT ?5", -1, &r->occ,
+	    "last_seen DESC, session DESC, circ_id DESC LIMIT ?5", -1, &r->top,
 	    NULL) != SQLITE_OK) {
 		*cause = xasprintf("database %s: %s", s->path,
 		    sqlite3_errmsg(s->db));
@@ -245,7 +259,9 @@ void
 store_cause_reader_free(struct cause_reader *r)
 {
 	sqlite3_finalize(r->occ);
+	sqlite3_finalize(r->top);
 	r->occ = NULL;
+	r->top = NULL;
 	buf_free(&r->arena);
 	free(r->occs);
 	free(r->offs);
@@ -280,6 +296,54 @@ occ_cmp(const void *x, const void *y)
 	return 0;
 }
 
+/*
+ * Reads the cause's occurrences in range from st into r (from the
+ * start: *n set): SQLITE_DONE, SQLITE_ROW when st had more than
+ * STORE_MAX_OCCURRENCES (then r holds some of them only), or an error.
+ */
+static int
+occ_read(struct cause_reader *r, sqlite3_stmt *st,
+    const struct store_range *range, int64_t id, size_t *np)
+{
+	struct store_occurrence_row *o;
+	size_t n = 0;
+	int rc;
+
+	buf_reset(&r->arena);
+	r->arena.len = 0;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, range->session);
+	sqlite3_bind_int64(st, 2, range->from);
+	sqlite3_bind_int64(st, 3, range->to);
+	sqlite3_bind_int64(st, 4, id);
+	sqlite3_bind_int64(st, 5, STORE_MAX_OCCURRENCES);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == STORE_MAX_OCCURRENCES)
+			break;		/* more: the caller sorts */
+		if (n == r->cap) {
+			r->cap = r->cap ? r->cap * 2 : 16;
+			r->occs = xreallocarray(r->occs, r->cap,
+			    sizeof *r->occs);
+			r->offs = xreallocarray(r->offs, r->cap,
+			    2 * sizeof *r->offs);
+		}
+		o = &r->occs[n];
+		o->session = COL_I64(st, 0);
+		o->circ_id = (uint64_t)COL_I64(st, 1);
+		r->offs[2 * n] = arena_put(&r->arena,
+		    sqlite3_column_text(st, 2));
+		r->offs[2 * n + 1] = arena_put(&r->arena,
+		    sqlite3_column_text(st, 3));
+		o->count = (long)COL_I64(st, 4);
+		o->first_seen = COL_I64(st, 5);
+		o->last_seen = COL_I64(st, 6);
+		n++;
+	}
+	sqlite3_reset(st);
+	*np = n;
+	return rc;
+}
+
 int
 store_cause_row(struct store *s, struct cause_reader *r, sqlite3_stmt *st,
     const struct store_range *range, struct store_finding_row *row,
@@ -307,43 +371,13 @@ store_cause_row(struct store *s, struct cause_reader *r, sqlite3_stmt *st,
 	row->noccurrences_total = (size_t)COL_I64(st, 14);
 	row->remedy = COL_TEXT(st, 15);
 
-	buf_reset(&r->arena);
-	r->arena.len = 0;
-	sqlite3_reset(r->occ);
-	sqlite3_bind_int64(r->occ, 1, range->session);
-	sqlite3_bind_int64(r->occ, 2, range->from);
-	sqlite3_bind_int64(r->occ, 3, range->to);
-	sqlite3_bind_int64(r->occ, 4, row->id);
-	sqlite3_bind_int64(r->occ, 5, STORE_MAX_OCCURRENCES);
-	while ((rc = sqlite3_step(r->occ)) == SQLITE_ROW) {
-		struct store_occurrence_row *o;
-
-		if (n == r->cap) {
-			r->cap = r->cap ? r->cap * 2 : 16;
-			r->occs = xreallocarray(r->occs, r->cap,
-			    sizeof *r->occs);
-			r->offs = xreallocarray(r->offs, r->cap,
-			    2 * sizeof *r->offs);
-		}
-		o = &r->occs[n];
-		o->session = COL_I64(r->occ, 0);
-		o->circ_id = (uint64_t)COL_I64(r->occ, 1);
-		r->offs[2 * n] = arena_put(&r->arena,
-		    sqlite3_column_text(r->occ, 2));
-		r->offs[2 * n + 1] = arena_put(&r->arena,
-		    sqlite3_column_text(r->occ, 3));
-		o->count = (long)COL_I64(r->occ, 4);
-		o->first_seen = COL_I64(r->occ, 5);
-		o->last_seen = COL_I64(r->occ, 6);
-		n++;
-	}
+	if ((rc = occ_read(r, r->occ, range, row->id, &n)) == SQLITE_ROW)
+		rc = occ_read(r, r->top, range, row->id, &n);
 	if (rc != SQLITE_DONE) {
 		*cause = xasprintf("database %s: %s", s->path,
 		    sqlite3_errmsg(s->db));
-		sqlite3_reset(r->occ);
 		return -1;
 	}
-	sqlite3_reset(r->occ);
 	/* The arena has stopped moving: point into it. */
 	for (i = 0; i < n; i++) {
 		r->occs[i].exit_fp = r->offs[2 * i] == SIZE_MAX ? NULL :

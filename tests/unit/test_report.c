@@ -20,6 +20,7 @@
 #include "json.h"
 #include "log.h"
 #include "report.h"
+#include "report_int.h"
 #include "store.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -460,6 +461,52 @@ test_report_json(void **state)
 }
 
 /* check's JSON line is the report's finding object. */
+/* report_t3339's own calendar writes what time_rfc3339 (gmtime) does. */
+static void
+test_report_t3339(void **state)
+{
+	static const int64_t fixed[] = {
+		1, -1, 999999, -999999, 1000000, -1000000, 86399999999,
+		86400000000, 951782400000000, 951868800000000, 4107542400000000,
+		253402300799000000, 253402300800000000, -62167219200000000,
+		-62167219200000001, INT64_MAX, INT64_MIN, T0, NOW,
+	};
+	char a[TIME_RFC3339_LEN], b[TIME_RFC3339_LEN];
+	uint64_t x = 88172645463325252ULL;
+	size_t i;
+
+	(void)state;
+	report_t3339(0, a);
+	assert_string_equal(a, "");
+	for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+		report_t3339(fixed[i], a);
+		time_rfc3339(fixed[i], b);
+		assert_string_equal(a, b);
+	}
+	/* Every day from 1900 to 2500 at a second of its own, and random
+	 * times over the whole range of years 0 to 9999 and past it. */
+	for (i = 0; i < 600 * 366; i++) {
+		int64_t t = (-2208988800LL + (int64_t)i * 86400 +
+		    (int64_t)(i * 7919 % 86400)) * SEC + (int64_t)(i % 1000);
+
+		report_t3339(t, a);
+		time_rfc3339(t, b);
+		assert_string_equal(a, b);
+	}
+	for (i = 0; i < 200000; i++) {
+		int64_t t;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		t = (int64_t)(x % 700000000000ULL) - 350000000000LL;
+		t = t * SEC + (int64_t)(x % 1000000);
+		report_t3339(t, a);
+		time_rfc3339(t, b);
+		assert_string_equal(a, b);
+	}
+}
+
 static void
 test_report_json_finding(void **state)
 {
@@ -1014,6 +1061,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_report_json, env_setup,
 		    env_teardown),
+		cmocka_unit_test(test_report_t3339),
 		cmocka_unit_test(test_report_json_finding),
 		cmocka_unit_test_setup_teardown(test_report_csv, env_setup,
 		    env_teardown),

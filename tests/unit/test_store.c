@@ -2439,6 +2439,121 @@ test_read_circuits(void **state)
 	assert_string_equal(c.buf, want);
 }
 
+/* Everything store_agg.c answers for range r, as text. */
+static void
+coll_circ_raw(const struct store_circ_row *r, void *arg)
+{
+	collect_add(arg, "%" PRId64 "/%" PRIu64 " %s cfx=%s %s~%s apps=%s "
+	    "n=%ld %" PRId64 "..%" PRId64 "\n", r->session, r->circ_id,
+	    NS(r->purpose), NS(r->conflux_id), NS(r->exit_fp),
+	    NS(r->exit_nick), NS(r->apps), r->streams, r->created, r->closed);
+}
+
+static void
+coll_share(int64_t a, int64_t b, long n, void *arg)
+{
+	collect_add(arg, "share %" PRId64 "+%" PRId64 "=%ld\n", a, b, n);
+}
+
+static void
+coll_onion(const struct store_onion_row *r, void *arg)
+{
+	collect_add(arg, "onion %s:%d s=%ld c=%ld %s\n", r->target,
+	    r->target_port, r->streams, r->circuits, NS(r->apps));
+}
+
+static void
+agg_all(struct store *s, const struct store_range *r, struct collect *c)
+{
+	char *cause = NULL;
+	long n = -1;
+
+	memset(c, 0, sizeof *c);
+	assert_int_equal(store_each_app(s, r, coll_app, c, &cause), 0);
+	assert_int_equal(store_each_circuit(s, r, coll_circ_raw, c, &cause),
+	    0);
+	assert_int_equal(store_count_circuits(s, r, &n, &cause), 0);
+	collect_add(c, "circuits %ld\n", n);
+	assert_int_equal(store_each_shared_circuit(s, r, -1, coll_circ_raw, c,
+	    &n, &cause), 0);
+	collect_add(c, "shared %ld\n", n);
+	assert_int_equal(store_each_shared_circuit(s, r, 1, coll_circ_raw, c,
+	    &n, &cause), 0);
+	collect_add(c, "shared %ld\n", n);
+	assert_int_equal(store_each_share(s, r, coll_share, c, &cause), 0);
+	assert_int_equal(store_count_streams(s, r, &n, &cause), 0);
+	collect_add(c, "streams %ld\n", n);
+	assert_int_equal(store_each_onion_target(s, r, coll_onion, c, &cause),
+	    0);
+}
+
+/*
+ * The aggregates in memory and, past their bound, in sqlite's temporary
+ * tables say the same of every range: detached streams (two circuits), a
+ * stream of no application, a circuit the table lacks, conflux legs.
+ */
+static void
+test_read_agg_spill(void **state)
+{
+	static const struct store_range ranges[] = {
+		{ 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 99, 0, 0 },
+		{ 0, T0 + 2 * SEC, T0 + 4 * SEC }, { 1, T0 + 4 * SEC, 0 },
+		{ 0, 0, T0 + 7 * SEC },
+	};
+	struct env *e = *state;
+	struct collect mem, spill;
+	struct store *s;
+	int64_t a, b, cc;
+	char want[512];
+	size_t i;
+
+	build_dataset(e->db, &a, &b, &cc);
+	snprintf(want, sizeof want, "INSERT INTO stream(session, stream_id, "
+	    "circ_id, status, opened) VALUES (1, 6, 99, 'CLOSED', %" PRId64
+	    "); INSERT INTO attach VALUES (1, 6, 13, 1), (1, 6, 99, 2); "
+	    "INSERT INTO stream(session, stream_id, circ_id, status, app, "
+	    "target, opened) VALUES (1, 7, 12, 'CLOSED', %" PRId64 ", "
+	    "'h:aa.ONION', %" PRId64 "); INSERT INTO attach VALUES "
+	    "(1, 7, 12, 3)", T0 + 8 * SEC, b, T0 + 9 * SEC);
+	db_exec(e->db, want);
+	s = e->s = open_r(e->db);
+	for (i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+		store_agg_max_circs(s, 0);
+		agg_all(s, &ranges[i], &mem);
+		store_agg_max_circs(s, 1);
+		agg_all(s, &ranges[i], &spill);
+		assert_string_equal(mem.buf, spill.buf);
+	}
+	/* The conflux set 11+12 carried a, b and c; circuit 10 a and b. */
+	store_agg_max_circs(s, 0);
+	agg_all(s, &ranges[1], &mem);
+	snprintf(want, sizeof want, "share %" PRId64 "+%" PRId64 "=2\n",
+	    a < b ? a : b, a < b ? b : a);
+	assert_non_null(strstr(mem.buf, want));
+	assert_non_null(strstr(mem.buf, "shared 3\n"));
+	assert_non_null(strstr(mem.buf, "circuits 5\n"));
+	assert_non_null(strstr(mem.buf, "onion h:aa.ONION:-1 s=1 c=1"));
+
+	/* Streams out of opened order, with and without the aggregates'
+	 * pass having seen it: (session, opened) order either way. */
+	store_close(s);
+	db_exec(e->db, "UPDATE stream SET opened = opened - 6000000 WHERE "
+	    "session = 1 AND stream_id = 5");
+	s = e->s = open_r(e->db);
+	for (i = 0; i < 2; i++) {
+		char *cause = NULL;
+
+		memset(i == 0 ? &mem : &spill, 0, sizeof mem);
+		if (i == 1)
+			assert_int_equal(store_each_app(s, &ranges[1],
+			    coll_app, &mem, &cause), 0);
+		assert_int_equal(store_each_stream(s, &ranges[1], coll_stream,
+		    i == 0 ? &mem : &spill, &cause), 0);
+	}
+	assert_true(strncmp(spill.buf, "1/5 ", 4) == 0);
+	assert_non_null(strstr(mem.buf, spill.buf));
+}
+
 static void
 test_read_streams(void **state)
 {
@@ -3156,6 +3271,7 @@ main(void)
 		T(test_read_sessions),
 		T(test_read_apps),
 		T(test_read_circuits),
+		T(test_read_agg_spill),
 		T(test_read_streams),
 		T(test_read_findings),
 		T(test_check_causes),
