@@ -690,6 +690,7 @@ store_ack(struct store *s, const char *cause, int64_t at)
 	 * bring the cause back), not fold into an op that runs before.
 	 */
 	hindex_clear(&s->rowidx);
+	store_note(s, 1);	/* an operator's: committed at once */
 	store_maybe_flush(s);
 }
 

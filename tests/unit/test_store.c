@@ -1334,15 +1334,22 @@ test_flush_policy(void **state)
 	assert_int_equal(st.commits, 3);
 	assert_q_int(e->db, "SELECT count(*) FROM occurrence", 3);
 
+	/* An acknowledgement (the dashboard's key): at once too. */
+	store_ack(s, "K", T0 + 2 * SEC);
+	assert_int_equal(nwakes, 8);		/* rows came; urgent */
+	assert_int_equal(store_tick(s, now + 3 * SEC), 0);
+	assert_q_int(e->db, "SELECT acknowledged FROM cause WHERE key = 'K'",
+	    1);
+
 	/* Idle: no wake, no timer, no commit. */
 	for (i = 1; i <= 10; i++)
 		assert_int_equal(store_tick(s, now + i * WINDOW), 0);
-	assert_int_equal(nwakes, 6);
+	assert_int_equal(nwakes, 8);
 
 	/* Closing (SIGTERM, end of session) commits what waits. */
 	stream_init(&r, sid, 11, "NEW");
 	store_stream(s, &r);
-	assert_int_equal(nwakes, 7);
+	assert_int_equal(nwakes, 9);
 	store_close(s);
 	e->s = NULL;
 	assert_q_int(e->db, "SELECT count(*) FROM stream", 11);
