@@ -30,6 +30,9 @@ stream() {
 circ() {
 	printf '650 CIRC %d BUILT $%s~exit1 PURPOSE=GENERAL\r\n' "$1" "$FP"
 }
+# FAKECTOR_DELAY_MS (a wait before each handshake answer) also keeps the
+# fake's connection open after the script, however long the client is
+# quiet: no session end (which commits) in the middle of the test.
 q() { sqlite3 "file:$1?mode=ro" "$2" 2>/dev/null || echo -1; }
 vcs() { sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "/proc/$1/status"; }
 
