@@ -2,7 +2,7 @@
 # The store's flush policy (docs/reliability.md, "When rows reach the
 # disk"), against a fake control port that keeps its connection open:
 #  (c) rows below warning (streams; a finding made notice by a Rule line)
-#      are not committed before the window (ISOAUDIT_TEST_FLUSH_MS, 3 s
+#      are not committed before the window (ISOAUDIT_TEST_FLUSH_MS, 4 s
 #      here), and are committed after it;
 #  (d) a monitor with nothing queued is not woken at all: its voluntary
 #      context switches over 3 s (the old 250 ms tick and 1 s stat() gave
@@ -50,7 +50,7 @@ FAKECTOR_DELAY_MS=1 FAKECTOR_PAUSE_MS=1000 \
     python3 "$here/fakector.py" "$T/a.port" "$T/a.script" 2>"$T/a.fake.err" &
 BGPIDS="$!"
 wait_for "$T/a.port" '^[0-9]+$' 10 || fail "fake control port did not start"
-ISOAUDIT_TEST_FLUSH_MS=3000 "$ISOAUDIT" -c "$T/a.conf" monitor \
+ISOAUDIT_TEST_FLUSH_MS=4000 "$ISOAUDIT" -c "$T/a.conf" monitor \
     --control "127.0.0.1:$(head -1 "$T/a.port")" --db "$T/a.db" >"$T/a.out" 2>"$T/a.err" &
 mon=$!
 BGPIDS="$BGPIDS $mon"
@@ -60,13 +60,13 @@ grep -q "FINDING notice SHARED_CIRCUIT" "$T/a.out" || { cat "$T/a.out"; fail "no
 [ "$(q "$T/a.db" 'SELECT count(*) FROM tor_session')" = 1 ] ||
     fail "the new Tor session was not committed at once"
 n=$(q "$T/a.db" 'SELECT count(*) FROM stream')
-[ "$n" = 0 ] || fail "$n streams committed at once (the window is 3 s)"
+[ "$n" = 0 ] || fail "$n streams committed at once (the window is 4 s)"
 sleep 1.5
 n=$(q "$T/a.db" 'SELECT count(*) FROM stream')
 c=$(q "$T/a.db" 'SELECT count(*) FROM occurrence')
 [ "$n" = 0 ] && [ "$c" = 0 ] ||
     fail "committed before the window: $n streams, $c occurrences after 1.5 s"
-ok "rows below warning wait for the window (nothing after 1.5 s of 3)"
+ok "rows below warning wait for the window (nothing after 1.5 s of 4)"
 i=0
 while [ "$(q "$T/a.db" 'SELECT count(*) FROM stream')" != 3 ] && [ $i -lt 100 ]; do
 	sleep 0.1
