@@ -14,8 +14,10 @@ bench/out/results.md (and results.json).  Environment:
     BENCH_REPORT_STREAMS=N streams in the report/check database (default
                            1000000, quick 50000)
     BENCH_ONLY=a,b         only these sections: peers, instr, scale,
-                           openflood, report, attrib, dashboard, parse
-                           (parse runs only when named)
+                           openflood, report, attrib, dashboard, idle,
+                           parse (parse runs only when named)
+    BENCH_IDLE_SECONDS=S   idle: the window of each rate (default 60,
+                           quick 20)
     BENCH_ISOAUDIT=PATH    another isoaudit binary (e.g. a baseline build)
     BENCH_PARSE_BASE=PATH  parse: a baseline binary, run back to back
     BENCH_PARSE_REPS=N     parse: runs of each binary (default 5)
@@ -588,6 +590,31 @@ def section_dashboard():
 
 # --- the machine, the table ------------------------------------------------------
 
+def section_idle():
+    """A monitor fed 10 events/s, 1 event/s and nothing (bench/idle.py):
+    disk writes, wakeups, CPU, syscalls, each over the same window."""
+    secs = envint("BENCH_IDLE_SECONDS", 60, 20)
+    st = 20 if not QUICK else 5
+    rows = []
+    for rate in (10, 1, 0):
+        d = os.path.join(WORK, "idle-%g" % rate)
+        js = d + ".json"
+        argv = [PY, os.path.join(BENCH, "idle.py"), "--isoaudit", ISO,
+                "--rate", str(rate), "--seconds", str(secs), "--strace",
+                str(st), "--dir", d, "--json", js]
+        log("idle: %g events/s for %d s (then strace -c for %d s)" %
+            (rate, secs, st))
+        r = subprocess.run(argv, stdout=subprocess.DEVNULL)
+        if r.returncode != 0:
+            rows.append({"rate": rate, "error": "idle.py exit %d" %
+                         r.returncode})
+            continue
+        v = json.load(open(js))
+        v["command"] = cmdline(argv[1:])
+        rows.append(v)
+    results["sections"]["idle"] = {"rows": rows, "seconds": secs}
+
+
 def machine():
     def cmd(a):
         try:
@@ -819,6 +846,30 @@ def table():
                         v["cpu_percent"]))
             L += [""] + ["- %s: `%s`" % (k, D[k].get("command"))
                          for k in ("burst", "idle") if k in D]
+    if "idle" in S:
+        L += ["", "## Idle and trickle: disk writes, wakeups, CPU "
+              "(bench/idle.py)", "",
+              "| events/s | window | write_bytes | per event | per day | "
+              "wchar | wakeups/s | CPU | syscalls/s (strace) | db, wal "
+              "| streams stored / sent |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for v in S["idle"]["rows"]:
+            if "error" in v:
+                L.append("| %g | failed: %s |" % (v["rate"], v["error"]))
+                continue
+            sc = v.get("syscalls", {})
+            L.append("| %g | %.0f s | %d | %s | %.1f MB | %d | %.2f | "
+                     "%.3f%% | %s | %d, %d | %s / %s |" % (
+                         v["rate"], v["seconds"], v["write_bytes"],
+                         "%.0f B" % v["write_bytes_per_event"]
+                         if v["write_bytes_per_event"] is not None else "-",
+                         v["write_bytes_per_day"] / 1e6, v["wchar"],
+                         v["wakeups_per_s"], v["cpu_pct"],
+                         "%.1f" % (sum(sc.values()) / v["strace_seconds"])
+                         if sc else "-", v["db_bytes"], v["wal_bytes"],
+                         v.get("streams_stored"), v.get("streams_sent")))
+        L += [""] + ["- %g/s: `%s`" % (v["rate"], v.get("command"))
+                     for v in S["idle"]["rows"] if "command" in v]
     L += ["", "Total benchmark time: %.0f s." % (time.time() - started), ""]
     return "\n".join(L)
 
@@ -858,6 +909,7 @@ def main():
                      ("report", section_report),
                      ("attrib", section_attrib),
                      ("dashboard", section_dashboard),
+                     ("idle", section_idle),
                      ("parse", section_parse)):
         if want(name) and (name != "parse" or name in ONLY):
             t0 = time.time()

@@ -43,11 +43,12 @@ struct monitor {
 	struct event		*sigint;
 	struct event		*sigterm;
 	struct event		*sighup;
-	struct event		*tick;
+	struct event		*tick;		/* the store's: armed only
+						   when rows wait */
+	struct event		*prune;		/* Retention's, or unarmed */
 	struct event		*timer;
 	unsigned		 serial;	/* attached session, or 0 */
 	int64_t			 retention;	/* us, 0 = keep */
-	int64_t			 last_prune;	/* time_mono_us */
 	int64_t			 prune_cutoff;	/* a prune under way, or 0 */
 	struct store_prune_stats prune_stats;
 	int			 status;
@@ -63,6 +64,7 @@ struct monitor {
 	struct mon_hold		*hold;		/* the wait for its records */
 };
 #define MONITOR_PRUNE_EVERY	(3600LL * 1000000)
+#define MONITOR_PRUNE_STEP	(250LL * 1000)	/* between a prune's steps */
 #define MONITOR_XCHECK_EVERY	(60LL * 1000000)	/* the cross-check */
 #define MONITOR_XCHECK_MIN	(2LL * 1000000)		/* one at most per */
 
@@ -153,30 +155,47 @@ mon_xcheck_cb(evutil_socket_t fd, short what, void *arg)
 	mon_xcheck(arg);
 }
 
+/* Arms ev to fire in us microseconds (0: at the next loop turn). */
+static void
+mon_arm(struct event *ev, int64_t us)
+{
+	struct timeval tv;
+
+	if (us < 0)
+		us = 0;
+	tv.tv_sec = (time_t)(us / 1000000);
+	tv.tv_usec = (suseconds_t)(us % 1000000);
+	evtimer_add(ev, &tv);
+}
+
 /*
- * Applies Retention: at start, then hourly (mono: the interval; now: the
- * wall clock, what stored times are compared with).  A prune goes one
- * step (STORE_PRUNE_BATCH rows of each kind, one transaction) per tick,
- * so that events are not held up on a large database.
+ * Applies Retention: at start, then hourly (now: the wall clock, what
+ * stored times are compared with).  A prune goes one step
+ * (STORE_PRUNE_BATCH rows of each kind, one transaction) every
+ * MONITOR_PRUNE_STEP, so that events are not held up on a large database.
+ * Without Retention its timer is not armed at all.
  */
 static void
-mon_retention(struct monitor *m, int64_t now, int64_t mono)
+mon_prune_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct monitor *m = arg;
 	struct store_prune_stats *ps = &m->prune_stats;
 	char *cause = NULL;
 	int rc;
 
+	(void)fd;
+	(void)what;
 	if (m->prune_cutoff == 0) {
-		if (m->retention <= 0 ||
-		    mono - m->last_prune < MONITOR_PRUNE_EVERY)
+		if (m->retention <= 0)
 			return;
-		m->last_prune = mono;
-		m->prune_cutoff = now - m->retention;
+		m->prune_cutoff = time_now_us() - m->retention;
 		memset(ps, 0, sizeof *ps);
 	}
 	if ((rc = store_prune_step(m->store, m->prune_cutoff, ps,
-	    &cause)) == 1)
+	    &cause)) == 1) {
+		mon_arm(m->prune, MONITOR_PRUNE_STEP);
 		return;
+	}
 	m->prune_cutoff = 0;
 	if (rc == -1) {
 		log_warnx("retention: %s", cause);
@@ -189,6 +208,8 @@ mon_retention(struct monitor *m, int64_t now, int64_t mono)
 		    ps->circuits == 1 ? "" : "s", ps->occurrences,
 		    ps->occurrences == 1 ? "" : "s", ps->sessions,
 		    ps->sessions == 1 ? "" : "s");
+	if (m->retention > 0)
+		mon_arm(m->prune, MONITOR_PRUNE_EVERY);
 }
 
 static void
@@ -199,20 +220,31 @@ mon_annotate(int64_t ts, const char *text, void *arg)
 	record_note(m->record, ts, "%s", text);
 }
 
+/*
+ * The store's timer: armed when rows are queued (the store's wake), for
+ * the window's end or a retry, never while nothing waits.  Intervals on
+ * the monotonic clock: a wall clock stepped back (NTP, sdwdate) stopped
+ * every commit until it had caught up again.
+ */
 static void
 mon_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct monitor *m = arg;
-	int64_t mono = time_mono_us();
+	int64_t mono = time_mono_us(), next;
 
 	(void)fd;
 	(void)what;
-	/*
-	 * Intervals on the monotonic clock: a wall clock stepped back (NTP,
-	 * sdwdate) stopped every commit until it had caught up again.
-	 */
-	store_tick(m->store, mono);
-	mon_retention(m, time_now_us(), mono);
+	if ((next = store_tick(m->store, mono)) != 0)
+		mon_arm(m->tick, next - mono);
+}
+
+/* The store has rows (or a finding at warning): a tick at once. */
+static void
+mon_store_wake(void *arg)
+{
+	struct monitor *m = arg;
+
+	mon_arm(m->tick, 0);
 }
 
 static void
@@ -370,9 +402,9 @@ mon_stop_cb(evutil_socket_t sig, short what, void *arg)
 
 /*
  * SIGHUP: the config file again.  App/Host lines, rules, Alert and
- * Retention apply from the next event on (Retention prunes at the next
- * tick); circuits, streams, findings and the session go on.  A broken
- * file changes nothing.
+ * Retention apply from the next event on (Retention prunes at once);
+ * circuits, streams, findings and the session go on.  A broken file
+ * changes nothing.
  */
 static void
 mon_hup_cb(evutil_socket_t sig, short what, void *arg)
@@ -396,7 +428,12 @@ mon_hup_cb(evutil_socket_t sig, short what, void *arg)
 	later = config_reload(&m->opts->cfg, &fresh);
 	m->retention = m->opts->cfg.retention;
 	/* Retention applies at once (a prune under way goes on). */
-	m->last_prune = time_mono_us() - MONITOR_PRUNE_EVERY;
+	if (m->prune_cutoff == 0) {
+		if (m->retention > 0)
+			mon_arm(m->prune, 0);
+		else
+			evtimer_del(m->prune);
+	}
 	log_info("SIGHUP: configuration reloaded from %s (%zu App lines)",
 	    path ? path : "the built-in defaults", m->opts->cfg.napps);
 	if (later != NULL)
@@ -448,7 +485,6 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 		.malformed = mon_malformed,
 		.injection = mon_injection,
 	};
-	struct timeval tick_tv = { 0, STORE_FLUSH_MS * 1000 };
 	enum store_err serr;
 	char *cause = NULL, *dbpath;
 
@@ -505,7 +541,6 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	pc->dns_port = mon_dns_port;
 	pc->agent_arg = m;
 	m->retention = o->cfg.retention;
-	m->last_prune = time_mono_us() - MONITOR_PRUNE_EVERY;
 	mon_ktrack_open(m);
 	pc->tracker = m->ktable;
 	m->pipe = pipeline_new(pc);
@@ -556,8 +591,19 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 		m->sighup = evsignal_new(m->base, SIGHUP, mon_hup_cb, m);
 		evsignal_add(m->sighup, NULL);
 	}
-	m->tick = event_new(m->base, -1, EV_PERSIST, mon_tick_cb, m);
-	event_add(m->tick, &tick_tv);
+	/*
+	 * No periodic timer: the store's is armed when rows wait (its wake),
+	 * Retention's hourly when there is one, the cross-check's a minute
+	 * apart while attached (a designed query of Tor).
+	 */
+	m->tick = evtimer_new(m->base, mon_tick_cb, m);
+	store_set_wake(m->store, mon_store_wake, m);
+	if (getenv("ISOAUDIT_TEST_FLUSH_MS") != NULL)
+		store_set_window(m->store,
+		    strtol(getenv("ISOAUDIT_TEST_FLUSH_MS"), NULL, 10));
+	m->prune = evtimer_new(m->base, mon_prune_cb, m);
+	if (m->retention > 0)
+		mon_arm(m->prune, 0);
 	m->xcheck = evtimer_new(m->base, mon_xcheck_cb, m);
 	if (m->ktrack != NULL) {
 		m->ktrack_ev = event_new(m->base, ktrack_fd(m->ktrack),
@@ -692,7 +738,9 @@ monitor_close(struct monitor *m)
 	mon_hold_free(m->hold);
 	agent_gw_free(m->gw);
 	ctl_free(m->ctl);
+	store_set_wake(m->store, NULL, NULL);
 	event_free(m->tick);
+	event_free(m->prune);
 	event_free(m->xcheck);
 	if (m->ktrack_ev != NULL)
 		event_free(m->ktrack_ev);

@@ -364,6 +364,7 @@ store_open_key(const char *path, const char *keyfile, int key_flags,
 	s->keyfile = keyfile != NULL ? xstrdup(keyfile) : NULL;
 	s->key_flags = key_flags;
 	s->backoff_ms = 1000;
+	s->window_us = (int64_t)STORE_FLUSH_WINDOW_MS * 1000;
 	s->lockfd = -1;
 	buf_init(&s->arena);
 	/* The writer's lock first: a second writer touches nothing. */

@@ -1,8 +1,11 @@
 /*
  * store.h: the sqlite database.  Only auditor/store/ includes sqlite3.h
  * (through its private store_int.h).  Writes are queued in memory and
- * committed in batches (every STORE_BATCH_ROWS rows or STORE_FLUSH_MS,
- * whichever first); when the database cannot be written (disk full,
+ * committed in batches: when STORE_BATCH_ROWS rows are queued, when the
+ * oldest queued row has waited STORE_FLUSH_WINDOW_MS, at once when an
+ * occurrence of a finding at warning or above is queued, and when the
+ * session ends or the store is closed (docs/reliability.md says what a
+ * crash can lose); when the database cannot be written (disk full,
  * locked, removed) rows wait in memory up to STORE_MAX_QUEUE and what had
  * to be dropped is counted.
  */
@@ -14,7 +17,14 @@
 
 #define STORE_SCHEMA_KEY_LEN	32
 #define STORE_BATCH_ROWS	4096
-#define STORE_FLUSH_MS		250
+/*
+ * The longest a queued row waits for its commit (30 s): a commit writes
+ * every page it touched again (the same b-tree leaves, commit after
+ * commit) and once more at the checkpoint, so on a trickle the bytes
+ * written fall with the window; 30 s is what a crash or power cut may
+ * lose, and less than the cross-check's minute.
+ */
+#define STORE_FLUSH_WINDOW_MS	30000
 #define STORE_MAX_QUEUE		100000
 #define STORE_BUSY_MS		200	/* a writer never blocks longer */
 #define STORE_READ_BUSY_MS	5000
@@ -192,13 +202,25 @@ void	store_touch(struct store *, int64_t, int64_t);
 /* Writes what is queued now.  Returns 0, or -1 (rows kept, reported). */
 int	store_flush(struct store *);
 /*
- * Called by the event loop every STORE_FLUSH_MS (now in us, on the
- * monotonic clock: time_mono_us): flushes what is due, retries a failing
- * database with backoff, and notices a database file that was removed or
- * replaced (then recreates it).  A now that goes back restarts the
- * intervals from it.
+ * The event loop's store timer (now in us, on the monotonic clock:
+ * time_mono_us): commits what is due (the window's end, a full batch, a
+ * finding at warning or above) and retries a failing database with
+ * backoff.  Returns when it wants to be called again (us, on now's clock),
+ * or 0: nothing queued, no timer (the wake callback says when rows come).
+ * A now that goes back restarts the window from it.  Whether the database
+ * file was removed or replaced (then it is created again) is checked
+ * before every commit (store_flush), never by polling.
  */
-void	store_tick(struct store *, int64_t);
+int64_t	store_tick(struct store *, int64_t);
+/*
+ * fn(arg) is called when rows are queued with none before (the store
+ * wants a tick, to start the window) and when a finding at warning or
+ * above is queued (a tick at once).  It is called from inside the
+ * store_* write calls: it must only arm a timer, never write or flush.
+ */
+void	store_set_wake(struct store *, void (*)(void *), void *);
+/* The window (ms, > 0) instead of STORE_FLUSH_WINDOW_MS (tests). */
+void	store_set_window(struct store *, long);
 
 struct store_stats {
 	uint64_t	commits;

@@ -20,6 +20,7 @@
 #include "xmalloc.h"
 
 static int	store_ensure_live(struct store *);
+static void	store_check_file(struct store *);
 
 int
 store_pending(const struct store *s)
@@ -358,11 +359,19 @@ store_flush(struct store *s)
 	size_t i, nsdiff = s->nsdiff, nadiff = s->nadiff, napps_placed;
 	char *ignored = NULL;
 
-	if (s->mode != STORE_WRITE || s->db == NULL)
+	if (s->mode != STORE_WRITE)
 		return -1;
 	if (s->nops == 0 && !store_live_dirty(s) && s->napps_unplaced == 0 &&
 	    !store_live_unplaced(s))
 		return 0;
+	/*
+	 * Is the file still ours?  Asked when there is something to write,
+	 * not by polling: an idle monitor does nothing at all.
+	 */
+	if (s->db != NULL)
+		store_check_file(s);
+	if (s->db == NULL)
+		return -1;
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		store_set_error(s, "cannot begin a transaction");
@@ -415,6 +424,9 @@ store_flush(struct store *s)
 	s->st.rows_queued = 0;
 	buf_reset(&s->arena);
 	s->arena.len = 0;
+	s->flush_due = 0;
+	s->noted = 0;
+	s->urgent = 0;
 	if (s->st.failing) {
 		s->st.failing = 0;
 		log_warnx("database %s: writing again (%" PRIu64 " rows had "
@@ -550,51 +562,103 @@ store_reopen(struct store *s, const char *why)
 	}
 }
 
-void
-store_tick(struct store *s, int64_t now)
+/*
+ * Whether the database file is still the one open (a removal or a
+ * replacement: a restore, a move) and, when not, creates it again.
+ */
+static void
+store_check_file(struct store *s)
 {
 	struct stat sb;
 
-	if (s->mode != STORE_WRITE)
+	if (stat(s->path, &sb) == -1)
+		store_reopen(s, "was removed");
+	else if (sb.st_ino != s->ino || sb.st_dev != s->dev)
+		store_reopen(s, "was replaced");
+}
+
+/*
+ * Whether anything waits for a commit: queued rows, apps or sessions not
+ * yet placed, a live session's last event time.
+ */
+static int
+store_dirty(const struct store *s)
+{
+	return s->nops > 0 || s->napps_unplaced > 0 || store_live_dirty(s) ||
+	    store_live_unplaced(s);
+}
+
+void
+store_note(struct store *s, int urgent)
+{
+	if (s->mode != STORE_WRITE || (s->noted && (!urgent || s->urgent))) {
+		s->noted = 1;
 		return;
+	}
+	s->noted = 1;
+	if (urgent)
+		s->urgent = 1;
+	if (s->wake != NULL)
+		s->wake(s->wake_arg);
+}
+
+void
+store_set_wake(struct store *s, void (*fn)(void *), void *arg)
+{
+	s->wake = fn;
+	s->wake_arg = arg;
+}
+
+void
+store_set_window(struct store *s, long ms)
+{
+	if (ms > 0)
+		s->window_us = (int64_t)ms * 1000;
+}
+
+int64_t
+store_tick(struct store *s, int64_t now)
+{
+	if (s->mode != STORE_WRITE)
+		return 0;
 	/*
 	 * now is monotonic (the loop passes time_mono_us).  Should it ever go
-	 * back, the intervals start again from it rather than wait for it to
-	 * catch up: a wall clock stepped back an hour stopped every commit
-	 * for that hour.
+	 * back, the window and the backoff start again from it rather than
+	 * wait for it to catch up: a wall clock stepped back an hour stopped
+	 * every commit for that hour.
 	 */
-	if (now < s->last_check)
-		s->last_check = now;
-	if (now < s->last_flush)
-		s->last_flush = now;
+	if (s->flush_due != 0 && s->flush_due - now > s->window_us)
+		s->flush_due = now + s->window_us;
 	if (s->retry_at - now > (int64_t)s->backoff_ms * 1000 + 1000000)
 		s->retry_at = now;
-	if (now - s->last_check >= 1000000) {
-		s->last_check = now;
-		if (stat(s->path, &sb) == -1)
-			store_reopen(s, "was removed");
-		else if (s->db != NULL &&
-		    (sb.st_ino != s->ino || sb.st_dev != s->dev))
-			store_reopen(s, "was replaced");
-	}
 	if (s->st.failing) {
 		if (now < s->retry_at)
-			return;
+			return s->retry_at;
 		if (s->db == NULL)
 			store_reopen(s, "could not be opened");
 		if (store_flush(s) == -1) {
 			s->retry_at = now + (int64_t)s->backoff_ms * 1000;
 			if (s->backoff_ms < 10000)
 				s->backoff_ms *= 2;
+			return s->retry_at;
 		}
-		return;
+		return 0;
 	}
-	if (s->nops > 0 || s->napps_unplaced > 0 || store_live_dirty(s)) {
-		if (now - s->last_flush >= STORE_FLUSH_MS * 1000 ||
-		    s->nops + s->napps_unplaced >= STORE_BATCH_ROWS) {
-			s->last_flush = now;
-			if (store_flush(s) == -1)
-				s->retry_at = now + 1000000;
+	if (!store_dirty(s)) {
+		s->flush_due = 0;
+		s->noted = 0;
+		s->urgent = 0;
+		return 0;
+	}
+	if (s->flush_due == 0)
+		s->flush_due = now + s->window_us;
+	if (s->urgent || now >= s->flush_due ||
+	    s->nops + s->napps_unplaced >= STORE_BATCH_ROWS) {
+		if (store_flush(s) == -1) {
+			s->retry_at = now + 1000000;
+			return s->retry_at;
 		}
+		return 0;
 	}
+	return s->flush_due;
 }

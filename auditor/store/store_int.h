@@ -166,10 +166,17 @@ struct store {
 
 	int		 prune_vacuum;	/* a prune's rows are gone: the
 					   space is given back next */
-	int64_t		 last_flush;
+	int64_t		 flush_due;	/* the window's end (mono us), 0:
+					   not started */
+	int64_t		 window_us;	/* STORE_FLUSH_WINDOW_MS, or a test's */
+	int		 noted;		/* the wake was called for the rows
+					   queued (cleared by a commit) */
+	int		 urgent;	/* a finding at warning or above is
+					   queued: commit at the next tick */
+	void		(*wake)(void *);
+	void		*wake_arg;
 	int64_t		 retry_at;
 	int		 backoff_ms;
-	int64_t		 last_check;
 	int		 data_version;
 	struct store_stats st;
 	uint64_t	 dropped_reported;
@@ -255,6 +262,14 @@ int	store_file_dir_check(const char *, const char *, char **);
 int	store_dir_trusted(const char *, const struct stat *, uid_t, char **);
 /* An existing file: 0 fine, 1 ours but too open, -1 refused (*cause). */
 int	store_file_trusted(const char *, const struct stat *, uid_t, char **);
+
+/* store_flush.c */
+/*
+ * A write was queued (store_queue.c): the first after a commit calls the
+ * wake callback (a tick starts the window), and so does each one urgent
+ * (a finding at warning or above: committed at the next tick).
+ */
+void	store_note(struct store *, int);
 
 /* store_key.c */
 /*

@@ -201,6 +201,8 @@ op_new(struct store *s, enum op_type type)
 		s->ops = xreallocarray(s->ops, s->opcap, sizeof *s->ops);
 	}
 	o = &s->ops[s->nops++];
+	if (!s->noted)
+		store_note(s, 0);	/* the first since a commit */
 	o->type = (uint8_t)type;
 	o->nulls = 0;
 	for (k = 0; k < OP_STRS; k++)
@@ -366,6 +368,7 @@ store_session_begin(struct store *s, const char *control, const char *auth,
 		op_str(s, o, 1, auth);
 		op_str(s, o, 2, source ? source : "live");
 	}
+	store_note(s, 1);	/* a new Tor session is committed at once */
 	return id;
 }
 
@@ -387,8 +390,11 @@ store_touch(struct store *s, int64_t id, int64_t ts)
 	size_t i;
 
 	for (i = 0; i < s->nlive; i++)
-		if (s->live[i].id == id && ts > s->live[i].last_event)
+		if (s->live[i].id == id && ts > s->live[i].last_event) {
 			s->live[i].last_event = ts;
+			if (!s->noted)
+				store_note(s, 0);
+		}
 }
 
 void
@@ -661,6 +667,10 @@ store_finding(struct store *s, const struct store_finding *f)
 	op_str(s, o, 10, f->exit_fp);
 	op_str(s, o, 11, f->streams);
 	op_str(s, o, 12, f->remedy);
+	/* A new occurrence at warning or above: committed at once. */
+	if (f->count == 1 && (strcmp(f->severity, "warning") == 0 ||
+	    strcmp(f->severity, "critical") == 0))
+		store_note(s, 1);
 	store_maybe_flush(s);
 }
 
@@ -681,6 +691,7 @@ store_ack(struct store *s, const char *cause, int64_t at)
 	 * bring the cause back), not fold into an op that runs before.
 	 */
 	hindex_clear(&s->rowidx);
+	store_note(s, 1);	/* an operator's: committed at once */
 	store_maybe_flush(s);
 }
 
@@ -744,6 +755,8 @@ store_app(struct store *s, const char *label, const char *host,
 	s->apps[s->napps].placed = PLACED_NOT;
 	s->napps++;
 	s->napps_unplaced++;
+	if (!s->noted)
+		store_note(s, 0);
 	return id;
 }
 

@@ -3,6 +3,12 @@
 FAULTS=$(cd "$(dirname "$0")" && pwd)
 command -v python3 >/dev/null || { echo "python3 is not installed"; exit 77; }
 command -v sqlite3 >/dev/null || { echo "the sqlite3 CLI is not installed"; exit 77; }
+# These tests watch rows reach the database while a monitor runs (a
+# clock step, a lock, a kill, Retention): a monitor commits them 250 ms
+# after they came instead of the 30 s window (docs/reliability.md, "When
+# rows reach the disk"); t_flush.sh tests the window itself.
+ISOAUDIT_TEST_FLUSH_MS=${ISOAUDIT_TEST_FLUSH_MS:-250}
+export ISOAUDIT_TEST_FLUSH_MS
 
 # now_ms: wall clock in milliseconds.
 now_ms() {

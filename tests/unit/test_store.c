@@ -740,7 +740,13 @@ test_batching(void **state)
 	assert_q_int(e->db, "SELECT last_event FROM tor_session", T0 + 2 * SEC);
 }
 
-/* Flushes are driven by the tick: by time, or by a full batch. */
+#define WINDOW	(STORE_FLUSH_WINDOW_MS * 1000LL)
+
+/*
+ * Flushes are driven by the tick: the window (STORE_FLUSH_WINDOW_MS from
+ * the first tick after rows came) or a full batch; with nothing queued
+ * the tick asks for no timer and commits nothing.
+ */
 static void
 test_tick_flushes(void **state)
 {
@@ -753,21 +759,22 @@ test_tick_flushes(void **state)
 
 	s = e->s = open_w(e->db);
 	sid = store_session_begin(s, "c", NULL, NULL, T0);
-	store_tick(s, now);		/* first tick: due */
+	/* A new Tor session is committed at the first tick. */
+	assert_int_equal(store_tick(s, now), 0);
 	store_stats(s, &st);
 	assert_int_equal(st.commits, 1);
 	assert_int_equal(store_pending(s), 0);
 
+	now += WINDOW;
 	stream_init(&r, sid, 1, "NEW");
 	store_stream(s, &r);
 	store_touch(s, sid, T0 + 7);
-	now += (STORE_FLUSH_MS - 1) * 1000LL;
-	store_tick(s, now);		/* not yet */
+	assert_int_equal(store_tick(s, now), now + WINDOW);
+	store_tick(s, now + WINDOW - 1000);		/* not yet */
 	store_stats(s, &st);
 	assert_int_equal(st.commits, 1);
 	assert_int_equal(store_pending(s), 1);
-	now += 1000;
-	store_tick(s, now);		/* STORE_FLUSH_MS after the last */
+	assert_int_equal(store_tick(s, now + WINDOW), 0);
 	store_stats(s, &st);
 	assert_int_equal(st.commits, 2);
 	assert_int_equal(st.rows_written, 2);
@@ -778,16 +785,19 @@ test_tick_flushes(void **state)
 	flush_ok(s);
 	assert_q_int(e->db, "SELECT last_event FROM tor_session", T0 + 7);
 
-	/* Idle (a live session, no news): no transaction at all. */
+	/* Idle (a live session, no news): no timer, no transaction. */
+	now += WINDOW;
 	store_stats(s, &st);
 	commits = st.commits;
 	for (i = 1; i <= 40; i++)
-		store_tick(s, now + i * STORE_FLUSH_MS * 1000LL);
+		assert_int_equal(store_tick(s, now + i * WINDOW), 0);
 	store_stats(s, &st);
 	assert_int_equal(st.commits, commits);
-	/* A new event time is news. */
+	/* A new event time is news: written at the window's end. */
+	now += 41 * WINDOW;
 	store_touch(s, sid, T0 + 9);
-	store_tick(s, now + 41 * STORE_FLUSH_MS * 1000LL);
+	assert_int_equal(store_tick(s, now), now + WINDOW);
+	store_tick(s, now + WINDOW);
 	store_stats(s, &st);
 	assert_int_equal(st.commits, commits + 1);
 	assert_q_int(e->db, "SELECT last_event FROM tor_session", T0 + 9);
@@ -812,11 +822,12 @@ test_tick_clock_back(void **state)
 
 	s = e->s = open_w(e->db);
 	sid = store_session_begin(s, "c", NULL, NULL, T0);
-	store_tick(s, now);
+	store_tick(s, now);		/* the window: from now */
 	stream_init(&r, sid, 1, "NEW");
 	store_stream(s, &r);
-	store_tick(s, back);
-	store_tick(s, back + STORE_FLUSH_MS * 1000LL);
+	/* An hour back: the window starts again from there. */
+	assert_int_equal(store_tick(s, back), back + WINDOW);
+	store_tick(s, back + WINDOW);
 	store_stats(s, &st);
 	assert_int_equal(store_pending(s), 0);
 	assert_q_int(e->db, "SELECT count(*) FROM stream", 1);
@@ -1282,6 +1293,113 @@ test_app_ids(void **state)
 	assert_q_int(e->db, "SELECT count(*) FROM app", 6);
 }
 
+/* --- the flush policy ------------------------------------------------------ */
+
+static int nwakes;
+
+static void
+count_wake(void *arg)
+{
+	(void)arg;
+	nwakes++;
+}
+
+/*
+ * The store asks for a tick when rows come after a commit (once, not per
+ * row) and at once for a new occurrence of a finding at warning or
+ * above, which the next tick commits long before the window; one below
+ * warning waits for the window; an update of an occurrence already
+ * committed waits too; closing commits what is queued.
+ */
+static void
+test_flush_policy(void **state)
+{
+	struct env *e = *state;
+	struct store_finding f;
+	struct store_stats st;
+	struct store_stream r;
+	struct store *s;
+	int64_t sid, now = T0;
+	int i;
+
+	s = e->s = open_w(e->db);
+	nwakes = 0;
+	store_set_wake(s, count_wake, NULL);
+	sid = store_session_begin(s, "c", NULL, NULL, T0);
+	assert_int_equal(nwakes, 2);	/* rows came; a new session */
+	/* A new Tor session is committed at once. */
+	assert_int_equal(store_tick(s, now), 0);
+	store_stats(s, &st);
+	assert_int_equal(st.commits, 1);
+	for (i = 1; i <= 10; i++) {
+		stream_init(&r, sid, (uint64_t)i, "NEW");
+		store_stream(s, &r);
+		store_touch(s, sid, T0 + i);
+	}
+	assert_int_equal(nwakes, 3);		/* once for the batch */
+	assert_int_equal(store_tick(s, now), now + WINDOW);
+
+	/* A finding below warning: no wake, the window holds. */
+	occ_init(&f, sid, 7, 1, T0, T0);
+	f.severity = "notice";
+	store_finding(s, &f);
+	assert_int_equal(nwakes, 3);
+	assert_int_equal(store_tick(s, now + SEC), now + WINDOW);
+	store_stats(s, &st);
+	assert_int_equal(st.commits, 1);
+
+	/* A new occurrence at warning: a wake, and the next tick commits. */
+	occ_init(&f, sid, 8, 1, T0, T0);
+	f.cause = "W";
+	f.severity = "warning";
+	store_finding(s, &f);
+	assert_int_equal(nwakes, 4);
+	assert_int_equal(store_tick(s, now + SEC), 0);
+	store_stats(s, &st);
+	assert_int_equal(st.commits, 2);
+	assert_int_equal(store_pending(s), 0);
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 10);
+	assert_q_int(e->db, "SELECT count(*) FROM occurrence", 2);
+
+	/* Its later updates (count 2, 3) wait for the window. */
+	occ_init(&f, sid, 8, 2, T0, T0 + SEC);
+	f.cause = "W";
+	f.severity = "warning";
+	store_finding(s, &f);
+	assert_int_equal(nwakes, 5);		/* rows after a commit */
+	assert_int_equal(store_tick(s, now + 2 * SEC), now + 2 * SEC + WINDOW);
+	store_stats(s, &st);
+	assert_int_equal(st.commits, 2);
+	/* A new critical one: committed at once. */
+	occ_init(&f, sid, 9, 1, T0, T0 + SEC);
+	store_finding(s, &f);
+	assert_int_equal(nwakes, 6);
+	assert_int_equal(store_tick(s, now + 2 * SEC), 0);
+	store_stats(s, &st);
+	assert_int_equal(st.commits, 3);
+	assert_q_int(e->db, "SELECT count(*) FROM occurrence", 3);
+
+	/* An acknowledgement (the dashboard's key): at once too. */
+	store_ack(s, "K", T0 + 2 * SEC);
+	assert_int_equal(nwakes, 8);		/* rows came; urgent */
+	assert_int_equal(store_tick(s, now + 3 * SEC), 0);
+	assert_q_int(e->db, "SELECT acknowledged FROM cause WHERE key = 'K'",
+	    1);
+
+	/* Idle: no wake, no timer, no commit. */
+	for (i = 1; i <= 10; i++)
+		assert_int_equal(store_tick(s, now + i * WINDOW), 0);
+	assert_int_equal(nwakes, 8);
+
+	/* Closing (SIGTERM, end of session) commits what waits. */
+	stream_init(&r, sid, 11, "NEW");
+	store_stream(s, &r);
+	assert_int_equal(nwakes, 9);
+	store_close(s);
+	e->s = NULL;
+	assert_q_int(e->db, "SELECT count(*) FROM stream", 11);
+}
+
 /* --- a database that cannot be written ------------------------------------ */
 
 static void
@@ -1419,21 +1537,19 @@ test_removed_database(void **state)
 	r.opened = T0 + SEC;
 	store_stream(s, &r);
 	store_tick(s, now);
+	store_tick(s, now + WINDOW);
 	assert_int_equal(store_pending(s), 0);
 	assert_q_int(e->db, "SELECT count(*) FROM stream", 1);
 
+	/*
+	 * Removed while idle: nothing polls (no wakeup), so nothing notices
+	 * until there is something to write; then it is checked before the
+	 * commit and created again.
+	 */
 	rm_db_files(e->db);
 	assert_false(exists(e->db));
-	store_tick(s, now + SEC / 2);	/* checked at most once a second */
+	assert_int_equal(store_tick(s, now + 2 * WINDOW), 0);
 	assert_false(exists(e->db));
-	nlogs = 0;
-	store_tick(s, now + SEC + 1);
-	assert_true(exists(e->db));
-	assert_int_equal(mode_of(e->db), 0600);
-	assert_true(nlogs >= 1);
-	snprintf(want, sizeof want, "database %s was removed; creating it "
-	    "again", e->db);
-	assert_string_equal(last_log, want);
 
 	/* The live stream goes on with the app id it was given... */
 	stream_init(&r, sid, 1, "SUCCEEDED");
@@ -1454,7 +1570,14 @@ test_removed_database(void **state)
 	sid2 = store_session_begin(s, "127.0.0.1:9051", "SAFECOOKIE", "live",
 	    T0 + 4 * SEC);
 	assert_true(sid2 != sid);
-	store_tick(s, now + 2 * SEC);
+	nlogs = 0;
+	store_tick(s, now + 3 * WINDOW);	/* a new session: at once */
+	assert_true(exists(e->db));
+	assert_int_equal(mode_of(e->db), 0600);
+	assert_true(nlogs >= 1);
+	snprintf(want, sizeof want, "database %s was removed; creating it "
+	    "again", e->db);
+	assert_string_equal(last_log, want);
 	store_stats(s, &st);
 	if (st.failing || store_pending(s))
 		fail_msg("rows not written after the removal: %s",
@@ -1499,13 +1622,12 @@ test_removed_database(void **state)
 		snprintf(dir, sizeof dir, "%s/state", e->dir);
 		assert_int_equal(tu_rm_rf(dir),
 		    0);
-		store_tick(s, now + 10 * SEC);
-		assert_true(exists(e->db));
-		snprintf(dir, sizeof dir, "%s/state/isoaudit", e->dir);
-		assert_int_equal(mode_of(dir), 0700);
 		stream_init(&r, sid, 1, "NEW");
 		store_stream(s, &r);
 		flush_ok(s);
+		assert_true(exists(e->db));
+		snprintf(dir, sizeof dir, "%s/state/isoaudit", e->dir);
+		assert_int_equal(mode_of(dir), 0700);
 		assert_q_int(e->db, "SELECT count(*) FROM stream", 1);
 		store_hash_key(s, k2);
 		assert_memory_equal(k1, k2, sizeof k1);
@@ -1531,18 +1653,13 @@ test_reopen_fails(void **state)
 	r.app = a;
 	store_stream(s, &r);
 	store_tick(s, now);
+	store_tick(s, now + WINDOW);
 	assert_int_equal(store_pending(s), 0);
 
 	snprintf(dir, sizeof dir, "%s/state", e->dir);
 	assert_int_equal(tu_rm_rf(dir), 0);
 	assert_non_null(f = fopen(dir, "w"));
 	fclose(f);
-	store_tick(s, now + 2 * SEC);
-	store_stats(s, &st);
-	assert_int_equal(st.failing, 1);
-	snprintf(want, sizeof want, "cannot create %s/state/isoaudit: Not a "
-	    "directory", e->dir);
-	assert_string_equal(st.last_error, want);
 
 	/* Meanwhile: ids as before, rows wait. */
 	assert_int_equal(store_app(s, "App A", "localhost", ""), a);
@@ -1555,14 +1672,22 @@ test_reopen_fails(void **state)
 	stream_init(&r, sid, 2, "NEW");
 	r.app = b;
 	store_stream(s, &r);
-	store_tick(s, now + 4 * SEC);
+	/* Noticed at the commit: it cannot be created again. */
+	store_tick(s, now + 2 * WINDOW);
+	store_tick(s, now + 3 * WINDOW);
+	store_stats(s, &st);
+	assert_int_equal(st.failing, 1);
+	snprintf(want, sizeof want, "cannot create %s/state/isoaudit: Not a "
+	    "directory", e->dir);
+	assert_string_equal(st.last_error, want);
+	store_tick(s, now + 3 * WINDOW + 4 * SEC);
 	store_stats(s, &st);
 	assert_int_equal(st.failing, 1);
 	assert_true(store_pending(s));
 
 	/* The way is clear again. */
 	assert_int_equal(unlink(dir), 0);
-	store_tick(s, now + 20 * SEC);
+	store_tick(s, now + 3 * WINDOW + 20 * SEC);
 	store_stats(s, &st);
 	if (st.failing || store_pending(s))
 		fail_msg("still failing: %s", st.last_error);
@@ -1596,7 +1721,10 @@ test_replaced_database(void **state)
 	rm_db_files(e->db);
 	assert_int_equal(rename(other, e->db), 0);
 	nlogs = 0;
-	store_tick(s, T0 + 5 * SEC);
+	/* Noticed before the next commit. */
+	stream_init(&r, sid, 1, "NEW");
+	store_stream(s, &r);
+	flush_ok(s);
 	snprintf(want, sizeof want, "database %s was replaced; creating it "
 	    "again", e->db);
 	assert_string_equal(last_log, want);
@@ -2862,6 +2990,8 @@ test_two_writers_ids(void **state)
 	store_stream(s2, &r);
 	store_tick(s1, T0 + SEC);
 	store_tick(s2, T0 + SEC);
+	store_tick(s1, T0 + SEC + WINDOW);
+	store_tick(s2, T0 + SEC + WINDOW);
 	/* More of the same session after the first flush. */
 	stream_init(&r, sid2, 10, "NEW");
 	r.app = a2;
@@ -3260,6 +3390,7 @@ main(void)
 		T(test_two_writers_ids),
 		T(test_file_modes),
 		T(test_locked_database),
+		T(test_flush_policy),
 		T(test_removed_database),
 		T(test_reopen_fails),
 		T(test_replaced_database),
