@@ -16,6 +16,15 @@ struct held {
 	size_t	 len;
 };
 
+/* A rejection's kind: which keywords Tor writes after the client's bytes. */
+enum kind {
+	KIND_SOCKS = 1,		/* CLOSED 0, FAILED 0: ":PORT REASON=..." */
+	KIND_DNS		/* NEWRESOLVE 0: ":0 SOURCE_ADDR=...
+				   PURPOSE=DNS_REQUEST ..." */
+};
+
+#define SMUGGLE_DNS_IDS	64	/* DNS names awaiting their CLOSED 0 */
+
 struct smuggle {
 	struct reply_parser	*rp;
 	smuggle_found_fn	 fn;
@@ -23,6 +32,7 @@ struct smuggle {
 
 	int			 open;
 	int64_t			 ts;	/* of the read that brought it */
+	enum kind		 kind;	/* the window's rejection */
 	uint64_t		 stream;
 	int			 whole;	/* the rejection's line has a port */
 	size_t			 used;	/* the client's bytes so far, at least */
@@ -37,6 +47,13 @@ struct smuggle {
 	int			 run;	/* a run of whole, new rejections */
 	int			 next_unsure;	/* set for the lines of a run */
 	int			 first_unsure;	/* the window's first line */
+	/*
+	 * Streams whose NEWRESOLVE 0 opened a window: Tor writes a DNS name
+	 * again, raw, in the stream's CLOSED 0 (REASON=TORPROTOCOL), after
+	 * the stream was seen.
+	 */
+	uint64_t		 dns[SMUGGLE_DNS_IDS];
+	unsigned		 ndns;		/* next slot, mod the size */
 };
 
 static int	smuggle_take(struct smuggle *, const char *, size_t, int64_t);
@@ -66,11 +83,18 @@ stream_id(const char *s, size_t n, uint64_t *id)
 	return i > 11 ? i : 0;
 }
 
-int
-smuggle_rejection(const char *s, size_t n, uint64_t *stream, size_t *rest)
+/* A rejection's kind (0: none), its *stream and *rest (where the
+ * client's bytes begin). */
+static enum kind
+rejection(const char *s, size_t n, uint64_t *stream, size_t *rest)
 {
-	static const char *const st[] = { "CLOSED 0 ", "FAILED 0 ",
-	    "NEWRESOLVE 0 " };
+	static const struct {
+		const char	*st;
+		enum kind	 kind;
+	} st[] = {
+		{ "CLOSED 0 ", KIND_SOCKS }, { "FAILED 0 ", KIND_SOCKS },
+		{ "NEWRESOLVE 0 ", KIND_DNS }
+	};
 	size_t i, k;
 	uint64_t id;
 
@@ -78,18 +102,31 @@ smuggle_rejection(const char *s, size_t n, uint64_t *stream, size_t *rest)
 		return 0;
 	i++;
 	for (k = 0; k < sizeof st / sizeof st[0]; k++)
-		if (prefix(s + i, n - i, st[k])) {
+		if (prefix(s + i, n - i, st[k].st)) {
 			*stream = id;
-			*rest = i + strlen(st[k]);
-			return 1;
+			*rest = i + strlen(st[k].st);
+			return st[k].kind;
 		}
 	return 0;
 }
 
-/* Tor's keywords at s[0..n): ":PORT " and a rejection's first keyword,
- * and CLIENT_PROTOCOL= after it. */
+int
+smuggle_rejection(const char *s, size_t n, uint64_t *stream, size_t *rest)
+{
+	return rejection(s, n, stream, rest) != 0;
+}
+
+/*
+ * Tor's keywords of a rejection of this kind (0: either) at s[0..n):
+ * ":PORT " and the first keyword (a rejected SOCKS name's REASON, or a
+ * DNS request's SOURCE_ADDR with PURPOSE=DNS_REQUEST after it), and
+ * CLIENT_PROTOCOL= after them.  A NEW event's ":PORT SOURCE_ADDR=" (any
+ * client's, PURPOSE=USER) is no rejection's tail: taken for one, a DNS
+ * query followed in the same read by the next client's NEW was reported
+ * as an injection and the NEW dropped.
+ */
 static int
-tail_here(const char *s, size_t n)
+tail_here(const char *s, size_t n, enum kind kind)
 {
 	size_t i = 1;
 
@@ -100,22 +137,51 @@ tail_here(const char *s, size_t n)
 	if (i == 1 || i >= n || s[i] != ' ')
 		return 0;
 	i++;
-	if (!prefix(s + i, n - i, "REASON=SOCKS_PROTOCOL ") &&
-	    !prefix(s + i, n - i, "REASON=TORPROTOCOL ") &&
-	    !prefix(s + i, n - i, "SOURCE_ADDR="))
-		return 0;
-	return memmem(s + i, n - i, " CLIENT_PROTOCOL=", 17) != NULL;
+	if (kind != KIND_DNS && (prefix(s + i, n - i,
+	    "REASON=SOCKS_PROTOCOL ") || prefix(s + i, n - i,
+	    "REASON=TORPROTOCOL ")))
+		return memmem(s + i, n - i, " CLIENT_PROTOCOL=", 17) != NULL;
+	if (kind != KIND_SOCKS && prefix(s + i, n - i, "SOURCE_ADDR=")) {
+		const char *dns = memmem(s + i, n - i,
+		    " PURPOSE=DNS_REQUEST ", 21);
+
+		return dns != NULL && memmem(dns, n - (size_t)(dns - s),
+		    " CLIENT_PROTOCOL=", 17) != NULL;
+	}
+	return 0;
+}
+
+static long
+tail_at(const char *s, size_t n, size_t limit, enum kind kind)
+{
+	size_t i;
+
+	for (i = limit < n ? limit + 1 : n; i-- > 0;)
+		if (s[i] == ':' && tail_here(s + i, n - i, kind))
+			return (long)i;
+	return -1;
 }
 
 long
 smuggle_tail_at(const char *s, size_t n, size_t limit)
 {
+	return tail_at(s, n, limit, 0);
+}
+
+/* Whether stream id's NEWRESOLVE 0 opened a window; forgotten when asked
+ * with forget (its CLOSED 0 came). */
+static int
+dns_seen(struct smuggle *f, uint64_t id, int forget)
+{
 	size_t i;
 
-	for (i = limit < n ? limit + 1 : n; i-- > 0;)
-		if (s[i] == ':' && tail_here(s + i, n - i))
-			return (long)i;
-	return -1;
+	for (i = 0; i < SMUGGLE_DNS_IDS; i++)
+		if (f->dns[i] == id && id != 0) {
+			if (forget)
+				f->dns[i] = 0;
+			return 1;
+		}
+	return 0;
 }
 
 /* Whether the rejection's target (its first word) ends in ":PORT". */
@@ -218,21 +284,22 @@ smuggle_take(struct smuggle *f, const char *s, size_t n, int64_t ts)
 {
 	uint64_t id;
 	size_t rest;
+	enum kind k;
 	long at;
 
 	if (f->open && ts != f->ts)
 		decide(f);
 	if (f->open) {
 		/* Starts within the client's bytes: may be theirs. */
-		at = smuggle_tail_at(s, n, SMUGGLE_NAME_MAX - f->used);
+		at = tail_at(s, n, SMUGGLE_NAME_MAX - f->used, f->kind);
 		if (at >= 0) {
 			f->cand = (long)f->nlines;
 			f->cand_at = at;
 		}
 		if (f->run) {
-			if (smuggle_rejection(s, n, &id, &rest) &&
+			if ((k = rejection(s, n, &id, &rest)) != 0 &&
 			    id > f->last_id &&
-			    smuggle_tail_at(s + rest, n - rest, n - rest) >= 0)
+			    tail_at(s + rest, n - rest, n - rest, k) >= 0)
 				f->last_id = id;
 			else
 				f->run = 0;
@@ -249,28 +316,36 @@ smuggle_take(struct smuggle *f, const char *s, size_t n, int64_t ts)
 	 * rejection (nor in a data block).  Tor rejects a name before any
 	 * other event of its stream, so a CLOSED 0 of a stream already seen
 	 * (a client gone before its stream was attached: its name was taken,
-	 * in its NEW) is no rejection either.
+	 * in its NEW) is no rejection either; but a DNS name Tor reported in
+	 * a NEWRESOLVE 0 comes again, raw, in the stream's CLOSED 0.
 	 */
 	if (!reply_parser_idle(f->rp) ||
-	    !smuggle_rejection(s, n, &id, &rest) || id <= f->max_id ||
+	    (k = rejection(s, n, &id, &rest)) == 0 ||
+	    (id <= f->max_id && !(k == KIND_SOCKS && dns_seen(f, id, 1))) ||
 	    n - rest + 1 > SMUGGLE_NAME_MAX) {
 		if (reply_parser_idle(f->rp) && stream_id(s, n, &id) &&
 		    id > f->max_id)
 			f->max_id = id;
 		return 0;
 	}
+	if (k == KIND_DNS) {
+		f->dns[f->ndns % SMUGGLE_DNS_IDS] = id;
+		f->ndns++;
+	}
+	f->kind = k;
 	f->stream = id;
 	f->first_unsure = f->next_unsure;
 	f->next_unsure = 0;
-	f->run = smuggle_tail_at(s + rest, n - rest, n - rest) >= 0;
+	f->run = tail_at(s + rest, n - rest, n - rest, k) >= 0;
 	f->last_id = f->stream;
-	f->max_id = f->stream;
+	if (f->stream > f->max_id)
+		f->max_id = f->stream;
 	f->open = 1;
 	f->ts = ts;
 	f->used = n - rest + 1;
 	/* Tor's whole line has a port, or its keywords. */
 	f->whole = has_port(s + rest, n - rest) ||
-	    smuggle_tail_at(s + rest, n - rest, n - rest) >= 0;
+	    tail_at(s + rest, n - rest, n - rest, k) >= 0;
 	f->cand = -1;
 	f->cand_at = 0;
 	hold(f, s, n);
@@ -320,6 +395,7 @@ smuggle_reset(struct smuggle *f)
 	buf_reset(&f->text);
 	f->nlines = 0;
 	f->max_id = 0;		/* a new Tor numbers from 1 again */
+	memset(f->dns, 0, sizeof f->dns);
 }
 
 void
