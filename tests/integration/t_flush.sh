@@ -20,9 +20,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 FP="16B0637A639FAF85A8992C2B11130BDC9E35FF53"
 ISO="CLIENT_PROTOCOL=SOCKS5 NYM_EPOCH=0 ISO_FIELDS=SOCKS_USERNAME,SOCKS_PASSWORD,CLIENTADDR,SESSION_GROUP,NYM_EPOCH"
 # stream ID CIRC GROUP: one stream's life, NEW to CLOSED (CRLF lines).
+# Its source port is below 1024, which no client's connect gets: no socket
+# of this host answers for it (CI's private Tor network listens from
+# 30000; a source port there named its tor process, one application for
+# all three streams, and no SHARED_CIRCUIT).
 stream() {
 	t="SESSION_GROUP=$3 $ISO"
-	printf '650 STREAM %d NEW 0 127.0.0.1:80 SOURCE_ADDR=127.0.0.1:%d PURPOSE=USER %s\r\n' "$1" $((30000 + $1)) "$t"
+	printf '650 STREAM %d NEW 0 127.0.0.1:80 SOURCE_ADDR=127.0.0.1:%d PURPOSE=USER %s\r\n' "$1" $((900 + $1)) "$t"
 	printf '650 STREAM %d SENTCONNECT %d 127.0.0.1:80 %s\r\n' "$1" "$2" "$t"
 	printf '650 STREAM %d SUCCEEDED %d 127.0.0.1:80 %s\r\n' "$1" "$2" "$t"
 	printf '650 STREAM %d CLOSED %d 127.0.0.1:80 REASON=DONE %s\r\n' "$1" "$2" "$t"
