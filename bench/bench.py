@@ -648,7 +648,7 @@ def machine():
             .strftime("%Y-%m-%dT%H:%MZ")}
 
 
-TARGETS = {"parse only": 100, "replay into a fresh database": 50}
+TARGETS = {"parse only": 100, "replay into a fresh database": 25}  # issue 16
 
 
 def fmt_rate(x):
