@@ -350,8 +350,18 @@ store_key_load(struct store *s, char **cause)
 		    "2 (made by a later isoaudit?)", s->path);
 		goto out;
 	}
-	s->hash_version = has_ver ? ver[0] - '0' : has_id || has_legacy ?
-	    1 : 2;
+	if (s->has_key && s->hash_version != 0 && has_ver &&
+	    ver[0] - '0' != s->hash_version) {
+		*cause = xasprintf("database %s: its hash version changed while "
+		    "isoaudit wrote it", s->path);
+		goto out;
+	}
+	/* A database begun again under a running writer (store_reopen):
+	 * its hashes go on as they were made. */
+	if (has_ver)
+		s->hash_version = ver[0] - '0';
+	else if (!(s->has_key && s->hash_version != 0))
+		s->hash_version = has_id || has_legacy ? 1 : 2;
 
 	if (s->key_flags & STORE_NEW_KEY) {
 		s->hash_version = 2;

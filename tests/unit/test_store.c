@@ -403,6 +403,7 @@ test_hash_version(void **state)
 {
 	struct env *e = *state;
 	struct store *s;
+	char p[256];
 
 	s = open_w(e->db);
 	assert_int_equal(store_hash_hmac(s), 0);
@@ -420,6 +421,26 @@ test_hash_version(void **state)
 	store_close(s);
 	assert_q_text(e->db, "SELECT value FROM meta WHERE key = "
 	    "'hash_version'", "1");
+	s = open_w(e->db);
+	assert_int_equal(store_hash_hmac(s), 1);
+	/*
+	 * The database removed under the writer and begun again (its key
+	 * file kept): the writer's hashes go on as HMAC-SHA256, and the new
+	 * file says so; it does not take the new file for a new key's.
+	 */
+	snprintf(p, sizeof p, "%s", e->db);
+	assert_int_equal(unlink(p), 0);
+	snprintf(p, sizeof p, "%s-wal", e->db);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", e->db);
+	unlink(p);
+	store_session_begin(s, "127.0.0.1:9051", "SAFECOOKIE", "live", T0);
+	store_flush(s);
+	assert_int_equal(store_hash_hmac(s), 1);
+	store_close(s);
+	assert_q_text(e->db, "SELECT value FROM meta WHERE key = "
+	    "'hash_version'", "1");
+	assert_q_int(e->db, "SELECT count(*) FROM tor_session", 1);
 	s = open_w(e->db);
 	assert_int_equal(store_hash_hmac(s), 1);
 	store_close(s);
