@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "isoaudit.h"
@@ -448,6 +449,18 @@ main(int argc, char **argv)
 		o.cookie = o.cfg.cookie_file;
 	if (o.password_file == NULL)
 		o.password_file = o.cfg.password_file;
+	/*
+	 * A password file is read only when Tor offers HASHEDPASSWORD: one
+	 * that is not there was ignored in silence wherever Tor offered a
+	 * cookie.  Said at once (a pipe, <(pass show tor), is readable).
+	 */
+	if (o.password_file != NULL && takes(c, OPT_PASSWORD_FILE) &&
+	    access(o.password_file, R_OK) == -1) {
+		rc = cmd_usage_error(c, "password file %s: %s", o.password_file,
+		    strerror(errno));
+		config_free(&o.cfg);
+		return rc;
+	}
 	if (o.db == NULL)
 		o.db = o.cfg.database;
 	if (!o.log_targets_set)

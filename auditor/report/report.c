@@ -956,15 +956,12 @@ report_run(const struct report_request *q)
 	r.now = q->now;
 	r.store = store_open(q->db, STORE_READ, &err, &cause);
 	if (r.store == NULL) {
-		if (err == STORE_ERR_MISSING) {
-			log_warnx("%s", cause);
-			rc = EXIT_OK;
-		} else {
-			log_error("%s", cause);
-			rc = EXIT_RUNTIME;
-		}
+		/* A missing database is an error, as for check (SPEC.md: 3,
+		 * database unusable): a script must not take it for a clean
+		 * report. */
+		log_error("%s", cause);
 		free(cause);
-		return rc;
+		return EXIT_RUNTIME;
 	}
 
 	/* One snapshot for every query of the report (a monitor may be

@@ -37,12 +37,12 @@ expect_rc() {
 }
 
 # --- edge cases first --------------------------------------------------------
-expect_rc 0 missing "$ISOAUDIT" report --db "$T/nope.db"
+expect_rc 3 missing "$ISOAUDIT" report --db "$T/nope.db"
 one_line "$T/missing.err"
 grep -q "no database at $T/nope.db" "$T/missing.err" || fail "missing: $(cat "$T/missing.err")"
 [ -s "$T/missing.out" ] && fail "missing: wrote a report"
 [ -e "$T/nope.db" ] && fail "report created a database"
-ok "missing database: one line, exit 0"
+ok "missing database: one line, exit 3"
 
 mkdb "$T/empty.db"
 for args in "" "--all" "--format json" "--since 2h"; do

@@ -105,6 +105,20 @@ grep -qx 'isoaudit: report: unknown option --frobnicate (see isoaudit report --h
 one_line "$T/u.err"
 ok "missing arguments, unknown options and commands: one line, exit 2"
 
+# A password file that is not there is said at once (it was ignored in
+# silence wherever Tor offered a cookie), by the commands that take one.
+"$ISOAUDIT" monitor --control 127.0.0.1:1 --password-file "$T/none.pw" \
+    >"$T/pw.out" 2>"$T/pw.err"
+[ $? -eq 2 ] || fail "missing password file: want exit 2"
+one_line "$T/pw.err"
+grep -q "password file $T/none.pw: No such file" "$T/pw.err" ||
+    fail "missing password file: $(cat "$T/pw.err")"
+printf 'PasswordFile %s\n' "$T/none.pw" >"$T/pw.conf"
+"$ISOAUDIT" -c "$T/pw.conf" check --db "$T/none.db" >"$T/pw.out" 2>"$T/pw.err"
+[ $? -eq 3 ] || fail "check with a config's missing password file: want 3 (no database), not 2"
+grep -q "password" "$T/pw.err" && fail "check spoke of the password file"
+ok "a missing password file: one line, exit 2, only where one is read"
+
 # A hostile operand or value is shown printable.
 esc=$(printf '\033[31mred\007')
 "$ISOAUDIT" check --format "$esc" >"$T/x.out" 2>"$T/x.err"
