@@ -750,7 +750,7 @@ test_report_text(void **state)
 	free(text);
 }
 
-/* No database: a warning and nothing written, not an error. */
+/* No database: an error (exit 3, as check), and nothing written or made. */
 static void
 test_report_no_db(void **state)
 {
@@ -765,7 +765,7 @@ test_report_no_db(void **state)
 	q.table = -1;
 	q.output = e->out;
 	q.now = NOW;
-	assert_int_equal(report_run(&q), EXIT_OK);
+	assert_int_equal(report_run(&q), EXIT_RUNTIME);
 	assert_int_equal(access(e->out, F_OK), -1);
 	assert_int_equal(access(db, F_OK), -1);
 }
