@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # isoaudit: plain GNU make and pkg-config.
 #   make            ./isoaudit
 #   make check      deps, ASan+UBSan build, unit then integration tests

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """bench/attrib_accuracy.py: how many streams get the right process, in
 bursts of N concurrent clients (N = 10, 100, 1000), here (a monitor on the
 host the clients run on: the kernel connect tracker, and Tracker off) and

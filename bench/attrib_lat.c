@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * attrib_lat.c: attribution latency on a busy host (bench/run builds it
  * against build/release/attrib*.o: the code isoaudit runs).
  *

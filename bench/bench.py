@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """bench.py: isoaudit's benchmark against its peers (run by bench/run).
 
 Everything runs on the same generated inputs in one run: isoaudit, stem

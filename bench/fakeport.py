@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """fakeport.py: a fake Tor control port on 127.0.0.1 for the benchmark.
 
     fakeport.py --events T.events --init T.init.json --portfile PF

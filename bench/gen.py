@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """gen.py: realistic Tor control-port traffic for the benchmark, at any size.
 
     gen.py --events N OUT [--seed S] [--streams M]

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """idle.py: what a monitor costs while idle or trickling (disk writes,
 wakeups, CPU, syscalls), for BENCH_ONLY=idle (bench/bench.py) or alone:
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """open_flood.py N FILE: a capture of N streams of one application left
 open on two circuits to one exit (IsolateDestAddr gives each destination
 its own circuit): what makes SHARED_EXIT look at every open stream for

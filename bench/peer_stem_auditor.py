@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """peer_stem_auditor.py: what a user would write instead of isoaudit, with
 stem (Debian's python3-stem 1.8; run with /usr/bin/python3).
 

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """peer_stem_parse.py FILE: the parse-only peer.  Parses every 650 event of
 a transcript (or a bare capture) with stem, the way a stem user turns raw
 control-port lines into events:

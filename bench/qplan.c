@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * qplan.c: an LD_PRELOAD shim that writes the query plan of every SELECT
  * (or WITH) isoaudit prepares, so that the benchmark shows which indexes
  * `report` and `check` really use, for the statements exactly as store.c

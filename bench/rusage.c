@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * rusage.c: runs a command and writes its wall time, CPU time, peak RSS
  * and the bytes it wrote to storage as JSON (bench/run's measurements).
  * Linux counts ru_oublock as the bytes a task dirtied in the page cache

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """tty_run.py RESULT ERR CMD...: runs CMD on this terminal (a tmux pane,
 for the dashboard) with stderr to ERR, and writes its wall time, CPU
 (user, sys) and peak RSS to RESULT as JSON when it ends."""

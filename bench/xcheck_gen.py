@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # xcheck_gen.py NCIRCS NSTREAMS NCHECKS OUT: a transcript of NCIRCS built
 # circuits, NSTREAMS open streams, then NCHECKS cross-check replies listing
 # them all (docs/performance.md, "The cross-check on a busy Tor").

@@ -1,3 +1,5 @@
+-- SPDX-FileCopyrightText: 2026 The isoaudit authors
+-- SPDX-License-Identifier: GPL-3.0-or-later
 -- 001-init: the first schema.  Times are microseconds since the Unix epoch
 -- (UTC); Tor's 64-bit stream and circuit ids are stored as INTEGER (two's
 -- complement above 2^63, which Tor never reaches).

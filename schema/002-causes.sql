@@ -1,3 +1,5 @@
+-- SPDX-FileCopyrightText: 2026 The isoaudit authors
+-- SPDX-License-Identifier: GPL-3.0-or-later
 -- 002-causes: a finding is a cause, not an occurrence (SPEC.md, 0.2).  A
 -- cause (the rule and who, by its key) is kept once, across circuits and
 -- Tor sessions; each occurrence of it (Tor session, circuit) is a row of

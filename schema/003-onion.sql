@@ -1,3 +1,5 @@
+-- SPDX-FileCopyrightText: 2026 The isoaudit authors
+-- SPDX-License-Identifier: GPL-3.0-or-later
 -- 003-onion: onion services, both sides (0.2, issue 13).
 --
 -- circuit.rend_query: the onion address an onion-service circuit works

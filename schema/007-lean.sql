@@ -1,3 +1,5 @@
+-- SPDX-FileCopyrightText: 2026 The isoaudit authors
+-- SPDX-License-Identifier: GPL-3.0-or-later
 -- 007-lean: what the write path pays for and no reader needs (docs/schema.md,
 -- docs/performance.md).  Each of these indexes cost about 1,250
 -- instructions an event on replay into a database (a quarter of the rows'

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * draw.c: paints the dashboard: a three-line header, the panel tabs, the
  * column titles, the list, and a footer of keys (or the prompt).  Every
  * string goes through put(), which draws printable ASCII only, whatever

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * panel_app.c: the applications panel: one row per application identity
  * ("label@host[/sub]") with where it came from, what it used, and whether
  * it stayed isolated according to the findings.

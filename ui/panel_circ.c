@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * panel_circ.c: the circuits panel: one row per circuit of the current Tor
  * session (open, and the last closed ones that carried streams), its
  * streams folded under it.  A circuit carrying two applications is marked

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * panel_find.c: the findings panel: one line per cause (SPEC.md 0.2),
  * newest first (or by severity), with its occurrence count ("x3") and who
  * it is about; Enter opens its details under it, with its latest

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * panel_log.c: the log panel: isoaudit's own messages and Tor's NOTICE,
  * WARN and ERR events, newest first.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * rows.c: the rows a panel builds for one repaint, and the small helpers
  * the panels share (filter match, ages, column layout).  No curses.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * ui.c: `isoaudit` with no command: the live dashboard.  It runs the same
  * monitor as `isoaudit monitor` (attach, log to the database, judge) with
  * the view as the pipeline's observer, and adds to the same libevent loop:

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * ui.h: the dashboard's pieces.  view*.c is the model; each panel_*.c
  * turns it into rows (pure: no curses, testable); draw.c paints rows
  * through a panel's column table; ui.c owns the terminal and when to

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * ui_key.c: the dashboard's keys.  One table, ui_bindings, says for each
  * key where it acts, what the footer and the help call it and what it
  * does: ui_key looks a key up in it and does what the action asks for

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * view.c: the dashboard's model, fed by the pipeline's observer: the Tor
  * session, its circuits (open ones, and the last VIEW_CLOSED_CIRCS closed
  * ones that carried streams) and their streams, and the applications seen

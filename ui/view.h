@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * view.h: what the dashboard knows, fed by the pipeline's observer
  * callbacks: the circuits of the current Tor session with their streams,
  * the applications seen, the findings, and a log.  Pure: no curses, no

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * view_find.c: the findings of the dashboard's model.  A finding is a
  * cause (SPEC.md 0.2): one per cause key the judge gives, across circuits
  * and Tor sessions, with its occurrence count and the latest

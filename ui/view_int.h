@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * view_int.h: what the files of the dashboard's model share (view.c: the
  * tables of circuits, streams and applications; view_find.c: findings;
  * view_log.c: the log ring).  Nobody else includes it: the panels and ui.c

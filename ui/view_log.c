@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * view_log.c: the dashboard's log, a ring of the last VIEW_LOG_LINES
  * lines: isoaudit's own messages and Tor's NOTICE, WARN and ERR events.
  */

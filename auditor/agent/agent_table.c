@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * agent_table.c: an agent's claims on the gateway (agent_table.h): a ring,
  * searched newest first.  Bounded by AGENT_TABLE_MAX whatever an agent
  * sends: a flood only pushes its own older claims out.

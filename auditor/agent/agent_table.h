@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * agent_table.h: the gateway's records of one agent: a bounded table of
  * its claims keyed by the client endpoint (SOURCE_ADDR as Tor reports it),
  * the newest first, each kept AGENT_TABLE_TTL.  Pure: times come in.

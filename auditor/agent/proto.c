@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * proto.c: the agent protocol's lines (proto.h): made, read, checked.  No
  * I/O; everything read is bounded and checked before it is kept.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * proto.h: the agent protocol (docs/agent.md): a workstation's agent tells
  * the gateway's isoaudit which process opened each TCP connection.  Pure:
  * no I/O, no clock (times and nonces come in), so that it can be fuzzed.

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* alert.c: findings to stderr or syslog (LOG_DAEMON, ident isoaudit). */
 #include <stdio.h>
 #include <stdlib.h>

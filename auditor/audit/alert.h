@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* alert.h: a new finding told to a person: stderr or syslog (Alert). */
 #ifndef ISOAUDIT_ALERT_H
 #define ISOAUDIT_ALERT_H

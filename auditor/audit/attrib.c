@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * attrib.c: listener and socket owner of a stream's client.  The lookup
  * asks the kernel first (attrib_diag.c: an exact NETLINK_SOCK_DIAG query
  * per known listener), then a snapshot of /proc/net/tcp{,6}

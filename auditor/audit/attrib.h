@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * attrib.h: who opened a stream.  From SOURCE_ADDR (on NEW/NEWRESOLVE):
  * the listener it came in on and, where the client is on this host, its
  * socket's owner.  Reads /proc; the rest of the pipeline never does.

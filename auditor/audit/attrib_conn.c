@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * attrib_conn.c: the agent's record source for now (attrib.h): each poll
  * reads /proc/net/tcp{,6} (attrib_proc_parse_line) and finds the process
  * of every connecting or connected socket not reported before

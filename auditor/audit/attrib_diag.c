@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * attrib_diag.c: the fast path of attribution, exact socket lookups over
  * NETLINK_SOCK_DIAG for each known TCP listener (Tor's own list, from
  * GETINFO net/listeners/...).  A local client's socket runs SOURCE_ADDR ->

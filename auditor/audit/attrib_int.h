@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * attrib_int.h: what the files of attribution share: attrib.c (the public
  * lookup, listeners, labels), attrib_diag.c (NETLINK_SOCK_DIAG exact
  * lookups), attrib_proc.c (/proc/net/tcp{,6}: the scan and the snapshot)

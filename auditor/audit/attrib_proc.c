@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * attrib_proc.c: attribution from /proc/net/tcp{,6}.  A local client's TCP
  * socket has SOURCE_ADDR as its local address and the listener as its
  * remote one (Tor's accepted socket is the mirror image: the listener

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * attrib_process.c: the process holding a socket inode, from the
  * /proc/PID/fd links.  Asked in turn: the owner remembered from an earlier
  * walk (one readlink), the pids handed out since the last lookup, the

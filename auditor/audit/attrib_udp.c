@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * attrib_udp.c: who sent a DNSPort query.  Tor's DNSPort is one UDP socket
  * for every client, so nothing on Tor's side names the client: the client's
  * own socket does.  SOURCE_ADDR is its local address; a resolver that

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * config.c: the configuration file.  torrc-like: one directive per line,
  * '#' comments, words or "quoted strings" (C escapes).  Every error names
  * FILE:LINE.  User App lines are looked up before the built-in map.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * config.h: the configuration file (torrc-like, see isoaudit.conf(5)) and
  * the built-in defaults (the Whonix-Gateway application map).
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * config_agent.c: the gateway's agent directives (docs/agent.md):
  *   AgentListen ADDR:PORT            where workstation agents connect
  *   Agent NAME ADDR-or-CIDR KEYFILE  which agent may speak for which host

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * config_host.c: Host lines: an address or a network (CIDR), IPv4 or
  * IPv6, and the label of a client address ("%a": the address itself).
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * config_int.h: what the files of the configuration share: config.c (the
  * file, its directives, profiles) and config_host.c (Host lines).  Private
  * to them.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * judge.c: SPEC.md's rules.
  *
  * Circuits that are one exit circuit for our purposes (the legs of a

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * judge.h: the rules of SPEC.md's findings table, applied to what the
  * pipeline sees.  Pure: no I/O, no clock (times come with the calls), no
  * global.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * judge_cause.c: the judge's findings as causes with occurrences (judge.h),
  * bounded, and what the callback is handed.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * judge_circ.c: the rules about exit circuits, when a stream is attached:
  * SHARED_CIRCUIT, CONTROLLER_ATTACH, NYM_EPOCH_REUSE and SHARED_EXIT.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * judge_inject.c: CONTROL_INJECTION.  The pipeline saw a STREAM event cut
  * by a line break inside its target (Tor writes every target as "%s:%d",
  * and copies a rejected SOCKS hostname raw: docs/isolation.md) and kept

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * judge_int.h: what the judge's files share (judge.c: the rules; judge_cause.c:
  * causes and their occurrences).  Nothing else includes it.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * judge_iso.c: Tor's isolation rule as the judge applies it: which values
  * of two streams Tor compares (the fields ISO_FIELDS names), and how
  * (docs/isolation.md).

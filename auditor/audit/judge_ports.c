@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * judge_ports.c: the rules about listeners: SHARED_PORT_PROCESSES and
  * UNISOLATED_PORT when a stream is opened (who else used its listener
  * lately, with an equal isolation key), and WEAK_PORT_CONFIG from Tor's

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * pipeline.c: replies -> typed events -> the live model of the session ->
  * attribution -> the store and the output: the pipeline itself, its replies
  * and events, the initial state, and Tor sessions.

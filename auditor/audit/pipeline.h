@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * pipeline.h: what happens to everything that comes from Tor, live or
  * replayed: replies -> events -> the live model -> output.  One path for
  * monitor and replay, so that a replay reproduces a live run.  No socket,

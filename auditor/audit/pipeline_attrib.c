@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * pipeline_attrib.c: who opened a stream: attribution (live, or a
  * transcript's "# attrib" notes), labels, sub-identities, and the
  * application the judge compares.

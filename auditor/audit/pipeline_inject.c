@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * pipeline_inject.c: CONTROL_INJECTION: lines a SOCKS client smuggled
  * into Tor's events through a hostname change nothing.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * pipeline_int.h: what the pipeline's files share (pipeline.c: replies,
  * sessions and the initial state; pipeline_model.c: circuits and streams;
  * pipeline_attrib.c: who opened a stream; pipeline_out.c: the output

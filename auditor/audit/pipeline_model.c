@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * pipeline_model.c: the live model of a Tor session: circuits (exit,
  * purpose, conflux set) and open streams (who opened them, where they are
  * attached); closed ones leave memory at once.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * pipeline_onion.c: onion services, both sides.  A client's circuits to
  * an onion service (HS_CLIENT_*) and a local service's circuits
  * (HS_SERVICE_*) carry the service's address in REND_QUERY; the local

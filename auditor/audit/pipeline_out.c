@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * pipeline_out.c: the pipeline's sinks: output lines, the store's rows,
  * the observer, and the judge's findings (store, line, alert).
  */

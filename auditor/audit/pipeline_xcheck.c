@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * pipeline_xcheck.c: the cross-check.  The in-band filter (smuggle.c)
  * cannot see every smuggled line (an injection Tor's write splits across
  * two reads); Tor's own answer to GETINFO circuit-status / stream-status

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* privacy.c: keyed hashing of destinations and SOCKS credentials. */
 #include <stdlib.h>
 #include <string.h>

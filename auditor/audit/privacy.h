@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* privacy.h: how destinations and SOCKS credentials are shown and kept. */
 #ifndef ISOAUDIT_PRIVACY_H
 #define ISOAUDIT_PRIVACY_H

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * profile.c: the systems isoaudit knows, as data (profile.h).  Every entry
  * names the file it was read from and when; docs/profiles.md and
  * isoaudit.conf(5) are generated from these tables (scripts/gen-profiles,

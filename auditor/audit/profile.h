@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * profile.h: the systems isoaudit knows as they ship today (Whonix-Gateway,
  * Qubes-Whonix, Tails, Debian): each one's listeners with their labels,
  * flags and sources, its hosts, where its real control port is, and what

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * replayer.c: transcript lines into a pipeline (see replayer.h).
  */
 #include <inttypes.h>

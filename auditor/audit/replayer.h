@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * replayer.h: the lines of a transcript (or of a bare capture), as the
  * record reader gives them, into a pipeline: replies to the reply parser,
  * "# session" notes to the session calls, "# attrib" notes to

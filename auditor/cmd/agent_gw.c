@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * agent_gw.c: the gateway's agent listener (agent_gw.h).  Trust: an agent
  * is believed only about connections of its own host range (its Agent
  * line), only after it proved its key, and only as a claim; it is told

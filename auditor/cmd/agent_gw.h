@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * agent_gw.h: the gateway's side of the agent protocol (docs/agent.md):
  * the AgentListen listener on monitor's loop, one connection per Agent
  * line, each agent's claims in a bounded table, and the claim the

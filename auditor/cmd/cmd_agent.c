@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * cmd_agent.c: `isoaudit agent --gateway ADDR:PORT --key FILE [--name
  * NAME]`: on a workstation, records which process opened each TCP
  * connection and pushes the records to the gateway's isoaudit (agent

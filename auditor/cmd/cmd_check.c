@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * check.c: `isoaudit check`, for cron: the causes that are new since the
  * last check under a cursor name (or first seen since a time), one line
  * each, and nothing at all when there is nothing new.  A cause is printed

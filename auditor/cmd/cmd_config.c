@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * cmd_config.c: `isoaudit config [--check] [FILE]`: reads a config file
  * (FILE:LINE on an error) and prints the effective app map and rules;
  * `config --profiles` prints every built-in system profile as a table.

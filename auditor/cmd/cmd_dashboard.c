@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * cmd_dashboard.c: `isoaudit` with no command: the live dashboard.  The
  * dashboard itself is ui/ (ui_main); this is its entry: options and usage.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * cmd_monitor.c: `isoaudit monitor`: the live pipeline without a screen,
  * one line per stream and circuit event (systemd, servers).
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * prune.c: `isoaudit prune --older-than AGE`: deletes the rows older than
  * AGE, each by its own times (store_prune.c), and gives the space back.
  * `--new-key` begins a new hash key (as a writer: not beside a running

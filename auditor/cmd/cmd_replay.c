@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * replay.c: `isoaudit replay FILE`: a transcript (or a bare capture) through
  * the same pipeline a live session uses, with the transcript's own times.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * cmd_report.c: `isoaudit report`: what happened, from the database, in
  * text, JSON, CSV or HTML.  The options are checked here; report/ does the
  * work.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * isoaudit.c: main, the command table and the options.  Each command
  * (cmd_*.c) has an entry with its own usage text and the options it takes;
  * an option of another command is a usage error.  Every error a user can

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* isoaudit.h: what the commands share: options, exit codes, the entries. */
 #ifndef ISOAUDIT_H
 #define ISOAUDIT_H

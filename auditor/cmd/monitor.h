@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * monitor.h: the live pipeline on one libevent loop: the control
  * connection, the store, Retention, SIGINT/SIGTERM, --duration and
  * --exit-after-events.  `isoaudit monitor` runs it headless; the dashboard

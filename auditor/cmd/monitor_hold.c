@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * monitor_hold.c: the bounded wait for an agent's record (monitor_hold.h).
  * Held replies are deep copies; at most HOLD_MAX of them, each held at most
  * AGENT_GW_WAIT_US after it came.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * monitor_hold.h: the gateway's bounded wait for an agent's record.  A
  * STREAM NEW from an agent's host whose record is not in yet is held (and
  * every reply after it, so the pipeline sees Tor's order) until the record

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * ktable.c: the connect tracker's table (ktable.h): a ring of records, the
  * oldest overwritten when it is full, and an open-addressing index by
  * 4-tuple.  An index slot whose record was overwritten just stops

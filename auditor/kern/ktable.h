@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * ktable.h: the connect tracker's table: who connected each TCP 4-tuple,
  * as the kernel recorded it at connect time (ktrack_bpf.c feeds it).
  * Bounded (the oldest record goes when it is full) and time-limited (a

@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-FileCopyrightText: 2026 The isoaudit authors
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ktrack.bpf.c: the kernel half of the connect tracker.  At a TCP socket's
  * CLOSE -> SYN_SENT (connect(2), in the caller's context) remember who

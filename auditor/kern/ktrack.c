@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * ktrack.c: the connect tracker's loader (ktrack.h).  Built with the
  * skeleton where libbpf and bpftool were there at build time (HAVE_KTRACK);
  * else every open says so and attribution looks sockets up as before.

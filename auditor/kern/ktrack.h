@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * ktrack.h: the connect tracker's userspace half: loads the kernel half
  * (ktrack.bpf.c, through its bpftool skeleton) and moves the records of
  * its ring buffer into a ktable, each with the executable of its process

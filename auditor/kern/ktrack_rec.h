@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
  * ktrack_rec.h: one record of the connect tracker, as the kernel half
  * (ktrack.bpf.c) writes it into the ring buffer and ktrack_bpf.c reads it.
  * Addresses in network order (IPv4 in the first 4 bytes), ports in host

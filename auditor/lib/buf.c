@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* buf.c: growable byte buffer, JSON string and printable escaping. */
 #include <stdarg.h>
 #include <stdio.h>

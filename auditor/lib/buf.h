@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* buf.h: a growable byte buffer, with JSON and printable escaping. */
 #ifndef ISOAUDIT_BUF_H
 #define ISOAUDIT_BUF_H

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * fnv.h: FNV-1a, the 64-bit hash of bytes used by isoaudit's in-memory
  * indexes and caches (never stored: nothing outside a run depends on it).
  */

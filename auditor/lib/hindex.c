@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* hindex.c: the open-addressing index of hindex.h. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * hindex.h: an open-addressing index of the caller's items, for tables
  * whose keys the caller compares itself (strings, tuples).  A slot holds an
  * item's index + 1 (0 is empty); the table is kept at most half full and

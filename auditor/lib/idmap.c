@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* idmap.c: linear probing with tombstones; grows at 70 % use. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* idmap.h: a hash map from 64-bit ids to pointers (open addressing). */
 #ifndef ISOAUDIT_IDMAP_H
 #define ISOAUDIT_IDMAP_H

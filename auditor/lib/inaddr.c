@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * inaddr.c: IPv4-mapped IPv6 addresses (inaddr.h).
  */
 #include <sys/types.h>

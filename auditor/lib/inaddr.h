@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * inaddr.h: an IPv4-mapped IPv6 address (::ffff:a.b.c.d, what a
  * dual-stack socket shows for an IPv4 peer) as the IPv4 address Tor and
  * the Agent lines name.  Pure.

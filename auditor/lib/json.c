@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * json.c: the one JSON reader (json.h): strict RFC 8259, in place, no I/O.
  *
  * The findings' lists are stored as JSON text; the report emits such a

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * json.h: the one JSON reader: strict RFC 8259 syntax, strings well-formed
  * UTF-8 (no overlong forms, surrogate bytes or code points past U+10FFFF),
  * nesting at most JSON_MAX_DEPTH deep.  It does no I/O and no allocation of

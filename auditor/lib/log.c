@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* log.c: isoaudit's own messages.  Callers escape outside strings first. */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* log.h: isoaudit's own messages (stderr, or a sink the dashboard sets). */
 #ifndef ISOAUDIT_LOG_H
 #define ISOAUDIT_LOG_H

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * swar.h: looking at many bytes a step, for the scanners of hot text: the
  * keyword splitter and the escapers.  Eight bytes a step in a 64-bit word
  * (SIMD within a register) for the escapers and the general splitter;

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * timeutil.c: the clocks, and RFC 3339 and ages, without the locale or the
  * local zone.
  */

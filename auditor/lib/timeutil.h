@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* timeutil.h: times as isoaudit shows and reads them (us since the epoch). */
 #ifndef ISOAUDIT_TIMEUTIL_H
 #define ISOAUDIT_TIMEUTIL_H

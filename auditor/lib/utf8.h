@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* utf8.h: the one UTF-8 validator. */
 #ifndef ISOAUDIT_UTF8_H
 #define ISOAUDIT_UTF8_H

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* xmalloc.c: allocation wrappers; out of memory is fatal. */
 #include <stdarg.h>
 #include <stdint.h>

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* xmalloc.h: allocation that never returns NULL (exits on exhaustion). */
 #ifndef ISOAUDIT_XMALLOC_H
 #define ISOAUDIT_XMALLOC_H

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * report.c: `isoaudit report`: what happened, read back from the database.
  *
  * The rows of the range are read once into arrays (sessions, applications,

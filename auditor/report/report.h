@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* report.h: `isoaudit report`'s work, and what it shares with `check`. */
 #ifndef ISOAUDIT_REPORT_H
 #define ISOAUDIT_REPORT_H

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * report_csv.c: the report as CSV, one table a file (sessions, apps,
  * circuits, streams, findings, occurrences, services, onions): all eight
  * into a directory, or one with --table.  The streams table is written as the store reads it.

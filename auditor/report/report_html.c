@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * report_html.c: the report as one HTML page with its style inline (no
  * script, nothing fetched): the header, applications, the sharing matrix,
  * findings, shared circuits and sessions.  Text from the database goes

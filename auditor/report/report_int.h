@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * report_int.h: what the files of report/ share, and nobody else includes:
  * the report as loaded (report.c), the output sink, and the helpers the
  * format writers (report_text.c, report_json.c, report_csv.c,

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * report_json.c: the JSON report, the shape SPEC.md fixes ("JSON report"),
  * and the finding's object that `check --json` writes too.  Strings go
  * through buf_json_str; a finding's stored lists are copied only when they

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * report_show.c: what the text and HTML reports both show: a session's
  * values, where a finding is, its occurrences, the range, an exit.
  */

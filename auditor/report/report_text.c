@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * report_text.c: the report for a person: a header, then sessions (when
  * more than one), applications, circuit sharing, findings by severity and
  * the circuits that carried more than one application, as aligned tables

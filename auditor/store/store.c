@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * store.c: opening the database: its file and directory, the connection
  * and its pragmas, the schema steps, the hash key, the ids already handed
  * out; and closing it.  What the files of this folder share is in

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * store.h: the sqlite database.  Only auditor/store/ includes sqlite3.h
  * (through its private store_int.h).  Writes are queued in memory and
  * committed in batches: when STORE_BATCH_ROWS rows are queued, when the

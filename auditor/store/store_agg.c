@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * store_agg.c: store_each_app, store_each_circuit and the other
  * aggregates of a range (applications, circuit sharing, counts).
  *

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * store_check.c: check's findings after a cursor, read and the cursor
  * moved in one write transaction, and the silence of the newest session.
  */

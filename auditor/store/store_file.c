@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * store_file.c: the files isoaudit creates or trusts beside a database.
  *
  * The path is resolved first (a symbolic link among the directories is

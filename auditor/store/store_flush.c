@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * store_flush.c: running the queue in one transaction, and what happens
  * when the database cannot be written: rows wait in memory up to
  * STORE_MAX_QUEUE (what had to be dropped is counted), the tick retries

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * store_int.h: what the files of auditor/store/ share, and nobody else may
  * include.  It is the one header that includes sqlite3.h (store.h is the
  * API the other folders use).

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * store_key.c: the hash key (HMAC-SHA256 of destinations and SOCKS
  * credentials, privacy.c) lives in a file of its own, never in the
  * database: PATH.key beside it, or the file HashKeyFile names.  A copy of

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * store_onion.c: what the report says of onion services (schema/003):
  * the local services with their rendezvous and introduction circuits,
  * and the onion destinations the applications reached.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * store_prune.c: deleting rows older than a cutoff, each by its own times
  * (a Tor session that runs for months is pruned too), in short write
  * transactions, and giving the space back.

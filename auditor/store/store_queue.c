@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * store_queue.c: the write queue.  Every store_* write appends an
  * operation (integers inline, strings in the arena) or folds into the one
  * already queued for its row; store_flush.c runs them through the

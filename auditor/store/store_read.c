@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * store_read.c: the read iterators report uses (sessions, streams,
  * findings; applications and circuits are store_agg.c's), and the range
  * helpers the readers share.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * ctl.c: the control connection.  One bufferevent; commands go out at once
  * and their completion handlers wait in a FIFO, since Tor answers commands
  * in order; 650 events may come between a command and its reply and go

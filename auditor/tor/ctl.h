@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * ctl.h: the control connection to Tor.  Connects over a unix socket or
  * TCP, authenticates (SAFECOOKIE, COOKIE, HASHEDPASSWORD, NULL), subscribes
  * to events, asks for the initial state, and reconnects with backoff when

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * ctl_auth.c: authenticating to Tor.  PROTOCOLINFO says which methods Tor
  * offers and where its cookie is; a method is forced (--auth) or the first
  * whose secret is at hand is taken: SAFECOOKIE (Tor's server hash checked

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * ctl_int.h: what ctl.c (the connection, its reply FIFO and the session's
  * setup) and ctl_auth.c (PROTOCOLINFO and authentication) share.  Private
  * to those two files.

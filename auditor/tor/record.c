@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * record.c: transcripts of the control connection.  The file is created
  * 0600 whatever the umask; AUTHENTICATE's argument never reaches it; what
  * Tor sends is written as LogTargets allows (record_scrub.c).

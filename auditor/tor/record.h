@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * record.h: control-port transcripts.  Writing: one line per control-port
  * line, "<unix.usec> <dir> <line>", dir '<' from Tor, '>' to Tor (with
  * AUTHENTICATE arguments redacted), '#' an annotation.  Reading: transcripts

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * record_scrub.c: what a transcript may hold of a line from Tor under
  * LogTargets (SPEC.md, "Robustness promises"; docs/privacy.md).  With
  * plain a line is written as Tor sent it.  With hash every destination

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * reply.c: control-port framing and keyword parsing.  No I/O: bytes in,
  * replies out through a callback.  Nothing Tor sends can make it abort;
  * whatever breaks a rule is reported through the error callback and the

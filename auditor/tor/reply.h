@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * reply.h: Tor control-port framing.  Bytes in any chunking become whole
  * replies (NNN-, NNN+ with dot-stuffed data, NNN final; 6xx asynchronous
  * replies kept apart from command replies).  Pure: no I/O, no clock.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * smuggle.c: holds back the lines a SOCKS client may have smuggled into
  * Tor's events through a name Tor rejected (see smuggle.h).
  */

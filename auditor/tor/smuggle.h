@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * smuggle.h: lines a SOCKS client smuggled into Tor's events, held back
  * before the reply parser sees them (docs/isolation.md, section 5).
  *

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * torev.c: typed STREAM and CIRC events from 650 replies.  Keyword order
  * is free, unknown keywords are kept in ->extra, quoted values are decoded.
  * An event's strings live in storage the struct torev owns and reuses, so a

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * torev.h: replies -> typed events.  STREAM and CIRC get every field of
  * SPEC.md's event dump; unknown keywords are kept; other events keep their
  * raw text.  Pure: no I/O, no clock.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * torev_dump.c: a parsed event as one JSON object, every field of SPEC.md's
  * event dump (replay --dump, the fuzzer's round trip).
  *

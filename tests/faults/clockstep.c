@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * clockstep.c: an LD_PRELOAD shim that steps the wall clock of a process,
  * as NTP or sdwdate step a system's clock, for t_clock_step.sh.
  *

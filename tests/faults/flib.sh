@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/faults/flib.sh: helpers of the fault-injection tests (sourced after
 # tests/integration/lib.sh, which gives $T, fail, ok, wait_for, fetch).
 FAULTS=$(cd "$(dirname "$0")" && pwd)

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The wall clock stepped under a running monitor, as NTP and sdwdate step
 # it: an LD_PRELOAD shim (clockstep.c) moves CLOCK_REALTIME, gettimeofday
 # and time by what a file says, CLOCK_MONOTONIC untouched.  A fake control

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The control connection fed garbage (no Tor network needed): a fake
 # control port (fakeport.py) sends, between good stream lifecycles,
 #   1. a line of garbage bytes (ESC, 8-bit CSI, invalid UTF-8, BEL, DEL)

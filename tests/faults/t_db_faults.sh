@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The database fails under a running isoaudit (no Tor network needed; a
 # fake control port feeds the events):
 # 1. `isoaudit monitor`, and another writer holds the database locked

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Hostile strings from "Tor" (no Tor network needed): a fake control port
 # whose fake SocksPort is used by two real processes named with escape
 # sequences (/proc/PID/comm: ESC [2J, BEL, 8-bit CSI 0x9b, UTF-8 CSI

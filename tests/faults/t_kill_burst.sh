@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # isoaudit SIGKILLed at a random point of a 100 000-event burst, then
 # started again (no Tor network needed).  Extends
 # tests/integration/t_store_kill.sh (which kills at a fixed point and

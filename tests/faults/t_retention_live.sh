@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Retention and prune inside a Tor session that is still running (before
 # the fix they deleted whole sessions by their last activity: a session
 # that runs for months was never pruned).  A monitor with `Retention 30d`

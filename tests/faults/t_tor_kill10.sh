@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The client Tor SIGKILLed and restarted 10 times under one isoaudit
 # monitor (--db, --record), with curl traffic through SocksPorts A, B, D
 # and E (D and E share SessionGroup=42, so they share circuits: findings)

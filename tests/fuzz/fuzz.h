@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz.h: what every libFuzzer harness of tests/fuzz declares and uses. */
 #ifndef ISOAUDIT_FUZZ_H
 #define ISOAUDIT_FUZZ_H

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/fuzz/fuzz.mk: the libFuzzer harnesses and the core objects they
 # link, built with clang into build/fuzz/.  tests/fuzz/run calls it from the
 # top of the tree (make -f tests/fuzz/fuzz.mk); it is not part of the

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * fuzz_agent.c: libFuzzer harness for the agent protocol (auditor/agent/
  * proto.c), as the gateway reads it: bytes cut into lines by proto_feed,
  * each line read as a HELLO (then checked against a fixed key and

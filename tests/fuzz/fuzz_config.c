@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * fuzz_config.c: libFuzzer harness for the configuration file parser
  * (auditor/config.c), through config_load_buf: the line parser config_load
  * uses, on a buffer instead of a file.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * fuzz_dumpdiff.c: libFuzzer harness, the differential of the parse path:
  * the keyword splitter's fast path, torev_parse and torev_dump_json against
  * the code they replaced (tests/unit/torev_oracle.h).

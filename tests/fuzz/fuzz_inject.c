@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * fuzz_inject.c: libFuzzer harness for the CONTROL_INJECTION defence
  * (auditor/audit/pipeline_inject.c, docs/isolation.md section 5).
  *

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * fuzz_record.c: libFuzzer harness for the transcript reader
  * (auditor/record.c) and what replay does with what it reads.
  *

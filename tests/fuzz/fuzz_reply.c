@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * fuzz_reply.c: libFuzzer harness for the control-port framer and the
  * keyword parser (auditor/reply.c).
  *

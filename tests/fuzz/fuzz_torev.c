@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * fuzz_torev.c: libFuzzer harness for the event parser and the event dump
  * (auditor/torev.c).
  *

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # t_fuzz: the short fuzzing run of `make check`: each harness of tests/fuzz
 # for 20 s (120 s in all), its regression inputs first.  Passes when
 # nothing crashed; skipped (77, the reason last) without clang and

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """dnsq.py MODE PORT N [WAIT [HOST]]: N DNS queries (type A, one name each)
 to HOST:PORT (default 127.0.0.1) over UDP, one socket each, the way a
 resolver sends them.

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A scripted (and misbehaving) workstation agent (docs/agent.md's protocol)
 for the tests (t_agent, t_split).
 

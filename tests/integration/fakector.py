@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A fake Tor control port on 127.0.0.1 for tests of the live path.
 
 fakector.py PORTFILE SCRIPT: listens on an ephemeral loopback port (written

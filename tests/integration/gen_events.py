@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """gen_events.py N OUT: writes N STREAM lifecycles (NEW, SENTCONNECT,
 SUCCEEDED, CLOSED: 4 events each) on a handful of built circuits, as a
 control-port capture (CRLF), for burst and fault tests."""

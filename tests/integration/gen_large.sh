@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/integration/gen_large.sh ISOAUDIT DB STREAMS CAUSES OCCURRENCES:
 # a large, realistic database for report and check (not a test: the
 # large-database test t_report_large.sh and the bench use it).

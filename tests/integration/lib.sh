@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/integration/lib.sh: helpers for the integration tests (sourced).
 # Each test runs with the tornet env file loaded and $ISOAUDIT set; it exits
 # 0 on success, 77 to skip (with the reason as its last line), else failure.

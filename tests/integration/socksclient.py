@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """socksclient.py MODE PORT TARGET_PORT [HOST]: one SOCKS5 client, as a
 separate process, through the SocksPort HOST:PORT (default 127.0.0.1) to
 127.0.0.1:TARGET_PORT (tests/tornet's target); prints "PID LOCALPORT".

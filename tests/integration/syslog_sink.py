@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A stand-in syslog daemon for tests of `--syslog`.
 
 syslog_sink.py [--hex] SOCKET OUT READY: binds an AF_UNIX datagram socket

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The workstation agent on loopback (docs/agent.md): a gateway monitor with
 # AgentListen and LocalAttribution off (so that no local lookup names the
 # program), and agents on the same host, "workstations" for 127.0.0.1.

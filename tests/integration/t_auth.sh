@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Authentication against the real tornet client: SAFECOOKIE (auto, TCP and
 # unix socket), COOKIE, HASHEDPASSWORD, and the failures that must exit 3
 # with one clear line: wrong password, wrong cookie, nothing listening.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # isoaudit check, the cron/alerting command, against databases built by
 # replaying the capture fixtures (copies dated five hours ago) plus finding
 # rows inserted with the sqlite3 CLI (no Tor network needed):

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A filtering control-port proxy (onion-grater, as its source answers) is
 # never attached to silently: named with --control it is one error line and
 # exit 3; in a ControlPort list (discovery) it is skipped for the next

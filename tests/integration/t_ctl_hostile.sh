@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A hostile control port, and hostile cookie files (issue 14): fakes only
 # (tests/integration/fakector.py), all on 127.0.0.1, no Tor network.
 # - the cookie file a port names (COOKIEFILE=) or --cookie names must be a

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Corrupt databases (no Tor network): each kind made with dd/printf from a
 # database the sample captures were replayed into, and each command
 # (monitor, report, check, prune, replay) run on a copy: exit 3, one line

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # DNS queries on a Tor with three DNSPorts (tornet's own, and the
 # Whonix-Gateway's 5300 and 5400 rebound: TORNET_WHONIX_DNS_5300/5400), sent
 # from Python the way resolvers send them (tests/integration/dnsq.py), while

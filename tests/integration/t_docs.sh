@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The manual pages render without a warning, and the example config of
 # isoaudit.conf(5) is accepted by `isoaudit config --check` as it stands.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A flood of findings in one instant, replayed (no Tor network needed): a
 # transcript whose 42 000 lines all carry one time stamp, 6 000 circuits
 # that never close, each shared by two applications (torsocks-PID

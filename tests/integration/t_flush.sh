@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The store's flush policy (docs/reliability.md, "When rows reach the
 # disk"), against a fake control port that keeps its connection open:
 #  (c) rows below warning (streams; a finding made notice by a Rule line)

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The hash key lives in its own file, not in the database (no Tor network:
 # replays of the sample captures):
 #   - a new database gets DB.key, 0600, 32 bytes; the database keeps only

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # CONTROL_INJECTION against the real Tor (docs/isolation.md, section 5):
 # a SOCKS5 client sends a hostname with CR LF in it; Tor 0.4.9 rejects it
 # but copies its raw bytes into the STREAM event, so that a fake STREAM NEW

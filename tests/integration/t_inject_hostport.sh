@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # CONTROL_INJECTION whose first line has a valid host:port (docs/isolation.md
 # section 5), through a real SocksPort of the private network: the client's
 # name is "x:80 REASON=DONE ... CR LF <lines of its own> CR LF x", so the

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The judge against the real tornet client: each scenario runs `isoaudit
 # monitor` with a config naming the tornet listeners, drives real curl
 # processes (and, for 5 and 7, a small Python DNS client and controller)

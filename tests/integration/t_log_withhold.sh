@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Bad lines from Tor in the log (docs/privacy.md): a line the control
 # connection cannot frame (a stray line, a NUL in it, an overlong line) or
 # an event that does not parse may hold a destination a client chose.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The live path against a fake control port sending garbage between good
 # events, in odd chunks: every malformed line is logged escaped and skipped,
 # the connection carries on, and every good event is printed.

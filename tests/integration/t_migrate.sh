@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A real 0.1 database migrates to causes without loss (no Tor network):
 # tests/fixtures/db-0.1.sql is `sqlite3 X .dump` of a database the 0.1
 # binary made by replaying every capture fixture, then 02, 04 and 09 again

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # monitor against the real client while two curls fetch the target at the
 # same time through SocksPorts A and B: both streams are printed with the
 # SOURCE_ADDR curl really used and the circuit (and exit) they rode; the

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Onion services, both sides, on the tornet client: an onion service added
 # with ADD_ONION (Flags=Detach) on the client Tor, pointing at the target
 # HTTP server, reached through SocksPort A by two curls with different

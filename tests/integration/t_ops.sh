@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Operations: `monitor` under a service manager (SIGHUP reloads the config
 # and keeps the session, a broken file changes nothing, SIGTERM flushes and
 # exits 0), the systemd unit verifies, the cron line is the documented one,

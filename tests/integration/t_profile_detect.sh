@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Without a Profile line (and without a system's marker files, as on the
 # machine running the tests), isoaudit picks the system profile from the
 # listeners Tor reports (GETINFO net/listeners/...), says which, and judges

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Each system isoaudit has a profile for, on a real private Tor network, with
 # the system's own listener lines on their real port numbers and its clients
 # driven as the system drives them (the issue: "no finding at warning or

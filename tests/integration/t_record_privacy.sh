@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Transcripts obey LogTargets (SPEC.md, "Robustness promises";
 # docs/privacy.md, "Transcripts").  monitor --record with LogTargets hash
 # while curl asks for a marker host name (the exits cannot resolve it, but

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A transcript without its "# session" notes (cut by hand, or written by
 # another tool) replays as one Tor session, said once, and stores what a
 # bare capture of the same lines stores; events between an "end" note and

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # report in all four formats from a database built by hand with the sqlite3
 # CLI (no Tor network needed): two Tor sessions, two apps sharing a circuit,
 # two identities of one label on one circuit, a conflux pair carrying two

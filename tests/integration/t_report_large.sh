@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # report and check on large databases (tests/integration/gen_large.sh):
 # peak RSS does not grow with the rows.  Two sizes, 8 times apart, each
 # with streams, circuits, causes and one cause of many occurrences; every

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The readers on files they cannot write: as nobody, a database whose
 # directory is 0500 and whose file is 0400, (a) at rest (no -wal), (b) with
 # its -wal and -shm beside it (a copy taken while a writer had them, the

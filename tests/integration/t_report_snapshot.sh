@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # report reads one snapshot: while a writer commits streams (with their
 # application, circuit and attachment) and causes continuously, every JSON
 # report's totals equal the sum of its parts: summary.streams against the

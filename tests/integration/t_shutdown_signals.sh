@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Signals during shutdown: after the first SIGTERM, monitor commits what is
 # queued and ends the Tor session; a SIGHUP and more SIGTERMs arriving
 # meanwhile (systemd's stop, a restart racing it, an impatient operator)

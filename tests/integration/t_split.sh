@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The Whonix split (issue 15): Tor and the gateway's isoaudit in one network
 # namespace, programs in workstation namespaces of their own (network, pid
 # and mount: tests/split/split), each workstation with its agent.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The database's filesystem fills up mid-session: monitoring goes on (every
 # event still printed), the problem is logged, rows wait in memory up to
 # the bound, and what had to be dropped is counted and reported.

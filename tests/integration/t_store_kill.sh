@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # SIGKILL of monitor in the middle of a burst of 100 000 events: the
 # database passes integrity_check, keeps every committed row, report still
 # works, and the next monitor on the same database carries on.

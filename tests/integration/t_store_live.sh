@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A live session on the tornet client with a config naming its ports: two
 # programs fetch at the same time through SocksPorts A and B; the database
 # then holds both applications, each on its own circuits, and report --format

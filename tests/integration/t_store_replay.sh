@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every sample capture replayed into a database; report in every format,
 # the JSON checked field by field; targets hashed by default, in the
 # database too; prune empties it.

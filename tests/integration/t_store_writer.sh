@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # One writer per database, and the files a writer creates or trusts
 # (docs/reliability.md, "One writer per database" and "Files we create or
 # trust").  A monitor on a fake control port holds the database: a second

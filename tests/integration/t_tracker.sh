@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The connect tracker (docs/tracker.md) on the private network: the burst of
 # issue 15, attributed by the kernel's record of each connect.
 #   1  tracker on: three rounds of 20+20 concurrent curls on two SocksPorts,

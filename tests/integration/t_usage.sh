@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Each command parses its own options (no Tor network needed):
 # - `isoaudit CMD --help` and `isoaudit help CMD` print CMD's own usage, the
 #   same text, and no two commands print the same;

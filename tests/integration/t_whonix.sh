@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A Whonix-Gateway on the private network: tornet's client carries the
 # Gateway's real SocksPort and HTTPTunnelPort lines (tests/tornet/README.md,
 # "Whonix-Gateway listeners": upstream port P on 127.0.0.1:BASE+P-8900), the

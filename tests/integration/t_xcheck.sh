@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The cross-check with Tor's own state (docs/isolation.md section 5): a
 # fake control port sends a forged "CIRC 20 CLOSED" between two
 # applications' streams on circuit 20 (as an injection the in-band filter

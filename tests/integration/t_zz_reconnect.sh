@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The client tor is killed mid-session and started again: monitor says so,
 # reconnects with backoff, starts Tor session 2 and goes on printing events.
 # Runs last (t_z...) in spirit: it restarts the shared client.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # with_syslog.sh [--hex] OUT BODY: run inside a mount namespace of a test's
 # own (`unshare -m sh with_syslog.sh ...`), with T set to the test's
 # directory.  Gives the namespace a private /dev (null, zero, full, random,

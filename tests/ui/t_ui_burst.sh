@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Against a fake control port (no Tor needed): a burst of 10,000 events
 # repaints at most 20 times a second (counted by the dashboard, not timed
 # here); keys are read during a 100,000-event burst (q ends it at once);

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # `make demo`'s script in a terminal (on the test network, which it finds
 # running and leaves running): the dashboard opens, and within a minute the
 # chat/irc pair on D and E shows as a red "!!" circuit and a SHARED_CIRCUIT

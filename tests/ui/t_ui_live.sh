@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The dashboard on the real Tor client, in tmux at 80x24: applications on
 # A and B each on their own circuit; D and E (one SessionGroup) on one
 # circuit, marked "!!" in red, SHARED_CIRCUIT in the findings; every panel,

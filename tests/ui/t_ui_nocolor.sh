@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # NO_COLOR and a monochrome terminal (TERM=vt100): no colour at all, and
 # the shared circuit is still marked ("!!" at the start of its row).
 # SIGTERM ends the dashboard with exit 0 and the terminal restored.

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The isoaudit authors
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/ui/uilib.sh: drive the real dashboard in a private tmux server
 # (sourced after tests/integration/lib.sh).  Each test gets its own tmux
 # socket and no tmux config, so nothing of the user's leaks in.

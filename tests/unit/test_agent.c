@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_agent.c: the agent protocol (proto.c): the handshake (a wrong key,
  * a replayed HELLO under a new challenge, a reflected nonce), records made
  * and read back, bad and overlong lines; the gateway's per-agent table

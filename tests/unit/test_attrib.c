@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_attrib.c: who opened a stream (attrib.c), against a fake procdir
  * whose net/tcp and net/tcp6 are written in the kernel's format.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_buf.c: the byte buffer and its JSON and terminal escaping, the id
  * map, and the privacy helpers (keyed hashes of targets and credentials).
  */

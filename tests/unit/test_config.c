@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_config.c: the configuration file (config.c): built-in defaults,
  * every directive, lookup order, quoting, and FILE:LINE errors.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_ctl.c: the pure parts of the control client: SAFECOOKIE hashes, the
  * names of the authentication methods, the probe that tells Tor's own
  * control port from a filtering proxy, the default discovery order, the

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_dump_diff.c: the differential test of the parse path.  The keyword
  * splitter's fast path, the event parser and the dump (what `replay --dump`
  * prints) against the code they replaced, kept as the oracle in

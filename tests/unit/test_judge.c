@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_judge.c: SPEC.md's findings (judge.c), fed synthetic circuits,
  * streams and GETCONF SocksPort lines.  A collector copies every finding
  * the judge reports; each test checks exactly what was said: rule,

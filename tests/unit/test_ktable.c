@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_ktable.c: the connect tracker's table (ktable.c): lookup by
  * 4-tuple, the newest of a reused tuple, expiry, the bound, a long
  * history through a small table, and the attribution asking it first

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_lib.c: the small helpers of auditor/lib that have no file of tests
  * of their own: hindex, utf8_len, xstrdup_or_null, the clocks, and the
  * fatal paths (out of memory runs the dashboard's hook, once, first).

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_pipeline.c: the pipeline (auditor/audit/pipeline*.c) driven through its public API
  * the way `isoaudit replay` drives it: control-port text through a reply
  * parser into pipeline_reply(), "# attrib" notes through pipeline_hint()

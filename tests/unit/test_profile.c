@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_profile.c: the system profiles (profile.c): names, detection from
  * marker files under a temporary root and from Tor's listeners as each
  * system reports them (GETINFO net/listeners/..., unquoted), remedies, and

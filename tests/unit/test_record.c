@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_record.c: transcripts.  Files created 0600 whatever the umask,
  * AUTHENTICATE's argument never written, one line per note, and the reader
  * (transcripts and bare captures).

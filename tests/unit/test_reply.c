@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_reply.c: the control-port framer (reply_parser_*) and the keyword
  * parser (reply_kv_*, reply_unquote).
  */

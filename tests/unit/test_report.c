@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_report.c: `isoaudit report` on its own, and the JSON reader it
  * shares with the dashboard (lib/json.c).  A database is written through
  * the store's API (one Tor session, four applications, two circuits, four

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_smuggle.c: the filter that holds back lines a SOCKS client may have
  * smuggled into Tor's events through a rejected name (smuggle.c,
  * docs/isolation.md section 5), in front of the reply parser.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_store.c: the sqlite store (store.c): creation and permissions,
  * migrations, batching, upserts, application ids, a failing or removed
  * database, prune, and the read iterators.  The database is checked with

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_time.c: RFC 3339 output and input, and ages (timeutil.c).
  */
 #include "testutil.h"

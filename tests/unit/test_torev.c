@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_torev.c: typed STREAM and CIRC events (torev_parse) and their JSON
  * form (torev_dump_json), on every event of the samples and on edge cases.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * test_view.c: the dashboard's model (ui/view*.c) fed through the
  * pipeline's observer callbacks, and the pure row builders of the four
  * panels (ui/panel_*.c, ui/rows.c).  No curses: each test fills the

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * testutil.h: helpers shared by the unit tests.  Everything is static (and
  * marked unused) so that each test file takes only what it needs without
  * warnings.  Include after <cmocka.h>'s prerequisites; this header includes

@@ -1,4 +1,7 @@
 /*
+ * SPDX-FileCopyrightText: 2026 The isoaudit authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * torev_oracle.h: the event parser and dump as they were before the fast
  * path (commit 7fa26b5: reply_kv_parse's loop, torev.c, torev_dump.c), kept
  * word for word as the oracle of the differential tests (test_dump_diff.c,
