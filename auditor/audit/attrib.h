@@ -122,6 +122,15 @@ void	attrib_conns_free(struct attrib_conns *);
 int	attrib_conns_poll(struct attrib_conns *,
 	    void (*)(const struct attrib_conn *, void *), void *);
 
+/*
+ * Whether this process lacks a privilege to name other users' programs
+ * (attrib_priv.c): 0, or 1 with *line (the warning and its fix) and
+ * *brief (for the dashboard's header) allocated.  tracker: the connect
+ * tracker runs.  _text is the decision, from CapEff and hidepid.
+ */
+int	attrib_privilege(const char *, int, char **, char **);
+int	attrib_privilege_text(uint64_t, int, int, char **, char **);
+
 /* "port 9050", "unix:/path" (the default App label of a listener). */
 void	attrib_default_label(const char *, char *, size_t);
 /* Whether an address (without port) is a loopback address. */

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "profile.h"
 #include "log.h"
+#include "attrib.h"
 #include "ktable.h"
 #include "ktrack.h"
 #include "pipeline.h"
@@ -36,6 +37,9 @@ struct monitor {
 	struct opts		*opts;
 	char			*attrib_why;	/* said at the first ready */
 	int			 attrib_warn;	/* ... as a warning */
+	char			*priv_line;	/* a missing privilege and its
+						   fix, said at the first ready */
+	char			*priv_brief;	/* the same, for the header */
 	struct monitor_setup	 setup;
 	struct event_base	*base;
 	struct ctl		*ctl;
@@ -282,7 +286,14 @@ mon_session_ready(unsigned serial, int64_t ts, void *arg)
 		else
 			log_debug("%s", m->attrib_why);
 		free(m->attrib_why);
+	free(m->priv_line);
+	free(m->priv_brief);
 		m->attrib_why = NULL;
+	}
+	if (m->priv_line != NULL) {
+		log_warnx("%s", m->priv_line);
+		free(m->priv_line);
+		m->priv_line = NULL;
 	}
 	evtimer_add(m->xcheck, &tv);
 }
@@ -546,6 +557,9 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	m->retention = o->cfg.retention;
 	mon_ktrack_open(m);
 	pc->tracker = m->ktable;
+	if (!pc->no_local)
+		attrib_privilege(pc->procdir, m->ktrack != NULL, &m->priv_line,
+		    &m->priv_brief);
 	m->pipe = pipeline_new(pc);
 	record_set_privacy(m->record, &pc->privacy);
 
@@ -636,6 +650,12 @@ struct ctl *
 monitor_ctl(struct monitor *m)
 {
 	return m->ctl;
+}
+
+const char *
+monitor_privilege(const struct monitor *m)
+{
+	return m->priv_brief;
 }
 
 struct store *

@@ -40,6 +40,8 @@ struct monitor *monitor_open(struct opts *, const struct monitor_setup *,
 	    int *);
 struct event_base *monitor_base(struct monitor *);
 struct ctl	*monitor_ctl(struct monitor *);
+/* The privilege it lacks to name other users' programs, briefly, or NULL. */
+const char	*monitor_privilege(const struct monitor *);
 struct store	*monitor_store(struct monitor *);
 struct pipeline	*monitor_pipeline(struct monitor *);
 /* Connects and runs the loop until stopped; returns the exit status. */

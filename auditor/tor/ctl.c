@@ -155,6 +155,7 @@ ctl_teardown(struct ctl *c)
 	ctl_auth_reset(c);
 	c->setup_pending = 0;
 	c->partial = 0;
+	c->answered = 0;
 	c->state = CTL_IDLE;
 }
 
@@ -759,6 +760,68 @@ ctl_line_hook(const char *s, size_t n, int64_t ts, void *arg)
 	record_from_tor(c->record, s, n, ts);
 }
 
+#define CTL_FOREIGN_SHOWN	24	/* bytes of a foreign answer quoted */
+#define CTL_TOR_SOCKS_PAGE	"Tor is not an HTTP Proxy"
+
+char *
+ctl_foreign_answer(const char *s, size_t n)
+{
+	size_t line, shown;
+	char *esc, *m;
+
+	if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
+		return NULL;
+	for (line = 0; line < n && s[line] != '\n'; line++)
+		;
+	if (n >= 5 && memcmp(s, "HTTP/", 5) == 0) {
+		if (memmem(s, line, CTL_TOR_SOCKS_PAGE,
+		    strlen(CTL_TOR_SOCKS_PAGE)) != NULL)
+			return xstrdup("is Tor's SocksPort, not a ControlPort "
+			    "(it answered PROTOCOLINFO with Tor's \""
+			    CTL_TOR_SOCKS_PAGE "\" page)");
+		return xstrdup("answers in HTTP, not Tor's control protocol "
+		    "(a web server or an HTTP proxy, not a ControlPort)");
+	}
+	if (s[0] == '<')
+		return xstrdup("answers in HTML, not Tor's control protocol "
+		    "(a web server, not a ControlPort)");
+	if ((unsigned char)s[0] == 0x05 || (unsigned char)s[0] == 0x00)
+		return xstrdup("answers in SOCKS, not Tor's control protocol "
+		    "(a SOCKS proxy, not a ControlPort)");
+	shown = line < CTL_FOREIGN_SHOWN ? line : CTL_FOREIGN_SHOWN;
+	esc = escape_dup(s, shown);
+	m = xasprintf("does not speak Tor's control protocol (its answer "
+	    "begins \"%s%s\"), not a ControlPort", esc,
+	    shown < n ? "..." : "");
+	free(esc);
+	return m;
+}
+
+/*
+ * A control reply begins with a digit: anything else, first thing on a
+ * connection, is another kind of port, said once and given up (a named
+ * address stops; discovery tries the next), not ten "malformed lines".
+ */
+static int
+ctl_check_foreign(struct ctl *c, struct evbuffer *in)
+{
+	size_t len = evbuffer_get_length(in);
+	size_t k = len < 128 ? len : 128;
+	const char *p;
+	char *why;
+
+	if (c->answered || len == 0)
+		return 0;
+	c->answered = 1;
+	if ((p = (const char *)evbuffer_pullup(in, (ev_ssize_t)k)) == NULL ||
+	    (why = ctl_foreign_answer(p, k)) == NULL)
+		return 0;
+	ctl_fail(c, CTL_FAIL_FILTER, "%s", why);
+	free(why);
+	evbuffer_drain(in, len);
+	return -1;
+}
+
 static void
 ctl_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -768,6 +831,10 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 	int64_t now = time_now_us();
 	int n, i;
 
+	if (ctl_check_foreign(c, in) == -1) {
+		ctl_after_read(c);
+		return;
+	}
 	while (c->failure == NULL && evbuffer_get_length(in) > 0) {
 		size_t used = 0;
 
@@ -822,7 +889,10 @@ ctl_event_cb(struct bufferevent *bev, short what, void *arg)
 		free(why);
 	} else if (what & BEV_EVENT_EOF)
 		ctl_handle_failure(c, c->state == CTL_ATTACHED ?
-		    "Tor closed the connection" :
+		    "Tor closed the connection" : !c->answered ?
+		    "the port closed the connection without answering "
+		    "PROTOCOLINFO (not a ControlPort? Tor's HTTPTunnelPort "
+		    "does that)" :
 		    "Tor closed the connection before authentication", 0);
 	else if (what & BEV_EVENT_ERROR) {
 		char *why = xasprintf("%s", err ?

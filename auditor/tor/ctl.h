@@ -164,6 +164,13 @@ void	ctl_safecookie_hash(int, const unsigned char *, size_t,
 int	ctl_probe_check(const struct reply *, const char *, char **, int *);
 /* Whether a reply to a start-up command is a filter's refusal (510). */
 int	ctl_reply_filtered(const struct reply *);
+/*
+ * What a port that is not a control port answered, from the first bytes
+ * it sent to PROTOCOLINFO: NULL when they may begin a control reply (a
+ * digit), else a message (allocated, escaped, bounded) such as "is Tor's
+ * SocksPort, not a ControlPort (...)", to follow the address.
+ */
+char	*ctl_foreign_answer(const char *, size_t);
 #endif
 
 #endif

@@ -97,6 +97,7 @@ struct ctl {
 	int			 setup_pending;
 	unsigned		 malformed;
 	size_t			 partial;	/* bytes since the last '\n' */
+	int			 answered;	/* bytes came on this connection */
 };
 
 /* ctl.c */

@@ -72,6 +72,31 @@ ok "unreachable: $(cat "$T/none.err")"
 one_line "$T/none2.err"
 grep -q "nosuch.sock: No such file" "$T/none2.err" || { cat "$T/none2.err"; fail "missing socket: message"; }
 
+# Not a control port: Tor's SocksPort answers PROTOCOLINFO with its "not an
+# HTTP Proxy" page, the tornet's web target with HTML; each is said once,
+# by what it is (exit 3, one line), not as ten malformed lines.
+foreign() {	# foreign NAME ADDR PATTERN
+	"$ISOAUDIT" monitor --control "$2" >"$T/$1.out" 2>"$T/$1.err"
+	rc=$?
+	[ "$rc" -eq 3 ] || { cat "$T/$1.err"; fail "$1: exit $rc, want 3"; }
+	one_line "$T/$1.err"
+	grep -q "$3" "$T/$1.err" || { cat "$T/$1.err"; fail "$1: message"; }
+	grep -q "malformed" "$T/$1.err" "$T/$1.out" && fail "$1: malformed lines"
+	ok "$1: $(cat "$T/$1.err")"
+}
+foreign socksport "127.0.0.1:$TORNET_SOCKS_A" \
+    "127.0.0.1:$TORNET_SOCKS_A is Tor's SocksPort, not a ControlPort"
+foreign webserver "127.0.0.1:$TORNET_TARGET" "answers in HTML"
+python3 -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept(); c.recv(100); c.sendall(b"\x05\xff"); c.close()
+' >"$T/socks5.port" &
+wait_for 5 test -s "$T/socks5.port" || fail "fake SOCKS server"
+foreign socks5 "127.0.0.1:$(cat "$T/socks5.port")" "answers in SOCKS"
+wait
+
 # A method Tor does not offer.
 "$ISOAUDIT" monitor --control "$TORNET_CONTROL" --auth null >"$T/null.out" 2>"$T/null.err"
 [ $? -eq 3 ] || fail "--auth null: want exit 3"

@@ -510,6 +510,47 @@ test_cookie_read(void **state)
 
 /* ctl_cookie_check alone, on made-up stat results. */
 static void
+test_foreign_answer(void **state)
+{
+	static const char tor_socks[] = "HTTP/1.0 501 Tor is not an HTTP "
+	    "Proxy\r\nContent-Type: text/html; charset=iso-8859-1\r\n\r\n"
+	    "<html>\n";
+	char *m;
+
+	(void)state;
+	/* A control reply (or its first digit alone) is not foreign. */
+	assert_null(ctl_foreign_answer("250-PROTOCOLINFO 1\r\n", 20));
+	assert_null(ctl_foreign_answer("5", 1));
+	assert_null(ctl_foreign_answer("", 0));
+	m = ctl_foreign_answer(tor_socks, sizeof(tor_socks) - 1);
+	assert_non_null(strstr(m, "is Tor's SocksPort, not a ControlPort"));
+	free(m);
+	/* Tor's page cut before its words is still HTTP. */
+	m = ctl_foreign_answer(tor_socks, 20);
+	assert_non_null(strstr(m, "answers in HTTP"));
+	free(m);
+	m = ctl_foreign_answer("HTTP/1.1 200 OK\r\n", 17);
+	assert_non_null(strstr(m, "answers in HTTP"));
+	free(m);
+	m = ctl_foreign_answer("<!DOCTYPE HTML>", 15);
+	assert_non_null(strstr(m, "answers in HTML"));
+	free(m);
+	m = ctl_foreign_answer("\x05\xff", 2);
+	assert_non_null(strstr(m, "answers in SOCKS"));
+	free(m);
+	/* Anything else is quoted, escaped and bounded. */
+	m = ctl_foreign_answer("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3 "
+	    "\x1b[31mxx\r\n", 48);
+	assert_non_null(strstr(m, "begins \"SSH-2.0-OpenSSH_9.2p1 De...\""));
+	assert_null(strchr(m, '\x1b'));
+	free(m);
+	m = ctl_foreign_answer("\x1b]0;owned\x07\n", 11);
+	assert_null(strchr(m, '\x1b'));
+	assert_null(strchr(m, '\x07'));
+	free(m);
+}
+
+static void
 test_cookie_check(void **state)
 {
 	struct stat st;
@@ -551,6 +592,7 @@ main(void)
 		cmocka_unit_test(test_method_offered),
 		cmocka_unit_test(test_cookie_method),
 		cmocka_unit_test(test_cookie_check),
+		cmocka_unit_test(test_foreign_answer),
 		cmocka_unit_test(test_cookie_read),
 	};
 
