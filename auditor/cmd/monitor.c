@@ -5,10 +5,13 @@
  * monitor.c: `isoaudit monitor`: the live pipeline without a screen.
  * One libevent loop: the control connection, SIGINT/SIGTERM, --duration.
  */
+#include <sys/stat.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <sodium.h>
@@ -40,6 +43,8 @@ struct monitor {
 	char			*priv_line;	/* a missing privilege and its
 						   fix, said at the first ready */
 	char			*priv_brief;	/* the same, for the header */
+	int			 alert_echoed;	/* stdout is stderr: FINDING
+						   lines tell, alerts not */
 	struct monitor_setup	 setup;
 	struct event_base	*base;
 	struct ctl		*ctl;
@@ -286,8 +291,6 @@ mon_session_ready(unsigned serial, int64_t ts, void *arg)
 		else
 			log_debug("%s", m->attrib_why);
 		free(m->attrib_why);
-	free(m->priv_line);
-	free(m->priv_brief);
 		m->attrib_why = NULL;
 	}
 	if (m->priv_line != NULL) {
@@ -459,9 +462,23 @@ mon_hup_cb(evutil_socket_t sig, short what, void *arg)
 static void
 alert_cb(int sev, const char *rule, const char *detail, int64_t ts, void *arg)
 {
-	struct opts *o = arg;
+	struct monitor *m = arg;
 
-	alert_emit(o->cfg.alert, sev, rule, detail, ts);
+	/* The FINDING line went to the same terminal or file already. */
+	if (m->alert_echoed && m->opts->cfg.alert == ALERT_STDERR)
+		return;
+	alert_emit(m->opts->cfg.alert, sev, rule, detail, ts);
+}
+
+/* Whether two descriptors are one file (a terminal, `>log 2>&1`, the
+ * journal's stream). */
+static int
+mon_same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /*
@@ -548,7 +565,9 @@ monitor_open(struct opts *o, const struct monitor_setup *setup, int *status)
 	pc->annotate_arg = m;
 	pc->config = &o->cfg;
 	pc->alert = alert_cb;
-	pc->alert_arg = o;
+	pc->alert_arg = m;
+	m->alert_echoed = setup->out != NULL &&
+	    mon_same_file(fileno(setup->out), STDERR_FILENO);
 	pc->observer = setup->observer;
 	pc->no_local = o->cfg.local_attrib_off;
 	pc->agent_claim = mon_agent_claim;
@@ -777,6 +796,8 @@ monitor_close(struct monitor *m)
 	pipeline_free(m->pipe);
 	ktrack_close(m->ktrack);
 	free(m->attrib_why);
+	free(m->priv_line);
+	free(m->priv_brief);
 	ktable_free(m->ktable);
 	store_close(m->store);
 	record_close(m->record);

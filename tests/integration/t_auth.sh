@@ -93,7 +93,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
 print(s.getsockname()[1], flush=True)
 c, _ = s.accept(); c.recv(100); c.sendall(b"\x05\xff"); c.close()
 ' >"$T/socks5.port" &
-wait_for 5 test -s "$T/socks5.port" || fail "fake SOCKS server"
+wait_for "$T/socks5.port" "^[0-9]+$" 5 || fail "fake SOCKS server"
 foreign socks5 "127.0.0.1:$(cat "$T/socks5.port")" "answers in SOCKS"
 wait
 

@@ -98,3 +98,20 @@ ok "replay --dump"
 grep -q "127.0.0.1:$TORNET_TARGET" "$T/hashed.out" && fail "target in clear with the default LogTargets"
 grep -Eq "stream [0-9]+ NEW h:[0-9a-f]{12}:$TORNET_TARGET from" "$T/hashed.out" || fail "no hashed target"
 ok "targets hashed by default"
+
+# On a terminal (stdout and stderr one tty) a finding is told once: the
+# FINDING line, not the stderr alert again.  The tornet's D and E share
+# SessionGroup=42: WEAK_PORT_CONFIG at attach.  Files apart: both.
+script -qec "'$ISOAUDIT' monitor --control '$TORNET_CONTROL' --duration 3" \
+    /dev/null >"$T/tty.out" 2>&1 </dev/null || fail "monitor under script(1)"
+n=$(grep -c "WEAK_PORT_CONFIG" "$T/tty.out")
+[ "$n" -eq 1 ] || { cat "$T/tty.out"; fail "on a terminal the finding was printed $n times, want once"; }
+"$ISOAUDIT" monitor --control "$TORNET_CONTROL" --duration 3 >"$T/both.out" 2>&1 ||
+    fail "monitor >out 2>&1"
+n=$(grep -c "WEAK_PORT_CONFIG" "$T/both.out")
+[ "$n" -eq 1 ] || fail "with 2>&1 the finding was printed $n times, want once"
+"$ISOAUDIT" monitor --control "$TORNET_CONTROL" --duration 3 >"$T/apart.out" 2>"$T/apart.err" ||
+    fail "monitor, stdout and stderr apart"
+grep -q "FINDING .*WEAK_PORT_CONFIG" "$T/apart.out" && grep -q "WEAK_PORT_CONFIG" "$T/apart.err" ||
+    fail "stdout and stderr apart: the finding must reach both"
+ok "a finding once on a terminal and with 2>&1, on both when apart"

@@ -1276,6 +1276,56 @@ test_lookup_latency_idle_processes(void **state)
 	close(lfd);
 }
 
+static void
+test_privilege_text(void **state)
+{
+	const uint64_t ptrace = 1ULL << 19, search = 1ULL << 2;
+	char *line, *brief;
+
+	(void)state;
+	/* Root's full set, and both alone: nothing to say. */
+	assert_int_equal(attrib_privilege_text(0x1ffffffffffULL, 0, 0, &line,
+	    &brief), 0);
+	assert_null(line);
+	assert_null(brief);
+	assert_int_equal(attrib_privilege_text(ptrace | search, 1, 0, &line,
+	    &brief), 0);
+	/* Neither: both named, and the unit's line to add. */
+	assert_int_equal(attrib_privilege_text(0, 0, 0, &line, &brief), 1);
+	assert_non_null(strstr(line, "no CAP_SYS_PTRACE and "
+	    "CAP_DAC_READ_SEARCH: streams of other users' programs get no "
+	    "process"));
+	assert_non_null(strstr(line, "AmbientCapabilities=CAP_SYS_PTRACE "
+	    "CAP_DAC_READ_SEARCH"));
+	assert_string_equal(brief, "no CAP_SYS_PTRACE: other users' programs "
+	    "unnamed");
+	free(line);
+	free(brief);
+	/* One missing: only that one; hidepid said where ptrace lacks. */
+	assert_int_equal(attrib_privilege_text(search, 1, 0, &line, &brief),
+	    1);
+	assert_non_null(strstr(line, "no CAP_SYS_PTRACE and /proc is mounted "
+	    "hidepid:"));
+	assert_null(strstr(line, "CAP_DAC_READ_SEARCH"));
+	free(line);
+	free(brief);
+	assert_int_equal(attrib_privilege_text(ptrace, 1, 0, &line, &brief),
+	    1);
+	assert_non_null(strstr(line, "no CAP_DAC_READ_SEARCH:"));
+	assert_null(strstr(line, "hidepid"));
+	assert_string_equal(brief, "no CAP_DAC_READ_SEARCH: other users' "
+	    "programs unnamed");
+	free(line);
+	free(brief);
+	/* With the connect tracker: short names, not nothing. */
+	assert_int_equal(attrib_privilege_text(0, 0, 1, &line, &brief), 1);
+	assert_non_null(strstr(line, "named by their short name"));
+	assert_string_equal(brief, "no CAP_SYS_PTRACE: other users' programs "
+	    "named by short name");
+	free(line);
+	free(brief);
+}
+
 int
 main(void)
 {
@@ -1301,6 +1351,7 @@ main(void)
 		cmocka_unit_test(test_dns_candidates),
 		cmocka_unit_test(test_dns_proc),
 		cmocka_unit_test(test_dns_live_socket),
+		cmocka_unit_test(test_privilege_text),
 		cmocka_unit_test_teardown(test_lookup_latency_idle_processes,
 		    kids_teardown),
 	};
