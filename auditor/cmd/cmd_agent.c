@@ -335,6 +335,19 @@ static const enum opt agent_options[] = { OPT_GATEWAY, OPT_KEY, OPT_NAME,
  * The record source: the kernel connect tracker unless --tracker off or
  * it cannot run, else polling the sockets; said once, with why.
  */
+/* A privilege the agent lacks to name other users' programs: once. */
+static void
+ag_privilege(int tracker)
+{
+	char *line, *brief;
+
+	if (attrib_privilege("/proc", tracker, &line, &brief)) {
+		log_warnx("agent: %s", line);
+		free(line);
+		free(brief);
+	}
+}
+
 static void
 ag_source(struct agent *ag, int want_tracker)
 {
@@ -353,6 +366,7 @@ ag_source(struct agent *ag, int want_tracker)
 		event_add(ag->poll, NULL);
 		log_info("agent: records from the kernel connect tracker "
 		    "(each connect, as it is made)");
+		ag_privilege(1);
 		return;
 	}
 	if (want_tracker)
@@ -366,6 +380,7 @@ ag_source(struct agent *ag, int want_tracker)
 	free(cause);
 	ktable_free(ag->ktable);
 	ag->ktable = NULL;
+	ag_privilege(0);
 	ag->src = attrib_conns_new("/proc");
 	ag->poll = event_new(ag->base, -1, EV_PERSIST, ag_poll_cb, ag);
 	event_add(ag->poll, &poll_tv);
