@@ -284,11 +284,12 @@ uninstall:
 	    rm -f $(DESTDIR)$(SYSCONFDIR)/isoaudit/isoaudit.conf
 	rmdir $(DESTDIR)$(SYSCONFDIR)/isoaudit 2>/dev/null || true
 
-# Debian's package (debian/), built from a copy of the tree as committed
-# (git archive HEAD) in a temporary directory, then checked with lintian;
-# tests/integration/t_package.sh does the same and checks the result.
+# Debian's package (debian/), built by tests/integration/t_package.sh (a
+# part of make check) from a copy of the tree in a temporary directory and
+# checked there (contents, lintian); the .deb is kept in build/package/.
 package:
-	@ISOAUDIT_PACKAGE_KEEP=$(CURDIR)/build/package sh tests/integration/t_package.sh
+	@ISOAUDIT=$(CURDIR)/isoaudit ISOAUDIT_PACKAGE_KEEP=$(CURDIR)/build/package \
+	    sh tests/integration/t_package.sh
 
 clean:
 	rm -rf build isoaudit
