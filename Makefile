@@ -9,11 +9,20 @@
 #                   the binary's tables (t_docs checks they are current)
 #   make install PREFIX=/usr/local DESTDIR=
 
-VERSION	 = 0.1.0
+VERSION	 = 0.2.0
 PREFIX	?= /usr/local
 BINDIR	 = $(PREFIX)/bin
 MANDIR	 = $(PREFIX)/share/man
 DOCDIR	 = $(PREFIX)/share/doc/isoaudit
+# The binary reads /etc/isoaudit/isoaudit.conf whatever the prefix; systemd,
+# sysusers, tmpfiles and bash-completion search PREFIX/lib and PREFIX/share
+# (/usr/local too).  Debian's package passes UNITDIR=/lib/systemd/system.
+SYSCONFDIR ?= /etc
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+COMPDIR	?= $(PREFIX)/share/bash-completion/completions
+AADIR	?= $(SYSCONFDIR)/apparmor.d
 
 PKGS	 = libevent libsodium sqlite3 ncursesw
 CC	?= cc
@@ -23,6 +32,17 @@ ifeq ($(CI),true)
 WARN	+= -Werror
 endif
 CFLAGS	?= -O2 -g
+# Hardening in every build (dpkg-buildflags' hardening=+all and more), put
+# before CFLAGS and LDFLAGS so that what a packager passes comes later and
+# wins.  FORTIFY in the release build only: ASan does not intercept the
+# __*_chk functions it swaps in, so under ASan it would hide overflows.
+cc_has	 = $(shell $(CC) -Werror $(1) -x c -c -o /dev/null /dev/null \
+	   >/dev/null 2>&1 && echo $(1))
+HARDEN	:= -fstack-protector-strong -fPIE $(call cc_has,-fstack-clash-protection) \
+	   $(call cc_has,-fcf-protection)
+HARDEN_LD = -pie -Wl,-z,relro -Wl,-z,now
+FORTIFY	 = $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),, \
+	   -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
 # One folder per stage (docs/architecture.md); object names are unique
 # across them, so the build stays flat: build/release/NAME.o.
 DIRS	 = auditor/lib auditor/tor auditor/audit auditor/kern auditor/agent auditor/store \
@@ -31,7 +51,7 @@ vpath %.c $(DIRS)
 HDRS	 = $(wildcard $(addsuffix /*.h,$(DIRS)))
 CPPFLAGS += -D_GNU_SOURCE -DISOAUDIT_VERSION='"$(VERSION)"' \
 	    $(addprefix -I,$(DIRS))
-ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS))
+ALL_CFLAGS = -std=c11 $(WARN) $(HARDEN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS))
 LIBS	 = $(shell pkg-config --libs $(PKGS))
 # The connect tracker's kernel half (auditor/kern/ktrack.bpf.c, docs/
 # tracker.md) where clang, bpftool, libbpf and the kernel's BTF are there at
@@ -46,7 +66,7 @@ KSKEL	 = build/kern/ktrack.skel.h
 BPFARCH	:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 endif
 SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
-	   -fno-sanitize-recover=undefined
+	   -fno-sanitize-recover=undefined -U_FORTIFY_SOURCE
 
 names	 = $(filter-out %.bpf,$(sort $(basename $(notdir $(wildcard \
 	   $(addsuffix /*.c,$(1)))))))
@@ -68,7 +88,7 @@ all: isoaudit
 
 # --- objects --------------------------------------------------------------
 $(B)/%.o: %.c $(HDRS) | $(B)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(FORTIFY) $(ALL_CFLAGS) -c -o $@ $<
 $(A)/%.o: %.c $(HDRS) | $(A)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 $(B) $(A):
@@ -79,7 +99,7 @@ build/schema.c: schema/*.sql scripts/embed-schema
 	@mkdir -p build
 	sh scripts/embed-schema $@ $(sort $(wildcard schema/*.sql))
 $(B)/schema.o: build/schema.c | $(B)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(FORTIFY) $(ALL_CFLAGS) -c -o $@ $<
 $(A)/schema.o: build/schema.c | $(A)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 
@@ -100,14 +120,14 @@ build/kern/ktrack.skel.h: build/kern/ktrack.bpf.o
 $(B)/ktrack.o $(A)/ktrack.o: $(KSKEL)
 
 isoaudit: $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(CMDS) $(UI)))
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(A)/isoaudit: $(addprefix $(A)/,$(addsuffix .o,$(CORE) $(CMDS) $(UI)))
-	$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # --- unit tests (cmocka) --------------------------------------------------
 CMOCKA	 = $(shell pkg-config --cflags --libs cmocka 2>/dev/null || echo -lcmocka)
 $(B)/%: tests/unit/%.c tests/unit/*.h $(HDRS) $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(UIPURE)))
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< \
+	$(CC) $(CPPFLAGS) $(FORTIFY) $(ALL_CFLAGS) -Itests/unit -o $@ $< \
 	    $(addprefix $(B)/,$(addsuffix .o,$(CORE) $(UIPURE))) $(LIBS) $(CMOCKA)
 $(A)/%: tests/unit/%.c tests/unit/*.h $(HDRS) $(addprefix $(A)/,$(addsuffix .o,$(CORE) $(UIPURE)))
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $< \
@@ -208,27 +228,71 @@ check-layers:
 	    || { echo "check-layers: auditor/ includes ui/" >&2; exit 1; }
 	@echo "check-layers: ok"
 
+# What `make install` and Debian's package install (debian/rules calls it):
+# docs/examples/ is the one source; the paths in the units, the AppArmor
+# profile and the cron line are written for BINDIR as they are installed.
 EXAMPLES = docs/examples/isoaudit.conf docs/examples/isoaudit.service \
 	   docs/examples/isoaudit-agent.service \
 	   docs/examples/cron
+UNITS_SYS = isoaudit.service isoaudit-check.service isoaudit-check.timer \
+	   isoaudit-agent.service
+# The profile's file is named after the binary's path (usr.bin.isoaudit).
+AANAME	 = $(subst /,.,$(patsubst /%,%,$(BINDIR))).isoaudit
+SUBST	 = sed -e 's|/usr/local/bin/isoaudit|$(BINDIR)/isoaudit|g' \
+	   -e 's|usr\.local\.bin\.isoaudit|$(AANAME)|g'
 install: isoaudit
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(COMPDIR) $(DESTDIR)$(AADIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/isoaudit
 	install -m 0755 isoaudit $(DESTDIR)$(BINDIR)/isoaudit
 	install -m 0644 docs/isoaudit.1 $(DESTDIR)$(MANDIR)/man1/isoaudit.1
 	install -m 0644 docs/isoaudit.conf.5 $(DESTDIR)$(MANDIR)/man5/isoaudit.conf.5
-	install -m 0644 README.md docs/architecture.md docs/dashboard.md \
-	    docs/profiles.md docs/schema.md docs/agent.md $(DESTDIR)$(DOCDIR)/
-	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 README.md CHANGELOG.md docs/architecture.md \
+	    docs/dashboard.md docs/profiles.md docs/schema.md docs/agent.md \
+	    $(DESTDIR)$(DOCDIR)/
+	set -e; for f in $(EXAMPLES); do $(SUBST) $$f > \
+	    $(DESTDIR)$(DOCDIR)/examples/$${f##*/}; \
+	    chmod 0644 $(DESTDIR)$(DOCDIR)/examples/$${f##*/}; done
+	set -e; for u in $(UNITS_SYS); do $(SUBST) docs/examples/$$u > \
+	    $(DESTDIR)$(UNITDIR)/$$u; chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
+	install -m 0644 docs/examples/isoaudit.sysusers \
+	    $(DESTDIR)$(SYSUSERSDIR)/isoaudit.conf
+	install -m 0644 docs/examples/isoaudit.tmpfiles \
+	    $(DESTDIR)$(TMPFILESDIR)/isoaudit.conf
+	install -m 0644 docs/examples/isoaudit.bash-completion \
+	    $(DESTDIR)$(COMPDIR)/isoaudit
+	$(SUBST) docs/examples/apparmor.isoaudit > $(DESTDIR)$(AADIR)/$(AANAME)
+	chmod 0644 $(DESTDIR)$(AADIR)/$(AANAME)
+	@# The config is the administrator's once installed: never overwritten.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/isoaudit/isoaudit.conf ] || install -m 0644 \
+	    docs/examples/isoaudit.conf $(DESTDIR)$(SYSCONFDIR)/isoaudit/isoaudit.conf
 
+# Removes what install put there; the config only when it is unchanged.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/isoaudit
 	rm -f $(DESTDIR)$(MANDIR)/man1/isoaudit.1
 	rm -f $(DESTDIR)$(MANDIR)/man5/isoaudit.conf.5
 	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS_SYS))
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/isoaudit.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/isoaudit.conf $(DESTDIR)$(COMPDIR)/isoaudit \
+	    $(DESTDIR)$(AADIR)/$(AANAME)
+	! cmp -s docs/examples/isoaudit.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/isoaudit/isoaudit.conf || \
+	    rm -f $(DESTDIR)$(SYSCONFDIR)/isoaudit/isoaudit.conf
+	rmdir $(DESTDIR)$(SYSCONFDIR)/isoaudit 2>/dev/null || true
+
+# Debian's package (debian/), built by tests/integration/t_package.sh (a
+# part of make check) from a copy of the tree in a temporary directory and
+# checked there (contents, lintian); the .deb is kept in build/package/.
+package:
+	@ISOAUDIT=$(CURDIR)/isoaudit ISOAUDIT_PACKAGE_KEEP=$(CURDIR)/build/package \
+	    sh tests/integration/t_package.sh
 
 clean:
 	rm -rf build isoaudit
 
 .PHONY: all deps check demo docs unit integration valgrind check-layers install \
-	uninstall clean fuzz bench
+	uninstall clean fuzz bench package
