@@ -21,7 +21,7 @@
 #include "xmalloc.h"
 
 #ifndef ISOAUDIT_VERSION
-#define ISOAUDIT_VERSION "0.1.0"
+#define ISOAUDIT_VERSION "0.2.0"
 #endif
 
 static const struct cmd_entry *const cmds[] = {
