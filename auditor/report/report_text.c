@@ -245,10 +245,16 @@ table_print(struct text_table *t, struct out *o)
 			}
 			used = 0;
 			if (j == t->ncols - 1 && i > 0 && !t->cols[j].right &&
-			    start + len > TEXT_WIDTH &&
-			    start + 20 < TEXT_WIDTH) {
-				/* A long last cell goes on under itself. */
-				table_wrap(b, s, start);
+			    start + len > TEXT_WIDTH) {
+				/* A long last cell goes on under itself, or
+				 * on lines of its own on a narrow terminal. */
+				if (start + 20 < TEXT_WIDTH)
+					table_wrap(b, s, start);
+				else {
+					buf_addc(b, '\n');
+					pad(b, 6);
+					table_wrap(b, s, 6);
+				}
 				continue;
 			}
 			if (len > w[j]) {
