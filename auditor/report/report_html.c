@@ -209,8 +209,8 @@ html_procs(struct buf *b, const struct rep_procs *ps)
 		buf_adds(b, "</span></details>");
 	}
 	if (ps->more > 0)
-		buf_printf(b, "<span class=\"p none\">and %ld more processes of "
-		    "other programs</span>", ps->more);
+		buf_printf(b, "<span class=\"p none\">and %ld more processes "
+		    "of other programs</span>", ps->more);
 }
 
 /* The stored JSON list s as a <details> of n items when it is long. */
@@ -403,7 +403,8 @@ html_verdict(const struct report *r, struct out *o)
 			buf_adds(b, " (again after an acknowledgement)");
 		report_procs_json(&ps, f->processes);
 		if (ps.n > 0) {
-			buf_adds(b, " &middot; <span class=\"procs\">processes: ");
+			buf_adds(b, " &middot; <span class=\"procs\">"
+			    "processes: ");
 			html_procs(b, &ps);
 			buf_adds(b, "</span>");
 		}
@@ -678,7 +679,8 @@ html_apps(const struct report *r, struct out *o)
 		    "application.</p>\n");
 		return;
 	}
-	buf_adds(b, "<table class=\"wide\">\n<colgroup><col style=\"width:3em\">"
+	buf_adds(b, "<table class=\"wide\">\n<colgroup>"
+	    "<col style=\"width:3em\">"
 	    "<col style=\"width:18%\"><col style=\"width:8%\">"
 	    "<col style=\"width:13%\"><col><col style=\"width:5.5em\">"
 	    "<col style=\"width:5.5em\"><col style=\"width:4.5em\">"

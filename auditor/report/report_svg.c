@@ -314,8 +314,8 @@ report_tl_svg(struct buf *b, const struct rep_timeline *t)
 				w = 2;
 			y = TL_TOP + (double)bar->lane * TL_LANE +
 			    (TL_LANE - TL_BAR) / 2.0;
-			buf_printf(b, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" "
-			    "height=\"%d\" rx=\"2\" fill=\"%s\" "
+			buf_printf(b, "<rect x=\"%.1f\" y=\"%.0f\" "
+			    "width=\"%.1f\" height=\"%d\" rx=\"2\" fill=\"%s\" "
 			    "fill-opacity=\"0.85\" stroke=\"#fff\" "
 			    "stroke-width=\"0.5\"><title>circuit %" PRIu64
 			    " (Tor session %" PRId64 "), ", x, y, w, TL_BAR,
@@ -523,17 +523,19 @@ report_graph_svg(struct buf *b, const char *const *names, size_t n,
 		/* The label outside the circle, on the node's side. */
 		ang = shown > 1 ? -GR_PI / 2 + 2 * GR_PI * (double)i /
 		    (double)shown : GR_PI / 2;
-		anchor = gr_cos(ang) > 0.3 ? "start" : gr_cos(ang) < -0.3 ? "end" :
-		    "middle";
+		anchor = gr_cos(ang) > 0.3 ? "start" :
+		    gr_cos(ang) < -0.3 ? "end" : "middle";
 		buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" "
 		    "font-weight=\"%s\">", px[i] + 20 * gr_cos(ang),
-		    py[i] + 20 * gr_sin(ang) + 4, anchor, hot[i] ? "700" : "400");
+		    py[i] + 20 * gr_sin(ang) + 4, anchor,
+		    hot[i] ? "700" : "400");
 		svg_esc_cut(b, names[i], 26);
 		buf_adds(b, "</text>\n");
 	}
 	if (n == 0)
 		buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
-		    "fill=\"#666\">no application</text>\n", GR_W / 2, GR_H / 2);
+		    "fill=\"#666\">no application</text>\n", GR_W / 2,
+		    GR_H / 2);
 	buf_printf(b, "<text x=\"10\" y=\"%d\" fill=\"#555\" font-size=\"11\">"
 	    "%zu application%s, %zu pair%s shared", GR_H - 10, n,
 	    n == 1 ? "" : "s", drawn, drawn == 1 ? "" : "s");
