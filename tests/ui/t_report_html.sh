@@ -59,6 +59,33 @@ assert "<svg onload" not in evil
 PY
 ok "static: no external resource, SVGs parse as XML, names escaped, processes collapsed"
 
+# --- text: the verdict first, as wide as $COLUMNS ---------------------------------
+for c in 60 100 200; do
+	COLUMNS=$c "$ISOAUDIT" report --db "$T/demo.db" --all >"$T/t$c.txt" ||
+	    fail "text report, COLUMNS=$c"
+done
+python3 - "$T" <<'PY' || fail "text report"
+import sys
+d = sys.argv[1]
+for c in (60, 100, 200):
+    lines = open("%s/t%d.txt" % (d, c), encoding="utf-8").read().split("\n")
+    assert lines[0].startswith("isoaudit report: "), lines[0]
+    assert lines[2].startswith("VERDICT: ISOLATION BROKEN (1 critical"), lines[:3]
+    end = lines.index("", 3)
+    verdict = lines[3:end]
+    text = " ".join(l.strip() for l in verdict)
+    assert "App D@localhost and App E@localhost were linked" in text, text
+    assert "processes: curl x 212, wget x 3" in text, text
+    assert "what to do: Give each application its own SocksPort" in text, text
+    long = [l for l in verdict if len(l) > c]
+    assert not long, (c, long)
+    procs = [l for l in lines if l.rstrip().endswith("  PROCESSES")]
+    assert bool(procs) == (c >= 120), (c, procs)
+t = open("%s/t200.txt" % d, encoding="utf-8").read()
+assert "curl x 50" in t, "no collapsed processes at 200 columns"
+PY
+ok "text: the verdict first with the remedy, wrapped at \$COLUMNS (60, 100, 200)"
+
 # --- chromium through WebDriver -----------------------------------------------------
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
 	echo "chromium or chromium-driver not installed (scripts/deps)"
