@@ -32,10 +32,13 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
-/* Twelve colours that stay apart on white and for most colour vision. */
+/* Thirteen colours that stay apart on white and for most colour vision
+ * (no red: red is the graph's critical edge); a prime count spreads the
+ * fingerprints' hashes better. */
 static const char *const tl_palette[] = {
 	"#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948",
-	"#9c755f", "#ff9da7", "#2f4b7c", "#a0cbe8", "#8cd17d", "#d4a6c8"
+	"#9c755f", "#ff9da7", "#2f4b7c", "#a0cbe8", "#8cd17d", "#d4a6c8",
+	"#6b4c9a"
 };
 #define TL_NPALETTE	(sizeof tl_palette / sizeof tl_palette[0])
 #define TL_GREY		"#b8b8b8"
