@@ -59,6 +59,15 @@ assert "<svg onload" not in evil
 PY
 ok "static: no external resource, SVGs parse as XML, names escaped, processes collapsed"
 
+# A range where isolation held (session 1: a notice only), in green.
+"$ISOAUDIT" report --db "$T/demo.db" --session 1 --format html \
+    -o "$T/held.html" || fail "report --session 1"
+grep -q '<section class="verdict ok" id="verdict">' "$T/held.html" ||
+    fail "session 1: no 'isolation held' verdict"
+grep -q 'Isolation held</h2>' "$T/held.html" || fail "session 1: verdict title"
+grep -q 'id="first-critical"' "$T/held.html" && fail "session 1: a critical item"
+ok "isolation held: the green verdict"
+
 # --- text: the verdict first, as wide as $COLUMNS ---------------------------------
 for c in 60 100 200; do
 	COLUMNS=$c "$ISOAUDIT" report --db "$T/demo.db" --all >"$T/t$c.txt" ||
