@@ -179,6 +179,17 @@ html_meta(const struct report *r, struct out *o)
 	buf_free(&t);
 }
 
+/* " (agent:ws1)": who claimed the process, escaped. */
+static void
+html_claim(struct buf *b, const struct rep_proc *p)
+{
+	if (p->claim == NULL)
+		return;
+	buf_adds(b, " (");
+	html_esc(b, p->claim);
+	buf_addc(b, ')');
+}
+
 /* A list of processes collapsed by program: "curl &times; 212" that opens
  * on its pids; a single process as name[pid]. */
 static void
@@ -194,11 +205,13 @@ html_procs(struct buf *b, const struct rep_procs *ps)
 			html_esc(b, p->name);
 			if (p->npids == 1)
 				buf_printf(b, "[%ld]", p->pids[0]);
+			html_claim(b, p);
 			buf_adds(b, "</span> ");
 			continue;
 		}
 		buf_adds(b, "<details class=\"p\"><summary>");
 		html_esc(b, p->name);
+		html_claim(b, p);
 		buf_printf(b, " &times; %ld</summary><span class=\"mono\">"
 		    "pid ", p->count);
 		for (k = 0; k < p->npids; k++)

@@ -277,6 +277,7 @@ const struct report_remedy *report_remedy_at(size_t);
 #define REPORT_PROC_PIDS	64	/* pids kept per program */
 struct rep_proc {
 	char		*name;		/* raw */
+	char		*claim;		/* an agent's ("agent:ws1"), or NULL */
 	long		 count;		/* processes of that name */
 	long		*pids;		/* the first REPORT_PROC_PIDS */
 	size_t		 npids;

@@ -345,20 +345,35 @@ text_field(struct buf *b, const char *label, const char *raw)
 	buf_free(&v);
 }
 
-/* Appends "curl x 212, wget[4243]" (raw) for a list of processes. */
+/* A program's processes listed one by one up to this many. */
+#define TEXT_PROC_LIST	3
+
+/* Appends "curl x 212, wget[4243], wget[4244]" (raw) for a list of
+ * processes: a program of few processes names each, else counts them. */
 static void
 text_procs(struct buf *b, const struct rep_procs *ps)
 {
-	size_t i;
+	const struct rep_proc *p;
+	size_t i, k;
 
 	for (i = 0; i < ps->n; i++) {
+		p = &ps->p[i];
 		if (i > 0)
 			buf_adds(b, ", ");
-		buf_adds(b, ps->p[i].name);
-		if (ps->p[i].count > 1)
-			buf_printf(b, " x %ld", ps->p[i].count);
-		else if (ps->p[i].npids == 1)
-			buf_printf(b, "[%ld]", ps->p[i].pids[0]);
+		if (p->count <= TEXT_PROC_LIST && p->npids == (size_t)p->count) {
+			for (k = 0; k < p->npids; k++) {
+				buf_printf(b, "%s%s[%ld]", k > 0 ? ", " : "",
+				    p->name, p->pids[k]);
+				if (p->claim != NULL)
+					buf_printf(b, " (%s)", p->claim);
+			}
+			continue;
+		}
+		buf_adds(b, p->name);
+		if (p->count > 1)
+			buf_printf(b, " x %ld", p->count);
+		if (p->claim != NULL)
+			buf_printf(b, " (%s)", p->claim);
 	}
 	if (ps->more > 0)
 		buf_printf(b, "%sand %ld more", ps->n > 0 ? ", " : "",
