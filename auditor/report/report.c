@@ -1005,3 +1005,129 @@ report_run(const struct report_request *q)
 	store_close(r.store);
 	return rc;
 }
+
+/* --- processes, collapsed ------------------------------------------------- */
+
+/* Counts one process of program name (n bytes) with pid (-1: none), as
+ * an agent claimed it (claim, or NULL). */
+static void
+procs_add(struct rep_procs *ps, const char *name, size_t n, long pid,
+    const char *claim)
+{
+	struct rep_proc *p;
+	size_t i;
+
+	ps->total++;
+	for (i = 0; i < ps->n; i++)
+		if (strlen(ps->p[i].name) == n &&
+		    memcmp(ps->p[i].name, name, n) == 0 &&
+		    (ps->p[i].claim == NULL) == (claim == NULL) &&
+		    (claim == NULL || strcmp(ps->p[i].claim, claim) == 0))
+			break;
+	if (i == ps->n) {
+		if (ps->n == REPORT_PROC_NAMES) {
+			ps->more++;
+			return;
+		}
+		p = &ps->p[ps->n++];
+		memset(p, 0, sizeof *p);
+		p->name = xstrndup(name, n);
+		p->claim = xstrdup_or_null(claim);
+		p->pids = xcalloc(REPORT_PROC_PIDS, sizeof *p->pids);
+	}
+	p = &ps->p[i];
+	p->count++;
+	if (pid >= 0 && p->npids < REPORT_PROC_PIDS)
+		p->pids[p->npids++] = pid;
+}
+
+void
+report_procs_json(struct rep_procs *ps, const char *s)
+{
+	struct json_iter it;
+	const char *v, *k, *x;
+	size_t vn, kn, xn;
+	struct buf name, claim;
+	long pid;
+
+	memset(ps, 0, sizeof *ps);
+	if (!json_is_array(s))
+		return;
+	buf_init(&name);
+	buf_init(&claim);
+	json_iter_init(&it, s, strlen(s));
+	while (json_iter_next(&it, &k, &kn, &v, &vn)) {
+		buf_reset(&name);
+		buf_reset(&claim);
+		pid = -1;
+		if (vn > 0 && v[0] == '{') {
+			if (json_member(v, vn, "name", &x, &xn) && xn > 0 &&
+			    x[0] == '"')
+				json_unstring(&name, x, xn);
+			else
+				buf_addc(&name, '?');
+			if (json_member(v, vn, "pid", &x, &xn) && xn > 0 &&
+			    x[0] >= '0' && x[0] <= '9')
+				pid = strtol(x, NULL, 10);
+			/* A workstation agent's claim (json_list_plain's). */
+			if (json_member(v, vn, "claim", &x, &xn) && xn > 0 &&
+			    x[0] == '"')
+				json_unstring(&claim, x, xn);
+		} else if (vn > 0 && v[0] == '"')
+			json_unstring(&name, v, vn);
+		else
+			buf_add(&name, v, vn);
+		procs_add(ps, name.len > 0 ? name.p : "", name.len, pid,
+		    claim.len > 0 ? buf_cstr(&claim) : NULL);
+	}
+	buf_free(&name);
+	buf_free(&claim);
+}
+
+void
+report_procs_text(struct rep_procs *ps, const char *s)
+{
+	const char *p, *e, *lb;
+	long pid;
+
+	memset(ps, 0, sizeof *ps);
+	if (s == NULL)
+		return;
+	/* Items "name[pid]" end at a ']' followed by a space or the end; a
+	 * name may hold spaces and brackets of its own. */
+	for (p = s; *p != '\0';) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		for (e = p; *e != '\0' && !(e[0] == ']' &&
+		    (e[1] == ' ' || e[1] == '\0')); e++)
+			;
+		if (*e == '\0') {	/* no [pid]: the rest is a name */
+			procs_add(ps, p, (size_t)(e - p), -1, NULL);
+			break;
+		}
+		for (lb = e; lb > p && lb[-1] != '['; lb--)
+			;
+		pid = -1;
+		if (lb > p && lb < e && strspn(lb, "0123456789") ==
+		    (size_t)(e - lb))
+			pid = strtol(lb, NULL, 10);
+		procs_add(ps, p, pid >= 0 ? (size_t)(lb - 1 - p) :
+		    (size_t)(e + 1 - p), pid, NULL);
+		p = e + 1;
+	}
+}
+
+void
+report_procs_free(struct rep_procs *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++) {
+		free(ps->p[i].name);
+		free(ps->p[i].claim);
+		free(ps->p[i].pids);
+	}
+	ps->n = 0;
+}

@@ -257,9 +257,125 @@ void	report_each_circuit(const struct report *, struct out *,
 void	report_each_finding(const struct report *, struct out *,
 	    void (*)(const struct rep_finding *, void *), void *);
 
+/* --- report_remedy.c ------------------------------------------------------ */
+
+/* What a rule means and what to change (one table, text and HTML). */
+struct report_remedy {
+	const char	*rule;		/* SHARED_CIRCUIT, ... */
+	const char	*means;		/* after "A and B ": what happened */
+	const char	*fix;		/* what to change, one paragraph */
+};
+/* The rule's entry, or NULL for a name the table does not know. */
+const struct report_remedy *report_remedy_find(const char *);
+/* Entry i of the table, NULL past its end (for the tests). */
+const struct report_remedy *report_remedy_at(size_t);
+
+/* --- processes, collapsed ------------------------------------------------- */
+
+/* One program of a list of processes, and how many of them. */
+#define REPORT_PROC_NAMES	32	/* programs kept per list ("N more") */
+#define REPORT_PROC_PIDS	64	/* pids kept per program */
+struct rep_proc {
+	char		*name;		/* raw */
+	char		*claim;		/* an agent's ("agent:ws1"), or NULL */
+	long		 count;		/* processes of that name */
+	long		*pids;		/* the first REPORT_PROC_PIDS */
+	size_t		 npids;
+};
+struct rep_procs {
+	struct rep_proc	 p[REPORT_PROC_NAMES];
+	size_t		 n;
+	long		 more;		/* processes of programs past p[] */
+	long		 total;
+};
+/* A finding's stored JSON list of {"pid", "name"} grouped by name. */
+void	report_procs_json(struct rep_procs *, const char *);
+/* An application's "name[pid] name[pid] ..." grouped by name. */
+void	report_procs_text(struct rep_procs *, const char *);
+void	report_procs_free(struct rep_procs *);
+
+/* --- report_svg.c: the pictures of the HTML report ------------------------ */
+
+#define TL_MAX_LANES	14	/* applications drawn as lanes */
+#define TL_MAX_BARS	600	/* circuits drawn one by one */
+#define TL_SLOTS	280	/* past them: a lane in this many slots */
+#define TL_MAX_EXITS	256	/* exits told apart (others: grey) */
+#define TL_MAX_MARKS	120	/* NEWNYM and restart lines */
+
+enum tl_mark { TL_RESTART, TL_NEWNYM };
+
+struct tl_bar {
+	uint16_t	 lane;
+	uint16_t	 exit;		/* exits[] + 1, 0 unknown */
+	int64_t		 session;
+	uint64_t	 circ_id;
+	int64_t		 from;
+	int64_t		 to;
+};
+
+struct tl_lane {
+	char		*name;		/* raw */
+	long		 circuits;
+	uint16_t	 slot[TL_SLOTS];	/* exit + 1, 0 none, TL_MIXED */
+};
+#define TL_MIXED	UINT16_MAX
+
+struct rep_timeline {
+	int64_t		 t0, t1;	/* the x axis */
+	struct tl_lane	 lanes[TL_MAX_LANES];
+	size_t		 nlanes;
+	long		 more_lanes;	/* applications not drawn */
+	struct tl_bar	*bars;		/* while nbars <= TL_MAX_BARS */
+	size_t		 nbars;
+	long		 total_bars;	/* circuits of the lanes */
+	char		*exit_fp[TL_MAX_EXITS];
+	char		*exit_nick[TL_MAX_EXITS];
+	size_t		 nexits;
+	struct {
+		enum tl_mark	 kind;
+		int64_t		 t;
+		int64_t		 n;	/* session, or epoch */
+	}		 marks[TL_MAX_MARKS];
+	size_t		 nmarks;
+	long		 more_marks;
+};
+
+void	report_tl_init(struct rep_timeline *, int64_t, int64_t);
+/* A lane for an application (raw name): its index, -1 when full. */
+int	report_tl_lane(struct rep_timeline *, const char *);
+/* A circuit of lane from .. to (to 0: open until t1). */
+void	report_tl_circuit(struct rep_timeline *, int, int64_t, uint64_t,
+	    const char *, const char *, int64_t, int64_t);
+void	report_tl_mark(struct rep_timeline *, enum tl_mark, int64_t, int64_t);
+/* The timeline as an inline <svg> element (every name escaped). */
+void	report_tl_svg(struct buf *, const struct rep_timeline *);
+void	report_tl_free(struct rep_timeline *);
+/* A stable colour of the fixed palette for an exit fingerprint. */
+const char *report_exit_colour(const char *);
+
+#define GRAPH_MAX_NODES	16	/* applications drawn */
+#define GRAPH_MAX_EDGES	120
+
+struct rep_edge {
+	size_t		 a;		/* indexes into the names */
+	size_t		 b;
+	long		 n;		/* circuits both used */
+	int		 critical;
+};
+/*
+ * The sharing graph as an inline <svg>: the first GRAPH_MAX_NODES names
+ * on a circle, the edges among them (width by n, red when critical); the
+ * rest counted in a caption.
+ */
+void	report_graph_svg(struct buf *, const char *const *, size_t,
+	    const struct rep_edge *, size_t);
+
 /* --- the writers ---------------------------------------------------------- */
 
 void	report_text_write(const struct report *, struct out *);
+/* The text report's width for f: its terminal's (TIOCGWINSZ), else
+ * $COLUMNS, else 80; within 60 .. 300. */
+size_t	report_text_width(FILE *);
 void	report_json_write(const struct report *, struct out *);
 void	report_html_write(const struct report *, struct out *);
 /* One CSV table (enum csv_table of report_csv.c).  0, or -1 with *cause. */

@@ -5,9 +5,14 @@
  * report_text.c: the report for a person: a header, then sessions (when
  * more than one), applications, circuit sharing, findings by severity and
  * the circuits that carried more than one application, as aligned tables
- * at most TEXT_WIDTH wide.  Every string from the database is escaped
+ * as wide as the terminal (TIOCGWINSZ on a terminal, else $COLUMNS, else
+ * 80).  The verdict comes first: isolation held, or which applications
+ * were linked, how often, since when, and what to change
+ * (report_remedy.c).  Every string from the database is escaped
  * (buf_escape) before it reaches a cell.
  */
+#include <sys/ioctl.h>
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "config.h"
@@ -23,7 +29,43 @@
 #include "xmalloc.h"
 
 #define MATRIX_MAX_APPS	16	/* wider than this, sharing is a list */
-#define TEXT_WIDTH	100
+#define TEXT_WIDTH_DEFAULT	80	/* not a terminal, no $COLUMNS */
+#define TEXT_WIDTH_MIN		60
+#define TEXT_WIDTH_MAX		300
+
+/* The width of this report's lines (report_text_write sets it). */
+static size_t text_width = TEXT_WIDTH_DEFAULT;
+#define TEXT_WIDTH	text_width
+
+/* Cell limits that grow with the width past 100 columns. */
+static size_t
+wide(size_t at100)
+{
+	if (text_width <= 100)
+		return at100 - (100 - text_width) / 4;
+	return at100 + (text_width - 100) / 3;
+}
+
+size_t
+report_text_width(FILE *f)
+{
+	struct winsize ws;
+	const char *e;
+	long n = 0;
+
+	if (f != NULL && isatty(fileno(f)) &&
+	    ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		n = ws.ws_col;
+	else if ((e = getenv("COLUMNS")) != NULL && *e != '\0')
+		n = strtol(e, NULL, 10);
+	if (n <= 0)
+		n = TEXT_WIDTH_DEFAULT;
+	if (n < TEXT_WIDTH_MIN)
+		n = TEXT_WIDTH_MIN;
+	if (n > TEXT_WIDTH_MAX)
+		n = TEXT_WIDTH_MAX;
+	return (size_t)n;
+}
 
 /* Appends an escaped (printable) copy of the C string s; "-" for NULL. */
 static void
@@ -203,10 +245,16 @@ table_print(struct text_table *t, struct out *o)
 			}
 			used = 0;
 			if (j == t->ncols - 1 && i > 0 && !t->cols[j].right &&
-			    start + len > TEXT_WIDTH &&
-			    start + 20 < TEXT_WIDTH) {
-				/* A long last cell goes on under itself. */
-				table_wrap(b, s, start);
+			    start + len > TEXT_WIDTH) {
+				/* A long last cell goes on under itself, or
+				 * on lines of its own on a narrow terminal. */
+				if (start + 20 < TEXT_WIDTH)
+					table_wrap(b, s, start);
+				else {
+					buf_addc(b, '\n');
+					pad(b, 6);
+					table_wrap(b, s, 6);
+				}
 				continue;
 			}
 			if (len > w[j]) {
@@ -267,6 +315,20 @@ text_wrap(struct buf *b, const char *s, size_t indent, size_t width)
 		buf_addc(b, '\n');
 }
 
+/* text_wrap, the first line's indent already written. */
+static void
+text_wrap_first(struct buf *b, const char *s, size_t indent, size_t width)
+{
+	struct buf v;
+	size_t skip;
+
+	buf_init(&v);
+	text_wrap(&v, s, indent, width);
+	skip = v.len >= indent ? indent : 0;
+	buf_add(b, v.p + skip, v.len - skip);
+	buf_free(&v);
+}
+
 /* The occurrences a finding's block names (then "and N more"). */
 #define TEXT_MAX_CIRCUITS	20	/* at most REPORT_SHOW_OCC */
 
@@ -283,6 +345,174 @@ text_field(struct buf *b, const char *label, const char *raw)
 	buf_free(&v);
 }
 
+/* A program's processes listed one by one up to this many. */
+#define TEXT_PROC_LIST	3
+
+/* Appends "curl x 212, wget[4243], wget[4244]" (raw) for a list of
+ * processes: a program of few processes names each, else counts them. */
+static void
+text_procs(struct buf *b, const struct rep_procs *ps)
+{
+	const struct rep_proc *p;
+	size_t i, k;
+
+	for (i = 0; i < ps->n; i++) {
+		p = &ps->p[i];
+		if (i > 0)
+			buf_adds(b, ", ");
+		if (p->count <= TEXT_PROC_LIST && p->npids == (size_t)p->count) {
+			for (k = 0; k < p->npids; k++) {
+				buf_printf(b, "%s%s[%ld]", k > 0 ? ", " : "",
+				    p->name, p->pids[k]);
+				if (p->claim != NULL)
+					buf_printf(b, " (%s)", p->claim);
+			}
+			continue;
+		}
+		buf_adds(b, p->name);
+		if (p->count > 1)
+			buf_printf(b, " x %ld", p->count);
+		if (p->claim != NULL)
+			buf_printf(b, " (%s)", p->claim);
+	}
+	if (ps->more > 0)
+		buf_printf(b, "%sand %ld more", ps->n > 0 ? ", " : "",
+		    ps->more);
+}
+
+/* "what to do: " the rule's remedy, then the system's, wrapped. */
+static void
+text_remedy(struct buf *b, const struct rep_finding *f, size_t indent)
+{
+	const struct report_remedy *m = report_remedy_find(f->rule);
+	struct buf v;
+
+	if (m == NULL && empty(f->remedy))
+		return;
+	buf_init(&v);
+	buf_adds(&v, "what to do: ");
+	if (m != NULL)
+		buf_adds(&v, m->fix);
+	if (!empty(f->remedy)) {
+		if (m != NULL)
+			buf_adds(&v, " On this system: ");
+		buf_escape(&v, f->remedy, strlen(f->remedy));
+	}
+	text_wrap(b, buf_cstr(&v), indent, TEXT_WIDTH);
+	buf_free(&v);
+}
+
+/* The identities (else labels) of f joined "A and B" (raw); how many. */
+static size_t
+text_who(struct buf *b, const struct rep_finding *f)
+{
+	struct buf v;
+	size_t n;
+	char *last;
+
+	buf_init(&v);
+	n = report_list_plain(&v, f->identities);
+	if (n == 0) {
+		buf_reset(&v);
+		n = report_list_plain(&v, f->apps);
+	}
+	if (n >= 2 && (last = strstr(buf_cstr(&v), ", ")) != NULL) {
+		/* "A, B, C" as "A, B and C" */
+		char *p, *q = NULL;
+
+		for (p = last; p != NULL; p = strstr(p + 2, ", "))
+			q = p;
+		buf_add(b, v.p, (size_t)(q - v.p));
+		buf_adds(b, " and ");
+		buf_adds(b, q + 2);
+	} else
+		buf_adds(b, buf_cstr(&v));
+	buf_free(&v);
+	return n;
+}
+
+#define TEXT_VERDICT_ITEMS	4
+
+/* The verdict: isolation held, or who was linked, how often, since when. */
+static void
+text_verdict(const struct report *r, struct out *o)
+{
+	struct buf *b = &o->b, v;
+	const struct report_remedy *m;
+	struct rep_procs ps;
+	long crit = r->sev[SEV_CRITICAL], warn = r->sev[SEV_WARNING];
+	size_t i, shown = 0;
+	char x[TIME_RFC3339_LEN], y[TIME_RFC3339_LEN];
+
+	if (crit + warn == 0) {
+		buf_printf(b, "\nVERDICT: isolation held\n");
+		buf_init(&v);
+		if (r->npairs == 0)
+			buf_printf(&v, "No two applications were linked: %zu "
+			    "application%s, %zu circuit%s, none carried two "
+			    "applications.", r->napps, r->napps == 1 ? "" :
+			    "s", r->ncircs, r->ncircs == 1 ? "" : "s");
+		else
+			buf_printf(&v, "No finding at warning or above; %zu "
+			    "pair%s of applications shared exit circuits (see "
+			    "CIRCUIT SHARING).", r->npairs, r->npairs == 1 ?
+			    "" : "s");
+		text_wrap(b, buf_cstr(&v), 2, TEXT_WIDTH);
+		buf_free(&v);
+		return;
+	}
+	if (crit > 0)
+		buf_printf(b, "\nVERDICT: ISOLATION BROKEN (%ld critical, %ld "
+		    "warning)\n", crit, warn);
+	else
+		buf_printf(b, "\nVERDICT: isolation at risk (%ld warning%s)\n",
+		    warn, warn == 1 ? "" : "s");
+	buf_init(&v);
+	for (i = 0; i < r->nfindings && shown < TEXT_VERDICT_ITEMS; i++) {
+		const struct rep_finding *f = &r->findings[i];
+		char *e;
+
+		if (f->sev != SEV_CRITICAL && f->sev != SEV_WARNING)
+			continue;
+		shown++;
+		buf_reset(&v);
+		if (text_who(&v, f) == 0)
+			buf_adds(&v, "An application");
+		m = report_remedy_find(f->rule);
+		buf_addc(&v, ' ');
+		buf_adds(&v, m != NULL ? m->means : f->rule);
+		buf_addc(&v, '.');
+		e = escape_dup(v.p, v.len);
+		buf_printf(b, "  %zu. ", shown);
+		text_wrap_first(b, e, 5, TEXT_WIDTH);
+		free(e);
+		buf_reset(&v);
+		report_t3339(f->first_seen, x);
+		report_t3339(f->last_seen, y);
+		buf_printf(&v, "%s %s, %ld time%s", severity_name(f->sev),
+		    f->rule, f->count, f->count == 1 ? "" : "s");
+		if (f->nocc_total > 1)
+			buf_printf(&v, " on %zu circuits", f->nocc_total);
+		buf_printf(&v, ", since %s", x);
+		if (f->last_seen != f->first_seen)
+			buf_printf(&v, ", last %s", y);
+		report_procs_json(&ps, f->processes);
+		if (ps.n > 0) {
+			buf_adds(&v, "; processes: ");
+			text_procs(&v, &ps);
+		}
+		report_procs_free(&ps);
+		e = escape_dup(v.p, v.len);
+		text_wrap(b, e, 5, TEXT_WIDTH);
+		free(e);
+		text_remedy(b, f, 5);
+	}
+	buf_free(&v);
+	if (crit + warn > (long)shown)
+		buf_printf(b, "  ... and %ld more at warning or above under "
+		    "FINDINGS\n", crit + warn - (long)shown);
+}
+
 static void
 text_header(const struct report *r, struct out *o)
 {
@@ -294,6 +524,8 @@ text_header(const struct report *r, struct out *o)
 	time_rfc3339(r->now, x);
 	buf_printf(b, "isoaudit report: %s (generated %s, times UTC)\n",
 	    buf_cstr(&t), x);
+	text_verdict(r, o);
+	buf_addc(b, '\n');
 	report_t3339(r->from, x);
 	report_t3339(r->to, y);
 	buf_printf(b, "  range     %s .. %s", x[0] ? x : "(start)",
@@ -369,19 +601,27 @@ text_apps(const struct report *r, struct out *o)
 		{ "#", 1, 0 }, { "APPLICATION", 0, 34 },
 		{ "LISTENERS", 0, 20 }, { "STREAMS", 1, 0 },
 		{ "CIRCS", 1, 0 }, { "EXITS", 1, 0 }, { "FIRST", 0, 0 },
-		{ "LAST", 0, 0 }
+		{ "LAST", 0, 0 }, { "PROCESSES", 0, 0 }
 	};
+	struct text_col c[sizeof cols / sizeof cols[0]];
 	struct text_table t;
+	struct rep_procs ps;
+	struct buf v;
 	char x[TIME_RFC3339_LEN];
 	size_t i;
 
+	memcpy(c, cols, sizeof c);
+	c[1].max = wide(34);
+	c[2].max = wide(20);
 	buf_printf(&o->b, "\nAPPLICATIONS (%zu)\n", r->napps);
 	if (r->napps == 0) {
 		buf_adds(&o->b, "  no stream was attributed to an "
 		    "application\n");
 		return;
 	}
-	table_init(&t, cols, sizeof cols / sizeof cols[0]);
+	/* The processes, collapsed, where the terminal has room. */
+	table_init(&t, c, sizeof c / sizeof c[0] - (text_width < 120));
+	buf_init(&v);
 	for (i = 0; i < r->napps; i++) {
 		const struct rep_app *a = &r->apps[i];
 
@@ -396,7 +636,15 @@ text_apps(const struct report *r, struct out *o)
 		table_set(&t, 6, "%s", x);
 		tshort(r, a->last_seen, x);
 		table_set(&t, 7, "%s", x);
+		if (t.ncols == 9) {
+			report_procs_text(&ps, a->processes);
+			buf_reset(&v);
+			text_procs(&v, &ps);
+			report_procs_free(&ps);
+			table_set_esc(&t, 8, v.len > 0 ? buf_cstr(&v) : NULL);
+		}
 	}
+	buf_free(&v);
 	table_print(&t, o);
 }
 
@@ -480,6 +728,7 @@ static void
 text_findings(const struct report *r, struct out *o)
 {
 	struct buf *b = &o->b, v;
+	struct rep_procs ps;
 	char x[TIME_RFC3339_LEN], y[TIME_RFC3339_LEN];
 	size_t i, k;
 	enum severity s;
@@ -538,15 +787,17 @@ text_findings(const struct report *r, struct out *o)
 			    report_list_plain(&v, f->apps) > 0)
 				text_field(b, "who: ", buf_cstr(&v));
 			buf_reset(&v);
-			if (report_list_plain(&v, f->processes) > 0)
+			report_procs_json(&ps, f->processes);
+			text_procs(&v, &ps);
+			report_procs_free(&ps);
+			if (v.len > 0)
 				text_field(b, "processes: ", buf_cstr(&v));
 			buf_reset(&v);
 			if (report_list_plain(&v, f->streams) > 0)
 				text_field(b, "streams: ", buf_cstr(&v));
 			if (!empty(f->detail))
 				text_field(b, "", f->detail);
-			if (!empty(f->remedy))
-				text_field(b, "what to do: ", f->remedy);
+			text_remedy(b, f, 6);
 			out_maybe_flush(o);
 		}
 		total = s != REPORT_SEV_OTHER ? r->sev[s] : r->sev_other;
@@ -679,6 +930,7 @@ text_onions(const struct report *r, struct out *o)
 void
 report_text_write(const struct report *r, struct out *o)
 {
+	text_width = report_text_width(o->f);
 	text_header(r, o);
 	if (r->nsessions > 1)
 		text_sessions(r, o);

@@ -456,6 +456,13 @@ struct store_onion_row {
 int	store_each_onion_target(struct store *, const struct store_range *,
 	    void (*)(const struct store_onion_row *, void *), void *,
 	    char **);
+/*
+ * Where each NYM_EPOCH of a Tor session begins in the range (its first
+ * stream), oldest first, at most limit: the NEWNYM signals as the streams
+ * show them.  0, or -1 with *cause.
+ */
+int	store_each_nym_epoch(struct store *, const struct store_range *, long,
+	    void (*)(int64_t, int64_t, int64_t, void *), void *, char **);
 /* How many streams the range holds: 0 or -1 with *cause. */
 int	store_count_streams(struct store *, const struct store_range *,
 	    long *, char **);

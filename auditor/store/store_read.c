@@ -517,3 +517,27 @@ store_snapshot_end(struct store *s)
 	}
 	free(ignored);
 }
+
+int
+store_each_nym_epoch(struct store *s, const struct store_range *r,
+    long limit, void (*fn)(int64_t, int64_t, int64_t, void *), void *arg,
+    char **cause)
+{
+	char where[160], sql[400];
+	sqlite3_stmt *st;
+	int rc;
+
+	/* One pass over the range's streams, grouped in memory by sqlite;
+	 * the groups are a session's epochs (one per NEWNYM), few. */
+	store_range_where(where, sizeof where, r);
+	snprintf(sql, sizeof sql, "SELECT x.session, x.nym_epoch, "
+	    "min(x.opened) AS t FROM stream x WHERE %s AND x.nym_epoch IS "
+	    "NOT NULL AND x.opened IS NOT NULL GROUP BY x.session, "
+	    "x.nym_epoch ORDER BY t LIMIT ?4", where);
+	if ((st = store_range_stmt(s, sql, r, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 4, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(COL_I64(st, 0), COL_I64(st, 1), COL_I64(st, 2), arg);
+	return store_range_done(s, st, rc, cause);
+}

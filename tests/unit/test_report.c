@@ -707,12 +707,26 @@ test_report_html(void **state)
 	assert_true(at(text, "<td class=\"sev-critical\">critical") <
 	    at(text, "<td class=\"sev-notice\">notice"));
 	assert_true(at(text, "<td class=\"sev-notice\">notice") <
-	    at(text, "<tr><td>bogus</td>"));
-	(void)at(text, "<td>curl[4242]</td>");
+	    at(text, "\"><td>bogus</td>"));
+	(void)at(text, "<span class=\"p\">curl[4242]</span>");
+	/* The verdict first, with the remedy of its rule. */
+	assert_true(at(text, "id=\"verdict\"") <
+	    at(text, "<h2 id=\"findings\">"));
+	assert_true(at(text, "id=\"first-critical\"") <
+	    at(text, "<h2 id=\"findings\">"));
+	(void)at(text, "<b>What to do:</b> Give each application its own "
+	    "SocksPort");
+	/* Two pictures, inline, nothing fetched. */
+	(void)at(text, "<svg class=\"timeline\"");
+	(void)at(text, "<svg class=\"graph\"");
+	assert_null(strstr(text, "http://"));
+	assert_null(strstr(text, "https://"));
 	/* A cause once, with its occurrences. */
-	(void)at(text, "<td>2 occurrences: session 1 circuits 80, 79</td>");
-	(void)at(text, "<td>1 occurrence: session 1</td>");
-	(void)at(text, "<td>session 1 listener evil\\x1b[0m</td>");
+	(void)at(text, "<summary>occurrences</summary>2 occurrences: session 1 "
+	    "circuits 80, 79</details>");
+	(void)at(text, "<summary>occurrences</summary>1 occurrence: session 1"
+	    "</details>");
+	(void)at(text, "<td>session 1 listener evil\\x1b[0m<details>");
 	assert_null(strstr(text, "\x1b"));
 	assert_null(strstr(text, "partial@localhost"));
 	assert_true(len > 7 && strcmp(text + len - 8, "</html>\n") == 0);
