@@ -12,7 +12,7 @@
 #include "nsparse.h"
 #include "xmalloc.h"
 
-#define NS_WORDS	9	/* r + its eight fields */
+#define NS_WORDS	8	/* the r line's fields */
 
 static int
 is_alnum(int c)
@@ -139,20 +139,20 @@ r_line(const char *s, size_t len, struct ns_router *out)
 
 	if (words(s, len, w, wl, NS_WORDS) < NS_WORDS)
 		return -1;
-	if (wl[1] == 0 || wl[1] >= NS_NICK)
+	if (wl[0] == 0 || wl[0] >= NS_NICK)
 		return -1;
-	for (i = 0; i < wl[1]; i++)
-		if (!is_alnum((unsigned char)w[1][i]))
+	for (i = 0; i < wl[0]; i++)
+		if (!is_alnum((unsigned char)w[0][i]))
 			return -1;
-	if (identity_hex(w[2], wl[2], out->fp) == -1)
+	if (identity_hex(w[1], wl[1], out->fp) == -1)
 		return -1;
-	if (!address_ok(w[6], wl[6]) || port_parse(w[7], wl[7],
-	    &out->orport) == -1 || port_parse(w[8], wl[8], &out->dirport) == -1)
+	if (!address_ok(w[5], wl[5]) || port_parse(w[6], wl[6],
+	    &out->orport) == -1 || port_parse(w[7], wl[7], &out->dirport) == -1)
 		return -1;
-	memcpy(out->nick, w[1], wl[1]);
-	out->nick[wl[1]] = '\0';
-	memcpy(out->address, w[6], wl[6]);
-	out->address[wl[6]] = '\0';
+	memcpy(out->nick, w[0], wl[0]);
+	out->nick[wl[0]] = '\0';
+	memcpy(out->address, w[5], wl[5]);
+	out->address[wl[5]] = '\0';
 	return 0;
 }
 
