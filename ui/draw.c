@@ -163,12 +163,12 @@ header_tor(struct ui *ui, int64_t now, struct buf *b)
 	buf_printf(b, "isoaudit %s", ISOAUDIT_VERSION);
 	if (!v->attached) {
 		buf_adds(b, " | Tor: not connected");
-		if ((retry = retry_in(ui)) >= 0)
-			buf_printf(b, " (reconnecting in %d s)", retry);
 		if (v->detached_at > 0) {
 			ui_clock(v->detached_at, since, sizeof since);
 			buf_printf(b, " since %s", since);
 		}
+		if ((retry = retry_in(ui)) >= 0)
+			buf_printf(b, " (retry in %d s)", retry);
 		ui_clock(now, clock, sizeof clock);
 		put(0, 0, COLS - 9, buf_cstr(b), A_BOLD | color(PAIR_RED), 1);
 		put(0, COLS - 8, 8, clock, A_BOLD, 1);

@@ -2609,9 +2609,14 @@ test_ui_layout(void **state)
 	    width_of(&panel_circuits, 100, "APPLICATIONS"));
 
 	titles_at(&panel_apps, 80, t, sizeof t);
-	assert_string_equal(t, "|APPLICATION|PROCESSES|STREAMS|VERDICT|");
-	/* "SHARED with " and a partner of 20. */
-	assert_true(width_of(&panel_apps, 80, "VERDICT") >= 32);
+	assert_string_equal(t, "|APPLICATION|PROCESSES|VERDICT|");
+	/* "SHARED with echo (uid 1000)@localhost" */
+	assert_true(width_of(&panel_apps, 80, "VERDICT") >= 37);
+	titles_at(&panel_apps, 85, t, sizeof t);
+	assert_string_equal(t, "|APPLICATION|LISTENERS|PROCESSES|VERDICT|");
+	titles_at(&panel_apps, 90, t, sizeof t);
+	assert_string_equal(t,
+	    "|APPLICATION|LISTENERS|PROCESSES|STREAMS|VERDICT|");
 	titles_at(&panel_apps, 100, t, sizeof t);
 	assert_string_equal(t,
 	    "|APPLICATION|LISTENERS|PROCESSES|STREAMS|CIRC|EXIT|VERDICT|");
