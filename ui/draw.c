@@ -24,9 +24,11 @@
 #include "timeutil.h"
 #include "ui.h"
 
-#define HEADER_LINES	3
-/* header, tabs, column titles ... footer */
-#define CHROME_LINES	(HEADER_LINES + 3)
+/* Three lines, and a fourth when a privilege is missing. */
+#define HEADER_BASE	3
+#define HEADER_LINES	header_lines
+/* Below this width the header puts the critical count first. */
+#define NARROW_COLS	100
 
 enum {
 	PAIR_RED = 1,
@@ -37,6 +39,13 @@ enum {
 };
 
 static int use_color;
+static int header_lines = HEADER_BASE;
+
+static int
+header_lines_of(const struct ui *ui)
+{
+	return HEADER_BASE + (ui->view.privilege[0] != '\0');
+}
 
 void
 draw_init_colors(struct ui *ui)
@@ -65,9 +74,11 @@ color(int pair)
 }
 
 int
-draw_list_height(void)
+draw_list_height(const struct ui *ui)
 {
-	return LINES > CHROME_LINES ? LINES - CHROME_LINES : 0;
+	int chrome = header_lines_of(ui) + 3;
+
+	return LINES > chrome ? LINES - chrome : 0;
 }
 
 /*
@@ -123,14 +134,46 @@ severity_pair(int sev)
 	}
 }
 
-/* Line 1: isoaudit, Tor, bootstrap, clock. */
+/* Seconds until the control connection's next try, or -1 (none due). */
+static int
+retry_in(struct ui *ui)
+{
+	int64_t retry, mono;
+
+	/* A countdown: on the monotonic clock, as retry_at is. */
+	mono = time_mono_us();
+	retry = ctl_retry_at(monitor_ctl(ui->mon));
+	if (retry <= 0)
+		return -1;
+	return retry > mono ? (int)((retry - mono + 999999) / 1000000) : 0;
+}
+
+/*
+ * Line 1: isoaudit, Tor, bootstrap, clock.  While Tor is away it says so,
+ * since when and when the next try is, and nothing of the Tor that was
+ * (its uptime and bootstrap would be stale).
+ */
 static void
 header_tor(struct ui *ui, int64_t now, struct buf *b)
 {
 	const struct view *v = &ui->view;
-	char clock[16], up[16];
+	char clock[16], up[16], since[16];
+	int retry;
 
 	buf_printf(b, "isoaudit %s", ISOAUDIT_VERSION);
+	if (!v->attached) {
+		buf_adds(b, " | Tor: not connected");
+		if (v->detached_at > 0) {
+			ui_clock(v->detached_at, since, sizeof since);
+			buf_printf(b, " since %s", since);
+		}
+		if ((retry = retry_in(ui)) >= 0)
+			buf_printf(b, " (retry in %d s)", retry);
+		ui_clock(now, clock, sizeof clock);
+		put(0, 0, COLS - 9, buf_cstr(b), A_BOLD | color(PAIR_RED), 1);
+		put(0, COLS - 8, 8, clock, A_BOLD, 1);
+		return;
+	}
 	if (v->version != NULL)
 		buf_printf(b, " | Tor %s", v->version);
 	if (v->pid > 0)
@@ -188,8 +231,7 @@ static void
 header_link(struct ui *ui, struct buf *b)
 {
 	const struct view *v = &ui->view;
-	int x, ctl_retry;
-	int64_t retry, mono;
+	int x, retry;
 
 	buf_printf(b, "control %s: ", v->address ? v->address :
 	    (ui->opts->control ? ui->opts->control : "(auto)"));
@@ -198,13 +240,8 @@ header_link(struct ui *ui, struct buf *b)
 		    v->method ? v->method : "?", v->serial);
 		x = put(1, 0, COLS, buf_cstr(b), color(PAIR_GREEN), 0);
 	} else {
-		/* A countdown: on the monotonic clock, as retry_at is. */
-		mono = time_mono_us();
-		retry = ctl_retry_at(monitor_ctl(ui->mon));
-		ctl_retry = retry > mono ? (int)((retry - mono + 999999) /
-		    1000000) : 0;
-		if (retry > 0)
-			buf_printf(b, "reconnecting in %d s", ctl_retry);
+		if ((retry = retry_in(ui)) >= 0)
+			buf_printf(b, "reconnecting in %d s", retry);
 		else
 			buf_adds(b, "connecting");
 		if (v->end_reason != NULL)
@@ -215,17 +252,22 @@ header_link(struct ui *ui, struct buf *b)
 	header_db(ui, x, b);
 }
 
-/* Line 3: counts. */
+/*
+ * Line 3: counts.  On a narrow screen the findings come first, the
+ * critical count leading: it must not be the part that is cut.
+ */
 static void
 header_counts(struct ui *ui, struct buf *b)
 {
 	const struct view *v = &ui->view;
-	int x;
+	int x = 0, narrow = COLS < NARROW_COLS;
 
-	buf_printf(b, "circuits %zu  streams %u  apps %zu  findings: ",
-	    view_open_circuits(v), v->streams_open, v->napps);
-	x = put(2, 0, COLS, buf_cstr(b), A_NORMAL, 0);
-	buf_reset(b);
+	if (!narrow) {
+		buf_printf(b, "circuits %zu  streams %u  apps %zu  findings: ",
+		    view_open_circuits(v), v->streams_open, v->napps);
+		x = put(2, 0, COLS, buf_cstr(b), A_NORMAL, 0);
+		buf_reset(b);
+	}
 	buf_printf(b, "%u critical", v->by_severity[SEV_CRITICAL]);
 	x += put(2, x, COLS - x, buf_cstr(b), v->unacked_critical > 0 ?
 	    color(PAIR_RED) | A_BOLD : A_NORMAL, 0);
@@ -233,7 +275,18 @@ header_counts(struct ui *ui, struct buf *b)
 	buf_printf(b, " %u warning %u notice %u info",
 	    v->by_severity[SEV_WARNING], v->by_severity[SEV_NOTICE],
 	    v->by_severity[SEV_INFO]);
+	if (narrow)
+		buf_printf(b, " | circuits %zu streams %u apps %zu",
+		    view_open_circuits(v), v->streams_open, v->napps);
 	put(2, x, COLS - x, buf_cstr(b), A_NORMAL, 0);
+}
+
+/* Line 4, when the monitor lacks a privilege: what is lost, the fix. */
+static void
+header_privilege(struct ui *ui, struct buf *b)
+{
+	buf_printf(b, "! %s", ui->view.privilege);
+	put(3, 0, COLS, buf_cstr(b), color(PAIR_YELLOW) | A_BOLD, 1);
 }
 
 static void
@@ -247,6 +300,10 @@ draw_header(struct ui *ui, int64_t now)
 	header_link(ui, &b);
 	buf_reset(&b);
 	header_counts(ui, &b);
+	if (ui->view.privilege[0] != '\0') {
+		buf_reset(&b);
+		header_privilege(ui, &b);
+	}
 	buf_free(&b);
 }
 
@@ -308,14 +365,17 @@ draw_list(struct ui *ui)
 {
 	const struct panel *p = ui_panels[ui->panel];
 	struct panel_view *pv = &ui->pv[ui->panel];
-	int w[UI_MAX_COLS], y, x, h = draw_list_height();
-	size_t ncols, i, k;
+	int w[UI_MAX_COLS], y, x, h = draw_list_height(ui);
+	size_t ncols, i, k, shown;
 
+	/* The columns that fit, by priority (w[k] 0: dropped). */
 	ncols = ui_layout(p->cols, p->ncols, COLS, w);
 	/* Column titles. */
 	move(HEADER_LINES + 1, 0);
 	clrtoeol();
-	for (k = 0, x = 0; k < ncols; k++) {
+	for (k = 0, x = 0; k < p->ncols; k++) {
+		if (w[k] == 0)
+			continue;
 		put(HEADER_LINES + 1, x, w[k], p->cols[k].title,
 		    A_UNDERLINE | A_BOLD, 1);
 		x += w[k] + 1;
@@ -337,12 +397,15 @@ draw_list(struct ui *ui)
 			put(HEADER_LINES + 2 + y, 0, COLS, r->cells[0], attr, 1);
 			continue;
 		}
-		for (k = 0, x = 0; k < ncols; k++) {
+		for (k = 0, x = 0, shown = 0; k < p->ncols; k++) {
 			char cell[1024];
 			int cw = w[k];
 			const char *c = r->cells[k] ? r->cells[k] : "";
 			int len = (int)strlen(c);
 
+			if (cw == 0)
+				continue;
+			shown++;
 			if (p->cols[k].right && len < cw)
 				snprintf(cell, sizeof cell, "%*s", cw, c);
 			else
@@ -350,7 +413,7 @@ draw_list(struct ui *ui)
 			put(HEADER_LINES + 2 + y, x, cw, cell, attr, 1);
 			/* The separator (and the rest of the line) in the
 			 * row's colours, so that a selection is one bar. */
-			put(HEADER_LINES + 2 + y, x + cw, k + 1 < ncols ? 1 :
+			put(HEADER_LINES + 2 + y, x + cw, shown < ncols ? 1 :
 			    COLS, "", attr, 1);
 			x += cw + 1;
 		}
@@ -450,6 +513,12 @@ draw_footer(struct ui *ui)
 		    "open ones stay where they are. y/n", A_BOLD |
 		    color(PAIR_YELLOW), 1);
 		return;
+	case UI_QUIT:
+		snprintf(line, sizeof line, "%u unacknowledged finding%s; q "
+		    "again to quit, any other key to stay", ui->quit_unacked,
+		    ui->quit_unacked == 1 ? "" : "s");
+		put(y, 0, COLS, line, A_BOLD | color(PAIR_YELLOW), 1);
+		return;
 	default:
 		break;
 	}
@@ -483,6 +552,7 @@ draw_screen(struct ui *ui, int64_t now)
 		return;
 	}
 	erase();
+	header_lines = header_lines_of(ui);
 	draw_header(ui, now);
 	draw_tabs(ui);
 	draw_list(ui);

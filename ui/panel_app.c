@@ -14,15 +14,21 @@
 #include "ui.h"
 #include "xmalloc.h"
 
+/*
+ * At 80 columns: the marker, the application, its processes and the
+ * verdict with its partner in full ("SHARED with echo (uid 1000)@
+ * localhost"); LISTENERS from 83 columns, STREAMS from 91, CIRC and
+ * EXIT from 96 and 100.
+ */
 static const struct column cols[] = {
-	{ "",		2, 0, 0 },
-	{ "APPLICATION", 18, 3, 0 },
-	{ "LISTENERS",	15, 1, 0 },
-	{ "PROCESSES",	12, 1, 0 },
-	{ "STREAMS",	7, 0, 1 },
-	{ "CIRC",	4, 0, 1 },
-	{ "EXIT",	4, 0, 1 },
-	{ "VERDICT",	10, 3, 0 },
+	{ "",		2, 0, 0, 10 },
+	{ "APPLICATION", 15, 2, 0, 9 },
+	{ "LISTENERS",	15, 1, 0, 6 },
+	{ "PROCESSES",	12, 1, 0, 8 },
+	{ "STREAMS",	7, 0, 1, 5 },
+	{ "CIRC",	4, 0, 1, 3 },
+	{ "EXIT",	4, 0, 1, 2 },
+	{ "VERDICT",	34, 4, 0, 10 },
 };
 
 static const char *const sorts[] = { "verdict", "name", "streams", "recent" };

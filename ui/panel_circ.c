@@ -17,15 +17,19 @@
 #include "ui.h"
 #include "xmalloc.h"
 
+/*
+ * At 80 columns: the marker, id, state, age, exit and the applications
+ * (wide enough for two); PURPOSE and CONFLUX from 91.
+ */
 static const struct column cols[] = {
-	{ "",		2, 0, 0 },
-	{ "ID",		4, 0, 1 },
-	{ "STATE",	8, 0, 0 },
-	{ "AGE",	6, 0, 1 },
-	{ "PURPOSE",	10, 0, 0 },
-	{ "EXIT",	16, 1, 0 },
-	{ "CONFLUX",	8, 0, 0 },
-	{ "APPLICATIONS", 14, 3, 0 },
+	{ "",		2, 0, 0, 10 },
+	{ "ID",		4, 0, 1, 7 },
+	{ "STATE",	8, 0, 0, 6 },
+	{ "AGE",	6, 0, 1, 4 },
+	{ "PURPOSE",	10, 0, 0, 3 },
+	{ "EXIT",	16, 1, 0, 5 },
+	{ "CONFLUX",	8, 0, 0, 2 },
+	{ "APPLICATIONS", 30, 3, 0, 9 },
 };
 
 static const char *const sorts[] = { "activity", "id", "age" };
@@ -151,10 +155,110 @@ streams_rows(struct rows *out, const struct vstream *list,
 		stream_row(out, s, s->next == NULL, ps);
 }
 
-/* A circuit's row, then its streams unless it is folded. */
 static void
-circ_row(struct rows *out, const struct vcirc *c, int shared,
-    const struct panel_state *ps, struct buf *apps, struct buf *exit)
+detail_add(struct rows *out, uint64_t id, const char *text)
+{
+	rows_add(out, ROW_DETAIL, id, ROW_SPAN, &text, 1);
+}
+
+/* Text under a hop's nickname, wrapped at the width. */
+static void
+detail_wrapped(struct rows *out, uint64_t id, const char *p, int width)
+{
+	size_t len = strlen(p), n, room = width > 40 ? (size_t)width - 13 : 60;
+	struct buf line;
+
+	buf_init(&line);
+	while (len > 0) {
+		n = ui_wrap(p, len, room);
+		buf_reset(&line);
+		buf_printf(&line, "%12s %.*s", "", (int)n, p);
+		detail_add(out, id, buf_cstr(&line));
+		p += n;
+		len -= n;
+		while (len > 0 && *p == ' ') {
+			p++;
+			len--;
+		}
+	}
+	buf_free(&line);
+}
+
+/* A hop's role on its path: the first is the guard, the last the exit
+ * (of a circuit to the Internet; else "last"), the others middles. */
+static const char *
+hop_role(const struct vcirc *c, size_t i)
+{
+	if (i == 0)
+		return "guard";
+	if (i + 1 == c->npath && c->path_more == 0)
+		return c->onion[0] == '\0' && strncmp(c->purpose, "HS_", 3) != 0 ?
+		    "exit" : "last";
+	return "middle";
+}
+
+/*
+ * The details of a circuit (Enter): its whole path, each hop with its
+ * nickname and fingerprint, then what Tor said of it (ns/id: address,
+ * flags; ip-to-country: country, when Tor has a GeoIP database).
+ */
+static void
+circ_details(struct rows *out, const struct view *v, const struct vcirc *c,
+    const struct panel_state *ps)
+{
+	const struct vrelay *r;
+	struct buf b;
+	char when[16];
+	size_t i;
+
+	buf_init(&b);
+	ui_clock(c->created, when, sizeof when);
+	buf_printf(&b, "    circuit %" PRIu64 ": %s, %s, created %s",
+	    c->id, c->closed ? "CLOSED" : c->status, c->purpose[0] ?
+	    c->purpose : "purpose unknown", when);
+	if (c->conflux[0] != '\0')
+		buf_printf(&b, ", conflux set %s", c->conflux);
+	detail_add(out, c->id, buf_cstr(&b));
+	if (c->npath == 0)
+		detail_add(out, c->id, "    (Tor has not named its path yet)");
+	for (i = 0; i < c->npath; i++) {
+		const struct vhop *h = &c->path[i];
+
+		buf_reset(&b);
+		buf_printf(&b, "    %-7s %-19s $%s", hop_role(c, i),
+		    h->nick[0] ? h->nick : "(no nickname)", h->fp[0] ? h->fp :
+		    "(no fingerprint)");
+		detail_add(out, c->id, buf_cstr(&b));
+		buf_reset(&b);
+		r = h->fp[0] ? view_relay_find(v, h->fp) : NULL;
+		if (r == NULL || r->state == VRELAY_ASKED)
+			buf_adds(&b, v->attached ? "(asking Tor)" :
+			    "(not attached to Tor)");
+		else if (r->state == VRELAY_UNKNOWN)
+			buf_adds(&b, "(not in Tor's consensus)");
+		else {
+			buf_printf(&b, "%s:%u  %s", r->address, r->orport,
+			    r->flags[0] ? r->flags : "(no flags)");
+			if (r->country[0] != '\0')
+				buf_printf(&b, "  country %s", r->country);
+		}
+		detail_wrapped(out, c->id, buf_cstr(&b), ps->width);
+	}
+	if (c->path_more > 0) {
+		buf_reset(&b);
+		buf_printf(&b, "    and %zu more hop%s", c->path_more,
+		    c->path_more == 1 ? "" : "s");
+		detail_add(out, c->id, buf_cstr(&b));
+	}
+	buf_free(&b);
+}
+
+/* A circuit's row, its details when open, then its streams unless it is
+ * folded. */
+static void
+circ_row(struct rows *out, const struct view *v, const struct vcirc *c,
+    int shared, const struct panel_state *ps, struct buf *apps,
+    struct buf *exit)
 {
 	int flags = 0, folded = ps->folded != NULL &&
 	    idmap_get(ps->folded, c->id) != NULL;
@@ -202,6 +306,8 @@ circ_row(struct rows *out, const struct vcirc *c, int shared,
 	cells[6] = conflux;
 	cells[7] = buf_cstr(apps);
 	rows_add(out, ROW_CIRC, c->id, flags, cells, 8);
+	if (ps->open_circ == c->id)
+		circ_details(out, v, c, ps);
 	if (!folded)
 		streams_rows(out, c->streams, ps);
 }
@@ -256,7 +362,7 @@ services_rows(const struct view *v, const struct panel_state *ps,
 		shown++;
 		for (i = 0; i < n; i++)
 			if (strcmp(items[i].c->onion, sv->name) == 0)
-				circ_row(out, items[i].c, 0, ps, apps, exit);
+				circ_row(out, v, items[i].c, 0, ps, apps, exit);
 	}
 	buf_free(&b);
 	return shown;
@@ -300,7 +406,8 @@ build(const struct view *v, const struct panel_state *ps, struct rows *out)
 	buf_init(&apps);
 	buf_init(&exit);
 	for (i = 0; i < n; i++)
-		circ_row(out, items[i].c, items[i].shared, ps, &apps, &exit);
+		circ_row(out, v, items[i].c, items[i].shared, ps, &apps,
+		    &exit);
 	nsvc = services_rows(v, ps, svc, nsvc, out, &apps, &exit);
 	/* (With a filter, the streams not on a circuit are not shown.) */
 	if (n == 0 && nsvc == 0 && (v->unattached == NULL ||

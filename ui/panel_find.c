@@ -19,13 +19,17 @@
 #include "ui.h"
 #include "xmalloc.h"
 
+/*
+ * At 80 columns: the mark, severity, rule, count and who it is about
+ * (both applications); TIME from 84 (the details have it).
+ */
 static const struct column cols[] = {
-	{ "",		1, 0, 0 },
-	{ "TIME",	8, 0, 0 },
-	{ "SEVERITY",	8, 0, 0 },
-	{ "RULE",	21, 0, 0 },
-	{ "OCC",	5, 0, 1 },
-	{ "CAUSE",	20, 1, 0 },
+	{ "",		1, 0, 0, 10 },
+	{ "TIME",	8, 0, 0, 4 },
+	{ "SEVERITY",	8, 0, 0, 8 },
+	{ "RULE",	21, 0, 0, 7 },
+	{ "OCC",	5, 0, 1, 5 },
+	{ "CAUSE",	36, 1, 0, 9 },
 };
 
 #define OCC_STREAMS	8	/* stream ids shown per occurrence */

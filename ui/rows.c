@@ -98,39 +98,69 @@ ui_clock(int64_t us, char *out, size_t len)
 size_t
 ui_layout(const struct column *cols, size_t n, int width, int *w)
 {
-	size_t i, fit = 0;
+	size_t i, fit = n, drop, best;
 	int used = 0, weights = 0, left, share;
 
-	/* As many columns as fit at their minimum, separated by one space. */
+	if (n == 0)
+		return 0;
 	for (i = 0; i < n; i++) {
-		int need = cols[i].min + (i > 0 ? 1 : 0);
-
-		if (used + need > width)
-			break;
-		used += need;
 		w[i] = cols[i].min;
-		weights += cols[i].weight;
-		fit++;
+		used += cols[i].min + (i > 0 ? 1 : 0);
 	}
-	if (fit == 0 && n > 0) {
-		w[0] = width > 0 ? width : 0;
+	/* Drop the lowest priority (the rightmost of equals) until the
+	 * rest fits at its minimum, one space between. */
+	while (used > width && fit > 1) {
+		drop = n;
+		for (i = n; i-- > 0;)
+			if (w[i] > 0 && (drop == n || cols[i].prio <
+			    cols[drop].prio))
+				drop = i;
+		used -= cols[drop].min + 1;
+		w[drop] = 0;
+		fit--;
+	}
+	if (used > width) {
+		/* Not even one: the one left gets what there is. */
+		for (best = 0; best < n && w[best] == 0; best++)
+			;
+		w[best] = width > 0 ? width : 0;
 		return 1;
 	}
+	for (i = 0; i < n; i++)
+		if (w[i] > 0)
+			weights += cols[i].weight;
 	left = width - used;
-	for (i = 0; i < fit && weights > 0; i++) {
-		if (cols[i].weight == 0)
+	for (i = 0; i < n && weights > 0; i++) {
+		if (w[i] == 0 || cols[i].weight == 0)
 			continue;
 		share = left * cols[i].weight / weights;
 		w[i] += share;
 	}
 	/* What rounding left over goes to the last flexible column. */
 	used = 0;
-	for (i = 0; i < fit; i++)
-		used += w[i] + (i > 0 ? 1 : 0);
-	for (i = fit; i-- > 0;)
-		if (cols[i].weight > 0) {
+	for (i = 0, fit = 0; i < n; i++)
+		if (w[i] > 0)
+			used += w[i] + (fit++ > 0 ? 1 : 0);
+	for (i = n; i-- > 0;)
+		if (w[i] > 0 && cols[i].weight > 0) {
 			w[i] += width - used;
 			break;
 		}
 	return fit;
+}
+
+size_t
+ui_wrap(const char *s, size_t len, size_t width)
+{
+	size_t k;
+
+	if (width == 0)
+		width = 1;
+	if (len <= width)
+		return len;
+	/* The last space at or before width, the line half full at least. */
+	for (k = width; k > width / 2; k--)
+		if (s[k] == ' ')
+			return k;
+	return width;
 }

@@ -31,6 +31,7 @@
 #include "isoaudit.h"
 #include "log.h"
 #include "monitor.h"
+#include "nsparse.h"
 #include "pipeline.h"
 #include "record.h"
 #include "reply.h"
@@ -104,7 +105,7 @@ ui_paint(struct ui *ui, int64_t now, int64_t mono)
 {
 	struct panel_view *pv = &ui->pv[ui->panel];
 	struct panel_state ps;
-	int h = draw_list_height();
+	int h = draw_list_height(ui);
 	size_t i;
 
 	if (!pv->built || (!ui->paused && (ui->rebuild ||
@@ -115,6 +116,7 @@ ui_paint(struct ui *ui, int64_t now, int64_t mono)
 		ps.now = now;
 		ps.folded = &ui->folded;
 		ps.open_finding = ui->open_finding;
+		ps.open_circ = ui->open_circ;
 		ps.width = COLS;
 		rows_clear(&pv->rows);
 		ui_panels[ui->panel]->build(&ui->view, &ps, &pv->rows);
@@ -258,10 +260,13 @@ obs_session(const struct pipeline_session_info *si, void *arg)
 	if (si->phase == PIPELINE_START) {
 		ui->ncmds = 0;
 		ui_start_curses(ui);
-	} else if (si->phase == PIPELINE_READY &&
-	    ctl_command(monitor_ctl(ui->mon), "GETINFO uptime") == 0 &&
-	    ui->ncmds < UI_CMDS)
-		snprintf(ui->cmds[ui->ncmds++], sizeof ui->cmds[0], "uptime");
+	} else if (si->phase == PIPELINE_READY) {
+		ui_command(ui, "GETINFO uptime", "uptime", NULL, "uptime");
+		ui_relays_ask(ui);
+	} else if (si->phase == PIPELINE_END) {
+		ui->ncmds = 0;	/* no reply will come */
+		view_relay_forget_asked(&ui->view);
+	}
 	ui_dirty(ui, 1);
 }
 
@@ -271,6 +276,9 @@ obs_circ(const struct pipeline_view_circ *c, void *arg)
 	struct ui *ui = arg;
 
 	view_circ(c, &ui->view);
+	/* The open circuit's path grew: ask about its new hop. */
+	if (c->id == ui->open_circ && c->npath > 0)
+		ui_relays_ask(ui);
 	ui_dirty(ui, 1);
 }
 
@@ -328,21 +336,140 @@ obs_uptime(long secs, int64_t ts, void *arg)
 	ui_dirty(ui, 0);
 }
 
-/* Replies to the commands the dashboard sent (NEWNYM, GETINFO uptime). */
-static void
-ui_reply(const struct reply *r, void *arg)
+/* --- commands to Tor, and their replies ------------------------------------ */
+
+int
+ui_command(struct ui *ui, const char *line, const char *what, const char *fp,
+    const char *key)
 {
-	struct ui *ui = arg;
-	char what[16], msg[160];
+	struct ui_cmd *c;
+
+	if (ui->ncmds >= UI_CMDS ||
+	    ctl_command(monitor_ctl(ui->mon), line) == -1)
+		return -1;
+	c = &ui->cmds[ui->ncmds++];
+	memset(c, 0, sizeof *c);
+	snprintf(c->what, sizeof c->what, "%s", what);
+	snprintf(c->fp, sizeof c->fp, "%s", fp != NULL ? fp : "");
+	snprintf(c->key, sizeof c->key, "%s", key != NULL ? key : "");
+	return 0;
+}
+
+/*
+ * Asks Tor what it knows of each relay of the open circuit's path that
+ * the cache does not have (GETINFO ns/id/FP), then of its address
+ * (GETINFO ip-to-country/IP).  Each is asked once; the cache is bounded.
+ */
+void
+ui_relays_ask(struct ui *ui)
+{
+	const struct vcirc *c;
+	char line[128];
+	size_t i;
+
+	if (ui->open_circ == 0 || !ui->view.attached ||
+	    (c = idmap_get(&ui->view.circs, ui->open_circ)) == NULL)
+		return;
+	for (i = 0; i < c->npath; i++) {
+		const char *fp = c->path[i].fp;
+
+		if (view_relay_find(&ui->view, fp) != NULL)
+			continue;
+		if (ui->ncmds >= UI_CMDS)
+			return;		/* asked when an answer comes */
+		if (view_relay_get(&ui->view, fp) == NULL)
+			continue;
+		snprintf(line, sizeof line, "GETINFO ns/id/%s", fp);
+		if (ui_command(ui, line, "ns", fp, line + 8) == -1) {
+			/* Asked again when the details are opened again. */
+			view_relay_forget_asked(&ui->view);
+			return;
+		}
+	}
+}
+
+/* The country of a relay Tor described, once. */
+static void
+ui_country_ask(struct ui *ui, const char *fp)
+{
+	const struct vrelay *r = view_relay_find(&ui->view, fp);
+	char line[128];
+
+	if (r == NULL || r->state != VRELAY_KNOWN || r->country_asked)
+		return;
+	snprintf(line, sizeof line, "GETINFO ip-to-country/%s", r->address);
+	if (ui_command(ui, line, "country", fp, line + 8) == 0)
+		view_relay_country(&ui->view, fp, NULL);	/* asked */
+}
+
+/*
+ * The GETINFO value for key in a reply: the data of a "key=" '+' line or
+ * the rest of a "key=value" line; NULL when the reply does not answer it.
+ */
+static const char *
+reply_value(const struct reply *r, const char *key, size_t *len)
+{
+	size_t i, klen = strlen(key);
+
+	for (i = 0; i < r->nlines; i++) {
+		const struct reply_line *l = &r->lines[i];
+
+		if (l->textlen <= klen || strncmp(l->text, key, klen) != 0 ||
+		    l->text[klen] != '=')
+			continue;
+		if (l->sep == '+') {
+			*len = l->data != NULL ? l->datalen : 0;
+			return l->data != NULL ? l->data : "";
+		}
+		*len = l->textlen - klen - 1;
+		return l->text + klen + 1;
+	}
+	return NULL;
+}
+
+/* A relay's router status came (or Tor knows none). */
+static void
+reply_ns(struct ui *ui, const struct ui_cmd *c, const struct reply *r)
+{
+	struct ns_router ns;
+	const char *v;
+	char *cause = NULL;
+	size_t len = 0;
+
+	if (r->code != 250 || (v = reply_value(r, c->key, &len)) == NULL ||
+	    nsparse_router(v, len, &ns, &cause) == -1 ||
+	    strcmp(ns.fp, c->fp) != 0) {
+		if (cause != NULL)
+			log_debug("ns/id/%s: %s", c->fp, cause);
+		free(cause);
+		view_relay_router(&ui->view, c->fp, NULL);
+		return;
+	}
+	view_relay_router(&ui->view, c->fp, &ns);
+	ui_country_ask(ui, c->fp);
+}
+
+/* A relay's country, or none: no GeoIP database ("551 GeoIP data not
+ * loaded"), an address it does not know ("??"). */
+static void
+reply_country(struct ui *ui, const struct ui_cmd *c, const struct reply *r)
+{
+	const char *v;
+	char cc[3];
+	size_t len = 0;
+
+	cc[0] = '\0';
+	if (r->code == 250 && (v = reply_value(r, c->key, &len)) != NULL)
+		nsparse_country(v, len, cc);
+	view_relay_country(&ui->view, c->fp, cc);
+}
+
+static void
+reply_newnym(struct ui *ui, const struct reply *r)
+{
+	char msg[160];
 	char *esc;
 
-	if (r->async || ui->ncmds == 0)
-		return;
-	snprintf(what, sizeof what, "%s", ui->cmds[0]);
-	memmove(ui->cmds, ui->cmds + 1, (ui->ncmds - 1) * sizeof ui->cmds[0]);
-	ui->ncmds--;
-	if (strcmp(what, "newnym") != 0)
-		return;
 	esc = r->nlines > 0 ? escape_dup(r->lines[0].text,
 	    r->lines[0].textlen) : xstrdup("");
 	if (r->code == 250)
@@ -353,6 +480,46 @@ ui_reply(const struct reply *r, void *arg)
 	log_info("%s", msg);
 	ui_message(ui, msg);
 	free(esc);
+}
+
+/*
+ * Replies to the commands the dashboard sent (NEWNYM, GETINFO uptime,
+ * ns/id, ip-to-country), in the order sent.  The monitor sends commands
+ * of its own on the same connection (its cross-check): a GETINFO answer
+ * that names another key is not ours and leaves the queue as it is.
+ */
+static void
+ui_reply(const struct reply *r, void *arg)
+{
+	struct ui *ui = arg;
+	struct ui_cmd c;
+	size_t i, klen;
+
+	if (r->async || ui->ncmds == 0)
+		return;
+	if (r->code == 250 && r->nlines > 0 && ui->cmds[0].key[0] != '\0') {
+		/* A GETINFO: its first line names its key. */
+		klen = strlen(ui->cmds[0].key);
+		if (r->lines[0].textlen <= klen || strncmp(r->lines[0].text,
+		    ui->cmds[0].key, klen) != 0 ||
+		    r->lines[0].text[klen] != '=')
+			return;
+	} else if (r->code == 250 && r->nlines > 0 &&
+	    strchr(r->lines[0].text, '=') != NULL)
+		return;		/* a GETINFO answer, and we wait for no GETINFO */
+	c = ui->cmds[0];
+	for (i = 1; i < ui->ncmds; i++)
+		ui->cmds[i - 1] = ui->cmds[i];
+	ui->ncmds--;
+	if (strcmp(c.what, "newnym") == 0)
+		reply_newnym(ui, r);
+	else if (strcmp(c.what, "ns") == 0)
+		reply_ns(ui, &c, r);
+	else if (strcmp(c.what, "country") == 0)
+		reply_country(ui, &c, r);
+	/* What did not fit in the queue. */
+	ui_relays_ask(ui);
+	ui_dirty(ui, 1);
 }
 
 static void

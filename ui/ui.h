@@ -23,7 +23,7 @@ enum row_kind {
 	ROW_STREAM,
 	ROW_APP,
 	ROW_FINDING,
-	ROW_DETAIL,	/* a finding's expanded lines */
+	ROW_DETAIL,	/* a finding's or circuit's expanded lines */
 	ROW_LOG,
 	ROW_NOTE	/* "(no circuit yet)", "nothing matches" */
 };
@@ -55,13 +55,19 @@ void	rows_clear(struct rows *);
 struct row *rows_add(struct rows *, enum row_kind, uint64_t, int,
 	    const char *const *, size_t);
 
-/* A column of a panel's table: title, minimum width, share of what is
- * left over (0: fixed), right-aligned. */
+/*
+ * A column of a panel's table: title, minimum width, share of what is
+ * left over (0: fixed), right-aligned, and priority: when the columns do
+ * not fit at their minimum, the lowest priority goes first (the
+ * rightmost of equals), so that a narrow screen keeps what matters and
+ * a wide one shows more.
+ */
 struct column {
 	const char	*title;
 	int		 min;
 	int		 weight;
 	int		 right;
+	int		 prio;
 };
 
 /* What the panels are asked to show. */
@@ -71,6 +77,8 @@ struct panel_state {
 	int64_t		 now;		/* us, for ages */
 	struct idmap	*folded;	/* circuit ids folded by the user */
 	uint64_t	 open_finding;	/* seq of the expanded one, or 0 */
+	uint64_t	 open_circ;	/* id of the circuit whose details are
+					   open, or 0 */
 	int		 width;		/* of the screen, for wrapped text */
 };
 
@@ -107,10 +115,17 @@ struct panel_view {
 					   (else stay on the first) */
 };
 
-enum ui_mode { UI_NORMAL, UI_FILTER, UI_CONFIRM, UI_HELP };
+enum ui_mode { UI_NORMAL, UI_FILTER, UI_CONFIRM, UI_HELP, UI_QUIT };
 
 #define UI_FRAME_US	50000		/* at most 20 repaints a second */
-#define UI_CMDS		8
+#define UI_CMDS		16
+
+/* A command the dashboard sent Tor, waiting for its reply. */
+struct ui_cmd {
+	char		 what[16];	/* "uptime", "newnym", "ns", "country" */
+	char		 fp[41];	/* ns, country: the relay */
+	char		 key[64];	/* the GETINFO key its answer names */
+};
 
 struct ui {
 	struct opts	*opts;
@@ -126,6 +141,8 @@ struct ui {
 	int		 paused;
 	struct idmap	 folded;
 	uint64_t	 open_finding;
+	uint64_t	 open_circ;	/* circuit details open, or 0 */
+	unsigned	 quit_unacked;	/* UI_QUIT: findings not acknowledged */
 	char		 message[160];	/* footer, until message_until */
 	int64_t		 message_until;	/* time_mono_us */
 
@@ -148,7 +165,7 @@ struct ui {
 	int64_t		 started;
 
 	/* Commands sent to Tor and not answered yet. */
-	char		 cmds[UI_CMDS][16];
+	struct ui_cmd	 cmds[UI_CMDS];
 	size_t		 ncmds;
 	char		*fatal;
 };
@@ -199,7 +216,7 @@ int	ui_key(struct ui *, int);
 void	draw_init_colors(struct ui *);
 void	draw_screen(struct ui *, int64_t);
 /* How many list rows fit on the screen. */
-int	draw_list_height(void);
+int	draw_list_height(const struct ui *);
 
 /* Case-insensitive substring test for the filter ("" matches all). */
 int	ui_match(const char *, const char *);
@@ -208,7 +225,28 @@ void	ui_age(int64_t, char *, size_t);
 /* "HH:MM:SS" (local time) of a time in us. */
 void	ui_clock(int64_t, char *, size_t);
 
-/* Column widths for a total width; returns how many columns fit. */
+/*
+ * Column widths for a total width (one space between columns): w[i] is 0
+ * for a column dropped (lowest priority first); returns how many are
+ * shown.  When not even one fits at its minimum, the highest priority
+ * gets the whole width.
+ */
 size_t	ui_layout(const struct column *, size_t, int, int *);
+/*
+ * How many bytes of s[0..len) go on a line of width cells: up to the
+ * last space that leaves the line at least half full, else cut at width.
+ * At least 1 (when len > 0).
+ */
+size_t	ui_wrap(const char *, size_t, size_t);
+/* ui.c: asks Tor about the relays of the open circuit's path. */
+void	ui_relays_ask(struct ui *);
+/*
+ * Sends a command to Tor and queues what its reply is for: what
+ * ("newnym", "uptime", "ns", "country"), the relay (or NULL) and the
+ * GETINFO key the answer names (or NULL).  Returns 0, or -1 when not
+ * attached or too many are waiting.
+ */
+int	ui_command(struct ui *, const char *, const char *, const char *,
+	    const char *);
 
 #endif

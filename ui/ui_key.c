@@ -64,12 +64,29 @@ switch_panel(struct ui *ui, int panel)
 
 /* The actions of the key table: arg is the table's. */
 
+/* Findings not acknowledged yet. */
+static unsigned
+unacked(const struct ui *ui)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < ui->view.nfindings; i++)
+		if (!ui->view.findings[i]->acked)
+			n++;
+	return n;
+}
+
+/* Quits; asks first (quit_key has the answer) when findings are not
+ * acknowledged. */
 static enum ui_next
 act_quit(struct ui *ui, int arg)
 {
-	(void)ui;
 	(void)arg;
-	return UI_NEXT_QUIT;
+	if ((ui->quit_unacked = unacked(ui)) == 0)
+		return UI_NEXT_QUIT;
+	ui->mode = UI_QUIT;
+	return UI_NEXT_REPAINT;
 }
 
 static enum ui_next
@@ -107,7 +124,7 @@ act_move(struct ui *ui, int arg)
 static enum ui_next
 act_page(struct ui *ui, int arg)
 {
-	int page = draw_list_height() > 1 ? draw_list_height() - 1 : 1;
+	int h = draw_list_height(ui), page = h > 1 ? h - 1 : 1;
 
 	return move_sel(ui, (long)arg * page);
 }
@@ -117,6 +134,21 @@ static enum ui_next
 act_end(struct ui *ui, int arg)
 {
 	return move_sel(ui, arg * (long)cur(ui)->rows.n);
+}
+
+/* Circuits: opens (or closes) the selected circuit's details: its path. */
+static enum ui_next
+act_circ_details(struct ui *ui, int arg)
+{
+	const struct row *r = selected(ui);
+
+	(void)arg;
+	if (r == NULL || (r->kind != ROW_CIRC && r->kind != ROW_DETAIL))
+		return UI_NEXT_NOTHING;
+	ui->open_circ = ui->open_circ == r->key ? 0 : r->key;
+	if (ui->open_circ != 0)
+		ui_relays_ask(ui);
+	return UI_NEXT_REBUILD;
 }
 
 static enum ui_next
@@ -200,10 +232,15 @@ act_filter(struct ui *ui, int arg)
 	return UI_NEXT_REPAINT;
 }
 
+/* Esc: closes the circuit's details, else clears the filter. */
 static enum ui_next
 act_unfilter(struct ui *ui, int arg)
 {
 	(void)arg;
+	if (ui->panel == PANEL_CIRCUITS && ui->open_circ != 0) {
+		ui->open_circ = 0;
+		return UI_NEXT_REBUILD;
+	}
 	if (ui->filter[0] == '\0')
 		return UI_NEXT_NOTHING;
 	ui->filter[0] = '\0';
@@ -261,13 +298,15 @@ act_redraw(struct ui *ui, int arg)
  */
 const struct ui_binding ui_bindings[] = {
 	{ { 'q', 'Q' }, ALL, ALL, "q", "quit",
-	  "q, Q", "quit (what is queued is written first)", act_quit, 0 },
+	  "q, Q", "quit (what is queued is written first); asks once\n"
+	  "when findings are not acknowledged", act_quit, 0 },
 	{ { '?', 'h' }, ALL, ALL, "?", "help",
 	  "?, h", "this help", act_help, 0 },
-	{ { '\t' }, ALL, ALL, "Tab/1-4", "panels",
-	  "Tab, Shift-Tab, 1-4", "next, previous panel; a panel by its number",
+	{ { '\t', KEY_RIGHT }, ALL, ALL, "Tab/<-/->", "panels",
+	  "Tab, Right, 1-4", "next panel; a panel by its number",
 	  act_panel_step, 1 },
-	{ { KEY_BTAB }, ALL, 0, NULL, NULL, NULL, NULL, act_panel_step, -1 },
+	{ { KEY_BTAB, KEY_LEFT }, ALL, 0, NULL, NULL,
+	  "Shift-Tab, Left", "previous panel", act_panel_step, -1 },
 	{ { '1' }, ALL, 0, NULL, NULL, NULL, NULL, act_panel, PANEL_CIRCUITS },
 	{ { '2' }, ALL, 0, NULL, NULL, NULL, NULL, act_panel, PANEL_APPS },
 	{ { '3' }, ALL, 0, NULL, NULL, NULL, NULL, act_panel, PANEL_FINDINGS },
@@ -281,8 +320,12 @@ const struct ui_binding ui_bindings[] = {
 	{ { KEY_HOME, 'g' }, ALL, 0, NULL, NULL,
 	  "Home/End, g/G", "the first, the last", act_end, -1 },
 	{ { KEY_END, 'G' }, ALL, 0, NULL, NULL, NULL, NULL, act_end, 1 },
-	{ ENTER, CIRCS, CIRCS, "Enter", "fold",
-	  "Enter", "circuits: fold/unfold the streams", act_fold, 0 },
+	{ ENTER, CIRCS, CIRCS, "Enter", "path",
+	  "Enter", "circuits: details: the path (guard, middle, exit),\n"
+	  "nickname, fingerprint, flags, address, country", act_circ_details,
+	  0 },
+	{ { 'f' }, CIRCS, CIRCS, "f", "fold",
+	  "f", "circuits: fold/unfold the streams", act_fold, 0 },
 	{ ENTER, APPS, APPS, "Enter", "its circuits",
 	  "", "applications: show its circuits", act_app_circuits, 0 },
 	{ ENTER, FINDS, FINDS, "Enter", "details",
@@ -293,7 +336,8 @@ const struct ui_binding ui_bindings[] = {
 	  "/", "filter (application, exit, target, rule);\n"
 	  "Enter keeps it, Esc drops it", act_filter, 0 },
 	{ { 27 }, ALL, 0, NULL, NULL,
-	  "Esc", "clear the filter", act_unfilter, 0 },
+	  "Esc", "close the circuit's details, else clear the filter",
+	  act_unfilter, 0 },
 	{ { 's' }, ALL, ALL, "s", "sort",
 	  "s", "next sort order", act_sort, 0 },
 	{ { 'p' }, ALL, CIRCS | APPS | LOGS, "p", "pause",
@@ -332,14 +376,23 @@ binding_find(int panel, int key)
 static void
 key_newnym(struct ui *ui)
 {
-	if (ctl_command(monitor_ctl(ui->mon), "SIGNAL NEWNYM") == -1) {
+	if (ui_command(ui, "SIGNAL NEWNYM", "newnym", NULL, NULL) == -1) {
 		ui_message(ui, "NEWNYM: not attached to Tor");
 		return;
 	}
-	if (ui->ncmds < UI_CMDS)
-		snprintf(ui->cmds[ui->ncmds++], sizeof ui->cmds[0], "newnym");
 	log_info("NEWNYM sent (asked for in the dashboard)");
 	ui_message(ui, "NEWNYM sent");
+}
+
+/* The answer to "N unacknowledged findings; q again to quit". */
+static enum ui_next
+quit_key(struct ui *ui, int ch)
+{
+	ui->mode = UI_NORMAL;
+	if (ch == 'q' || ch == 'Q')
+		return UI_NEXT_QUIT;
+	ui_message(ui, "still watching");
+	return UI_NEXT_REPAINT;
 }
 
 /* The answer to "Send NEWNYM?". */
@@ -415,6 +468,9 @@ ui_key(struct ui *ui, int ch)
 		break;
 	case UI_CONFIRM:
 		next = confirm_key(ui, ch);
+		break;
+	case UI_QUIT:
+		next = quit_key(ui, ch);
 		break;
 	case UI_FILTER:
 		next = filter_key(ui, ch);

@@ -15,6 +15,7 @@
 
 #include "fnv.h"
 #include "pipeline.h"
+#include "torev.h"
 #include "view_int.h"
 #include "xmalloc.h"
 
@@ -337,6 +338,21 @@ view_free(struct view *v)
 /* --- session -------------------------------------------------------------- */
 
 void
+view_privilege(struct view *v, const char *text)
+{
+	size_t i;
+
+	v->generation++;
+	view_copy(v->privilege, sizeof v->privilege, text);
+	for (i = 0; v->privilege[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)v->privilege[i];
+
+		if (ch < 0x20 || ch >= 0x7f)
+			v->privilege[i] = '?';
+	}
+}
+
+void
 view_session(const struct pipeline_session_info *si, void *arg)
 {
 	struct view *v = arg;
@@ -353,6 +369,7 @@ view_session(const struct pipeline_session_info *si, void *arg)
 		v->serial = si->serial;
 		v->attached = 1;
 		v->attached_at = si->ts;
+		v->detached_at = 0;
 		v->pid = 0;
 		v->uptime = -1;
 		v->bootstrap = -1;
@@ -378,6 +395,7 @@ view_session(const struct pipeline_session_info *si, void *arg)
 		break;
 	case PIPELINE_END:
 		v->attached = 0;
+		v->detached_at = si->ts;
 		free(v->end_reason);
 		v->end_reason = xstrdup_or_null(si->why);
 		msg = xasprintf("Tor session %u ended: %s", si->serial,
@@ -451,6 +469,21 @@ closed_push(struct view *v, uint64_t id)
 	v->closed_order[v->nclosed++] = id;
 }
 
+/* The path of the event (it names the whole path so far each time). */
+static void
+circ_path(struct vcirc *c, const struct torev_hop *path, size_t n)
+{
+	size_t i;
+
+	c->npath = n < VIEW_PATH_HOPS ? n : VIEW_PATH_HOPS;
+	c->path_more = n - c->npath;
+	for (i = 0; i < c->npath; i++) {
+		view_copy(c->path[i].fp, sizeof c->path[i].fp, path[i].fp);
+		view_copy(c->path[i].nick, sizeof c->path[i].nick,
+		    path[i].nick);
+	}
+}
+
 void
 view_circ(const struct pipeline_view_circ *e, void *arg)
 {
@@ -481,6 +514,8 @@ view_circ(const struct pipeline_view_circ *e, void *arg)
 		view_copy(c->conflux, sizeof c->conflux, e->conflux);
 	if (e->created != 0)
 		c->created = e->created;
+	if (e->path != NULL && e->npath > 0)
+		circ_path(c, e->path, e->npath);
 	if (e->onion != NULL)
 		service_circ(v, c, e);
 	if (e->closing && c->closed == 0) {

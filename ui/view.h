@@ -18,6 +18,7 @@
 #include "idmap.h"
 
 struct buf;
+struct ns_router;
 
 struct judge_finding;
 struct pipeline_session_info;
@@ -35,6 +36,9 @@ struct pipeline_view_stream;
 #define VIEW_CAUSE_OCCS		16	/* latest occurrences kept per cause */
 #define VIEW_MAX_SERVICES	64	/* local onion services */
 #define VIEW_ONION_NAME		80
+#define VIEW_PATH_HOPS		8	/* hops kept per circuit */
+#define VIEW_RELAYS		64	/* relays Tor told about (ns/id) */
+#define VIEW_PRIVILEGE		120	/* the missing privilege's text */
 
 /*
  * The hashes of values past a full set, so that each is counted once (up
@@ -61,6 +65,12 @@ struct vstream {
 	struct vstream	*next;		/* on its circuit (or unattached) */
 };
 
+/* A hop of a circuit's path, as the CIRC event named it. */
+struct vhop {
+	char		 fp[41];	/* 40 hex digits or "" */
+	char		 nick[20];	/* or "" */
+};
+
 struct vcirc {
 	uint64_t	 id;
 	char		 status[16];
@@ -68,6 +78,9 @@ struct vcirc {
 	char		 exit_fp[41];
 	char		 exit_nick[20];
 	char		 conflux[33];
+	struct vhop	 path[VIEW_PATH_HOPS];	/* guard first */
+	size_t		 npath;
+	size_t		 path_more;	/* hops past VIEW_PATH_HOPS */
 	int64_t		 created;	/* TIME_CREATED or first seen */
 	int64_t		 closed;	/* 0: open */
 	char		 onion[VIEW_ONION_NAME];	/* REND_QUERY as LogTargets
@@ -166,11 +179,36 @@ struct vservice {
 	int64_t		 last_rend;	/* 0: none yet */
 };
 
+/*
+ * A log line; the same line again (level, source and text) right after
+ * it is folded into it, as nyx does: counted, with its latest time.
+ */
 struct vlog {
-	int64_t		 ts;
+	int64_t		 ts;		/* the latest time it was said */
+	int64_t		 first_ts;	/* the first */
+	unsigned	 repeat;	/* times said (1: once) */
 	char		 level[8];	/* "error", "warn", "info", "NOTICE"... */
 	char		*text;
 	int		 from_tor;
+};
+
+/* What Tor said of a relay (GETINFO ns/id/FP, ip-to-country/IP). */
+enum vrelay_state {
+	VRELAY_ASKED = 0,	/* waiting for Tor */
+	VRELAY_KNOWN,		/* a router status came */
+	VRELAY_UNKNOWN		/* Tor does not know it (or said nonsense) */
+};
+
+struct vrelay {
+	char		 fp[41];
+	enum vrelay_state state;
+	char		 nick[20];
+	char		 address[48];
+	unsigned	 orport;
+	char		 flags[160];
+	int		 country_asked;
+	char		 country[3];	/* "de", or "" (no GeoIP, "??") */
+	uint64_t	 used;		/* for the least recently used */
 };
 
 struct view {
@@ -186,7 +224,9 @@ struct view {
 	long		 uptime;	/* s at uptime_at, -1 unknown */
 	int64_t		 uptime_at;
 	int64_t		 attached_at;
+	int64_t		 detached_at;	/* the session's end, 0: none yet */
 	char		*end_reason;
+	char		 privilege[VIEW_PRIVILEGE];	/* missing, or "" */
 
 	struct idmap	 circs;		/* open ones and the closed kept */
 	struct idmap	 stream_ids;	/* open streams */
@@ -215,6 +255,10 @@ struct view {
 	size_t		 log_start;
 	size_t		 nlog;
 	uint64_t	 log_total;
+
+	struct vrelay	 relays[VIEW_RELAYS];	/* a cache, by fingerprint */
+	size_t		 nrelays;
+	uint64_t	 relay_tick;
 
 	uint64_t	 generation;	/* bumped by every change */
 };
@@ -251,6 +295,30 @@ int	view_ack(struct view *, struct vfinding *, int64_t);
 void	view_log(struct view *, const char *, const char *, int64_t);
 /* The n-th log line, oldest first (0 <= n < nlog). */
 const struct vlog *view_log_line(const struct view *, size_t);
+
+/*
+ * A privilege the monitor lacks, for the header ("no CAP_SYS_PTRACE:
+ * other users' processes unnamed"): copied, made printable, cut to
+ * VIEW_PRIVILEGE - 1; NULL or "" clears it.
+ */
+void	view_privilege(struct view *, const char *);
+
+/* view_relay.c: the relay with this fingerprint (40 hex), or NULL. */
+const struct vrelay *view_relay_find(const struct view *, const char *);
+/*
+ * The relay's entry, made (VRELAY_ASKED) if there is none: the least
+ * recently used goes when the cache is full.  NULL for a fingerprint that
+ * is not 40 hex digits.
+ */
+struct vrelay *view_relay_get(struct view *, const char *);
+/* Tor's router status for it (VRELAY_KNOWN); NULL: Tor knows none
+ * (VRELAY_UNKNOWN). */
+void	view_relay_router(struct view *, const char *,
+	    const struct ns_router *);
+/* Forgets the relays still waiting for an answer (none will come). */
+void	view_relay_forget_asked(struct view *);
+/* Its country ("de"), or "" for none. */
+void	view_relay_country(struct view *, const char *, const char *);
 
 /* The application with this identity, or NULL. */
 struct vapp *view_app(const struct view *, const char *);

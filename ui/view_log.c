@@ -6,7 +6,9 @@
  * lines: isoaudit's own messages and Tor's NOTICE, WARN and ERR events.
  */
 #include <stddef.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "view_int.h"
 #include "xmalloc.h"
@@ -28,6 +30,20 @@ log_push(struct view *v, const char *level, const char *text, int64_t ts,
 {
 	struct vlog *l;
 
+	/* The same line again: folded into the newest, counted. */
+	if (v->nlog > 0) {
+		l = &v->log[(v->log_start + v->nlog - 1) % VIEW_LOG_LINES];
+		if (l->from_tor == from_tor && strncmp(l->level, level != NULL ?
+		    level : "", sizeof l->level - 1) == 0 &&
+		    strcmp(l->text, text) == 0) {
+			if (l->repeat < UINT_MAX)
+				l->repeat++;
+			l->ts = ts;
+			v->log_total++;
+			v->generation++;
+			return;
+		}
+	}
 	if (v->nlog == VIEW_LOG_LINES) {
 		l = &v->log[v->log_start];
 		free(l->text);
@@ -36,6 +52,8 @@ log_push(struct view *v, const char *level, const char *text, int64_t ts,
 	}
 	l = &v->log[(v->log_start + v->nlog) % VIEW_LOG_LINES];
 	l->ts = ts;
+	l->first_ts = ts;
+	l->repeat = 1;
 	view_copy(l->level, sizeof l->level, level);
 	l->text = xstrdup(text);
 	l->from_tor = from_tor;

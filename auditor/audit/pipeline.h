@@ -15,6 +15,8 @@
 
 #include "privacy.h"
 
+struct torev_hop;
+
 struct attrib_result;
 struct config;
 struct ktable;
@@ -90,6 +92,9 @@ struct pipeline_view_circ {
 	const char	*onion;		/* REND_QUERY as LogTargets allows
 					   ("h:….onion"), or "" */
 	int		 service;	/* onion is a local service's */
+	const struct torev_hop *path;	/* the event's, guard first, or
+					   NULL (npath 0) when it has none */
+	size_t		 npath;
 };
 
 struct pipeline_view_stream {

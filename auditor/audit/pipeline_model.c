@@ -168,6 +168,8 @@ pl_on_circ(struct pipeline *p, const struct torev *ev, int initial)
 		vc.closing = closing;
 		vc.onion = c->rend;
 		vc.service = c->service;
+		vc.path = e->path;
+		vc.npath = e->path != NULL ? e->npath : 0;
 		p->cfg.observer->circ(&vc, p->cfg.observer->arg);
 	}
 	if (closing)

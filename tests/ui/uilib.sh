@@ -74,9 +74,17 @@ ui_keys() {
 }
 
 # ui_exit SECONDS: waits for the dashboard to end; prints its status.
+# A q that met the question the dashboard asks when findings are not
+# acknowledged ("N unacknowledged findings; q again to quit") is
+# confirmed with a second q (t_ui_layout tests the question itself;
+# UI_EXIT_NOCONFIRM=1 leaves it unanswered).
 ui_exit() {
 	i=0
 	while [ ! -s "$T/status" ] && [ "$i" -lt $(($1 * 10)) ]; do
+		if [ -z "${UI_EXIT_NOCONFIRM:-}" ] && [ $((i % 5)) -eq 0 ] &&
+		    ui_cap 2>/dev/null | grep -q 'unacknowledged findings\{0,1\}; q again to quit'; then
+			ui_keys q
+		fi
 		sleep 0.1
 		i=$((i + 1))
 	done

@@ -2451,55 +2451,116 @@ test_ui_age(void **state)
 	assert_string_equal(out, "1m01s");
 }
 
+/*
+ * The layout's rules at one width: shown columns at their minimum or
+ * more; the dropped ones of a lower priority than every shown one (the
+ * rightmost of equals goes first), and the last dropped would not have
+ * fitted; the width used to the end when a shown column is flexible.
+ */
 static void
 check_layout(const struct column *cols, size_t n, int width)
 {
 	int w[UI_MAX_COLS];
-	size_t fit, i;
+	size_t fit, i, k, shown = 0, last = n;
 	int used = 0, mins = 0, weighted = 0;
 
-	memset(w, 0, sizeof w);
+	memset(w, 0xff, sizeof w);
 	fit = ui_layout(cols, n, width, w);
 	assert_true(fit >= 1 && fit <= n);
-	for (i = 0; i < fit; i++) {
-		used += w[i] + (i > 0 ? 1 : 0);
-		mins += cols[i].min + (i > 0 ? 1 : 0);
+	for (i = 0; i < n; i++) {
+		assert_true(w[i] >= 0);
+		if (w[i] == 0)
+			continue;
+		used += w[i] + (shown > 0 ? 1 : 0);
+		mins += cols[i].min + (shown > 0 ? 1 : 0);
+		shown++;
 		if (cols[i].weight > 0)
 			weighted = 1;
 	}
-	if (mins > width) {
-		/* Not even the first fits: it gets what there is. */
+	if (width <= 0) {
 		assert_int_equal(fit, 1);
-		assert_int_equal(w[0], width > 0 ? width : 0);
 		return;
 	}
-	for (i = 0; i < fit; i++)
+	assert_int_equal(shown, fit);
+	if (mins > width) {
+		/* Not even one fits: it gets what there is. */
+		assert_int_equal(fit, 1);
+		assert_int_equal(used, width > 0 ? width : 0);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (w[i] == 0) {
+			/* Dropped: below every column shown. */
+			for (k = 0; k < n; k++)
+				if (w[k] > 0)
+					assert_true(cols[i].prio < cols[k].prio ||
+					    (cols[i].prio == cols[k].prio &&
+					    i > k));
+			if (last == n || cols[i].prio > cols[last].prio)
+				last = i;
+			continue;
+		}
 		assert_true(w[i] >= cols[i].min);
-	/* The next one would not have fitted at its minimum. */
-	if (fit < n)
-		assert_true(mins + 1 + cols[fit].min > width);
+		if (cols[i].weight == 0)
+			assert_int_equal(w[i], cols[i].min);
+	}
+	/* The last dropped (the most important of them) did not fit;
+	 * those below it go with it, whatever room is left. */
+	if (last < n)
+		assert_true(mins + 1 + cols[last].min > width);
 	if (weighted)
 		assert_int_equal(used, width);
 	else
 		assert_true(used <= width);
-	for (i = 0; i < fit; i++)
-		if (cols[i].weight == 0)
-			assert_int_equal(w[i], cols[i].min);
+}
+
+/* The titles of the columns a panel shows at this width, "|"-joined. */
+static void
+titles_at(const struct panel *p, int width, char *out, size_t len)
+{
+	int w[UI_MAX_COLS];
+	size_t k;
+
+	out[0] = '\0';
+	ui_layout(p->cols, p->ncols, width, w);
+	for (k = 0; k < p->ncols; k++)
+		if (w[k] > 0)
+			snprintf(out + strlen(out), len - strlen(out), "%s|",
+			    p->cols[k].title);
+}
+
+/* The width of the column of this title at this width (0: dropped). */
+static int
+width_of(const struct panel *p, int width, const char *title)
+{
+	int w[UI_MAX_COLS];
+	size_t k;
+
+	ui_layout(p->cols, p->ncols, width, w);
+	for (k = 0; k < p->ncols; k++)
+		if (strcmp(p->cols[k].title, title) == 0)
+			return w[k];
+	return -1;
 }
 
 static void
 test_ui_layout(void **state)
 {
 	static const struct column three[] = {
-		{ "A", 10, 0, 0 }, { "B", 10, 1, 0 }, { "C", 10, 0, 0 },
+		{ "A", 10, 0, 0, 3 }, { "B", 10, 1, 0, 2 }, { "C", 10, 0, 0, 1 },
+	};
+	/* B is least important: it goes before C. */
+	static const struct column mid[] = {
+		{ "A", 10, 0, 0, 3 }, { "B", 10, 0, 0, 1 }, { "C", 10, 1, 0, 2 },
 	};
 	static const struct column flex[] = {
-		{ "A", 3, 1, 0 }, { "B", 4, 2, 0 }, { "C", 5, 0, 1 },
-		{ "D", 2, 3, 0 },
+		{ "A", 3, 1, 0, 1 }, { "B", 4, 2, 0, 4 }, { "C", 5, 0, 1, 2 },
+		{ "D", 2, 3, 0, 2 },
 	};
 	const struct panel *panels[] = {
 		&panel_circuits, &panel_apps, &panel_findings, &panel_log,
 	};
+	char t[256];
 	int w[UI_MAX_COLS];
 	size_t p;
 	int width;
@@ -2509,6 +2570,7 @@ test_ui_layout(void **state)
 	assert_int_equal(ui_layout(three, 3, 25, w), 2);
 	assert_int_equal(w[0], 10);
 	assert_int_equal(w[1], 14);
+	assert_int_equal(w[2], 0);
 	assert_int_equal(ui_layout(three, 3, 32, w), 3);
 	assert_int_equal(w[0], 10);
 	assert_int_equal(w[1], 10);
@@ -2517,13 +2579,58 @@ test_ui_layout(void **state)
 	assert_int_equal(w[1], 18);
 	assert_int_equal(ui_layout(three, 3, 20, w), 1);
 	assert_int_equal(w[0], 10);
+	assert_int_equal(ui_layout(three, 3, 5, w), 1);
+	assert_int_equal(w[0], 5);
+	/* A column in the middle goes first when it matters least. */
+	assert_int_equal(ui_layout(mid, 3, 25, w), 2);
+	assert_int_equal(w[0], 10);
+	assert_int_equal(w[1], 0);
+	assert_int_equal(w[2], 14);
 
 	for (width = 0; width <= 300; width++) {
 		check_layout(three, TU_NELEM(three), width);
+		check_layout(mid, TU_NELEM(mid), width);
 		check_layout(flex, TU_NELEM(flex), width);
 		for (p = 0; p < TU_NELEM(panels); p++)
 			check_layout(panels[p]->cols, panels[p]->ncols, width);
 	}
+
+	/*
+	 * At 80 columns the lists keep the verdict, the partner and the
+	 * process; more width shows more columns.
+	 */
+	titles_at(&panel_circuits, 80, t, sizeof t);
+	assert_string_equal(t, "|ID|STATE|AGE|EXIT|APPLICATIONS|");
+	assert_true(width_of(&panel_circuits, 80, "APPLICATIONS") >= 31);
+	titles_at(&panel_circuits, 100, t, sizeof t);
+	assert_string_equal(t,
+	    "|ID|STATE|AGE|PURPOSE|EXIT|CONFLUX|APPLICATIONS|");
+	assert_true(width_of(&panel_circuits, 200, "APPLICATIONS") >
+	    width_of(&panel_circuits, 100, "APPLICATIONS"));
+
+	titles_at(&panel_apps, 80, t, sizeof t);
+	assert_string_equal(t, "|APPLICATION|PROCESSES|VERDICT|");
+	/* "SHARED with echo (uid 1000)@localhost" */
+	assert_true(width_of(&panel_apps, 80, "VERDICT") >= 37);
+	titles_at(&panel_apps, 85, t, sizeof t);
+	assert_string_equal(t, "|APPLICATION|LISTENERS|PROCESSES|VERDICT|");
+	titles_at(&panel_apps, 90, t, sizeof t);
+	assert_string_equal(t,
+	    "|APPLICATION|LISTENERS|PROCESSES|STREAMS|VERDICT|");
+	titles_at(&panel_apps, 100, t, sizeof t);
+	assert_string_equal(t,
+	    "|APPLICATION|LISTENERS|PROCESSES|STREAMS|CIRC|EXIT|VERDICT|");
+
+	titles_at(&panel_findings, 80, t, sizeof t);
+	assert_string_equal(t, "|SEVERITY|RULE|OCC|CAUSE|");
+	assert_true(width_of(&panel_findings, 80, "CAUSE") >= 40);
+	titles_at(&panel_findings, 100, t, sizeof t);
+	assert_string_equal(t, "|TIME|SEVERITY|RULE|OCC|CAUSE|");
+
+	titles_at(&panel_log, 80, t, sizeof t);
+	assert_string_equal(t, "TIME|LEVEL|MESSAGE|");
+	titles_at(&panel_log, 45, t, sizeof t);
+	assert_string_equal(t, "TIME|MESSAGE|");
 }
 
 /* --- 10. hostile strings ------------------------------------------------- */
@@ -2541,7 +2648,7 @@ test_hostile_strings(void **state)
 	const struct panel *panels[] = {
 		&panel_circuits, &panel_apps, &panel_findings, &panel_log,
 	};
-	size_t p;
+	size_t p, k;
 	long at;
 
 	huge = malloc(big + 1);
@@ -2604,7 +2711,12 @@ test_hostile_strings(void **state)
 	build(&panel_findings, v, &ps, &r);
 	assert_true(row_count(&r, ROW_DETAIL) > big / 80);
 	build(&panel_log, v, &ps, &r);
-	assert_int_equal(row_count(&r, ROW_LOG), 2);
+	/* Two lines, wrapped (not cut): many rows, two with a time. */
+	assert_true(row_count(&r, ROW_LOG) > 2);
+	for (at = 0, k = 0; k < r.n; k++)
+		if (r.v[k].kind == ROW_LOG && r.v[k].cells[0][0] != '\0')
+			at++;
+	assert_int_equal(at, 2);
 	ps.filter = huge;
 	for (p = 0; p < TU_NELEM(panels); p++) {
 		build(panels[p], v, &ps, &r);
