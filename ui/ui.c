@@ -613,6 +613,9 @@ ui_main(struct opts *o)
 		view_free(&ui.view);
 		return status;
 	}
+	/* A missing privilege, said once on stderr, stays in the header. */
+	if (monitor_privilege(ui.mon) != NULL)
+		view_privilege(&ui.view, monitor_privilege(ui.mon));
 	base = monitor_base(ui.mon);
 	ui.ev_stdin = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST,
 	    ui_stdin_cb, &ui);

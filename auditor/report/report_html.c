@@ -26,7 +26,7 @@
 #include "xmalloc.h"
 
 #ifndef ISOAUDIT_VERSION
-#define ISOAUDIT_VERSION "0.1.0"
+#define ISOAUDIT_VERSION "0.2.0"
 #endif
 
 /* Appends s as HTML text (see report_esc_utf8). */

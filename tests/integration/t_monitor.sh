@@ -32,7 +32,8 @@ for x in "A $pa -4 $TORNET_SOCKS_A" "B $pb -5 $TORNET_SOCKS_B"; do
 	    fail "no CLOSED line for port $1"
 	id=$(sed -n "s/.* stream \([0-9]*\) NEW 127\.0\.0\.1:$TORNET_TARGET from 127\.0\.0\.1:$2 SOCKS5 group .*/\1/p" "$T/mon.out")
 	[ -n "$id" ] || fail "no NEW line with SOURCE_ADDR 127.0.0.1:$2 (port $1)"
-	grep -Eq " stream $id NEW 127\.0\.0\.1:$TORNET_TARGET from 127\.0\.0\.1:$2 SOCKS5 group $3 epoch 0 app port $4@localhost curl\[[0-9]+\]\$" "$T/mon.out" ||
+	# epoch: Tor's NEWNYM count, which earlier tests on this network may have moved.
+	grep -Eq " stream $id NEW 127\.0\.0\.1:$TORNET_TARGET from 127\.0\.0\.1:$2 SOCKS5 group $3 epoch [0-9]+ app port $4@localhost curl\[[0-9]+\]\$" "$T/mon.out" ||
 	    fail "stream $id: NEW line lacks group $3 or app port $4"
 	line=$(grep -E " stream $id SUCCEEDED " "$T/mon.out") || fail "stream $id never SUCCEEDED"
 	circ=$(echo "$line" | sed -n 's/.* circ \([0-9]*\) .*/\1/p')
@@ -84,7 +85,7 @@ news = [e for e in streams if e["status"] == "NEW" and e["purpose"] == "USER"]
 assert len(news) >= 2, news
 for e in news:
     assert e["source_addr"].startswith("127.0.0.1:"), e
-    assert e["client_protocol"] == "SOCKS5" and e["nym_epoch"] == 0, e
+    assert e["client_protocol"] == "SOCKS5" and isinstance(e["nym_epoch"], int) and e["nym_epoch"] >= 0, e
     assert isinstance(e["session_group"], int) and isinstance(e["id"], str), e
 circs = [e for e in events if e["type"] == "CIRC"]
 for c in circs:
