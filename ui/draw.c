@@ -112,15 +112,18 @@ put(int y, int x, int w, const char *s, attr_t attr, int pad)
 	return n;
 }
 
-/* Keeps the end of a long path: ".../isoaudit/isoaudit.db". */
+/* Keeps the end of a long path: ".../isoaudit/isoaudit.db", in b. */
 static const char *
-path_tail(const char *path, size_t room)
+path_tail(struct buf *b, const char *path, size_t room)
 {
 	size_t n = strlen(path);
 
 	if (n <= room || room < 8)
 		return path;
-	return path + n - room;
+	buf_reset(b);
+	buf_adds(b, "...");
+	buf_adds(b, path + n - (room - 3));
+	return buf_cstr(b);
 }
 
 static int
@@ -199,6 +202,7 @@ header_db(struct ui *ui, int x, struct buf *b)
 {
 	struct store_stats st;
 	char *dbpath;
+	struct buf tail;
 	int room;
 
 	store_stats(monitor_store(ui->mon), &st);
@@ -218,8 +222,10 @@ header_db(struct ui *ui, int x, struct buf *b)
 	x += put(1, x, 3, " | ", A_NORMAL, 0);
 	x += put(1, x, COLS - x, "db ", A_NORMAL, 0);
 	if (room > 12) {
-		x += put(1, x, room, path_tail(dbpath, (size_t)room),
+		buf_init(&tail);
+		x += put(1, x, room, path_tail(&tail, dbpath, (size_t)room),
 		    A_NORMAL, 0);
+		buf_free(&tail);
 		x += put(1, x, 2, ": ", A_NORMAL, 0);
 	}
 	put(1, x, COLS - x, buf_cstr(b), st.failing || st.rows_dropped ?
