@@ -19,9 +19,6 @@ cat >"$T/conf" <<EOC
 App $TORNET_SOCKS_D "delta"
 App $TORNET_SOCKS_E "echo"
 EOC
-mkdir -p "$T/bin"
-cp "$(command -v curl)" "$T/bin/delta"
-cp "$(command -v curl)" "$T/bin/echo"
 
 # no_wider W: no line of the screen is wider than W.
 no_wider() {
@@ -32,15 +29,7 @@ no_wider() {
 
 ui_start 80 24 -- --control "$TORNET_CONTROL" -c "$T/conf" --db "$T/ui.db"
 ui_wait 'attached \(SAFECOOKIE, Tor session 1\)' 30 || fail "no attach on screen"
-round=0
-while :; do
-	CURL="$T/bin/delta" fetch "$TORNET_SOCKS_D" >/dev/null
-	CURL="$T/bin/echo" fetch "$TORNET_SOCKS_E" >/dev/null
-	ui_wait '^!! +[0-9]+ ' 8 >"$T/wait" && break
-	round=$((round + 1))
-	[ "$round" -lt 3 ] || { cat "$T/wait"; fail "D/E never shared a circuit"; }
-	echo "note: Tor kept D and E apart in round $round; again"
-done
+ui_share_de '^!! +[0-9]+ ' || fail "D/E never shared a circuit"
 
 # --- 80x24 ---------------------------------------------------------------
 # Circuits: the marker and both applications in full (the partner).

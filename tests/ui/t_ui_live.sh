@@ -49,18 +49,8 @@ ok "applications panel: alpha and bravo with process and verdict"
 # good), so D and E go again, up to three rounds, until it does.  What is
 # tested is that the screen shows it when it happens.
 # Two applications are two programs: curl under the names delta and echo.
-mkdir -p "$T/bin"
-cp "$(command -v curl)" "$T/bin/delta"
-cp "$(command -v curl)" "$T/bin/echo"
-round=0
-while :; do
-	CURL="$T/bin/delta" fetch "$TORNET_SOCKS_D" >/dev/null
-	CURL="$T/bin/echo" fetch "$TORNET_SOCKS_E" >/dev/null
-	ui_wait '^!! +(delta|echo)@localhost .*SHARED with' 8 >"$T/wait" && break
-	round=$((round + 1))
-	[ "$round" -lt 3 ] || { cat "$T/wait"; fail "D/E not SHARED in applications after 3 rounds"; }
-	echo "note: Tor kept D and E apart in round $round; again"
-done
+ui_share_de '^!! +(delta|echo)@localhost .*SHARED with' ||
+    fail "D/E not SHARED in applications after 3 rounds"
 ui_keys 1
 ui_wait '^!! +[0-9]+ .*(delta|echo)@localhost' 10 || fail "shared circuit not marked"
 # Red (SGR 31) on the marked row when the terminal has colour.

@@ -8,21 +8,10 @@
 . "$(dirname "$0")/uilib.sh"
 
 # D and E are two applications: two programs (curl under two names).
-mkdir -p "$T/bin"
-cp "$(command -v curl)" "$T/bin/delta"
-cp "$(command -v curl)" "$T/bin/echo"
 for mode in NO_COLOR=1 TERM=vt100; do
 	ui_start 80 24 "$mode" -- --control "$TORNET_CONTROL" --db "$T/ui.db"
 	ui_wait 'attached \(SAFECOOKIE' 30 || fail "$mode: no attach on screen"
-	# One SessionGroup lets Tor share; it need not the first time.
-	round=0
-	while :; do
-		CURL="$T/bin/delta" fetch "$TORNET_SOCKS_D" >/dev/null
-		CURL="$T/bin/echo" fetch "$TORNET_SOCKS_E" >/dev/null
-		ui_wait '^!! +[0-9]+ ' 8 >"$T/wait" && break
-		round=$((round + 1))
-		[ "$round" -lt 3 ] || { cat "$T/wait"; fail "$mode: shared circuit not marked"; }
-	done
+	ui_share_de '^!! +[0-9]+ ' || fail "$mode: shared circuit not marked"
 	ui_cap -e >"$T/esc"
 	# SGR colours: 30-38, 40-48, 90-97, 100-107 (39/49, "default",
 	# are tmux's own resets and no colour).

@@ -109,3 +109,21 @@ ui_restored() {
 ui_line() {
 	ui_cap | sed -n "$(($1 + 1))p"
 }
+
+# ui_share_de REGEX: curl named delta through SocksPort D and named echo
+# through E (one SessionGroup: Tor may, and need not the first time, put
+# them on one circuit) until REGEX is on the screen; three rounds at most.
+ui_share_de() {
+	mkdir -p "$T/bin"
+	cp "$(command -v curl)" "$T/bin/delta"
+	cp "$(command -v curl)" "$T/bin/echo"
+	round=0
+	while :; do
+		CURL="$T/bin/delta" fetch "$TORNET_SOCKS_D" >/dev/null
+		CURL="$T/bin/echo" fetch "$TORNET_SOCKS_E" >/dev/null
+		ui_wait "$1" 8 >"$T/wait" && return 0
+		round=$((round + 1))
+		[ "$round" -lt 3 ] || { cat "$T/wait"; return 1; }
+		echo "note: Tor kept D and E apart in round $round; again"
+	done
+}
