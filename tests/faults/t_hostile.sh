@@ -240,19 +240,36 @@ safe_utf8 "$T/r.html"
 python3 - "$T/r.html" <<'PY' || fail "HTML report"
 import html.parser, re, sys
 doc = open(sys.argv[1], encoding="utf-8").read()
+# The pictures are inline SVG made of shapes and text only: no script,
+# foreignObject, use, image, link or animation in them; no event handler,
+# javascript: or outside reference anywhere (href only to "#...").
+SVG_OK = ("svg", "g", "rect", "line", "circle", "text", "title", "path", "polyline")
 class P(html.parser.HTMLParser):
     bad = []
+    svg = 0
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "iframe", "object", "embed", "img", "svg", "math", "base", "meta", "link", "form"):
+        if tag in ("script", "iframe", "object", "embed", "img", "math", "base", "meta", "link", "form"):
             if not (tag == "meta" and all(k in ("charset", "name", "content", "http-equiv") for k, _ in attrs)):
                 self.bad.append("<%s %r>" % (tag, attrs))
+        if tag == "svg":
+            self.svg += 1
+        if self.svg and tag not in SVG_OK:
+            self.bad.append("<%s> in an SVG" % tag)
         for k, v in attrs:
             if k.startswith("on") or (v and "javascript:" in v.lower()):
                 self.bad.append("<%s %s=%r>" % (tag, k, v))
+            if k in ("href", "xlink:href", "src") and not (v or "").startswith("#"):
+                self.bad.append("<%s %s=%r>" % (tag, k, v))
+            if v and re.search(r"url\s*\(", v, re.I):
+                self.bad.append("<%s %s=%r>" % (tag, k, v))
+    def handle_endtag(self, tag):
+        if tag == "svg" and self.svg:
+            self.svg -= 1
 p = P()
 p.feed(doc)
 p.close()
 assert not p.bad, "active content in the HTML report: %s" % p.bad[:5]
+assert "<svg" in doc, "no picture in the HTML report"
 assert not re.search(r"<script", doc, re.I), "a raw <script in the HTML report"
 assert "&lt;script&gt;" in doc, "the hostile strings are not in the HTML report (escaped)"
 PY
