@@ -430,13 +430,12 @@ draw_list(struct ui *ui)
 #define HELP_COLS	80
 #define HELP_KEY_COLS	22	/* the keys' column */
 
-/* After the keys. */
+/* After the keys.  The whole help fits 80x24: a key's text at most
+ * 48 columns, the lines at most 22 (tests/ui/t_ui_live.sh). */
 static const char *const help_notes[] = {
 	"",
 	"  !! at the start of a row: two applications on one exit circuit",
 	"  * in the findings: not acknowledged (again: back after an ack)",
-	"",
-	"  any key closes this help",
 };
 
 /* The help screen's lines, from the key table; returns how many. */
@@ -447,8 +446,8 @@ help_lines(char lines[][HELP_COLS], size_t max)
 	const char *p, *nl;
 	size_t n = 0, i;
 
-	snprintf(lines[n++], HELP_COLS, "isoaudit dashboard: keys");
-	snprintf(lines[n++], HELP_COLS, "%s", "");
+	snprintf(lines[n++], HELP_COLS,
+	    "isoaudit dashboard: keys (any key closes this help)");
 	for (k = ui_bindings; k < ui_bindings + ui_nbindings; k++) {
 		for (p = k->help; p != NULL && n < max; p = nl ? nl + 1 : NULL) {
 			nl = strchr(p, '\n');

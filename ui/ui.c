@@ -358,8 +358,11 @@ ui_command(struct ui *ui, const char *line, const char *what, const char *fp,
 /*
  * Asks Tor what it knows of each relay of the open circuit's path that
  * the cache does not have (GETINFO ns/id/FP), then of its address
- * (GETINFO ip-to-country/IP).  Each is asked once; the cache is bounded.
+ * (GETINFO ip-to-country/IP).  Each is asked once (a country again while
+ * Tor has no GeoIP data loaded); the cache is bounded.
  */
+static void	ui_country_ask(struct ui *, const char *);
+
 void
 ui_relays_ask(struct ui *ui)
 {
@@ -373,8 +376,11 @@ ui_relays_ask(struct ui *ui)
 	for (i = 0; i < c->npath; i++) {
 		const char *fp = c->path[i].fp;
 
-		if (view_relay_find(&ui->view, fp) != NULL)
+		if (view_relay_find(&ui->view, fp) != NULL) {
+			/* Known; its country if Tor could not say before. */
+			ui_country_ask(ui, fp);
 			continue;
+		}
 		if (ui->ncmds >= UI_CMDS)
 			return;		/* asked when an answer comes */
 		if (view_relay_get(&ui->view, fp) == NULL)
@@ -459,7 +465,12 @@ reply_country(struct ui *ui, const struct ui_cmd *c, const struct reply *r)
 	size_t len = 0;
 
 	cc[0] = '\0';
-	if (r->code == 250 && (v = reply_value(r, c->key, &len)) != NULL)
+	if (r->code != 250) {
+		/* "551 GeoIP data not loaded": perhaps later. */
+		view_relay_country_retry(&ui->view, c->fp);
+		return;
+	}
+	if ((v = reply_value(r, c->key, &len)) != NULL)
 		nsparse_country(v, len, cc);
 	view_relay_country(&ui->view, c->fp, cc);
 }

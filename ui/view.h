@@ -319,6 +319,8 @@ void	view_relay_router(struct view *, const char *,
 void	view_relay_forget_asked(struct view *);
 /* Its country ("de"), or "" for none. */
 void	view_relay_country(struct view *, const char *, const char *);
+/* Tor could not say (no GeoIP data): asked again next time. */
+void	view_relay_country_retry(struct view *, const char *);
 
 /* The application with this identity, or NULL. */
 struct vapp *view_app(const struct view *, const char *);

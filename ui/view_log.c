@@ -7,6 +7,7 @@
  */
 #include <stddef.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,19 +24,47 @@ view_log_free(struct view *v)
 	v->nlog = 0;
 }
 
+/*
+ * The length of text without the note Tor's rate limiter appends to a
+ * warning it repeats, " [N similar message(s) suppressed in last N
+ * seconds]": two lines that differ only there are the same line.
+ */
+static size_t
+log_core_len(const char *text)
+{
+	const char *p = strrchr(text, '[');
+	unsigned int n, secs;
+	int end = -1;
+
+	if (p == NULL || p == text || p[-1] != ' ')
+		return strlen(text);
+	if (sscanf(p, "[%u similar message(s) suppressed in last %u "
+	    "seconds]%n", &n, &secs, &end) == 2 && end > 0 && p[end] == '\0')
+		return (size_t)(p - 1 - text);
+	return strlen(text);
+}
+
 /* Appends a line (text copied), the oldest going when the ring is full. */
 static void
 log_push(struct view *v, const char *level, const char *text, int64_t ts,
     int from_tor)
 {
 	struct vlog *l;
+	size_t core;
 
-	/* The same line again: folded into the newest, counted. */
+	/* The same line again: folded into the newest, counted; its text
+	 * the latest (Tor's count of what it suppressed). */
 	if (v->nlog > 0) {
 		l = &v->log[(v->log_start + v->nlog - 1) % VIEW_LOG_LINES];
+		core = log_core_len(text);
 		if (l->from_tor == from_tor && strncmp(l->level, level != NULL ?
 		    level : "", sizeof l->level - 1) == 0 &&
-		    strcmp(l->text, text) == 0) {
+		    log_core_len(l->text) == core &&
+		    memcmp(l->text, text, core) == 0) {
+			if (strcmp(l->text, text) != 0) {
+				free(l->text);
+				l->text = xstrdup(text);
+			}
 			if (l->repeat < UINT_MAX)
 				l->repeat++;
 			l->ts = ts;

@@ -102,6 +102,17 @@ view_relay_country(struct view *v, const char *fp, const char *cc)
 		r->country[0] = '\0';
 }
 
+/* Tor could not say (no GeoIP data loaded yet): asked again when the
+ * details are opened again, so that a GeoIP file loaded later shows. */
+void
+view_relay_country_retry(struct view *v, const char *fp)
+{
+	struct vrelay *r = (struct vrelay *)view_relay_find(v, fp);
+
+	if (r != NULL)
+		r->country_asked = 0;
+}
+
 void
 view_relay_forget_asked(struct view *v)
 {

@@ -126,9 +126,16 @@ ok "pause, NEWNYM only after y"
 
 ui_keys '?'
 ui_wait 'isoaudit dashboard: keys' 5 || fail "no help"
+# The whole help at 80x24: its first key, its last, the notes, no text cut.
+for l in 'q, Q +quit; asks first if findings are unacknowledged( |$)' \
+    'Ctrl-L +redraw( |$)' \
+    '\* in the findings: not acknowledged \(again: back after an ack\)( |$)' \
+    'Esc +close the details, else drop the filter( |$)'; do
+	grep -Eq "$l" "$T/screen" || { cat "$T/screen"; fail "80x24: the help lacks /$l/"; }
+done
 ui_keys x
 ui_wait 'LEVEL +MESSAGE' 5 || fail "help did not close"
-ok "help opens and closes"
+ok "help opens whole at 80x24 and closes"
 
 valid_layout() {
 	ui_cap >"$T/screen"

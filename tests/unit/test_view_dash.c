@@ -177,6 +177,31 @@ test_log_fold(void **state)
 		view_log(v, "info", "again", T(40));
 	assert_int_equal(v->nlog, 8);
 	assert_int_equal(view_log_line(v, 7)->repeat, 1000);
+
+	/* Tor's rate limiter's note does not make a repeat another line;
+	 * the latest note is kept.  Another text before it does. */
+	view_tor_log("WARN", "Your application is giving Tor only an IP "
+	    "address. [5 similar message(s) suppressed in last 60 seconds]",
+	    T(50), v);
+	view_tor_log("WARN", "Your application is giving Tor only an IP "
+	    "address. [7 similar message(s) suppressed in last 60 seconds]",
+	    T(55), v);
+	view_tor_log("WARN", "Your application is giving Tor only an IP "
+	    "address.", T(56), v);
+	assert_int_equal(v->nlog, 9);
+	l = view_log_line(v, 8);
+	assert_int_equal(l->repeat, 3);
+	assert_string_equal(l->text, "Your application is giving Tor only an "
+	    "IP address.");
+	view_tor_log("WARN", "Your application is giving Tor only a name. "
+	    "[7 similar message(s) suppressed in last 60 seconds]", T(57), v);
+	view_tor_log("WARN", "x [7 similar message(s) suppressed in last 60 "
+	    "seconds] y", T(58), v);
+	view_tor_log("WARN", "x [7 similar message(s) suppressed in last 60 "
+	    "seconds] z", T(59), v);
+	view_tor_log("WARN", "[3 similar message(s) suppressed in last 60 "
+	    "seconds]", T(60), v);
+	assert_int_equal(v->nlog, 13);
 }
 
 static void
@@ -347,8 +372,16 @@ test_circ_path_details(void **state)
 	    "127.0.0.1:31004  Exit Fast Guard Running Valid"));
 	assert_false(rows_have(&r, ROW_DETAIL, "country"));
 	assert_true(rows_have(&r, ROW_DETAIL, "(not in Tor's consensus)"));
+	assert_int_equal(view_relay_find(v, FP_E)->country_asked, 1);
+	/* Tor had no GeoIP data loaded: asked again next time, and only
+	 * a relay the cache has. */
+	view_relay_country_retry(v, FP_E);
+	assert_int_equal(view_relay_find(v, FP_E)->country_asked, 0);
+	view_relay_country_retry(v, FP_M);
+	assert_null(view_relay_find(v, FP_M));
 	/* With a GeoIP database. */
 	view_relay_country(v, FP_E, "de");
+	assert_int_equal(view_relay_find(v, FP_E)->country_asked, 1);
 	build(&panel_circuits, v, &ps, &r);
 	assert_true(rows_have(&r, ROW_DETAIL,
 	    "127.0.0.1:31004  Exit Fast Guard Running Valid  country de"));
