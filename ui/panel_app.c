@@ -17,8 +17,8 @@
 /*
  * At 80 columns: the marker, the application, its processes and the
  * verdict with its partner in full ("SHARED with echo (uid 1000)@
- * localhost"); LISTENERS from 83 columns, STREAMS from 91, CIRC and
- * EXIT from 96 and 100.
+ * localhost"); LISTENERS from 82 columns, STREAMS from 90, CIRC and
+ * EXIT from 95 and 100.
  */
 static const struct column cols[] = {
 	{ "",		2, 0, 0, 10 },

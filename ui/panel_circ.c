@@ -19,7 +19,7 @@
 
 /*
  * At 80 columns: the marker, id, state, age, exit and the applications
- * (wide enough for two); PURPOSE and CONFLUX from 91.
+ * (wide enough for two); PURPOSE from 82 columns, CONFLUX from 91.
  */
 static const struct column cols[] = {
 	{ "",		2, 0, 0, 10 },

@@ -241,6 +241,10 @@ act_unfilter(struct ui *ui, int arg)
 		ui->open_circ = 0;
 		return UI_NEXT_REBUILD;
 	}
+	if (ui->panel == PANEL_FINDINGS && ui->open_finding != 0) {
+		ui->open_finding = 0;
+		return UI_NEXT_REBUILD;
+	}
 	if (ui->filter[0] == '\0')
 		return UI_NEXT_NOTHING;
 	ui->filter[0] = '\0';

@@ -197,23 +197,21 @@ attrib_set_tracker(struct attrib *a, struct ktable *t)
 }
 
 /*
- * The connect tracker's record (proto: KTABLE_TCP, or KTABLE_UDP for a
- * DNS query) of the connection from src to listener l (to src's own
- * address where l is a wildcard; a query's source address may be 0),
- * newest first; fills res and returns 1 on a hit.
+ * The connect tracker's newest record (proto: KTABLE_TCP, or KTABLE_UDP
+ * for a DNS query) of the connection from src to listener l (to src's own
+ * address where l is a wildcard; a query's source address may be 0), or
+ * NULL.  Borrowed from the table.
  */
-int
-attrib_tracker_ask(struct attrib *a, int proto,
-    const struct sockaddr_pair *src, const struct sockaddr_pair *l,
-    int64_t now, struct attrib_result *res)
+static const struct ktable_rec *
+tracker_rec(struct attrib *a, int proto, const struct sockaddr_pair *src,
+    const struct sockaddr_pair *l, int64_t now)
 {
 	static const unsigned char zero[16];
 	const unsigned char *dst = l->addr;
 	const struct ktable_rec *k;
-	char host[INET6_ADDRSTRLEN];
 
 	if (l->family != src->family)
-		return 0;
+		return NULL;
 	if (memcmp(l->addr, zero, l->family == AF_INET ? 4 : 16) == 0)
 		dst = src->addr;
 	k = ktable_find(a->tracker, proto, src->family, src->addr, src->port,
@@ -222,8 +220,16 @@ attrib_tracker_ask(struct attrib *a, int proto,
 	if (k == NULL && proto == KTABLE_UDP)
 		k = ktable_find(a->tracker, proto, src->family, zero,
 		    src->port, dst, l->port, now);
-	if (k == NULL)
-		return 0;
+	return k;
+}
+
+/* Fills res from the tracker's record k of src's connection to l. */
+static void
+tracker_fill(const struct ktable_rec *k, const struct sockaddr_pair *src,
+    const struct sockaddr_pair *l, struct attrib_result *res)
+{
+	char host[INET6_ADDRSTRLEN];
+
 	memset(res, 0, sizeof *res);
 	attrib_format_endpoint(l, res->listener, sizeof res->listener);
 	inet_ntop(src->family, src->addr, host, sizeof host);
@@ -234,26 +240,62 @@ attrib_tracker_ask(struct attrib *a, int proto,
 	snprintf(res->process, sizeof res->process, "%s", k->comm);
 	snprintf(res->exe, sizeof res->exe, "%s", k->exe);
 	snprintf(res->by, sizeof res->by, "tracker");
+}
+
+/*
+ * The connect tracker's record of the connection from src to listener l,
+ * newest first; fills res and returns 1 on a hit.
+ */
+int
+attrib_tracker_ask(struct attrib *a, int proto,
+    const struct sockaddr_pair *src, const struct sockaddr_pair *l,
+    int64_t now, struct attrib_result *res)
+{
+	const struct ktable_rec *k;
+
+	if ((k = tracker_rec(a, proto, src, l, now)) == NULL)
+		return 0;
+	tracker_fill(k, src, l, res);
 	return 1;
 }
 
-/* The tracker's answer for src: the hint's listener first. */
+/*
+ * The tracker's answer for src: the hint's listener first (alone when
+ * only: a session group Tor gave that listener alone), else the newest
+ * record from src to any listener.  A source port the kernel gave again
+ * to a connection to another listener leaves the older connection's
+ * record behind for KTABLE_TTL_US; the stream Tor just reported is the
+ * newest connect from that port, not the first listener's.
+ */
 static int
 tracker_lookup(struct attrib *a, const struct sockaddr_pair *src,
-    const char *hint, struct attrib_result *res)
+    const char *hint, int only, struct attrib_result *res)
 {
+	const struct ktable_rec *k, *best = NULL;
+	const struct sockaddr_pair *at = NULL;
 	struct sockaddr_pair hp;
 	int64_t now = time_mono_us();
 	size_t i;
 
-	if (hint != NULL && attrib_parse_endpoint(hint, &hp) == 0 &&
-	    attrib_tracker_ask(a, KTABLE_TCP, src, &hp, now, res))
-		return 1;
-	for (i = 0; i < a->nlisteners; i++)
-		if (attrib_tracker_ask(a, KTABLE_TCP, src, &a->listeners[i],
-		    now, res))
+	if (hint != NULL && attrib_parse_endpoint(hint, &hp) == 0) {
+		if ((k = tracker_rec(a, KTABLE_TCP, src, &hp, now)) != NULL) {
+			tracker_fill(k, src, &hp, res);
 			return 1;
-	return 0;
+		}
+		if (only)
+			return 0;
+	}
+	for (i = 0; i < a->nlisteners; i++) {
+		k = tracker_rec(a, KTABLE_TCP, src, &a->listeners[i], now);
+		if (k != NULL && (best == NULL || k->at > best->at)) {
+			best = k;
+			at = &a->listeners[i];
+		}
+	}
+	if (best == NULL)
+		return 0;
+	tracker_fill(best, src, at, res);
+	return 1;
 }
 
 void
@@ -268,7 +310,7 @@ attrib_lookup_hint(struct attrib *a, const char *source_addr,
 		attrib_resolve(a->procdir, source_addr, res);
 		return;
 	}
-	if (a->tracker != NULL && tracker_lookup(a, &src, hint, res))
+	if (a->tracker != NULL && tracker_lookup(a, &src, hint, only, res))
 		return;
 	if (!a->nl_broken && a->nlisteners > 0 &&
 	    attrib_diag_lookup(a, source_addr, &src, hint, only, res) == 1)

@@ -9,6 +9,8 @@ MODE hitrun: connects, sends the SOCKS request and closes at once (gone
      before Tor reports the stream);
      held: fetches the target, checks the answer, prints, then stays
      connected a second.
+SC_BIND_PORT=N: connect from local port N (0: any), with SO_REUSEADDR,
+     so that a second client can take a port the first left in TIME_WAIT.
 """
 import os, socket, struct, sys, time
 
@@ -16,7 +18,13 @@ import os, socket, struct, sys, time
 def main():
     mode, port, tport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     host = sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1"
-    s = socket.create_connection((host, port))
+    if "SC_BIND_PORT" in os.environ:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", int(os.environ["SC_BIND_PORT"])))
+        s.connect((host, port))
+    else:
+        s = socket.create_connection((host, port))
     s.sendall(b"\x05\x01\x00")
     s.recv(2)
     t = b"127.0.0.1"

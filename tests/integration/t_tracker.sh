@@ -207,4 +207,38 @@ PY
 n=$(sqlite3 "$T/db.3" "SELECT count(*) FROM stream WHERE attribution = 'tracker' AND process IN ('hr-a', 'hr-b')")
 [ "$n" -eq 4 ] || fail "3: $n of 4 streams stored, attributed by the tracker"
 ok "gone before the monitor read their records: hr-a and hr-b named by their executables; 4 streams, no false injection"
+
+# --- 4: a source port given again ---------------------------------------------
+# pr-a connects from port P to SocksPort A and closes; pr-b then connects
+# from the same P (in TIME_WAIT: SO_REUSEADDR) to SocksPort B.  The
+# tracker holds both records; B's stream is pr-b's, the newest connect
+# from P, not the record SocksPort A (listed first) still holds.  (The
+# demo once showed irc's stream on mail's port and process this way: a
+# false SHARED_CIRCUIT.)
+cp "$py" "$T/bin/pr-a"
+cp "$py" "$T/bin/pr-b"
+"$ISOAUDIT" -c "$T/conf" monitor --control "$TORNET_CONTROL" --db "$T/db.4" \
+    >"$T/mon.4.out" 2>"$T/mon.4.err" &
+mon=$!
+BGPIDS="$mon"
+wait_for "$T/mon.4.out" "attached to Tor" 20 || fail "4: monitor did not attach"
+set -- $(SC_BIND_PORT=0 PYTHONHOME=/usr "$T/bin/pr-a" \
+    "$(dirname "$0")/socksclient.py" hitrun "$TORNET_SOCKS_A" "$TORNET_TARGET") ||
+    fail "4: pr-a"
+pa=$1 P=$2
+wait_for "$T/mon.4.out" " NEW .* from 127\.0\.0\.1:$P .*pr-a\[$pa\]" 20 ||
+    fail "4: pr-a's stream not seen"
+set -- $(SC_BIND_PORT=$P PYTHONHOME=/usr "$T/bin/pr-b" \
+    "$(dirname "$0")/socksclient.py" held "$TORNET_SOCKS_B" "$TORNET_TARGET") ||
+    fail "4: pr-b could not take port $P"
+pb=$1
+[ "$2" = "$P" ] || fail "4: pr-b connected from $2, not $P"
+wait_for "$T/mon.4.out" " NEW .* from 127\.0\.0\.1:$P .* app App B@localhost pr-b\[$pb\]\$" 20 ||
+    { grep " from 127\.0\.0\.1:$P " "$T/mon.4.out"; fail "4: B's stream from port $P not pr-b's"; }
+grep -E " NEW .* from 127\.0\.0\.1:$P .*pr-a\[" "$T/mon.4.out" | grep -q "App B@" &&
+    fail "4: B's stream put on pr-a"
+kill -TERM "$mon"
+wait "$mon" || { cat "$T/mon.4.err"; fail "4: monitor exit"; }
+BGPIDS=""
+ok "a source port given again: B's stream from port $P is pr-b's (the newest connect), not pr-a's (A's older record)"
 exit 0

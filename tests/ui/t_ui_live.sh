@@ -78,9 +78,15 @@ grep -Eq '^    processes: +(delta|echo)\[[0-9]+\], (delta|echo)\[[0-9]+\]' "$T/s
 ui_keys a
 ui_wait 'acknowledged \(kept in the database\)' 5 || fail "no ack message"
 ui_wait '^  critical SHARED_CIRCUIT' 5 || fail "still marked unacknowledged"
+# Esc closes the details first, then drops the filter.
+ui_keys Escape
+sleep 0.3
+ui_cap >"$T/screen"
+grep -q '^    detail: ' "$T/screen" && fail "Esc did not close the details"
+grep -q 'WEAK_PORT_CONFIG' "$T/screen" && fail "Esc dropped the filter with the details open"
 ui_keys Escape
 ui_wait 'WEAK_PORT_CONFIG' 5 || fail "Esc did not clear the filter"
-ok "findings: filter, details on Enter, a acknowledges, Esc clears"
+ok "findings: filter, details on Enter, a acknowledges, Esc closes them, Esc again clears"
 
 ui_keys 2 / b r a v o Enter
 ui_wait '^filter: bravo' 5 || fail "no filter on applications"

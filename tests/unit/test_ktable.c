@@ -244,6 +244,30 @@ test_attrib_asks_tracker(void **state)
 	attrib_lookup(a, "127.0.0.1:41001", &res);
 	assert_int_equal(res.pid, 0);
 	assert_string_equal(res.by, "");
+
+	/* A source port the kernel gave again, to a connection to another
+	 * listener: the newest connect is the stream's, not the record the
+	 * first listener still holds (seen in the demo: irc's stream put on
+	 * mail's port and process, a false SHARED_CIRCUIT). */
+	r = rec4("127.0.0.1", 41002, "127.0.0.1", 9050, 5001, 0);
+	r.at = time_mono_us() - 76 * SEC;
+	ktable_add(t, &r);
+	r = rec4("127.0.0.1", 41002, "127.0.0.1", 9150, 5002, 0);
+	r.at = time_mono_us();
+	ktable_add(t, &r);
+	attrib_lookup(a, "127.0.0.1:41002", &res);
+	assert_int_equal(res.pid, 5002);
+	assert_string_equal(res.listener, "127.0.0.1:9150");
+	/* The hint's listener first, whatever its age. */
+	attrib_lookup_hint(a, "127.0.0.1:41002", "127.0.0.1:9050", 0, &res);
+	assert_int_equal(res.pid, 5001);
+	/* A hint alone (a session group only that listener has): no other
+	 * listener's record is the stream's. */
+	attrib_lookup_hint(a, "127.0.0.1:41000", "127.0.0.1:9050", 1, &res);
+	assert_int_equal(res.pid, 0);
+	assert_string_equal(res.by, "");
+	attrib_lookup_hint(a, "127.0.0.1:41000", "127.0.0.1:9050", 0, &res);
+	assert_int_equal(res.pid, 4242);
 	attrib_free(a);
 	ktable_free(t);
 }
