@@ -358,8 +358,8 @@ ui_command(struct ui *ui, const char *line, const char *what, const char *fp,
 /*
  * Asks Tor what it knows of each relay of the open circuit's path that
  * the cache does not have (GETINFO ns/id/FP), then of its address
- * (GETINFO ip-to-country/IP).  Each is asked once (a country again while
- * Tor has no GeoIP data loaded); the cache is bounded.
+ * (GETINFO ip-to-country/IP).  Each is asked once (a country Tor could not
+ * say, again when the details are opened again); the cache is bounded.
  */
 static void	ui_country_ask(struct ui *, const char *);
 

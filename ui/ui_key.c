@@ -146,8 +146,10 @@ act_circ_details(struct ui *ui, int arg)
 	if (r == NULL || (r->kind != ROW_CIRC && r->kind != ROW_DETAIL))
 		return UI_NEXT_NOTHING;
 	ui->open_circ = ui->open_circ == r->key ? 0 : r->key;
-	if (ui->open_circ != 0)
+	if (ui->open_circ != 0) {
+		view_relay_country_reopen(&ui->view);
 		ui_relays_ask(ui);
+	}
 	return UI_NEXT_REBUILD;
 }
 

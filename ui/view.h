@@ -207,6 +207,7 @@ struct vrelay {
 	unsigned	 orport;
 	char		 flags[160];
 	int		 country_asked;
+	int		 country_later;	/* Tor had no GeoIP data: ask on reopening */
 	char		 country[3];	/* "de", or "" (no GeoIP, "??") */
 	uint64_t	 used;		/* for the least recently used */
 };
@@ -319,8 +320,11 @@ void	view_relay_router(struct view *, const char *,
 void	view_relay_forget_asked(struct view *);
 /* Its country ("de"), or "" for none. */
 void	view_relay_country(struct view *, const char *, const char *);
-/* Tor could not say (no GeoIP data): asked again next time. */
+/* Tor could not say (no GeoIP data): asked again when the details are
+ * opened again (view_relay_country_reopen), not at once. */
 void	view_relay_country_retry(struct view *, const char *);
+/* The details open again: the countries Tor could not say are asked. */
+void	view_relay_country_reopen(struct view *);
 
 /* The application with this identity, or NULL. */
 struct vapp *view_app(const struct view *, const char *);

@@ -103,14 +103,28 @@ view_relay_country(struct view *v, const char *fp, const char *cc)
 }
 
 /* Tor could not say (no GeoIP data loaded yet): asked again when the
- * details are opened again, so that a GeoIP file loaded later shows. */
+ * details are opened again, so that a GeoIP file loaded later shows.
+ * Not at once: every reply asks for what is missing, and Tor would say
+ * the same, again and again. */
 void
 view_relay_country_retry(struct view *v, const char *fp)
 {
 	struct vrelay *r = (struct vrelay *)view_relay_find(v, fp);
 
 	if (r != NULL)
-		r->country_asked = 0;
+		r->country_later = 1;
+}
+
+void
+view_relay_country_reopen(struct view *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nrelays; i++)
+		if (v->relays[i].country_later) {
+			v->relays[i].country_later = 0;
+			v->relays[i].country_asked = 0;
+		}
 }
 
 void

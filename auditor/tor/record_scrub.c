@@ -95,6 +95,28 @@ withheld(struct buf *b, size_t n)
 	buf_printf(b, "[withheld:%zu]", n);
 }
 
+/* strspn and strcspn within s's n bytes: Tor's line as read is not
+ * NUL-terminated. */
+static size_t
+span_n(const char *s, size_t n, const char *accept)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] != '\0' && strchr(accept, s[i]) != NULL)
+		i++;
+	return i;
+}
+
+static size_t
+cspan_n(const char *s, size_t n, const char *reject)
+{
+	size_t i = 0;
+
+	while (i < n && strchr(reject, s[i]) == NULL)
+		i++;
+	return i;
+}
+
 static int
 is_digits(const char *s)
 {
@@ -479,10 +501,8 @@ event_kind(const char *s, size_t n)
 	static const char *const logs[] = { "DEBUG", "INFO", "NOTICE", "WARN",
 	    "ERR", "PT_LOG", NULL };
 	char name[32];
-	size_t w = strcspn(s, " ");
+	size_t w = cspan_n(s, n, " ");
 
-	if (w > n)
-		w = n;
 	if (w == 0 || w >= sizeof name)
 		return SK_WITHHOLD;
 	memcpy(name, s, w);
@@ -510,10 +530,8 @@ event_kind(const char *s, size_t n)
 static void
 name_then_withheld(struct buf *b, const char *s, size_t n)
 {
-	size_t w = strcspn(s, " ");
+	size_t w = cspan_n(s, n, " ");
 
-	if (w > n)
-		w = n;
 	if (w > 0 && w <= 32) {
 		buf_add(b, s, w);
 		if (w < n) {
@@ -549,11 +567,9 @@ scrub_event(struct record_scrub *sc, struct buf *b, enum scrub_kind kind,
 	if (kind == SK_CONF && !first) {
 		/* "KEY=VALUE FLAGS" or "KEY": an option that can name
 		 * destinations has all of its value withheld. */
-		size_t k = strcspn(s, "= ");
+		size_t k = cspan_n(s, n, "= ");
 		char key[64];
 
-		if (k > n)
-			k = n;
 		buf_add(b, s, k);
 		if (k < n && k < sizeof key) {
 			memcpy(key, s, k);
@@ -712,7 +728,8 @@ scrub_tail(struct buf *b, const char *s, size_t n)
 				;
 			if ((k == 0 && is_source_addr(s + i + kl,
 			    j - i - kl)) || (k == 1 && j > i + kl &&
-			    strspn(s + i + kl, "-0123456789") >= j - i - kl &&
+			    span_n(s + i + kl, j - i - kl, "-0123456789") ==
+			    j - i - kl &&
 			    j - i - kl <= 21))
 				buf_add(b, s + i, j - i);
 			break;
@@ -755,7 +772,7 @@ record_scrub_line(struct record_scrub *sc, const char *s, size_t n,
 	if (n < 4 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' ||
 	    s[2] < '0' || s[2] > '9' || (s[3] != ' ' && s[3] != '-' &&
 	    s[3] != '+')) {
-		if (n == 3 && strspn(s, "0123456789") == 3) {
+		if (n == 3 && span_n(s, n, "0123456789") == 3) {
 			/* A final line without text (reply.c takes it). */
 			if (s[0] == '6')
 				sc->in_event = 0;

@@ -28,7 +28,8 @@ no_wider() {
 	    fail "a line wider than $1"
 }
 
-ui_start 80 24 -- --control "$TORNET_CONTROL" -c "$T/conf" --db "$T/ui.db"
+ui_start 80 24 -- --control "$TORNET_CONTROL" -c "$T/conf" --db "$T/ui.db" \
+    --record "$T/ui.rec"
 ui_wait 'attached \(SAFECOOKIE, Tor session 1\)' 30 || fail "no attach on screen"
 ui_share_de '^!! +[0-9]+ ' || fail "D/E never shared a circuit"
 
@@ -105,6 +106,11 @@ if sh "$tornet" ctl "$TORNET_DIR" "GETINFO ip-to-country/ipv4-available" |
 	echo "note: the client Tor has GeoIP data already: 'no country' not checked"
 else
 	grep -q 'country' "$T/screen" && fail "a country shown without a GeoIP database"
+	# Asked once a hop, not again and again while Tor cannot say.
+	sleep 1
+	n=$(grep -c '> GETINFO ip-to-country/' "$T/ui.rec")
+	[ "$n" -ge 1 ] && [ "$n" -le 3 ] ||
+	    fail "$n GETINFO ip-to-country for a path of three without GeoIP data"
 fi
 grep -q 'asking Tor' "$T/screen" && fail "still asking Tor"
 ok "Enter: $(grep -E '^    exit ' "$T/screen" | sed 's/  */ /g')"
@@ -131,11 +137,16 @@ sh "$tornet" ctl "$TORNET_DIR" "RESETCONF ExcludeNodes" | grep -q '^250 OK' ||
     fail "RESETCONF ExcludeNodes"
 sh "$tornet" ctl "$TORNET_DIR" "GETINFO ip-to-country/127.0.0.1" |
     grep -q '=de$' || fail "Tor did not load the GeoIP file"
+n0=$(grep -c '> GETINFO ip-to-country/' "$T/ui.rec")
 ui_keys Enter
 ui_wait '^ {13}127\.0\.0\.1:[0-9]+  .*Running.*  country de$' 10 ||
     fail "Enter: no country once Tor has GeoIP data"
 [ "$(grep -Ec '  country de$' "$T/screen")" -eq 3 ] ||
     fail "not every hop's country"
+sleep 1
+n=$(( $(grep -c '> GETINFO ip-to-country/' "$T/ui.rec") - n0 ))
+[ "$n" -ge 1 ] && [ "$n" -le 3 ] ||
+    fail "$n GETINFO ip-to-country for one opening of a path of three"
 ok "Enter with GeoIP data: $(grep -E '^ {13}127' "$T/screen" | head -1 | sed 's/  */ /g')"
 ui_keys Enter
 

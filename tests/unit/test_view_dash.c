@@ -373,12 +373,18 @@ test_circ_path_details(void **state)
 	assert_false(rows_have(&r, ROW_DETAIL, "country"));
 	assert_true(rows_have(&r, ROW_DETAIL, "(not in Tor's consensus)"));
 	assert_int_equal(view_relay_find(v, FP_E)->country_asked, 1);
-	/* Tor had no GeoIP data loaded: asked again next time, and only
-	 * a relay the cache has. */
+	/* Tor had no GeoIP data loaded: asked again when the details open
+	 * again, not before (every reply asks for what is missing: asking
+	 * at once would ask Tor forever), and only a relay the cache has. */
 	view_relay_country_retry(v, FP_E);
-	assert_int_equal(view_relay_find(v, FP_E)->country_asked, 0);
+	assert_int_equal(view_relay_find(v, FP_E)->country_asked, 1);
 	view_relay_country_retry(v, FP_M);
 	assert_null(view_relay_find(v, FP_M));
+	view_relay_country_reopen(v);
+	assert_int_equal(view_relay_find(v, FP_E)->country_asked, 0);
+	view_relay_country(v, FP_E, NULL);
+	view_relay_country_reopen(v);
+	assert_int_equal(view_relay_find(v, FP_E)->country_asked, 1);
 	/* With a GeoIP database. */
 	view_relay_country(v, FP_E, "de");
 	assert_int_equal(view_relay_find(v, FP_E)->country_asked, 1);
