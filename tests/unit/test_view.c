@@ -19,6 +19,7 @@
 #include "pipeline.h"
 #include "ui.h"
 #include "view.h"
+#include "viewtest.h"
 #include "xmalloc.h"
 
 /* Times are microseconds; T(s) is s seconds into the run. */
@@ -329,43 +330,12 @@ ps_init(struct panel_state *ps, struct idmap *folded, int64_t now)
 	ps->width = 80;
 }
 
-static void
-build(const struct panel *p, const struct view *v,
-    const struct panel_state *ps, struct rows *r)
-{
-	rows_clear(r);
-	p->build(v, ps, r);
-}
-
 static int
 ends_with(const char *s, const char *end)
 {
 	size_t n = strlen(s), m = strlen(end);
 
 	return n >= m && strcmp(s + n - m, end) == 0;
-}
-
-/* --- fixtures ------------------------------------------------------------ */
-
-static int
-vt_setup(void **state)
-{
-	struct view *v = calloc(1, sizeof *v);
-
-	assert_non_null(v);
-	view_init(v);
-	*state = v;
-	return 0;
-}
-
-static int
-vt_teardown(void **state)
-{
-	struct view *v = *state;
-
-	view_free(v);
-	free(v);
-	return 0;
 }
 
 /* --- 1. session life cycle ----------------------------------------------- */

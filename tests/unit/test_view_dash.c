@@ -18,6 +18,7 @@
 #include "torev.h"
 #include "ui.h"
 #include "view.h"
+#include "viewtest.h"
 
 #define T0	1700000000000000LL
 #define T(s)	(T0 + (int64_t)(s) * 1000000)
@@ -25,33 +26,6 @@
 #define FP_G	"627C2C3CA8B75BDF86B61A7DC839A02AA607EFA5"
 #define FP_M	"8AAC5FF3811764CF9D4A87F66F01B6312DF9157B"
 #define FP_E	"29AB95F40F23C14CFA841F05C32C8EB7DA97CD01"
-
-static int
-vt_setup(void **state)
-{
-	struct view *v = calloc(1, sizeof *v);
-
-	assert_non_null(v);
-	view_init(v);
-	*state = v;
-	return 0;
-}
-
-static int
-vt_teardown(void **state)
-{
-	view_free(*state);
-	free(*state);
-	return 0;
-}
-
-static void
-build(const struct panel *p, const struct view *v,
-    const struct panel_state *ps, struct rows *r)
-{
-	rows_clear(r);
-	p->build(v, ps, r);
-}
 
 static void
 ps_init(struct panel_state *ps, int width)
