@@ -202,9 +202,10 @@ attrib_set_tracker(struct attrib *a, struct ktable *t)
  * address where l is a wildcard; a query's source address may be 0), or
  * NULL.  Borrowed from the table.
  */
-static const struct ktable_rec *
-tracker_rec(struct attrib *a, int proto, const struct sockaddr_pair *src,
-    const struct sockaddr_pair *l, int64_t now)
+const struct ktable_rec *
+attrib_tracker_rec(struct attrib *a, int proto,
+    const struct sockaddr_pair *src, const struct sockaddr_pair *l,
+    int64_t now)
 {
 	static const unsigned char zero[16];
 	const unsigned char *dst = l->addr;
@@ -223,10 +224,10 @@ tracker_rec(struct attrib *a, int proto, const struct sockaddr_pair *src,
 	return k;
 }
 
-/* Fills res from the tracker's record k of src's connection to l. */
-static void
-tracker_fill(const struct ktable_rec *k, const struct sockaddr_pair *src,
-    const struct sockaddr_pair *l, struct attrib_result *res)
+void
+attrib_tracker_fill(const struct ktable_rec *k,
+    const struct sockaddr_pair *src, const struct sockaddr_pair *l,
+    struct attrib_result *res)
 {
 	char host[INET6_ADDRSTRLEN];
 
@@ -243,29 +244,9 @@ tracker_fill(const struct ktable_rec *k, const struct sockaddr_pair *src,
 }
 
 /*
- * The connect tracker's record of the connection from src to listener l,
- * newest first; fills res and returns 1 on a hit.
- */
-int
-attrib_tracker_ask(struct attrib *a, int proto,
-    const struct sockaddr_pair *src, const struct sockaddr_pair *l,
-    int64_t now, struct attrib_result *res)
-{
-	const struct ktable_rec *k;
-
-	if ((k = tracker_rec(a, proto, src, l, now)) == NULL)
-		return 0;
-	tracker_fill(k, src, l, res);
-	return 1;
-}
-
-/*
  * The tracker's answer for src: the hint's listener first (alone when
  * only: a session group Tor gave that listener alone), else the newest
- * record from src to any listener.  A source port the kernel gave again
- * to a connection to another listener leaves the older connection's
- * record behind for KTABLE_TTL_US; the stream Tor just reported is the
- * newest connect from that port, not the first listener's.
+ * record from src to any listener (ATTRIB_TRACKER_NEWEST).
  */
 static int
 tracker_lookup(struct attrib *a, const struct sockaddr_pair *src,
@@ -278,23 +259,25 @@ tracker_lookup(struct attrib *a, const struct sockaddr_pair *src,
 	size_t i;
 
 	if (hint != NULL && attrib_parse_endpoint(hint, &hp) == 0) {
-		if ((k = tracker_rec(a, KTABLE_TCP, src, &hp, now)) != NULL) {
-			tracker_fill(k, src, &hp, res);
+		if ((k = attrib_tracker_rec(a, KTABLE_TCP, src, &hp,
+		    now)) != NULL) {
+			attrib_tracker_fill(k, src, &hp, res);
 			return 1;
 		}
 		if (only)
 			return 0;
 	}
 	for (i = 0; i < a->nlisteners; i++) {
-		k = tracker_rec(a, KTABLE_TCP, src, &a->listeners[i], now);
-		if (k != NULL && (best == NULL || k->at > best->at)) {
+		k = attrib_tracker_rec(a, KTABLE_TCP, src, &a->listeners[i],
+		    now);
+		if (ATTRIB_TRACKER_NEWER(k, best)) {
 			best = k;
 			at = &a->listeners[i];
 		}
 	}
 	if (best == NULL)
 		return 0;
-	tracker_fill(best, src, at, res);
+	attrib_tracker_fill(best, src, at, res);
 	return 1;
 }
 

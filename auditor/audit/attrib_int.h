@@ -127,9 +127,21 @@ void	attrib_proc_lookup(struct attrib *, const char *,
  * or not ours to see).
  */
 int	attrib_process(struct attrib *, struct attrib_result *);
-/* The connect tracker's record of proto (ktable.h) from src to a
- * listener: fills res ("tracker") and returns 1, else 0. */
-int	attrib_tracker_ask(struct attrib *, int, const struct sockaddr_pair *,
-	    const struct sockaddr_pair *, int64_t, struct attrib_result *);
+/* The connect tracker's newest record of proto (ktable.h) from src to a
+ * listener, or NULL (borrowed from the table). */
+const struct ktable_rec *attrib_tracker_rec(struct attrib *, int,
+	    const struct sockaddr_pair *, const struct sockaddr_pair *, int64_t);
+/* res from a tracker record ("tracker") of src's connection to l. */
+void	attrib_tracker_fill(const struct ktable_rec *,
+	    const struct sockaddr_pair *, const struct sockaddr_pair *,
+	    struct attrib_result *);
+/*
+ * Whether record k is newer than best (or best is none), to choose among
+ * listeners: the kernel may give a closed connection's source port (or a
+ * query's) to a new one to another listener within the table's two
+ * minutes, and the older record must not name the new stream.
+ */
+#define ATTRIB_TRACKER_NEWER(k, best) \
+	((k) != NULL && ((best) == NULL || (k)->at > (best)->at))
 
 #endif

@@ -290,21 +290,29 @@ attrib_lookup_dns(struct attrib *a, const char *source_addr, const char *dns,
 	 * source address is 0 where the route chose it (an unbound socket).
 	 */
 	if (a->tracker != NULL) {
-		struct sockaddr_pair lp;
+		const struct ktable_rec *k, *best = NULL;
+		struct sockaddr_pair lp, bp;
+		const char *bl = NULL;
 		int64_t now = time_mono_us();
-		struct attrib_result tr;
 		size_t i;
 
-		for (i = 0, l = dns; i < ndns; i++, l += strlen(l) + 1)
-			if (attrib_parse_endpoint(l, &lp) == 0 &&
-			    attrib_tracker_ask(a, KTABLE_UDP, &src, &lp, now,
-			    &tr)) {
-				snprintf(tr.listener, sizeof tr.listener, "%s",
-				    l);
-				*res = tr;
-				a->dns_found++;
-				return;
+		for (i = 0, l = dns; i < ndns; i++, l += strlen(l) + 1) {
+			if (attrib_parse_endpoint(l, &lp) == -1)
+				continue;
+			k = attrib_tracker_rec(a, KTABLE_UDP, &src, &lp, now);
+			if (ATTRIB_TRACKER_NEWER(k, best)) {
+				best = k;
+				bp = lp;
+				bl = l;
 			}
+		}
+		if (best != NULL) {
+			attrib_tracker_fill(best, &src, &bp, res);
+			/* The DNSPort as Tor lists it. */
+			snprintf(res->listener, sizeof res->listener, "%s", bl);
+			a->dns_found++;
+			return;
+		}
 	}
 	if (!a->udp_nl_broken) {
 		rc = udp_diag(a, &src, dns, ndns, &ps);

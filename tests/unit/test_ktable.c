@@ -268,6 +268,22 @@ test_attrib_asks_tracker(void **state)
 	assert_string_equal(res.by, "");
 	attrib_lookup_hint(a, "127.0.0.1:41000", "127.0.0.1:9050", 0, &res);
 	assert_int_equal(res.pid, 4242);
+
+	/* A DNS query's source port given again, to another DNSPort: the
+	 * newest query is the one Tor reported, as for TCP. */
+	r = rec4("127.0.0.1", 41010, "127.0.0.1", 5300, 6001, 0);
+	r.proto = KTABLE_UDP;
+	r.at = time_mono_us() - 60 * SEC;
+	ktable_add(t, &r);
+	r = rec4("127.0.0.1", 41010, "127.0.0.1", 5400, 6002, 0);
+	r.proto = KTABLE_UDP;
+	r.at = time_mono_us();
+	ktable_add(t, &r);
+	attrib_lookup_dns(a, "127.0.0.1:41010", "127.0.0.1:5300\0"
+	    "127.0.0.1:5400\0", 2, &res);
+	assert_int_equal(res.pid, 6002);
+	assert_string_equal(res.listener, "127.0.0.1:5400");
+	assert_string_equal(res.by, "tracker");
 	attrib_free(a);
 	ktable_free(t);
 }
