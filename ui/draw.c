@@ -26,7 +26,6 @@
 
 /* Three lines, and a fourth when a privilege is missing. */
 #define HEADER_BASE	3
-#define HEADER_LINES	header_lines
 /* Below this width the header puts the critical count first. */
 #define NARROW_COLS	100
 
@@ -39,7 +38,6 @@ enum {
 };
 
 static int use_color;
-static int header_lines = HEADER_BASE;
 
 static int
 header_lines_of(const struct ui *ui)
@@ -317,10 +315,10 @@ static void
 draw_tabs(struct ui *ui)
 {
 	char tab[64];
-	int x = 0, i;
+	int x = 0, i, top = header_lines_of(ui);
 	struct buf b;
 
-	move(HEADER_LINES, 0);
+	move(top, 0);
 	clrtoeol();
 	for (i = 0; i < PANEL__COUNT; i++) {
 		if (i == PANEL_FINDINGS && ui->view.nfindings > 0)
@@ -329,9 +327,9 @@ draw_tabs(struct ui *ui)
 		else
 			snprintf(tab, sizeof tab, " %d %s ", i + 1,
 			    ui_panels[i]->name);
-		x += put(HEADER_LINES, x, COLS - x, tab, i == ui->panel ?
+		x += put(top, x, COLS - x, tab, i == ui->panel ?
 		    A_REVERSE | A_BOLD : A_NORMAL, 0);
-		x += put(HEADER_LINES, x, COLS - x, " ", A_NORMAL, 0);
+		x += put(top, x, COLS - x, " ", A_NORMAL, 0);
 	}
 	buf_init(&b);
 	buf_printf(&b, "sort: %s",
@@ -339,10 +337,10 @@ draw_tabs(struct ui *ui)
 	if (ui->paused)
 		buf_adds(&b, "  PAUSED");
 	if (x + (int)b.len + 1 < COLS)
-		put(HEADER_LINES, COLS - (int)b.len, (int)b.len, buf_cstr(&b),
+		put(top, COLS - (int)b.len, (int)b.len, buf_cstr(&b),
 		    ui->paused ? A_BOLD | color(PAIR_YELLOW) : A_NORMAL, 0);
 	else
-		put(HEADER_LINES, x, COLS - x, buf_cstr(&b), A_NORMAL, 0);
+		put(top, x, COLS - x, buf_cstr(&b), A_NORMAL, 0);
 	buf_free(&b);
 }
 
@@ -372,17 +370,18 @@ draw_list(struct ui *ui)
 	const struct panel *p = ui_panels[ui->panel];
 	struct panel_view *pv = &ui->pv[ui->panel];
 	int w[UI_MAX_COLS], y, x, h = draw_list_height(ui);
+	int top = header_lines_of(ui);
 	size_t ncols, i, k, shown;
 
 	/* The columns that fit, by priority (w[k] 0: dropped). */
 	ncols = ui_layout(p->cols, p->ncols, COLS, w);
 	/* Column titles. */
-	move(HEADER_LINES + 1, 0);
+	move(top + 1, 0);
 	clrtoeol();
 	for (k = 0, x = 0; k < p->ncols; k++) {
 		if (w[k] == 0)
 			continue;
-		put(HEADER_LINES + 1, x, w[k], p->cols[k].title,
+		put(top + 1, x, w[k], p->cols[k].title,
 		    A_UNDERLINE | A_BOLD, 1);
 		x += w[k] + 1;
 	}
@@ -391,7 +390,7 @@ draw_list(struct ui *ui)
 		attr_t attr;
 
 		i = pv->top + (size_t)y;
-		move(HEADER_LINES + 2 + y, 0);
+		move(top + 2 + y, 0);
 		clrtoeol();
 		if (i >= pv->rows.n)
 			continue;
@@ -400,7 +399,7 @@ draw_list(struct ui *ui)
 		if (i == pv->sel)
 			attr |= A_REVERSE;
 		if (r->flags & ROW_SPAN) {
-			put(HEADER_LINES + 2 + y, 0, COLS, r->cells[0], attr, 1);
+			put(top + 2 + y, 0, COLS, r->cells[0], attr, 1);
 			continue;
 		}
 		for (k = 0, x = 0, shown = 0; k < p->ncols; k++) {
@@ -416,10 +415,10 @@ draw_list(struct ui *ui)
 				snprintf(cell, sizeof cell, "%*s", cw, c);
 			else
 				snprintf(cell, sizeof cell, "%s", c);
-			put(HEADER_LINES + 2 + y, x, cw, cell, attr, 1);
+			put(top + 2 + y, x, cw, cell, attr, 1);
 			/* The separator (and the rest of the line) in the
 			 * row's colours, so that a selection is one bar. */
-			put(HEADER_LINES + 2 + y, x + cw, shown < ncols ? 1 :
+			put(top + 2 + y, x + cw, shown < ncols ? 1 :
 			    COLS, "", attr, 1);
 			x += cw + 1;
 		}
@@ -557,7 +556,6 @@ draw_screen(struct ui *ui, int64_t now)
 		return;
 	}
 	erase();
-	header_lines = header_lines_of(ui);
 	draw_header(ui, now);
 	draw_tabs(ui);
 	draw_list(ui);
